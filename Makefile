@@ -1,0 +1,47 @@
+# duban - the 710 supervision system. `make run` starts everything; `make test` runs the whole suite.
+.DEFAULT_GOAL := help
+.PHONY: help venv proto run test bench lint fmt helm-check clean
+
+PYTHON_BIN ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+ARGS ?=
+SITE := $(VENV)/lib/python3.11/site-packages
+PROTOS := $(shell find proto -name '*.proto')
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@command -v $(PYTHON_BIN) >/dev/null || { echo "need $(PYTHON_BIN)"; exit 1; }
+	test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	# The repo root and the generated protobuf packages are importable from every process in the venv.
+	printf '%s\n%s\n' "$(CURDIR)" "$(CURDIR)/libs/common/gen" > $(SITE)/duban.pth
+	touch $@
+
+venv: $(VENV)/.installed ## create the virtualenv with the pinned dependencies
+
+libs/common/gen/.stamp: $(VENV)/.installed $(PROTOS) scripts/gen_proto.sh
+	PYTHON=$(PY) scripts/gen_proto.sh
+	touch $@
+
+proto: libs/common/gen/.stamp ## generate gRPC code from proto/
+
+run: proto ## start broker, services, gateway and demo data; prints the URL and logins (Ctrl-C stops all)
+	$(PY) -m scripts.run_stack $(ARGS)
+
+test: proto ## set up and run the whole test suite (ARGS=... passes options to pytest)
+	$(PY) -m pytest $(ARGS)
+
+bench: proto ## run the benchmarks and print their tables
+	$(PY) -m bench $(ARGS)
+
+lint: venv ## ruff
+	$(VENV)/bin/ruff check libs services tests scripts bench
+
+fmt: venv ## ruff format
+	$(VENV)/bin/ruff format libs services tests scripts bench
+
+clean: ## remove the venv, generated code and local state
+	rm -rf $(VENV) libs/common/gen var .tools .pytest_cache

@@ -1,0 +1,59 @@
+"""Reading settings from the environment: one place for parsing and for the error a bad value gives."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; raised at start-up, before anything connects."""
+
+
+def _lookup(name: str, env: Mapping[str, str] | None) -> str | None:
+    value = (env if env is not None else os.environ).get(name)
+    return value if value not in (None, "") else None
+
+
+def env_str(name: str, default: str | None = None, env: Mapping[str, str] | None = None) -> str:
+    value = _lookup(name, env)
+    if value is None:
+        if default is None:
+            raise ConfigError(f"environment variable {name} is required")
+        return default
+    return value
+
+
+def env_int(name: str, default: int, env: Mapping[str, str] | None = None, minimum: int = 0) -> int:
+    raw = _lookup(name, env)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def env_float(name: str, default: float, env: Mapping[str, str] | None = None) -> float:
+    raw = _lookup(name, env)
+    if raw is None:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+
+
+def env_bool(name: str, default: bool, env: Mapping[str, str] | None = None) -> bool:
+    raw = _lookup(name, env)
+    if raw is None:
+        return default
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")

@@ -1,0 +1,137 @@
+"""The idempotent consumer runner every service uses to react to other services' events.
+
+For each record: decode the CloudEvent; in one transaction, skip it if its id was processed before,
+otherwise apply the handler and store the id; only then commit the offset. A RetryableError (or an
+unexpected error) is retried with backoff; after `max_attempts`, or at once for InvalidMessage, the
+record goes to the dead-letter topic with the error and the offset moves on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+
+import confluent_kafka
+from sqlalchemy import select
+
+from libs.common import metrics, topics
+from libs.common.cloudevents import CloudEvent, InvalidEvent, from_headers
+from libs.common.db import UnitOfWork, UnitOfWorkFactory
+from libs.common.kafka import Producer, consumer_config
+from libs.common.outbox import processed_events
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[UnitOfWork, CloudEvent], None]
+
+
+class RetryableError(Exception):
+    """A temporary failure (a dependency is down): don't commit, try the same record again."""
+
+
+class InvalidMessage(Exception):
+    """The record can never be applied: dead-letter it."""
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        *,
+        name: str,
+        bootstrap: str,
+        topics_: list[str],
+        handler: Handler,
+        uow: UnitOfWorkFactory,
+        producer: Producer,
+        max_attempts: int = 5,
+        backoff_seconds: float = 0.2,
+        extra_config: dict | None = None,  # type: ignore[type-arg]
+    ) -> None:
+        self.name = name
+        self.topics = topics_
+        self.handler = handler
+        self.uow = uow
+        self.producer = producer
+        self.max_attempts = max_attempts
+        self.backoff_seconds = backoff_seconds
+        self._config = consumer_config(bootstrap, name, extra_config)
+        self.dead_letter_topic = topics.dead_letter(name)
+
+    def apply(self, event: CloudEvent) -> str:
+        """Apply one event exactly once; returns 'applied' or 'duplicate'."""
+        with self.uow() as tx:
+            seen = tx.session.execute(
+                select(processed_events.c.event_id).where(
+                    processed_events.c.consumer == self.name, processed_events.c.event_id == event.id
+                )
+            ).first()
+            if seen:
+                return "duplicate"
+            self.handler(tx, event)
+            tx.session.execute(
+                processed_events.insert().values(
+                    consumer=self.name, event_id=event.id, processed_at=dt.datetime.now(dt.UTC)
+                )
+            )
+            tx.commit()
+        return "applied"
+
+    def _dead_letter(self, msg: confluent_kafka.Message, error: str) -> None:
+        headers = list(msg.headers() or []) + [
+            ("dlq_error", error[:2000].encode()),
+            ("dlq_topic", msg.topic().encode()),
+            ("dlq_partition", str(msg.partition()).encode()),
+            ("dlq_offset", str(msg.offset()).encode()),
+        ]
+        key = (msg.key() or b"").decode(errors="replace")
+        self.producer.produce(self.dead_letter_topic, msg.value() or b"", key, headers)
+        if self.producer.flush(10):
+            raise RetryableError("dead-letter topic not reachable")
+        logger.error("dead-lettered %s[%s]@%s: %s", msg.topic(), msg.partition(), msg.offset(), error)
+
+    def handle_record(self, msg: confluent_kafka.Message, stop: threading.Event) -> str:
+        try:
+            event = from_headers(msg.headers(), msg.value())
+        except InvalidEvent as exc:
+            self._dead_letter(msg, f"invalid CloudEvent: {exc}")
+            return "dead_lettered"
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self.apply(event)
+            except (InvalidMessage, InvalidEvent) as exc:
+                self._dead_letter(msg, f"{type(exc).__name__}: {exc}")
+                return "dead_lettered"
+            except Exception as exc:  # noqa: BLE001 - RetryableError and surprises are retried, then parked
+                metrics.CONSUMED.labels(self.name, "retried").inc()
+                if attempt >= self.max_attempts:
+                    self._dead_letter(msg, f"gave up after {attempt} attempts: {type(exc).__name__}: {exc}")
+                    return "dead_lettered"
+                logger.warning("retrying %s (attempt %s): %s", event.id, attempt, exc)
+                if stop.wait(min(self.backoff_seconds * 2 ** (attempt - 1), 5.0)):
+                    raise
+
+    def run(self, stop: threading.Event, ready: threading.Event | None = None) -> None:
+        consumer = confluent_kafka.Consumer(self._config)
+        consumer.subscribe(self.topics, on_assign=lambda c, parts: ready.set() if ready else None)
+        try:
+            while not stop.is_set():
+                msg = consumer.poll(0.25)
+                if msg is None:
+                    continue
+                if msg.error():
+                    if msg.error().code() != confluent_kafka.KafkaError._PARTITION_EOF:
+                        logger.warning("consumer %s: %s", self.name, msg.error())
+                    continue
+                try:
+                    outcome = self.handle_record(msg, stop)
+                except Exception:  # noqa: BLE001 - stopping mid-retry: leave the offset uncommitted
+                    logger.info("consumer %s stopping before %s was applied", self.name, msg.offset())
+                    break
+                metrics.CONSUMED.labels(self.name, outcome).inc()
+                consumer.commit(message=msg, asynchronous=False)
+        finally:
+            consumer.close()

@@ -1,0 +1,111 @@
+"""SQLAlchemy engines and the unit of work shared by every service.
+
+SQLite (the embedded default) is tuned for many threads writing: WAL, a busy timeout, and BEGIN
+IMMEDIATE so two writers queue instead of failing on a lock upgrade. PostgreSQL is used as it is.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from libs.common.outbox import OutboxEvent, add_outbox_rows
+
+
+def make_engine(url: str, pool_size: int = 10) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        _tune_sqlite(engine)
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        # Let SQLAlchemy, not the driver, decide when transactions begin (see the "begin" hook).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+class UnitOfWork:
+    """One business transaction: the changes and the events they cause commit together or not at all.
+
+    Usage: `with uow() as tx: ...; tx.publish(event); tx.commit()`. Leaving the block without commit
+    rolls back. After a commit that wrote events, `on_events` is called so the relay sends them now
+    rather than at its next poll.
+    """
+
+    def __init__(self, session_factory: sessionmaker[Session], on_events: Callable[[], None] | None = None):
+        self._session_factory = session_factory
+        self._on_events = on_events
+        self.session: Session
+        self._events: list[OutboxEvent] = []
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._session_factory()
+        self._events = []
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        # close() returns the connection (rolling back anything uncommitted) without expiring the
+        # loaded objects, so callers may still read what the block returned.
+        self.session.close()
+
+    def publish(self, event: OutboxEvent) -> None:
+        self._events.append(event)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction: on error its rows and the events it staged are both dropped."""
+        mark = len(self._events)
+        nested = self.session.begin_nested()
+        try:
+            yield
+        except BaseException:
+            nested.rollback()
+            del self._events[mark:]
+            raise
+        nested.commit()
+
+    def commit(self) -> None:
+        wrote_events = bool(self._events)
+        if self._events:
+            add_outbox_rows(self.session, self._events)
+            self._events = []
+        self.session.commit()
+        if wrote_events and self._on_events:
+            self._on_events()
+
+
+class UnitOfWorkFactory:
+    """What a service's handlers receive: call it for a fresh unit of work."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.session_factory = sessionmaker(engine, expire_on_commit=False)
+        self.events_written = threading.Event()
+
+    def __call__(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory, on_events=self.events_written.set)

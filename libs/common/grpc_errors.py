@@ -1,0 +1,65 @@
+"""One table from domain errors to gRPC status codes, and back again for clients (the gateway)."""
+
+from __future__ import annotations
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from libs.common.calendar import CalendarYearMissing
+from libs.common.errors import (
+    Conflict,
+    DomainError,
+    FailedPrecondition,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
+
+STATUS_OF: dict[type[DomainError], tuple[grpc.StatusCode, int]] = {
+    NotFound: (grpc.StatusCode.NOT_FOUND, code_pb2.NOT_FOUND),
+    InvalidInput: (grpc.StatusCode.INVALID_ARGUMENT, code_pb2.INVALID_ARGUMENT),
+    Conflict: (grpc.StatusCode.ALREADY_EXISTS, code_pb2.ALREADY_EXISTS),
+    FailedPrecondition: (grpc.StatusCode.FAILED_PRECONDITION, code_pb2.FAILED_PRECONDITION),
+    PermissionDenied: (grpc.StatusCode.PERMISSION_DENIED, code_pb2.PERMISSION_DENIED),
+}
+ERROR_OF = {code: kind for kind, (code, _) in STATUS_OF.items()}
+
+
+def to_status(error: Exception) -> grpc.Status:
+    """The rich status for an error: code, message and, for field errors, a google.rpc.BadRequest."""
+    if isinstance(error, CalendarYearMissing):
+        error = FailedPrecondition(str(error), {"calendar": str(error)})
+    if not isinstance(error, DomainError):
+        raise TypeError(f"not a domain error: {error!r}")
+    kind = next(k for k in type(error).__mro__ if k in STATUS_OF)
+    _, code = STATUS_OF[kind]
+    status = status_pb2.Status(code=code, message=error.message)
+    if error.field_errors:
+        detail = any_pb2.Any()
+        detail.Pack(
+            error_details_pb2.BadRequest(
+                field_violations=[
+                    error_details_pb2.BadRequest.FieldViolation(field=f, description=d)
+                    for f, d in error.field_errors.items()
+                ]
+            )
+        )
+        status.details.append(detail)
+    return rpc_status.to_status(status)
+
+
+def from_rpc_error(error: grpc.RpcError) -> DomainError | None:
+    """Rebuild the domain error a server raised (with its field errors); None for transport failures."""
+    kind = ERROR_OF.get(error.code())  # type: ignore[attr-defined]
+    if kind is None:
+        return None
+    fields: dict[str, str] = {}
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    for detail in status.details if status else []:
+        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad = error_details_pb2.BadRequest()
+            detail.Unpack(bad)
+            fields.update({v.field: v.description for v in bad.field_violations})
+    return kind(error.details(), fields)  # type: ignore[attr-defined]

@@ -1,0 +1,79 @@
+"""Kafka adapters: one producer per process, topic creation, and the idempotent consumer runner.
+
+Settings chosen for the embedded Tansu broker and kept sensible for a real cluster: low
+fetch.wait.max.ms (Tansu holds a fetch until it expires) and a short session timeout so a group joins
+in ~3 s. Delivery times out before the relay's flush deadline, so every produce has an answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import confluent_kafka
+from confluent_kafka.admin import AdminClient, NewTopic
+
+logger = logging.getLogger(__name__)
+
+
+class Producer:
+    """Thin wrapper so the relay and tests share one producer configuration."""
+
+    def __init__(self, bootstrap: str, client_id: str, extra: dict[str, Any] | None = None) -> None:
+        config = {
+            "bootstrap.servers": bootstrap,
+            "client.id": client_id,
+            "enable.idempotence": True,
+            "linger.ms": 5,
+            "message.timeout.ms": 8000,
+            "reconnect.backoff.max.ms": 1000,
+            "socket.connection.setup.timeout.ms": 3000,
+        }
+        config.update(extra or {})
+        self._producer = confluent_kafka.Producer(config)
+
+    def produce(
+        self,
+        topic: str,
+        value: bytes,
+        key: str,
+        headers: list[tuple[str, bytes]],
+        on_delivery: Callable[[Any, Any], None] | None = None,
+    ) -> None:
+        self._producer.produce(topic, value=value, key=key.encode(), headers=headers, on_delivery=on_delivery)
+        self._producer.poll(0)
+
+    def flush(self, timeout: float) -> int:
+        return self._producer.flush(timeout)
+
+
+def ensure_topics(bootstrap: str, topics: list[str], partitions: int = 3, timeout: float = 10.0) -> None:
+    """Create the topics that don't exist yet (a cluster with auto-create off needs this)."""
+    admin = AdminClient({"bootstrap.servers": bootstrap, "socket.connection.setup.timeout.ms": 3000})
+    existing = set(admin.list_topics(timeout=timeout).topics)
+    wanted = [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in topics if t not in existing]
+    if not wanted:
+        return
+    for topic, future in admin.create_topics(wanted, operation_timeout=timeout).items():
+        try:
+            future.result(timeout)
+        except confluent_kafka.KafkaException as exc:
+            if exc.args[0].code() != confluent_kafka.KafkaError.TOPIC_ALREADY_EXISTS:
+                raise
+        logger.info("created topic %s", topic)
+
+
+def consumer_config(bootstrap: str, group_id: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    config = {
+        "bootstrap.servers": bootstrap,
+        "group.id": group_id,
+        "enable.auto.commit": False,
+        "auto.offset.reset": "earliest",
+        "session.timeout.ms": 6000,
+        "heartbeat.interval.ms": 1000,
+        "fetch.wait.max.ms": 10,
+        "socket.connection.setup.timeout.ms": 3000,
+    }
+    config.update(extra or {})
+    return config

@@ -1,0 +1,35 @@
+"""Metrics of the shared runtime (gRPC, outbox, consumers), labelled by service; served on /metrics.
+
+Each service keeps its business metrics in its own metrics.py, named <svc>_<noun>_<unit>.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
+
+GRPC_HANDLED = Counter(
+    "duban_grpc_server_handled_total", "gRPC calls completed, by method and status code",
+    ["service", "method", "code"],
+)
+GRPC_SECONDS = Histogram(
+    "duban_grpc_server_handling_seconds", "gRPC call handling time", ["service", "method"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+GRPC_NO_DEADLINE = Counter(
+    "duban_grpc_server_calls_without_deadline_total", "calls that arrived without a client deadline",
+    ["service", "method"],
+)
+OUTBOX_BACKLOG = Gauge("duban_outbox_backlog_events", "outbox rows not yet acknowledged by Kafka", ["service"])
+OUTBOX_PUBLISHED = Counter("duban_outbox_published_total", "outbox rows delivered to Kafka", ["service"])
+OUTBOX_FAILURES = Counter("duban_outbox_failures_total", "outbox deliveries that failed (retried)", ["service"])
+CONSUMED = Counter(
+    "duban_consumer_records_total", "records handled by a consumer, by outcome",
+    ["consumer", "outcome"],  # outcome: applied | duplicate | dead_lettered | retried
+)
+CONSUMER_LAG = Gauge("duban_consumer_lag_records", "records behind the partition end", ["consumer", "topic"])
+
+
+def serve_metrics(port: int) -> None:
+    """Expose the default registry on 127.0.0.1/0.0.0.0:port; port 0 disables it."""
+    if port:
+        start_http_server(port)

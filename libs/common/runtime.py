@@ -1,0 +1,63 @@
+"""The life of a service process: background threads, signals, and an orderly shutdown.
+
+SIGTERM or SIGINT: health goes NOT_SERVING, in-flight gRPC calls get `grace` seconds, background loops
+(outbox relay, consumers) finish their current record, then the process exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+
+logger = logging.getLogger(__name__)
+
+
+class Runtime:
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self.stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._on_stop: list[Callable[[], None]] = []
+
+    def spawn(self, name: str, target: Callable[[threading.Event], None]) -> threading.Thread:
+        def guarded() -> None:
+            try:
+                target(self.stop)
+            except Exception:  # noqa: BLE001 - a dead loop must bring the process down, not hide
+                logger.exception("%s: background loop %s crashed; stopping", self.service, name)
+                self.stop.set()
+
+        thread = threading.Thread(target=guarded, name=f"{self.service}-{name}", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+        return thread
+
+    def on_stop(self, callback: Callable[[], None]) -> None:
+        """Called first on shutdown, in reverse order of registration (e.g. stop the gRPC server)."""
+        self._on_stop.append(callback)
+
+    def install_signal_handlers(self) -> None:
+        def handle(signum: int, _frame: object) -> None:
+            logger.info("%s: received signal %s, shutting down", self.service, signum)
+            self.stop.set()
+
+        signal.signal(signal.SIGTERM, handle)
+        signal.signal(signal.SIGINT, handle)
+
+    def wait(self) -> None:
+        while not self.stop.wait(1.0):
+            pass
+        self.shutdown()
+
+    def shutdown(self, join_seconds: float = 15.0) -> None:
+        self.stop.set()
+        for callback in reversed(self._on_stop):
+            try:
+                callback()
+            except Exception:  # noqa: BLE001
+                logger.exception("%s: error during shutdown", self.service)
+        for thread in self._threads:
+            thread.join(join_seconds)
+        logger.info("%s: stopped", self.service)

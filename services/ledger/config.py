@@ -1,0 +1,49 @@
+"""The ledger's settings; every environment variable it reads is named here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from libs.common.config import ConfigError, env_bool, env_int, env_str
+from services.ledger.domain import DuePolicy, check_number_pattern
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    kafka_bootstrap: str
+    grpc_port: int
+    metrics_port: int
+    log_level: str
+    calendar_dir: str
+    migrate_on_start: bool
+    item_no_pattern: str
+    due_policy: DuePolicy
+    import_max_bytes: int
+    fixed_now: str
+    org_name: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        try:
+            pattern = check_number_pattern(env_str("DUBAN_ITEM_NO_PATTERN", "{year}-{seq:04d}", env))
+        except ValueError as exc:
+            raise ConfigError(f"DUBAN_ITEM_NO_PATTERN: {exc}") from None
+        return cls(
+            database_url=env_str("DUBAN_DATABASE_URL", "sqlite:///var/ledger.db", env),
+            kafka_bootstrap=env_str("DUBAN_KAFKA_BOOTSTRAP", None, env),
+            grpc_port=env_int("DUBAN_GRPC_PORT", 50051, env),
+            metrics_port=env_int("DUBAN_METRICS_PORT", 9101, env),
+            log_level=env_str("DUBAN_LOG_LEVEL", "INFO", env),
+            calendar_dir=env_str("DUBAN_CALENDAR_DIR", "", env),
+            migrate_on_start=env_bool("DUBAN_MIGRATE_ON_START", True, env),
+            item_no_pattern=pattern,
+            due_policy=DuePolicy(
+                general_days=env_int("DUBAN_GENERAL_DUE_DAYS", 7, env, minimum=1),
+                complex_days=env_int("DUBAN_COMPLEX_DUE_DAYS", 10, env, minimum=1),
+            ),
+            import_max_bytes=env_int("DUBAN_IMPORT_MAX_BYTES", 10 * 1024 * 1024, env, minimum=1024),
+            fixed_now=env_str("DUBAN_FIXED_NOW", "", env),
+            org_name=env_str("DUBAN_ORG_NAME", "海东市平安区政府系统", env),
+        )

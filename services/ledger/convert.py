@@ -1,0 +1,87 @@
+"""Between the ledger's rows and its protobuf messages (API responses and event payloads)."""
+
+from __future__ import annotations
+
+from duban.common.v1 import common_pb2
+from duban.ledger.v1 import ledger_pb2
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from services.ledger import orm
+
+
+def _ts(value) -> Timestamp:  # type: ignore[no-untyped-def]
+    ts = Timestamp()
+    if value is not None:
+        ts.FromDatetime(value)
+    return ts
+
+
+def _date(value) -> str:  # type: ignore[no-untyped-def]
+    return value.isoformat() if value else ""
+
+
+def item_to_proto(item: orm.Item) -> ledger_pb2.Item:
+    return ledger_pb2.Item(
+        id=item.id,
+        item_no=item.item_no,
+        title=item.title,
+        content=item.content,
+        source=item.source,
+        category=item.category,
+        key_tracking=item.key_tracking,
+        units=[
+            ledger_pb2.ItemUnit(unit_id=u.unit_id, unit_name=u.unit_name, role=u.role, duty=u.duty)
+            for u in item.units
+        ],
+        responsible_leader=common_pb2.PersonSnapshot(
+            id=item.responsible_leader_id, name=item.responsible_leader_name,
+            unit_name=item.responsible_leader_unit,
+        ),
+        responsible_person=common_pb2.PersonSnapshot(
+            id=item.responsible_person_id, name=item.responsible_person_name,
+            unit_name=item.responsible_person_unit,
+        ),
+        supervisor=common_pb2.PersonSnapshot(
+            id=item.supervisor_id, name=item.supervisor_name, unit_name=item.supervisor_unit,
+        ),
+        registered_on=_date(item.registered_on),
+        assigned_on=_date(item.assigned_on),
+        due_date=_date(item.due_date),
+        due_date_reason=item.due_date_reason,
+        due_date_provisional=item.due_date_provisional,
+        status=item.status,
+        supervision_status=item.supervision_status,
+        result=item.result,
+        closure_signature=item.closure_signature,
+        extension_reason=item.extension_reason,
+        extension_signature=item.extension_signature,
+        remarks=item.remarks,
+        version=item.version,
+        created_at=_ts(item.created_at),
+        updated_at=_ts(item.updated_at),
+        legacy_no=item.legacy_no,
+    )
+
+
+def unit_to_proto(unit: orm.Unit) -> ledger_pb2.Unit:
+    return ledger_pb2.Unit(id=unit.id, name=unit.name, kind=unit.kind, active=unit.active)
+
+
+def person_to_proto(person: orm.Person) -> ledger_pb2.Person:
+    return ledger_pb2.Person(
+        id=person.id, name=person.name, unit_id=person.unit_id, role=person.role, title=person.title,
+        active=person.active,
+    )
+
+
+def change_to_proto(change: orm.ItemChange) -> ledger_pb2.ItemChange:
+    return ledger_pb2.ItemChange(
+        at=_ts(change.at),
+        actor=common_pb2.Actor(
+            user_id=change.actor_id, name=change.actor_name, role=change.actor_role, unit_id=change.actor_unit
+        ),
+        field=change.field,
+        old_value=change.old_value,
+        new_value=change.new_value,
+        reason=change.reason,
+    )

@@ -1,0 +1,170 @@
+"""The ledger's rules, pure: sources, categories, registration checks, due dates, item numbers.
+
+Reads like seed Art. 4 and Art. 6.1-6.2: every item has one of eight sources, is general (7 working
+days) or complex (10 working days), and gets a registration number that restarts each year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import string
+from dataclasses import dataclass, field
+
+from libs.common.calendar import WorkCalendar
+from libs.common.errors import InvalidInput
+
+# Art. 4, in the seed's order: identifier -> the label offices use.
+SOURCES: dict[str, str] = {
+    "central_decision": "党中央、国务院重大决策部署",
+    "district_meeting": "区委、区政府重要会议、重要文件安排事项",
+    "work_report": "《政府工作报告》重点工作任务",
+    "leader_instruction": "主要领导批示、调研中需办理事项",
+    "leader_assignment": "领导交办工作事项",
+    "system_710": "“710”工作制度落实",
+    "bulletin_rectification": "督查通报要求整改事项",
+    "other": "其他重要事项",
+}
+CATEGORIES: dict[str, str] = {"general": "一般事项", "complex": "复杂事项"}
+STATUSES: dict[str, str] = {"registered": "已立项", "assigned": "已交办", "closed": "已销号", "archived": "已归档"}
+UNIT_KINDS = {"department": "部门", "township": "乡镇", "office": "办公室"}
+PERSON_ROLES = {"leader": "领导", "staff": "工作人员", "supervisor": "督查人员"}
+
+TITLE_MAX = 200
+CONTENT_MAX = 4000
+
+
+@dataclass(frozen=True)
+class DuePolicy:
+    """Art. 6 read as settings: working days allowed per category."""
+
+    general_days: int = 7
+    complex_days: int = 10
+
+    def days_for(self, category: str) -> int:
+        return self.complex_days if category == "complex" else self.general_days
+
+
+@dataclass(frozen=True)
+class DueDate:
+    value: dt.date
+    manual_reason: str = ""
+    provisional_years: tuple[int, ...] = ()  # years counted Mon-Fri because no official table was loaded
+
+
+def compute_due_date(
+    calendar: WorkCalendar, policy: DuePolicy, category: str, start: dt.date
+) -> DueDate:
+    """Start date + 7 or 10 working days; flagged provisional if a year's table is missing."""
+    result = calendar.add_working_days_provisional(start, policy.days_for(category))
+    return DueDate(result.value, provisional_years=result.assumed_years)
+
+
+def parse_date(value: str, field_name: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(f"{field_name}: not a date", {field_name: f"日期格式应为 YYYY-MM-DD，收到 {value!r}"}) from None
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What the office enters to register an item (立项登记)."""
+
+    title: str
+    content: str
+    source: str
+    category: str
+    key_tracking: bool
+    lead_unit_id: str
+    lead_duty: str = ""
+    co_units: tuple[tuple[str, str], ...] = ()  # (unit_id, duty)
+    responsible_leader_id: str = ""
+    responsible_person_id: str = ""
+    supervisor_id: str = ""
+    registered_on: str = ""
+    due_date: str = ""
+    due_date_reason: str = ""
+    remarks: str = ""
+    known_units: frozenset[str] = field(default_factory=frozenset)
+
+
+def check_registration(reg: Registration) -> dict[str, str]:
+    """Every problem with the entry, field by field (Chinese messages for the forms)."""
+    errors: dict[str, str] = {}
+    if not reg.title.strip():
+        errors["title"] = "事项名称不能为空"
+    elif len(reg.title) > TITLE_MAX:
+        errors["title"] = f"事项名称不能超过{TITLE_MAX}字"
+    if len(reg.content) > CONTENT_MAX:
+        errors["content"] = f"事项内容不能超过{CONTENT_MAX}字"
+    if reg.source not in SOURCES:
+        errors["source"] = f"未知的事项来源 {reg.source!r}，应为：{', '.join(SOURCES)}"
+    if reg.category not in CATEGORIES:
+        errors["category"] = f"未知的事项类别 {reg.category!r}，应为 general 或 complex"
+    if not reg.lead_unit_id:
+        errors["lead_unit_id"] = "必须指定牵头（主办）单位"
+    elif reg.lead_unit_id not in reg.known_units:
+        errors["lead_unit_id"] = f"未知的单位 {reg.lead_unit_id!r}"
+    seen = {reg.lead_unit_id}
+    for i, (unit_id, _duty) in enumerate(reg.co_units):
+        if unit_id not in reg.known_units:
+            errors[f"co_units[{i}].unit_id"] = f"未知的单位 {unit_id!r}"
+        elif unit_id in seen:
+            errors[f"co_units[{i}].unit_id"] = "协办单位重复或与牵头单位相同"
+        seen.add(unit_id)
+    registered = None
+    if reg.registered_on:
+        try:
+            registered = parse_date(reg.registered_on, "registered_on")
+        except InvalidInput as exc:
+            errors.update(exc.field_errors)
+    if reg.due_date:
+        try:
+            due = parse_date(reg.due_date, "due_date")
+            if registered and due < registered:
+                errors["due_date"] = "完成时限不能早于立项时间"
+        except InvalidInput as exc:
+            errors.update(exc.field_errors)
+        if not reg.due_date_reason.strip():
+            errors["due_date_reason"] = "手工指定完成时限时必须说明理由"
+    return errors
+
+
+# --- registration numbers -------------------------------------------------------------------------
+
+_FORMATTER = string.Formatter()
+
+
+def check_number_pattern(pattern: str) -> str:
+    """A pattern such as "{year}-{seq:04d}" or "平督〔{year}〕{seq:03d}号".
+
+    Both fields are required: numbers restart each year, so without {year} they would repeat.
+    """
+    try:
+        fields = {name for _, name, _, _ in _FORMATTER.parse(pattern) if name is not None}
+        pattern.format(year=2026, seq=1)
+    except (ValueError, KeyError, IndexError) as exc:
+        raise ValueError(f"bad item number pattern {pattern!r}: {exc}") from None
+    if fields != {"year", "seq"}:
+        raise ValueError(f"item number pattern {pattern!r} must contain exactly {{year}} and {{seq}}")
+    return pattern
+
+
+def format_item_no(pattern: str, year: int, seq: int) -> str:
+    return pattern.format(year=year, seq=seq)
+
+
+# --- change history -------------------------------------------------------------------------------
+
+_SPACE = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    """Whitespace-insensitive form used for import duplicate detection."""
+    return _SPACE.sub(" ", text).strip()
+
+
+def diff(before: dict[str, str], after: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(field, old, new) for every field whose value changed; the history records exactly these."""
+    return [(k, before.get(k, ""), after[k]) for k in after if before.get(k, "") != after[k]]

@@ -1,0 +1,133 @@
+"""LedgerService over gRPC: translate messages to use-case calls and back. No rules live here."""
+
+from __future__ import annotations
+
+from duban.common.v1 import common_pb2
+from duban.ledger.v1 import ledger_pb2, ledger_pb2_grpc
+
+from libs.common.actor import Actor
+from services.ledger import domain, handlers, repository, updates, xlsx_export, xlsx_import
+from services.ledger.config import Settings
+from services.ledger.convert import change_to_proto, item_to_proto, person_to_proto, unit_to_proto
+
+PATCH_SCALARS = (
+    "title", "content", "source", "category", "key_tracking", "responsible_leader_id",
+    "responsible_person_id", "supervisor_id", "due_date", "supervision_status", "remarks", "lead_unit_id",
+)
+
+
+def query_from_filter(f: ledger_pb2.ItemFilter) -> repository.ItemQuery:
+    unit_ids = tuple(f.unit_ids) + ((f.unit_id,) if f.unit_id else ())
+    return repository.ItemQuery(
+        unit_ids=unit_ids,
+        source=f.source,
+        category=f.category,
+        key_tracking=f.key_tracking if f.HasField("key_tracking") else None,
+        status=f.status,
+        due_from=domain.parse_date(f.due_from, "due_from") if f.due_from else None,
+        due_to=domain.parse_date(f.due_to, "due_to") if f.due_to else None,
+        text=f.text.strip(),
+        responsible_leader_id=f.responsible_leader_id,
+    )
+
+
+class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
+    def __init__(self, ledger: handlers.Ledger, settings: Settings) -> None:
+        self.ledger = ledger
+        self.settings = settings
+
+    def RegisterItem(self, request, context):  # noqa: N802
+        reg = domain.Registration(
+            title=request.title,
+            content=request.content,
+            source=request.source,
+            category=request.category,
+            key_tracking=request.key_tracking,
+            lead_unit_id=request.lead_unit_id,
+            lead_duty=request.lead_duty,
+            co_units=tuple((c.unit_id, c.duty) for c in request.co_units),
+            responsible_leader_id=request.responsible_leader_id,
+            responsible_person_id=request.responsible_person_id,
+            supervisor_id=request.supervisor_id,
+            registered_on=request.registered_on,
+            due_date=request.due_date,
+            due_date_reason=request.due_date_reason,
+            remarks=request.remarks,
+        )
+        item, replayed = handlers.register_item(
+            self.ledger, reg, Actor.from_proto(request.actor), request.request_id
+        )
+        return ledger_pb2.RegisterItemResponse(item=item_to_proto(item), replayed=replayed)
+
+    def GetItem(self, request, context):  # noqa: N802
+        return ledger_pb2.GetItemResponse(item=item_to_proto(handlers.get_item(self.ledger, request.id)))
+
+    def UpdateItem(self, request, context):  # noqa: N802
+        patch = {name: getattr(request.patch, name) for name in PATCH_SCALARS if request.patch.HasField(name)}
+        if request.patch.replace_co_units:
+            patch["co_units"] = [(c.unit_id, c.duty) for c in request.patch.co_units]
+        item = updates.update_item(
+            self.ledger, request.id, request.expected_version, patch, request.reason, Actor.from_proto(request.actor)
+        )
+        return ledger_pb2.UpdateItemResponse(item=item_to_proto(item))
+
+    def ListItems(self, request, context):  # noqa: N802
+        items, token, total = handlers.list_items(
+            self.ledger, query_from_filter(request.filter), request.page_size, request.page_token,
+            request.include_total,
+        )
+        return ledger_pb2.ListItemsResponse(
+            items=[item_to_proto(i) for i in items], next_page_token=token, total_size=total
+        )
+
+    def GetItemHistory(self, request, context):  # noqa: N802
+        changes = handlers.item_history(self.ledger, request.id)
+        return ledger_pb2.GetItemHistoryResponse(changes=[change_to_proto(c) for c in changes])
+
+    def ListUnits(self, request, context):  # noqa: N802
+        units = handlers.list_units(self.ledger, request.include_inactive)
+        return ledger_pb2.ListUnitsResponse(units=[unit_to_proto(u) for u in units])
+
+    def UpsertUnit(self, request, context):  # noqa: N802
+        u = request.unit
+        unit = handlers.upsert_unit(self.ledger, u.id, u.name, u.kind or "department", u.active)
+        return ledger_pb2.UpsertUnitResponse(unit=unit_to_proto(unit))
+
+    def ListPeople(self, request, context):  # noqa: N802
+        people = handlers.list_people(self.ledger, request.unit_id, request.role, request.include_inactive)
+        return ledger_pb2.ListPeopleResponse(people=[person_to_proto(p) for p in people])
+
+    def UpsertPerson(self, request, context):  # noqa: N802
+        p = request.person
+        person = handlers.upsert_person(self.ledger, p.id, p.name, p.unit_id, p.role, p.title, p.active)
+        return ledger_pb2.UpsertPersonResponse(person=person_to_proto(person))
+
+    def ExportLedger(self, request, context):  # noqa: N802
+        filename, path = xlsx_export.export_ledger(
+            self.ledger, request.form, query_from_filter(request.filter), self.settings.org_name
+        )
+        first = True
+        for chunk in xlsx_export.read_chunks(path):
+            if first:
+                yield common_pb2.FileChunk(filename=filename, content_type=xlsx_export.CONTENT_TYPE, data=chunk)
+                first = False
+            else:
+                yield common_pb2.FileChunk(data=chunk)
+
+    def ImportLedger(self, request, context):  # noqa: N802
+        report = xlsx_import.import_ledger(
+            self.ledger, request.filename, request.content, request.mode, request.dry_run,
+            Actor.from_proto(request.actor), self.settings.import_max_bytes,
+        )
+        return ledger_pb2.ImportLedgerResponse(
+            rows=report.rows,
+            created=report.created,
+            duplicates=report.duplicates,
+            errors=[ledger_pb2.RowError(row=r, field=f, message=m) for r, f, m in report.errors],
+            committed=report.committed,
+            item_nos=report.item_nos,
+        )
+
+    def RecomputeProvisionalDueDates(self, request, context):  # noqa: N802
+        updated, still = updates.recompute_provisional(self.ledger, Actor.from_proto(request.actor))
+        return ledger_pb2.RecomputeProvisionalDueDatesResponse(updated=updated, still_provisional=still)

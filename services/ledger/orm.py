@@ -1,0 +1,135 @@
+"""The ledger's tables (SQLAlchemy 2.0). Other services never read these; they get events."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class Unit(Base):
+    __tablename__ = "units"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default="department")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Person(Base):
+    __tablename__ = "people"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(50), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ItemSequence(Base):
+    """The last number given per year; updated in the registering transaction, so numbers have no gaps."""
+
+    __tablename__ = "item_sequences"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_value: Mapped[int] = mapped_column(Integer)
+
+
+class Item(Base):
+    __tablename__ = "items"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    item_no: Mapped[str] = mapped_column(String(60), unique=True)
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(40), index=True)
+    category: Mapped[str] = mapped_column(String(10), index=True)
+    key_tracking: Mapped[bool] = mapped_column(Boolean, default=False)
+    lead_unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), index=True)
+    # People by id with a frozen snapshot of name and unit at registration (same names and transfers happen).
+    responsible_leader_id: Mapped[str] = mapped_column(String(40), default="", index=True)
+    responsible_leader_name: Mapped[str] = mapped_column(String(50), default="")
+    responsible_leader_unit: Mapped[str] = mapped_column(String(100), default="")
+    responsible_person_id: Mapped[str] = mapped_column(String(40), default="")
+    responsible_person_name: Mapped[str] = mapped_column(String(50), default="")
+    responsible_person_unit: Mapped[str] = mapped_column(String(100), default="")
+    supervisor_id: Mapped[str] = mapped_column(String(40), default="")
+    supervisor_name: Mapped[str] = mapped_column(String(50), default="")
+    supervisor_unit: Mapped[str] = mapped_column(String(100), default="")
+    registered_on: Mapped[dt.date] = mapped_column(Date)
+    assigned_on: Mapped[dt.date | None] = mapped_column(Date)
+    due_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    due_date_reason: Mapped[str] = mapped_column(Text, default="")
+    due_date_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), default="registered", index=True)
+    supervision_status: Mapped[str] = mapped_column(Text, default="")
+    result: Mapped[str] = mapped_column(Text, default="")
+    closure_signature: Mapped[str] = mapped_column(String(200), default="")
+    extension_reason: Mapped[str] = mapped_column(Text, default="")
+    extension_signature: Mapped[str] = mapped_column(String(200), default="")
+    remarks: Mapped[str] = mapped_column(Text, default="")
+    legacy_no: Mapped[str] = mapped_column(String(60), default="", index=True)
+    import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    request_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    units: Mapped[list[ItemUnit]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by="ItemUnit.position", lazy="selectin"
+    )
+
+    __table_args__ = (Index("ix_items_ledger_order", "registered_on", "item_no"),)
+
+
+class ItemUnit(Base):
+    """An undertaking unit of an item: the lead (主办) or a co unit (协办), each with its own duty."""
+
+    __tablename__ = "item_units"
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    unit_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(10))
+    duty: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    item: Mapped[Item] = relationship(back_populates="units")
+
+    __table_args__ = (Index("ix_item_units_unit_item", "unit_id", "item_id"),)
+
+
+class ItemChange(Base):
+    """Who changed what, when, and why: the item's history, never rewritten."""
+
+    __tablename__ = "item_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor_id: Mapped[str] = mapped_column(String(40), default="")
+    actor_name: Mapped[str] = mapped_column(String(50), default="")
+    actor_role: Mapped[str] = mapped_column(String(20), default="")
+    actor_unit: Mapped[str] = mapped_column(String(40), default="")
+    field: Mapped[str] = mapped_column(String(40))
+    old_value: Mapped[str] = mapped_column(Text, default="")
+    new_value: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,136 @@
+"""Queries over the ledger's tables: numbering, lookups and the keyset-paged ledger list."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from libs.common.errors import InvalidInput, NotFound
+from services.ledger.orm import Item, ItemSequence, ItemUnit, Person, Unit
+
+MAX_PAGE = 500
+DEFAULT_PAGE = 50
+
+
+def next_sequence(session: Session, year: int) -> int:
+    """Take the next number of `year` inside the caller's transaction.
+
+    The upsert locks the year's row until commit, so concurrent registrations queue here and a rolled
+    back registration gives its number back: numbers stay unique and gap-free.
+    """
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    table = ItemSequence.__table__
+    stmt = (
+        dialect.insert(table)
+        .values(year=year, last_value=1)
+        .on_conflict_do_update(index_elements=[table.c.year], set_={"last_value": table.c.last_value + 1})
+        .returning(table.c.last_value)
+    )
+    return session.execute(stmt).scalar_one()
+
+
+def get_item(session: Session, id_or_no: str) -> Item:
+    item = session.get(Item, id_or_no) or session.scalars(select(Item).where(Item.item_no == id_or_no)).first()
+    if item is None:
+        raise NotFound(f"item {id_or_no} not found", {"id": "督查事项不存在"})
+    return item
+
+
+def units_by_id(session: Session) -> dict[str, Unit]:
+    return {u.id: u for u in session.scalars(select(Unit))}
+
+
+def get_person(session: Session, person_id: str, field: str) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise InvalidInput(f"{field}: unknown person {person_id}", {field: f"未知的人员 {person_id!r}"})
+    return person
+
+
+@dataclass(frozen=True)
+class ItemQuery:
+    unit_ids: tuple[str, ...] = ()
+    source: str = ""
+    category: str = ""
+    key_tracking: bool | None = None
+    status: str = ""
+    due_from: dt.date | None = None
+    due_to: dt.date | None = None
+    text: str = ""
+    responsible_leader_id: str = ""
+
+
+def _filtered(query: ItemQuery) -> Select:  # type: ignore[type-arg]
+    stmt = select(Item)
+    if query.unit_ids:
+        stmt = stmt.where(
+            exists().where(and_(ItemUnit.item_id == Item.id, ItemUnit.unit_id.in_(query.unit_ids)))
+        )
+    if query.source:
+        stmt = stmt.where(Item.source == query.source)
+    if query.category:
+        stmt = stmt.where(Item.category == query.category)
+    if query.key_tracking is not None:
+        stmt = stmt.where(Item.key_tracking == query.key_tracking)
+    if query.status:
+        stmt = stmt.where(Item.status == query.status)
+    if query.due_from:
+        stmt = stmt.where(Item.due_date >= query.due_from)
+    if query.due_to:
+        stmt = stmt.where(Item.due_date <= query.due_to)
+    if query.responsible_leader_id:
+        stmt = stmt.where(Item.responsible_leader_id == query.responsible_leader_id)
+    if query.text:
+        pattern = f"%{query.text.replace('%', '').replace('_', '')}%"
+        stmt = stmt.where(or_(Item.item_no.like(pattern), Item.title.like(pattern), Item.content.like(pattern)))
+    return stmt
+
+
+def encode_token(item: Item) -> str:
+    raw = json.dumps([item.registered_on.isoformat(), item.item_no]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_token(token: str) -> tuple[dt.date, str]:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        day, item_no = json.loads(base64.urlsafe_b64decode(padded))
+        return dt.date.fromisoformat(day), str(item_no)
+    except (ValueError, TypeError):
+        raise InvalidInput("bad page_token", {"page_token": "分页标记无效"}) from None
+
+
+def list_items(
+    session: Session, query: ItemQuery, page_size: int, page_token: str, include_total: bool
+) -> tuple[list[Item], str, int]:
+    """One page of the ledger, newest registration first; keyset paging keeps deep pages fast."""
+    size = DEFAULT_PAGE if page_size <= 0 else min(page_size, MAX_PAGE)
+    stmt = _filtered(query)
+    if page_token:
+        day, item_no = decode_token(page_token)
+        stmt = stmt.where(
+            or_(Item.registered_on < day, and_(Item.registered_on == day, Item.item_no < item_no))
+        )
+    stmt = stmt.order_by(Item.registered_on.desc(), Item.item_no.desc()).limit(size + 1)
+    rows = list(session.scalars(stmt))
+    next_token = encode_token(rows[size - 1]) if len(rows) > size else ""
+    total = 0
+    if include_total:
+        total = session.execute(select(func.count()).select_from(_filtered(query).subquery())).scalar_one()
+    return rows[:size], next_token, total
+
+
+def iter_items(session: Session, query: ItemQuery, batch: int = 1000):  # type: ignore[no-untyped-def]
+    """Every matching item in ledger order, fetched in batches (for streaming exports)."""
+    token = ""
+    while True:
+        rows, token, _ = list_items(session, query, batch, token, False)
+        yield from rows
+        if not token:
+            return
