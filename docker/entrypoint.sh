@@ -26,8 +26,10 @@ export DUBAN_SERVICE=$service
 cd "$app_dir"
 
 if [[ $service == gateway ]] && { [[ $# -eq 0 ]] || [[ $* == serve ]]; }; then
+  # The root filesystem is read-only and the user has no home: no control socket, and the worker
+  # heartbeat files go to the tmpfs /dev/shm (gunicorn's advice) rather than a disk-backed /tmp.
   exec gunicorn --bind "0.0.0.0:${DUBAN_HTTP_PORT:-8000}" --workers "${DUBAN_HTTP_WORKERS:-2}" \
-    'services.gateway.app:create_app()'
+    --no-control-socket --worker-tmp-dir /dev/shm 'services.gateway.app:create_app()'
 fi
 
 if [[ $# -eq 0 ]]; then

@@ -31,7 +31,22 @@ class Producer:
             "socket.connection.setup.timeout.ms": 3000,
         }
         config.update(extra or {})
+        self._config = config
         self._producer = confluent_kafka.Producer(config)
+
+    def reset(self) -> None:
+        """Drop queued messages and start a fresh producer session.
+
+        After delivery failures an idempotent producer may keep sequence state the broker no longer
+        knows (a restarted broker, a lost partition leader); a new session starts clean. Callers
+        re-send whatever was not acknowledged.
+        """
+        try:
+            self._producer.purge()
+            self._producer.flush(0)
+        except Exception:  # noqa: BLE001 - the old session is being discarded anyway
+            logger.debug("purging the old producer failed", exc_info=True)
+        self._producer = confluent_kafka.Producer(self._config)
 
     def produce(
         self,

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import (
@@ -64,6 +65,10 @@ processed_events = Table(
 )
 
 
+class OutboxDeliveryError(RuntimeError):
+    """Some rows were not acknowledged; they stay pending and the relay backs off."""
+
+
 @dataclass(frozen=True)
 class OutboxEvent:
     topic: str
@@ -106,6 +111,7 @@ class OutboxRelay:
         batch_size: int = 500,
         idle_poll_seconds: float = 1.0,
         flush_timeout_seconds: float = 10.0,
+        prepare: Callable[[], None] | None = None,
     ) -> None:
         self.engine = engine
         self.producer = producer
@@ -114,11 +120,18 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.idle_poll_seconds = idle_poll_seconds
         self.flush_timeout_seconds = flush_timeout_seconds
+        # Creates the topics with their partition count; run before the first batch and after failures
+        # (a broker that lost its state would otherwise auto-create them with its own defaults).
+        self.prepare = prepare
+        self._prepared = prepare is None
         # On PostgreSQL several replicas may relay at once: each locks its own batch of rows.
         self._lock_rows = engine.dialect.name == "postgresql"
 
     def relay_once(self) -> int:
         """Send one batch; returns how many rows were acknowledged and marked sent."""
+        if not self._prepared and self.prepare is not None:
+            self.prepare()
+            self._prepared = True
         if self._lock_rows:
             with self.engine.begin() as conn:
                 rows = conn.execute(self._pending_query().with_for_update(skip_locked=True)).all()
@@ -133,6 +146,10 @@ class OutboxRelay:
                     self._mark(conn, sent, failed)
         metrics.OUTBOX_PUBLISHED.labels(self.service).inc(len(sent))
         metrics.OUTBOX_FAILURES.labels(self.service).inc(len(failed))
+        if failed:
+            self._prepared = self.prepare is None
+            self.producer.reset()
+            raise OutboxDeliveryError(f"{len(failed)} events not acknowledged: {next(iter(failed.values()))}")
         return len(sent)
 
     def _pending_query(self):  # type: ignore[no-untyped-def]
@@ -188,14 +205,20 @@ class OutboxRelay:
     def run(self, stop: threading.Event) -> None:
         backoff = self.idle_poll_seconds
         while not stop.is_set():
+            self.wakeup.clear()  # before reading, so a commit during this batch wakes the next one
             try:
                 delivered = self.relay_once()
                 metrics.OUTBOX_BACKLOG.labels(self.service).set(pending_count(self.engine))
                 backoff = self.idle_poll_seconds
                 if delivered >= self.batch_size:
                     continue  # more waiting; go straight on
-            except Exception:  # noqa: BLE001 - the relay must outlive database or broker hiccups
-                logger.exception("outbox relay iteration failed")
+            except OutboxDeliveryError as exc:
+                logger.warning("outbox relay: %s; retrying in %.1fs", exc, min(backoff * 2, 5.0))
+                backoff = min(backoff * 2, 5.0)
+                if stop.wait(backoff):
+                    return
+                continue
+            except Exception as exc:  # noqa: BLE001 - the relay must outlive database or broker hiccups
+                logger.warning("outbox relay iteration failed: %s", exc, exc_info=logger.isEnabledFor(logging.DEBUG))
                 backoff = min(backoff * 2, 5.0)
             self.wakeup.wait(backoff)
-            self.wakeup.clear()

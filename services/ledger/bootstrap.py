@@ -48,16 +48,15 @@ def bootstrap(settings: Settings, clock: Clock | None = None, producer: Producer
         item_no_pattern=settings.item_no_pattern,
     )
     producer = producer or Producer(settings.kafka_bootstrap, client_id="ledger")
-    relay = OutboxRelay(engine, producer, service="ledger", wakeup=uow.events_written)
+    relay = OutboxRelay(
+        engine, producer, service="ledger", wakeup=uow.events_written,
+        prepare=lambda: ensure_topics(settings.kafka_bootstrap, [topics.LEDGER_EVENTS]),
+    )
     return LedgerApp(settings=settings, ledger=ledger, uow=uow, relay=relay)
 
 
 def start(app: LedgerApp, runtime: Runtime, host: str = "0.0.0.0") -> RunningServer:
     """Start the gRPC server and the outbox relay; health turns SERVING once the database answers."""
-    try:
-        ensure_topics(app.settings.kafka_bootstrap, [topics.LEDGER_EVENTS])
-    except Exception as exc:  # noqa: BLE001 - the relay retries; registering must not wait for Kafka
-        logger.warning("could not create topics yet (%s); the relay will retry", exc)
     server = create_server(
         service="ledger",
         registrations=[(ledger_pb2_grpc.add_LedgerServiceServicer_to_server, LedgerServicer(app.ledger, app.settings), SERVICE_NAME)],

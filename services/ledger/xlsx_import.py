@@ -1,8 +1,8 @@
 """Reading an existing ledger from XLSX: every bad row reported, all-or-nothing or good rows only.
 
 Columns are found by their header text, so the full form and both seed forms can be read. Re-importing
-a file creates nothing new: a row whose 立项编号 is already known, or whose title + lead unit +
-registration date match an imported row, is counted as a duplicate.
+a file creates nothing new: a row whose 立项编号 and title match a known item, or whose title + lead
+unit + registration date match an imported row, is counted as a duplicate.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 
@@ -113,15 +114,17 @@ def read_rows(content: bytes, filename: str, max_bytes: int) -> list[Row]:
 
 
 class _Directory:
-    """Units and people looked up by the names a spreadsheet uses (or by their ids)."""
+    """Units and people looked up by the names a spreadsheet uses (or by their ids).
+
+    Same names are common, so a name is narrowed by the role the column asks for and by the item's
+    units; "姓名（编号）" or the bare id always resolves.
+    """
 
     def __init__(self, session) -> None:  # type: ignore[no-untyped-def]
         units = list(session.scalars(select(Unit)))
         self.units = {u.name: u.id for u in units} | {u.id: u.id for u in units}
-        self.people: dict[str, list[str]] = {}
-        for person in session.scalars(select(Person).where(Person.active.is_(True))):
-            self.people.setdefault(person.name, []).append(person.id)
-            self.people.setdefault(person.id, []).append(person.id)
+        self.people = list(session.scalars(select(Person).where(Person.active.is_(True))))
+        self.by_id = {p.id: p for p in self.people}
 
     def unit(self, name: str, field_name: str, errors: dict[str, str]) -> str:
         if name in self.units:
@@ -129,14 +132,30 @@ class _Directory:
         errors[field_name] = f"未知的单位 {name!r}"
         return ""
 
-    def person(self, name: str, field_name: str, errors: dict[str, str]) -> str:
-        if not name:
+    def person(
+        self, text: str, field_name: str, errors: dict[str, str], role: str | None = None, units: tuple[str, ...] = ()
+    ) -> str:
+        if not text:
             return ""
-        found = self.people.get(name, [])
+        match = _NAME_WITH_ID.fullmatch(text)
+        if match and match.group(2) in self.by_id:
+            return match.group(2)
+        if text in self.by_id:
+            return text
+        found = [p for p in self.people if p.name == text]
+        for narrow in ([p for p in found if role is None or p.role == role],):
+            found = narrow or found
+        if len(found) > 1 and units:
+            found = [p for p in found if p.unit_id in units] or found
         if len(found) == 1:
-            return found[0]
-        errors[field_name] = f"同名人员 {name!r} 有{len(found)}人，请改填人员编号" if found else f"未知的人员 {name!r}"
+            return found[0].id
+        errors[field_name] = (
+            f"同名人员 {text!r} 有{len(found)}人，请改填“姓名（人员编号）”" if found else f"未知的人员 {text!r}"
+        )
         return ""
+
+
+_NAME_WITH_ID = re.compile(r"(.+?)[（(]([^）)]+)[）)]")
 
 
 def _registration(row: Row, directory: _Directory) -> tuple[domain.Registration, dict[str, str]]:
@@ -160,9 +179,11 @@ def _registration(row: Row, directory: _Directory) -> tuple[domain.Registration,
         key_tracking=v.get("key_tracking", "") in _YES,
         lead_unit_id=lead,
         co_units=tuple(c for c in co_units if c[0]),
-        responsible_leader_id=directory.person(v.get("leader", ""), "leader", errors),
-        responsible_person_id=directory.person(v.get("person", ""), "person", errors),
-        supervisor_id=directory.person(v.get("supervisor", ""), "supervisor", errors),
+        responsible_leader_id=directory.person(v.get("leader", ""), "leader", errors, role="leader"),
+        responsible_person_id=directory.person(
+            v.get("person", ""), "person", errors, units=(lead,) + tuple(c for c, _ in co_units)
+        ),
+        supervisor_id=directory.person(v.get("supervisor", ""), "supervisor", errors, role="supervisor"),
         registered_on=registered_on,
         due_date=due_date,
         # A deadline carried over from the old ledger is authoritative; say where it came from.
@@ -177,6 +198,16 @@ def _registration(row: Row, directory: _Directory) -> tuple[domain.Registration,
 def import_key(reg: domain.Registration) -> str:
     basis = "|".join((domain.normalise(reg.title), reg.lead_unit_id, reg.registered_on))
     return hashlib.sha256(basis.encode()).hexdigest()
+
+
+def _already_imported(session, key: str, legacy_no: str, title: str) -> bool:  # type: ignore[no-untyped-def]
+    """Same fingerprint, or the same number *and* title (another ledger may use the same numbers)."""
+    if session.scalars(select(Item.id).where(Item.import_key == key)).first():
+        return True
+    if not legacy_no:
+        return False
+    titles = session.scalars(select(Item.title).where(or_(Item.item_no == legacy_no, Item.legacy_no == legacy_no)))
+    return any(domain.normalise(t) == domain.normalise(title) for t in titles)
 
 
 def import_ledger(
@@ -199,11 +230,7 @@ def import_ledger(
                 continue
             legacy_no = _text(row.values.get("item_no"))
             key = import_key(reg)
-            known = session.scalars(
-                select(Item.id).where(
-                    or_(Item.import_key == key, *([Item.item_no == legacy_no, Item.legacy_no == legacy_no] if legacy_no else []))
-                )
-            ).first()
+            known = _already_imported(session, key, legacy_no, reg.title)
             if known or key in seen_keys:
                 report.duplicates += 1
                 continue

@@ -100,6 +100,9 @@ Gateway clients of the gRPC services: DUBAN_<SERVICE>_ADDR for each enabled one.
 {{- $v := .Values -}}
 DUBAN_KAFKA_BOOTSTRAP: {{ $v.kafka.bootstrapServers | quote }}
 DUBAN_LOG_LEVEL: {{ $v.logLevel | quote }}
+{{- with $v.orgName }}
+DUBAN_ORG_NAME: {{ . | quote }}
+{{- end }}
 DUBAN_CALENDAR_DIR: {{ $v.calendar.mountPath | quote }}
 DUBAN_STORAGE_DIR: {{ $v.storage.mountPath | quote }}
 {{- with $v.storage.s3.bucket }}
@@ -234,9 +237,43 @@ PVC exist (pre-install), so it mounts the calendar as optional and files on an e
     name: {{ include "duban.componentName" . }}
 {{- end }}
 
-{{/* Names of the CronJob for one job; takes (dict "root" $ "name" $name "job" $job). */}}
+{{/* Name of the CronJob of one job; takes (dict "root" $ "name" $name "job" $job). */}}
 {{- define "duban.cronJobName" -}}
 {{- printf "%s-%s" (include "duban.componentName" .) .job.name }}
+{{- end }}
+
+{{/* Egress rules of every duban pod (NetworkPolicyEgressRule list); see networkpolicy.yaml. */}}
+{{- define "duban.egressRules" -}}
+{{- $e := .Values.networkPolicy.egress -}}
+- to:
+    {{- toYaml $e.dns.to | nindent 4 }}
+  ports:
+    - port: 53
+      protocol: UDP
+    - port: 53
+      protocol: TCP
+- to:
+    - podSelector:
+        matchLabels:
+          {{- include "duban.instanceSelectorLabels" . | nindent 10 }}
+{{- $blocks := list $e.kafka $e.postgres }}
+{{- if .Values.storage.s3.bucket }}
+{{- $blocks = append $blocks $e.objectStorage }}
+{{- end }}
+{{- range $blocks }}
+- ports:
+    {{- range .ports }}
+    - port: {{ . }}
+      protocol: TCP
+    {{- end }}
+  {{- with .to }}
+  to:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end }}
+{{- with $e.extra }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
 
 {{/* Components of the release's Job pods (migrations, cron jobs), as a YAML list. */}}

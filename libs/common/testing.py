@@ -1,0 +1,66 @@
+"""Helpers for the test suites of every service: throwaway PostgreSQL databases, event readers.
+
+Lives in libs/common (not in a conftest) so service suites and the stack tests share one copy.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import confluent_kafka
+from sqlalchemy import create_engine, text
+
+from libs.common.cloudevents import CloudEvent, from_headers
+
+PG_ADMIN_URL = os.environ.get("DUBAN_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@contextmanager
+def postgres_database(prefix: str = "duban_test") -> Iterator[str]:
+    """Create a fresh database for this run and drop it afterwards; yields its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+class EventReader:
+    """Reads a topic from the beginning with assign() (no group join) and collects CloudEvents."""
+
+    def __init__(self, bootstrap: str, topic: str, partitions: int = 3) -> None:
+        self.consumer = confluent_kafka.Consumer(
+            {
+                "bootstrap.servers": bootstrap,
+                "group.id": f"test-reader-{uuid.uuid4().hex[:6]}",
+                "enable.auto.commit": False,
+                "fetch.wait.max.ms": 10,
+            }
+        )
+        self.consumer.assign(
+            [confluent_kafka.TopicPartition(topic, p, confluent_kafka.OFFSET_BEGINNING) for p in range(partitions)]
+        )
+        self.events: list[tuple[CloudEvent, bytes]] = []  # (event, key)
+
+    def poll_until(self, predicate: Callable[[list[CloudEvent]], bool], timeout: float = 20.0) -> list[CloudEvent]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate([e for e, _ in self.events]):
+                break
+            msg = self.consumer.poll(0.2)
+            if msg is None or msg.error():
+                continue
+            self.events.append((from_headers(msg.headers(), msg.value()), msg.key()))
+        return [e for e, _ in self.events]
+
+    def close(self) -> None:
+        self.consumer.close()

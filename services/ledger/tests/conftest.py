@@ -1,0 +1,83 @@
+"""A real ledger gRPC server on a free port, on SQLite and on PostgreSQL, with the session's broker."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+import grpc
+import pytest
+
+from duban.common.v1 import common_pb2
+from duban.ledger.v1 import ledger_pb2, ledger_pb2_grpc
+from libs.common.broker import Broker
+from libs.common.clock import OFFICE_TZ, ManualClock
+from libs.common.runtime import Runtime
+from libs.common.testing import postgres_database
+from services.ledger.bootstrap import LedgerApp, bootstrap, start
+from services.ledger.config import Settings
+
+OFFICE = common_pb2.Actor(user_id="u-office", name="督查室王芳", role="office", unit_id="dcs")
+START = dt.datetime(2026, 11, 26, 9, 0, tzinfo=OFFICE_TZ)
+
+
+@dataclass
+class LedgerUnderTest:
+    app: LedgerApp
+    stub: ledger_pb2_grpc.LedgerServiceStub
+    clock: ManualClock
+    kind: str
+    port: int
+
+    def register(self, **fields) -> ledger_pb2.Item:  # type: ignore[no-untyped-def]
+        defaults = dict(title="测试事项", source="other", category="general", lead_unit_id="fgj", actor=OFFICE)
+        defaults.update(fields)
+        return self.stub.RegisterItem(ledger_pb2.RegisterItemRequest(**defaults), timeout=10).item
+
+
+def seed_directory(stub: ledger_pb2_grpc.LedgerServiceStub) -> None:
+    for uid, name in (("fgj", "区发展和改革局"), ("jyj", "区教育局"), ("zjj", "区住房和城乡建设局"), ("dcs", "区委区政府督查室")):
+        stub.UpsertUnit(ledger_pb2.UpsertUnitRequest(unit=ledger_pb2.Unit(id=uid, name=name, kind="department",
+                                                                          active=True)), timeout=5)
+    people = (
+        ("ld-li", "李明", "dcs", "leader", "副区长"),
+        ("ld-zhao", "赵强", "dcs", "leader", "区长"),
+        ("st-chen", "陈静", "fgj", "staff", ""),
+        ("sv-wang", "王芳", "dcs", "supervisor", ""),
+        ("st-liu1", "刘洋", "fgj", "staff", ""),
+        ("st-liu2", "刘洋", "jyj", "staff", ""),  # same name, another unit
+    )
+    for pid, name, unit, role, title in people:
+        stub.UpsertPerson(ledger_pb2.UpsertPersonRequest(person=ledger_pb2.Person(
+            id=pid, name=name, unit_id=unit, role=role, title=title, active=True)), timeout=5)
+
+
+def _start(kind: str, url: str, broker: Broker) -> tuple[LedgerUnderTest, Runtime]:
+    settings = Settings.from_env(
+        {"DUBAN_DATABASE_URL": url, "DUBAN_KAFKA_BOOTSTRAP": broker.bootstrap, "DUBAN_GRPC_PORT": "0",
+         "DUBAN_METRICS_PORT": "0"}
+    )
+    clock = ManualClock(START)
+    app = bootstrap(settings, clock=clock)
+    runtime = Runtime("ledger-test")
+    server = start(app, runtime, host="127.0.0.1")
+    channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
+    runtime.on_stop(channel.close)
+    stub = ledger_pb2_grpc.LedgerServiceStub(channel)
+    seed_directory(stub)
+    return LedgerUnderTest(app, stub, clock, kind, server.port), runtime
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def ledger(request, broker, tmp_path_factory) -> Iterator[LedgerUnderTest]:  # type: ignore[no-untyped-def]
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('ledger')}/ledger.db"
+        else:
+            url = stack.enter_context(postgres_database("duban_ledger"))
+        under_test, runtime = _start(request.param, url, broker)
+        stack.callback(under_test.app.uow.engine.dispose)
+        stack.callback(runtime.shutdown)
+        yield under_test

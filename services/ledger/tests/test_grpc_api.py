@@ -1,0 +1,177 @@
+"""LedgerService against a running gRPC server and a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import uuid
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from duban.ledger.v1 import ledger_pb2
+from libs.common.grpc_errors import from_rpc_error
+from services.ledger.tests.conftest import OFFICE, LedgerUnderTest
+
+
+def field_errors(call) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    with pytest.raises(grpc.RpcError) as err:
+        call()
+    error = from_rpc_error(err.value)
+    assert error is not None, err.value
+    return error.field_errors
+
+
+def test_health_is_serving(ledger: LedgerUnderTest) -> None:
+    channel = grpc.insecure_channel(f"127.0.0.1:{ledger.port}")
+    stub = health_pb2_grpc.HealthStub(channel)
+    for service in ("", "duban.ledger.v1.LedgerService"):
+        reply = stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=5)
+        assert reply.status == health_pb2.HealthCheckResponse.SERVING
+    channel.close()
+
+
+def test_register_general_item_gets_number_and_7_working_days(ledger: LedgerUnderTest) -> None:
+    item = ledger.register(
+        title="推进老旧小区改造", content="完成3个小区改造方案", source="leader_instruction", category="general",
+        key_tracking=True, lead_unit_id="zjj", lead_duty="牵头制定方案",
+        co_units=[ledger_pb2.CoUnit(unit_id="fgj", duty="资金保障")],
+        responsible_leader_id="ld-li", responsible_person_id="st-chen", supervisor_id="sv-wang",
+        registered_on="2026-02-12",
+    )
+    assert item.item_no.startswith("2026-") and len(item.item_no) == 9
+    assert item.due_date == "2026-02-28"  # across the Spring Festival with both make-up Saturdays
+    assert not item.due_date_provisional
+    assert [(u.unit_id, u.role, u.duty) for u in item.units] == [("zjj", "lead", "牵头制定方案"), ("fgj", "co", "资金保障")]
+    assert item.responsible_leader.name == "李明" and item.responsible_leader.unit_name == "区委区政府督查室"
+    assert item.supervisor.name == "王芳" and item.status == "registered" and item.version == 1
+
+
+def test_complex_item_gets_10_working_days(ledger: LedgerUnderTest) -> None:
+    item = ledger.register(category="complex", registered_on="2026-09-18")
+    assert item.due_date == "2026-10-09"
+
+
+def test_registered_on_defaults_to_today_from_the_clock(ledger: LedgerUnderTest) -> None:
+    item = ledger.register()
+    assert item.registered_on == "2026-11-26" and item.due_date == "2026-12-07"
+
+
+def test_due_date_in_a_year_without_table_is_flagged(ledger: LedgerUnderTest) -> None:
+    item = ledger.register(category="complex", registered_on="2026-12-25")
+    assert item.due_date == "2027-01-08" and item.due_date_provisional
+
+
+def test_manual_due_date_needs_reason_and_is_recorded(ledger: LedgerUnderTest) -> None:
+    errors = field_errors(lambda: ledger.register(due_date="2026-12-31"))
+    assert "due_date_reason" in errors
+    item = ledger.register(due_date="2026-12-31", due_date_reason="区长要求年底前完成")
+    assert item.due_date == "2026-12-31" and item.due_date_reason == "区长要求年底前完成"
+    history = ledger.stub.GetItemHistory(ledger_pb2.GetItemHistoryRequest(id=item.id), timeout=5).changes
+    assert history[0].field == "registered" and history[0].reason == "区长要求年底前完成"
+
+
+@pytest.mark.parametrize(
+    ("fields", "bad_field"),
+    [
+        ({"title": "  "}, "title"),
+        ({"source": "rumour"}, "source"),
+        ({"category": "urgent"}, "category"),
+        ({"lead_unit_id": "nope"}, "lead_unit_id"),
+        ({"co_units": [ledger_pb2.CoUnit(unit_id="nope")]}, "co_units[0].unit_id"),
+        ({"registered_on": "2026-11-26", "due_date": "2026-11-01", "due_date_reason": "x"}, "due_date"),
+        ({"registered_on": "26/11/2026"}, "registered_on"),
+        ({"responsible_leader_id": "st-chen"}, "responsible_leader_id"),  # staff, not a leader
+        ({"responsible_person_id": "ghost"}, "responsible_person_id"),
+    ],
+)
+def test_bad_registration_names_the_field_and_writes_nothing(ledger: LedgerUnderTest, fields, bad_field) -> None:
+    before = ledger.stub.ListItems(ledger_pb2.ListItemsRequest(include_total=True), timeout=5).total_size
+    errors = field_errors(lambda: ledger.register(**fields))
+    assert bad_field in errors and errors[bad_field]
+    after = ledger.stub.ListItems(ledger_pb2.ListItemsRequest(include_total=True), timeout=5).total_size
+    assert after == before
+
+
+def test_retry_with_same_request_id_is_not_doubled(ledger: LedgerUnderTest) -> None:
+    key = str(uuid.uuid4())
+    first = ledger.stub.RegisterItem(ledger_pb2.RegisterItemRequest(
+        title="重复提交", source="other", category="general", lead_unit_id="fgj", request_id=key), timeout=5)
+    second = ledger.stub.RegisterItem(ledger_pb2.RegisterItemRequest(
+        title="重复提交", source="other", category="general", lead_unit_id="fgj", request_id=key), timeout=5)
+    assert second.replayed and not first.replayed and second.item.item_no == first.item.item_no
+
+
+def test_get_by_id_and_number_and_not_found(ledger: LedgerUnderTest) -> None:
+    item = ledger.register(title="按编号查询")
+    by_no = ledger.stub.GetItem(ledger_pb2.GetItemRequest(id=item.item_no), timeout=5).item
+    assert by_no.id == item.id
+    with pytest.raises(grpc.RpcError) as err:
+        ledger.stub.GetItem(ledger_pb2.GetItemRequest(id="missing"), timeout=5)
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_update_keeps_history_and_checks_version(ledger: LedgerUnderTest) -> None:
+    item = ledger.register(title="原标题", category="general", registered_on="2026-11-02")
+    assert item.due_date == "2026-11-11"
+    updated = ledger.stub.UpdateItem(ledger_pb2.UpdateItemRequest(
+        id=item.id, expected_version=1, actor=OFFICE,
+        patch=ledger_pb2.ItemPatch(title="新标题", category="complex", supervision_status="已电话督办"),
+    ), timeout=5).item
+    assert updated.version == 2 and updated.title == "新标题"
+    assert updated.due_date == "2026-11-16"  # recomputed: complex is 10 working days
+    changes = ledger.stub.GetItemHistory(ledger_pb2.GetItemHistoryRequest(id=item.id), timeout=5).changes
+    changed = {c.field: (c.old_value, c.new_value, c.actor.name) for c in changes[1:]}
+    assert changed["title"] == ("原标题", "新标题", "督查室王芳")
+    assert changed["due_date"] == ("2026-11-11", "2026-11-16", "督查室王芳")
+    assert changed["supervision_status"][1] == "已电话督办"
+    with pytest.raises(grpc.RpcError) as err:  # stale version
+        ledger.stub.UpdateItem(ledger_pb2.UpdateItemRequest(
+            id=item.id, expected_version=1, patch=ledger_pb2.ItemPatch(title="x")), timeout=5)
+    assert err.value.code() == grpc.StatusCode.ALREADY_EXISTS
+    errors = field_errors(lambda: ledger.stub.UpdateItem(ledger_pb2.UpdateItemRequest(
+        id=item.id, patch=ledger_pb2.ItemPatch(due_date="2026-12-01")), timeout=5))
+    assert "reason" in errors
+
+
+def test_list_filters_and_keyset_pages(ledger: LedgerUnderTest) -> None:
+    tag = uuid.uuid4().hex[:6]
+    for day in range(1, 13):
+        ledger.register(title=f"分页{tag}-{day:02d}", registered_on=f"2026-06-{day:02d}", lead_unit_id="jyj",
+                        source="work_report", category="complex" if day % 2 else "general")
+    query = ledger_pb2.ItemFilter(text=f"分页{tag}")
+    seen, token = [], ""
+    while True:
+        page = ledger.stub.ListItems(ledger_pb2.ListItemsRequest(filter=query, page_size=5, page_token=token,
+                                                                 include_total=True), timeout=5)
+        assert page.total_size == 12
+        seen += [i.title for i in page.items]
+        token = page.next_page_token
+        if not token:
+            break
+    assert seen == [f"分页{tag}-{d:02d}" for d in range(12, 0, -1)]
+    complex_only = ledger.stub.ListItems(ledger_pb2.ListItemsRequest(filter=ledger_pb2.ItemFilter(
+        text=f"分页{tag}", category="complex", unit_id="jyj", source="work_report",
+        due_from="2026-06-01", due_to="2026-06-30"), page_size=50), timeout=5)
+    assert all(i.category == "complex" for i in complex_only.items) and len(complex_only.items) >= 1
+    none = ledger.stub.ListItems(ledger_pb2.ListItemsRequest(filter=ledger_pb2.ItemFilter(
+        text=f"分页{tag}", unit_id="fgj")), timeout=5)
+    assert list(none.items) == []
+    errors = field_errors(lambda: ledger.stub.ListItems(ledger_pb2.ListItemsRequest(page_token="%%bad"), timeout=5))
+    assert "page_token" in errors
+
+
+def test_co_unit_sees_item_through_unit_filter(ledger: LedgerUnderTest) -> None:
+    item = ledger.register(title="协办可见", lead_unit_id="zjj", co_units=[ledger_pb2.CoUnit(unit_id="jyj")])
+    page = ledger.stub.ListItems(ledger_pb2.ListItemsRequest(filter=ledger_pb2.ItemFilter(
+        unit_ids=["jyj"], text="协办可见")), timeout=5)
+    assert [i.id for i in page.items] == [item.id]
+
+
+def test_directory_lists_units_and_people(ledger: LedgerUnderTest) -> None:
+    units = ledger.stub.ListUnits(ledger_pb2.ListUnitsRequest(), timeout=5).units
+    assert {"fgj", "jyj", "zjj", "dcs"} <= {u.id for u in units}
+    leaders = ledger.stub.ListPeople(ledger_pb2.ListPeopleRequest(role="leader"), timeout=5).people
+    assert {p.id for p in leaders} == {"ld-li", "ld-zhao"}
+    errors = field_errors(lambda: ledger.stub.UpsertPerson(ledger_pb2.UpsertPersonRequest(
+        person=ledger_pb2.Person(id="x", name="", unit_id="nowhere", role="boss")), timeout=5))
+    assert {"name", "unit_id", "role"} <= set(errors)

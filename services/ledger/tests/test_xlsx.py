@@ -1,0 +1,193 @@
+"""Ledger forms as XLSX: the seed's titles and columns, export -> import round trip, bad files."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from duban.ledger.v1 import ledger_pb2
+from services.ledger.tests.conftest import OFFICE, LedgerUnderTest, _start
+
+SEED_710 = ["序号", "工作任务", "交办时间", "完成时限", "责任领导", "责任人", "办理结果", "销号签字", "转期理由", "转期签字", "备注"]
+SEED_ATTACHMENT_1 = ["序号", "督查事项", "立项时间", "承办单位", "交办时间", "完成时限", "督查责任人", "督查情况", "办理结果", "备注"]
+
+
+def export(ledger: LedgerUnderTest, form: str, **filters) -> tuple[str, bytes]:  # type: ignore[no-untyped-def]
+    chunks = list(ledger.stub.ExportLedger(ledger_pb2.ExportLedgerRequest(
+        form=form, filter=ledger_pb2.ItemFilter(**filters)), timeout=60))
+    return chunks[0].filename, b"".join(c.data for c in chunks)
+
+
+def import_(ledger: LedgerUnderTest, content: bytes, filename: str = "台账.xlsx", **kw) -> ledger_pb2.ImportLedgerResponse:  # type: ignore[no-untyped-def]
+    return ledger.stub.ImportLedger(ledger_pb2.ImportLedgerRequest(
+        filename=filename, content=content, actor=OFFICE, **kw), timeout=60)
+
+
+@pytest.fixture(scope="module")
+def filled(ledger: LedgerUnderTest) -> LedgerUnderTest:
+    ledger.register(title="教育项目一", lead_unit_id="jyj", registered_on="2026-03-02", responsible_leader_id="ld-li",
+                    responsible_person_id="st-liu2", supervisor_id="sv-wang", remarks="备注一")
+    ledger.register(title="发改项目二", lead_unit_id="fgj", co_units=[ledger_pb2.CoUnit(unit_id="jyj", duty="配合")],
+                    category="complex", key_tracking=True, source="work_report", registered_on="2026-03-03",
+                    responsible_leader_id="ld-zhao", content="详细内容")
+    return ledger
+
+
+def test_710_form_has_seed_title_unit_line_and_columns(filled: LedgerUnderTest) -> None:
+    filename, data = export(filled, "ledger_710")
+    assert filename.endswith(".xlsx")
+    wb = load_workbook(io.BytesIO(data), read_only=True)
+    sheet = wb["区教育局"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "海东市平安区政府系统“710”台账（一般或复杂事项）"
+    assert rows[1][0] == "单位（部门）：区教育局"
+    assert list(rows[2]) == SEED_710
+    titles = [r[1] for r in rows[3:]]
+    assert "教育项目一" in titles and "发改项目二" in titles  # a co unit's ledger lists the item too
+    first = next(r for r in rows[3:] if r[1] == "教育项目一")
+    assert first[0] >= 1 and first[4] == "李明" and first[5] == "刘洋" and first[10] == "备注一"
+
+
+def test_attachment_1_form(filled: LedgerUnderTest) -> None:
+    _, data = export(filled, "unit_ledger", unit_id="fgj")
+    wb = load_workbook(io.BytesIO(data), read_only=True)
+    assert wb.sheetnames == ["区发展和改革局"]
+    rows = list(wb.worksheets[0].iter_rows(values_only=True))
+    assert rows[0][0] == "单位督查事项管理台账" and list(rows[2]) == SEED_ATTACHMENT_1
+    assert [r[1] for r in rows[3:]] == ["发改项目二"]
+    assert rows[3][3] == "区发展和改革局、区教育局"
+
+
+def test_round_trip_into_an_empty_ledger(filled: LedgerUnderTest, broker, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    _, data = export(filled, "full", text="项目")
+    other, runtime = _start("sqlite", f"sqlite:///{tmp_path}/other.db", broker)
+    try:
+        report = import_(other, data)
+        assert report.errors == [] and report.committed and report.created == 2 and report.rows == 2
+        items = {i.title: i for i in other.stub.ListItems(ledger_pb2.ListItemsRequest(), timeout=5).items}
+        originals = {i.title: i for i in filled.stub.ListItems(ledger_pb2.ListItemsRequest(
+            filter=ledger_pb2.ItemFilter(text="项目")), timeout=5).items}
+        assert set(items) == set(originals)
+        for title, item in items.items():
+            orig = originals[title]
+            same = ("content", "source", "category", "key_tracking", "registered_on", "due_date", "remarks")
+            assert {f: getattr(item, f) for f in same} == {f: getattr(orig, f) for f in same}
+            assert [(u.unit_id, u.role) for u in item.units] == [(u.unit_id, u.role) for u in orig.units]
+            assert item.responsible_leader.id == orig.responsible_leader.id
+            assert item.legacy_no == orig.item_no
+        again = import_(other, data)
+        assert again.created == 0 and again.duplicates == 2 and again.committed
+    finally:
+        runtime.shutdown()
+        other.app.uow.engine.dispose()
+
+
+def test_reimport_into_same_ledger_creates_nothing(filled: LedgerUnderTest) -> None:
+    _, data = export(filled, "full", text="项目")
+    report = import_(filled, data)
+    assert report.created == 0 and report.duplicates == 2
+
+
+def _sheet(rows: list[list[object]]) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["督查事项台账"])
+    ws.append(["序号", "事项名称", "事项来源", "事项类别", "牵头单位", "责任领导", "立项时间", "完成时限"])
+    for row in rows:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+BAD_ROWS = [
+    [1, "好的一行", "其他重要事项", "一般事项", "区发展和改革局", "李明", "2026-04-01", None],
+    [2, "", "其他重要事项", "一般事项", "区发展和改革局", None, "2026-04-01", None],  # empty title
+    [3, "未知单位", "其他重要事项", "一般事项", "火星局", None, "2026-04-01", None],
+    [4, "同名人员", "其他重要事项", "一般事项", "区教育局", "刘洋", "2026-04-01", None],  # leader ambiguous
+    [5, "日期倒挂", "其他重要事项", "复杂事项", "区教育局", None, "2026-04-10", "2026-04-01"],
+    [6, "坏来源", "谣言", "一般事项", "区教育局", None, "2026/04/02", None],
+    [7, "另一好行", "《政府工作报告》重点工作任务", "复杂", "区教育局", None, "2026年4月3日", None],
+]
+
+
+def test_all_or_nothing_reports_every_bad_row_and_writes_nothing(filled: LedgerUnderTest) -> None:
+    before = filled.stub.ListItems(ledger_pb2.ListItemsRequest(include_total=True), timeout=5).total_size
+    report = import_(filled, _sheet(BAD_ROWS))
+    assert not report.committed and report.created == 0
+    by_row = {(e.row, e.field) for e in report.errors}
+    assert {(4, "title"), (5, "lead_unit"), (6, "leader"), (7, "due_date"), (8, "source")} <= by_row
+    assert all(e.message for e in report.errors)
+    after = filled.stub.ListItems(ledger_pb2.ListItemsRequest(include_total=True), timeout=5).total_size
+    assert after == before
+
+
+def test_good_rows_mode_keeps_the_good_ones_and_numbers_stay_gap_free(filled: LedgerUnderTest) -> None:
+    dry = import_(filled, _sheet(BAD_ROWS), mode="good_rows", dry_run=True)
+    assert not dry.committed and dry.created == 2
+    report = import_(filled, _sheet(BAD_ROWS), mode="good_rows")
+    assert report.committed and report.created == 2 and len({e.row for e in report.errors}) == 5
+    numbers = sorted(report.item_nos)
+    follow = filled.register(registered_on="2026-04-20")
+    seqs = [int(n.split("-")[1]) for n in numbers + [follow.item_no]]
+    assert seqs == list(range(seqs[0], seqs[0] + 3))  # rejected rows gave their numbers back
+    item = filled.stub.GetItem(ledger_pb2.GetItemRequest(id=numbers[-1]), timeout=5).item
+    assert item.source == "work_report" and item.category == "complex" and item.registered_on == "2026-04-03"
+
+
+def test_seed_710_form_can_be_imported(filled: LedgerUnderTest) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["海东市平安区政府系统“710”台账（一般或复杂事项）"])
+    ws.append(["单位（部门）：区住房和城乡建设局"])
+    ws.append(SEED_710)
+    ws.append([1, "纸质台账事项", "2026-05-06", "2026-05-15", "李明", "陈静", None, None, None, None, "旧台账"])
+    out = io.BytesIO()
+    wb.save(out)
+    report = import_(filled, out.getvalue())
+    assert report.errors == [] and report.created == 1
+    item = filled.stub.GetItem(ledger_pb2.GetItemRequest(id=report.item_nos[0]), timeout=5).item
+    assert item.units[0].unit_id == "zjj" and item.due_date == "2026-05-15" and item.due_date_reason == "按原台账导入"
+    assert item.source == "other" and item.remarks == "旧台账"
+
+
+@pytest.mark.parametrize(
+    ("filename", "content", "message"),
+    [
+        ("notes.txt", b"hello", "not an XLSX file"),
+        ("fake.xlsx", b"PK\x03\x04garbage", "cannot be read"),
+        ("empty.xlsx", None, "no ledger rows"),
+    ],
+)
+def test_bad_files_get_a_clear_error(filled: LedgerUnderTest, filename, content, message) -> None:  # type: ignore[no-untyped-def]
+    import grpc
+
+    if content is None:
+        out = io.BytesIO()
+        Workbook().save(out)
+        content = out.getvalue()
+    with pytest.raises(grpc.RpcError) as err:
+        import_(filled, content, filename=filename)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert message in err.value.details()
+
+
+def test_oversized_file_is_refused(filled: LedgerUnderTest) -> None:
+    import grpc
+
+    limit = filled.app.settings.import_max_bytes
+    with pytest.raises(grpc.RpcError) as err:
+        import_(filled, b"PK" + b"0" * (limit + 1))
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "limit" in err.value.details()
+
+
+def test_unknown_form_and_mode(filled: LedgerUnderTest) -> None:
+    import grpc
+
+    with pytest.raises(grpc.RpcError) as err:
+        export(filled, "poster")
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    with pytest.raises(grpc.RpcError):
+        import_(filled, _sheet([]), mode="most")

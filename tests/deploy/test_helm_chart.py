@@ -1,0 +1,207 @@
+"""The Helm chart renders valid, hardened Kubernetes objects and refuses bad values (scripts/helm_check.py).
+
+Needs the pinned helm at .tools/helm (`make .tools/helm`; `make test` fetches it) and the venv's
+kubernetes-validate and hadolint; a missing tool fails the test with the command that installs it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scripts import helm_check
+
+Objects = list[dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def default_objects() -> Objects:
+    return helm_check.render_default()
+
+
+@pytest.fixture(scope="module")
+def production_objects() -> Objects:
+    return helm_check.render_production()
+
+
+def find(objects: Objects, kind: str, name: str) -> dict[str, Any]:
+    matches = [o for o in objects if o["kind"] == kind and o["metadata"]["name"] == name]
+    assert matches, f"no {kind}/{name} in the render: {sorted(helm_check.describe(o) for o in objects)}"
+    return matches[0]
+
+
+def container(obj: dict[str, Any]) -> dict[str, Any]:
+    return helm_check.pod_specs(obj)[0]["containers"][0]
+
+
+def test_helm_binary_is_the_pinned_one() -> None:
+    assert helm_check.helm("version", "--short").stdout.startswith("v4.1.4")
+
+
+def test_helm_lint_passes() -> None:
+    assert helm_check.lint() == []
+
+
+@pytest.mark.parametrize("render", ["default_objects", "production_objects"])
+def test_render_is_valid_kubernetes(render: str, request: pytest.FixtureRequest) -> None:
+    objects = request.getfixturevalue(render)
+    errors, skipped = helm_check.validate_objects(objects)
+    assert errors == []
+    # Only the Prometheus Operator's custom resource lacks a schema in kubernetes-validate.
+    assert skipped <= {"monitoring.coreos.com/v1 ServiceMonitor"}
+
+
+@pytest.mark.parametrize("render", ["default_objects", "production_objects"])
+def test_workloads_are_hardened_and_wired(render: str, request: pytest.FixtureRequest) -> None:
+    assert helm_check.check_workloads(request.getfixturevalue(render)) == []
+
+
+def test_production_example_renders_every_kind(production_objects: Objects) -> None:
+    kinds = {o["kind"] for o in production_objects}
+    assert {
+        "Deployment",
+        "Service",
+        "ConfigMap",
+        "PodDisruptionBudget",
+        "HorizontalPodAutoscaler",
+        "NetworkPolicy",
+        "ServiceMonitor",
+        "Job",
+        "CronJob",
+        "Ingress",
+        "ServiceAccount",
+    } <= kinds
+
+
+def test_validation_catches_a_broken_object(default_objects: Objects) -> None:
+    broken = json.loads(json.dumps(find(default_objects, "Deployment", "duban-ledger")))
+    container(broken)["readinessProbe"]["grpc"]["port"] = "grpc"  # native gRPC probes take a number
+    errors, _ = helm_check.validate_objects([broken])
+    assert errors and "readinessProbe.grpc.port" in errors[0]
+
+
+@pytest.mark.parametrize("case", helm_check.BAD_VALUES, ids=lambda case: case.what)
+def test_bad_values_fail_with_their_message(case: helm_check.BadValues) -> None:
+    assert helm_check.check_bad_values([case]) == []
+
+
+def test_every_service_package_has_a_deployment(default_objects: Objects) -> None:
+    packages = helm_check.service_packages()
+    assert "gateway" in packages
+    assert helm_check.missing_deployments(default_objects, packages) == []
+
+
+def test_a_new_service_package_without_chart_values_is_reported(tmp_path: Path, default_objects: Objects) -> None:
+    (tmp_path / "tracking").mkdir()
+    (tmp_path / "tracking" / "__main__.py").write_text("")
+    (tmp_path / "gateway").mkdir()
+    (tmp_path / "helpers").mkdir()  # no __main__.py: not a service
+    packages = helm_check.service_packages(tmp_path)
+    assert packages == ["gateway", "tracking"]
+    [problem] = helm_check.missing_deployments(default_objects, packages)
+    assert "services.tracking.enabled=true" in problem
+
+
+def test_services_run_their_subcommands(default_objects: Objects) -> None:
+    assert container(find(default_objects, "Deployment", "duban-ledger"))["args"] == ["ledger", "serve"]
+    assert container(find(default_objects, "Deployment", "duban-gateway"))["args"] == ["gateway", "serve"]
+    job = find(default_objects, "Job", "duban-ledger-migrate")
+    assert container(job)["args"] == ["ledger", "migrate"]
+    assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
+    env = {e["name"]: e.get("value") for e in container(job)["env"]}
+    assert env["DUBAN_MIGRATE_ON_START"] == "false"
+    assert env["DUBAN_KAFKA_BOOTSTRAP"] == "kafka-0.kafka.kafka.svc:9092"
+
+
+def test_secrets_are_only_referenced(default_objects: Objects) -> None:
+    assert not [o for o in default_objects if o["kind"] == "Secret"]
+    env = {e["name"]: e for e in container(find(default_objects, "Deployment", "duban-gateway"))["env"]}
+    assert env["DUBAN_DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {"name": "duban-database", "key": "gateway"}
+    assert env["DUBAN_SECRET_KEY"]["valueFrom"]["secretKeyRef"] == {"name": "duban-gateway", "key": "secret-key"}
+
+
+def test_settings_reach_the_shared_config_map(production_objects: Objects) -> None:
+    data = find(production_objects, "ConfigMap", "duban-config")["data"]
+    assert data["DUBAN_GENERAL_DUE_DAYS"] == "7"
+    assert data["DUBAN_COMPLEX_DUE_DAYS"] == "10"
+    assert data["DUBAN_STORAGE_S3_BUCKET"] == "duban-files"
+    assert data["DUBAN_CALENDAR_DIR"] == "/etc/duban/calendar"
+    assert {f"DUBAN_{s}_ADDR" for s in ("LEDGER", "TRACKING", "INSPECTION", "NOTIFICATION", "EVALUATION")} <= set(data)
+    assert data["DUBAN_TRACKING_ADDR"] == "duban-tracking:50051"
+
+
+def test_calendar_years_are_mounted(production_objects: Objects) -> None:
+    calendar = find(production_objects, "ConfigMap", "duban-calendar")
+    assert json.loads(calendar["data"]["2027.json"])["year"] == 2027
+    deployment = find(production_objects, "Deployment", "duban-ledger")
+    mounts = {m["name"]: m["mountPath"] for m in container(deployment)["volumeMounts"]}
+    assert mounts["calendar"] == "/etc/duban/calendar"
+    volumes = {v["name"]: v for v in helm_check.pod_specs(deployment)[0]["volumes"]}
+    assert volumes["calendar"]["configMap"]["name"] == "duban-calendar"
+
+
+def test_cron_job_runs_the_service_job(production_objects: Objects) -> None:
+    cron = find(production_objects, "CronJob", "duban-tracking-overdue-sweep")
+    assert container(cron)["args"] == ["tracking", "overdue-sweep"]
+    assert cron["spec"]["timeZone"] == "Asia/Shanghai"
+    assert cron["spec"]["concurrencyPolicy"] == "Forbid"
+
+
+def test_cron_job_extra_args() -> None:
+    job = {"name": "overdue-sweep", "schedule": "0 1 * * *", "args": ["--limit", "100"]}
+    objects = helm_check.render(*helm_check.REQUIRED_VALUES, "--set-json", f"services.ledger.jobs=[{json.dumps(job)}]")
+    cron = find(objects, "CronJob", "duban-ledger-overdue-sweep")
+    assert container(cron)["args"] == ["ledger", "overdue-sweep", "--limit", "100"]
+    errors, _ = helm_check.validate_objects([cron])
+    assert errors == []
+
+
+def test_network_policies(production_objects: Objects) -> None:
+    gateway = find(production_objects, "NetworkPolicy", "duban-gateway")["spec"]
+    http_from = gateway["ingress"][0]["from"][0]
+    assert http_from["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "ingress-nginx"}
+    ledger = find(production_objects, "NetworkPolicy", "duban-ledger")["spec"]
+    grpc_rule = ledger["ingress"][0]
+    assert grpc_rule["ports"] == [{"port": "grpc", "protocol": "TCP"}]
+    assert grpc_rule["from"] == [
+        {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "duban", "app.kubernetes.io/instance": "duban"}}}
+    ]
+    egress_ports = {p["port"] for rule in ledger["egress"] for p in rule.get("ports", [])}
+    assert {53, 9092, 5432, 443} <= egress_ports
+
+
+def test_autoscaled_deployment_leaves_replicas_to_the_hpa(production_objects: Objects) -> None:
+    assert "replicas" not in find(production_objects, "Deployment", "duban-gateway")["spec"]
+    hpa = find(production_objects, "HorizontalPodAutoscaler", "duban-gateway")["spec"]
+    assert (hpa["minReplicas"], hpa["maxReplicas"]) == (3, 8)
+
+
+def test_dockerfile_passes_hadolint() -> None:
+    assert helm_check.hadolint() == []
+
+
+def test_shared_volume_storage() -> None:
+    objects = helm_check.render(
+        *helm_check.REQUIRED_VALUES, "--set", "storage.type=pvc", "--set", "storage.pvc.size=50Gi"
+    )
+    claim = find(objects, "PersistentVolumeClaim", "duban-files")
+    assert claim["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"  # files outlive the release
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
+    volumes = {v["name"]: v for v in helm_check.pod_specs(find(objects, "Deployment", "duban-ledger"))[0]["volumes"]}
+    assert volumes["files"]["persistentVolumeClaim"]["claimName"] == "duban-files"
+    # The migration hook runs before the claim exists on a first install, so it never mounts it.
+    hook_volumes = {
+        v["name"]: v for v in helm_check.pod_specs(find(objects, "Job", "duban-ledger-migrate"))[0]["volumes"]
+    }
+    assert "emptyDir" in hook_volumes["files"]
+    assert helm_check.validate_objects(objects)[0] == []
+
+
+def test_object_names_follow_the_release() -> None:
+    objects = helm_check.render(*helm_check.REQUIRED_VALUES, release="portal")
+    data = find(objects, "ConfigMap", "portal-duban-config")["data"]
+    assert data["DUBAN_LEDGER_ADDR"] == "portal-duban-ledger:50051"
+    assert find(objects, "Deployment", "portal-duban-ledger")
