@@ -15,6 +15,8 @@ import confluent_kafka
 from confluent_kafka.admin import AdminClient, NewTopic
 
 logger = logging.getLogger(__name__)
+# librdkafka's own messages (connection refused, broker down) go through logging, as JSON like the rest.
+KAFKA_LOG = logging.getLogger("librdkafka")
 
 
 class Producer:
@@ -29,6 +31,7 @@ class Producer:
             "message.timeout.ms": 8000,
             "reconnect.backoff.max.ms": 1000,
             "socket.connection.setup.timeout.ms": 3000,
+            "logger": KAFKA_LOG,
         }
         config.update(extra or {})
         self._config = config
@@ -65,7 +68,9 @@ class Producer:
 
 def ensure_topics(bootstrap: str, topics: list[str], partitions: int = 3, timeout: float = 10.0) -> None:
     """Create the topics that don't exist yet (a cluster with auto-create off needs this)."""
-    admin = AdminClient({"bootstrap.servers": bootstrap, "socket.connection.setup.timeout.ms": 3000})
+    admin = AdminClient(
+        {"bootstrap.servers": bootstrap, "socket.connection.setup.timeout.ms": 3000, "logger": KAFKA_LOG}
+    )
     existing = set(admin.list_topics(timeout=timeout).topics)
     wanted = [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in topics if t not in existing]
     if not wanted:
@@ -89,6 +94,7 @@ def consumer_config(bootstrap: str, group_id: str, extra: dict[str, Any] | None 
         "heartbeat.interval.ms": 1000,
         "fetch.wait.max.ms": 10,
         "socket.connection.setup.timeout.ms": 3000,
+        "logger": KAFKA_LOG,
     }
     config.update(extra or {})
     return config

@@ -37,7 +37,7 @@ def postgres_database(prefix: str = "duban_test") -> Iterator[str]:
 class EventReader:
     """Reads a topic from the beginning with assign() (no group join) and collects CloudEvents."""
 
-    def __init__(self, bootstrap: str, topic: str, partitions: int = 3) -> None:
+    def __init__(self, bootstrap: str, topic: str) -> None:
         self.consumer = confluent_kafka.Consumer(
             {
                 "bootstrap.servers": bootstrap,
@@ -46,8 +46,10 @@ class EventReader:
                 "fetch.wait.max.ms": 10,
             }
         )
+        # Read every partition the topic has (a broker may have auto-created it with its own count).
+        partitions = self.consumer.list_topics(topic, timeout=10).topics[topic].partitions
         self.consumer.assign(
-            [confluent_kafka.TopicPartition(topic, p, confluent_kafka.OFFSET_BEGINNING) for p in range(partitions)]
+            [confluent_kafka.TopicPartition(topic, p, confluent_kafka.OFFSET_BEGINNING) for p in partitions]
         )
         self.events: list[tuple[CloudEvent, bytes]] = []  # (event, key)
 
