@@ -53,7 +53,9 @@ class CloudEvent:
 def new_event(
     type_: str, source: str, subject: str, message: Message, now: dt.datetime, event_id: str | None = None
 ) -> CloudEvent:
-    data = json_format.MessageToJson(message, preserving_proto_field_name=True, indent=None).encode()
+    data = json_format.MessageToJson(
+        message, preserving_proto_field_name=True, indent=None, ensure_ascii=False
+    ).encode()
     return CloudEvent(
         id=event_id or str(uuid.uuid4()),
         type=type_,

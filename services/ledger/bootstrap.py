@@ -15,6 +15,7 @@ from libs.common.clock import Clock, clock_from_setting
 from libs.common.db import UnitOfWorkFactory, make_engine
 from libs.common.grpc_server import RunningServer, create_server
 from libs.common.kafka import Producer, ensure_topics
+from libs.common.lights import LightPolicy
 from libs.common.outbox import OutboxRelay
 from libs.common.runtime import Runtime
 from services.ledger.config import Settings
@@ -46,6 +47,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None, producer: Producer
         calendar=load_calendar(settings.calendar_dir or None),
         policy=settings.due_policy,
         item_no_pattern=settings.item_no_pattern,
+        light_policy=LightPolicy(yellow_within=settings.yellow_within),
     )
     producer = producer or Producer(settings.kafka_bootstrap, client_id="ledger")
     relay = OutboxRelay(

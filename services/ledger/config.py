@@ -23,6 +23,7 @@ class Settings:
     import_max_bytes: int
     fixed_now: str
     org_name: str
+    yellow_within: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -46,4 +47,5 @@ class Settings:
             import_max_bytes=env_int("DUBAN_IMPORT_MAX_BYTES", 10 * 1024 * 1024, env, minimum=1024),
             fixed_now=env_str("DUBAN_FIXED_NOW", "", env),
             org_name=env_str("DUBAN_ORG_NAME", "海东市平安区政府系统", env),
+            yellow_within=env_int("DUBAN_LIGHT_YELLOW_WITHIN", 2, env),
         )

@@ -6,6 +6,7 @@ from duban.common.v1 import common_pb2
 from duban.ledger.v1 import ledger_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from libs.common.lights import Light
 from services.ledger import orm
 
 
@@ -20,7 +21,16 @@ def _date(value) -> str:  # type: ignore[no-untyped-def]
     return value.isoformat() if value else ""
 
 
-def item_to_proto(item: orm.Item) -> ledger_pb2.Item:
+def item_to_proto(item: orm.Item, light: Light | None = None) -> ledger_pb2.Item:
+    message = _item(item)
+    if light is not None:
+        message.light, message.light_reason = light.colour, light.reason
+        if light.working_days_left is not None:
+            message.working_days_left = light.working_days_left
+    return message
+
+
+def _item(item: orm.Item) -> ledger_pb2.Item:
     return ledger_pb2.Item(
         id=item.id,
         item_no=item.item_no,

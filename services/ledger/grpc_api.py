@@ -6,6 +6,7 @@ from duban.common.v1 import common_pb2
 from duban.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 
 from libs.common.actor import Actor
+from libs.common.errors import InvalidInput
 from services.ledger import domain, handlers, repository, updates, xlsx_export, xlsx_import
 from services.ledger.config import Settings
 from services.ledger.convert import change_to_proto, item_to_proto, person_to_proto, unit_to_proto
@@ -16,7 +17,12 @@ PATCH_SCALARS = (
 )
 
 
-def query_from_filter(f: ledger_pb2.ItemFilter) -> repository.ItemQuery:
+def query_from_filter(f: ledger_pb2.ItemFilter, ledger: handlers.Ledger) -> repository.ItemQuery:
+    light = None
+    if f.light:
+        if f.light not in ("green", "yellow", "red"):
+            raise InvalidInput(f"unknown light {f.light!r}", {"light": "灯色应为 green、yellow 或 red"})
+        light = (f.light, *ledger.yellow_window())
     unit_ids = tuple(f.unit_ids) + ((f.unit_id,) if f.unit_id else ())
     return repository.ItemQuery(
         unit_ids=unit_ids,
@@ -28,6 +34,7 @@ def query_from_filter(f: ledger_pb2.ItemFilter) -> repository.ItemQuery:
         due_to=domain.parse_date(f.due_to, "due_to") if f.due_to else None,
         text=f.text.strip(),
         responsible_leader_id=f.responsible_leader_id,
+        light=light,
     )
 
 
@@ -35,6 +42,9 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
     def __init__(self, ledger: handlers.Ledger, settings: Settings) -> None:
         self.ledger = ledger
         self.settings = settings
+
+    def _item(self, item) -> ledger_pb2.Item:  # type: ignore[no-untyped-def]
+        return item_to_proto(item, self.ledger.light(item))
 
     def RegisterItem(self, request, context):  # noqa: N802
         reg = domain.Registration(
@@ -57,10 +67,10 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         item, replayed = handlers.register_item(
             self.ledger, reg, Actor.from_proto(request.actor), request.request_id
         )
-        return ledger_pb2.RegisterItemResponse(item=item_to_proto(item), replayed=replayed)
+        return ledger_pb2.RegisterItemResponse(item=self._item(item), replayed=replayed)
 
     def GetItem(self, request, context):  # noqa: N802
-        return ledger_pb2.GetItemResponse(item=item_to_proto(handlers.get_item(self.ledger, request.id)))
+        return ledger_pb2.GetItemResponse(item=self._item(handlers.get_item(self.ledger, request.id)))
 
     def UpdateItem(self, request, context):  # noqa: N802
         patch = {name: getattr(request.patch, name) for name in PATCH_SCALARS if request.patch.HasField(name)}
@@ -69,15 +79,15 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         item = updates.update_item(
             self.ledger, request.id, request.expected_version, patch, request.reason, Actor.from_proto(request.actor)
         )
-        return ledger_pb2.UpdateItemResponse(item=item_to_proto(item))
+        return ledger_pb2.UpdateItemResponse(item=self._item(item))
 
     def ListItems(self, request, context):  # noqa: N802
         items, token, total = handlers.list_items(
-            self.ledger, query_from_filter(request.filter), request.page_size, request.page_token,
+            self.ledger, query_from_filter(request.filter, self.ledger), request.page_size, request.page_token,
             request.include_total,
         )
         return ledger_pb2.ListItemsResponse(
-            items=[item_to_proto(i) for i in items], next_page_token=token, total_size=total
+            items=[self._item(i) for i in items], next_page_token=token, total_size=total
         )
 
     def GetItemHistory(self, request, context):  # noqa: N802
@@ -104,7 +114,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
 
     def ExportLedger(self, request, context):  # noqa: N802
         filename, path = xlsx_export.export_ledger(
-            self.ledger, request.form, query_from_filter(request.filter), self.settings.org_name
+            self.ledger, request.form, query_from_filter(request.filter, self.ledger), self.settings.org_name
         )
         first = True
         for chunk in xlsx_export.read_chunks(path):

@@ -18,6 +18,7 @@ from libs.common.calendar import WorkCalendar
 from libs.common.clock import Clock
 from libs.common.db import UnitOfWork, UnitOfWorkFactory
 from libs.common.errors import Conflict, InvalidInput, NotFound
+from libs.common.lights import Light, LightPolicy, light_of
 from services.ledger import domain, events, metrics, repository
 from services.ledger.orm import Item, ItemChange, ItemUnit, Person, Unit
 
@@ -31,6 +32,19 @@ class Ledger:
     calendar: WorkCalendar
     policy: domain.DuePolicy
     item_no_pattern: str
+    light_policy: LightPolicy = LightPolicy()
+
+    def yellow_window(self) -> tuple[dt.date, dt.date]:
+        """(today, last due date that is still yellow today) - the light thresholds as dates."""
+        today = self.clock.today()
+        first_green = self.calendar.add_working_days_provisional(today, self.light_policy.yellow_within + 1).value
+        return today, first_green - dt.timedelta(days=1)
+
+    def light(self, item: Item) -> Light:
+        return light_of(
+            self.calendar, self.light_policy, item.due_date, self.clock.today(),
+            closed=item.status in ("closed", "archived"), provisional=item.due_date_provisional,
+        )
 
 
 def _change(item_id: str, at: dt.datetime, actor: Actor, field: str, old: str, new: str, reason: str = ""):

@@ -64,6 +64,9 @@ class ItemQuery:
     due_to: dt.date | None = None
     text: str = ""
     responsible_leader_id: str = ""
+    # (colour, today, last due date that is still yellow): the light as a due-date range, so a light
+    # filter lists exactly the items that show that light.
+    light: tuple[str, dt.date, dt.date] | None = None
 
 
 def _filtered(query: ItemQuery) -> Select:  # type: ignore[type-arg]
@@ -86,6 +89,15 @@ def _filtered(query: ItemQuery) -> Select:  # type: ignore[type-arg]
         stmt = stmt.where(Item.due_date <= query.due_to)
     if query.responsible_leader_id:
         stmt = stmt.where(Item.responsible_leader_id == query.responsible_leader_id)
+    if query.light:
+        colour, today, yellow_end = query.light
+        open_ = Item.status.not_in(("closed", "archived"))
+        if colour == "red":
+            stmt = stmt.where(open_, Item.due_date < today)
+        elif colour == "yellow":
+            stmt = stmt.where(open_, Item.due_date >= today, Item.due_date <= yellow_end)
+        else:
+            stmt = stmt.where(or_(~open_, Item.due_date > yellow_end))
     if query.text:
         pattern = f"%{query.text.replace('%', '').replace('_', '')}%"
         stmt = stmt.where(or_(Item.item_no.like(pattern), Item.title.like(pattern), Item.content.like(pattern)))

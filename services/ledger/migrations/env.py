@@ -3,10 +3,7 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from libs.common.outbox import runtime_metadata
-from services.ledger.orm import Base
-
-target_metadata = [Base.metadata, runtime_metadata]
+from services.ledger.migrations_target import target_metadata
 
 
 def run() -> None:

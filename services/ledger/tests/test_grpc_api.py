@@ -175,3 +175,17 @@ def test_directory_lists_units_and_people(ledger: LedgerUnderTest) -> None:
     errors = field_errors(lambda: ledger.stub.UpsertPerson(ledger_pb2.UpsertPersonRequest(
         person=ledger_pb2.Person(id="x", name="", unit_id="nowhere", role="boss")), timeout=5))
     assert {"name", "unit_id", "role"} <= set(errors)
+
+
+def test_lights_are_computed_and_filterable(ledger: LedgerUnderTest) -> None:
+    tag = uuid.uuid4().hex[:6]
+    red = ledger.register(title=f"灯{tag}红", registered_on="2026-11-02")  # due 11-11, today 11-26
+    yellow = ledger.register(title=f"灯{tag}黄", due_date="2026-11-27", due_date_reason="紧急")
+    green = ledger.register(title=f"灯{tag}绿")  # due 12-07
+    assert (red.light, yellow.light, green.light) == ("red", "yellow", "green")
+    assert red.working_days_left == -11 and "逾期11个工作日" in red.light_reason
+    assert yellow.working_days_left == 1
+    for colour, expected in (("red", red), ("yellow", yellow), ("green", green)):
+        page = ledger.stub.ListItems(ledger_pb2.ListItemsRequest(
+            filter=ledger_pb2.ItemFilter(text=f"灯{tag}", light=colour), include_total=True), timeout=5)
+        assert [i.id for i in page.items] == [expected.id] and page.total_size == 1

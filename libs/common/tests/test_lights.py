@@ -1,0 +1,55 @@
+"""Lights: thresholds, overdue counting in working days, closed items, explanations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from libs.common.calendar import load_calendar
+from libs.common.lights import GREEN, RED, YELLOW, LightPolicy, light_of
+
+CAL = load_calendar()
+P = LightPolicy(yellow_within=2)
+D = dt.date
+
+
+def test_green_yellow_red() -> None:
+    due = D(2026, 11, 30)  # Monday
+    assert light_of(CAL, P, due, D(2026, 11, 24)).colour == GREEN  # 4 working days left
+    yellow = light_of(CAL, P, due, D(2026, 11, 26))
+    assert yellow.colour == YELLOW and yellow.working_days_left == 2
+    assert light_of(CAL, P, due, due).reason.startswith("今天到期")
+    red = light_of(CAL, P, due, D(2026, 12, 2))
+    assert red.colour == RED and red.working_days_left == -2 and "逾期2个工作日" in red.reason
+
+
+def test_holidays_are_named_in_the_reason() -> None:
+    light = light_of(CAL, P, D(2026, 10, 9), D(2026, 9, 28))
+    assert light.colour == GREEN and "国庆节" in light.reason and light.working_days_left == 4  # 29, 30 Sep, 8, 9 Oct
+
+
+def test_closed_items_are_never_red() -> None:
+    assert light_of(CAL, P, D(2026, 1, 5), D(2026, 11, 26), closed=True).colour == GREEN
+
+
+def test_missing_year_is_estimated_and_says_so() -> None:
+    light = light_of(CAL, P, D(2027, 1, 8), D(2026, 12, 30))
+    assert "未载入" in light.reason and light.working_days_left is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(due=st.dates(min_value=D(2024, 1, 10), max_value=D(2026, 12, 20)),
+       offset=st.integers(min_value=-30, max_value=30))
+def test_colour_follows_days_left(due: dt.date, offset: int) -> None:
+    today = due + dt.timedelta(days=offset)
+    if not (CAL.has_year(today.year) and CAL.has_year(due.year)):
+        return
+    light = light_of(CAL, P, due, today)
+    if today > due:
+        assert light.colour == RED
+    elif CAL.working_days_between(today, due) <= 2:
+        assert light.colour == YELLOW
+    else:
+        assert light.colour == GREEN
