@@ -6,9 +6,9 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from duban.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 from sqlalchemy import text
 
+from duban.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 from libs.common import migrations, topics
 from libs.common.calendar import load_calendar
 from libs.common.clock import Clock, clock_from_setting

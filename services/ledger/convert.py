@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from duban.common.v1 import common_pb2
-from duban.ledger.v1 import ledger_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from duban.common.v1 import common_pb2
+from duban.ledger.v1 import ledger_pb2
 from libs.common.lights import Light
 from services.ledger import orm
 

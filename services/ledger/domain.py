@@ -11,24 +11,13 @@ import re
 import string
 from dataclasses import dataclass, field
 
+from libs.common import vocabulary
 from libs.common.calendar import WorkCalendar
 from libs.common.errors import InvalidInput
 
-# Art. 4, in the seed's order: identifier -> the label offices use.
-SOURCES: dict[str, str] = {
-    "central_decision": "党中央、国务院重大决策部署",
-    "district_meeting": "区委、区政府重要会议、重要文件安排事项",
-    "work_report": "《政府工作报告》重点工作任务",
-    "leader_instruction": "主要领导批示、调研中需办理事项",
-    "leader_assignment": "领导交办工作事项",
-    "system_710": "“710”工作制度落实",
-    "bulletin_rectification": "督查通报要求整改事项",
-    "other": "其他重要事项",
-}
-CATEGORIES: dict[str, str] = {"general": "一般事项", "complex": "复杂事项"}
-STATUSES: dict[str, str] = {"registered": "已立项", "assigned": "已交办", "closed": "已销号", "archived": "已归档"}
-UNIT_KINDS = {"department": "部门", "township": "乡镇", "office": "办公室"}
-PERSON_ROLES = {"leader": "领导", "staff": "工作人员", "supervisor": "督查人员"}
+# The closed lists live in the shared vocabulary (the glossary); re-exported for the ledger's modules.
+SOURCES, CATEGORIES, STATUSES = vocabulary.SOURCES, vocabulary.CATEGORIES, vocabulary.STATUSES
+UNIT_KINDS, PERSON_ROLES = vocabulary.UNIT_KINDS, vocabulary.PERSON_ROLES
 
 TITLE_MAX = 200
 CONTENT_MAX = 4000

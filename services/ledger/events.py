@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from duban.ledger.v1 import events_pb2
-
 from libs.common import topics
 from libs.common.cloudevents import new_event
 from libs.common.outbox import OutboxEvent

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from duban.common.v1 import common_pb2
 from duban.ledger.v1 import ledger_pb2, ledger_pb2_grpc
-
 from libs.common.actor import Actor
 from libs.common.errors import InvalidInput
 from services.ledger import domain, handlers, repository, updates, xlsx_export, xlsx_import

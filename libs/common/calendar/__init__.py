@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from libs.common.calendar.tables import CalendarTableError, YearTable, load_tables
 
@@ -31,7 +31,7 @@ class CalendarYearMissing(LookupError):
         self.year = year
 
 
-class DayKind(str, Enum):
+class DayKind(StrEnum):
     WORKDAY = "workday"
     WEEKEND = "weekend"
     HOLIDAY = "holiday"

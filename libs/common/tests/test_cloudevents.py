@@ -9,7 +9,7 @@ import pytest
 from duban.common.v1 import common_pb2
 from libs.common.cloudevents import InvalidEvent, from_headers, new_event
 
-NOW = dt.datetime(2026, 11, 26, 1, 2, 3, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 26, 1, 2, 3, tzinfo=dt.UTC)
 
 
 def test_round_trip_through_headers() -> None:

@@ -18,7 +18,7 @@ from libs.common.db import UnitOfWorkFactory, make_engine
 from libs.common.kafka import Producer, ensure_topics
 from libs.common.outbox import runtime_metadata
 
-NOW = dt.datetime(2026, 11, 26, 1, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 26, 1, 0, tzinfo=dt.UTC)
 test_metadata = MetaData()
 applied = Table("applied", test_metadata, Column("event_id", String, primary_key=True), Column("name", String))
 

@@ -1,0 +1,38 @@
+"""The glossary's closed lists with their Chinese labels, shared by every service and the pages."""
+
+from __future__ import annotations
+
+# Art. 4, in the seed's order: identifier -> the label offices use.
+SOURCES: dict[str, str] = {
+    "central_decision": "党中央、国务院重大决策部署",
+    "district_meeting": "区委、区政府重要会议、重要文件安排事项",
+    "work_report": "《政府工作报告》重点工作任务",
+    "leader_instruction": "主要领导批示、调研中需办理事项",
+    "leader_assignment": "领导交办工作事项",
+    "system_710": "“710”工作制度落实",
+    "bulletin_rectification": "督查通报要求整改事项",
+    "other": "其他重要事项",
+}
+CATEGORIES: dict[str, str] = {"general": "一般事项", "complex": "复杂事项"}
+STATUSES: dict[str, str] = {"registered": "已立项", "assigned": "已交办", "closed": "已销号", "archived": "已归档"}
+UNIT_KINDS: dict[str, str] = {"department": "部门", "township": "乡镇", "office": "办公室"}
+PERSON_ROLES: dict[str, str] = {"leader": "领导", "staff": "工作人员", "supervisor": "督查人员"}
+LIGHTS: dict[str, str] = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+UNIT_ROLES: dict[str, str] = {"lead": "主办", "co": "协办"}
+# Field names as the history shows them to people.
+FIELD_LABELS: dict[str, str] = {
+    "registered": "立项",
+    "title": "事项名称",
+    "content": "事项内容",
+    "source": "事项来源",
+    "category": "事项类别",
+    "key_tracking": "重点跟踪",
+    "lead_unit_id": "牵头单位",
+    "co_units": "协办单位",
+    "responsible_leader": "责任领导",
+    "responsible_person": "责任人",
+    "supervisor": "督查责任人",
+    "due_date": "完成时限",
+    "supervision_status": "督查情况",
+    "remarks": "备注",
+}

@@ -1,0 +1,7 @@
+"""The public REST API, /api/v1: JSON in and out, problem+json errors, keyset pagination."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from services.gateway.api import auth_api, directory, items, ledger_io, users  # noqa: E402,F401

@@ -1,0 +1,57 @@
+"""Units and people, the directory every service uses (kept by the ledger)."""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+
+from duban.ledger.v1 import ledger_pb2
+from services.gateway.api import bp
+from services.gateway.auth import require
+from services.gateway.present import Reader, json_body, to_json
+
+
+def ledger():  # type: ignore[no-untyped-def]
+    return current_app.extensions["ledger"]
+
+
+@bp.get("/units")
+@require("directory.read")
+def list_units():  # type: ignore[no-untyped-def]
+    units = ledger().call("ListUnits", ledger_pb2.ListUnitsRequest()).units
+    return {"units": [to_json(u) for u in units]}
+
+
+@bp.put("/units/<unit_id>")
+@require("directory.write")
+def put_unit(unit_id: str):  # type: ignore[no-untyped-def]
+    reader = Reader(json_body())
+    reader.unknown({"name", "kind", "active"})
+    active = reader.flag("active")
+    unit = ledger_pb2.Unit(id=unit_id, name=reader.text("name", 100), kind=reader.text("kind", 20) or "department",
+                           active=True if active is None else active)
+    reader.done()
+    return to_json(ledger().call("UpsertUnit", ledger_pb2.UpsertUnitRequest(unit=unit)).unit)
+
+
+@bp.get("/people")
+@require("directory.read")
+def list_people():  # type: ignore[no-untyped-def]
+    reader = Reader(request.args)
+    req = ledger_pb2.ListPeopleRequest(unit_id=reader.text("unit_id", 40), role=reader.text("role", 20))
+    reader.done()
+    return {"people": [to_json(p) for p in ledger().call("ListPeople", req).people]}
+
+
+@bp.put("/people/<person_id>")
+@require("directory.write")
+def put_person(person_id: str):  # type: ignore[no-untyped-def]
+    reader = Reader(json_body())
+    reader.unknown({"name", "unit_id", "role", "title", "active"})
+    active = reader.flag("active")
+    person = ledger_pb2.Person(
+        id=person_id, name=reader.text("name", 50), unit_id=reader.text("unit_id", 40), role=reader.text("role", 20),
+        title=reader.text("title", 50), active=True if active is None else active,
+    )
+    reader.done()
+    g.audit_target = person_id
+    return to_json(ledger().call("UpsertPerson", ledger_pb2.UpsertPersonRequest(person=person)).person)

@@ -1,0 +1,150 @@
+"""Items: register, read, change and list the ledger, always inside the caller's scope."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Response, current_app, g, request, url_for
+
+from duban.common.v1 import common_pb2
+from duban.ledger.v1 import ledger_pb2
+from libs.common.errors import NotFound
+from services.gateway.api import bp
+from services.gateway.auth import require
+from services.gateway.present import Reader, json_body, to_json
+from services.gateway.scope import Principal, can_see, scoped_filter
+
+REGISTER_FIELDS = {
+    "title", "content", "source", "category", "key_tracking", "lead_unit_id", "lead_duty", "co_units",
+    "responsible_leader_id", "responsible_person_id", "supervisor_id", "registered_on", "due_date",
+    "due_date_reason", "remarks",
+}
+PATCH_TEXT = ("title", "content", "source", "category", "responsible_leader_id", "responsible_person_id",
+              "supervisor_id", "due_date", "supervision_status", "remarks", "lead_unit_id")
+FILTER_PARAMS = ("unit_id", "source", "category", "status", "due_from", "due_to", "q", "light")
+
+
+def ledger():  # type: ignore[no-untyped-def]
+    return current_app.extensions["ledger"]
+
+
+def actor(user: Principal) -> common_pb2.Actor:
+    return common_pb2.Actor(user_id=str(user.user_id), name=user.display_name, role=user.role, unit_id=user.unit_id)
+
+
+def item_filter(args) -> ledger_pb2.ItemFilter:  # type: ignore[no-untyped-def]
+    reader = Reader(args)
+    f = ledger_pb2.ItemFilter(
+        unit_id=reader.text("unit_id", 40), source=reader.text("source", 40), category=reader.text("category", 10),
+        status=reader.text("status", 20), due_from=reader.text("due_from", 10), due_to=reader.text("due_to", 10),
+        text=reader.text("q", 100).strip(), light=reader.text("light", 10),
+    )
+    key_tracking = reader.flag("key_tracking")
+    if key_tracking is not None:
+        f.key_tracking = key_tracking
+    reader.done()
+    return f
+
+
+def visible_item(user: Principal, item_id: str) -> ledger_pb2.Item:
+    """The item if the user may see it; otherwise exactly the answer a missing item gets."""
+    item = ledger().call("GetItem", ledger_pb2.GetItemRequest(id=item_id)).item
+    if not can_see(user, item):
+        raise NotFound(f"item {item_id} not found", {"id": "督查事项不存在"})
+    return item
+
+
+def list_page(user: Principal, args) -> ledger_pb2.ListItemsResponse:  # type: ignore[no-untyped-def]
+    reader = Reader(args)
+    size = reader.integer("page_size", 50, 1, 500)
+    token = reader.text("page_token", 500)
+    include_total = reader.flag("include_total")
+    reader.done()
+    request_ = ledger_pb2.ListItemsRequest(
+        filter=scoped_filter(user, item_filter(args)), page_size=size, page_token=token,
+        include_total=bool(include_total),
+    )
+    return ledger().call("ListItems", request_)
+
+
+@bp.get("/items")
+@require("items.read")
+def list_items():  # type: ignore[no-untyped-def]
+    page = list_page(g.user, request.args)
+    body = {"items": [to_json(i) for i in page.items], "next_page_token": page.next_page_token}
+    if request.args.get("include_total") in ("true", "1"):
+        body["total_size"] = page.total_size
+    return body
+
+
+@bp.post("/items")
+@require("items.register")
+def register_item():  # type: ignore[no-untyped-def]
+    body = json_body()
+    reader = Reader(body)
+    reader.unknown(REGISTER_FIELDS)
+    co_units = reader.pairs("co_units") or []
+    req = ledger_pb2.RegisterItemRequest(
+        title=reader.text("title", 200), content=reader.text("content"), source=reader.text("source", 40),
+        category=reader.text("category", 10), key_tracking=bool(reader.flag("key_tracking")),
+        lead_unit_id=reader.text("lead_unit_id", 40), lead_duty=reader.text("lead_duty"),
+        co_units=[ledger_pb2.CoUnit(unit_id=u, duty=d) for u, d in co_units],
+        responsible_leader_id=reader.text("responsible_leader_id", 40),
+        responsible_person_id=reader.text("responsible_person_id", 40),
+        supervisor_id=reader.text("supervisor_id", 40), registered_on=reader.text("registered_on", 10),
+        due_date=reader.text("due_date", 10), due_date_reason=reader.text("due_date_reason", 500),
+        remarks=reader.text("remarks"), actor=actor(g.user),
+        request_id=(request.headers.get("Idempotency-Key") or str(uuid.uuid4()))[:64],
+    )
+    reader.done()
+    reply = ledger().call("RegisterItem", req)
+    g.audit_target = reply.item.item_no
+    response = Response(status=200 if reply.replayed else 201)
+    response.set_data(current_app.json.dumps(to_json(reply.item)))
+    response.mimetype = "application/json"
+    response.headers["Location"] = url_for("api.get_item", item_id=reply.item.id)
+    return response
+
+
+@bp.get("/items/<item_id>")
+@require("items.read")
+def get_item(item_id: str):  # type: ignore[no-untyped-def]
+    item = visible_item(g.user, item_id)
+    response = current_app.json.response(to_json(item))
+    response.headers["ETag"] = f'"{item.version}"'
+    return response
+
+
+@bp.patch("/items/<item_id>")
+@require("items.update")
+def update_item(item_id: str):  # type: ignore[no-untyped-def]
+    visible_item(g.user, item_id)
+    body = json_body()
+    reader = Reader(body)
+    reader.unknown(set(PATCH_TEXT) | {"key_tracking", "co_units", "expected_version", "reason"})
+    patch = ledger_pb2.ItemPatch()
+    for name in PATCH_TEXT:
+        if name in body:
+            setattr(patch, name, reader.text(name))
+    if "key_tracking" in body:
+        patch.key_tracking = bool(reader.flag("key_tracking"))
+    co_units = reader.pairs("co_units")
+    if co_units is not None:
+        patch.replace_co_units = True
+        patch.co_units.extend(ledger_pb2.CoUnit(unit_id=u, duty=d) for u, d in co_units)
+    if_match = request.headers.get("If-Match", "").strip('"')
+    version = reader.integer("expected_version", int(if_match) if if_match.isdigit() else 0, 0, 1_000_000)
+    reason = reader.text("reason", 500)
+    reader.done()
+    item = ledger().call("UpdateItem", ledger_pb2.UpdateItemRequest(
+        id=item_id, expected_version=version, patch=patch, reason=reason, actor=actor(g.user))).item
+    g.audit_target = item.item_no
+    return to_json(item)
+
+
+@bp.get("/items/<item_id>/history")
+@require("items.read")
+def item_history(item_id: str):  # type: ignore[no-untyped-def]
+    item = visible_item(g.user, item_id)
+    changes = ledger().call("GetItemHistory", ledger_pb2.GetItemHistoryRequest(id=item.id)).changes
+    return {"changes": [to_json(c) for c in changes]}

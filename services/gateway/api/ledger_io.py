@@ -1,0 +1,57 @@
+"""The ledger forms as files: XLSX export (streamed) and XLSX import with a row-by-row report."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Response, current_app, g, request, stream_with_context
+
+from duban.ledger.v1 import ledger_pb2
+from libs.common.errors import InvalidInput
+from services.gateway.api import bp
+from services.gateway.api.items import actor, item_filter, ledger
+from services.gateway.auth import require
+from services.gateway.present import Reader, to_json
+from services.gateway.scope import scoped_filter
+
+
+def export_response(form: str, args) -> Response:  # type: ignore[no-untyped-def]
+    request_ = ledger_pb2.ExportLedgerRequest(form=form, filter=scoped_filter(g.user, item_filter(args)))
+    chunks = ledger().stream("ExportLedger", request_)
+    first = next(chunks)  # the workbook is built before the first chunk: errors surface here, as problems
+    filename = first.filename or "台账.xlsx"
+
+    def body():  # type: ignore[no-untyped-def]
+        yield first.data
+        for chunk in chunks:
+            yield chunk.data
+
+    response = Response(stream_with_context(body()), mimetype=first.content_type or "application/octet-stream")
+    response.headers["Content-Disposition"] = f"attachment; filename=\"ledger.xlsx\"; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+@bp.get("/ledger/export")
+@require("ledger.export")
+def export_ledger():  # type: ignore[no-untyped-def]
+    return export_response(request.args.get("form", "ledger_710"), request.args)
+
+
+def run_import() -> ledger_pb2.ImportLedgerResponse:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise InvalidInput("no file", {"file": "请选择要导入的 XLSX 文件"})
+    content = upload.read(current_app.extensions["settings"].upload_max_bytes + 1)
+    reader = Reader(request.form)
+    mode = reader.text("mode", 20) or "all_or_nothing"
+    dry_run = bool(reader.flag("dry_run"))
+    reader.done()
+    g.audit_target = upload.filename[:100]
+    return ledger().call("ImportLedger", ledger_pb2.ImportLedgerRequest(
+        filename=upload.filename, content=content, mode=mode, dry_run=dry_run, actor=actor(g.user)), timeout=120)
+
+
+@bp.post("/ledger/import")
+@require("ledger.import")
+def import_ledger():  # type: ignore[no-untyped-def]
+    return to_json(run_import())

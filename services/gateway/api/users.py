@@ -1,0 +1,78 @@
+"""User administration and the audit trail (administrators only)."""
+
+from __future__ import annotations
+
+from flask import g, request
+from sqlalchemy import select
+
+from services.gateway import accounts
+from services.gateway.api import bp
+from services.gateway.auth import db, now, require
+from services.gateway.orm import AuditEntry, User
+from services.gateway.present import Reader, json_body
+
+
+def user_json(user: User) -> dict:  # type: ignore[type-arg]
+    return {
+        "id": user.id, "username": user.username, "display_name": user.display_name, "role": user.role,
+        "unit_id": user.unit_id, "person_id": user.person_id, "active": user.active,
+        "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
+    }
+
+
+@bp.get("/users")
+@require("users.manage")
+def list_users():  # type: ignore[no-untyped-def]
+    users = db().scalars(select(User).order_by(User.id))
+    return {"users": [user_json(u) for u in users]}
+
+
+@bp.post("/users")
+@require("users.manage")
+def create_user():  # type: ignore[no-untyped-def]
+    reader = Reader(json_body())
+    reader.unknown({"username", "display_name", "password", "role", "unit_id", "person_id"})
+    fields = {k: reader.text(k, 200) for k in ("username", "display_name", "password", "role", "unit_id", "person_id")}
+    reader.done()
+    user = accounts.create_user(db(), now=now(), **fields)
+    db().commit()
+    g.audit_target = user.username
+    return user_json(user), 201
+
+
+@bp.patch("/users/<int:user_id>")
+@require("users.manage")
+def update_user(user_id: int):  # type: ignore[no-untyped-def]
+    body = json_body()
+    reader = Reader(body)
+    reader.unknown({"display_name", "password", "role", "unit_id", "person_id", "active"})
+    changes: dict = {k: reader.text(k, 200) for k in ("display_name", "password", "role", "unit_id", "person_id")  # type: ignore[type-arg]
+                     if k in body}
+    if "active" in body:
+        changes["active"] = reader.flag("active")
+    reader.done()
+    user = accounts.update_user(db(), accounts.get_user(db(), user_id), changes)
+    db().commit()
+    return user_json(user)
+
+
+@bp.get("/audit")
+@require("audit.read")
+def list_audit():  # type: ignore[no-untyped-def]
+    reader = Reader(request.args)
+    before = reader.integer("before_id", 0, 0, 2**31 - 1)
+    size = reader.integer("page_size", 100, 1, 500)
+    reader.done()
+    stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(size)
+    if before:
+        stmt = stmt.where(AuditEntry.id < before)
+    rows = list(db().scalars(stmt))
+    return {
+        "entries": [
+            {"id": e.id, "at": e.at.isoformat(), "username": e.username, "role": e.role, "unit_id": e.unit_id,
+             "method": e.method, "path": e.path, "action": e.action, "target": e.target, "status": e.status,
+             "ip": e.ip}
+            for e in rows
+        ],
+        "next_before_id": rows[-1].id if len(rows) == size else None,
+    }

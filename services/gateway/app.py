@@ -1,0 +1,102 @@
+"""The gateway's Flask app factory: accounts, the REST API, the pages. No domain data lives here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, g, request
+from sqlalchemy import text
+from sqlalchemy.orm import sessionmaker
+
+from libs.common import migrations
+from libs.common.clock import OFFICE_TZ, clock_from_setting
+from libs.common.db import make_engine
+from services.gateway import audit, auth, metrics, roles
+from services.gateway.clients import ledger_client
+from services.gateway.config import Settings
+from services.gateway.problems import register_error_handlers
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. `test_config` may carry "settings" (a Settings) and "clock"."""
+    config = test_config or {}
+    settings: Settings = config.get("settings") or Settings.from_env()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.upload_max_bytes + 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=settings.session_hours),
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    engine = make_engine(settings.database_url, pool_size=5)
+    if settings.migrate_on_start:
+        migrations.upgrade(MIGRATIONS, engine)
+    app.extensions["settings"] = settings
+    app.extensions["clock"] = config.get("clock") or clock_from_setting(None)
+    app.extensions["accounts_db"] = sessionmaker(engine, expire_on_commit=False)
+    app.extensions["accounts_engine"] = engine
+    app.extensions["ledger"] = ledger_client(settings.ledger_addr, settings.grpc_timeout_seconds)
+
+    @app.before_request
+    def _start() -> None:
+        g.started = time.perf_counter()
+        auth.load_user()
+        auth.check_csrf()
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        response = audit.record(response)
+        route = request.url_rule.rule if request.url_rule else "unmatched"
+        metrics.HTTP_REQUESTS.labels(route, request.method, str(response.status_code)).inc()
+        if "started" in g:
+            metrics.HTTP_SECONDS.labels(route, request.method).observe(time.perf_counter() - g.started)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    app.teardown_appcontext(auth.close_db)
+
+    @app.context_processor
+    def _template_globals() -> dict[str, Any]:
+        return {"csrf_token": auth.csrf_token, "current_user": g.get("user"), "ROLES": roles.ROLES,
+                "allowed": roles.allowed, "org_name": settings.org_name}
+
+    @app.template_filter("local_time")
+    def _local_time(ts) -> str:  # type: ignore[no-untyped-def]
+        """A protobuf Timestamp as office-local time (Beijing)."""
+        return ts.ToDatetime(tzinfo=dt.UTC).astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M")
+
+    @app.get("/healthz")
+    def healthz():  # type: ignore[no-untyped-def]
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz():  # type: ignore[no-untyped-def]
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return {"status": "ready"}
+
+    @app.get("/metrics")
+    def metrics_endpoint():  # type: ignore[no-untyped-def]
+        body, content_type = metrics.exposition()
+        return Response(body, mimetype=content_type.split(";")[0], headers={"Content-Type": content_type})
+
+    from services.gateway.api import bp as api_bp
+    from services.gateway.openapi import bp as openapi_bp
+    from services.gateway.pages import bp as pages_bp
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(openapi_bp)
+    app.register_blueprint(pages_bp)
+    register_error_handlers(app)
+    return app

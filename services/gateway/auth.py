@@ -1,0 +1,113 @@
+"""Who is calling: a session cookie (pages) or a bearer token (API clients, tablets).
+
+Loaded once per request into `g.user`; `require(permission)` guards views; CSRF protects cookie-based
+state changes (forms carry a hidden token, scripts send X-CSRF-Token). Bearer calls need no CSRF token.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hmac
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, current_app, g, redirect, request, session, url_for
+from sqlalchemy.orm import Session
+
+from services.gateway import accounts, roles
+from services.gateway.problems import problem, wants_json
+from services.gateway.scope import Principal
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def db() -> Session:
+    """The accounts database session of this request (closed at teardown)."""
+    if "db" not in g:
+        g.db = current_app.extensions["accounts_db"]()
+    return g.db
+
+
+def close_db(_exc: BaseException | None = None) -> None:
+    session_ = g.pop("db", None)
+    if session_ is not None:
+        session_.close()
+
+
+def now() -> dt.datetime:
+    return current_app.extensions["clock"].now()
+
+
+def client_ip() -> str:
+    return request.remote_addr or ""
+
+
+def load_user() -> None:
+    """Sets g.user (a Principal or None) and g.via ('token', 'session' or None)."""
+    g.user, g.via = None, None
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        found = accounts.user_for_token(db(), header[7:].strip(), now())
+        if found is not None:
+            g.user, g.via = accounts.principal(found[0]), "token"
+        else:
+            g.bad_token = True
+        return
+    uid = session.get("uid")
+    if uid is None:
+        return
+    user = db().get(accounts.User, uid)
+    if user is None or not user.active or user.session_version != session.get("sv"):
+        session.clear()
+        return
+    g.user, g.via = accounts.principal(user), "session"
+
+
+def csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(24)
+    return session["csrf"]
+
+
+def check_csrf() -> None:
+    """Cookie-authenticated state changes must prove they come from our own pages."""
+    if request.method in SAFE_METHODS or g.get("via") == "token":
+        return
+    if request.endpoint in ("pages.login", "api.create_token"):
+        sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token")
+        if request.endpoint == "api.create_token" and "uid" not in session and sent is None:
+            return  # API clients log in without a session; nothing to forge
+    else:
+        if g.get("via") != "session":
+            return  # unauthenticated: the view answers 401
+        sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token")
+    expected = session.get("csrf")
+    if not expected or not sent or not hmac.compare_digest(expected, sent):
+        if wants_json():
+            abort(problem(403, "缺少或无效的 CSRF 令牌（X-CSRF-Token）"))
+        abort(403)
+
+
+def require(permission: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Login required; with a permission, the role must also have it (403 otherwise)."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            user: Principal | None = g.get("user")
+            if user is None:
+                if wants_json():
+                    detail = "令牌无效或已过期" if g.get("bad_token") else "请先登录或提供 Bearer 令牌"
+                    return problem(401, detail)
+                return redirect(url_for("pages.login", next=request.full_path))
+            if permission and not roles.allowed(user.role, permission):
+                if wants_json():
+                    return problem(403, f"角色“{roles.ROLES[user.role]}”无权执行此操作")
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate

@@ -1,0 +1,58 @@
+"""gRPC clients of the services, one channel per process, every call with a deadline.
+
+A domain error from a service comes back as the same DomainError (with its field errors); a service
+that is down becomes ServiceUnavailable, which the gateway answers with 503.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import grpc
+
+from duban.ledger.v1 import ledger_pb2_grpc
+from libs.common.grpc_errors import from_rpc_error
+
+
+class ServiceUnavailable(Exception):
+    def __init__(self, service: str, detail: str) -> None:
+        super().__init__(f"{service} unavailable: {detail}")
+        self.service = service
+
+
+class ServiceClient:
+    def __init__(self, name: str, address: str, stub_class: type, timeout: float) -> None:
+        self.name = name
+        self.timeout = timeout
+        self.channel = grpc.insecure_channel(
+            address,
+            options=[("grpc.max_receive_message_length", 64 * 1024 * 1024),
+                     ("grpc.max_send_message_length", 64 * 1024 * 1024)],
+        )
+        self.stub = stub_class(self.channel)
+
+    def call(self, method: str, request: Any, timeout: float | None = None) -> Any:
+        try:
+            return getattr(self.stub, method)(request, timeout=timeout or self.timeout)
+        except grpc.RpcError as exc:
+            raise self._translate(exc) from None
+
+    def stream(self, method: str, request: Any, timeout: float | None = None) -> Iterator[Any]:
+        try:
+            yield from getattr(self.stub, method)(request, timeout=timeout or self.timeout * 6)
+        except grpc.RpcError as exc:
+            raise self._translate(exc) from None
+
+    def _translate(self, exc: grpc.RpcError) -> Exception:
+        domain = from_rpc_error(exc)
+        if domain is not None:
+            return domain
+        return ServiceUnavailable(self.name, f"{exc.code().name}: {exc.details()}")  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        self.channel.close()
+
+
+def ledger_client(address: str, timeout: float) -> ServiceClient:
+    return ServiceClient("ledger", address, ledger_pb2_grpc.LedgerServiceStub, timeout)

@@ -1,0 +1,52 @@
+"""The gateway's settings; every environment variable it reads is named here."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from libs.common.config import ConfigError, env_bool, env_int, env_str
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    ledger_addr: str
+    grpc_timeout_seconds: float
+    log_level: str
+    login_max_failures: int
+    login_lock_minutes: int
+    token_days: int
+    session_hours: int
+    upload_max_bytes: int
+    secure_cookies: bool
+    org_name: str
+    migrate_on_start: bool
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        secret = env_str("DUBAN_SECRET_KEY", "", env)
+        dev = env_bool("DUBAN_DEV", False, env)
+        if not secret:
+            if not dev:
+                raise ConfigError("DUBAN_SECRET_KEY is required (set DUBAN_DEV=true for a throwaway dev key)")
+            secret = secrets.token_hex(32)
+        if len(secret) < 16:
+            raise ConfigError("DUBAN_SECRET_KEY must be at least 16 characters")
+        return cls(
+            database_url=env_str("DUBAN_DATABASE_URL", "sqlite:///var/gateway.db", env),
+            secret_key=secret,
+            ledger_addr=env_str("DUBAN_LEDGER_ADDR", "127.0.0.1:50051", env),
+            grpc_timeout_seconds=env_int("DUBAN_GRPC_TIMEOUT_SECONDS", 10, env, minimum=1),
+            log_level=env_str("DUBAN_LOG_LEVEL", "INFO", env),
+            login_max_failures=env_int("DUBAN_LOGIN_MAX_FAILURES", 5, env, minimum=1),
+            login_lock_minutes=env_int("DUBAN_LOGIN_LOCK_MINUTES", 15, env, minimum=1),
+            token_days=env_int("DUBAN_TOKEN_DAYS", 30, env, minimum=1),
+            session_hours=env_int("DUBAN_SESSION_HOURS", 12, env, minimum=1),
+            upload_max_bytes=env_int("DUBAN_IMPORT_MAX_BYTES", 10 * 1024 * 1024, env, minimum=1024),
+            secure_cookies=env_bool("DUBAN_SECURE_COOKIES", not dev, env),
+            org_name=env_str("DUBAN_ORG_NAME", "海东市平安区政府系统", env),
+            migrate_on_start=env_bool("DUBAN_MIGRATE_ON_START", True, env),
+        )

@@ -1,0 +1,28 @@
+"""The gateway's metrics: RED per route, login failures. Served on /metrics of the HTTP port.
+
+With several gunicorn workers, PROMETHEUS_MULTIPROC_DIR makes every worker's numbers add up.
+"""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+
+HTTP_REQUESTS = Counter(
+    "gateway_http_requests_total", "HTTP requests by route, method and status", ["route", "method", "status"]
+)
+HTTP_SECONDS = Histogram(
+    "gateway_http_request_seconds", "HTTP request handling time by route", ["route", "method"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+LOGIN_FAILURES = Counter("gateway_login_failures_total", "failed logins by reason", ["reason"])
+AUDIT_WRITES = Counter("gateway_audit_entries_total", "audit entries written", ["action"])
+
+
+def exposition() -> tuple[bytes, str]:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(), CONTENT_TYPE_LATEST

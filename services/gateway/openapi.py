@@ -1,0 +1,241 @@
+"""The OpenAPI 3.1 description of /api/v1, served at /api/openapi.json and rendered at /api/docs.
+
+Written by hand next to the views it describes; tests run schemathesis against it, so a drift between
+this document and the real behaviour fails the build.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template
+
+from libs.common.vocabulary import CATEGORIES, SOURCES, STATUSES
+
+bp = Blueprint("openapi", __name__)
+
+S = {"type": "string"}
+DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "examples": ["2026-11-26"]}
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def problem_responses(*codes: int) -> dict[str, Any]:
+    text = {400: "请求格式错误", 401: "未登录或令牌无效", 403: "无权限", 404: "不存在或不在本单位范围内",
+            409: "版本冲突或状态不允许", 413: "文件过大", 422: "字段错误（errors 列出各字段）", 429: "登录尝试过多",
+            503: "后端服务不可用"}
+    return {str(c): {"description": text[c], "content": {"application/problem+json": {"schema": ref("Problem")}}}
+            for c in codes}
+
+
+def json_body(schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
+def ok(schema: dict[str, Any], description: str = "成功", code: str = "200") -> dict[str, Any]:
+    return {code: {"description": description, "content": {"application/json": {"schema": schema}}}}
+
+
+def q(name: str, schema: dict[str, Any], description: str = "") -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+ITEM_ID = {"name": "item_id", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1},
+           "description": "事项 id 或立项编号"}
+FILTERS = [
+    q("unit_id", S, "承办单位（主办或协办）"),
+    q("source", {"type": "string", "enum": [""] + list(SOURCES)}),
+    q("category", {"type": "string", "enum": ["", *CATEGORIES]}),
+    q("key_tracking", {"type": "boolean"}),
+    q("status", {"type": "string", "enum": ["", *STATUSES]}),
+    q("due_from", DATE),
+    q("due_to", DATE),
+    q("q", {"type": "string", "maxLength": 100}, "编号、名称或内容中的文字"),
+    q("light", {"type": "string", "enum": ["", "green", "yellow", "red"]}),
+]
+PERSON = {"type": "object", "properties": {"id": S, "name": S, "unit_id": S, "unit_name": S}}
+ITEM_UNIT = {"type": "object", "properties": {"unit_id": S, "unit_name": S, "role": {"enum": ["lead", "co"]}, "duty": S}}
+CO_UNIT = {"type": "object", "properties": {"unit_id": S, "duty": S}, "required": ["unit_id"]}
+
+SCHEMAS: dict[str, Any] = {
+    "Problem": {
+        "type": "object",
+        "required": ["title", "status"],
+        "properties": {"type": S, "title": S, "status": {"type": "integer"}, "detail": S,
+                       "errors": {"type": "object", "additionalProperties": S}},
+    },
+    "Item": {
+        "type": "object",
+        "required": ["id", "item_no", "title", "source", "category", "due_date", "status", "light", "version"],
+        "properties": {
+            "id": S, "item_no": S, "title": S, "content": S, "source": {"enum": list(SOURCES)},
+            "category": {"enum": list(CATEGORIES)}, "key_tracking": {"type": "boolean"},
+            "units": {"type": "array", "items": ITEM_UNIT}, "responsible_leader": PERSON,
+            "responsible_person": PERSON, "supervisor": PERSON, "registered_on": S, "assigned_on": S,
+            "due_date": S, "due_date_reason": S, "due_date_provisional": {"type": "boolean"},
+            "status": {"enum": list(STATUSES)}, "supervision_status": S, "result": S, "closure_signature": S,
+            "extension_reason": S, "extension_signature": S, "remarks": S, "version": {"type": "integer"},
+            "created_at": S, "updated_at": S, "legacy_no": S, "light": {"enum": ["green", "yellow", "red"]},
+            "light_reason": S, "working_days_left": {"type": "integer"},
+        },
+    },
+    "ItemPage": {
+        "type": "object",
+        "required": ["items", "next_page_token"],
+        "properties": {"items": {"type": "array", "items": ref("Item")}, "next_page_token": S,
+                       "total_size": {"type": "integer"}},
+    },
+    "RegisterItem": {
+        "type": "object",
+        "required": ["title", "source", "category", "lead_unit_id"],
+        "additionalProperties": False,
+        "properties": {
+            "title": {"type": "string", "maxLength": 200}, "content": {"type": "string", "maxLength": 4000},
+            "source": {"enum": list(SOURCES)}, "category": {"enum": list(CATEGORIES)},
+            "key_tracking": {"type": "boolean"}, "lead_unit_id": S, "lead_duty": S,
+            "co_units": {"type": "array", "items": CO_UNIT}, "responsible_leader_id": S,
+            "responsible_person_id": S, "supervisor_id": S, "registered_on": DATE, "due_date": DATE,
+            "due_date_reason": S, "remarks": S,
+        },
+    },
+    "ItemPatch": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "title": S, "content": S, "source": {"enum": list(SOURCES)}, "category": {"enum": list(CATEGORIES)},
+            "key_tracking": {"type": "boolean"}, "lead_unit_id": S, "co_units": {"type": "array", "items": CO_UNIT},
+            "responsible_leader_id": S, "responsible_person_id": S, "supervisor_id": S, "due_date": DATE,
+            "supervision_status": S, "remarks": S, "expected_version": {"type": "integer", "minimum": 0},
+            "reason": {"type": "string", "description": "修改完成时限时必填"},
+        },
+    },
+    "Change": {"type": "object", "properties": {"at": S, "actor": {"type": "object"}, "field": S, "old_value": S,
+                                                "new_value": S, "reason": S}},
+    "Unit": {"type": "object", "properties": {"id": S, "name": S, "kind": S, "active": {"type": "boolean"}}},
+    "Person": {"type": "object", "properties": {"id": S, "name": S, "unit_id": S, "role": S, "title": S,
+                                                "active": {"type": "boolean"}}},
+    "ImportReport": {
+        "type": "object",
+        "properties": {"rows": {"type": "integer"}, "created": {"type": "integer"}, "duplicates": {"type": "integer"},
+                       "committed": {"type": "boolean"}, "item_nos": {"type": "array", "items": S},
+                       "errors": {"type": "array", "items": {"type": "object", "properties": {
+                           "row": {"type": "integer"}, "field": S, "message": S}}}},
+    },
+    "User": {"type": "object", "properties": {"id": {"type": "integer"}, "username": S, "display_name": S,
+                                              "role": S, "unit_id": S, "person_id": S,
+                                              "active": {"type": "boolean"}, "last_login_at": {}}},
+}
+
+AUTH = [{"bearerAuth": []}, {"cookieAuth": []}]
+
+
+def spec() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "duban 督查督办 API", "version": "1.0.0",
+                 "description": "“710”督查事项台账。所有接口需登录（Bearer 令牌或网页会话）；"
+                                "承办单位只能看到本单位主办或协办的事项。错误为 application/problem+json。"},
+        "servers": [{"url": "/"}],
+        "security": AUTH,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/token 获取"},
+                "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session",
+                               "description": "网页会话；修改类请求须带 X-CSRF-Token"},
+            },
+        },
+        "paths": {
+            "/api/v1/auth/token": {
+                "post": {"summary": "用户名密码换取 Bearer 令牌", "security": [], "operationId": "createToken",
+                         "requestBody": json_body({"type": "object", "required": ["username", "password"],
+                                                   "properties": {"username": S, "password": S, "name": S}}),
+                         "responses": {**ok({"type": "object", "properties": {"token": S, "token_type": S,
+                                                                              "expires_at": S}}, "令牌", "201"),
+                                       **problem_responses(401, 422, 429)}},
+                "delete": {"summary": "撤销当前令牌", "operationId": "revokeToken",
+                           "responses": {"204": {"description": "已撤销"}, **problem_responses(400, 401)}},
+            },
+            "/api/v1/me": {"get": {"summary": "当前用户", "operationId": "me",
+                                   "responses": {**ok({"type": "object"}), **problem_responses(401)}}},
+            "/api/v1/items": {
+                "get": {"summary": "台账列表（键集分页）", "operationId": "listItems",
+                        "parameters": FILTERS + [q("page_size", {"type": "integer", "minimum": 1, "maximum": 500}),
+                                                 q("page_token", S), q("include_total", {"type": "boolean"})],
+                        "responses": {**ok(ref("ItemPage")), **problem_responses(401, 422, 503)}},
+                "post": {"summary": "立项登记", "operationId": "registerItem",
+                         "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
+                                         "schema": {"type": "string", "maxLength": 64},
+                                         "description": "重复提交同一键只登记一次（返回 200）"}],
+                         "requestBody": json_body(ref("RegisterItem")),
+                         "responses": {**ok(ref("Item"), "已登记", "201"), **ok(ref("Item"), "重复提交，返回原事项"),
+                                       **problem_responses(401, 403, 422, 503)}},
+            },
+            "/api/v1/items/{item_id}": {
+                "get": {"summary": "事项详情", "operationId": "getItem", "parameters": [ITEM_ID],
+                        "responses": {**ok(ref("Item")), **problem_responses(401, 404, 503)}},
+                "patch": {"summary": "修改事项（留痕）", "operationId": "updateItem",
+                          "parameters": [ITEM_ID, {"name": "If-Match", "in": "header", "required": False,
+                                                   "schema": S, "description": "事项版本（ETag）"}],
+                          "requestBody": json_body(ref("ItemPatch")),
+                          "responses": {**ok(ref("Item")), **problem_responses(401, 403, 404, 409, 422, 503)}},
+            },
+            "/api/v1/items/{item_id}/history": {
+                "get": {"summary": "修改记录", "operationId": "itemHistory", "parameters": [ITEM_ID],
+                        "responses": {**ok({"type": "object", "properties": {
+                            "changes": {"type": "array", "items": ref("Change")}}}), **problem_responses(401, 404)}},
+            },
+            "/api/v1/units": {"get": {"summary": "单位目录", "operationId": "listUnits", "responses": {
+                **ok({"type": "object", "properties": {"units": {"type": "array", "items": ref("Unit")}}}),
+                **problem_responses(401)}}},
+            "/api/v1/people": {"get": {"summary": "人员目录", "operationId": "listPeople",
+                                       "parameters": [q("unit_id", S), q("role", S)], "responses": {
+                **ok({"type": "object", "properties": {"people": {"type": "array", "items": ref("Person")}}}),
+                **problem_responses(401)}}},
+            "/api/v1/ledger/export": {
+                "get": {"summary": "导出台账 XLSX", "operationId": "exportLedger",
+                        "parameters": [q("form", {"type": "string", "enum": ["ledger_710", "unit_ledger", "full"]})]
+                        + FILTERS,
+                        "responses": {"200": {"description": "XLSX 文件", "content": {
+                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                                "schema": {"type": "string", "contentMediaType": "application/octet-stream"}}}},
+                            **problem_responses(401, 422, 503)}},
+            },
+            "/api/v1/ledger/import": {
+                "post": {"summary": "导入 XLSX 台账", "operationId": "importLedger",
+                         "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                             "type": "object", "required": ["file"],
+                             "properties": {"file": {"type": "string", "contentMediaType": "application/octet-stream"},
+                                            "mode": {"enum": ["all_or_nothing", "good_rows"]},
+                                            "dry_run": {"type": "boolean"}}}}}},
+                         "responses": {**ok(ref("ImportReport")), **problem_responses(401, 403, 413, 422, 503)}},
+            },
+            "/api/v1/users": {
+                "get": {"summary": "用户列表（管理员）", "operationId": "listUsers", "responses": {
+                    **ok({"type": "object", "properties": {"users": {"type": "array", "items": ref("User")}}}),
+                    **problem_responses(401, 403)}},
+                "post": {"summary": "新建用户（管理员）", "operationId": "createUser",
+                         "requestBody": json_body({"type": "object", "required": ["username", "display_name",
+                                                                                   "password", "role"],
+                                                   "properties": {"username": S, "display_name": S, "password": S,
+                                                                  "role": S, "unit_id": S, "person_id": S}}),
+                         "responses": {**ok(ref("User"), "已创建", "201"), **problem_responses(401, 403, 409, 422)}},
+            },
+            "/api/v1/audit": {"get": {"summary": "审计日志（管理员）", "operationId": "listAudit",
+                                      "parameters": [q("before_id", {"type": "integer", "minimum": 0}),
+                                                     q("page_size", {"type": "integer", "minimum": 1, "maximum": 500})],
+                                      "responses": {**ok({"type": "object"}), **problem_responses(401, 403, 422)}}},
+        },
+    }
+
+
+@bp.get("/api/openapi.json")
+def openapi_json():  # type: ignore[no-untyped-def]
+    return spec()
+
+
+@bp.get("/api/docs")
+def openapi_page():  # type: ignore[no-untyped-def]
+    return render_template("api/docs.html", spec=spec())

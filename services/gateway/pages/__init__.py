@@ -1,0 +1,8 @@
+"""The Chinese pages: server-rendered, light JavaScript, usable on a laptop and a tablet."""
+
+from flask import Blueprint
+
+bp = Blueprint("pages", __name__, template_folder="../templates", static_folder="../static",
+               static_url_path="/static")
+
+from services.gateway.pages import admin, ledger_pages, login  # noqa: E402,F401

@@ -1,0 +1,47 @@
+"""Administrators manage accounts: role, unit, linked person, password, active."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from duban.ledger.v1 import ledger_pb2
+from libs.common.errors import DomainError
+from services.gateway import accounts
+from services.gateway.api.items import ledger
+from services.gateway.auth import db, now, require
+from services.gateway.orm import AuditEntry, User
+from services.gateway.pages import bp
+
+
+@bp.route("/admin/users", methods=["GET", "POST"])
+@require("users.manage")
+def admin_users():  # type: ignore[no-untyped-def]
+    errors: dict[str, str] = {}
+    message = ""
+    if request.method == "POST":
+        form = request.form
+        try:
+            if form.get("user_id"):
+                changes = {k: form.get(k, "") for k in ("role", "unit_id", "person_id", "display_name")}
+                if form.get("password"):
+                    changes["password"] = form["password"]
+                changes["active"] = form.get("active") == "on"
+                accounts.update_user(db(), accounts.get_user(db(), int(form["user_id"])), changes)
+                message = "已保存"
+            else:
+                accounts.create_user(db(), form.get("username", ""), form.get("display_name", ""),
+                                     form.get("password", ""), form.get("role", ""), form.get("unit_id", ""),
+                                     form.get("person_id", ""), now=now())
+                message = "已创建用户"
+            db().commit()
+            return redirect(url_for("pages.admin_users", message=message))
+        except DomainError as exc:
+            db().rollback()
+            errors = exc.field_errors or {"form": exc.message}
+    users = list(db().scalars(select(User).order_by(User.id)))
+    units = ledger().call("ListUnits", ledger_pb2.ListUnitsRequest()).units
+    people = ledger().call("ListPeople", ledger_pb2.ListPeopleRequest()).people
+    audit = list(db().scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(30)))
+    return render_template("admin/users.html", users=users, units=units, people=people, errors=errors,
+                           message=request.args.get("message", ""), audit=audit), (422 if errors else 200)

@@ -1,0 +1,93 @@
+"""The ledger pages: the list with lights and filters, item detail with history, register, import, export."""
+
+from __future__ import annotations
+
+from flask import current_app, g, redirect, render_template, request, url_for
+
+from duban.ledger.v1 import ledger_pb2
+from libs.common import vocabulary
+from libs.common.errors import InvalidInput
+from services.gateway.api.items import actor, list_page, visible_item
+from services.gateway.api.items import ledger as ledger_service
+from services.gateway.api.ledger_io import export_response
+from services.gateway.auth import require
+from services.gateway.pages import bp
+
+FILTER_KEYS = ("q", "unit_id", "source", "category", "status", "light", "key_tracking", "due_from", "due_to")
+
+
+def directory() -> tuple[list, list]:  # type: ignore[type-arg]
+    units = ledger_service().call("ListUnits", ledger_pb2.ListUnitsRequest()).units
+    people = ledger_service().call("ListPeople", ledger_pb2.ListPeopleRequest()).people
+    return list(units), list(people)
+
+
+@bp.get("/ledger")
+@require("items.read")
+def ledger():  # type: ignore[no-untyped-def]
+    args = request.args.to_dict()
+    args.setdefault("page_size", "20")
+    args["include_total"] = "true"
+    error = None
+    try:
+        page = list_page(g.user, args)
+    except InvalidInput as exc:
+        page, error = ledger_pb2.ListItemsResponse(), exc.field_errors
+    units, _ = directory()
+    filters = {k: request.args.get(k, "") for k in FILTER_KEYS}
+    active = {k: v for k, v in filters.items() if v}
+    return render_template("ledger/list.html", page=page, filters=filters, active=active, units=units,
+                           vocabulary=vocabulary, error=error, page_token=request.args.get("page_token", ""))
+
+
+@bp.get("/items/<item_id>")
+@require("items.read")
+def item_detail(item_id: str):  # type: ignore[no-untyped-def]
+    item = visible_item(g.user, item_id)
+    changes = ledger_service().call("GetItemHistory", ledger_pb2.GetItemHistoryRequest(id=item.id)).changes
+    return render_template("ledger/item.html", item=item, changes=changes, vocabulary=vocabulary)
+
+
+@bp.route("/items/new", methods=["GET", "POST"])
+@require("items.register")
+def register():  # type: ignore[no-untyped-def]
+    units, people = directory()
+    errors: dict[str, str] = {}
+    form = request.form
+    if request.method == "POST":
+        co_units = [ledger_pb2.CoUnit(unit_id=u) for u in form.getlist("co_unit_ids") if u]
+        req = ledger_pb2.RegisterItemRequest(
+            title=form.get("title", ""), content=form.get("content", ""), source=form.get("source", ""),
+            category=form.get("category", ""), key_tracking=form.get("key_tracking") == "on",
+            lead_unit_id=form.get("lead_unit_id", ""), lead_duty=form.get("lead_duty", ""), co_units=co_units,
+            responsible_leader_id=form.get("responsible_leader_id", ""),
+            responsible_person_id=form.get("responsible_person_id", ""),
+            supervisor_id=form.get("supervisor_id", ""), registered_on=form.get("registered_on", ""),
+            due_date=form.get("due_date", ""), due_date_reason=form.get("due_date_reason", ""),
+            remarks=form.get("remarks", ""), actor=actor(g.user), request_id=form.get("request_id", "")[:64],
+        )
+        try:
+            item = ledger_service().call("RegisterItem", req).item
+        except InvalidInput as exc:
+            errors = exc.field_errors
+        else:
+            g.audit_target = item.item_no
+            return redirect(url_for("pages.item_detail", item_id=item.id, registered=1))
+    import uuid
+
+    return render_template("ledger/register.html", units=units, people=people, errors=errors, form=form,
+                           vocabulary=vocabulary, request_id=form.get("request_id") or str(uuid.uuid4()),
+                           today=current_app.extensions["clock"].today().isoformat()), (422 if errors else 200)
+
+
+@bp.get("/ledger/import")
+@require("ledger.import")
+def import_page():  # type: ignore[no-untyped-def]
+    settings = current_app.extensions["settings"]
+    return render_template("ledger/import.html", max_mb=settings.upload_max_bytes // 1024 // 1024)
+
+
+@bp.get("/ledger/export")
+@require("ledger.export")
+def export_page():  # type: ignore[no-untyped-def]
+    return export_response(request.args.get("form", "ledger_710"), request.args)

@@ -1,0 +1,61 @@
+"""Login and logout for people at the portal (sessions), with the same throttling as the API."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from flask import current_app, g, redirect, render_template, request, session, url_for
+
+from services.gateway import accounts, metrics
+from services.gateway.auth import client_ip, db, now, require
+from services.gateway.pages import bp
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: a crafted ?next= must not send people elsewhere after login."""
+    if not target:
+        return url_for("pages.ledger")
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("pages.ledger")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():  # type: ignore[no-untyped-def]
+    error = ""
+    status = 200
+    if request.method == "POST":
+        username = request.form.get("username", "").strip()
+        password = request.form.get("password", "")
+        g.attempted_username = username
+        settings = current_app.extensions["settings"]
+        try:
+            user = accounts.authenticate(db(), username, password, client_ip(), now(), settings.login_max_failures,
+                                         settings.login_lock_minutes)
+        except accounts.LoginLocked as locked:
+            metrics.LOGIN_FAILURES.labels("locked").inc()
+            error, status = f"登录失败次数过多，请 {max(1, locked.retry_after // 60)} 分钟后再试。", 429
+        except accounts.BadCredentials:
+            metrics.LOGIN_FAILURES.labels("bad_credentials").inc()
+            error, status = "用户名或密码错误。", 401
+        else:
+            csrf = session.get("csrf")
+            session.clear()
+            session.permanent = True
+            session.update(uid=user.id, sv=user.session_version, csrf=csrf)
+            g.user = accounts.principal(user)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", error=error), status
+
+
+@bp.post("/logout")
+@require()
+def logout():  # type: ignore[no-untyped-def]
+    session.clear()
+    return redirect(url_for("pages.login"))
+
+
+@bp.get("/")
+def index():  # type: ignore[no-untyped-def]
+    return redirect(url_for("pages.ledger"))

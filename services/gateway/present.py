@@ -1,0 +1,94 @@
+"""Turning service messages into the API's JSON and reading request input, with field errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from google.protobuf import json_format
+from google.protobuf.message import Message
+
+from libs.common.errors import InvalidInput
+
+
+def to_json(message: Message) -> dict[str, Any]:
+    return json_format.MessageToDict(
+        message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+    )
+
+
+def json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("the request body must be a JSON object", {"body": "请求体必须是 JSON 对象"})
+    return body
+
+
+class Reader:
+    """Typed access to a JSON object or query string, collecting every field error before failing."""
+
+    def __init__(self, source: Any) -> None:
+        self.source = source
+        self.errors: dict[str, str] = {}
+
+    def text(self, name: str, max_len: int = 4000) -> str:
+        value = self.source.get(name, "")
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            self.errors[name] = "应为字符串"
+            return ""
+        if len(value) > max_len:
+            self.errors[name] = f"不能超过{max_len}字"
+            return ""
+        return value
+
+    def flag(self, name: str) -> bool | None:
+        value = self.source.get(name)
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
+            return value.lower() in ("true", "1")
+        self.errors[name] = "应为 true 或 false"
+        return None
+
+    def integer(self, name: str, default: int, low: int, high: int) -> int:
+        value = self.source.get(name)
+        if value is None or value == "":
+            return default
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            self.errors[name] = "应为整数"
+            return default
+        if isinstance(value, bool) or not low <= number <= high:
+            self.errors[name] = f"应在 {low} 到 {high} 之间"
+            return default
+        return number
+
+    def pairs(self, name: str) -> list[tuple[str, str]] | None:
+        value = self.source.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.errors[name] = "应为 [{unit_id, duty}] 列表"
+            return None
+        result = []
+        for i, entry in enumerate(value):
+            unit_id, duty = entry.get("unit_id", ""), entry.get("duty", "")
+            if not isinstance(unit_id, str) or not isinstance(duty, str):
+                self.errors[f"{name}[{i}]"] = "unit_id 与 duty 应为字符串"
+                continue
+            result.append((unit_id, duty))
+        return result
+
+    def unknown(self, allowed: set[str]) -> None:
+        for key in self.source:
+            if key not in allowed:
+                self.errors[key] = "未知字段"
+
+    def done(self) -> None:
+        if self.errors:
+            raise InvalidInput("invalid input: " + ", ".join(sorted(self.errors)), self.errors)

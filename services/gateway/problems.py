@@ -1,0 +1,74 @@
+"""Errors as RFC 9457 problem+json for the API, and as Chinese pages for people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, json, render_template, request
+
+from libs.common.errors import Conflict, DomainError, FailedPrecondition, InvalidInput, NotFound, PermissionDenied
+from services.gateway.clients import ServiceUnavailable
+
+STATUS = {NotFound: 404, InvalidInput: 422, Conflict: 409, FailedPrecondition: 409, PermissionDenied: 403}
+TITLES = {
+    400: "请求格式错误",
+    401: "需要登录",
+    403: "没有权限",
+    404: "未找到",
+    405: "不支持的请求方法",
+    409: "冲突",
+    413: "文件过大",
+    415: "不支持的内容类型",
+    422: "输入有误",
+    429: "尝试次数过多",
+    500: "系统内部错误",
+    503: "服务暂不可用",
+}
+
+
+def problem(status: int, detail: str = "", errors: dict[str, str] | None = None, **extra: Any) -> Response:
+    body: dict[str, Any] = {"type": "about:blank", "title": TITLES.get(status, "错误"), "status": status}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/problem+json")
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def status_of(error: DomainError) -> int:
+    for kind, code in STATUS.items():
+        if isinstance(error, kind):
+            return code
+    return 400
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):  # type: ignore[no-untyped-def]
+        status = status_of(error)
+        if wants_json():
+            return problem(status, error.message, error.field_errors)
+        return render_template("error.html", status=status, title=TITLES.get(status), detail=error.message,
+                               errors=error.field_errors), status
+
+    @app.errorhandler(ServiceUnavailable)
+    def unavailable(error: ServiceUnavailable):  # type: ignore[no-untyped-def]
+        app.logger.warning("service unavailable: %s", error)
+        if wants_json():
+            return problem(503, f"{error.service} 服务暂不可用，请稍后重试")
+        return render_template("error.html", status=503, title=TITLES[503],
+                               detail=f"{error.service} 服务暂不可用，请稍后重试"), 503
+
+    for status in (400, 401, 403, 404, 405, 413, 415, 429, 500):
+        def handler(error, status=status):  # type: ignore[no-untyped-def]
+            detail = getattr(error, "description", "") if status != 500 else ""
+            if wants_json():
+                return problem(status, detail if isinstance(detail, str) else "")
+            return render_template("error.html", status=status, title=TITLES[status], detail=""), status
+
+        app.register_error_handler(status, handler)

@@ -1,0 +1,82 @@
+"""The gateway against a real ledger gRPC server: Flask's test client plus accounts for every role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from libs.common.clock import ManualClock
+from services.gateway import accounts
+from services.gateway.app import create_app
+from services.gateway.config import Settings
+from services.ledger.tests.conftest import START, LedgerUnderTest, _start
+
+PASSWORD = "correct-horse-1"
+USERS = {
+    # username: (role, unit_id, person_id)
+    "office": ("office", "dcs", ""),
+    "fgj_staff": ("unit_staff", "fgj", ""),
+    "jyj_staff": ("unit_staff", "jyj", ""),
+    "leader_li": ("leader", "dcs", "ld-li"),
+    "leader_zhao": ("leader", "dcs", "ld-zhao"),
+    "inspector": ("inspector", "dcs", ""),
+    "assessment": ("assessment", "", ""),
+    "admin": ("admin", "", ""),
+}
+
+
+@dataclass
+class Portal:
+    app: Flask
+    ledger: LedgerUnderTest
+    tokens: dict[str, str]
+
+    def client(self) -> FlaskClient:
+        return self.app.test_client()
+
+    def headers(self, username: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[username]}"}
+
+    def login(self, username: str) -> FlaskClient:
+        """A browser-like client with a session cookie (and its CSRF token)."""
+        client = self.app.test_client()
+        client.get("/login")
+        with client.session_transaction() as sess:
+            csrf = sess["csrf"]
+        reply = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf})
+        assert reply.status_code == 302, reply.data
+        client.csrf = csrf  # type: ignore[attr-defined]
+        return client
+
+
+def make_portal(ledger: LedgerUnderTest, db_url: str) -> Portal:
+    settings = Settings.from_env({
+        "DUBAN_DATABASE_URL": db_url, "DUBAN_SECRET_KEY": "test-secret-key-0123456789",
+        "DUBAN_LEDGER_ADDR": f"127.0.0.1:{ledger.port}", "DUBAN_SECURE_COOKIES": "false",
+    })
+    clock = ManualClock(START)
+    app = create_app({"settings": settings, "clock": clock})
+    tokens = {}
+    with app.app_context():
+        session = app.extensions["accounts_db"]()
+        for username, (role, unit, person) in USERS.items():
+            user = accounts.create_user(session, username, f"{username}姓名", PASSWORD, role, unit, person)
+            tokens[username] = accounts.issue_token(session, user, "test", clock.now(), 30)[0]
+        session.commit()
+        session.close()
+    return Portal(app, ledger, tokens)
+
+
+@pytest.fixture(scope="module")
+def portal(broker, tmp_path_factory) -> Iterator[Portal]:  # type: ignore[no-untyped-def]
+    base = tmp_path_factory.mktemp("gateway")
+    ledger, runtime = _start("sqlite", f"sqlite:///{base}/ledger.db", broker)
+    portal = make_portal(ledger, f"sqlite:///{base}/gateway.db")
+    yield portal
+    portal.app.extensions["ledger"].close()
+    runtime.shutdown()
+    ledger.app.uow.engine.dispose()
