@@ -60,12 +60,16 @@ def start_broker(port: int = 0, log_path: Path | None = None) -> Broker:
     """Start Tansu on 127.0.0.1 (memory storage) and wait until it accepts connections."""
     port = port or free_port()
     url = f"tcp://127.0.0.1:{port}"
-    log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - lives as long as the broker
-    process = subprocess.Popen(
-        [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    log = open(log_path, "ab") if log_path else None  # noqa: SIM115 - the child keeps its own copy
+    try:
+        process = subprocess.Popen(
+            [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url],
+            stdout=log or subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+    finally:
+        if log:
+            log.close()
     try:
         wait_for_port("127.0.0.1", port)
     except TimeoutError:

@@ -27,20 +27,27 @@ class ServiceClient:
         self.timeout = timeout
         self.channel = grpc.insecure_channel(
             address,
-            options=[("grpc.max_receive_message_length", 64 * 1024 * 1024),
-                     ("grpc.max_send_message_length", 64 * 1024 * 1024)],
+            options=[
+                ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+                ("grpc.max_send_message_length", 64 * 1024 * 1024),
+                # A restarted service (rolling update, crash) is found again within a second or two.
+                ("grpc.initial_reconnect_backoff_ms", 200),
+                ("grpc.min_reconnect_backoff_ms", 200),
+                ("grpc.max_reconnect_backoff_ms", 2000),
+            ],
         )
         self.stub = stub_class(self.channel)
 
     def call(self, method: str, request: Any, timeout: float | None = None) -> Any:
         try:
-            return getattr(self.stub, method)(request, timeout=timeout or self.timeout)
+            # wait_for_ready: during a restart the call waits (within its deadline) instead of failing at once.
+            return getattr(self.stub, method)(request, timeout=timeout or self.timeout, wait_for_ready=True)
         except grpc.RpcError as exc:
             raise self._translate(exc) from None
 
     def stream(self, method: str, request: Any, timeout: float | None = None) -> Iterator[Any]:
         try:
-            yield from getattr(self.stub, method)(request, timeout=timeout or self.timeout * 6)
+            yield from getattr(self.stub, method)(request, timeout=timeout or self.timeout * 6, wait_for_ready=True)
         except grpc.RpcError as exc:
             raise self._translate(exc) from None
 

@@ -1,0 +1,94 @@
+"""Demo data for the embedded stack: units, people, accounts for every role, and a few items.
+
+Idempotent: running it again adds nothing that is already there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import grpc
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from duban.common.v1 import common_pb2
+from duban.ledger.v1 import ledger_pb2, ledger_pb2_grpc
+from libs.common.calendar import load_calendar
+from libs.common.clock import SystemClock
+from libs.common.db import make_engine
+from services.gateway import accounts
+from services.gateway.orm import User
+
+DEMO_PASSWORD = "duban2026"
+UNITS = [
+    ("dcs", "区委区政府督查室", "office"), ("fgj", "区发展和改革局", "department"), ("jyj", "区教育局", "department"),
+    ("zjj", "区住房和城乡建设局", "department"), ("wjj", "区卫生健康局", "department"),
+    ("czj", "区财政局", "department"), ("shz", "三合镇", "township"),
+]
+PEOPLE = [
+    ("ld-li", "李明", "dcs", "leader", "副区长"), ("ld-zhao", "赵强", "dcs", "leader", "区长"),
+    ("ld-sun", "孙丽", "dcs", "leader", "副区长"), ("sv-wang", "王芳", "dcs", "supervisor", "督查室主任"),
+    ("sv-ma", "马骏", "dcs", "supervisor", ""), ("st-chen", "陈静", "fgj", "staff", "科长"),
+    ("st-liu1", "刘洋", "fgj", "staff", ""), ("st-liu2", "刘洋", "jyj", "staff", "副局长"),
+    ("st-zhou", "周涛", "zjj", "staff", ""), ("st-wu", "吴敏", "wjj", "staff", ""), ("st-he", "何平", "shz", "staff", "镇长"),
+]
+USERS = [  # username, name, role, unit, person
+    ("office", "王芳", "office", "dcs", "sv-wang"),
+    ("fgj", "陈静", "unit_staff", "fgj", "st-chen"),
+    ("jyj", "刘洋", "unit_staff", "jyj", "st-liu2"),
+    ("leader", "李明", "leader", "dcs", "ld-li"),
+    ("inspector", "马骏", "inspector", "dcs", "sv-ma"),
+    ("kaohe", "考核办", "assessment", "", ""),
+    ("admin", "系统管理员", "admin", "", ""),
+]
+ITEMS = [  # title, source, category, lead, co, leader, person, working days ago registered, key
+    ("推进城区老旧小区改造项目前期工作", "leader_instruction", "complex", "zjj", ["fgj", "czj"], "ld-li", "st-zhou", 3, True),
+    ("落实义务教育阶段学位保障方案", "district_meeting", "general", "jyj", [], "ld-sun", "st-liu2", 6, False),
+    ("完成重大项目年度投资计划调度", "work_report", "complex", "fgj", ["czj"], "ld-zhao", "st-chen", 12, True),
+    ("基层医疗机构设备配置情况核查", "leader_assignment", "general", "wjj", [], "ld-sun", "st-wu", 1, False),
+    ("三合镇人居环境整治问题整改", "bulletin_rectification", "general", "shz", ["zjj"], "ld-li", "st-he", 9, False),
+    ("贯彻落实优化营商环境部署", "central_decision", "complex", "fgj", ["jyj", "wjj"], "ld-zhao", "st-liu1", 0, False),
+]
+OFFICE = common_pb2.Actor(user_id="demo", name="演示数据", role="office", unit_id="dcs")
+
+
+def load(ledger_addr: str, gateway_db_url: str) -> list[tuple[str, str, str]]:
+    """Load everything; returns the demo logins (username, role label, unit)."""
+    with grpc.insecure_channel(ledger_addr) as channel:
+        stub = ledger_pb2_grpc.LedgerServiceStub(channel)
+        for uid, name, kind in UNITS:
+            stub.UpsertUnit(ledger_pb2.UpsertUnitRequest(unit=ledger_pb2.Unit(id=uid, name=name, kind=kind, active=True)),
+                            timeout=10)
+        for pid, name, unit, role, title in PEOPLE:
+            stub.UpsertPerson(ledger_pb2.UpsertPersonRequest(person=ledger_pb2.Person(
+                id=pid, name=name, unit_id=unit, role=role, title=title, active=True)), timeout=10)
+        existing = stub.ListItems(ledger_pb2.ListItemsRequest(include_total=True), timeout=10).total_size
+        if not existing:
+            calendar = load_calendar()
+            today = SystemClock().today()
+            for title, source, category, lead, co, leader, person, ago, key in ITEMS:
+                registered = _working_days_back(calendar, today, ago)
+                stub.RegisterItem(ledger_pb2.RegisterItemRequest(
+                    title=title, source=source, category=category, lead_unit_id=lead, key_tracking=key,
+                    co_units=[ledger_pb2.CoUnit(unit_id=u, duty="配合") for u in co], responsible_leader_id=leader,
+                    responsible_person_id=person, supervisor_id="sv-wang", registered_on=registered.isoformat(),
+                    actor=OFFICE, request_id=f"demo-{title}"), timeout=10)
+    engine = make_engine(gateway_db_url)
+    with Session(engine) as session:
+        for username, name, role, unit, person in USERS:
+            if session.scalars(select(User).where(User.username == username)).first() is None:
+                accounts.create_user(session, username, name, DEMO_PASSWORD, role, unit, person)
+        session.commit()
+    engine.dispose()
+    from services.gateway.roles import ROLES
+
+    return [(u, ROLES[r], unit) for u, _, r, unit, _ in USERS]
+
+
+def _working_days_back(calendar, today: dt.date, n: int) -> dt.date:  # type: ignore[no-untyped-def]
+    day = today
+    while n > 0:
+        day -= dt.timedelta(days=1)
+        if not calendar.has_year(day.year) or calendar.is_working_day(day):
+            n -= 1
+    return day

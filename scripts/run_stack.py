@@ -1,0 +1,52 @@
+"""`make run`: the whole embedded stack on this machine, with demo data; Ctrl-C stops everything."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from scripts import demo_data
+from scripts.stack import ROOT, Stack
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.run_stack")
+    parser.add_argument("--state", type=Path, default=ROOT / "var", help="where databases and logs live")
+    parser.add_argument("--port", type=int, default=8000, help="HTTP port of the portal (next free if taken)")
+    parser.add_argument("--no-demo", action="store_true", help="start empty (no demo units, people, items)")
+    args = parser.parse_args(argv)
+
+    stack = Stack(state_dir=args.state.resolve(), http_port=args.port)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        print("starting broker, ledger and gateway ...", flush=True)
+        stack.start()
+        logins = []
+        if not args.no_demo:
+            logins = demo_data.load(f"127.0.0.1:{stack.ledger_port}", stack.processes["gateway"].env["DUBAN_DATABASE_URL"])
+        print(f"\n  duban is running:  {stack.url}\n")
+        print(f"  broker  127.0.0.1:{stack.broker_port}   ledger gRPC  127.0.0.1:{stack.ledger_port}")
+        print(f"  logs    {stack.state_dir / 'logs'}   API docs  {stack.url}/api/docs\n")
+        if logins:
+            print(f"  demo logins (password for all: {demo_data.DEMO_PASSWORD}):")
+            for username, role, unit in logins:
+                print(f"    {username:<10} {role}{'  ' + unit if unit else ''}")
+        print("\n  Ctrl-C stops everything.", flush=True)
+        while not stop.wait(1.0):
+            dead = [name for name, p in stack.processes.items() if not p.alive]
+            if dead:
+                print(f"process ended unexpectedly: {', '.join(dead)}; see {stack.state_dir / 'logs'}", file=sys.stderr)
+                return 1
+        return 0
+    finally:
+        print("stopping ...", flush=True)
+        stack.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+"""Cross-service fixtures: the whole stack as real processes (broker, ledger, gateway), once per session.
+
+The ledger and the gateway use PostgreSQL (a database created for this run and dropped after it); the
+broker is the session's Tansu.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+
+import pytest
+
+from libs.common.testing import postgres_database
+from scripts import demo_data
+from scripts.stack import Stack
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
+    with ExitStack() as resources:
+        urls = {name: resources.enter_context(postgres_database(f"duban_stack_{name}")) for name in ("ledger", "gateway")}
+        running = Stack(state_dir=tmp_path_factory.mktemp("stack"), http_port=0, broker_port=0, ledger_port=0,
+                        database_urls=urls, extra_env={"DUBAN_GRPC_TIMEOUT_SECONDS": "3"})
+        resources.callback(running.stop)
+        running.start()
+        demo_data.load(f"127.0.0.1:{running.ledger_port}", urls["gateway"])
+        yield running
