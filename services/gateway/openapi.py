@@ -16,6 +16,7 @@ bp = Blueprint("openapi", __name__)
 
 S = {"type": "string"}
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "examples": ["2026-11-26"]}
+DATE_OR_EMPTY = {"type": "string", "pattern": r"^(\d{4}-\d{2}-\d{2})?$", "description": "YYYY-MM-DD；空值表示不限"}
 
 
 def ref(name: str) -> dict[str, str]:
@@ -50,8 +51,8 @@ FILTERS = [
     q("category", {"type": "string", "enum": ["", *CATEGORIES]}),
     q("key_tracking", {"type": "boolean"}),
     q("status", {"type": "string", "enum": ["", *STATUSES]}),
-    q("due_from", DATE),
-    q("due_to", DATE),
+    q("due_from", DATE_OR_EMPTY),
+    q("due_to", DATE_OR_EMPTY),
     q("q", {"type": "string", "maxLength": 100}, "编号、名称或内容中的文字"),
     q("light", {"type": "string", "enum": ["", "green", "yellow", "red"]}),
 ]

@@ -53,7 +53,9 @@ def register_error_handlers(app: Flask) -> None:
         status = status_of(error)
         if wants_json():
             return problem(status, error.message, error.field_errors)
-        return render_template("error.html", status=status, title=TITLES.get(status), detail=error.message,
+        # People read the Chinese field messages; the English message is for API clients and logs.
+        detail = "" if error.field_errors else error.message
+        return render_template("error.html", status=status, title=TITLES.get(status), detail=detail,
                                errors=error.field_errors), status
 
     @app.errorhandler(ServiceUnavailable)
@@ -68,7 +70,12 @@ def register_error_handlers(app: Flask) -> None:
         def handler(error, status=status):  # type: ignore[no-untyped-def]
             detail = getattr(error, "description", "") if status != 500 else ""
             if wants_json():
-                return problem(status, detail if isinstance(detail, str) else "")
-            return render_template("error.html", status=status, title=TITLES[status], detail=""), status
+                response = problem(status, detail if isinstance(detail, str) else "")
+            else:
+                response = Response(render_template("error.html", status=status, title=TITLES[status], detail=""),
+                                    status=status, mimetype="text/html")
+            if status == 405 and getattr(error, "valid_methods", None):
+                response.headers["Allow"] = ", ".join(error.valid_methods)  # RFC 9110 requires it
+            return response
 
         app.register_error_handler(status, handler)

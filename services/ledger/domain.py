@@ -49,9 +49,15 @@ def compute_due_date(
     return DueDate(result.value, provisional_years=result.assumed_years)
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def parse_date(value: str, field_name: str) -> dt.date:
+    """Strictly YYYY-MM-DD (Python alone would also take 20261126 and week dates)."""
     try:
-        return dt.date.fromisoformat(value.strip())
+        if not _ISO_DATE.fullmatch(value):
+            raise ValueError(value)
+        return dt.date.fromisoformat(value)
     except ValueError:
         raise InvalidInput(f"{field_name}: not a date", {field_name: f"日期格式应为 YYYY-MM-DD，收到 {value!r}"}) from None
 

@@ -17,6 +17,14 @@ PATCH_SCALARS = (
 
 
 def query_from_filter(f: ledger_pb2.ItemFilter, ledger: handlers.Ledger) -> repository.ItemQuery:
+    errors = {
+        name: f"未知的取值 {value!r}，应为：{', '.join(allowed)}"
+        for name, value, allowed in (("source", f.source, domain.SOURCES), ("category", f.category, domain.CATEGORIES),
+                                     ("status", f.status, domain.STATUSES))
+        if value and value not in allowed
+    }
+    if errors:
+        raise InvalidInput("invalid filter: " + ", ".join(sorted(errors)), errors)
     light = None
     if f.light:
         if f.light not in ("green", "yellow", "red"):

@@ -43,3 +43,14 @@ def test_bad_payload_is_invalid() -> None:
     broken = from_headers(event.headers(), b"{not json")
     with pytest.raises(InvalidEvent):
         broken.decode(common_pb2.Actor())
+
+
+def test_nul_characters_are_found_in_nested_and_repeated_fields() -> None:
+    from duban.ledger.v1 import ledger_pb2
+    from libs.common.grpc_server import nul_field
+
+    assert nul_field(ledger_pb2.RegisterItemRequest(title="ok")) is None
+    assert nul_field(ledger_pb2.RegisterItemRequest(title="a\x00b")) == "title"
+    assert nul_field(ledger_pb2.RegisterItemRequest(co_units=[ledger_pb2.CoUnit(unit_id="x"),
+                                                              ledger_pb2.CoUnit(duty="\x00")])) == "co_units.duty"
+    assert nul_field(ledger_pb2.ImportLedgerRequest(content=b"\x00")) is None  # bytes may hold anything

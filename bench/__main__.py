@@ -1,0 +1,83 @@
+"""`make bench [ARGS="--quick" | "--only ledger|gateway"]`: run the benchmarks and print their tables.
+
+The tables are also written to bench/results/latest.txt (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+from bench import gateway_bench, ledger_bench
+from bench.report import Table
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller run (10k items, 1,000 registrations, 5 s loads)")
+    parser.add_argument("--only", choices=["ledger", "gateway"], help="run one group only")
+    parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL (no server at 127.0.0.1:5432)")
+    parser.add_argument("--keep", action="store_true", help="keep the state directory (databases, logs)")
+    parser.add_argument("--out", type=Path, default=RESULTS / "latest.txt", help="where to save the tables")
+    args = parser.parse_args(argv)
+
+    state = Path(tempfile.mkdtemp(prefix="duban-bench-"))
+    started = time.perf_counter()
+    header = (
+        f"duban benchmarks - {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} - "
+        f"{'quick' if args.quick else 'full'} run - {os.cpu_count()} cores, Python {platform.python_version()}\n"
+    )
+    print(header, flush=True)
+    output = [header]
+    failed = False
+
+    def emit(tables: list[Table]) -> None:
+        for table in tables:
+            text = table.render()
+            print(text, flush=True)
+            output.append(text)
+
+    groups = [
+        ("ledger", lambda: ledger_bench.run(args.quick, state, ("sqlite",) if args.sqlite_only else None)),
+        ("gateway", lambda: gateway_bench.run(args.quick, state)),
+    ]
+    try:
+        for name, run in groups:
+            if args.only and args.only != name:
+                continue
+            group_started = time.perf_counter()
+            try:
+                emit(run())
+            except Exception:  # noqa: BLE001 - report the failure, still run the other group
+                failed = True
+                text = f"{name} benchmarks FAILED:\n{traceback.format_exc()}\n(logs in {state})\n"
+                print(text, file=sys.stderr, flush=True)
+                output.append(text)
+                args.keep = True
+            print(f"[{name} benchmarks took {time.perf_counter() - group_started:.0f} s]\n", flush=True)
+    finally:
+        footer = f"total {time.perf_counter() - started:.0f} s\n"
+        print(footer, flush=True)
+        output.append(footer)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text("\n".join(output), encoding="utf-8")
+        print(f"saved to {args.out}")
+        if args.keep:
+            print(f"state kept in {state}")
+        else:
+            shutil.rmtree(state, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""The baseline for the gateway benchmark: a minimal Flask app served by the same gunicorn settings.
+
+`/api/v1/items` makes the same ListItems gRPC call as the gateway's item list (same channel options,
+deadline and page size, the query's unit_id passed through as the filter) and returns the same JSON
+(the same proto3-JSON conversion), without accounts, scoping, audit, CSRF or metrics. The gateway's
+rate divided by this one's is the cost of the gateway's own work. `/hello` is a pure hello world.
+
+Run: gunicorn 'bench.bare_app:create_app()' with DUBAN_LEDGER_ADDR set.
+"""
+
+from __future__ import annotations
+
+import os
+
+import grpc
+from flask import Flask, request
+from google.protobuf import json_format
+
+from duban.ledger.v1 import ledger_pb2, ledger_pb2_grpc
+
+
+def create_app() -> Flask:
+    app = Flask(__name__)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # as the gateway
+    channel = grpc.insecure_channel(
+        os.environ.get("DUBAN_LEDGER_ADDR", "127.0.0.1:50051"),
+        options=[("grpc.max_receive_message_length", 64 * 1024 * 1024)],
+    )
+    stub = ledger_pb2_grpc.LedgerServiceStub(channel)
+    timeout = float(os.environ.get("DUBAN_GRPC_TIMEOUT_SECONDS", "10"))
+
+    @app.get("/hello")
+    def hello():  # type: ignore[no-untyped-def]
+        return "Hello, World!"
+
+    @app.get("/api/v1/items")
+    def items():  # type: ignore[no-untyped-def]
+        filter_ = ledger_pb2.ItemFilter(unit_ids=[request.args["unit_id"]] if request.args.get("unit_id") else [])
+        page = stub.ListItems(
+            ledger_pb2.ListItemsRequest(filter=filter_, page_size=int(request.args.get("page_size", 50))),
+            timeout=timeout,
+            wait_for_ready=True,
+        )
+        return {
+            "items": [
+                json_format.MessageToDict(
+                    i, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+                )
+                for i in page.items
+            ],
+            "next_page_token": page.next_page_token,
+        }
+
+    return app

@@ -1,0 +1,239 @@
+"""Gateway benchmark: GET /api/v1/items (bearer token, scoping on) beside a bare Flask endpoint.
+
+The embedded stack (scripts/stack.py: broker, ledger and gateway as processes, gunicorn with its
+worker count) runs on a ledger of realistic items; a second gunicorn with the same settings serves
+bench/bare_app.py. wrk (Debian's) drives each endpoint in turn on loopback for a fixed duration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from bench import fixture
+from bench.procs import FIXED_NOW, Deadline, sqlite_url
+from bench.report import Table, verdict
+from libs.common.broker import free_port, wait_for_port
+from libs.common.db import make_engine
+from scripts import demo_data
+from scripts.stack import ServiceProcess, Stack
+
+TODAY = dt.datetime.fromisoformat(FIXED_NOW).date()
+RATIO_TARGET = 0.5
+WRK = "/usr/bin/wrk"
+
+
+@dataclass
+class WrkResult:
+    requests: int
+    seconds: float
+    rate: float
+    p50_ms: float
+    p99_ms: float
+    errors: int  # non-2xx/3xx answers plus socket errors
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+    return float(number) * _UNITS[unit]
+
+
+def parse_wrk(out: str) -> WrkResult:
+    done = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)", out)
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
+    if not (done and rate and p50 and p99):
+        raise RuntimeError(f"unexpected wrk output:\n{out}")
+    errors = 0
+    if bad := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
+        errors += int(bad.group(1))
+    if sock := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
+        errors += sum(int(x) for x in sock.groups())
+    return WrkResult(
+        int(done.group(1)),
+        _ms(done.group(2) + done.group(3)) / 1000,
+        float(rate.group(1)),
+        _ms(p50.group(1)),
+        _ms(p99.group(1)),
+        errors,
+    )
+
+
+def wrk(url: str, seconds: int, connections: int, headers: dict[str, str] | None = None) -> WrkResult:
+    """One bounded wrk run on loopback (its own -d bound, and a hard timeout around it)."""
+    if not url.startswith("http://127.0.0.1:"):
+        raise ValueError("the load generator targets loopback only")
+    argv = [WRK, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    for key, value in (headers or {}).items():
+        argv += ["-H", f"{key}: {value}"]
+    out = subprocess.run(argv + [url], capture_output=True, text=True, timeout=seconds + 30, check=True).stdout
+    return parse_wrk(out)
+
+
+def _get_ok(url: str, headers: dict[str, str] | None = None, timeout: float = 30) -> requests.Response:
+    deadline = Deadline(timeout)
+    last = None
+    while not deadline.passed:
+        try:
+            reply = requests.get(url, headers=headers, timeout=10)
+            if reply.status_code == 200:
+                return reply
+            last = f"{reply.status_code} {reply.text[:300]}"
+        except requests.RequestException as exc:
+            last = str(exc)
+        time.sleep(0.2)
+    raise RuntimeError(f"GET {url} never answered 200: {last}")
+
+
+def run(quick: bool, state: Path) -> list[Table]:
+    seconds = 5 if quick else 10
+    connections = 8
+    items = 10_000
+    home = state / "gateway-stack"
+    home.mkdir(parents=True, exist_ok=True)
+    url = sqlite_url(home, "ledger-fixture")
+    engine = make_engine(url)
+    fixture.load(engine, items, TODAY)
+    engine.dispose()
+    stack = Stack(
+        state_dir=home,
+        http_port=0,
+        broker_port=0,
+        ledger_port=0,
+        database_urls={"ledger": url},
+        extra_env={"DUBAN_FIXED_NOW": FIXED_NOW},
+    )
+    bare: ServiceProcess | None = None
+    table = Table(
+        "B. Gateway: GET /api/v1/items beside a bare Flask endpoint (same gunicorn settings)",
+        f"wrk -t2 -c{connections} -d{seconds}s on loopback, one endpoint at a time; gunicorn "
+        f"--workers {stack.http_workers} (the stack's setting) for both;\nthe ledger (ListItems, page 50, "
+        f"{items:,} items on SQLite) is the same process for both. The bare endpoint makes the same\n"
+        "ListItems call and returns the same JSON without accounts/scoping/audit/metrics.",
+        ["endpoint", "requests", "errors", "req/s", "p50 ms", "p99 ms", "vs bare", "target", "result"],
+    )
+    try:
+        stack.start()
+        gw_db = stack.processes["gateway"].env["DUBAN_DATABASE_URL"]
+        demo_data.load(f"127.0.0.1:{stack.ledger_port}", gw_db)
+        tokens = {}
+        for username in ("office", "fgj"):
+            reply = requests.post(
+                f"{stack.url}/api/v1/auth/token",
+                timeout=30,
+                json={"username": username, "password": demo_data.DEMO_PASSWORD, "name": "bench"},
+            )
+            reply.raise_for_status()
+            tokens[username] = reply.json()["token"]
+        bare_port = free_port()
+        env = dict(stack.processes["gateway"].env)
+        env["DUBAN_LEDGER_ADDR"] = f"127.0.0.1:{stack.ledger_port}"
+        bare = ServiceProcess(
+            "bare-flask",
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--bind",
+                f"127.0.0.1:{bare_port}",
+                "--workers",
+                str(stack.http_workers),
+                "--no-control-socket",
+                "--graceful-timeout",
+                "10",
+                "bench.bare_app:create_app()",
+            ],
+            env,
+            home / "logs" / "bare.log",
+        )
+        bare.start()
+        wait_for_port("127.0.0.1", bare_port, timeout=30)
+        bare_url = f"http://127.0.0.1:{bare_port}"
+
+        def auth(user: str) -> dict[str, str]:
+            return {"Authorization": f"Bearer {tokens[user]}"}
+
+        # The same call: the gateway's answer and the bare endpoint's carry the same items.
+        for user, query in (("office", ""), ("fgj", "?unit_id=fgj")):
+            gw = _get_ok(f"{stack.url}/api/v1/items", auth(user)).json()
+            raw = _get_ok(f"{bare_url}/api/v1/items{query}").json()
+            if [i["id"] for i in gw["items"]] != [i["id"] for i in raw["items"]] or len(gw["items"]) != 50:
+                raise RuntimeError(f"gateway and bare endpoint disagree for {user}")
+            if gw["items"][0] != raw["items"][0]:
+                raise RuntimeError("gateway and bare endpoint return different JSON for the same item")
+        _get_ok(f"{bare_url}/hello")
+
+        cases = [
+            ("hello world (bare Flask, reference)", f"{bare_url}/hello", None, None),
+            ("bare Flask: ListItems -> JSON", f"{bare_url}/api/v1/items", None, None),
+            ("gateway /api/v1/items, office token", f"{stack.url}/api/v1/items", auth("office"), 1),
+            ("bare Flask: ListItems(unit fgj) -> JSON", f"{bare_url}/api/v1/items?unit_id=fgj", None, None),
+            ("gateway /api/v1/items, unit-staff token (scoped)", f"{stack.url}/api/v1/items", auth("fgj"), 3),
+        ]
+        audit_before = _audit_rows(gw_db)
+        results: list[WrkResult] = []
+        for name, target, headers, baseline in cases:
+            wrk(target, 2, connections, headers)  # warm-up: worker imports, connections, caches
+            result = wrk(target, seconds, connections, headers)
+            results.append(result)
+            if baseline is None:
+                table.add(
+                    name,
+                    result.requests,
+                    result.errors,
+                    result.rate,
+                    result.p50_ms,
+                    result.p99_ms,
+                    "-",
+                    "-",
+                    verdict(result.errors == 0) if result.errors else "-",
+                )
+            else:
+                ratio = result.rate / results[baseline].rate
+                table.add(
+                    name,
+                    result.requests,
+                    result.errors,
+                    result.rate,
+                    result.p50_ms,
+                    result.p99_ms,
+                    f"{ratio:.0%}",
+                    f">= {RATIO_TARGET:.0%}",
+                    verdict(ratio >= RATIO_TARGET and result.errors == 0),
+                )
+        table.note("yardstick (DESIGN.md): ~9.6k Flask hello/s with gunicorn and wrk on this machine")
+        table.note(
+            f"the measured GETs wrote {_audit_rows(gw_db) - audit_before} audit rows (only state changes are audited)"
+        )
+    finally:
+        if bare is not None:
+            bare.stop()
+        stack.stop()
+    return [table]
+
+
+def _audit_rows(url: str) -> int:
+    from sqlalchemy import func, select
+
+    from services.gateway.orm import AuditEntry
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+    finally:
+        engine.dispose()
+
+
+__all__ = ["parse_wrk", "run", "wrk"]
