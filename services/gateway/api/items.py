@@ -32,8 +32,10 @@ def actor(user: Principal) -> common_pb2.Actor:
     return common_pb2.Actor(user_id=str(user.user_id), name=user.display_name, role=user.role, unit_id=user.unit_id)
 
 
-def item_filter(args) -> ledger_pb2.ItemFilter:  # type: ignore[no-untyped-def]
-    reader = Reader(args)
+def item_filter(args, reader: Reader | None = None) -> ledger_pb2.ItemFilter:  # type: ignore[no-untyped-def]
+    """The ledger filter from query parameters; with `reader`, errors are collected there, not raised."""
+    own = reader is None
+    reader = reader or Reader(args)
     f = ledger_pb2.ItemFilter(
         unit_id=reader.text("unit_id", 40), source=reader.text("source", 40), category=reader.text("category", 10),
         status=reader.text("status", 20), due_from=reader.text("due_from", 10), due_to=reader.text("due_to", 10),
@@ -42,7 +44,8 @@ def item_filter(args) -> ledger_pb2.ItemFilter:  # type: ignore[no-untyped-def]
     key_tracking = reader.flag("key_tracking")
     if key_tracking is not None:
         f.key_tracking = key_tracking
-    reader.done()
+    if own:
+        reader.done()
     return f
 
 
@@ -59,9 +62,10 @@ def list_page(user: Principal, args) -> ledger_pb2.ListItemsResponse:  # type: i
     size = reader.integer("page_size", 50, 1, 500)
     token = reader.text("page_token", 500)
     include_total = reader.flag("include_total")
+    wanted = item_filter(args, reader)
     reader.done()
     request_ = ledger_pb2.ListItemsRequest(
-        filter=scoped_filter(user, item_filter(args)), page_size=size, page_token=token,
+        filter=scoped_filter(user, wanted), page_size=size, page_token=token,
         include_total=bool(include_total),
     )
     return ledger().call("ListItems", request_)

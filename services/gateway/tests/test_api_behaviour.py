@@ -1,0 +1,131 @@
+"""API behaviour: problem+json field errors, idempotent registration, versions, history, import/export."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+from openpyxl import Workbook, load_workbook
+
+from services.gateway.tests.conftest import Portal
+
+
+def office(portal: Portal) -> dict[str, str]:
+    return portal.headers("office")
+
+
+def test_register_errors_name_every_field(portal: Portal) -> None:
+    reply = portal.client().post("/api/v1/items", headers=office(portal), json={
+        "title": "", "source": "rumour", "category": "urgent", "lead_unit_id": "nowhere", "oops": 1})
+    assert reply.status_code == 422 and reply.mimetype == "application/problem+json"
+    errors = reply.get_json()["errors"]
+    assert {"oops"} <= set(errors)  # unknown fields are refused by the gateway before anything is sent
+    reply = portal.client().post("/api/v1/items", headers=office(portal), json={
+        "title": "", "source": "rumour", "category": "urgent", "lead_unit_id": "nowhere"})
+    assert set(reply.get_json()["errors"]) == {"title", "source", "category", "lead_unit_id"}
+
+
+def test_body_must_be_a_json_object(portal: Portal) -> None:
+    for data, ctype in (("not json", "application/json"), ("[1, 2]", "application/json"), ("a=b", "text/plain")):
+        reply = portal.client().post("/api/v1/items", headers=office(portal), data=data, content_type=ctype)
+        assert reply.status_code == 422 and reply.get_json()["errors"] == {"body": "请求体必须是 JSON 对象"}
+
+
+def test_wrong_types_are_field_errors(portal: Portal) -> None:
+    reply = portal.client().post("/api/v1/items", headers=office(portal), json={
+        "title": 5, "key_tracking": "maybe", "co_units": "fgj", "source": "other", "category": "general",
+        "lead_unit_id": "fgj"})
+    assert reply.status_code == 422
+    assert set(reply.get_json()["errors"]) == {"title", "key_tracking", "co_units"}
+
+
+def test_idempotency_key_replays_instead_of_registering_twice(portal: Portal) -> None:
+    key = str(uuid.uuid4())
+    body = {"title": "幂等立项", "source": "other", "category": "general", "lead_unit_id": "fgj"}
+    first = portal.client().post("/api/v1/items", headers={**office(portal), "Idempotency-Key": key}, json=body)
+    again = portal.client().post("/api/v1/items", headers={**office(portal), "Idempotency-Key": key}, json=body)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.get_json()["item_no"] == again.get_json()["item_no"]
+    assert first.headers["Location"].endswith(first.get_json()["id"])
+
+
+def test_patch_with_if_match_and_history(portal: Portal) -> None:
+    item = portal.client().post("/api/v1/items", headers=office(portal), json={
+        "title": "版本测试", "source": "other", "category": "general", "lead_unit_id": "fgj"}).get_json()
+    got = portal.client().get(f"/api/v1/items/{item['id']}", headers=office(portal))
+    assert got.headers["ETag"] == '"1"'
+    ok = portal.client().patch(f"/api/v1/items/{item['id']}", headers={**office(portal), "If-Match": '"1"'},
+                               json={"supervision_status": "已实地督查"})
+    assert ok.status_code == 200 and ok.get_json()["version"] == 2
+    stale = portal.client().patch(f"/api/v1/items/{item['id']}", headers={**office(portal), "If-Match": '"1"'},
+                                  json={"remarks": "迟到的修改"})
+    assert stale.status_code == 409 and "expected_version" in stale.get_json()["errors"]
+    no_reason = portal.client().patch(f"/api/v1/items/{item['id']}", headers=office(portal),
+                                      json={"due_date": "2026-12-31"})
+    assert no_reason.status_code == 422 and "reason" in no_reason.get_json()["errors"]
+    history = portal.client().get(f"/api/v1/items/{item['id']}/history", headers=office(portal)).get_json()
+    change = history["changes"][-1]
+    assert change["field"] == "supervision_status" and change["actor"]["name"] == "office姓名"
+    assert change["actor"]["role"] == "office"
+
+
+def test_list_paging_and_bad_parameters(portal: Portal) -> None:
+    tag = uuid.uuid4().hex[:6]
+    for i in range(5):
+        portal.client().post("/api/v1/items", headers=office(portal), json={
+            "title": f"分页{tag}{i}", "source": "other", "category": "general", "lead_unit_id": "fgj"})
+    seen, token = [], ""
+    while True:
+        page = portal.client().get("/api/v1/items", headers=office(portal),
+                                   query_string={"q": f"分页{tag}", "page_size": 2, "page_token": token}).get_json()
+        seen += [i["title"] for i in page["items"]]
+        token = page["next_page_token"]
+        if not token:
+            break
+    assert sorted(seen) == [f"分页{tag}{i}" for i in range(5)]
+    bad = portal.client().get("/api/v1/items", headers=office(portal),
+                              query_string={"page_size": "lots", "key_tracking": "perhaps", "due_from": "26/11/2026",
+                                            "light": "blue"})
+    assert bad.status_code == 422 and {"page_size", "key_tracking"} <= set(bad.get_json()["errors"])
+    bad = portal.client().get("/api/v1/items", headers=office(portal), query_string={"light": "blue"})
+    assert bad.status_code == 422 and "light" in bad.get_json()["errors"]
+
+
+def test_export_and_import_through_the_api(portal: Portal) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["事项名称", "事项来源", "牵头单位", "立项时间"])
+    title = f"接口导入{uuid.uuid4().hex[:6]}"
+    ws.append([title, "其他重要事项", "区教育局", "2026-11-20"])
+    ws.append(["", "其他重要事项", "火星局", "2026-11-20"])
+    out = io.BytesIO()
+    wb.save(out)
+    data = out.getvalue()
+    report = portal.client().post("/api/v1/ledger/import", headers=office(portal), content_type="multipart/form-data",
+                                  data={"file": (io.BytesIO(data), "in.xlsx"), "mode": "good_rows"}).get_json()
+    assert report["created"] == 1 and report["committed"] and {e["row"] for e in report["errors"]} == {3}
+    export = portal.client().get("/api/v1/ledger/export", headers=office(portal),
+                                 query_string={"form": "ledger_710", "unit_id": "jyj"})
+    assert export.status_code == 200 and "filename*=UTF-8''710" in export.headers["Content-Disposition"]
+    rows = list(load_workbook(io.BytesIO(export.data), read_only=True).worksheets[0].iter_rows(values_only=True))
+    assert any(title in r for r in rows)
+    missing = portal.client().post("/api/v1/ledger/import", headers=office(portal), content_type="multipart/form-data",
+                                   data={"mode": "good_rows"})
+    assert missing.status_code == 422 and "file" in missing.get_json()["errors"]
+    bad_form = portal.client().get("/api/v1/ledger/export", headers=office(portal), query_string={"form": "poster"})
+    assert bad_form.status_code == 422 and "form" in bad_form.get_json()["errors"]
+
+
+def test_ledger_down_is_503_problem(portal: Portal, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from libs.common.broker import free_port
+    from services.gateway.tests.conftest import make_portal
+
+    class Dead:
+        port = free_port()
+
+    dead = make_portal(Dead, f"sqlite:///{tmp_path}/gw.db")  # type: ignore[arg-type]
+    dead.app.extensions["ledger"].timeout = 1
+    reply = dead.client().get("/api/v1/items", headers=dead.headers("office"))
+    assert reply.status_code == 503 and reply.mimetype == "application/problem+json"
+    assert "ledger" in reply.get_json()["detail"]
+    dead.app.extensions["ledger"].close()
