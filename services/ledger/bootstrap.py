@@ -48,6 +48,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None, producer: Producer
         policy=settings.due_policy,
         item_no_pattern=settings.item_no_pattern,
         light_policy=LightPolicy(yellow_within=settings.yellow_within),
+        calendar_dir=settings.calendar_dir or None,
     )
     producer = producer or Producer(settings.kafka_bootstrap, client_id="ledger")
     relay = OutboxRelay(

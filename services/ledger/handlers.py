@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from libs.common.actor import Actor
-from libs.common.calendar import WorkCalendar
+from libs.common.calendar import WorkCalendar, load_calendar
 from libs.common.clock import Clock
 from libs.common.db import UnitOfWork, UnitOfWorkFactory
 from libs.common.errors import Conflict, InvalidInput, NotFound
@@ -23,7 +23,7 @@ from services.ledger import domain, events, metrics, repository
 from services.ledger.orm import Item, ItemChange, ItemUnit, Person, Unit
 
 
-@dataclass(frozen=True)
+@dataclass
 class Ledger:
     """Everything the use cases need, wired by bootstrap.py."""
 
@@ -33,6 +33,11 @@ class Ledger:
     policy: domain.DuePolicy
     item_no_pattern: str
     light_policy: LightPolicy = LightPolicy()
+    calendar_dir: str | None = None
+
+    def reload_calendar(self) -> None:
+        """Pick up year tables installed since start-up (the office's admin path for next year)."""
+        self.calendar = load_calendar(self.calendar_dir)
 
     def yellow_window(self) -> tuple[dt.date, dt.date]:
         """(today, last due date that is still yellow today) - the light thresholds as dates."""

@@ -136,6 +136,7 @@ def _set_co_units(item: Item, co_units: list[tuple[str, str]], units: dict[str, 
 
 def recompute_provisional(ledger: Ledger, actor: Actor) -> tuple[int, int]:
     """Once a missing calendar year is loaded, give flagged due dates their official value."""
+    ledger.reload_calendar()
     updated = still = 0
     with ledger.uow() as tx:
         flagged = list(tx.session.scalars(select(Item).where(Item.due_date_provisional.is_(True))))

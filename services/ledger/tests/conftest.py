@@ -54,10 +54,10 @@ def seed_directory(stub: ledger_pb2_grpc.LedgerServiceStub) -> None:
             id=pid, name=name, unit_id=unit, role=role, title=title, active=True)), timeout=5)
 
 
-def _start(kind: str, url: str, broker: Broker) -> tuple[LedgerUnderTest, Runtime]:
+def _start(kind: str, url: str, broker: Broker, **env: str) -> tuple[LedgerUnderTest, Runtime]:
     settings = Settings.from_env(
         {"DUBAN_DATABASE_URL": url, "DUBAN_KAFKA_BOOTSTRAP": broker.bootstrap, "DUBAN_GRPC_PORT": "0",
-         "DUBAN_METRICS_PORT": "0"}
+         "DUBAN_METRICS_PORT": "0", **env}
     )
     clock = ManualClock(START)
     app = bootstrap(settings, clock=clock)
