@@ -16,7 +16,7 @@ import time
 import traceback
 from pathlib import Path
 
-from bench import gateway_bench, ledger_bench
+from bench import gateway_bench, ledger_bench, machine
 from bench.report import Table
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -28,10 +28,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=["ledger", "gateway"], help="run one group only")
     parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL (no server at 127.0.0.1:5432)")
     parser.add_argument("--keep", action="store_true", help="keep the state directory (databases, logs)")
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=20.0,
+        metavar="SECONDS",
+        help="before each measurement wait at most this long for other processes' CPU use to drop "
+        "(3x this before each group; 0: don't wait)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.txt", help="where to save the tables")
     args = parser.parse_args(argv)
 
     state = Path(tempfile.mkdtemp(prefix="duban-bench-"))
+    machine.QUIET_WAIT["seconds"] = args.quiet_wait
+    machine.MONITOR.start()
     started = time.perf_counter()
     header = (
         f"duban benchmarks - {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} - "
@@ -55,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         for name, run in groups:
             if args.only and args.only != name:
                 continue
+            if args.quiet_wait > 0:
+                quiet = machine.MONITOR.wait_quiet(args.quiet_wait * 3)
+                print(f"[{name}: other processes use {quiet.other_cores:.2f} cores as it starts]", flush=True)
             group_started = time.perf_counter()
             try:
                 emit(run())
@@ -66,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.keep = True
             print(f"[{name} benchmarks took {time.perf_counter() - group_started:.0f} s]\n", flush=True)
     finally:
+        machine.MONITOR.stop()
         footer = f"total {time.perf_counter() - started:.0f} s\n"
         print(footer, flush=True)
         output.append(footer)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Iterator
 
 TICKS = os.sysconf("SC_CLK_TCK")
 OUR_DATABASES = "duban_bench_"  # cmdline of a PostgreSQL backend names its database
@@ -53,8 +53,10 @@ class Window:
         return self.other_jiffies / TICKS / self.seconds if self.seconds else 0.0
 
     def describe(self) -> str:
-        return (f"other processes on this machine used {self.other_cores:.2f} of {os.cpu_count()} cores on average "
-                f"(peak {self.peak_other:.1f}) while this was measured")
+        return (
+            f"other processes on this machine used {self.other_cores:.2f} of {os.cpu_count()} cores on average "
+            f"(peak {self.peak_other:.1f}) while this was measured"
+        )
 
 
 class CpuMonitor:
@@ -123,3 +125,12 @@ class CpuMonitor:
 
 
 MONITOR = CpuMonitor()
+
+# Seconds to wait, at most, for the machine to quieten before a measurement (set by --quiet-wait).
+QUIET_WAIT = {"seconds": 20.0}
+
+
+def settle() -> None:
+    """Before a measurement: give other processes' bursts (bounded) time to pass."""
+    if QUIET_WAIT["seconds"] > 0:
+        MONITOR.wait_quiet(QUIET_WAIT["seconds"], span=2.0)

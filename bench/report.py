@@ -52,6 +52,7 @@ class Table:
     columns: list[str]
     rows: list[list[str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    left: int = 1  # how many leading columns hold text (left-aligned); the rest are numbers
 
     def add(self, *cells: object) -> None:
         self.rows.append([fmt(c) if not isinstance(c, str) else c for c in cells])
@@ -64,15 +65,15 @@ class Table:
         for row in self.rows:
             for i, cell in enumerate(row):
                 widths[i] = max(widths[i], _width(cell))
-        # Numbers (and "-", PASS/MISS) are right-aligned; the first column (the case) is left-aligned.
+        # Numbers (and "-", PASS/MISS) are right-aligned; the leading text columns are left-aligned.
         lines = [self.title, "=" * max(_width(self.title), 20)]
         lines += [f"  {line}" for line in self.what.splitlines()]
         lines.append("")
-        header = "  ".join(_pad(c, widths[i], i > 0) for i, c in enumerate(self.columns))
+        header = "  ".join(_pad(c, widths[i], i >= self.left) for i, c in enumerate(self.columns))
         lines.append("  " + header)
         lines.append("  " + "  ".join("-" * w for w in widths))
         for row in self.rows:
-            lines.append("  " + "  ".join(_pad(c, widths[i], i > 0) for i, c in enumerate(row)))
+            lines.append("  " + "  ".join(_pad(c, widths[i], i >= self.left) for i, c in enumerate(row)))
         if self.notes:
             lines.append("")
             lines += [f"  note: {n}" for n in self.notes]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from duban.ledger.v1 import ledger_pb2
 from services.gateway import roles
 
-NOBODY = "\x00none"  # a unit id no item has: an empty result without a special case
+NOBODY = "__out_of_scope__"  # an id no unit or person has: an empty result without a special case
 
 
 @dataclass(frozen=True)

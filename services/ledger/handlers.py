@@ -6,6 +6,7 @@ Each runs in one unit of work: the rows, the history and the outbox event commit
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from dataclasses import dataclass, replace
 
@@ -188,10 +189,13 @@ def list_units(ledger: Ledger, include_inactive: bool) -> list[Unit]:
         return list(tx.session.scalars(stmt))
 
 
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
+
+
 def upsert_unit(ledger: Ledger, unit_id: str, name: str, kind: str, active: bool) -> Unit:
     errors = {}
-    if not unit_id.strip() or len(unit_id) > 40:
-        errors["id"] = "单位代码不能为空且不超过40字符"
+    if not _CODE.fullmatch(unit_id):
+        errors["id"] = "单位代码应为1-40位字母、数字、- 或 _，以字母或数字开头"
     if not name.strip():
         errors["name"] = "单位名称不能为空"
     if kind not in domain.UNIT_KINDS:
@@ -223,8 +227,8 @@ def list_people(ledger: Ledger, unit_id: str, role: str, include_inactive: bool)
 
 def upsert_person(ledger: Ledger, person_id: str, name: str, unit_id: str, role: str, title: str, active: bool) -> Person:
     errors = {}
-    if not person_id.strip() or len(person_id) > 40:
-        errors["id"] = "人员编号不能为空且不超过40字符"
+    if not _CODE.fullmatch(person_id):
+        errors["id"] = "人员编号应为1-40位字母、数字、- 或 _，以字母或数字开头"
     if not name.strip():
         errors["name"] = "姓名不能为空"
     if role not in domain.PERSON_ROLES:
