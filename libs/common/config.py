@@ -57,3 +57,14 @@ def env_bool(name: str, default: bool, env: Mapping[str, str] | None = None) -> 
     if lowered in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def settings_or_exit(service: str, factory):  # type: ignore[no-untyped-def]
+    """Settings from the environment, or a one-line message and exit code 2 (no traceback)."""
+    import sys
+
+    try:
+        return factory()
+    except ConfigError as exc:
+        print(f"{service}: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -16,6 +16,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from libs.common.outbox import OutboxEvent, add_outbox_rows
 
+# Constraint and index names every service's models use, so Alembic can name (and later drop) them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
 
 def make_engine(url: str, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):

@@ -11,7 +11,7 @@ import os
 import sys
 
 from libs.common import migrations
-from libs.common.config import ConfigError
+from libs.common.config import settings_or_exit
 from libs.common.db import make_engine
 from libs.common.errors import DomainError
 from libs.common.logs import configure_logging
@@ -36,11 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--bind", default=f"0.0.0.0:{os.environ.get('DUBAN_HTTP_PORT', '8000')}")
     serve.add_argument("--workers", default=os.environ.get("DUBAN_HTTP_WORKERS", "2"))
     args = parser.parse_args(argv)
-    try:
-        settings = Settings.from_env()
-    except ConfigError as exc:
-        print(f"gateway: configuration error: {exc}", file=sys.stderr)
-        return 2
+    settings = settings_or_exit("gateway", Settings.from_env)
     configure_logging("gateway", settings.log_level)
     engine = make_engine(settings.database_url)
     if args.command == "migrate":

@@ -16,7 +16,7 @@ from typing import Any
 from flask import abort, current_app, g, redirect, request, session, url_for
 from sqlalchemy.orm import Session
 
-from services.gateway import accounts, roles
+from services.gateway import accounts, metrics, roles
 from services.gateway.problems import problem, wants_json
 from services.gateway.scope import Principal
 
@@ -63,6 +63,21 @@ def load_user() -> None:
         session.clear()
         return
     g.user, g.via = accounts.principal(user), "session"
+
+
+def attempt_login(username: str, password: str):  # type: ignore[no-untyped-def]
+    """Check a password with throttling; counts failures. Raises LoginLocked or BadCredentials."""
+    g.attempted_username = username
+    settings = current_app.extensions["settings"]
+    try:
+        return accounts.authenticate(db(), username, password, client_ip(), now(), settings.login_max_failures,
+                                     settings.login_lock_minutes)
+    except accounts.LoginLocked:
+        metrics.LOGIN_FAILURES.labels("locked").inc()
+        raise
+    except accounts.BadCredentials:
+        metrics.LOGIN_FAILURES.labels("bad_credentials").inc()
+        raise
 
 
 def csrf_token() -> str:

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from libs.common import metrics, migrations
-from libs.common.config import ConfigError
+from libs.common.config import settings_or_exit
 from libs.common.db import make_engine
 from libs.common.logs import configure_logging
 from libs.common.runtime import Runtime
@@ -18,11 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.ledger")
     parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate"])
     args = parser.parse_args(argv)
-    try:
-        settings = Settings.from_env()
-    except ConfigError as exc:
-        print(f"ledger: configuration error: {exc}", file=sys.stderr)
-        return 2
+    settings = settings_or_exit("ledger", Settings.from_env)
     configure_logging("ledger", settings.log_level)
     if args.command == "migrate":
         migrations.upgrade(MIGRATIONS, make_engine(settings.database_url))

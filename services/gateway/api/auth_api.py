@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import current_app, g
 
-from services.gateway import accounts, metrics
+from services.gateway import accounts
 from services.gateway.api import bp
-from services.gateway.auth import client_ip, db, now, require
+from services.gateway.auth import attempt_login, db, now, require
 from services.gateway.orm import ApiToken
 from services.gateway.present import Reader, json_body
 from services.gateway.problems import problem
@@ -27,19 +27,15 @@ def create_token():  # type: ignore[no-untyped-def]
     if not password:
         reader.errors["password"] = "请输入密码"
     reader.done()
-    g.attempted_username = username
-    settings = current_app.extensions["settings"]
     try:
-        user = accounts.authenticate(db(), username, password, client_ip(), now(), settings.login_max_failures,
-                                     settings.login_lock_minutes)
+        user = attempt_login(username, password)
     except accounts.LoginLocked as locked:
-        metrics.LOGIN_FAILURES.labels("locked").inc()
         response = problem(429, f"登录失败次数过多，请 {locked.retry_after} 秒后再试")
         response.headers["Retry-After"] = str(locked.retry_after)
         return response
     except accounts.BadCredentials:
-        metrics.LOGIN_FAILURES.labels("bad_credentials").inc()
         return problem(401, "用户名或密码错误")
+    settings = current_app.extensions["settings"]
     raw, token = accounts.issue_token(db(), user, name, now(), settings.token_days)
     db().commit()
     g.user = accounts.principal(user)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import current_app, g, redirect, render_template, request, session, url_for
+from flask import g, redirect, render_template, request, session, url_for
 
-from services.gateway import accounts, metrics
-from services.gateway.auth import client_ip, db, now, require
+from services.gateway import accounts
+from services.gateway.auth import attempt_login, require
 from services.gateway.pages import bp
 
 
@@ -28,16 +28,11 @@ def login():  # type: ignore[no-untyped-def]
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
-        g.attempted_username = username
-        settings = current_app.extensions["settings"]
         try:
-            user = accounts.authenticate(db(), username, password, client_ip(), now(), settings.login_max_failures,
-                                         settings.login_lock_minutes)
+            user = attempt_login(username, password)
         except accounts.LoginLocked as locked:
-            metrics.LOGIN_FAILURES.labels("locked").inc()
             error, status = f"登录失败次数过多，请 {max(1, locked.retry_after // 60)} 分钟后再试。", 429
         except accounts.BadCredentials:
-            metrics.LOGIN_FAILURES.labels("bad_credentials").inc()
             error, status = "用户名或密码错误。", 401
         else:
             csrf = session.get("csrf")
