@@ -215,8 +215,9 @@ def bench_registrations(cfg: Config, state: Path) -> list[Table]:
         "A1. Ledger: registrations over gRPC",
         f"RegisterItem (full fields + request id, as the gateway sends it) from N client threads, "
         f"{cfg.registrations:,} per run,\nagainst `python -m services.ledger serve` + Tansu broker; the outbox "
-        f"relay runs meanwhile. 1 thread is the serial reference.\n'other CPU': cores used by processes "
-        f"outside the benchmark meanwhile (of {os.cpu_count()}).",
+        f"relay runs meanwhile. 1 thread is the serial reference.\n'ledger CPU': CPU time of the ledger "
+        f"process (all threads, relay included) per registration and in cores;\n'other CPU': cores used by "
+        f"processes outside the benchmark meanwhile (of {os.cpu_count()}).",
         [
             "database",
             "threads",
@@ -226,6 +227,8 @@ def bench_registrations(cfg: Config, state: Path) -> list[Table]:
             "reg/s",
             "p50 ms",
             "p99 ms",
+            "ledger CPU ms/reg",
+            "ledger cores",
             "other CPU",
             "target",
             "result",
@@ -250,8 +253,10 @@ def bench_registrations(cfg: Config, state: Path) -> list[Table]:
             registered = 40
             for threads in cfg.thread_counts:
                 settle()
+                cpu_before = ledger.cpu_seconds()
                 with MONITOR.window() as busy:
                     run = _register_run(stub, reader, threads, cfg.registrations, cfg.reg_seconds, salt=threads)
+                cpu = ledger.cpu_seconds() - cpu_before  # includes draining the outbox
                 registered += run.done
                 reached = run.errors == 0 and run.done == cfg.registrations and run.rate >= REG_TARGET
                 rate.add(
@@ -263,6 +268,8 @@ def bench_registrations(cfg: Config, state: Path) -> list[Table]:
                     run.rate,
                     percentile(run.latencies_ms, 50),
                     percentile(run.latencies_ms, 99),
+                    cpu / max(run.done, 1) * 1000,
+                    cpu / run.seconds,
                     busy.other_cores,
                     f">= {REG_TARGET:.0f}/s",
                     verdict(reached) if threads > 1 else "(ref)",

@@ -87,6 +87,11 @@ class LedgerProcess:
                 return int(line.split()[1])
         raise KeyError(key)
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system, all threads) the process has used so far."""
+        rest = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(rest[11]) + int(rest[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.channel is not None:
             self.channel.close()

@@ -28,8 +28,11 @@ cd "$app_dir"
 if [[ $service == gateway ]] && { [[ $# -eq 0 ]] || [[ $* == serve ]]; }; then
   # The root filesystem is read-only and the user has no home: no control socket, and the worker
   # heartbeat files go to the tmpfs /dev/shm (gunicorn's advice) rather than a disk-backed /tmp.
+  # Metrics: the workers write to PROMETHEUS_MULTIPROC_DIR, the master serves the sum (gunicorn_conf.py).
+  export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-/tmp/prometheus}
   exec gunicorn --bind "0.0.0.0:${DUBAN_HTTP_PORT:-8000}" --workers "${DUBAN_HTTP_WORKERS:-2}" \
-    --no-control-socket --worker-tmp-dir /dev/shm 'services.gateway.app:create_app()'
+    --no-control-socket --worker-tmp-dir /dev/shm -c python:services.gateway.gunicorn_conf \
+    'services.gateway.app:create_app()'
 fi
 
 if [[ $# -eq 0 ]]; then

@@ -88,6 +88,8 @@ class Stack:
     http_port: int = 8000
     broker_port: int = 9092
     ledger_port: int = 50051
+    ledger_metrics_port: int = 9101
+    gateway_metrics_port: int = 9100
     database_urls: dict[str, str] = field(default_factory=dict)  # per service; default SQLite in state_dir
     extra_env: dict[str, str] = field(default_factory=dict)
     http_workers: int = 2
@@ -118,20 +120,19 @@ class Stack:
         self.broker_port = port_or_free(self.broker_port)
         self.ledger_port = port_or_free(self.ledger_port)
         self.http_port = port_or_free(self.http_port)
+        self.ledger_metrics_port = port_or_free(self.ledger_metrics_port)
+        self.gateway_metrics_port = port_or_free(self.gateway_metrics_port)
         self.broker = start_broker(self.broker_port, log_path=self.state_dir / "logs" / "broker.log")
         py = sys.executable
-        prom = self.state_dir / "prometheus"
-        prom.mkdir(exist_ok=True)
-        for stale in prom.glob("*.db"):
-            stale.unlink()
+        prom = self.state_dir / "prometheus"  # gunicorn_conf.py empties it when the gateway starts
         self.processes["ledger"] = ServiceProcess(
             "ledger", [py, "-m", "services.ledger", "serve"],
-            self._env("ledger", DUBAN_GRPC_PORT=str(self.ledger_port), DUBAN_METRICS_PORT="0"),
+            self._env("ledger", DUBAN_GRPC_PORT=str(self.ledger_port), DUBAN_METRICS_PORT=str(self.ledger_metrics_port)),
             self.state_dir / "logs" / "ledger.log",
         )
         gateway_env = self._env(
             "gateway", DUBAN_LEDGER_ADDR=f"127.0.0.1:{self.ledger_port}", DUBAN_MIGRATE_ON_START="false",
-            PROMETHEUS_MULTIPROC_DIR=str(prom),
+            PROMETHEUS_MULTIPROC_DIR=str(prom), DUBAN_METRICS_PORT=str(self.gateway_metrics_port),
         )
         gateway_env.setdefault("DUBAN_SECRET_KEY", "embedded-stack-" + "0" * 32)
         gateway_env.setdefault("DUBAN_SECURE_COOKIES", "false")
@@ -139,7 +140,8 @@ class Stack:
         self.processes["gateway"] = ServiceProcess(
             "gateway",
             [py, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.http_port}", "--workers", str(self.http_workers),
-             "--no-control-socket", "--graceful-timeout", "10", "services.gateway.app:create_app()"],
+             "--no-control-socket", "--graceful-timeout", "10", "-c", "python:services.gateway.gunicorn_conf",
+             "services.gateway.app:create_app()"],
             gateway_env, self.state_dir / "logs" / "gateway.log",
         )
         self.start_service("ledger")

@@ -21,6 +21,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
     with ExitStack() as resources:
         urls = {name: resources.enter_context(postgres_database(f"duban_stack_{name}")) for name in ("ledger", "gateway")}
         running = Stack(state_dir=tmp_path_factory.mktemp("stack"), http_port=0, broker_port=0, ledger_port=0,
+                        ledger_metrics_port=0, gateway_metrics_port=0,
                         database_urls=urls, extra_env={"DUBAN_GRPC_TIMEOUT_SECONDS": "3"})
         resources.callback(running.stop)
         running.start()

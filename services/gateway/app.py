@@ -86,10 +86,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             conn.execute(text("SELECT 1"))
         return {"status": "ready"}
 
-    @app.get("/metrics")
-    def metrics_endpoint():  # type: ignore[no-untyped-def]
-        body, content_type = metrics.exposition()
-        return Response(body, mimetype=content_type.split(";")[0], headers={"Content-Type": content_type})
+    if not settings.metrics_port:  # single-process and test set-ups: metrics on the portal itself
+
+        @app.get("/metrics")
+        def metrics_endpoint():  # type: ignore[no-untyped-def]
+            body, content_type = metrics.exposition()
+            return Response(body, mimetype=content_type.split(";")[0], headers={"Content-Type": content_type})
 
     from services.gateway.api import bp as api_bp
     from services.gateway.openapi import bp as openapi_bp

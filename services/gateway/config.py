@@ -24,6 +24,7 @@ class Settings:
     secure_cookies: bool
     org_name: str
     migrate_on_start: bool
+    metrics_port: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -49,4 +50,6 @@ class Settings:
             secure_cookies=env_bool("DUBAN_SECURE_COOKIES", not dev, env),
             org_name=env_str("DUBAN_ORG_NAME", "海东市平安区政府系统", env),
             migrate_on_start=env_bool("DUBAN_MIGRATE_ON_START", True, env),
+            # Non-zero: the gunicorn master serves /metrics there (gunicorn_conf.py), not the portal.
+            metrics_port=env_int("DUBAN_METRICS_PORT", 0, env),
         )

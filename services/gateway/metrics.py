@@ -1,6 +1,8 @@
-"""The gateway's metrics: RED per route, login failures. Served on /metrics of the HTTP port.
+"""The gateway's metrics: RED per route, login failures, audit writes.
 
-With several gunicorn workers, PROMETHEUS_MULTIPROC_DIR makes every worker's numbers add up.
+Under gunicorn (several workers) PROMETHEUS_MULTIPROC_DIR collects every worker's numbers and the
+master serves their sum on DUBAN_METRICS_PORT (gunicorn_conf.py); without a metrics port, the app
+serves /metrics itself.
 """
 
 from __future__ import annotations

@@ -56,7 +56,7 @@ class Reader:
 
     def integer(self, name: str, default: int, low: int, high: int) -> int:
         value = self.source.get(name)
-        if value is None or value == "":
+        if value is None:
             return default
         try:
             number = int(value)

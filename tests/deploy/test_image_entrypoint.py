@@ -63,12 +63,12 @@ def run_entrypoint(fake_app: tuple[Path, Path], *args: str, **env: str) -> subpr
         (
             ["gateway"],
             {},
-            "gunicorn --bind 0.0.0.0:8000 --workers 2 --no-control-socket --worker-tmp-dir /dev/shm services.gateway.app:create_app() DUBAN_SERVICE=gateway",
+            "gunicorn --bind 0.0.0.0:8000 --workers 2 --no-control-socket --worker-tmp-dir /dev/shm -c python:services.gateway.gunicorn_conf services.gateway.app:create_app() DUBAN_SERVICE=gateway",
         ),
         (
             ["gateway", "serve"],
             {"DUBAN_HTTP_PORT": "8123", "DUBAN_HTTP_WORKERS": "3"},
-            "gunicorn --bind 0.0.0.0:8123 --workers 3 --no-control-socket --worker-tmp-dir /dev/shm services.gateway.app:create_app()",
+            "gunicorn --bind 0.0.0.0:8123 --workers 3 --no-control-socket --worker-tmp-dir /dev/shm -c python:services.gateway.gunicorn_conf services.gateway.app:create_app()",
         ),
         (["gateway", "migrate"], {}, "python -m services.gateway migrate DUBAN_SERVICE=gateway"),
     ],
@@ -194,6 +194,7 @@ def test_gateway_entrypoint_runs_real_gunicorn(tmp_path: Path) -> None:
     (tmp_path / "services" / "__init__.py").write_text("")
     (gateway / "__init__.py").write_text("")
     (gateway / "app.py").write_text(STAND_IN_GATEWAY)
+    (gateway / "gunicorn_conf.py").write_text((ROOT / "services" / "gateway" / "gunicorn_conf.py").read_text())
     port = free_port()
     env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",

@@ -1,0 +1,38 @@
+"""gunicorn settings of the gateway (`-c python:services.gateway.gunicorn_conf`).
+
+Each worker keeps its metrics in PROMETHEUS_MULTIPROC_DIR; the master adds them up and serves them on
+DUBAN_METRICS_PORT (the chart's "metrics" port), so /metrics never has to be exposed with the portal.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry, multiprocess, start_http_server
+
+
+def _multiproc_dir() -> Path | None:
+    value = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    return Path(value) if value else None
+
+
+def on_starting(server) -> None:  # type: ignore[no-untyped-def]
+    directory = _multiproc_dir()
+    if directory:
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob("*.db"):  # numbers of a previous run must not be added in
+            stale.unlink()
+
+
+def when_ready(server) -> None:  # type: ignore[no-untyped-def]
+    port = int(os.environ.get("DUBAN_METRICS_PORT") or 0)
+    if port and _multiproc_dir():
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        start_http_server(port, registry=registry)
+
+
+def child_exit(server, worker) -> None:  # type: ignore[no-untyped-def]
+    if _multiproc_dir():
+        multiprocess.mark_process_dead(worker.pid)
