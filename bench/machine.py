@@ -134,3 +134,18 @@ def settle() -> None:
     """Before a measurement: give other processes' bursts (bounded) time to pass."""
     if QUIET_WAIT["seconds"] > 0:
         MONITOR.wait_quiet(QUIET_WAIT["seconds"], span=2.0)
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU time used so far by a process and its live descendants (e.g. gunicorn master + workers)."""
+    procs = _processes()
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _, _) in procs.items():
+        children.setdefault(ppid, []).append(pid)
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        if pid in procs:
+            total += procs[pid][1]
+        todo += children.get(pid, [])
+    return total / TICKS

@@ -85,3 +85,13 @@ def test_metrics_of_every_process(stack: Stack) -> None:
     assert 'duban_grpc_server_handled_total{code="OK",method="RegisterItem",service="ledger"}' in ledger
     assert "ledger_items_registered_total" in ledger and "duban_outbox_published_total" in ledger
     assert requests.get(f"{stack.url}/metrics", timeout=10).status_code == 404  # not on the public portal
+
+
+def test_sigterm_stops_the_ledger_gracefully(stack: Stack) -> None:
+    ledger = stack.processes["ledger"]
+    ledger.stop()  # SIGTERM: health NOT_SERVING, in-flight calls finish, relay stops, exit 0
+    assert ledger.process is not None and ledger.process.returncode == 0
+    assert '"msg": "ledger: stopped"' in ledger.log_path.read_text()
+    stack.start_service("ledger")
+    office = token(stack, "office")
+    assert register(stack, office, f"重启后{uuid.uuid4().hex[:6]}", str(uuid.uuid4())).status_code == 201

@@ -189,3 +189,22 @@ def test_lights_are_computed_and_filterable(ledger: LedgerUnderTest) -> None:
         page = ledger.stub.ListItems(ledger_pb2.ListItemsRequest(
             filter=ledger_pb2.ItemFilter(text=f"灯{tag}", light=colour), include_total=True), timeout=5)
         assert [i.id for i in page.items] == [expected.id] and page.total_size == 1
+
+
+def test_reflection_lists_the_services(ledger: LedgerUnderTest) -> None:
+    from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
+
+    channel = grpc.insecure_channel(f"127.0.0.1:{ledger.port}")
+    services = set(ProtoReflectionDescriptorDatabase(channel).get_services())
+    channel.close()
+    assert {"duban.ledger.v1.LedgerService", "grpc.health.v1.Health"} <= services
+
+
+def test_calls_are_counted_in_metrics(ledger: LedgerUnderTest) -> None:
+    from prometheus_client import REGISTRY
+
+    labels = {"service": "ledger", "method": "GetItem", "code": "NOT_FOUND"}
+    before = REGISTRY.get_sample_value("duban_grpc_server_handled_total", labels) or 0
+    with pytest.raises(grpc.RpcError):
+        ledger.stub.GetItem(ledger_pb2.GetItemRequest(id="nope"), timeout=5)
+    assert REGISTRY.get_sample_value("duban_grpc_server_handled_total", labels) == before + 1
