@@ -34,8 +34,12 @@ run: proto ## start broker, services, gateway and demo data; prints the URL and 
 test: proto .tools/helm .tools/node_modules/axe-core/axe.min.js /usr/bin/chromium ## set up and run the whole test suite (ARGS=... passes options to pytest)
 	$(PY) -m pytest $(ARGS)
 
-bench: proto ## run the benchmarks and print their tables
+bench: proto /usr/bin/wrk ## run the benchmarks and print their tables
 	$(PY) -m bench $(ARGS)
+
+# The HTTP load generator of the gateway benchmark: Debian's wrk.
+/usr/bin/wrk:
+	apt-get update -qq && apt-get install -y -qq wrk
 
 lint: venv ## ruff
 	$(VENV)/bin/ruff check libs services tests scripts bench

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 
@@ -11,12 +12,18 @@ class Actor:
     name: str = ""
     role: str = "system"
     unit_id: str = ""
+    person_id: str = ""
 
     @classmethod
     def from_proto(cls, message) -> Actor:  # type: ignore[no-untyped-def]
         if message is None or not message.ByteSize():
             return cls()
-        return cls(message.user_id, message.name, message.role or "system", message.unit_id)
+        return cls(message.user_id, message.name, message.role or "system", message.unit_id, message.person_id)
+
+    def snapshot(self) -> str:
+        """A frozen record of who acted (JSON), kept with the act: later renames don't rewrite history."""
+        return json.dumps({"id": self.person_id or self.user_id, "name": self.name, "unit_id": self.unit_id,
+                           "role": self.role}, ensure_ascii=False)
 
 
 SYSTEM = Actor(user_id="system", name="系统", role="system")

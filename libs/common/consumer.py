@@ -19,7 +19,7 @@ from sqlalchemy import select
 from libs.common import metrics, topics
 from libs.common.cloudevents import CloudEvent, InvalidEvent, from_headers
 from libs.common.db import UnitOfWork, UnitOfWorkFactory
-from libs.common.kafka import Producer, consumer_config
+from libs.common.kafka import Producer, consumer_config, ensure_topics
 from libs.common.outbox import processed_events
 
 logger = logging.getLogger(__name__)
@@ -115,6 +115,15 @@ class ConsumerRunner:
                     raise
 
     def run(self, stop: threading.Event, ready: threading.Event | None = None) -> None:
+        # Subscribing to a topic that does not exist yet would leave this group idle until the next
+        # metadata refresh: create it first (the producer side creates it the same way).
+        while not stop.is_set():
+            try:
+                ensure_topics(self._config["bootstrap.servers"], self.topics)
+                break
+            except Exception as exc:  # noqa: BLE001 - broker not reachable yet: keep trying, stop-aware
+                logger.warning("consumer %s: cannot create topics yet (%s)", self.name, exc)
+                stop.wait(1.0)
         consumer = confluent_kafka.Consumer(self._config)
         consumer.subscribe(self.topics, on_assign=lambda c, parts: ready.set() if ready else None)
         try:

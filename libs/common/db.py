@@ -11,10 +11,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from libs.common.outbox import OutboxEvent, add_outbox_rows
+from libs.common.sqltypes import UtcDateTime
+
+__all__ = ["NAMING_CONVENTION", "UnitOfWork", "UnitOfWorkFactory", "UtcDateTime", "make_engine", "next_in_sequence"]
 
 # Constraint and index names every service's models use, so Alembic can name (and later drop) them.
 NAMING_CONVENTION = {
@@ -117,3 +121,18 @@ class UnitOfWorkFactory:
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory, on_events=self.events_written.set)
+
+
+def next_in_sequence(session: Session, table: Table, key: object) -> int:
+    """Take the next number of `key` (e.g. a year) from a (key, last_value) table, in the caller's
+    transaction. The upsert locks the row until commit, so concurrent callers queue here, and a
+    rolled-back transaction gives its number back: numbers stay unique and gap-free."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    key_column, value_column = table.primary_key.columns.values()[0], table.c.last_value
+    stmt = (
+        dialect.insert(table)
+        .values({key_column.name: key, "last_value": 1})
+        .on_conflict_do_update(index_elements=[key_column], set_={"last_value": value_column + 1})
+        .returning(value_column)
+    )
+    return session.execute(stmt).scalar_one()

@@ -94,6 +94,7 @@ def consumer_config(bootstrap: str, group_id: str, extra: dict[str, Any] | None 
         "heartbeat.interval.ms": 1000,
         "fetch.wait.max.ms": 10,
         "socket.connection.setup.timeout.ms": 3000,
+        "topic.metadata.refresh.interval.ms": 5000,  # notice re-created topics within seconds, not minutes
         "logger": KAFKA_LOG,
     }
     config.update(extra or {})

@@ -21,3 +21,21 @@ def upgrade(script_location: Path, engine: Engine, revision: str = "head") -> No
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def run_env(target_metadata: list) -> None:  # type: ignore[type-arg]
+    """The body of every service's migrations/env.py: use the caller's connection when given (code
+    path), else open one from the configured URL (the alembic command line)."""
+    from alembic import context
+    from sqlalchemy import engine_from_config, pool
+
+    connection = context.config.attributes.get("connection")
+    if connection is None:
+        engine = engine_from_config(
+            context.config.get_section(context.config.config_ini_section) or {}, prefix="sqlalchemy.",
+            poolclass=pool.NullPool,
+        )
+        connection = engine.connect()
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import (
     Column,
-    DateTime,
     Engine,
     Index,
     Integer,
@@ -34,6 +33,7 @@ from sqlalchemy.orm import Session
 from libs.common import metrics
 from libs.common.cloudevents import CloudEvent
 from libs.common.kafka import Producer
+from libs.common.sqltypes import UtcDateTime
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +49,8 @@ outbox = Table(
     Column("key", String(200), nullable=False),
     Column("headers", Text, nullable=False),
     Column("payload", LargeBinary, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("sent_at", DateTime(timezone=True)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime),
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text),
     Index("ix_outbox_pending", "sent_at", "seq"),
@@ -61,7 +61,7 @@ processed_events = Table(
     runtime_metadata,
     Column("consumer", String(100), primary_key=True),
     Column("event_id", String(64), primary_key=True),
-    Column("processed_at", DateTime(timezone=True), nullable=False),
+    Column("processed_at", UtcDateTime, nullable=False),
 )
 
 

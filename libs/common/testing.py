@@ -66,3 +66,21 @@ class EventReader:
 
     def close(self) -> None:
         self.consumer.close()
+
+
+def assert_migrations_match_models(migrations_dir, target_metadata, url: str) -> None:  # type: ignore[no-untyped-def]
+    """Upgrade a fresh database to head and compare it with the models: no drift allowed."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from libs.common import migrations
+    from libs.common.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        migrations.upgrade(migrations_dir, engine)
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), target_metadata)
+    finally:
+        engine.dispose()
+    assert diff == [], diff

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import text
-
 from duban.ledger.v1 import ledger_pb2, ledger_pb2_grpc
-from libs.common import migrations, topics
+from libs.common import clock_control, topics
 from libs.common.calendar import load_calendar
 from libs.common.clock import Clock, clock_from_setting
-from libs.common.db import UnitOfWorkFactory, make_engine
-from libs.common.grpc_server import RunningServer, create_server
-from libs.common.kafka import Producer, ensure_topics
+from libs.common.db import UnitOfWorkFactory
+from libs.common.grpc_server import RunningServer
+from libs.common.kafka import Producer
 from libs.common.lights import LightPolicy
 from libs.common.outbox import OutboxRelay
 from libs.common.runtime import Runtime
+from libs.common.service_app import ServiceParts, build_parts, start_parts
+from services.ledger import consumer
 from services.ledger.config import Settings
 from services.ledger.grpc_api import LedgerServicer
 from services.ledger.handlers import Ledger
 
-logger = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 SERVICE_NAME = ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"].full_name
 
@@ -31,46 +29,42 @@ SERVICE_NAME = ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"].full_name
 class LedgerApp:
     settings: Settings
     ledger: Ledger
-    uow: UnitOfWorkFactory
-    relay: OutboxRelay
-    server: RunningServer | None = None
+    parts: ServiceParts
+
+    @property
+    def uow(self) -> UnitOfWorkFactory:
+        return self.parts.uow
+
+    @property
+    def relay(self) -> OutboxRelay:
+        return self.parts.relay
+
+    @property
+    def server(self) -> RunningServer | None:
+        return self.parts.server
 
 
 def bootstrap(settings: Settings, clock: Clock | None = None, producer: Producer | None = None) -> LedgerApp:
-    engine = make_engine(settings.database_url)
-    if settings.migrate_on_start:
-        migrations.upgrade(MIGRATIONS, engine)
-    uow = UnitOfWorkFactory(engine)
+    parts = build_parts("ledger", settings.database_url, MIGRATIONS, settings.migrate_on_start,
+                        settings.kafka_bootstrap, topics.LEDGER_EVENTS, producer,
+                        group_prefix=settings.group_prefix)
     ledger = Ledger(
-        uow=uow,
-        clock=clock or clock_from_setting(settings.fixed_now),
+        uow=parts.uow,
+        clock=clock or clock_control.controllable_clock(settings.clock_control, clock_from_setting(settings.fixed_now)),
         calendar=load_calendar(settings.calendar_dir or None),
         policy=settings.due_policy,
         item_no_pattern=settings.item_no_pattern,
         light_policy=LightPolicy(yellow_within=settings.yellow_within),
         calendar_dir=settings.calendar_dir or None,
     )
-    producer = producer or Producer(settings.kafka_bootstrap, client_id="ledger")
-    relay = OutboxRelay(
-        engine, producer, service="ledger", wakeup=uow.events_written,
-        prepare=lambda: ensure_topics(settings.kafka_bootstrap, [topics.LEDGER_EVENTS]),
-    )
-    return LedgerApp(settings=settings, ledger=ledger, uow=uow, relay=relay)
+    # The ledger's status columns (交办时间, 转期, 办理结果, 销号) follow tracking's events.
+    parts.consume(consumer.GROUP, [topics.TRACKING_EVENTS], consumer.handler(ledger))
+    return LedgerApp(settings=settings, ledger=ledger, parts=parts)
 
 
 def start(app: LedgerApp, runtime: Runtime, host: str = "0.0.0.0") -> RunningServer:
-    """Start the gRPC server and the outbox relay; health turns SERVING once the database answers."""
-    server = create_server(
-        service="ledger",
-        registrations=[(ledger_pb2_grpc.add_LedgerServiceServicer_to_server, LedgerServicer(app.ledger, app.settings), SERVICE_NAME)],
-        port=app.settings.grpc_port,
-        host=host,
-        max_message_bytes=app.settings.import_max_bytes + 1024 * 1024,
-    )
-    runtime.spawn("outbox-relay", app.relay.run)
-    runtime.on_stop(lambda: server.stop(grace=5.0))
-    with app.uow.engine.connect() as conn:
-        conn.execute(text("SELECT 1"))
-    server.set_serving(True)
-    app.server = server
-    return server
+    registrations = [(ledger_pb2_grpc.add_LedgerServiceServicer_to_server, LedgerServicer(app.ledger, app.settings),
+                      SERVICE_NAME)]
+    registrations += clock_control.registrations(app.settings.clock_control, app.ledger.clock)
+    return start_parts(app.parts, runtime, registrations, app.settings.grpc_port, host,
+                       max_message_bytes=app.settings.import_max_bytes + 1024 * 1024)

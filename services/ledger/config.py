@@ -24,6 +24,8 @@ class Settings:
     fixed_now: str
     org_name: str
     yellow_within: int
+    clock_control: bool
+    group_prefix: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -48,4 +50,7 @@ class Settings:
             fixed_now=env_str("DUBAN_FIXED_NOW", "", env),
             org_name=env_str("DUBAN_ORG_NAME", "海东市平安区政府系统", env),
             yellow_within=env_int("DUBAN_LIGHT_YELLOW_WITHIN", 2, env),
+            clock_control=env_bool("DUBAN_CLOCK_CONTROL", False, env),
+            # Replicas of one deployment share consumer groups; separate test stacks on one broker must not.
+            group_prefix=env_str("DUBAN_CONSUMER_GROUP_PREFIX", "", env),
         )

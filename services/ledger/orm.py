@@ -7,7 +7,6 @@ import datetime as dt
 from sqlalchemy import (
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -17,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from libs.common.db import NAMING_CONVENTION
+from libs.common.db import NAMING_CONVENTION, UtcDateTime
 
 
 class Base(DeclarativeBase):
@@ -88,8 +87,8 @@ class Item(Base):
     import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     request_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
     units: Mapped[list[ItemUnit]] = relationship(
         back_populates="item", cascade="all, delete-orphan", order_by="ItemUnit.position", lazy="selectin"
@@ -119,7 +118,7 @@ class ItemChange(Base):
     __tablename__ = "item_changes"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     item_id: Mapped[str] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     actor_id: Mapped[str] = mapped_column(String(40), default="")
     actor_name: Mapped[str] = mapped_column(String(50), default="")
     actor_role: Mapped[str] = mapped_column(String(20), default="")

@@ -8,9 +8,9 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, exists, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from libs.common.db import next_in_sequence
 from libs.common.errors import InvalidInput, NotFound
 from services.ledger.orm import Item, ItemSequence, ItemUnit, Person, Unit
 
@@ -19,20 +19,8 @@ DEFAULT_PAGE = 50
 
 
 def next_sequence(session: Session, year: int) -> int:
-    """Take the next number of `year` inside the caller's transaction.
-
-    The upsert locks the year's row until commit, so concurrent registrations queue here and a rolled
-    back registration gives its number back: numbers stay unique and gap-free.
-    """
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    table = ItemSequence.__table__
-    stmt = (
-        dialect.insert(table)
-        .values(year=year, last_value=1)
-        .on_conflict_do_update(index_elements=[table.c.year], set_={"last_value": table.c.last_value + 1})
-        .returning(table.c.last_value)
-    )
-    return session.execute(stmt).scalar_one()
+    """The next registration number of `year`: unique and gap-free (see next_in_sequence)."""
+    return next_in_sequence(session, ItemSequence.__table__, year)
 
 
 def get_item(session: Session, id_or_no: str) -> Item:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -57,7 +58,7 @@ def seed_directory(stub: ledger_pb2_grpc.LedgerServiceStub) -> None:
 def _start(kind: str, url: str, broker: Broker, **env: str) -> tuple[LedgerUnderTest, Runtime]:
     settings = Settings.from_env(
         {"DUBAN_DATABASE_URL": url, "DUBAN_KAFKA_BOOTSTRAP": broker.bootstrap, "DUBAN_GRPC_PORT": "0",
-         "DUBAN_METRICS_PORT": "0", **env}
+         "DUBAN_METRICS_PORT": "0", "DUBAN_CONSUMER_GROUP_PREFIX": f"t{uuid.uuid4().hex[:8]}-", **env}
     )
     clock = ManualClock(START)
     app = bootstrap(settings, clock=clock)

@@ -1,0 +1,79 @@
+"""The parts every service process is made of, assembled one way: database + migrations, unit of work,
+producer + outbox relay, consumers, and the gRPC server with health turning SERVING last."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+from libs.common import migrations
+from libs.common.consumer import ConsumerRunner, Handler
+from libs.common.db import UnitOfWorkFactory, make_engine
+from libs.common.grpc_server import RunningServer, create_server
+from libs.common.kafka import Producer, ensure_topics
+from libs.common.outbox import OutboxRelay
+from libs.common.runtime import Runtime
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceParts:
+    service: str
+    kafka_bootstrap: str
+    engine: Engine
+    uow: UnitOfWorkFactory
+    producer: Producer
+    relay: OutboxRelay
+    group_prefix: str = ""
+    consumers: list[ConsumerRunner] = field(default_factory=list)
+    server: RunningServer | None = None
+
+    def consume(self, group: str, topics: list[str], handler: Handler) -> ConsumerRunner:
+        """An idempotent consumer whose effects share this service's database (processed ids included)."""
+        runner = ConsumerRunner(name=self.group_prefix + group, bootstrap=self.kafka_bootstrap, topics_=topics, handler=handler,
+                                uow=self.uow, producer=self.producer)
+        self.consumers.append(runner)
+        return runner
+
+
+def build_parts(
+    service: str, database_url: str, migrations_dir: Path, migrate: bool, kafka_bootstrap: str, own_topic: str,
+    producer: Producer | None = None,
+    group_prefix: str = "",
+) -> ServiceParts:
+    engine = make_engine(database_url)
+    if migrate:
+        migrations.upgrade(migrations_dir, engine)
+    uow = UnitOfWorkFactory(engine)
+    producer = producer or Producer(kafka_bootstrap, client_id=service)
+    relay = OutboxRelay(engine, producer, service=service, wakeup=uow.events_written,
+                        prepare=lambda: ensure_topics(kafka_bootstrap, [own_topic]))
+    return ServiceParts(service, kafka_bootstrap, engine, uow, producer, relay, group_prefix)
+
+
+def start_parts(
+    parts: ServiceParts,
+    runtime: Runtime,
+    registrations: Sequence[tuple[Callable[[Any, Any], None], Any, str]],
+    port: int,
+    host: str = "0.0.0.0",
+    max_message_bytes: int = 32 * 1024 * 1024,
+) -> RunningServer:
+    """Serve gRPC, run the relay and the consumers in background threads; SERVING once the DB answers."""
+    server = create_server(service=parts.service, registrations=registrations, port=port, host=host,
+                           max_message_bytes=max_message_bytes)
+    runtime.spawn("outbox-relay", parts.relay.run)
+    for consumer in parts.consumers:
+        runtime.spawn(f"consumer-{consumer.name}", consumer.run)
+    runtime.on_stop(lambda: server.stop(grace=5.0))
+    with parts.engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    server.set_serving(True)
+    parts.server = server
+    return server

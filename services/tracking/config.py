@@ -1,0 +1,75 @@
+"""Tracking's settings; every environment variable it reads is named here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from libs.common.config import ConfigError, env_bool, env_int, env_str
+from libs.common.lights import LightPolicy
+from services.tracking.domain import PERIOD_LABELS, TrackingPolicy
+
+
+def _cadence(raw: str, name: str) -> tuple[str, ...]:
+    periods = tuple(p.strip() for p in raw.split(",") if p.strip())
+    bad = [p for p in periods if p not in PERIOD_LABELS]
+    if bad or not periods:
+        raise ConfigError(f"{name} must list periods among {', '.join(PERIOD_LABELS)}, got {raw!r}")
+    return periods
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    kafka_bootstrap: str
+    grpc_port: int
+    metrics_port: int
+    log_level: str
+    calendar_dir: str
+    storage_dir: str
+    migrate_on_start: bool
+    policy: TrackingPolicy
+    sweep_interval_seconds: int
+    notice_no_pattern: str
+    org_name: str
+    office_name: str
+    clock_control: bool
+    group_prefix: str
+    fixed_now: str
+    attachment_max_bytes: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        policy = TrackingPolicy(
+            notice_working_days=env_int("DUBAN_NOTICE_WORKING_DAYS", 2, env, minimum=1),
+            ack_working_hours=env_int("DUBAN_ACK_WORKING_HOURS", 4, env, minimum=1),
+            cadences={
+                "general": _cadence(env_str("DUBAN_REPORT_CADENCE_GENERAL", "weekly", env), "DUBAN_REPORT_CADENCE_GENERAL"),
+                "complex": _cadence(env_str("DUBAN_REPORT_CADENCE_COMPLEX", "weekly,monthly", env),
+                                    "DUBAN_REPORT_CADENCE_COMPLEX"),
+            },
+            light=LightPolicy(yellow_within=env_int("DUBAN_LIGHT_YELLOW_WITHIN", 2, env)),
+        )
+        pattern = env_str("DUBAN_NOTICE_NO_PATTERN", "督通〔{year}〕{seq}号", env)
+        if "{seq" not in pattern:
+            raise ConfigError(f"DUBAN_NOTICE_NO_PATTERN must contain {{seq}}, got {pattern!r}")
+        return cls(
+            database_url=env_str("DUBAN_DATABASE_URL", "sqlite:///var/tracking.db", env),
+            kafka_bootstrap=env_str("DUBAN_KAFKA_BOOTSTRAP", None, env),
+            grpc_port=env_int("DUBAN_GRPC_PORT", 50052, env),
+            metrics_port=env_int("DUBAN_METRICS_PORT", 9102, env),
+            log_level=env_str("DUBAN_LOG_LEVEL", "INFO", env),
+            calendar_dir=env_str("DUBAN_CALENDAR_DIR", "", env),
+            storage_dir=env_str("DUBAN_STORAGE_DIR", "var/files", env),
+            migrate_on_start=env_bool("DUBAN_MIGRATE_ON_START", True, env),
+            policy=policy,
+            sweep_interval_seconds=env_int("DUBAN_SWEEP_INTERVAL_SECONDS", 300, env),
+            notice_no_pattern=pattern,
+            org_name=env_str("DUBAN_ORG_NAME", "海东市平安区政府系统", env),
+            office_name=env_str("DUBAN_OFFICE_NAME", "区委区政府督查室", env),
+            clock_control=env_bool("DUBAN_CLOCK_CONTROL", False, env),
+            # Replicas of one deployment share consumer groups; separate test stacks on one broker must not.
+            group_prefix=env_str("DUBAN_CONSUMER_GROUP_PREFIX", "", env),
+            fixed_now=env_str("DUBAN_FIXED_NOW", "", env),
+            attachment_max_bytes=env_int("DUBAN_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, env, minimum=1024),
+        )

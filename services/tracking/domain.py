@@ -1,0 +1,181 @@
+"""Tracking's rules, pure: notice deadline, acknowledgement hours, report schedules, lights, extensions.
+
+Reads like seed Art. 6.2-6.7: the notice goes out within 2 working days of registration; units sign
+for it; routine items report weekly, sum up monthly, are checked quarterly; a unit that cannot finish
+applies - before the deadline - for an extension its responsible leader signs; a unit that missed its
+deadline analyses the root cause before anything else is accepted; the leader signs the completion
+report and the item is closed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from libs.common.calendar import WorkCalendar
+from libs.common.errors import FailedPrecondition, InvalidInput
+from libs.common.lights import GREEN, RED, YELLOW, Light, LightPolicy, light_of
+
+OPEN_STATUSES = ("awaiting_notice", "notified", "in_progress", "replied", "completion_filled")
+STATUS_LABELS = {
+    "awaiting_notice": "待交办", "notified": "已交办", "in_progress": "办理中", "replied": "已回复",
+    "completion_filled": "待销号", "closed": "已销号", "archived": "已归档",
+}
+PERIOD_LABELS = {"weekly": "周汇报", "monthly": "月总结", "quarterly": "季检查"}
+REPORT_KINDS = {"special": "专项", "comprehensive": "综合"}
+
+
+@dataclass(frozen=True)
+class TrackingPolicy:
+    notice_working_days: int = 2
+    ack_working_hours: int = 4
+    workday_start: dt.time = dt.time(9, 0)
+    workday_end: dt.time = dt.time(17, 0)
+    cadences: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: {"general": ("weekly",), "complex": ("weekly", "monthly")}
+    )
+    light: LightPolicy = LightPolicy()
+
+    def cadence_for(self, category: str, key_tracking: bool) -> tuple[str, ...]:
+        periods = self.cadences.get(category, ("weekly",))
+        # Key-tracking items are bulletined monthly until done (Art. 7.1): they sum up monthly too.
+        if key_tracking and "monthly" not in periods:
+            periods = periods + ("monthly",)
+        return periods
+
+
+def _working(calendar: WorkCalendar, day: dt.date) -> bool:
+    return calendar.is_working_day(day) if calendar.has_year(day.year) else day.weekday() < 5
+
+
+def notice_due_on(calendar: WorkCalendar, policy: TrackingPolicy, registered_on: dt.date) -> dt.date:
+    """Art. 6.2: the supervision notice is due within 2 working days of registration."""
+    return calendar.add_working_days_provisional(registered_on, policy.notice_working_days).value
+
+
+def add_working_hours(
+    calendar: WorkCalendar, policy: TrackingPolicy, start: dt.datetime, hours: float
+) -> dt.datetime:
+    """`start` (local, aware) plus office hours on working days only."""
+    remaining = dt.timedelta(hours=hours)
+    tz = start.tzinfo
+    t = start
+    while True:
+        day = t.date()
+        opens = dt.datetime.combine(day, policy.workday_start, tz)
+        closes = dt.datetime.combine(day, policy.workday_end, tz)
+        if not _working(calendar, day) or t >= closes:
+            t = dt.datetime.combine(day + dt.timedelta(days=1), policy.workday_start, tz)
+            continue
+        t = max(t, opens)
+        if remaining <= closes - t:
+            return t + remaining
+        remaining -= closes - t
+        t = dt.datetime.combine(day + dt.timedelta(days=1), policy.workday_start, tz)
+
+
+def _last_working_day(calendar: WorkCalendar, first: dt.date, last: dt.date) -> dt.date | None:
+    day = last
+    while day >= first:
+        if _working(calendar, day):
+            return day
+        day -= dt.timedelta(days=1)
+    return None
+
+
+def _periods(period: str, start: dt.date, end: dt.date):  # type: ignore[no-untyped-def]
+    """(first, last) calendar days of each week / month / quarter touching [start, end]."""
+    if period == "weekly":
+        first = start - dt.timedelta(days=start.weekday())
+        while first <= end:
+            yield first, first + dt.timedelta(days=6)
+            first += dt.timedelta(days=7)
+        return
+    months = 1 if period == "monthly" else 3
+    month = start.month if months == 1 else 3 * ((start.month - 1) // 3) + 1
+    first = dt.date(start.year, month, 1)
+    while first <= end:
+        nxt_month = first.month + months
+        nxt = dt.date(first.year + (nxt_month - 1) // 12, (nxt_month - 1) % 12 + 1, 1)
+        yield first, nxt - dt.timedelta(days=1)
+        first = nxt
+
+
+@dataclass(frozen=True)
+class Expected:
+    period: str
+    period_start: dt.date
+    due_on: dt.date
+
+
+def report_schedule(
+    calendar: WorkCalendar, periods: tuple[str, ...], assigned_on: dt.date, due_date: dt.date
+) -> list[Expected]:
+    """Every report the units owe between assignment and the deadline, each on its period's last
+    working day. None is due on or after the deadline: the written reply covers that (never ask twice)."""
+    expected = []
+    for period in periods:
+        for first, last in _periods(period, assigned_on, due_date):
+            due_on = _last_working_day(calendar, max(first, assigned_on), min(last, due_date))
+            if due_on is not None and assigned_on < due_on < due_date:
+                expected.append(Expected(period, first, due_on))
+    return sorted(expected, key=lambda e: (e.due_on, e.period))
+
+
+def report_light(due_on: dt.date, today: dt.date, filed: bool) -> str:
+    if filed:
+        return GREEN
+    if today > due_on:
+        return RED
+    return YELLOW if today == due_on else GREEN
+
+
+def item_light(
+    calendar: WorkCalendar, policy: TrackingPolicy, due: dt.date, today: dt.date, closed: bool,
+    missed_reports: int,
+) -> Light:
+    """The deadline light, raised to yellow while an expected report is missing (it drives urging)."""
+    light = light_of(calendar, policy.light, due, today, closed=closed)
+    if closed:
+        return light
+    if missed_reports and light.colour == GREEN:
+        return Light(YELLOW, f"{light.reason}；有{missed_reports}次进展汇报未按时报送", light.working_days_left)
+    if missed_reports:
+        return Light(light.colour, f"{light.reason}；有{missed_reports}次进展汇报未按时报送", light.working_days_left)
+    return light
+
+
+def check_extension(
+    today: dt.date, due_date: dt.date, status: str, reason: str, new_due_date: dt.date, pending: bool
+) -> None:
+    """Designed as a signed decision taken before the deadline, not a way to excuse lateness."""
+    if status not in ("notified", "in_progress"):
+        raise FailedPrecondition(f"no extension in status {status}", {"status": "当前状态不能申请转期"})
+    if pending:
+        raise FailedPrecondition("an extension request is already pending", {"extension": "已有待审批的转期申请"})
+    errors = {}
+    if today > due_date:
+        errors["new_due_date"] = f"转期须在完成时限（{due_date.isoformat()}）前申请；逾期事项应剖析原因、提出整改措施"
+    elif new_due_date <= due_date:
+        errors["new_due_date"] = "新的完成时限须晚于现完成时限"
+    if not reason.strip():
+        errors["reason"] = "请说明不能按时办结的原因"
+    if errors:
+        raise InvalidInput("invalid extension request", errors)
+
+
+def needs_failure_analysis(today: dt.date, due_date: dt.date, replied: bool) -> bool:
+    """Art. 6.5: a unit that did not finish in time must analyse the root cause and propose measures."""
+    return not replied and today > due_date
+
+
+def check_reply(late: bool, result: str, root_cause: str, measures: str) -> None:
+    errors = {}
+    if not result.strip():
+        errors["result"] = "请填写办理结果"
+    if late and not root_cause.strip():
+        errors["root_cause"] = "事项已超过完成时限，须剖析问题根源"
+    if late and not measures.strip():
+        errors["measures"] = "事项已超过完成时限，须提出整改措施"
+    if errors:
+        raise InvalidInput("invalid reply", errors)

@@ -1,0 +1,121 @@
+"""TrackingService over gRPC: messages to use cases and back. No rules live here."""
+
+from __future__ import annotations
+
+from duban.common.v1 import common_pb2
+from duban.tracking.v1 import tracking_pb2, tracking_pb2_grpc
+from libs.common.actor import Actor
+from libs.common.clock import OFFICE_TZ
+from libs.common.errors import InvalidInput, NotFound
+from services.tracking import assigning, closing, decisions, progress, queries, sweeps
+from services.tracking.service import Tracking
+from services.tracking.views import to_proto
+
+CHUNK = 1024 * 1024
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+class TrackingServicer(tracking_pb2_grpc.TrackingServiceServicer):
+    def __init__(self, tracking: Tracking) -> None:
+        self.tracking = tracking
+
+    def _view(self, assignment, timeline: bool = True):  # type: ignore[no-untyped-def]
+        return to_proto(self.tracking, assignment, with_timeline=timeline)
+
+    def GetAssignment(self, request, context):  # noqa: N802
+        return self._view(queries.get(self.tracking, request.item_id))
+
+    def ListAssignments(self, request, context):  # noqa: N802
+        rows, token, total = queries.list_assignments(
+            self.tracking, list(request.unit_ids), request.responsible_leader_id, request.status, request.view,
+            request.page_size, request.page_token)
+        return tracking_pb2.ListAssignmentsResponse(
+            assignments=[self._view(a, timeline=False) for a in rows], next_page_token=token, total_size=total)
+
+    def IssueNotice(self, request, context):  # noqa: N802
+        return self._view(assigning.issue_notice(
+            self.tracking, request.item_id, list(request.requirements), request.contact_name, request.contact_phone,
+            Actor.from_proto(request.actor)))
+
+    def Acknowledge(self, request, context):  # noqa: N802
+        return self._view(assigning.acknowledge(self.tracking, request.item_id, request.unit_id,
+                                                Actor.from_proto(request.actor)))
+
+    def FileReport(self, request, context):  # noqa: N802
+        return self._view(progress.file_report(
+            self.tracking, request.item_id, request.unit_id, request.expected_report_id, request.text,
+            list(request.attachments), Actor.from_proto(request.actor)))
+
+    def RequestExtension(self, request, context):  # noqa: N802
+        return self._view(decisions.request_extension(
+            self.tracking, request.item_id, request.reason, request.new_due_date, request.progress,
+            Actor.from_proto(request.actor)))
+
+    def DecideExtension(self, request, context):  # noqa: N802
+        return self._view(decisions.decide_extension(
+            self.tracking, request.item_id, request.extension_id, request.approve, request.comment,
+            Actor.from_proto(request.actor)))
+
+    def FileReply(self, request, context):  # noqa: N802
+        return self._view(closing.file_reply(
+            self.tracking, request.item_id, request.result, request.root_cause, request.measures,
+            list(request.attachments), Actor.from_proto(request.actor)))
+
+    def FillCompletionReport(self, request, context):  # noqa: N802
+        return self._view(closing.fill_completion_report(
+            self.tracking, request.item_id, request.report_kind, request.result_summary,
+            Actor.from_proto(request.actor)))
+
+    def SignCompletionReport(self, request, context):  # noqa: N802
+        return self._view(closing.sign_completion_report(
+            self.tracking, request.item_id, request.approve, request.opinion, Actor.from_proto(request.actor)))
+
+    def LeaderQueue(self, request, context):  # noqa: N802
+        extensions, closures = queries.leader_queue(self.tracking, request.leader_id)
+        return tracking_pb2.LeaderQueueResponse(
+            extensions_pending=[self._view(a, timeline=False) for a in extensions],
+            closures_pending=[self._view(a, timeline=False) for a in closures])
+
+    def GetDocument(self, request, context):  # noqa: N802
+        assignment = queries.get(self.tracking, request.item_id)
+        if request.kind == "notice":
+            key, name, ctype = assignment.notice_key, f"督办通知_{assignment.item_no}.docx", DOCX
+        elif request.kind == "completion_report":
+            key, name, ctype = assignment.completion_key, f"督查事项办结报告单_{assignment.item_no}.docx", DOCX
+        elif request.kind == "dossier":
+            key, name, ctype = assignment.dossier_key, f"档案_{assignment.item_no}.zip", "application/zip"
+        elif request.kind == "attachment":
+            att = self._attachment(request.item_id, request.attachment_id)
+            key, name, ctype = att.storage_key, att.filename, att.content_type
+        else:
+            raise InvalidInput(f"unknown document kind {request.kind!r}",
+                               {"kind": "应为 notice、completion_report、dossier 或 attachment"})
+        if not key:
+            raise NotFound(f"no {request.kind} for {assignment.item_no}", {"kind": "该文件尚未生成"})
+        data = self.tracking.storage.get(key)
+        for offset in range(0, max(len(data), 1), CHUNK):
+            first = offset == 0
+            yield common_pb2.FileChunk(filename=name if first else "", content_type=ctype if first else "",
+                                       data=data[offset:offset + CHUNK])
+
+    def _attachment(self, item_id: str, attachment_id: str):  # type: ignore[no-untyped-def]
+        from services.tracking.orm import Attachment
+
+        with self.tracking.uow() as tx:
+            att = tx.session.get(Attachment, attachment_id)
+        if att is None or att.item_id != item_id:
+            raise NotFound("no such attachment", {"attachment_id": "附件不存在"})
+        return att
+
+    def RunSweeps(self, request, context):  # noqa: N802
+        import datetime as dt
+
+        as_of = None
+        if request.as_of:
+            try:
+                as_of = dt.datetime.fromisoformat(request.as_of)
+                as_of = as_of if as_of.tzinfo else as_of.replace(tzinfo=OFFICE_TZ)
+            except ValueError:
+                raise InvalidInput("bad as_of", {"as_of": "应为 ISO 8601 时间"}) from None
+        overdue, urged, missed = sweeps.run_sweeps(self.tracking, as_of)
+        return tracking_pb2.RunSweepsResponse(overdue_published=overdue, urged=urged, reports_missed=missed)

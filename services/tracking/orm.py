@@ -1,0 +1,191 @@
+"""Tracking's tables. Items arrive as events from the ledger; nothing here reads the ledger's tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from libs.common.db import NAMING_CONVENTION, UtcDateTime
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class NoticeSequence(Base):
+    """Notice numbers (督办通知编号) per year, gap-free like registration numbers."""
+
+    __tablename__ = "notice_sequences"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_value: Mapped[int] = mapped_column(Integer)
+
+
+class Assignment(Base):
+    """One supervised item as tracking sees it: from the notice to the dossier."""
+
+    __tablename__ = "assignments"
+    item_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    item_no: Mapped[str] = mapped_column(String(60), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(40), default="")
+    category: Mapped[str] = mapped_column(String(10))
+    key_tracking: Mapped[bool] = mapped_column(Boolean, default=False)
+    registered_on: Mapped[dt.date] = mapped_column(Date)
+    notice_due_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    notice_no: Mapped[str] = mapped_column(String(60), default="")
+    notice_issued_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    notice_key: Mapped[str] = mapped_column(String(200), default="")
+    original_due_date: Mapped[dt.date] = mapped_column(Date)
+    due_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(20), default="awaiting_notice", index=True)
+    leader_id: Mapped[str] = mapped_column(String(40), default="", index=True)
+    leader_name: Mapped[str] = mapped_column(String(50), default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    archived_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    dossier_key: Mapped[str] = mapped_column(String(200), default="")
+    # The written reply (办理结果) and, when late, the root cause and measures (Art. 6.5).
+    reply_result: Mapped[str] = mapped_column(Text, default="")
+    reply_root_cause: Mapped[str] = mapped_column(Text, default="")
+    reply_measures: Mapped[str] = mapped_column(Text, default="")
+    reply_late: Mapped[bool] = mapped_column(Boolean, default=False)
+    replied_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    replied_by: Mapped[str] = mapped_column(String(200), default="")  # Actor.snapshot() JSON
+    # The completion report (attachment 2) and the leader's signature (Art. 6.7).
+    completion_kind: Mapped[str] = mapped_column(String(20), default="")
+    completion_summary: Mapped[str] = mapped_column(Text, default="")
+    completion_within_time: Mapped[bool] = mapped_column(Boolean, default=True)
+    completion_filled_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    completion_filled_by: Mapped[str] = mapped_column(String(200), default="")
+    completion_key: Mapped[str] = mapped_column(String(200), default="")
+    signature_opinion: Mapped[str] = mapped_column(Text, default="")
+    signed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    signed_by: Mapped[str] = mapped_column(String(200), default="")
+    signature_approved: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    units: Mapped[list[AssignmentUnit]] = relationship(
+        cascade="all, delete-orphan", order_by="AssignmentUnit.position", lazy="selectin"
+    )
+    expected: Mapped[list[ExpectedReport]] = relationship(
+        cascade="all, delete-orphan", order_by="(ExpectedReport.due_on, ExpectedReport.period, ExpectedReport.unit_id)",
+        lazy="selectin",
+    )
+    reports: Mapped[list[ProgressReport]] = relationship(
+        cascade="all, delete-orphan", order_by="ProgressReport.filed_at", lazy="selectin"
+    )
+    extensions: Mapped[list[Extension]] = relationship(
+        cascade="all, delete-orphan", order_by="Extension.requested_at", lazy="selectin"
+    )
+
+
+class AssignmentUnit(Base):
+    __tablename__ = "assignment_units"
+    item_id: Mapped[str] = mapped_column(ForeignKey("assignments.item_id", ondelete="CASCADE"), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    unit_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(10))
+    duty: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    ack_due_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    acknowledged_by: Mapped[str] = mapped_column(String(200), default="")
+    __table_args__ = (Index("ix_assignment_units_unit", "unit_id", "item_id"),)
+
+
+class ExpectedReport(Base):
+    """Every report a unit owes is an object with its own due date and light (DESIGN #2)."""
+
+    __tablename__ = "expected_reports"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("assignments.item_id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[str] = mapped_column(String(40))
+    period: Mapped[str] = mapped_column(String(10))
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    due_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(10), default="expected", index=True)
+    report_id: Mapped[str] = mapped_column(String(36), default="")
+    urged: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProgressReport(Base):
+    __tablename__ = "progress_reports"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("assignments.item_id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[str] = mapped_column(String(40))
+    period: Mapped[str] = mapped_column(String(10), default="")
+    expected_report_id: Mapped[str] = mapped_column(String(36), default="")
+    text: Mapped[str] = mapped_column(Text)
+    filed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    filed_by: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("assignments.item_id", ondelete="CASCADE"), index=True)
+    owner: Mapped[str] = mapped_column(String(60))  # "report:<id>" | "reply"
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100), default="application/octet-stream")
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(300))
+
+
+class Extension(Base):
+    __tablename__ = "extensions"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("assignments.item_id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text)
+    progress: Mapped[str] = mapped_column(Text, default="")
+    old_due_date: Mapped[dt.date] = mapped_column(Date)
+    new_due_date: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    requested_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    requested_by: Mapped[str] = mapped_column(String(200), default="")
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    decided_by: Mapped[str] = mapped_column(String(200), default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class Urge(Base):
+    """A chasing message sent; unique per reason, unit, report and day so a sweep never doubles it."""
+
+    __tablename__ = "urges"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(String(36), index=True)
+    unit_id: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(String(30))
+    expected_report_id: Mapped[str] = mapped_column(String(36), default="")
+    day: Mapped[dt.date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    __table_args__ = (UniqueConstraint("item_id", "unit_id", "reason", "expected_report_id", "day",
+                                       name="uq_urges_once_a_day"),)
+
+
+class OverdueMark(Base):
+    """item.overdue is published once per item per day: this row is the proof it was."""
+
+    __tablename__ = "overdue_marks"
+    item_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+
+
+class AuditEntry(Base):
+    """Signed acts (extension decisions, completion signatures): who, when, decision, comment."""
+
+    __tablename__ = "signed_acts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(String(36), index=True)
+    act: Mapped[str] = mapped_column(String(40))
+    decision: Mapped[str] = mapped_column(String(20))
+    person_id: Mapped[str] = mapped_column(String(40))
+    person_name: Mapped[str] = mapped_column(String(50))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,78 @@
+"""Reading assignments: one item, lists for each role's work queue, the leader's signing queue."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+
+from sqlalchemy import and_, exists, func, or_, select
+
+from libs.common.errors import InvalidInput
+from services.tracking.orm import Assignment, AssignmentUnit, Extension
+from services.tracking.service import Tracking, get_assignment
+from services.tracking.sweeps import CHASED
+
+VIEWS = ("", "notices_due", "overdue", "unacknowledged")
+
+
+def get(tracking: Tracking, item_id: str) -> Assignment:
+    with tracking.uow() as tx:
+        return get_assignment(tx, item_id)
+
+
+def _token(row: Assignment) -> str:
+    return base64.urlsafe_b64encode(json.dumps([row.due_date.isoformat(), row.item_no]).encode()).decode()
+
+
+def _untoken(token: str) -> tuple[dt.date, str]:
+    try:
+        day, item_no = json.loads(base64.urlsafe_b64decode(token.encode()))
+        return dt.date.fromisoformat(day), str(item_no)
+    except (ValueError, TypeError):
+        raise InvalidInput("bad page_token", {"page_token": "分页标记无效"}) from None
+
+
+def list_assignments(tracking: Tracking, unit_ids: list[str], leader_id: str, status: str, view: str,
+                     page_size: int, token: str) -> tuple[list[Assignment], str, int]:
+    """Most urgent first (earliest deadline), keyset-paged."""
+    if view not in VIEWS:
+        raise InvalidInput(f"unknown view {view!r}", {"view": "视图应为 notices_due、overdue 或 unacknowledged"})
+    today = tracking.today()
+    stmt = select(Assignment)
+    if unit_ids:
+        stmt = stmt.where(exists().where(and_(AssignmentUnit.item_id == Assignment.item_id,
+                                              AssignmentUnit.unit_id.in_(unit_ids))))
+    if leader_id:
+        stmt = stmt.where(Assignment.leader_id == leader_id)
+    if status:
+        stmt = stmt.where(Assignment.status == status)
+    if view == "notices_due":  # the office's desk: notices due today or already late
+        stmt = stmt.where(Assignment.status == "awaiting_notice", Assignment.notice_due_on <= today)
+    elif view == "overdue":
+        stmt = stmt.where(Assignment.status.in_(CHASED), Assignment.due_date < today)
+    elif view == "unacknowledged":
+        stmt = stmt.where(Assignment.status.in_(("notified", "in_progress")), exists().where(and_(
+            AssignmentUnit.item_id == Assignment.item_id, AssignmentUnit.acknowledged_at.is_(None))))
+    size = min(max(page_size or 50, 1), 500)
+    with tracking.uow() as tx:
+        total = tx.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        if token:
+            day, item_no = _untoken(token)
+            stmt = stmt.where(or_(Assignment.due_date > day, and_(Assignment.due_date == day,
+                                                                  Assignment.item_no > item_no)))
+        rows = list(tx.session.scalars(stmt.order_by(Assignment.due_date, Assignment.item_no).limit(size + 1)))
+    return rows[:size], (_token(rows[size - 1]) if len(rows) > size else ""), total or 0
+
+
+def leader_queue(tracking: Tracking, leader_id: str) -> tuple[list[Assignment], list[Assignment]]:
+    """What waits for this leader's signature: extension requests, completion reports."""
+    with tracking.uow() as tx:
+        pending_ext = list(tx.session.scalars(
+            select(Assignment).where(Assignment.leader_id == leader_id, exists().where(and_(
+                Extension.item_id == Assignment.item_id, Extension.status == "pending")))
+            .order_by(Assignment.due_date)))
+        closures = list(tx.session.scalars(
+            select(Assignment).where(Assignment.leader_id == leader_id, Assignment.status == "completion_filled")
+            .order_by(Assignment.due_date)))
+    return pending_ext, closures

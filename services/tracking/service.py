@@ -1,0 +1,95 @@
+"""What every tracking use case needs (wired by bootstrap.py), and the small helpers they share."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from duban.common.v1 import common_pb2
+from libs.common.actor import Actor
+from libs.common.calendar import WorkCalendar, load_calendar
+from libs.common.clock import OFFICE_TZ, Clock
+from libs.common.db import UnitOfWork, UnitOfWorkFactory
+from libs.common.errors import NotFound, PermissionDenied
+from libs.common.storage import Storage
+from services.tracking.domain import TrackingPolicy
+from services.tracking.orm import Assignment
+
+OFFICE_ROLES = ("office", "admin")
+
+
+@dataclass
+class Tracking:
+    uow: UnitOfWorkFactory
+    clock: Clock
+    calendar: WorkCalendar
+    policy: TrackingPolicy
+    storage: Storage
+    org_name: str = "海东市平安区政府系统"
+    office_name: str = "区委区政府督查室"
+    notice_no_pattern: str = "督通〔{year}〕{seq}号"
+    attachment_max_bytes: int = 20 * 1024 * 1024
+    calendar_dir: str | None = None
+
+    def today(self) -> dt.date:
+        return self.clock.today()
+
+    def local_now(self) -> dt.datetime:
+        return self.clock.now().astimezone(OFFICE_TZ)
+
+    def reload_calendar(self) -> None:
+        self.calendar = load_calendar(self.calendar_dir)
+
+
+def get_assignment(tx: UnitOfWork, item_id: str, lock: bool = False) -> Assignment:
+    """The item's assignment; `lock` serialises concurrent acts on one item (PostgreSQL row lock)."""
+    session = tx.session
+    if lock and session.get_bind().dialect.name == "postgresql":
+        found = session.get(Assignment, item_id, with_for_update=True)
+    else:
+        found = session.get(Assignment, item_id)
+    if found is None:
+        raise NotFound(f"no assignment for item {item_id}", {"item_id": "督查事项不存在或尚未进入跟踪"})
+    return found
+
+
+def lead_unit(assignment: Assignment) -> str:
+    return next((u.unit_id for u in assignment.units if u.role == "lead"), "")
+
+
+def require_unit(actor: Actor, assignment: Assignment, lead_only: bool = False) -> str:
+    """The acting unit: the actor's own unit, which must undertake the item (the office may act for it)."""
+    units = {u.unit_id for u in assignment.units if not lead_only or u.role == "lead"}
+    if actor.role in OFFICE_ROLES:
+        return actor.unit_id if actor.unit_id in units else lead_unit(assignment)
+    if actor.unit_id not in units:
+        what = "牵头单位" if lead_only else "承办单位"
+        raise PermissionDenied(f"unit {actor.unit_id} may not act on {assignment.item_no}",
+                               {"unit_id": f"只有该事项的{what}可以办理此操作"})
+    return actor.unit_id
+
+
+def require_office(actor: Actor) -> None:
+    if actor.role not in OFFICE_ROLES:
+        raise PermissionDenied("supervision office only", {"role": "只有督查室可以办理此操作"})
+
+
+def require_leader(actor: Actor, assignment: Assignment, act: str) -> None:
+    """Only the item's own responsible leader signs (转期签字、销号签字)."""
+    if actor.role != "leader" or not actor.person_id or actor.person_id != assignment.leader_id:
+        raise PermissionDenied(
+            f"{act}: only the responsible leader {assignment.leader_id} may sign",
+            {"actor": f"只有该事项的责任领导（{assignment.leader_name or '未指定'}）可以{act}"},
+        )
+
+
+def snapshot_proto(text: str) -> common_pb2.PersonSnapshot:
+    if not text:
+        return common_pb2.PersonSnapshot()
+    data = json.loads(text)
+    return common_pb2.PersonSnapshot(id=data.get("id", ""), name=data.get("name", ""), unit_id=data.get("unit_id", ""))
+
+
+def snapshot_name(text: str) -> str:
+    return json.loads(text).get("name", "") if text else ""

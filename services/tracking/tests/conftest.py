@@ -1,0 +1,100 @@
+"""Ledger and tracking together, in-process, on real gRPC servers, real databases and the session broker.
+
+One ManualClock drives both, so tests move time instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import grpc
+import pytest
+
+from duban.common.v1 import common_pb2
+from duban.ledger.v1 import ledger_pb2, ledger_pb2_grpc
+from duban.tracking.v1 import tracking_pb2, tracking_pb2_grpc
+from libs.common.broker import Broker
+from libs.common.clock import ManualClock
+from libs.common.runtime import Runtime
+from services.ledger.bootstrap import bootstrap as ledger_bootstrap
+from services.ledger.bootstrap import start as ledger_start
+from services.ledger.config import Settings as LedgerSettings
+from services.ledger.tests.conftest import START, seed_directory
+from services.tracking.bootstrap import TrackingApp, bootstrap, start
+from services.tracking.config import Settings
+
+OFFICE = common_pb2.Actor(user_id="1", name="王芳", role="office", unit_id="dcs", person_id="sv-wang")
+FGJ = common_pb2.Actor(user_id="2", name="陈静", role="unit_staff", unit_id="fgj", person_id="st-chen")
+JYJ = common_pb2.Actor(user_id="3", name="刘洋", role="unit_staff", unit_id="jyj", person_id="st-liu2")
+LEADER_LI = common_pb2.Actor(user_id="4", name="李明", role="leader", unit_id="dcs", person_id="ld-li")
+LEADER_ZHAO = common_pb2.Actor(user_id="5", name="赵强", role="leader", unit_id="dcs", person_id="ld-zhao")
+
+
+@dataclass
+class Pair:
+    ledger: ledger_pb2_grpc.LedgerServiceStub
+    tracking: tracking_pb2_grpc.TrackingServiceStub
+    clock: ManualClock
+    app: TrackingApp
+
+    def register(self, **fields) -> ledger_pb2.Item:  # type: ignore[no-untyped-def]
+        body = dict(title=f"跟踪事项{uuid.uuid4().hex[:6]}", source="leader_assignment", category="general",
+                    lead_unit_id="fgj", co_units=[ledger_pb2.CoUnit(unit_id="jyj", duty="配合")],
+                    responsible_leader_id="ld-li", actor=OFFICE) | fields
+        return self.ledger.RegisterItem(ledger_pb2.RegisterItemRequest(**body), timeout=10).item
+
+    def assignment(self, item_id: str, until: Callable[[tracking_pb2.Assignment], bool] = lambda a: True,
+                   timeout: float = 20.0) -> tracking_pb2.Assignment:
+        """Wait (bounded) until the event-driven state is there; events cross the broker."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                found = self.tracking.GetAssignment(tracking_pb2.GetAssignmentRequest(item_id=item_id), timeout=5)
+                if until(found):
+                    return found
+            except grpc.RpcError as exc:
+                if exc.code() != grpc.StatusCode.NOT_FOUND:
+                    raise
+            if time.monotonic() > deadline:
+                raise AssertionError(f"assignment {item_id} not in the expected state after {timeout}s")
+            time.sleep(0.05)
+
+    def ledger_item(self, item_id: str, until: Callable[[ledger_pb2.Item], bool], timeout: float = 20.0):  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + timeout
+        while True:
+            item = self.ledger.GetItem(ledger_pb2.GetItemRequest(id=item_id), timeout=5).item
+            if until(item):
+                return item
+            if time.monotonic() > deadline:
+                raise AssertionError(f"ledger item {item_id} not in the expected state: {item}")
+            time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def pair(broker: Broker, tmp_path_factory) -> Iterator[Pair]:  # type: ignore[no-untyped-def]
+    base = tmp_path_factory.mktemp("tracking")
+    clock = ManualClock(START)
+    prefix = f"t{uuid.uuid4().hex[:8]}-"
+    common = {"DUBAN_KAFKA_BOOTSTRAP": broker.bootstrap, "DUBAN_GRPC_PORT": "0", "DUBAN_METRICS_PORT": "0",
+              "DUBAN_CONSUMER_GROUP_PREFIX": prefix}
+    ledger_app = ledger_bootstrap(LedgerSettings.from_env({**common, "DUBAN_DATABASE_URL": f"sqlite:///{base}/l.db"}),
+                                  clock=clock)
+    runtime = Runtime("pair")
+    ledger_server = ledger_start(ledger_app, runtime, host="127.0.0.1")
+    app = bootstrap(Settings.from_env({**common, "DUBAN_DATABASE_URL": f"sqlite:///{base}/t.db",
+                                       "DUBAN_STORAGE_DIR": str(base / "files"), "DUBAN_SWEEP_INTERVAL_SECONDS": "0"}),
+                    clock=clock)
+    server = start(app, runtime, host="127.0.0.1")
+    ledger_channel = grpc.insecure_channel(f"127.0.0.1:{ledger_server.port}")
+    channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
+    ledger_stub = ledger_pb2_grpc.LedgerServiceStub(ledger_channel)
+    seed_directory(ledger_stub)
+    yield Pair(ledger_stub, tracking_pb2_grpc.TrackingServiceStub(channel), clock, app)
+    ledger_channel.close()
+    channel.close()
+    runtime.shutdown()
+    app.parts.engine.dispose()
+    ledger_app.parts.engine.dispose()

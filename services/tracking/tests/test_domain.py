@@ -1,0 +1,96 @@
+"""Tracking's pure rules: notice deadline, working hours, report schedules, extensions, replies."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from libs.common.calendar import load_calendar
+from libs.common.clock import OFFICE_TZ
+from libs.common.errors import FailedPrecondition, InvalidInput
+from services.tracking import domain
+
+CAL = load_calendar()
+P = domain.TrackingPolicy()
+D = dt.date
+
+
+def test_notice_due_two_working_days_after_registration() -> None:
+    assert domain.notice_due_on(CAL, P, D(2026, 11, 26)) == D(2026, 11, 30)  # Thu -> Mon
+    assert domain.notice_due_on(CAL, P, D(2026, 9, 30)) == D(2026, 10, 9)  # across National Day
+
+
+def test_acknowledgement_hours_skip_nights_weekends_and_holidays() -> None:
+    friday_4pm = dt.datetime(2026, 9, 25 - 1, 16, 0, tzinfo=OFFICE_TZ)  # Thu 24 Sep, 16:00
+    due = domain.add_working_hours(CAL, P, friday_4pm, 4)
+    # 1 hour on Thursday, then Friday 25 Sep is Mid-Autumn and 26-27 the weekend: Monday 28, 12:00.
+    assert due == dt.datetime(2026, 9, 28, 12, 0, tzinfo=OFFICE_TZ)
+    early = dt.datetime(2026, 11, 26, 7, 30, tzinfo=OFFICE_TZ)
+    assert domain.add_working_hours(CAL, P, early, 2) == dt.datetime(2026, 11, 26, 11, 0, tzinfo=OFFICE_TZ)
+
+
+def test_weekly_schedule_on_fridays_before_the_deadline() -> None:
+    schedule = domain.report_schedule(CAL, ("weekly",), D(2026, 11, 25), D(2026, 12, 8))
+    assert [(e.period, e.due_on) for e in schedule] == [("weekly", D(2026, 11, 27)), ("weekly", D(2026, 12, 4))]
+
+
+def test_monthly_and_quarterly_use_the_last_working_day() -> None:
+    schedule = domain.report_schedule(CAL, ("monthly", "quarterly"), D(2026, 8, 3), D(2026, 10, 20))
+    assert [(e.period, e.due_on) for e in schedule] == [
+        ("monthly", D(2026, 8, 31)),
+        ("monthly", D(2026, 9, 30)),
+        ("quarterly", D(2026, 9, 30)),
+    ]
+
+
+def test_no_report_is_due_on_the_deadline_itself() -> None:
+    schedule = domain.report_schedule(CAL, ("weekly",), D(2026, 11, 30), D(2026, 12, 4))
+    assert schedule == []  # the written reply on Friday covers the only week
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=st.dates(min_value=D(2024, 1, 1), max_value=D(2026, 10, 1)), span=st.integers(1, 80))
+def test_schedule_dates_are_working_days_inside_the_window(start: dt.date, span: int) -> None:
+    due = start + dt.timedelta(days=span)
+    for expected in domain.report_schedule(CAL, ("weekly", "monthly", "quarterly"), start, due):
+        assert start < expected.due_on < due
+        assert CAL.is_working_day(expected.due_on)
+
+
+def test_cadence_by_category_and_key_tracking() -> None:
+    assert P.cadence_for("general", False) == ("weekly",)
+    assert P.cadence_for("general", True) == ("weekly", "monthly")
+    assert P.cadence_for("complex", False) == ("weekly", "monthly")
+
+
+def test_extension_only_before_the_deadline_with_reason_and_later_date() -> None:
+    due = D(2026, 12, 7)
+    domain.check_extension(D(2026, 12, 1), due, "in_progress", "等待审批", D(2026, 12, 20), pending=False)
+    with pytest.raises(InvalidInput) as late:
+        domain.check_extension(D(2026, 12, 8), due, "in_progress", "晚了", D(2026, 12, 20), pending=False)
+    assert "new_due_date" in late.value.field_errors
+    with pytest.raises(InvalidInput) as bad:
+        domain.check_extension(D(2026, 12, 1), due, "in_progress", " ", D(2026, 12, 5), pending=False)
+    assert set(bad.value.field_errors) == {"reason", "new_due_date"}
+    with pytest.raises(FailedPrecondition):
+        domain.check_extension(D(2026, 12, 1), due, "in_progress", "x", D(2026, 12, 20), pending=True)
+    with pytest.raises(FailedPrecondition):
+        domain.check_extension(D(2026, 12, 1), due, "closed", "x", D(2026, 12, 20), pending=False)
+
+
+def test_late_reply_needs_root_cause_and_measures() -> None:
+    domain.check_reply(False, "已完成", "", "")
+    with pytest.raises(InvalidInput) as err:
+        domain.check_reply(True, "已完成", "", "")
+    assert set(err.value.field_errors) == {"root_cause", "measures"}
+    assert domain.needs_failure_analysis(D(2026, 12, 8), D(2026, 12, 7), replied=False)
+    assert not domain.needs_failure_analysis(D(2026, 12, 7), D(2026, 12, 7), replied=False)
+
+
+def test_missing_report_turns_a_green_item_yellow() -> None:
+    light = domain.item_light(CAL, P, D(2026, 12, 20), D(2026, 11, 30), closed=False, missed_reports=1)
+    assert light.colour == "yellow" and "未按时报送" in light.reason
+    assert domain.item_light(CAL, P, D(2026, 12, 20), D(2026, 11, 30), closed=True, missed_reports=1).colour == "green"
