@@ -90,6 +90,8 @@ class Stack:
     ledger_port: int = 50051
     ledger_metrics_port: int = 9101
     gateway_metrics_port: int = 9100
+    tracking_port: int = 50052
+    tracking_metrics_port: int = 9102
     database_urls: dict[str, str] = field(default_factory=dict)  # per service; default SQLite in state_dir
     extra_env: dict[str, str] = field(default_factory=dict)
     http_workers: int = 2
@@ -122,6 +124,8 @@ class Stack:
         self.http_port = port_or_free(self.http_port)
         self.ledger_metrics_port = port_or_free(self.ledger_metrics_port)
         self.gateway_metrics_port = port_or_free(self.gateway_metrics_port)
+        self.tracking_port = port_or_free(self.tracking_port)
+        self.tracking_metrics_port = port_or_free(self.tracking_metrics_port)
         self.broker = start_broker(self.broker_port, log_path=self.state_dir / "logs" / "broker.log")
         py = sys.executable
         prom = self.state_dir / "prometheus"  # gunicorn_conf.py empties it when the gateway starts
@@ -130,8 +134,15 @@ class Stack:
             self._env("ledger", DUBAN_GRPC_PORT=str(self.ledger_port), DUBAN_METRICS_PORT=str(self.ledger_metrics_port)),
             self.state_dir / "logs" / "ledger.log",
         )
+        self.processes["tracking"] = ServiceProcess(
+            "tracking", [py, "-m", "services.tracking", "serve"],
+            self._env("tracking", DUBAN_GRPC_PORT=str(self.tracking_port),
+                      DUBAN_METRICS_PORT=str(self.tracking_metrics_port)),
+            self.state_dir / "logs" / "tracking.log",
+        )
         gateway_env = self._env(
             "gateway", DUBAN_LEDGER_ADDR=f"127.0.0.1:{self.ledger_port}", DUBAN_MIGRATE_ON_START="false",
+            DUBAN_TRACKING_ADDR=f"127.0.0.1:{self.tracking_port}",
             PROMETHEUS_MULTIPROC_DIR=str(prom), DUBAN_METRICS_PORT=str(self.gateway_metrics_port),
         )
         gateway_env.setdefault("DUBAN_SECRET_KEY", "embedded-stack-" + "0" * 32)
@@ -145,6 +156,7 @@ class Stack:
             gateway_env, self.state_dir / "logs" / "gateway.log",
         )
         self.start_service("ledger")
+        self.start_service("tracking")
         self.start_service("gateway")
         return self
 

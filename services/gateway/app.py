@@ -15,7 +15,7 @@ from libs.common import migrations
 from libs.common.clock import OFFICE_TZ, clock_from_setting
 from libs.common.db import make_engine
 from services.gateway import audit, auth, metrics, roles
-from services.gateway.clients import ledger_client
+from services.gateway.clients import ledger_client, tracking_client
 from services.gateway.config import Settings
 from services.gateway.problems import register_error_handlers
 
@@ -45,6 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["accounts_db"] = sessionmaker(engine, expire_on_commit=False)
     app.extensions["accounts_engine"] = engine
     app.extensions["ledger"] = ledger_client(settings.ledger_addr, settings.grpc_timeout_seconds)
+    app.extensions["tracking"] = tracking_client(settings.tracking_addr, settings.grpc_timeout_seconds)
 
     @app.before_request
     def _start() -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import grpc
 
 from duban.ledger.v1 import ledger_pb2_grpc
+from duban.tracking.v1 import tracking_pb2_grpc
 from libs.common.grpc_errors import from_rpc_error
 
 
@@ -37,17 +38,29 @@ class ServiceClient:
             ],
         )
         self.stub = stub_class(self.channel)
+        # Known connectivity: calls on a READY channel get their full deadline; while the service is
+        # away (restart, crash) a call waits for it at most the base timeout, then answers 503.
+        self.state = grpc.ChannelConnectivity.IDLE
+        self.channel.subscribe(self._on_state, try_to_connect=True)
+
+    def _on_state(self, state: grpc.ChannelConnectivity) -> None:
+        self.state = state
+
+    def _deadline(self, timeout: float | None) -> float:
+        wanted = timeout or self.timeout
+        return wanted if self.state == grpc.ChannelConnectivity.READY else min(wanted, self.timeout)
 
     def call(self, method: str, request: Any, timeout: float | None = None) -> Any:
         try:
             # wait_for_ready: during a restart the call waits (within its deadline) instead of failing at once.
-            return getattr(self.stub, method)(request, timeout=timeout or self.timeout, wait_for_ready=True)
+            return getattr(self.stub, method)(request, timeout=self._deadline(timeout), wait_for_ready=True)
         except grpc.RpcError as exc:
             raise self._translate(exc) from None
 
     def stream(self, method: str, request: Any, timeout: float | None = None) -> Iterator[Any]:
         try:
-            yield from getattr(self.stub, method)(request, timeout=timeout or self.timeout * 6, wait_for_ready=True)
+            yield from getattr(self.stub, method)(request, timeout=self._deadline(timeout or self.timeout * 6),
+                                                  wait_for_ready=True)
         except grpc.RpcError as exc:
             raise self._translate(exc) from None
 
@@ -58,8 +71,13 @@ class ServiceClient:
         return ServiceUnavailable(self.name, f"{exc.code().name}: {exc.details()}")  # type: ignore[attr-defined]
 
     def close(self) -> None:
+        self.channel.unsubscribe(self._on_state)
         self.channel.close()
 
 
 def ledger_client(address: str, timeout: float) -> ServiceClient:
     return ServiceClient("ledger", address, ledger_pb2_grpc.LedgerServiceStub, timeout)
+
+
+def tracking_client(address: str, timeout: float) -> ServiceClient:
+    return ServiceClient("tracking", address, tracking_pb2_grpc.TrackingServiceStub, timeout)

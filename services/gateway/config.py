@@ -14,6 +14,7 @@ class Settings:
     database_url: str
     secret_key: str
     ledger_addr: str
+    tracking_addr: str
     grpc_timeout_seconds: float
     log_level: str
     login_max_failures: int
@@ -40,6 +41,7 @@ class Settings:
             database_url=env_str("DUBAN_DATABASE_URL", "sqlite:///var/gateway.db", env),
             secret_key=secret,
             ledger_addr=env_str("DUBAN_LEDGER_ADDR", "127.0.0.1:50051", env),
+            tracking_addr=env_str("DUBAN_TRACKING_ADDR", "127.0.0.1:50052", env),
             grpc_timeout_seconds=env_int("DUBAN_GRPC_TIMEOUT_SECONDS", 10, env, minimum=1),
             log_level=env_str("DUBAN_LOG_LEVEL", "INFO", env),
             login_max_failures=env_int("DUBAN_LOGIN_MAX_FAILURES", 5, env, minimum=1),

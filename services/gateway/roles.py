@@ -33,6 +33,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "directory.write": frozenset({ADMIN}),
     "users.manage": frozenset({ADMIN}),
     "audit.read": frozenset({ADMIN}),
+    "tracking.read": EVERYONE,
+    "tracking.notice": frozenset({OFFICE, ADMIN}),
+    "tracking.unit_act": frozenset({UNIT_STAFF, OFFICE, ADMIN}),  # acknowledge, report, extension, reply
+    "tracking.completion": frozenset({OFFICE, ADMIN}),
+    "tracking.sign": frozenset({LEADER}),
+    "tracking.sweep": frozenset({ADMIN}),
 }
 
 

@@ -18,6 +18,8 @@ from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
+from libs.common import vocabulary
+
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 # GB/T 9704 habits: 仿宋_GB2312 三号 body, 方正小标宋简体 二号 titles, 黑体 for first-level headings.
@@ -29,7 +31,7 @@ INDENT = Pt(32)  # two characters of 三号 text
 SIGNATURE_LABEL = (
     "签\u3000\u3000\u3000\u3000名："  # the seed's "签        名：", padded to the width of "领导审核意见："
 )
-REPORT_KINDS = {"special": "专项", "comprehensive": "综合"}
+REPORT_KINDS = vocabulary.REPORT_KINDS
 
 
 def chinese_date(d: date) -> str:

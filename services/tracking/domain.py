@@ -12,17 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from libs.common import vocabulary
 from libs.common.calendar import WorkCalendar
 from libs.common.errors import FailedPrecondition, InvalidInput
 from libs.common.lights import GREEN, RED, YELLOW, Light, LightPolicy, light_of
 
 OPEN_STATUSES = ("awaiting_notice", "notified", "in_progress", "replied", "completion_filled")
-STATUS_LABELS = {
-    "awaiting_notice": "待交办", "notified": "已交办", "in_progress": "办理中", "replied": "已回复",
-    "completion_filled": "待销号", "closed": "已销号", "archived": "已归档",
-}
-PERIOD_LABELS = {"weekly": "周汇报", "monthly": "月总结", "quarterly": "季检查"}
-REPORT_KINDS = {"special": "专项", "comprehensive": "综合"}
+STATUS_LABELS = vocabulary.TRACKING_STATUSES
+PERIOD_LABELS = vocabulary.PERIODS
+REPORT_KINDS = vocabulary.REPORT_KINDS
 
 
 @dataclass(frozen=True)

@@ -95,14 +95,14 @@ def test_every_service_package_has_a_deployment(default_objects: Objects) -> Non
 
 
 def test_a_new_service_package_without_chart_values_is_reported(tmp_path: Path, default_objects: Objects) -> None:
-    (tmp_path / "tracking").mkdir()
-    (tmp_path / "tracking" / "__main__.py").write_text("")
+    (tmp_path / "inspection").mkdir()
+    (tmp_path / "inspection" / "__main__.py").write_text("")
     (tmp_path / "gateway").mkdir()
     (tmp_path / "helpers").mkdir()  # no __main__.py: not a service
     packages = helm_check.service_packages(tmp_path)
-    assert packages == ["gateway", "tracking"]
+    assert packages == ["gateway", "inspection"]
     [problem] = helm_check.missing_deployments(default_objects, packages)
-    assert "services.tracking.enabled=true" in problem
+    assert "services.inspection.enabled=true" in problem
 
 
 def test_services_run_their_subcommands(default_objects: Objects) -> None:
@@ -144,8 +144,8 @@ def test_calendar_years_are_mounted(production_objects: Objects) -> None:
 
 
 def test_cron_job_runs_the_service_job(production_objects: Objects) -> None:
-    cron = find(production_objects, "CronJob", "duban-tracking-overdue-sweep")
-    assert container(cron)["args"] == ["tracking", "overdue-sweep"]
+    cron = find(production_objects, "CronJob", "duban-tracking-sweep")
+    assert container(cron)["args"] == ["tracking", "sweep"]
     assert cron["spec"]["timeZone"] == "Asia/Shanghai"
     assert cron["spec"]["concurrencyPolicy"] == "Forbid"
 

@@ -43,9 +43,26 @@ def ledger():  # type: ignore[no-untyped-def]
 @bp.get("/items/<item_id>")
 @require("items.read")
 def item_detail(item_id: str):  # type: ignore[no-untyped-def]
+    return render_item(item_id)
+
+
+def render_item(item_id: str, errors: dict[str, str] | None = None, failed_action: str = ""):  # type: ignore[no-untyped-def]
+    """The item page: ledger facts and history, and the 督办跟踪 panel with the forms the user may use."""
+    from duban.tracking.v1 import tracking_pb2
+    from libs.common.errors import NotFound
+    from services.gateway.api.tracking import tracking
+    from services.gateway.pages.tracking_pages import DONE
+
     item = visible_item(g.user, item_id)
     changes = ledger_service().call("GetItemHistory", ledger_pb2.GetItemHistoryRequest(id=item.id)).changes
-    return render_template("ledger/item.html", item=item, changes=changes, vocabulary=vocabulary)
+    try:
+        assignment = tracking().call("GetAssignment", tracking_pb2.GetAssignmentRequest(item_id=item.id))
+    except NotFound:
+        assignment = None  # tracking hears of a new item within moments; the page says so
+    return render_template("ledger/item.html", item=item, changes=changes, vocabulary=vocabulary, a=assignment,
+                           errors=errors or {}, failed_action=failed_action, form=request.form,
+                           done=DONE.get(request.args.get("done", ""), ""),
+                           today=current_app.extensions["clock"].today().isoformat())
 
 
 @bp.route("/items/new", methods=["GET", "POST"])

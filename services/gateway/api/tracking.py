@@ -1,0 +1,230 @@
+"""Tracking through the API: the notice, signing for it, reports, extensions, the reply, the completion
+report and the leader's signature - each on an item the caller may see, each by the role allowed."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from flask import Response, current_app, g, request, stream_with_context
+
+from duban.tracking.v1 import tracking_pb2
+from libs.common.errors import InvalidInput
+from services.gateway.api import bp
+from services.gateway.api.items import actor, visible_item
+from services.gateway.auth import require
+from services.gateway.present import Reader, json_body, to_json
+from services.gateway.scope import NOBODY, Principal
+
+
+def tracking():  # type: ignore[no-untyped-def]
+    return current_app.extensions["tracking"]
+
+
+def visible(item_id: str) -> str:
+    """Scoping is decided once, by the ledger's item: out of scope is 404 here too."""
+    return visible_item(g.user, item_id).id
+
+
+def attachments(body: dict, reader: Reader) -> list[tracking_pb2.Attachment]:  # type: ignore[type-arg]
+    """JSON clients send files as {filename, content_type, data (base64)}; forms send multipart files."""
+    result = []
+    for i, entry in enumerate(body.get("attachments") or []):
+        if not isinstance(entry, dict):
+            reader.errors[f"attachments[{i}]"] = "应为 {filename, content_type, data} 对象"
+            continue
+        try:
+            data = base64.b64decode(str(entry.get("data", "")), validate=True)
+        except (binascii.Error, ValueError):
+            reader.errors[f"attachments[{i}].data"] = "应为 base64 编码"
+            continue
+        result.append(tracking_pb2.Attachment(filename=str(entry.get("filename", ""))[:200],
+                                              content_type=str(entry.get("content_type", ""))[:100], data=data))
+    for upload in request.files.getlist("attachments"):
+        if upload.filename:
+            result.append(tracking_pb2.Attachment(filename=upload.filename[:200], content_type=upload.mimetype or "",
+                                                  data=upload.read()))
+    return result
+
+
+def body() -> dict:  # type: ignore[type-arg]
+    return request.form.to_dict() if request.mimetype == "multipart/form-data" else json_body()
+
+
+@bp.get("/items/<item_id>/tracking")
+@require("tracking.read")
+def get_tracking(item_id: str):  # type: ignore[no-untyped-def]
+    return to_json(tracking().call("GetAssignment", tracking_pb2.GetAssignmentRequest(item_id=visible(item_id))))
+
+
+@bp.post("/items/<item_id>/notice")
+@require("tracking.notice")
+def issue_notice(item_id: str):  # type: ignore[no-untyped-def]
+    data = body()
+    reader = Reader(data)
+    reader.unknown({"requirements", "contact_name", "contact_phone"})
+    requirements = data.get("requirements") or []
+    if isinstance(requirements, str):
+        requirements = [line for line in requirements.splitlines() if line.strip()]
+    if not isinstance(requirements, list) or not all(isinstance(r, str) for r in requirements):
+        reader.errors["requirements"] = "应为字符串列表"
+        requirements = []
+    req = tracking_pb2.IssueNoticeRequest(item_id=visible(item_id), requirements=requirements,
+                                          contact_name=reader.text("contact_name", 50),
+                                          contact_phone=reader.text("contact_phone", 50), actor=actor(g.user))
+    reader.done()
+    return to_json(tracking().call("IssueNotice", req))
+
+
+@bp.post("/items/<item_id>/acknowledgements")
+@require("tracking.unit_act")
+def acknowledge(item_id: str):  # type: ignore[no-untyped-def]
+    reader = Reader(body() if request.content_length else {})
+    unit_id = reader.text("unit_id", 40)
+    reader.done()
+    return to_json(tracking().call("Acknowledge", tracking_pb2.AcknowledgeRequest(
+        item_id=visible(item_id), unit_id=unit_id, actor=actor(g.user))))
+
+
+@bp.post("/items/<item_id>/reports")
+@require("tracking.unit_act")
+def file_report(item_id: str):  # type: ignore[no-untyped-def]
+    data = body()
+    reader = Reader(data)
+    reader.unknown({"text", "unit_id", "expected_report_id", "attachments"})
+    req = tracking_pb2.FileReportRequest(
+        item_id=visible(item_id), unit_id=reader.text("unit_id", 40), text=reader.text("text", 8000),
+        expected_report_id=reader.text("expected_report_id", 36), attachments=attachments(data, reader),
+        actor=actor(g.user))
+    reader.done()
+    return to_json(tracking().call("FileReport", req, timeout=60))
+
+
+@bp.post("/items/<item_id>/extensions")
+@require("tracking.unit_act")
+def request_extension(item_id: str):  # type: ignore[no-untyped-def]
+    reader = Reader(body())
+    reader.unknown({"reason", "new_due_date", "progress"})
+    req = tracking_pb2.RequestExtensionRequest(
+        item_id=visible(item_id), reason=reader.text("reason", 2000), new_due_date=reader.text("new_due_date", 10),
+        progress=reader.text("progress", 4000), actor=actor(g.user))
+    reader.done()
+    return to_json(tracking().call("RequestExtension", req))
+
+
+@bp.post("/items/<item_id>/extensions/<extension_id>/decision")
+@require("tracking.sign")
+def decide_extension(item_id: str, extension_id: str):  # type: ignore[no-untyped-def]
+    reader = Reader(body())
+    reader.unknown({"approve", "comment"})
+    approve = reader.flag("approve")
+    if approve is None:
+        reader.errors["approve"] = "请选择同意或不同意"
+    req = tracking_pb2.DecideExtensionRequest(item_id=visible(item_id), extension_id=extension_id,
+                                              approve=bool(approve), comment=reader.text("comment", 2000),
+                                              actor=actor(g.user))
+    reader.done()
+    return to_json(tracking().call("DecideExtension", req))
+
+
+@bp.post("/items/<item_id>/reply")
+@require("tracking.unit_act")
+def file_reply(item_id: str):  # type: ignore[no-untyped-def]
+    data = body()
+    reader = Reader(data)
+    reader.unknown({"result", "root_cause", "measures", "attachments"})
+    req = tracking_pb2.FileReplyRequest(
+        item_id=visible(item_id), result=reader.text("result", 8000), root_cause=reader.text("root_cause", 4000),
+        measures=reader.text("measures", 4000), attachments=attachments(data, reader), actor=actor(g.user))
+    reader.done()
+    return to_json(tracking().call("FileReply", req, timeout=60))
+
+
+@bp.post("/items/<item_id>/completion-report")
+@require("tracking.completion")
+def fill_completion(item_id: str):  # type: ignore[no-untyped-def]
+    reader = Reader(body())
+    reader.unknown({"report_kind", "result_summary"})
+    req = tracking_pb2.FillCompletionReportRequest(
+        item_id=visible(item_id), report_kind=reader.text("report_kind", 20),
+        result_summary=reader.text("result_summary", 8000), actor=actor(g.user))
+    reader.done()
+    return to_json(tracking().call("FillCompletionReport", req))
+
+
+@bp.post("/items/<item_id>/completion-report/signature")
+@require("tracking.sign")
+def sign_completion(item_id: str):  # type: ignore[no-untyped-def]
+    reader = Reader(body())
+    reader.unknown({"approve", "opinion"})
+    approve = reader.flag("approve")
+    if approve is None:
+        reader.errors["approve"] = "请选择同意销号或退回"
+    req = tracking_pb2.SignCompletionReportRequest(item_id=visible(item_id), approve=bool(approve),
+                                                   opinion=reader.text("opinion", 2000), actor=actor(g.user))
+    reader.done()
+    return to_json(tracking().call("SignCompletionReport", req, timeout=60))
+
+
+DOCUMENT_KINDS = ("notice", "completion_report", "dossier", "attachment")
+
+
+def document_response(item_id: str, kind: str, attachment_id: str = "") -> Response:
+    if kind not in DOCUMENT_KINDS:
+        raise InvalidInput(f"unknown document {kind!r}", {"kind": "应为 notice、completion_report、dossier 或 attachment"})
+    from urllib.parse import quote
+
+    chunks = tracking().stream("GetDocument", tracking_pb2.GetDocumentRequest(
+        item_id=visible(item_id), kind=kind, attachment_id=attachment_id))
+    first = next(chunks)
+
+    def stream():  # type: ignore[no-untyped-def]
+        yield first.data
+        for chunk in chunks:
+            yield chunk.data
+
+    response = Response(stream_with_context(stream()), mimetype=first.content_type or "application/octet-stream")
+    response.headers["Content-Disposition"] = f"attachment; filename=\"document\"; filename*=UTF-8''{quote(first.filename)}"
+    return response
+
+
+@bp.get("/items/<item_id>/documents/<kind>")
+@require("tracking.read")
+def get_document(item_id: str, kind: str):  # type: ignore[no-untyped-def]
+    return document_response(item_id, kind, request.args.get("attachment_id", ""))
+
+
+def scoped_list_request(user: Principal, view: str, page_size: int, token: str) -> tracking_pb2.ListAssignmentsRequest:
+    req = tracking_pb2.ListAssignmentsRequest(view=view, page_size=page_size, page_token=token)
+    if user.role == "unit_staff":
+        req.unit_ids.append(user.unit_id or NOBODY)
+    elif user.role == "leader":
+        req.responsible_leader_id = user.person_id or NOBODY
+    return req
+
+
+@bp.get("/tracking")
+@require("tracking.read")
+def list_tracking():  # type: ignore[no-untyped-def]
+    reader = Reader(request.args)
+    view = reader.text("view", 20)
+    size = reader.integer("page_size", 50, 1, 500)
+    token = reader.text("page_token", 500)
+    reader.done()
+    reply = tracking().call("ListAssignments", scoped_list_request(g.user, view, size, token))
+    return {"assignments": [to_json(a) for a in reply.assignments], "next_page_token": reply.next_page_token,
+            "total_size": reply.total_size}
+
+
+@bp.get("/leader/queue")
+@require("tracking.sign")
+def leader_queue():  # type: ignore[no-untyped-def]
+    reply = tracking().call("LeaderQueue", tracking_pb2.LeaderQueueRequest(leader_id=g.user.person_id or NOBODY))
+    return {"extensions_pending": [to_json(a) for a in reply.extensions_pending],
+            "closures_pending": [to_json(a) for a in reply.closures_pending]}
+
+
+@bp.post("/tracking/sweeps")
+@require("tracking.sweep")
+def run_sweeps():  # type: ignore[no-untyped-def]
+    return to_json(tracking().call("RunSweeps", tracking_pb2.RunSweepsRequest(), timeout=120))

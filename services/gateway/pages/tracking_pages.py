@@ -1,0 +1,98 @@
+"""Tracking pages: the item's 督办跟踪 panel and its forms, the office desk, the leader's phone queue."""
+
+from __future__ import annotations
+
+from flask import g, redirect, render_template, request, url_for
+
+from duban.tracking.v1 import tracking_pb2
+from libs.common import vocabulary
+from libs.common.errors import DomainError, InvalidInput
+from services.gateway import roles
+from services.gateway.api.items import actor
+from services.gateway.api.tracking import document_response, scoped_list_request, tracking, visible
+from services.gateway.auth import require
+from services.gateway.pages import bp
+
+
+def _form_attachments() -> list[tracking_pb2.Attachment]:
+    return [tracking_pb2.Attachment(filename=f.filename[:200], content_type=f.mimetype or "", data=f.read())
+            for f in request.files.getlist("attachments") if f.filename]
+
+
+def _flag(name: str) -> bool:
+    return request.form.get(name) in ("true", "on", "1")
+
+
+# Each form action: (permission, RPC, request builder). One handler serves them all.
+ACTIONS = {
+    "notice": ("tracking.notice", "IssueNotice", lambda item, f: tracking_pb2.IssueNoticeRequest(
+        item_id=item, requirements=[x for x in f.get("requirements", "").splitlines() if x.strip()],
+        contact_name=f.get("contact_name", ""), contact_phone=f.get("contact_phone", ""), actor=actor(g.user))),
+    "acknowledge": ("tracking.unit_act", "Acknowledge", lambda item, f: tracking_pb2.AcknowledgeRequest(
+        item_id=item, actor=actor(g.user))),
+    "report": ("tracking.unit_act", "FileReport", lambda item, f: tracking_pb2.FileReportRequest(
+        item_id=item, text=f.get("text", ""), attachments=_form_attachments(), actor=actor(g.user))),
+    "extension": ("tracking.unit_act", "RequestExtension", lambda item, f: tracking_pb2.RequestExtensionRequest(
+        item_id=item, reason=f.get("reason", ""), new_due_date=f.get("new_due_date", ""),
+        progress=f.get("progress", ""), actor=actor(g.user))),
+    "decision": ("tracking.sign", "DecideExtension", lambda item, f: tracking_pb2.DecideExtensionRequest(
+        item_id=item, extension_id=f.get("extension_id", ""), approve=_flag("approve"), comment=f.get("comment", ""),
+        actor=actor(g.user))),
+    "reply": ("tracking.unit_act", "FileReply", lambda item, f: tracking_pb2.FileReplyRequest(
+        item_id=item, result=f.get("result", ""), root_cause=f.get("root_cause", ""), measures=f.get("measures", ""),
+        attachments=_form_attachments(), actor=actor(g.user))),
+    "completion": ("tracking.completion", "FillCompletionReport", lambda item, f: tracking_pb2.FillCompletionReportRequest(
+        item_id=item, report_kind=f.get("report_kind", ""), result_summary=f.get("result_summary", ""),
+        actor=actor(g.user))),
+    "signature": ("tracking.sign", "SignCompletionReport", lambda item, f: tracking_pb2.SignCompletionReportRequest(
+        item_id=item, approve=_flag("approve"), opinion=f.get("opinion", ""), actor=actor(g.user))),
+}
+DONE = {"notice": "督办通知已发出", "acknowledge": "已签收", "report": "进展情况已报送", "extension": "转期申请已提交",
+        "decision": "已签署转期意见", "reply": "办理结果已回复", "completion": "办结报告单已填写，待领导签字",
+        "signature": "已签署办结报告单"}
+
+
+@bp.post("/items/<item_id>/tracking/<action>")
+@require()
+def tracking_action(item_id: str, action: str):  # type: ignore[no-untyped-def]
+    from flask import abort
+
+    if action not in ACTIONS:
+        abort(404)
+    permission, method, build = ACTIONS[action]
+    if not roles.allowed(g.user.role, permission):
+        abort(403)
+    item_id = visible(item_id)
+    try:
+        tracking().call(method, build(item_id, request.form), timeout=60)
+    except DomainError as exc:
+        from services.gateway.pages.ledger_pages import render_item
+
+        errors = exc.field_errors or {"form": exc.message}
+        return render_item(item_id, errors=errors, failed_action=action), (422 if isinstance(exc, InvalidInput) else 409
+                                                                             if exc.field_errors else 403)
+    g.audit_target = item_id
+    return redirect(url_for("pages.item_detail", item_id=item_id, done=action) + "#tracking")
+
+
+@bp.get("/items/<item_id>/documents/<kind>")
+@require("tracking.read")
+def item_document(item_id: str, kind: str):  # type: ignore[no-untyped-def]
+    return document_response(item_id, kind, request.args.get("attachment_id", ""))
+
+
+@bp.get("/desk")
+@require("tracking.notice")
+def office_desk():  # type: ignore[no-untyped-def]
+    views = {}
+    for view, title in (("notices_due", "待发督办通知（立项后2个工作日内）"), ("unacknowledged", "未签收的督办通知"),
+                        ("overdue", "逾期事项")):
+        views[view] = (title, tracking().call("ListAssignments", scoped_list_request(g.user, view, 100, "")))
+    return render_template("tracking/desk.html", views=views, vocabulary=vocabulary)
+
+
+@bp.get("/queue")
+@require("tracking.sign")
+def leader_queue():  # type: ignore[no-untyped-def]
+    reply = tracking().call("LeaderQueue", tracking_pb2.LeaderQueueRequest(leader_id=g.user.person_id))
+    return render_template("tracking/queue.html", queue=reply)
