@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, render_template
 
-from libs.common.vocabulary import CATEGORIES, SOURCES, STATUSES
+from libs.common.vocabulary import CATEGORIES, SOURCES, STATUSES, TRACKING_STATUSES
 
 bp = Blueprint("openapi", __name__)
 
@@ -124,12 +124,95 @@ SCHEMAS: dict[str, Any] = {
                        "errors": {"type": "array", "items": {"type": "object", "properties": {
                            "row": {"type": "integer"}, "field": S, "message": S}}}},
     },
+    "Assignment": {
+        "type": "object",
+        "description": "督办跟踪：交办、签收、应报进展、转期、回复、办结报告单、灯及其时间线",
+        "required": ["item_id", "status", "due_date", "original_due_date", "light"],
+        "properties": {
+            "item_id": S, "item_no": S, "title": S, "status": {"enum": list(TRACKING_STATUSES)},
+            "notice_due_on": S, "notice_no": S, "due_date": S, "original_due_date": S,
+            "light": {"enum": ["green", "yellow", "red"]}, "light_reason": S,
+            "units": {"type": "array", "items": {"type": "object"}},
+            "expected_reports": {"type": "array", "items": {"type": "object"}},
+            "reports": {"type": "array", "items": {"type": "object"}},
+            "extensions": {"type": "array", "items": {"type": "object"}},
+            "reply": {"type": "object"}, "completion": {"type": "object"},
+            "timeline": {"type": "array", "items": {"type": "object", "properties": {"day": S, "text": S}}},
+            "needs_failure_analysis": {"type": "boolean"}, "version": {"type": "integer"},
+        },
+    },
+    "UploadedFile": {"type": "object", "required": ["filename", "data"],
+                     "properties": {"filename": S, "content_type": S, "data": {"type": "string", "contentEncoding": "base64"}}},
     "User": {"type": "object", "properties": {"id": {"type": "integer"}, "username": S, "display_name": S,
                                               "role": S, "unit_id": S, "person_id": S,
                                               "active": {"type": "boolean"}, "last_login_at": {}}},
 }
 
 AUTH = [{"bearerAuth": []}, {"cookieAuth": []}]
+
+
+def tracking_act(summary: str, op_id: str, body: dict[str, Any] | None, *params: dict[str, Any]) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": summary, "operationId": op_id, "parameters": [ITEM_ID, *params],
+        "responses": {**ok(ref("Assignment")), **problem_responses(401, 403, 404, 409, 422, 503)},
+    }
+    if body is not None:
+        operation["requestBody"] = json_body(body)
+    return {"post": operation}
+
+
+def obj(*required: str, **properties: Any) -> dict[str, Any]:
+    return {"type": "object", "additionalProperties": False, "required": list(required), "properties": properties}
+
+
+TRACKING_PATHS: dict[str, Any] = {
+    "/api/v1/items/{item_id}/tracking": {"get": {
+        "summary": "督办跟踪情况（含灯与时间线）", "operationId": "getTracking", "parameters": [ITEM_ID],
+        "responses": {**ok(ref("Assignment")), **problem_responses(401, 404, 503)}}},
+    "/api/v1/items/{item_id}/notice": tracking_act(
+        "发出督办通知（督查室）", "issueNotice",
+        obj("contact_name", requirements={"type": "array", "items": S}, contact_name=S, contact_phone=S)),
+    "/api/v1/items/{item_id}/acknowledgements": tracking_act("签收督办通知", "acknowledge", None),
+    "/api/v1/items/{item_id}/reports": tracking_act(
+        "报送进展", "fileReport",
+        obj("text", text=S, unit_id=S, expected_report_id=S, attachments={"type": "array", "items": ref("UploadedFile")})),
+    "/api/v1/items/{item_id}/extensions": tracking_act(
+        "申请转期（牵头单位，须在完成时限前）", "requestExtension",
+        obj("reason", "new_due_date", reason=S, new_due_date=DATE, progress=S)),
+    "/api/v1/items/{item_id}/extensions/{extension_id}/decision": tracking_act(
+        "转期签字（该事项责任领导）", "decideExtension", obj("approve", approve={"type": "boolean"}, comment=S),
+        {"name": "extension_id", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}),
+    "/api/v1/items/{item_id}/reply": tracking_act(
+        "书面回复办理结果（逾期须附问题根源与整改措施）", "fileReply",
+        obj("result", result=S, root_cause=S, measures=S, attachments={"type": "array", "items": ref("UploadedFile")})),
+    "/api/v1/items/{item_id}/completion-report": tracking_act(
+        "填写督查事项办结报告单（督查室）", "fillCompletionReport",
+        obj("report_kind", report_kind={"enum": ["special", "comprehensive"]}, result_summary=S)),
+    "/api/v1/items/{item_id}/completion-report/signature": tracking_act(
+        "办结报告单签字销号或退回（该事项责任领导）", "signCompletionReport",
+        obj("approve", approve={"type": "boolean"}, opinion=S)),
+    "/api/v1/items/{item_id}/documents/{kind}": {"get": {
+        "summary": "下载督办通知、办结报告单、档案或附件", "operationId": "getDocument",
+        "parameters": [ITEM_ID, {"name": "kind", "in": "path", "required": True,
+                                 "schema": {"enum": ["notice", "completion_report", "dossier", "attachment"]}},
+                       q("attachment_id", S)],
+        "responses": {"200": {"description": "文件", "content": {"application/octet-stream": {
+            "schema": {"type": "string", "contentMediaType": "application/octet-stream"}}}},
+            **problem_responses(401, 404, 422, 503)}}},
+    "/api/v1/tracking": {"get": {
+        "summary": "督办工作清单（本单位/本人范围）", "operationId": "listTracking",
+        "parameters": [q("view", {"enum": ["", "notices_due", "overdue", "unacknowledged"]}),
+                       q("page_size", {"type": "integer", "minimum": 1, "maximum": 500}), q("page_token", S)],
+        "responses": {**ok({"type": "object", "properties": {
+            "assignments": {"type": "array", "items": ref("Assignment")}, "next_page_token": S,
+            "total_size": {"type": "integer"}}}), **problem_responses(401, 422, 503)}}},
+    "/api/v1/leader/queue": {"get": {
+        "summary": "待我签批（转期、销号）", "operationId": "leaderQueue",
+        "responses": {**ok({"type": "object"}), **problem_responses(401, 403, 503)}}},
+    "/api/v1/tracking/sweeps": {"post": {
+        "summary": "立即运行逾期与催办检查（管理员；平时由定时任务运行）", "operationId": "runSweeps",
+        "responses": {**ok({"type": "object"}), **problem_responses(401, 403, 503)}}},
+}
 
 
 def spec() -> dict[str, Any]:
@@ -228,6 +311,7 @@ def spec() -> dict[str, Any]:
                                       "parameters": [q("before_id", {"type": "integer", "minimum": 0}),
                                                      q("page_size", {"type": "integer", "minimum": 1, "maximum": 500})],
                                       "responses": {**ok({"type": "object"}), **problem_responses(401, 403, 422)}}},
+            **TRACKING_PATHS,
         },
     }
 

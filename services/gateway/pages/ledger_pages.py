@@ -51,16 +51,20 @@ def render_item(item_id: str, errors: dict[str, str] | None = None, failed_actio
     from duban.tracking.v1 import tracking_pb2
     from libs.common.errors import NotFound
     from services.gateway.api.tracking import tracking
+    from services.gateway.clients import ServiceUnavailable
     from services.gateway.pages.tracking_pages import DONE
 
     item = visible_item(g.user, item_id)
     changes = ledger_service().call("GetItemHistory", ledger_pb2.GetItemHistoryRequest(id=item.id)).changes
+    tracking_down = False
     try:
         assignment = tracking().call("GetAssignment", tracking_pb2.GetAssignmentRequest(item_id=item.id))
     except NotFound:
         assignment = None  # tracking hears of a new item within moments; the page says so
+    except ServiceUnavailable:
+        assignment, tracking_down = None, True  # the ledger part of the page still serves
     return render_template("ledger/item.html", item=item, changes=changes, vocabulary=vocabulary, a=assignment,
-                           errors=errors or {}, failed_action=failed_action, form=request.form,
+                           errors=errors or {}, failed_action=failed_action, form=request.form, tracking_down=tracking_down,
                            done=DONE.get(request.args.get("done", ""), ""),
                            today=current_app.extensions["clock"].today().isoformat())
 

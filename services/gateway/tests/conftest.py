@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -14,6 +15,9 @@ from services.gateway import accounts
 from services.gateway.app import create_app
 from services.gateway.config import Settings
 from services.ledger.tests.conftest import START, LedgerUnderTest, _start
+from services.tracking.bootstrap import bootstrap as tracking_bootstrap
+from services.tracking.bootstrap import start as tracking_start
+from services.tracking.config import Settings as TrackingSettings
 
 PASSWORD = "correct-horse-1"
 USERS = {
@@ -53,10 +57,11 @@ class Portal:
         return client
 
 
-def make_portal(ledger: LedgerUnderTest, db_url: str) -> Portal:
+def make_portal(ledger: LedgerUnderTest, db_url: str, tracking_port: int = 0) -> Portal:
     settings = Settings.from_env({
         "DUBAN_DATABASE_URL": db_url, "DUBAN_SECRET_KEY": "test-secret-key-0123456789",
         "DUBAN_LEDGER_ADDR": f"127.0.0.1:{ledger.port}", "DUBAN_SECURE_COOKIES": "false",
+        "DUBAN_TRACKING_ADDR": f"127.0.0.1:{tracking_port or 1}",
     })
     clock = ManualClock(START)
     app = create_app({"settings": settings, "clock": clock})
@@ -74,9 +79,17 @@ def make_portal(ledger: LedgerUnderTest, db_url: str) -> Portal:
 @pytest.fixture(scope="module")
 def portal(broker, tmp_path_factory) -> Iterator[Portal]:  # type: ignore[no-untyped-def]
     base = tmp_path_factory.mktemp("gateway")
-    ledger, runtime = _start("sqlite", f"sqlite:///{base}/ledger.db", broker)
-    portal = make_portal(ledger, f"sqlite:///{base}/gateway.db")
+    prefix = f"g{uuid.uuid4().hex[:8]}-"
+    ledger, runtime = _start("sqlite", f"sqlite:///{base}/ledger.db", broker, DUBAN_CONSUMER_GROUP_PREFIX=prefix)
+    tracking = tracking_bootstrap(TrackingSettings.from_env({
+        "DUBAN_DATABASE_URL": f"sqlite:///{base}/tracking.db", "DUBAN_KAFKA_BOOTSTRAP": broker.bootstrap,
+        "DUBAN_GRPC_PORT": "0", "DUBAN_METRICS_PORT": "0", "DUBAN_STORAGE_DIR": str(base / "files"),
+        "DUBAN_SWEEP_INTERVAL_SECONDS": "0", "DUBAN_CONSUMER_GROUP_PREFIX": prefix}), clock=ledger.clock)
+    tracking_server = tracking_start(tracking, runtime, host="127.0.0.1")
+    portal = make_portal(ledger, f"sqlite:///{base}/gateway.db", tracking_server.port)
     yield portal
     portal.app.extensions["ledger"].close()
+    portal.app.extensions["tracking"].close()
     runtime.shutdown()
     ledger.app.uow.engine.dispose()
+    tracking.parts.engine.dispose()

@@ -1,0 +1,78 @@
+"""Tracking through the gateway: who may act, on which items (scope first, then role, then signature)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from services.gateway.tests.conftest import USERS, Portal
+
+
+@pytest.fixture(scope="module")
+def fgj_item(portal: Portal) -> str:
+    """Led by 发改局 (fgj), responsible leader 李明 (ld-li); waits until tracking has heard of it."""
+    reply = portal.client().post("/api/v1/items", headers=portal.headers("office"), json={
+        "title": "跟踪授权事项", "source": "other", "category": "general", "lead_unit_id": "fgj",
+        "responsible_leader_id": "ld-li"})
+    item_id = reply.get_json()["id"]
+    deadline = time.monotonic() + 20
+    while portal.client().get(f"/api/v1/items/{item_id}/tracking", headers=portal.headers("office")).status_code != 200:
+        assert time.monotonic() < deadline, "tracking never heard of the item"
+        time.sleep(0.05)
+    return item_id
+
+
+VISIBLE = {"office", "admin", "inspector", "assessment", "fgj_staff", "leader_li"}
+
+
+@pytest.mark.parametrize("user", sorted(USERS))
+def test_read_follows_item_scope(portal: Portal, fgj_item: str, user: str) -> None:
+    reply = portal.client().get(f"/api/v1/items/{fgj_item}/tracking", headers=portal.headers(user))
+    assert reply.status_code == (200 if user in VISIBLE else 404)
+
+
+@pytest.mark.parametrize("user", sorted(USERS))
+def test_only_the_office_issues_notices(portal: Portal, fgj_item: str, user: str) -> None:
+    reply = portal.client().post(f"/api/v1/items/{fgj_item}/notice", headers=portal.headers(user),
+                                 json={"contact_name": "王芳"})
+    if user in ("office", "admin"):
+        assert reply.status_code in (200, 409)  # the second one finds it already issued
+    else:
+        assert reply.status_code in (403, 404)
+
+
+@pytest.mark.parametrize("user", sorted(USERS))
+def test_unit_acts_need_a_unit_of_the_item(portal: Portal, fgj_item: str, user: str) -> None:
+    portal.client().post(f"/api/v1/items/{fgj_item}/notice", headers=portal.headers("office"), json={"contact_name": "x"})
+    reply = portal.client().post(f"/api/v1/items/{fgj_item}/reports", headers=portal.headers(user),
+                                 json={"text": f"{user} 的进展"})
+    expected = {"fgj_staff": 200, "office": 200, "admin": 200, "jyj_staff": 404, "leader_zhao": 403}
+    assert reply.status_code == expected.get(user, 403), reply.get_json()
+
+
+def test_extension_signature_only_by_the_items_leader(portal: Portal, fgj_item: str) -> None:
+    portal.client().post(f"/api/v1/items/{fgj_item}/notice", headers=portal.headers("office"), json={"contact_name": "x"})
+    asked = portal.client().post(f"/api/v1/items/{fgj_item}/extensions", headers=portal.headers("fgj_staff"),
+                                 json={"reason": "需要协调", "new_due_date": "2026-12-30"})
+    assert asked.status_code == 200, asked.get_json()
+    ext = asked.get_json()["extensions"][-1]["id"]
+    path = f"/api/v1/items/{fgj_item}/extensions/{ext}/decision"
+    for user, status in (("fgj_staff", 403), ("office", 403), ("leader_zhao", 404), ("admin", 403)):
+        assert portal.client().post(path, headers=portal.headers(user), json={"approve": True}).status_code == status
+    signed = portal.client().post(path, headers=portal.headers("leader_li"), json={"approve": True, "comment": "同意"})
+    assert signed.status_code == 200 and signed.get_json()["due_date"] == "2026-12-30"
+    queue = portal.client().get("/api/v1/leader/queue", headers=portal.headers("leader_li"))
+    assert queue.status_code == 200
+    assert portal.client().get("/api/v1/leader/queue", headers=portal.headers("office")).status_code == 403
+
+
+def test_lists_are_scoped_and_sweeps_are_admin_only(portal: Portal, fgj_item: str) -> None:
+    def ids(user: str) -> set[str]:
+        reply = portal.client().get("/api/v1/tracking", headers=portal.headers(user), query_string={"page_size": 500})
+        return {a["item_id"] for a in reply.get_json()["assignments"]}
+
+    assert fgj_item in ids("fgj_staff") and fgj_item not in ids("jyj_staff")
+    assert fgj_item in ids("leader_li") and fgj_item not in ids("leader_zhao")
+    assert portal.client().post("/api/v1/tracking/sweeps", headers=portal.headers("office")).status_code == 403
+    assert portal.client().post("/api/v1/tracking/sweeps", headers=portal.headers("admin")).status_code == 200
