@@ -68,3 +68,24 @@ def settings_or_exit(service: str, factory):  # type: ignore[no-untyped-def]
     except ConfigError as exc:
         print(f"{service}: configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+def service_basics(
+    service: str, grpc_port: int, metrics_port: int, env: Mapping[str, str] | None = None
+) -> dict[str, object]:
+    """The settings every gRPC service reads the same way (its Settings takes them as **kwargs)."""
+    return {
+        "database_url": env_str("DUBAN_DATABASE_URL", f"sqlite:///var/{service}.db", env),
+        "kafka_bootstrap": env_str("DUBAN_KAFKA_BOOTSTRAP", None, env),
+        "grpc_port": env_int("DUBAN_GRPC_PORT", grpc_port, env),
+        "metrics_port": env_int("DUBAN_METRICS_PORT", metrics_port, env),
+        "log_level": env_str("DUBAN_LOG_LEVEL", "INFO", env),
+        "calendar_dir": env_str("DUBAN_CALENDAR_DIR", "", env),
+        "migrate_on_start": env_bool("DUBAN_MIGRATE_ON_START", True, env),
+        "fixed_now": env_str("DUBAN_FIXED_NOW", "", env),
+        "org_name": env_str("DUBAN_ORG_NAME", "海东市平安区政府系统", env),
+        # Test and demo stacks only: lets ClockControl move this service's clock.
+        "clock_control": env_bool("DUBAN_CLOCK_CONTROL", False, env),
+        # Replicas of one deployment share consumer groups; separate test stacks on one broker must not.
+        "group_prefix": env_str("DUBAN_CONSUMER_GROUP_PREFIX", "", env),
+    }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 import confluent_kafka
@@ -125,7 +126,18 @@ class ConsumerRunner:
                 logger.warning("consumer %s: cannot create topics yet (%s)", self.name, exc)
                 stop.wait(1.0)
         consumer = confluent_kafka.Consumer(self._config)
-        consumer.subscribe(self.topics, on_assign=lambda c, parts: ready.set() if ready else None)
+        joined = threading.Event()
+
+        def on_assign(_consumer, partitions) -> None:  # type: ignore[no-untyped-def]
+            logger.info("consumer %s assigned %s", self.name, [(p.topic, p.partition) for p in partitions])
+            joined.set()
+            if ready:
+                ready.set()
+
+        def on_revoke(_consumer, partitions) -> None:  # type: ignore[no-untyped-def]
+            logger.info("consumer %s revoked %s", self.name, [(p.topic, p.partition) for p in partitions])
+
+        consumer.subscribe(self.topics, on_assign=on_assign, on_revoke=on_revoke)
         try:
             while not stop.is_set():
                 msg = consumer.poll(0.25)
@@ -143,4 +155,9 @@ class ConsumerRunner:
                 metrics.CONSUMED.labels(self.name, outcome).inc()
                 consumer.commit(message=msg, asynchronous=False)
         finally:
+            # Leaving a group that is still forming has been seen to wedge it on the embedded broker
+            # (the next member never gets partitions): finish joining first, bounded, then leave.
+            deadline = time.monotonic() + 10
+            while not joined.is_set() and time.monotonic() < deadline:
+                consumer.poll(0.1)  # anything fetched here is not applied nor committed: it comes again
             consumer.close()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
-from flask import request
+from flask import Response, request, stream_with_context
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
@@ -92,3 +93,19 @@ class Reader:
     def done(self) -> None:
         if self.errors:
             raise InvalidInput("invalid input: " + ", ".join(sorted(self.errors)), self.errors)
+
+
+def file_response(chunks) -> Response:  # type: ignore[no-untyped-def]
+    """Stream FileChunks from a service as a download. The first chunk is read before answering, so a
+    service error still becomes a proper problem response instead of a broken download."""
+    first = next(chunks)
+
+    def body():  # type: ignore[no-untyped-def]
+        yield first.data
+        for chunk in chunks:
+            yield chunk.data
+
+    response = Response(stream_with_context(body()), mimetype=first.content_type or "application/octet-stream")
+    name = first.filename or "download"
+    response.headers["Content-Disposition"] = f"attachment; filename=\"download\"; filename*=UTF-8''{quote(name)}"
+    return response

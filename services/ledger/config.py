@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from libs.common.config import ConfigError, env_bool, env_int, env_str
+from libs.common.config import ConfigError, env_int, env_str, service_basics
 from services.ledger.domain import DuePolicy, check_number_pattern
 
 
@@ -34,23 +34,12 @@ class Settings:
         except ValueError as exc:
             raise ConfigError(f"DUBAN_ITEM_NO_PATTERN: {exc}") from None
         return cls(
-            database_url=env_str("DUBAN_DATABASE_URL", "sqlite:///var/ledger.db", env),
-            kafka_bootstrap=env_str("DUBAN_KAFKA_BOOTSTRAP", None, env),
-            grpc_port=env_int("DUBAN_GRPC_PORT", 50051, env),
-            metrics_port=env_int("DUBAN_METRICS_PORT", 9101, env),
-            log_level=env_str("DUBAN_LOG_LEVEL", "INFO", env),
-            calendar_dir=env_str("DUBAN_CALENDAR_DIR", "", env),
-            migrate_on_start=env_bool("DUBAN_MIGRATE_ON_START", True, env),
+            **service_basics("ledger", 50051, 9101, env),  # type: ignore[arg-type]
             item_no_pattern=pattern,
             due_policy=DuePolicy(
                 general_days=env_int("DUBAN_GENERAL_DUE_DAYS", 7, env, minimum=1),
                 complex_days=env_int("DUBAN_COMPLEX_DUE_DAYS", 10, env, minimum=1),
             ),
             import_max_bytes=env_int("DUBAN_IMPORT_MAX_BYTES", 10 * 1024 * 1024, env, minimum=1024),
-            fixed_now=env_str("DUBAN_FIXED_NOW", "", env),
-            org_name=env_str("DUBAN_ORG_NAME", "海东市平安区政府系统", env),
             yellow_within=env_int("DUBAN_LIGHT_YELLOW_WITHIN", 2, env),
-            clock_control=env_bool("DUBAN_CLOCK_CONTROL", False, env),
-            # Replicas of one deployment share consumer groups; separate test stacks on one broker must not.
-            group_prefix=env_str("DUBAN_CONSUMER_GROUP_PREFIX", "", env),
         )

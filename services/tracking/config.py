@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from libs.common.config import ConfigError, env_bool, env_int, env_str
+from libs.common.config import ConfigError, env_int, env_str, service_basics
 from libs.common.lights import LightPolicy
 from services.tracking.domain import PERIOD_LABELS, TrackingPolicy
 
@@ -54,22 +54,11 @@ class Settings:
         if "{seq" not in pattern:
             raise ConfigError(f"DUBAN_NOTICE_NO_PATTERN must contain {{seq}}, got {pattern!r}")
         return cls(
-            database_url=env_str("DUBAN_DATABASE_URL", "sqlite:///var/tracking.db", env),
-            kafka_bootstrap=env_str("DUBAN_KAFKA_BOOTSTRAP", None, env),
-            grpc_port=env_int("DUBAN_GRPC_PORT", 50052, env),
-            metrics_port=env_int("DUBAN_METRICS_PORT", 9102, env),
-            log_level=env_str("DUBAN_LOG_LEVEL", "INFO", env),
-            calendar_dir=env_str("DUBAN_CALENDAR_DIR", "", env),
+            **service_basics("tracking", 50052, 9102, env),  # type: ignore[arg-type]
             storage_dir=env_str("DUBAN_STORAGE_DIR", "var/files", env),
-            migrate_on_start=env_bool("DUBAN_MIGRATE_ON_START", True, env),
             policy=policy,
             sweep_interval_seconds=env_int("DUBAN_SWEEP_INTERVAL_SECONDS", 300, env),
             notice_no_pattern=pattern,
-            org_name=env_str("DUBAN_ORG_NAME", "海东市平安区政府系统", env),
             office_name=env_str("DUBAN_OFFICE_NAME", "区委区政府督查室", env),
-            clock_control=env_bool("DUBAN_CLOCK_CONTROL", False, env),
-            # Replicas of one deployment share consumer groups; separate test stacks on one broker must not.
-            group_prefix=env_str("DUBAN_CONSUMER_GROUP_PREFIX", "", env),
-            fixed_now=env_str("DUBAN_FIXED_NOW", "", env),
             attachment_max_bytes=env_int("DUBAN_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, env, minimum=1024),
         )

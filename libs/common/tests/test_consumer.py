@@ -93,3 +93,48 @@ def test_runner_applies_once_retries_and_dead_letters(broker, tmp_path) -> None:
     check.close()
     assert committed == len(records) + 1
     engine.dispose()
+
+
+def test_a_member_stopped_while_joining_does_not_wedge_the_group(broker, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Seen on the embedded broker: leaving a group mid-join left the next member without partitions."""
+    topic = f"test.rejoin.{uuid.uuid4().hex[:8]}"
+    group = f"test-rejoin-{uuid.uuid4().hex[:8]}"
+    ensure_topics(broker.bootstrap, [topic], partitions=1)
+    engine = make_engine(f"sqlite:///{tmp_path}/rejoin.db")
+    runtime_metadata.create_all(engine)
+    test_metadata.create_all(engine)
+    uow = UnitOfWorkFactory(engine)
+
+    def handler(tx, ev) -> None:  # type: ignore[no-untyped-def]
+        tx.session.execute(applied.insert().values(event_id=ev.id, name=ev.decode(common_pb2.Actor()).name))
+
+    producer = Producer(broker.bootstrap, "test")
+
+    def runner() -> ConsumerRunner:
+        return ConsumerRunner(name=group, bootstrap=broker.bootstrap, topics_=[topic], handler=handler, uow=uow,
+                              producer=producer)
+
+    stop = threading.Event()
+    early = threading.Thread(target=runner().run, args=(stop,))
+    early.start()
+    time.sleep(0.5)  # well before the ~3 s join completes
+    stop.set()
+    early.join(20)
+    stop2 = threading.Event()
+    late = threading.Thread(target=runner().run, args=(stop2,))
+    late.start()
+    ev = event("after-restart")
+    producer.produce(topic, ev.data, ev.subject, ev.headers())
+    assert producer.flush(10) == 0
+    try:
+        deadline = time.monotonic() + 30
+        names: list[str] = []
+        while time.monotonic() < deadline and "after-restart" not in names:
+            with engine.connect() as conn:
+                names = [r.name for r in conn.execute(select(applied))]
+            time.sleep(0.1)
+    finally:
+        stop2.set()
+        late.join(20)
+        engine.dispose()
+    assert "after-restart" in names

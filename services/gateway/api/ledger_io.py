@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from flask import Response, current_app, g, request, stream_with_context
+from flask import Response, current_app, g, request
 
 from duban.ledger.v1 import ledger_pb2
 from libs.common.errors import InvalidInput
 from services.gateway.api import bp
 from services.gateway.api.items import actor, item_filter, ledger
 from services.gateway.auth import require
-from services.gateway.present import Reader, to_json
+from services.gateway.present import Reader, file_response, to_json
 from services.gateway.scope import scoped_filter
 
 
 def export_response(form: str, args) -> Response:  # type: ignore[no-untyped-def]
     request_ = ledger_pb2.ExportLedgerRequest(form=form, filter=scoped_filter(g.user, item_filter(args)))
-    chunks = ledger().stream("ExportLedger", request_)
-    first = next(chunks)  # the workbook is built before the first chunk: errors surface here, as problems
-    filename = first.filename or "台账.xlsx"
-
-    def body():  # type: ignore[no-untyped-def]
-        yield first.data
-        for chunk in chunks:
-            yield chunk.data
-
-    response = Response(stream_with_context(body()), mimetype=first.content_type or "application/octet-stream")
-    response.headers["Content-Disposition"] = f"attachment; filename=\"ledger.xlsx\"; filename*=UTF-8''{quote(filename)}"
-    return response
+    return file_response(ledger().stream("ExportLedger", request_))
 
 
 @bp.get("/ledger/export")

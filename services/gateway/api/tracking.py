@@ -6,14 +6,14 @@ from __future__ import annotations
 import base64
 import binascii
 
-from flask import Response, current_app, g, request, stream_with_context
+from flask import Response, current_app, g, request
 
 from duban.tracking.v1 import tracking_pb2
 from libs.common.errors import InvalidInput
 from services.gateway.api import bp
 from services.gateway.api.items import actor, visible_item
 from services.gateway.auth import require
-from services.gateway.present import Reader, json_body, to_json
+from services.gateway.present import Reader, file_response, json_body, to_json
 from services.gateway.scope import NOBODY, Principal
 
 
@@ -172,20 +172,8 @@ DOCUMENT_KINDS = ("notice", "completion_report", "dossier", "attachment")
 def document_response(item_id: str, kind: str, attachment_id: str = "") -> Response:
     if kind not in DOCUMENT_KINDS:
         raise InvalidInput(f"unknown document {kind!r}", {"kind": "应为 notice、completion_report、dossier 或 attachment"})
-    from urllib.parse import quote
-
-    chunks = tracking().stream("GetDocument", tracking_pb2.GetDocumentRequest(
-        item_id=visible(item_id), kind=kind, attachment_id=attachment_id))
-    first = next(chunks)
-
-    def stream():  # type: ignore[no-untyped-def]
-        yield first.data
-        for chunk in chunks:
-            yield chunk.data
-
-    response = Response(stream_with_context(stream()), mimetype=first.content_type or "application/octet-stream")
-    response.headers["Content-Disposition"] = f"attachment; filename=\"document\"; filename*=UTF-8''{quote(first.filename)}"
-    return response
+    return file_response(tracking().stream("GetDocument", tracking_pb2.GetDocumentRequest(
+        item_id=visible(item_id), kind=kind, attachment_id=attachment_id)))
 
 
 @bp.get("/items/<item_id>/documents/<kind>")
