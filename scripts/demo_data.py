@@ -52,7 +52,7 @@ ITEMS = [  # title, source, category, lead, co, leader, person, working days ago
 OFFICE = common_pb2.Actor(user_id="demo", name="演示数据", role="office", unit_id="dcs")
 
 
-def load(ledger_addr: str, gateway_db_url: str) -> list[tuple[str, str, str]]:
+def load(ledger_addr: str, gateway_db_url: str, tracking_addr: str = "") -> list[tuple[str, str, str]]:
     """Load everything; returns the demo logins (username, role label, unit)."""
     with grpc.insecure_channel(ledger_addr) as channel:
         stub = ledger_pb2_grpc.LedgerServiceStub(channel)
@@ -73,6 +73,8 @@ def load(ledger_addr: str, gateway_db_url: str) -> list[tuple[str, str, str]]:
                     co_units=[ledger_pb2.CoUnit(unit_id=u, duty="配合") for u in co], responsible_leader_id=leader,
                     responsible_person_id=person, supervisor_id="sv-wang", registered_on=registered.isoformat(),
                     actor=OFFICE, request_id=f"demo-{title}"), timeout=10)
+    if tracking_addr:
+        _demo_tracking(ledger_addr, tracking_addr)
     engine = make_engine(gateway_db_url)
     with Session(engine) as session:
         for username, name, role, unit, person in USERS:
@@ -92,3 +94,35 @@ def _working_days_back(calendar, today: dt.date, n: int) -> dt.date:  # type: ig
         if not calendar.has_year(day.year) or calendar.is_working_day(day):
             n -= 1
     return day
+
+
+def _demo_tracking(ledger_addr: str, tracking_addr: str) -> None:
+    """Notices out for most demo items, some signed for, a report filed: the desk shows every state."""
+    import time
+
+    from duban.tracking.v1 import tracking_pb2, tracking_pb2_grpc
+
+    with grpc.insecure_channel(ledger_addr) as lc, grpc.insecure_channel(tracking_addr) as tc:
+        ledger = ledger_pb2_grpc.LedgerServiceStub(lc)
+        tracking = tracking_pb2_grpc.TrackingServiceStub(tc)
+        items = ledger.ListItems(ledger_pb2.ListItemsRequest(filter=ledger_pb2.ItemFilter(), page_size=50), timeout=10).items
+        demo = [i for i in items if i.title in {t[0] for t in ITEMS}]
+        deadline = time.monotonic() + 30
+        for item in demo:
+            while True:  # the assignment arrives through the broker
+                try:
+                    assignment = tracking.GetAssignment(tracking_pb2.GetAssignmentRequest(item_id=item.id), timeout=5)
+                    break
+                except grpc.RpcError as exc:
+                    if exc.code() != grpc.StatusCode.NOT_FOUND or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+            if assignment.status != "awaiting_notice" or item.title == ITEMS[5][0]:
+                continue  # already done on an earlier run; the newest item waits for its notice
+            tracking.IssueNotice(tracking_pb2.IssueNoticeRequest(
+                item_id=item.id, requirements=["每周五前报送进展情况", "如不能按期办结，须在完成时限前申请转期"],
+                contact_name="王芳", contact_phone="0972-8612345", actor=OFFICE), timeout=10)
+            lead = next(u for u in item.units if u.role == "lead")
+            if item.title != ITEMS[3][0]:  # one unit has not signed yet: it shows on the desk
+                unit_actor = common_pb2.Actor(user_id="demo", name="承办单位", role="unit_staff", unit_id=lead.unit_id)
+                tracking.Acknowledge(tracking_pb2.AcknowledgeRequest(item_id=item.id, actor=unit_actor), timeout=10)

@@ -28,7 +28,8 @@ def main(argv: list[str] | None = None) -> int:
         stack.start()
         logins = []
         if not args.no_demo:
-            logins = demo_data.load(f"127.0.0.1:{stack.ledger_port}", stack.processes["gateway"].env["DUBAN_DATABASE_URL"])
+            logins = demo_data.load(f"127.0.0.1:{stack.ledger_port}", stack.processes["gateway"].env["DUBAN_DATABASE_URL"],
+                                    f"127.0.0.1:{stack.tracking_port}")
         print(f"\n  duban is running:  {stack.url}\n")
         print(f"  broker  127.0.0.1:{stack.broker_port}   ledger gRPC  127.0.0.1:{stack.ledger_port}   "
               f"tracking gRPC  127.0.0.1:{stack.tracking_port}")

@@ -27,5 +27,5 @@ def stack(tmp_path_factory) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
                                                       "DUBAN_SWEEP_INTERVAL_SECONDS": "0"})
         resources.callback(running.stop)
         running.start()
-        demo_data.load(f"127.0.0.1:{running.ledger_port}", urls["gateway"])
+        demo_data.load(f"127.0.0.1:{running.ledger_port}", urls["gateway"], f"127.0.0.1:{running.tracking_port}")
         yield running
