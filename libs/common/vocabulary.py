@@ -35,6 +35,17 @@ FIELD_LABELS: dict[str, str] = {
     "due_date": "完成时限",
     "supervision_status": "督查情况",
     "remarks": "备注",
+    "assigned_on": "交办时间",
+    "status": "状态",
+    "result": "办理结果",
+    "closure_signature": "销号签字",
+    "extension_reason": "转期理由",
+    "extension_signature": "转期签字",
+}
+# How tracking's events read in the ledger's history.
+EVENT_LABELS: dict[str, str] = {
+    "item.assigned": "督办通知发出", "extension.approved": "转期经责任领导签字同意", "item.replied": "承办单位书面回复",
+    "item.closed": "责任领导签字销号", "item.archived": "整理建档",
 }
 # Tracking (Art. 6.2-6.8).
 TRACKING_STATUSES: dict[str, str] = {

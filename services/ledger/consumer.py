@@ -7,9 +7,9 @@ who signed and when without anyone typing it twice.
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from duban.tracking.v1 import events_pb2
+from libs.common import vocabulary
 from libs.common.actor import Actor
 from libs.common.clock import OFFICE_TZ
 from libs.common.cloudevents import CloudEvent
@@ -66,7 +66,8 @@ def apply(ledger: Ledger, tx: UnitOfWork, event: CloudEvent, changes: dict[str, 
             continue
         new = dt.date.fromisoformat(value) if field in ("assigned_on", "due_date") else value
         setattr(item, field, new)
-        reason = json.dumps({"event": event.type, "id": event.id}, ensure_ascii=False)
+        # Readable in the history, and traceable to the event that caused it.
+        reason = f"{vocabulary.EVENT_LABELS.get(event.type, event.type)}（督办跟踪自动填写，事件 {event.id[:8]}）"
         recorded.append(_change(item.id, now, TRACKING, field, old_text, value, reason))
     if not recorded:
         return

@@ -47,8 +47,8 @@ def list_assignments(tracking: Tracking, unit_ids: list[str], leader_id: str, st
         stmt = stmt.where(Assignment.leader_id == leader_id)
     if status:
         stmt = stmt.where(Assignment.status == status)
-    if view == "notices_due":  # the office's desk: notices due today or already late
-        stmt = stmt.where(Assignment.status == "awaiting_notice", Assignment.notice_due_on <= today)
+    if view == "notices_due":  # the office's desk: every notice still to send, the most urgent first
+        stmt = stmt.where(Assignment.status == "awaiting_notice")
     elif view == "overdue":
         stmt = stmt.where(Assignment.status.in_(CHASED), Assignment.due_date < today)
     elif view == "unacknowledged":

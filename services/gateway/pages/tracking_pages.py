@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, redirect, render_template, request, url_for
+from flask import current_app, g, redirect, render_template, request, url_for
 
 from duban.tracking.v1 import tracking_pb2
 from libs.common import vocabulary
@@ -85,10 +85,11 @@ def item_document(item_id: str, kind: str):  # type: ignore[no-untyped-def]
 @require("tracking.notice")
 def office_desk():  # type: ignore[no-untyped-def]
     views = {}
-    for view, title in (("notices_due", "待发督办通知（立项后2个工作日内）"), ("unacknowledged", "未签收的督办通知"),
+    for view, title in (("notices_due", "待发督办通知（立项后2个工作日内发出）"), ("unacknowledged", "未签收的督办通知"),
                         ("overdue", "逾期事项")):
         views[view] = (title, tracking().call("ListAssignments", scoped_list_request(g.user, view, 100, "")))
-    return render_template("tracking/desk.html", views=views, vocabulary=vocabulary)
+    return render_template("tracking/desk.html", views=views, vocabulary=vocabulary,
+                           today=current_app.extensions["clock"].today().isoformat())
 
 
 @bp.get("/queue")
