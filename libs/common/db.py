@@ -1,7 +1,9 @@
 """SQLAlchemy engines and the unit of work shared by every service.
 
-SQLite (the embedded default) is tuned for many threads writing: WAL, a busy timeout, and BEGIN
-IMMEDIATE so two writers queue instead of failing on a lock upgrade. PostgreSQL is used as it is.
+SQLite (the embedded default) is tuned for many threads: WAL (readers never block the writer), a busy
+timeout, BEGIN IMMEDIATE for writing transactions so two writers queue instead of failing on a lock
+upgrade, and a plain deferred BEGIN for read-only ones (`UnitOfWorkFactory.read()`, `read_only()`), so
+a long export or a page of the ledger never holds the write lock. PostgreSQL is used as it is.
 """
 
 from __future__ import annotations
@@ -54,7 +56,12 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE")
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same engine and pool, for transactions that only read (deferred BEGIN on SQLite)."""
+    return engine.execution_options(read_only=True)
 
 
 def is_postgres(engine: Engine) -> bool:
@@ -117,10 +124,15 @@ class UnitOfWorkFactory:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.session_factory = sessionmaker(engine, expire_on_commit=False)
+        self.read_session_factory = sessionmaker(read_only(engine), expire_on_commit=False)
         self.events_written = threading.Event()
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory, on_events=self.events_written.set)
+
+    def read(self) -> UnitOfWork:
+        """A unit of work for queries only: it takes no write lock (and must not commit changes)."""
+        return UnitOfWork(self.read_session_factory)
 
 
 def next_in_sequence(session: Session, table: Table, key: object) -> int:

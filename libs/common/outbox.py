@@ -95,7 +95,7 @@ def add_outbox_rows(session: Session, events: list[OutboxEvent]) -> None:
 
 
 def pending_count(engine: Engine) -> int:
-    with engine.connect() as conn:
+    with engine.execution_options(read_only=True).connect() as conn:
         return conn.execute(select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))).scalar_one()
 
 
@@ -126,6 +126,7 @@ class OutboxRelay:
         self._prepared = prepare is None
         # On PostgreSQL several replicas may relay at once: each locks its own batch of rows.
         self._lock_rows = engine.dialect.name == "postgresql"
+        self.reader = engine.execution_options(read_only=True)
 
     def relay_once(self) -> int:
         """Send one batch; returns how many rows were acknowledged and marked sent."""
@@ -138,7 +139,7 @@ class OutboxRelay:
                 sent, failed = self._produce(rows)
                 self._mark(conn, sent, failed)
         else:
-            with self.engine.connect() as conn:
+            with self.reader.connect() as conn:  # no write lock while reading what to send
                 rows = conn.execute(self._pending_query()).all()
             sent, failed = self._produce(rows)
             if sent or failed:

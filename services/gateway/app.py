@@ -13,7 +13,7 @@ from sqlalchemy.orm import sessionmaker
 
 from libs.common import migrations
 from libs.common.clock import OFFICE_TZ, clock_from_setting
-from libs.common.db import make_engine
+from libs.common.db import make_engine, read_only
 from services.gateway import audit, auth, metrics, roles
 from services.gateway.clients import ledger_client, tracking_client
 from services.gateway.config import Settings
@@ -43,6 +43,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["settings"] = settings
     app.extensions["clock"] = config.get("clock") or clock_from_setting(None)
     app.extensions["accounts_db"] = sessionmaker(engine, expire_on_commit=False)
+    # Who-is-calling lookups only read: no write lock on SQLite, and the session ends at once.
+    app.extensions["accounts_read"] = sessionmaker(read_only(engine), expire_on_commit=False)
     app.extensions["accounts_engine"] = engine
     app.extensions["ledger"] = ledger_client(settings.ledger_addr, settings.grpc_timeout_seconds)
     app.extensions["tracking"] = tracking_client(settings.tracking_addr, settings.grpc_timeout_seconds)

@@ -45,24 +45,28 @@ def client_ip() -> str:
 
 
 def load_user() -> None:
-    """Sets g.user (a Principal or None) and g.via ('token', 'session' or None)."""
+    """Sets g.user (a Principal or None) and g.via ('token', 'session' or None).
+
+    A short read-only session of its own: nothing stays open (or locked) while the view calls services.
+    """
     g.user, g.via = None, None
     header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        found = accounts.user_for_token(db(), header[7:].strip(), now())
-        if found is not None:
-            g.user, g.via = accounts.principal(found[0]), "token"
-        else:
-            g.bad_token = True
-        return
-    uid = session.get("uid")
-    if uid is None:
-        return
-    user = db().get(accounts.User, uid)
-    if user is None or not user.active or user.session_version != session.get("sv"):
-        session.clear()
-        return
-    g.user, g.via = accounts.principal(user), "session"
+    with current_app.extensions["accounts_read"]() as reader:
+        if header.lower().startswith("bearer "):
+            found = accounts.user_for_token(reader, header[7:].strip(), now())
+            if found is not None:
+                g.user, g.via = accounts.principal(found[0]), "token"
+            else:
+                g.bad_token = True
+            return
+        uid = session.get("uid")
+        if uid is None:
+            return
+        user = reader.get(accounts.User, uid)
+        if user is None or not user.active or user.session_version != session.get("sv"):
+            session.clear()
+            return
+        g.user, g.via = accounts.principal(user), "session"
 
 
 def attempt_login(username: str, password: str):  # type: ignore[no-untyped-def]

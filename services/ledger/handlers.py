@@ -60,14 +60,20 @@ def _change(item_id: str, at: dt.datetime, actor: Actor, field: str, old: str, n
     )
 
 
-def _snapshot(session: Session, person_id: str, field: str, role: str | None) -> tuple[str, str, str]:
+def _snapshot(session: Session, person_id: str, field: str, role: str | None,
+              found: dict[str, tuple[Person, str]] | None = None) -> tuple[str, str, str]:
+    """(id, name, unit name) of a person as they are now: the frozen snapshot kept with the act."""
     if not person_id:
         return "", "", ""
-    person = repository.get_person(session, person_id, field)
+    if found is not None and person_id in found:
+        person, unit_name = found[person_id]
+    else:
+        person = repository.get_person(session, person_id, field)
+        unit = session.get(Unit, person.unit_id)
+        unit_name = unit.name if unit else ""
     if role and person.role != role:
         raise InvalidInput(f"{field}: {person.name} is not a {role}", {field: f"{person.name} 不是{domain.PERSON_ROLES[role]}"})
-    unit = session.get(Unit, person.unit_id)
-    return person.id, person.name, unit.name if unit else ""
+    return person.id, person.name, unit_name
 
 
 def register_in(
@@ -82,14 +88,16 @@ def register_in(
 ) -> Item:
     """Register one item inside an open unit of work (used alone and by the all-or-nothing import)."""
     session = tx.session
-    units = repository.units_by_id(session)
+    units = repository.units_by_id(session, {reg.lead_unit_id, *(u for u, _ in reg.co_units)})
     reg = replace(reg, known_units=frozenset(u for u, unit in units.items() if unit.active))
     errors = domain.check_registration(reg)
     if errors:
         raise InvalidInput("invalid registration: " + ", ".join(sorted(errors)), errors)
-    leader = _snapshot(session, reg.responsible_leader_id, "responsible_leader_id", "leader")
-    person = _snapshot(session, reg.responsible_person_id, "responsible_person_id", None)
-    supervisor = _snapshot(session, reg.supervisor_id, "supervisor_id", None)
+    people = repository.people_with_units(
+        session, {reg.responsible_leader_id, reg.responsible_person_id, reg.supervisor_id} - {""})
+    leader = _snapshot(session, reg.responsible_leader_id, "responsible_leader_id", "leader", people)
+    person = _snapshot(session, reg.responsible_person_id, "responsible_person_id", None, people)
+    supervisor = _snapshot(session, reg.supervisor_id, "supervisor_id", None, people)
 
     now = ledger.clock.now()
     registered_on = (
@@ -144,13 +152,12 @@ def register_in(
 
 def register_item(ledger: Ledger, reg: domain.Registration, actor: Actor, request_id: str = "") -> tuple[Item, bool]:
     """Register an item; a retry with the same request_id returns the first registration (replayed)."""
-    if request_id:
-        with ledger.uow() as tx:
-            earlier = tx.session.scalars(select(Item).where(Item.request_id == request_id)).first()
-            if earlier is not None:
-                return earlier, True
     try:
-        with ledger.uow() as tx:
+        with ledger.uow() as tx:  # one transaction: the replay check and the registration
+            if request_id:
+                earlier = tx.session.scalars(select(Item).where(Item.request_id == request_id)).first()
+                if earlier is not None:
+                    return earlier, True
             item = register_in(ledger, tx, reg, actor, request_id=request_id)
             tx.commit()
             return item, False
@@ -158,23 +165,23 @@ def register_item(ledger: Ledger, reg: domain.Registration, actor: Actor, reques
         if not request_id:
             raise
         # Two retries raced: the other one committed first; answer with its item.
-        with ledger.uow() as tx:
+        with ledger.uow.read() as tx:
             return tx.session.scalars(select(Item).where(Item.request_id == request_id)).one(), True
 
 
 def get_item(ledger: Ledger, id_or_no: str) -> Item:
-    with ledger.uow() as tx:
+    with ledger.uow.read() as tx:
         return repository.get_item(tx.session, id_or_no)
 
 
 def item_history(ledger: Ledger, id_or_no: str) -> list[ItemChange]:
-    with ledger.uow() as tx:
+    with ledger.uow.read() as tx:
         item = repository.get_item(tx.session, id_or_no)
         return list(tx.session.scalars(select(ItemChange).where(ItemChange.item_id == item.id).order_by(ItemChange.id)))
 
 
 def list_items(ledger: Ledger, query: repository.ItemQuery, page_size: int, token: str, include_total: bool):  # type: ignore[no-untyped-def]
-    with ledger.uow() as tx:
+    with ledger.uow.read() as tx:
         return repository.list_items(tx.session, query, page_size, token, include_total)
 
 
@@ -182,7 +189,7 @@ def list_items(ledger: Ledger, query: repository.ItemQuery, page_size: int, toke
 
 
 def list_units(ledger: Ledger, include_inactive: bool) -> list[Unit]:
-    with ledger.uow() as tx:
+    with ledger.uow.read() as tx:
         stmt = select(Unit).order_by(Unit.id)
         if not include_inactive:
             stmt = stmt.where(Unit.active.is_(True))
@@ -214,7 +221,7 @@ def upsert_unit(ledger: Ledger, unit_id: str, name: str, kind: str, active: bool
 
 
 def list_people(ledger: Ledger, unit_id: str, role: str, include_inactive: bool) -> list[Person]:
-    with ledger.uow() as tx:
+    with ledger.uow.read() as tx:
         stmt = select(Person).order_by(Person.unit_id, Person.id)
         if unit_id:
             stmt = stmt.where(Person.unit_id == unit_id)

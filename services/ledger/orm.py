@@ -94,7 +94,7 @@ class Item(Base):
         back_populates="item", cascade="all, delete-orphan", order_by="ItemUnit.position", lazy="selectin"
     )
 
-    __table_args__ = (Index("ix_items_ledger_order", "registered_on", "item_no"),)
+    __table_args__ = (Index("ix_items_ledger_order", "registered_on", "seq"),)
 
 
 class ItemUnit(Base):

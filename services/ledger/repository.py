@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from libs.common.db import next_in_sequence
@@ -30,8 +30,19 @@ def get_item(session: Session, id_or_no: str) -> Item:
     return item
 
 
-def units_by_id(session: Session) -> dict[str, Unit]:
-    return {u.id: u for u in session.scalars(select(Unit))}
+def units_by_id(session: Session, ids: set[str] | None = None) -> dict[str, Unit]:
+    """All units, or only those named (a registration needs two or three, not the directory)."""
+    stmt = select(Unit) if ids is None else select(Unit).where(Unit.id.in_(ids))
+    return {u.id: u for u in session.scalars(stmt)}
+
+
+def people_with_units(session: Session, ids: set[str]) -> dict[str, tuple[Person, str]]:
+    """The named people with their unit's name, in one query."""
+    if not ids:
+        return {}
+    rows = session.execute(select(Person, Unit.name).join(Unit, Unit.id == Person.unit_id, isouter=True)
+                           .where(Person.id.in_(ids)))
+    return {person.id: (person, unit_name or "") for person, unit_name in rows}
 
 
 def get_person(session: Session, person_id: str, field: str) -> Person:
@@ -57,7 +68,7 @@ class ItemQuery:
     light: tuple[str, dt.date, dt.date] | None = None
 
 
-def _filtered(query: ItemQuery) -> Select:  # type: ignore[type-arg]
+def _filtered(query: ItemQuery, exact_number: bool = False) -> Select:  # type: ignore[type-arg]
     stmt = select(Item)
     if query.unit_ids:
         stmt = stmt.where(
@@ -87,21 +98,25 @@ def _filtered(query: ItemQuery) -> Select:  # type: ignore[type-arg]
         else:
             stmt = stmt.where(or_(~open_, Item.due_date > yellow_end))
     if query.text:
-        pattern = f"%{query.text.replace('%', '').replace('_', '')}%"
-        stmt = stmt.where(or_(Item.item_no.like(pattern), Item.title.like(pattern), Item.content.like(pattern)))
+        if exact_number:
+            # A registration number: look it up through its index instead of scanning every title.
+            stmt = stmt.where(or_(Item.item_no == query.text, Item.legacy_no == query.text))
+        else:
+            pattern = f"%{query.text.replace('%', '').replace('_', '')}%"
+            stmt = stmt.where(or_(Item.item_no.like(pattern), Item.title.like(pattern), Item.content.like(pattern)))
     return stmt
 
 
 def encode_token(item: Item) -> str:
-    raw = json.dumps([item.registered_on.isoformat(), item.item_no]).encode()
+    raw = json.dumps([item.registered_on.isoformat(), item.seq]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_token(token: str) -> tuple[dt.date, str]:
+def decode_token(token: str) -> tuple[dt.date, int]:
     try:
         padded = token + "=" * (-len(token) % 4)
-        day, item_no = json.loads(base64.urlsafe_b64decode(padded))
-        return dt.date.fromisoformat(day), str(item_no)
+        day, seq = json.loads(base64.urlsafe_b64decode(padded))
+        return dt.date.fromisoformat(day), int(seq)
     except (ValueError, TypeError):
         raise InvalidInput("bad page_token", {"page_token": "分页标记无效"}) from None
 
@@ -109,20 +124,25 @@ def decode_token(token: str) -> tuple[dt.date, str]:
 def list_items(
     session: Session, query: ItemQuery, page_size: int, page_token: str, include_total: bool
 ) -> tuple[list[Item], str, int]:
-    """One page of the ledger, newest registration first; keyset paging keeps deep pages fast."""
+    """One page of the ledger, newest registration first; keyset paging keeps deep pages fast.
+
+    The order is (registered_on, seq) - seq, not the item number's text, so 2025-10000 follows 2025-9999 -
+    and the row-value comparison is an index range on ix_items_ledger_order, however deep the page.
+    """
     size = DEFAULT_PAGE if page_size <= 0 else min(page_size, MAX_PAGE)
-    stmt = _filtered(query)
+    exact = bool(query.text) and session.scalar(
+        select(Item.id).where(or_(Item.item_no == query.text, Item.legacy_no == query.text)).limit(1)
+    ) is not None
+    stmt = _filtered(query, exact)
     if page_token:
-        day, item_no = decode_token(page_token)
-        stmt = stmt.where(
-            or_(Item.registered_on < day, and_(Item.registered_on == day, Item.item_no < item_no))
-        )
-    stmt = stmt.order_by(Item.registered_on.desc(), Item.item_no.desc()).limit(size + 1)
+        day, seq = decode_token(page_token)
+        stmt = stmt.where(tuple_(Item.registered_on, Item.seq) < tuple_(day, seq))
+    stmt = stmt.order_by(Item.registered_on.desc(), Item.seq.desc()).limit(size + 1)
     rows = list(session.scalars(stmt))
     next_token = encode_token(rows[size - 1]) if len(rows) > size else ""
     total = 0
     if include_total:
-        total = session.execute(select(func.count()).select_from(_filtered(query).subquery())).scalar_one()
+        total = session.execute(select(func.count()).select_from(_filtered(query, exact).subquery())).scalar_one()
     return rows[:size], next_token, total
 
 

@@ -65,7 +65,7 @@ def export_ledger(ledger: Ledger, form_name: str, query: repository.ItemQuery, o
     started = time.perf_counter()
     workbook = Workbook(write_only=True)
     rows = 0
-    with ledger.uow() as tx:
+    with ledger.uow.read() as tx:
         session = tx.session
         if form.per_unit:
             units = list(session.scalars(select(Unit).order_by(Unit.id)))

@@ -101,7 +101,7 @@ class TrackingServicer(tracking_pb2_grpc.TrackingServiceServicer):
     def _attachment(self, item_id: str, attachment_id: str):  # type: ignore[no-untyped-def]
         from services.tracking.orm import Attachment
 
-        with self.tracking.uow() as tx:
+        with self.tracking.uow.read() as tx:
             att = tx.session.get(Attachment, attachment_id)
         if att is None or att.item_id != item_id:
             raise NotFound("no such attachment", {"attachment_id": "附件不存在"})

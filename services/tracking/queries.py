@@ -17,7 +17,7 @@ VIEWS = ("", "notices_due", "overdue", "unacknowledged")
 
 
 def get(tracking: Tracking, item_id: str) -> Assignment:
-    with tracking.uow() as tx:
+    with tracking.uow.read() as tx:
         return get_assignment(tx, item_id)
 
 
@@ -55,7 +55,7 @@ def list_assignments(tracking: Tracking, unit_ids: list[str], leader_id: str, st
         stmt = stmt.where(Assignment.status.in_(("notified", "in_progress")), exists().where(and_(
             AssignmentUnit.item_id == Assignment.item_id, AssignmentUnit.acknowledged_at.is_(None))))
     size = min(max(page_size or 50, 1), 500)
-    with tracking.uow() as tx:
+    with tracking.uow.read() as tx:
         total = tx.session.scalar(select(func.count()).select_from(stmt.subquery()))
         if token:
             day, item_no = _untoken(token)
@@ -67,7 +67,7 @@ def list_assignments(tracking: Tracking, unit_ids: list[str], leader_id: str, st
 
 def leader_queue(tracking: Tracking, leader_id: str) -> tuple[list[Assignment], list[Assignment]]:
     """What waits for this leader's signature: extension requests, completion reports."""
-    with tracking.uow() as tx:
+    with tracking.uow.read() as tx:
         pending_ext = list(tx.session.scalars(
             select(Assignment).where(Assignment.leader_id == leader_id, exists().where(and_(
                 Extension.item_id == Assignment.item_id, Extension.status == "pending")))
