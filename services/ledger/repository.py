@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, exists, func, or_, select, tuple_
+from sqlalchemy import Select, and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from libs.common.db import next_in_sequence
@@ -68,11 +68,14 @@ class ItemQuery:
     light: tuple[str, dt.date, dt.date] | None = None
 
 
-def _filtered(query: ItemQuery, exact_number: bool = False) -> Select:  # type: ignore[type-arg]
+def filtered(query: ItemQuery, exact_number: bool = False) -> Select:  # type: ignore[type-arg]
     stmt = select(Item)
     if query.unit_ids:
         stmt = stmt.where(
-            exists().where(and_(ItemUnit.item_id == Item.id, ItemUnit.unit_id.in_(query.unit_ids)))
+            select(ItemUnit.item_id)
+            .where(and_(ItemUnit.item_id == Item.id, ItemUnit.unit_id.in_(query.unit_ids)))
+            .correlate(Item)
+            .exists()
         )
     if query.source:
         stmt = stmt.where(Item.source == query.source)
@@ -133,7 +136,7 @@ def list_items(
     exact = bool(query.text) and session.scalar(
         select(Item.id).where(or_(Item.item_no == query.text, Item.legacy_no == query.text)).limit(1)
     ) is not None
-    stmt = _filtered(query, exact)
+    stmt = filtered(query, exact)
     if page_token:
         day, seq = decode_token(page_token)
         stmt = stmt.where(tuple_(Item.registered_on, Item.seq) < tuple_(day, seq))
@@ -142,7 +145,7 @@ def list_items(
     next_token = encode_token(rows[size - 1]) if len(rows) > size else ""
     total = 0
     if include_total:
-        total = session.execute(select(func.count()).select_from(_filtered(query, exact).subquery())).scalar_one()
+        total = session.execute(select(func.count()).select_from(filtered(query, exact).subquery())).scalar_one()
     return rows[:size], next_token, total
 
 

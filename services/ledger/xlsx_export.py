@@ -1,29 +1,54 @@
-"""Writing the ledger forms as XLSX in streaming mode (openpyxl write-only), sheet per unit."""
+"""Writing the ledger forms as XLSX in streaming mode, sheet per unit where the form is per unit.
+
+XlsxWriter in constant-memory mode writes each row as it comes; the rows come from plain column
+queries read in batches (no ORM objects), and a per-unit form is one pass ordered by unit. 100,000
+items stay well under 200 MB.
+"""
 
 from __future__ import annotations
 
 import re
 import tempfile
 import time
+from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
+import xlsxwriter
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from libs.common.errors import InvalidInput
 from services.ledger import metrics, repository
 from services.ledger.forms import FORMS, UNIT_LINE_PREFIX, Form
 from services.ledger.handlers import Ledger
-from services.ledger.orm import Unit
+from services.ledger.orm import Item, ItemUnit, Unit
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK = 1024 * 1024
+BATCH = 2000
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+COLUMNS = [
+    Item.id, Item.item_no, Item.title, Item.content, Item.source, Item.category, Item.key_tracking,
+    Item.responsible_leader_name, Item.responsible_person_name, Item.supervisor_name, Item.registered_on,
+    Item.assigned_on, Item.due_date, Item.due_date_reason, Item.status, Item.supervision_status, Item.result,
+    Item.closure_signature, Item.extension_reason, Item.extension_signature, Item.remarks,
+]
+FILENAMES = {"ledger_710": "710台账.xlsx", "unit_ledger": "单位督查事项管理台账.xlsx", "full": "督查事项台账.xlsx"}
+
+
+class ExportRow:
+    """An item's columns plus its units, read like the ORM item the forms' cells expect."""
+
+    __slots__ = ("_row", "units")
+
+    def __init__(self, row: Any, units: list[Any]) -> None:
+        self._row = row
+        self.units = units
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, name)
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
@@ -35,26 +60,40 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return candidate
 
 
-def _write_sheet(ws, form: Form, org: str, unit_name: str | None, items) -> int:  # type: ignore[no-untyped-def]
-    for idx, width in enumerate(form.widths, start=1):
-        ws.column_dimensions[get_column_letter(idx)].width = width
-    title = WriteOnlyCell(ws, value=form.title.format(org=org))
-    title.font = Font(bold=True, size=14)
-    ws.append([title])
-    if unit_name is not None:
-        ws.append([f"{UNIT_LINE_PREFIX}{unit_name}"])
-    header = []
-    for text, _ in form.columns:
-        cell = WriteOnlyCell(ws, value=text)
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center")
-        header.append(cell)
-    ws.append(header)
-    getters = [getter for _, getter in form.columns]
-    count = 0
-    for count, item in enumerate(items, start=1):
-        ws.append([count] + [getter(item) for getter in getters[1:]])
-    return count
+def _with_units(session: Session, stmt) -> Iterator[tuple[Any, ExportRow]]:  # type: ignore[no-untyped-def]
+    """Rows in batches; each batch's units in one query (positions kept: lead first)."""
+    result = session.execute(stmt.execution_options(yield_per=BATCH))
+    for batch in result.partitions():
+        ids = {r.id for r in batch}
+        units: dict[str, list[Any]] = defaultdict(list)
+        for unit in session.execute(
+            select(ItemUnit.item_id, ItemUnit.unit_id, ItemUnit.unit_name, ItemUnit.role)
+            .where(ItemUnit.item_id.in_(ids)).order_by(ItemUnit.item_id, ItemUnit.position)
+        ):
+            units[unit.item_id].append(unit)
+        for row in batch:
+            yield row, ExportRow(row, units[row.id])
+
+
+class _Sheet:
+    def __init__(self, workbook, form: Form, org: str, name: str, unit_name: str | None, formats) -> None:  # type: ignore[no-untyped-def]
+        self.ws = workbook.add_worksheet(name)
+        for idx, width in enumerate(form.widths):
+            self.ws.set_column(idx, idx, width)
+        self.ws.write(0, 0, form.title.format(org=org), formats["title"])
+        self.row = 1
+        if unit_name is not None:
+            self.ws.write(1, 0, f"{UNIT_LINE_PREFIX}{unit_name}")
+            self.row = 2
+        self.ws.write_row(self.row, 0, [text for text, _ in form.columns], formats["header"])
+        self.row += 1
+        self.getters = [getter for _, getter in form.columns][1:]
+        self.count = 0
+
+    def add(self, item: ExportRow) -> None:
+        self.count += 1
+        self.ws.write_row(self.row, 0, [self.count] + [getter(item) for getter in self.getters])
+        self.row += 1
 
 
 def export_ledger(ledger: Ledger, form_name: str, query: repository.ItemQuery, org: str) -> tuple[str, Path]:
@@ -63,40 +102,48 @@ def export_ledger(ledger: Ledger, form_name: str, query: repository.ItemQuery, o
     if form is None:
         raise InvalidInput(f"unknown form {form_name!r}", {"form": f"未知的台账样式，应为 {', '.join(FORMS)}"})
     started = time.perf_counter()
-    workbook = Workbook(write_only=True)
+    handle = tempfile.NamedTemporaryFile(prefix="ledger-", suffix=".xlsx", delete=False)
+    handle.close()
+    workbook = xlsxwriter.Workbook(handle.name, {"constant_memory": True, "default_date_format": "yyyy-mm-dd",
+                                                 "strings_to_numbers": False, "strings_to_formulas": False,
+                                                 "strings_to_urls": False})
+    formats = {"title": workbook.add_format({"bold": True, "font_size": 14}),
+               "header": workbook.add_format({"bold": True, "align": "center"})}
     rows = 0
+    base = repository.filtered(query).with_only_columns(*COLUMNS)
     with ledger.uow.read() as tx:
         session = tx.session
         if form.per_unit:
-            units = list(session.scalars(select(Unit).order_by(Unit.id)))
-            if query.unit_ids:
-                units = [u for u in units if u.id in query.unit_ids]
+            units = {u.id: u.name for u in session.scalars(select(Unit).order_by(Unit.id))}
+            wanted = [u for u in units if not query.unit_ids or u in query.unit_ids]
+            stmt = (base.add_columns(ItemUnit.unit_id.label("sheet_unit"))
+                    .join(ItemUnit, ItemUnit.item_id == Item.id).where(ItemUnit.unit_id.in_(wanted))
+                    .order_by(ItemUnit.unit_id, Item.registered_on.desc(), Item.seq.desc()))
             used: set[str] = set()
-            for unit in units:
-                items = repository.iter_items(session, replace(query, unit_ids=(unit.id,)))
-                first = next(items, None)
-                if first is None and len(units) > 1:
-                    continue
-                ws = workbook.create_sheet(_sheet_name(unit.name, used))
-                rows += _write_sheet(ws, form, org, unit.name, _chain(first, items))
+            sheet = None
+            for row, item in _with_units(session, stmt):
+                if sheet is None or sheet.unit_id != row.sheet_unit:
+                    if sheet is not None:
+                        rows += sheet.count
+                    name = units[row.sheet_unit]
+                    sheet = _Sheet(workbook, form, org, _sheet_name(name, used), name, formats)
+                    sheet.unit_id = row.sheet_unit  # type: ignore[attr-defined]
+                sheet.add(item)
+            if sheet is not None:
+                rows += sheet.count
+            elif len(wanted) == 1:  # one unit asked for, nothing in it: its (empty) form
+                _Sheet(workbook, form, org, _sheet_name(units[wanted[0]], used), units[wanted[0]], formats)
         else:
-            ws = workbook.create_sheet("台账")
-            rows += _write_sheet(ws, form, org, None, repository.iter_items(session, query))
-    if not workbook.worksheets:
-        _write_sheet(workbook.create_sheet("台账"), form, org, "", iter(()))
-    handle = tempfile.NamedTemporaryFile(prefix="ledger-", suffix=".xlsx", delete=False)
-    handle.close()
-    workbook.save(handle.name)
+            sheet = _Sheet(workbook, form, org, "台账", None, formats)
+            for _, item in _with_units(session, base.order_by(Item.registered_on.desc(), Item.seq.desc())):
+                sheet.add(item)
+            rows = sheet.count
+    if not workbook.worksheets():
+        _Sheet(workbook, form, org, "台账", "", formats)
+    workbook.close()
     metrics.EXPORT_ROWS.labels(form.name).inc(rows)
     metrics.EXPORT_SECONDS.labels(form.name).observe(time.perf_counter() - started)
-    filename = {"ledger_710": "710台账.xlsx", "unit_ledger": "单位督查事项管理台账.xlsx"}.get(form.name, "督查事项台账.xlsx")
-    return filename, Path(handle.name)
-
-
-def _chain(first, rest) -> Iterator:  # type: ignore[no-untyped-def]
-    if first is not None:
-        yield first
-        yield from rest
+    return FILENAMES[form.name], Path(handle.name)
 
 
 def read_chunks(path: Path) -> Iterator[bytes]:
