@@ -125,3 +125,16 @@ def test_pages_of_each_role(stack: Stack) -> None:
     sent = session.post(f"{stack.url}/items/{item['id']}/tracking/notice", timeout=10,
                         data={"csrf_token": csrf, "requirements": "按时报送", "contact_name": "王芳"})
     assert sent.status_code == 200 and "督办通知已发出" in sent.text  # followed the redirect
+
+
+def test_sweep_command_is_what_the_cronjob_runs(stack: Stack) -> None:
+    import subprocess
+    import sys
+
+    env = dict(stack.processes["tracking"].env, DUBAN_METRICS_PORT="0")
+    cmd = [sys.executable, "-m", "services.tracking", "sweep", "--as-of", "2027-03-01T09:00:00+08:00"]
+    first = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert first.stdout.startswith("sweep: ") and " overdue, " in first.stdout
+    again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0 and again.stdout.startswith("sweep: 0 overdue, 0 urged")  # once per day
