@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 
 class ConfigError(RuntimeError):
@@ -68,6 +69,23 @@ def settings_or_exit(service: str, factory):  # type: ignore[no-untyped-def]
     except ConfigError as exc:
         print(f"{service}: configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """What every gRPC service reads the same way (see service_basics); services extend it."""
+
+    database_url: str
+    kafka_bootstrap: str
+    grpc_port: int
+    metrics_port: int
+    log_level: str
+    calendar_dir: str
+    migrate_on_start: bool
+    fixed_now: str
+    org_name: str
+    clock_control: bool
+    group_prefix: str
 
 
 def service_basics(

@@ -61,3 +61,15 @@ class Runtime:
         for thread in self._threads:
             thread.join(join_seconds)
         logger.info("%s: stopped", self.service)
+
+
+def serve_forever(service: str, metrics_port: int, start: Callable[[Runtime], object]) -> int:
+    """A service process's `serve`: signals, /metrics, start the parts, run until SIGTERM/SIGINT."""
+    from libs.common import metrics
+
+    runtime = Runtime(service)
+    runtime.install_signal_handlers()
+    metrics.serve_metrics(metrics_port)
+    start(runtime)
+    runtime.wait()
+    return 0

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from libs.common import metrics, migrations
+from libs.common import migrations
 from libs.common.config import settings_or_exit
 from libs.common.db import make_engine
 from libs.common.logs import configure_logging
-from libs.common.runtime import Runtime
+from libs.common.runtime import serve_forever
 from services.ledger.bootstrap import MIGRATIONS, bootstrap, start
 from services.ledger.config import Settings
 
@@ -23,13 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         migrations.upgrade(MIGRATIONS, make_engine(settings.database_url))
         return 0
-    runtime = Runtime("ledger")
-    runtime.install_signal_handlers()
     app = bootstrap(settings)
-    metrics.serve_metrics(settings.metrics_port)
-    start(app, runtime)
-    runtime.wait()
-    return 0
+    return serve_forever("ledger", settings.metrics_port, lambda runtime: start(app, runtime))
 
 
 if __name__ == "__main__":

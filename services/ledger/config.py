@@ -5,27 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from libs.common.config import ConfigError, env_int, env_str, service_basics
+from libs.common.config import ConfigError, ServiceSettings, env_int, env_str, service_basics
 from services.ledger.domain import DuePolicy, check_number_pattern
 
 
 @dataclass(frozen=True)
-class Settings:
-    database_url: str
-    kafka_bootstrap: str
-    grpc_port: int
-    metrics_port: int
-    log_level: str
-    calendar_dir: str
-    migrate_on_start: bool
+class Settings(ServiceSettings):
     item_no_pattern: str
     due_policy: DuePolicy
     import_max_bytes: int
-    fixed_now: str
-    org_name: str
     yellow_within: int
-    clock_control: bool
-    group_prefix: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

@@ -6,12 +6,12 @@ import argparse
 import datetime as dt
 import sys
 
-from libs.common import metrics, migrations
+from libs.common import migrations
 from libs.common.clock import OFFICE_TZ
 from libs.common.config import settings_or_exit
 from libs.common.db import make_engine
 from libs.common.logs import configure_logging
-from libs.common.runtime import Runtime
+from libs.common.runtime import serve_forever
 from services.tracking import sweeps
 from services.tracking.bootstrap import MIGRATIONS, bootstrap, start
 from services.tracking.config import Settings
@@ -34,15 +34,13 @@ def main(argv: list[str] | None = None) -> int:
         if as_of and as_of.tzinfo is None:
             as_of = as_of.replace(tzinfo=OFFICE_TZ)
         overdue, urged, missed = sweeps.run_sweeps(app.tracking, as_of)
-        delivered = app.parts.relay.relay_once()  # the CronJob's pod ends now: send what it wrote
+        delivered = sent = app.parts.relay.relay_once()  # the CronJob's pod ends now: send what it wrote
+        while sent >= app.parts.relay.batch_size:
+            sent = app.parts.relay.relay_once()
+            delivered += sent
         print(f"sweep: {overdue} overdue, {urged} urged, {missed} reports missed; {delivered} events sent")
         return 0
-    runtime = Runtime("tracking")
-    runtime.install_signal_handlers()
-    metrics.serve_metrics(settings.metrics_port)
-    start(app, runtime)
-    runtime.wait()
-    return 0
+    return serve_forever("tracking", settings.metrics_port, lambda runtime: start(app, runtime))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from libs.common.config import ConfigError, env_int, env_str, service_basics
+from libs.common.config import ConfigError, ServiceSettings, env_int, env_str, service_basics
 from libs.common.lights import LightPolicy
 from services.tracking.domain import PERIOD_LABELS, TrackingPolicy
 
@@ -19,23 +19,12 @@ def _cadence(raw: str, name: str) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class Settings:
-    database_url: str
-    kafka_bootstrap: str
-    grpc_port: int
-    metrics_port: int
-    log_level: str
-    calendar_dir: str
+class Settings(ServiceSettings):
     storage_dir: str
-    migrate_on_start: bool
     policy: TrackingPolicy
     sweep_interval_seconds: int
     notice_no_pattern: str
-    org_name: str
     office_name: str
-    clock_control: bool
-    group_prefix: str
-    fixed_now: str
     attachment_max_bytes: int
 
     @classmethod
