@@ -1,4 +1,4 @@
-"""`make bench [ARGS="--quick" | "--only ledger|gateway"]`: run the benchmarks and print their tables.
+"""`make bench [ARGS="--quick" | "--only ledger|gateway|tracking"]`: run the benchmarks and print their tables.
 
 The tables are also written to bench/results/latest.txt (git-ignored).
 """
@@ -16,7 +16,7 @@ import time
 import traceback
 from pathlib import Path
 
-from bench import gateway_bench, ledger_bench, machine
+from bench import gateway_bench, ledger_bench, machine, tracking_bench
 from bench.report import Table
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -24,8 +24,10 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="smaller run (10k items, 1,000 registrations, 5 s loads)")
-    parser.add_argument("--only", choices=["ledger", "gateway"], help="run one group only")
+    parser.add_argument(
+        "--quick", action="store_true", help="smaller run (10k items / assignments, 1,000 registrations, 5 s loads)"
+    )
+    parser.add_argument("--only", choices=["ledger", "gateway", "tracking"], help="run one group only")
     parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL (no server at 127.0.0.1:5432)")
     parser.add_argument("--keep", action="store_true", help="keep the state directory (databases, logs)")
     parser.add_argument(
@@ -60,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     groups = [
         ("ledger", lambda: ledger_bench.run(args.quick, state, ("sqlite",) if args.sqlite_only else None)),
         ("gateway", lambda: gateway_bench.run(args.quick, state)),
+        ("tracking", lambda: tracking_bench.run(args.quick, state, ("sqlite",) if args.sqlite_only else None)),
     ]
     try:
         for name, run in groups:
@@ -71,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             group_started = time.perf_counter()
             try:
                 emit(run())
-            except Exception:  # noqa: BLE001 - report the failure, still run the other group
+            except Exception:  # noqa: BLE001 - report the failure, still run the other groups
                 failed = True
                 text = f"{name} benchmarks FAILED:\n{traceback.format_exc()}\n(logs in {state})\n"
                 print(text, file=sys.stderr, flush=True)

@@ -39,6 +39,7 @@ class WrkResult:
     p50_ms: float
     p99_ms: float
     errors: int  # non-2xx/3xx answers plus socket errors
+    error_kinds: str = ""  # e.g. "timeout 1" (wrk counts a request over --timeout as a timeout)
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
@@ -56,11 +57,12 @@ def parse_wrk(out: str) -> WrkResult:
     p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
     if not (done and rate and p50 and p99):
         raise RuntimeError(f"unexpected wrk output:\n{out}")
-    errors = 0
+    kinds: dict[str, int] = {}
     if bad := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
-        errors += int(bad.group(1))
+        kinds["non-2xx/3xx"] = int(bad.group(1))
     if sock := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
-        errors += sum(int(x) for x in sock.groups())
+        kinds.update(zip(("connect", "read", "write", "timeout"), (int(x) for x in sock.groups()), strict=True))
+    errors = sum(kinds.values())
     return WrkResult(
         int(done.group(1)),
         _ms(done.group(2) + done.group(3)) / 1000,
@@ -68,6 +70,7 @@ def parse_wrk(out: str) -> WrkResult:
         _ms(p50.group(1)),
         _ms(p99.group(1)),
         errors,
+        ", ".join(f"{kind} {n}" for kind, n in kinds.items() if n),
     )
 
 
@@ -242,6 +245,8 @@ def run(quick: bool, state: Path) -> list[Table]:
                 f">= {RATIO_TARGET:.0%}" if ratio is not None else "-",
                 verdict(ratio >= RATIO_TARGET and result.errors == 0) if ratio is not None else "(ref)",
             )
+            if result.errors:
+                table.note(f"{name}: {result.errors} error(s): {result.error_kinds} (wrk --timeout 5s)")
         table.note("yardstick (DESIGN.md): ~9.6k Flask hello/s with gunicorn and wrk on this machine")
         table.note(
             f"the measured GETs wrote {_audit_rows(gw_db) - audit_before} audit rows (only state changes are audited)"

@@ -1,6 +1,6 @@
-"""Real parts on loopback: the Tansu broker, the ledger as its own process, throwaway databases.
+"""Real parts on loopback: the Tansu broker, the services as their own processes, throwaway databases.
 
-The ledger runs as `python -m services.ledger serve` with its settings in the environment, exactly as
+A service runs as `python -m services.<service> serve` with its settings in the environment, exactly as
 the image and `make run` start it, so the benchmark client never shares the server's interpreter
 (and its GIL) and the server's peak RSS can be read from /proc.
 """
@@ -17,6 +17,7 @@ from pathlib import Path
 import grpc
 
 from duban.ledger.v1 import ledger_pb2_grpc
+from duban.tracking.v1 import tracking_pb2_grpc
 from libs.common.broker import Broker, free_port, start_broker
 from scripts.stack import ROOT, ServiceProcess, wait_serving
 
@@ -34,25 +35,43 @@ def broker(state_dir: Path) -> Iterator[Broker]:
         running.stop()
 
 
-class LedgerProcess:
-    """`python -m services.ledger serve` on a free loopback port, stopped with SIGTERM."""
+class ServiceUnderTest:
+    """`python -m services.<service> serve` on a free loopback port, stopped with SIGTERM.
 
-    def __init__(self, state_dir: Path, database_url: str, bootstrap: str, name: str = "ledger") -> None:
+    `fixed_now=None` leaves the service on real time; `extra_env` adds or overrides settings.
+    """
+
+    service = "ledger"
+
+    def __init__(
+        self,
+        state_dir: Path,
+        database_url: str,
+        bootstrap: str,
+        name: str | None = None,
+        fixed_now: str | None = FIXED_NOW,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        name = name or self.service
+        self.name = name
         self.port = free_port()
         env = dict(os.environ)
         env.update(
             {
-                "DUBAN_SERVICE": "ledger",
+                "DUBAN_SERVICE": self.service,
                 "DUBAN_DATABASE_URL": database_url,
                 "DUBAN_KAFKA_BOOTSTRAP": bootstrap,
                 "DUBAN_GRPC_PORT": str(self.port),
                 "DUBAN_METRICS_PORT": "0",
-                "DUBAN_FIXED_NOW": FIXED_NOW,
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        env.pop("DUBAN_FIXED_NOW", None)
+        if fixed_now:
+            env["DUBAN_FIXED_NOW"] = fixed_now
+        env.update(extra_env or {})
         self.proc = ServiceProcess(
-            name, [sys.executable, "-m", "services.ledger", "serve"], env, state_dir / f"{name}.log"
+            name, [sys.executable, "-m", f"services.{self.service}", "serve"], env, state_dir / f"{name}.log"
         )
         self.channel: grpc.Channel | None = None
 
@@ -65,18 +84,36 @@ class LedgerProcess:
         assert self.proc.process is not None
         return self.proc.process.pid
 
-    def start(self) -> LedgerProcess:
+    def start(self):  # type: ignore[no-untyped-def]
         self.proc.start()
         try:
             wait_serving(self.port, timeout=60)
         except TimeoutError:
             self.stop()
-            tail = self.proc.log_path.read_text(errors="replace")[-3000:]
-            raise RuntimeError(f"ledger did not start; log tail:\n{tail}") from None
-        self.channel = grpc.insecure_channel(self.address)
+            raise RuntimeError(f"{self.name} did not start; log tail:\n{self.log_tail()}") from None
+        # Large replies (a page of 500 assignments) fit; the server side allows them too.
+        self.channel = grpc.insecure_channel(
+            self.address, options=[("grpc.max_receive_message_length", 64 * 1024 * 1024)]
+        )
         return self
 
-    def stub(self) -> ledger_pb2_grpc.LedgerServiceStub:
+    def log_tail(self, chars: int = 3000) -> str:
+        path = self.proc.log_path
+        return path.read_text(errors="replace")[-chars:] if path.exists() else ""
+
+    def wait_log(self, needle: str, seconds: float) -> float:
+        """Wait (bounded) until the process's log contains `needle`; returns the seconds waited."""
+        started = time.monotonic()
+        deadline = Deadline(seconds)
+        while not deadline.passed:
+            if needle in self.proc.log_path.read_text(errors="replace"):
+                return time.monotonic() - started
+            if not self.proc.alive:
+                raise RuntimeError(f"{self.name} exited; log tail:\n{self.log_tail()}")
+            time.sleep(0.1)
+        raise TimeoutError(f"{self.name}: no {needle!r} in its log after {seconds:.0f} s; tail:\n{self.log_tail()}")
+
+    def stub(self):  # type: ignore[no-untyped-def]
         assert self.channel is not None
         return ledger_pb2_grpc.LedgerServiceStub(self.channel)
 
@@ -99,9 +136,53 @@ class LedgerProcess:
         self.proc.stop(timeout=20)
 
 
+class LedgerProcess(ServiceUnderTest):
+    service = "ledger"
+
+    def stub(self) -> ledger_pb2_grpc.LedgerServiceStub:
+        assert self.channel is not None
+        return ledger_pb2_grpc.LedgerServiceStub(self.channel)
+
+
+class TrackingProcess(ServiceUnderTest):
+    """Tracking with its files in the state directory and the embedded sweeper off (runs are called)."""
+
+    service = "tracking"
+
+    def __init__(
+        self,
+        state_dir: Path,
+        database_url: str,
+        bootstrap: str,
+        name: str | None = None,
+        fixed_now: str | None = FIXED_NOW,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        env = {"DUBAN_STORAGE_DIR": str(state_dir / "files"), "DUBAN_SWEEP_INTERVAL_SECONDS": "0"}
+        super().__init__(state_dir, database_url, bootstrap, name, fixed_now, env | (extra_env or {}))
+
+    def stub(self) -> tracking_pb2_grpc.TrackingServiceStub:
+        assert self.channel is not None
+        return tracking_pb2_grpc.TrackingServiceStub(self.channel)
+
+
 @contextmanager
-def ledger_process(state_dir: Path, database_url: str, bootstrap: str, name: str = "ledger") -> Iterator[LedgerProcess]:
-    proc = LedgerProcess(state_dir, database_url, bootstrap, name)
+def ledger_process(
+    state_dir: Path, database_url: str, bootstrap: str, name: str = "ledger", **options
+) -> Iterator[LedgerProcess]:  # type: ignore[no-untyped-def]
+    proc = LedgerProcess(state_dir, database_url, bootstrap, name, **options)
+    proc.start()
+    try:
+        yield proc
+    finally:
+        proc.stop()
+
+
+@contextmanager
+def tracking_process(
+    state_dir: Path, database_url: str, bootstrap: str, name: str = "tracking", **options
+) -> Iterator[TrackingProcess]:  # type: ignore[no-untyped-def]
+    proc = TrackingProcess(state_dir, database_url, bootstrap, name, **options)
     proc.start()
     try:
         yield proc
@@ -131,4 +212,14 @@ class Deadline:
         return max(0.0, self.end - time.monotonic())
 
 
-__all__ = ["ROOT", "Deadline", "LedgerProcess", "broker", "ledger_process", "sqlite_url"]
+__all__ = [
+    "ROOT",
+    "Deadline",
+    "LedgerProcess",
+    "ServiceUnderTest",
+    "TrackingProcess",
+    "broker",
+    "ledger_process",
+    "sqlite_url",
+    "tracking_process",
+]

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ from sqlalchemy import (
     Text,
     func,
     select,
+    text,
     update,
 )
 from sqlalchemy.orm import Session
@@ -53,7 +55,9 @@ outbox = Table(
     Column("sent_at", UtcDateTime),
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text),
-    Index("ix_outbox_pending", "sent_at", "seq"),
+    # Only pending rows are indexed, in send order: the relay's query stays an index scan of a few
+    # rows however many have been sent, and a burst of 100,000 is read 500 at a time without a sort.
+    Index("ix_outbox_pending", "seq", postgresql_where=text("sent_at IS NULL"), sqlite_where=text("sent_at IS NULL")),
 )
 
 processed_events = Table(
@@ -205,11 +209,14 @@ class OutboxRelay:
 
     def run(self, stop: threading.Event) -> None:
         backoff = self.idle_poll_seconds
+        counted_at = 0.0
         while not stop.is_set():
             self.wakeup.clear()  # before reading, so a commit during this batch wakes the next one
             try:
                 delivered = self.relay_once()
-                metrics.OUTBOX_BACKLOG.labels(self.service).set(pending_count(self.engine))
+                if time.monotonic() - counted_at > 5:  # a gauge, not worth a count per batch
+                    metrics.OUTBOX_BACKLOG.labels(self.service).set(pending_count(self.engine))
+                    counted_at = time.monotonic()
                 backoff = self.idle_poll_seconds
                 if delivered >= self.batch_size:
                     continue  # more waiting; go straight on

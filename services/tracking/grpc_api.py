@@ -19,8 +19,8 @@ class TrackingServicer(tracking_pb2_grpc.TrackingServiceServicer):
     def __init__(self, tracking: Tracking) -> None:
         self.tracking = tracking
 
-    def _view(self, assignment, timeline: bool = True):  # type: ignore[no-untyped-def]
-        return to_proto(self.tracking, assignment, with_timeline=timeline)
+    def _view(self, assignment, timeline: bool = True, brief: bool = False):  # type: ignore[no-untyped-def]
+        return to_proto(self.tracking, assignment, with_timeline=timeline, brief=brief)
 
     def GetAssignment(self, request, context):  # noqa: N802
         return self._view(queries.get(self.tracking, request.item_id))
@@ -30,7 +30,8 @@ class TrackingServicer(tracking_pb2_grpc.TrackingServiceServicer):
             self.tracking, list(request.unit_ids), request.responsible_leader_id, request.status, request.view,
             request.page_size, request.page_token)
         return tracking_pb2.ListAssignmentsResponse(
-            assignments=[self._view(a, timeline=False) for a in rows], next_page_token=token, total_size=total)
+            assignments=[self._view(a, timeline=False, brief=True) for a in rows], next_page_token=token,
+            total_size=total)
 
     def IssueNotice(self, request, context):  # noqa: N802
         return self._view(assigning.issue_notice(

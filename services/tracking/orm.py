@@ -166,7 +166,7 @@ class Urge(Base):
     text: Mapped[str] = mapped_column(Text)
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     __table_args__ = (UniqueConstraint("item_id", "unit_id", "reason", "expected_report_id", "day",
-                                       name="uq_urges_once_a_day"),)
+                                       name="uq_urges_once_a_day"), Index("ix_urges_day", "day"))
 
 
 class OverdueMark(Base):

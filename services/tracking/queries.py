@@ -7,6 +7,7 @@ import datetime as dt
 import json
 
 from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import lazyload
 
 from libs.common.errors import InvalidInput
 from services.tracking.orm import Assignment, AssignmentUnit, Extension
@@ -61,6 +62,8 @@ def list_assignments(tracking: Tracking, unit_ids: list[str], leader_id: str, st
             day, item_no = _untoken(token)
             stmt = stmt.where(or_(Assignment.due_date > day, and_(Assignment.due_date == day,
                                                                   Assignment.item_no > item_no)))
+        # A list needs each item's light (units, expected reports), not every report's text.
+        stmt = stmt.options(lazyload(Assignment.reports), lazyload(Assignment.extensions))
         rows = list(tx.session.scalars(stmt.order_by(Assignment.due_date, Assignment.item_no).limit(size + 1)))
     return rows[:size], (_token(rows[size - 1]) if len(rows) > size else ""), total or 0
 

@@ -1,7 +1,9 @@
 """The scheduled jobs: overdue items, unacknowledged notices, missing reports -> events and urging.
 
 Set-based and idempotent: each item is announced overdue once per day and each urge is sent once per
-day (unique rows decide), so the embedded scheduler, the CronJob and a manual run can overlap safely.
+day (unique rows decide), so the embedded scheduler, the CronJob and a manual run can overlap safely
+and a run cut short is simply finished by the next one. Candidates are read without a write lock and
+written in chunks of short transactions, so registrations and acknowledgements never wait for a sweep.
 Closed items are never urged.
 """
 
@@ -15,6 +17,7 @@ from sqlalchemy import and_, exists, func, select, update
 
 from duban.tracking.v1 import events_pb2
 from libs.common.clock import OFFICE_TZ
+from libs.common.outbox import OutboxEvent
 from services.tracking import domain, events, metrics
 from services.tracking.orm import Assignment, AssignmentUnit, ExpectedReport, OverdueMark, Urge
 from services.tracking.service import Tracking
@@ -28,98 +31,116 @@ def _chunks(rows: list, size: int = CHUNK):  # type: ignore[no-untyped-def,type-
         yield rows[i:i + size]
 
 
+def _late_days(tracking: Tracking, due: dt.date, today: dt.date) -> int:
+    try:
+        return tracking.calendar.working_days_between(due, today)
+    except LookupError:  # a year without its table: calendar days, not a guess of working days
+        return (today - due).days
+
+
+def _write(tracking: Tracking, rows_by_table: list[tuple], outbox: list[OutboxEvent]) -> None:  # type: ignore[type-arg]
+    """One short write transaction: the rows that make the sweep idempotent, and their events."""
+    with tracking.uow() as tx:
+        for table, rows in rows_by_table:
+            if rows:
+                tx.session.execute(table.insert(), rows)
+        for event in outbox:
+            tx.publish(event)
+        tx.commit()
+
+
+def _sweep_overdue(tracking: Tracking, now: dt.datetime, today: dt.date) -> int:
+    """item.overdue once per item per day (the notification service turns it into reminders)."""
+    published = 0
+    while True:
+        with tracking.uow.read() as tx:
+            rows = tx.session.execute(
+                select(Assignment.item_id, Assignment.item_no, Assignment.due_date).where(
+                    Assignment.status.in_(CHASED), Assignment.due_date < today,
+                    ~exists().where(and_(OverdueMark.item_id == Assignment.item_id, OverdueMark.day == today)))
+                .order_by(Assignment.item_id).limit(CHUNK)
+            ).all()
+            units_of: dict[str, list[str]] = defaultdict(list)
+            if rows:
+                for unit in tx.session.execute(select(AssignmentUnit.item_id, AssignmentUnit.unit_id)
+                                               .where(AssignmentUnit.item_id.in_([r.item_id for r in rows]))
+                                               .order_by(AssignmentUnit.position)):
+                    units_of[unit.item_id].append(unit.unit_id)
+        if not rows:
+            return published
+        late = {due: _late_days(tracking, due, today) for due in {r.due_date for r in rows}}
+        outbox = [events.event(events.ITEM_OVERDUE, r.item_id, events_pb2.ItemOverdue(
+            item_id=r.item_id, item_no=r.item_no, due_date=r.due_date.isoformat(), day=today.isoformat(),
+            working_days_late=late[r.due_date], unit_ids=units_of[r.item_id]), now) for r in rows]
+        _write(tracking, [(OverdueMark.__table__, [{"item_id": r.item_id, "day": today} for r in rows])], outbox)
+        published += len(rows)
+
+
+def _urge_rows(tracking: Tracking, now: dt.datetime, today: dt.date, candidates: list[tuple]) -> int:  # type: ignore[type-arg]
+    """candidates: (item_id, item_no, unit_id, reason, text, expected_report_id); once per day each."""
+    with tracking.uow.read() as tx:
+        already = {(u.item_id, u.unit_id, u.reason, u.expected_report_id)
+                   for u in tx.session.execute(select(Urge.item_id, Urge.unit_id, Urge.reason, Urge.expected_report_id)
+                                               .where(Urge.day == today))}
+    fresh = [c for c in candidates if (c[0], c[2], c[3], c[5]) not in already]
+    for chunk in _chunks(fresh):
+        rows = [{"item_id": i, "unit_id": u, "reason": r, "expected_report_id": e, "day": today, "text": t, "at": now}
+                for i, _, u, r, t, e in chunk]
+        outbox = [events.event(events.ITEM_URGED, i, events_pb2.ItemUrged(
+            item_id=i, item_no=n, unit_id=u, reason=r, text=t, expected_report_id=e), now) for i, n, u, r, t, e in chunk]
+        _write(tracking, [(Urge.__table__, rows)], outbox)
+        reports = [e for *_, e in chunk if e]
+        if reports:
+            with tracking.uow() as tx:
+                tx.session.execute(update(ExpectedReport).where(ExpectedReport.id.in_(reports))
+                                   .values(urged=ExpectedReport.urged + 1).execution_options(synchronize_session=False))
+                tx.commit()
+        for _, _, _, reason, _, _ in chunk:
+            metrics.URGES.labels(reason).inc()
+    return len(fresh)
+
+
 def run_sweeps(tracking: Tracking, as_of: dt.datetime | None = None) -> tuple[int, int, int]:
-    """Returns (item.overdue published, urges sent, reports marked missed)."""
+    """Returns (item.overdue published, urges sent, reports newly marked missed)."""
     started = time.perf_counter()
     now = as_of or tracking.clock.now()
     today = now.astimezone(OFFICE_TZ).date()
+
+    overdue = _sweep_overdue(tracking, now, today)
+
+    # Expected reports past their day become missed (one set-based update).
     with tracking.uow() as tx:
-        s = tx.session
-        urges: list[dict] = []  # type: ignore[type-arg]
-        already = {(u.item_id, u.unit_id, u.reason, u.expected_report_id)
-                   for u in s.execute(select(Urge.item_id, Urge.unit_id, Urge.reason, Urge.expected_report_id)
-                                      .where(Urge.day == today))}
+        marked = tx.session.execute(
+            update(ExpectedReport).where(
+                ExpectedReport.status == "expected", ExpectedReport.due_on < today,
+                ExpectedReport.item_id.in_(select(Assignment.item_id).where(Assignment.status.in_(CHASED))))
+            .values(status="missed").execution_options(synchronize_session=False)
+        ).rowcount
+        tx.commit()
 
-        def urge(item_id: str, item_no: str, unit_id: str, reason: str, text: str, expected_id: str = "") -> None:
-            key = (item_id, unit_id, reason, expected_id)
-            if key in already:
-                return
-            already.add(key)
-            urges.append({"item_id": item_id, "unit_id": unit_id, "reason": reason, "expected_report_id": expected_id,
-                          "day": today, "text": text, "at": now})
-            tx.publish(events.event(events.ITEM_URGED, item_id, events_pb2.ItemUrged(
-                item_id=item_id, item_no=item_no, unit_id=unit_id, reason=reason, text=text,
-                expected_report_id=expected_id), now))
-
-        # 1. Overdue: once per item per day.
-        overdue = s.execute(
-            select(Assignment.item_id, Assignment.item_no, Assignment.due_date).where(
-                Assignment.status.in_(CHASED), Assignment.due_date < today,
-                ~exists().where(and_(OverdueMark.item_id == Assignment.item_id, OverdueMark.day == today)))
-        ).all()
-        units_of: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for chunk in _chunks([r.item_id for r in overdue]):
-            for unit in s.execute(select(AssignmentUnit.item_id, AssignmentUnit.unit_id, AssignmentUnit.role)
-                                  .where(AssignmentUnit.item_id.in_(chunk))):
-                units_of[unit.item_id].append((unit.unit_id, unit.role))
-        late_by: dict[dt.date, int] = {}
-        for row in overdue:
-            if row.due_date not in late_by:
-                late_by[row.due_date] = tracking.calendar.working_days_between(row.due_date, today) \
-                    if tracking.calendar.has_year(today.year) else (today - row.due_date).days
-            units = units_of[row.item_id]
-            tx.publish(events.event(events.ITEM_OVERDUE, row.item_id, events_pb2.ItemOverdue(
-                item_id=row.item_id, item_no=row.item_no, due_date=row.due_date.isoformat(), day=today.isoformat(),
-                working_days_late=late_by[row.due_date], unit_ids=[u for u, _ in units]), now))
-            lead = next((u for u, role in units if role == "lead"), "")
-            urge(row.item_id, row.item_no, lead, "overdue",
-                 f"督查事项{row.item_no}已超过完成时限（{row.due_date.isoformat()}）{late_by[row.due_date]}个工作日，请抓紧办理并书面说明原因。")
-        if overdue:
-            s.execute(OverdueMark.__table__.insert(), [{"item_id": r.item_id, "day": today} for r in overdue])
-
-        # 2. Notices not signed for within the working hours allowed.
-        unsigned = s.execute(
+    with tracking.uow.read() as tx:
+        unsigned = tx.session.execute(
             select(AssignmentUnit.item_id, AssignmentUnit.unit_id, AssignmentUnit.unit_name, Assignment.item_no)
             .join(Assignment, Assignment.item_id == AssignmentUnit.item_id)
             .where(Assignment.status.in_(("notified", "in_progress")), AssignmentUnit.acknowledged_at.is_(None),
                    AssignmentUnit.ack_due_at < now)
         ).all()
-        for row in unsigned:
-            urge(row.item_id, row.item_no, row.unit_id, "notice_unacknowledged",
-                 f"请{row.unit_name}尽快签收督办通知（{row.item_no}）。")
-
-        # 3. Expected reports past their day: missed, and chased every day until filed.
-        s.execute(
-            update(ExpectedReport).where(
-                ExpectedReport.status == "expected", ExpectedReport.due_on < today,
-                ExpectedReport.item_id.in_(select(Assignment.item_id).where(Assignment.status.in_(CHASED))))
-            .values(status="missed").execution_options(synchronize_session=False)
-        )
-        missed = s.execute(
+        missed = tx.session.execute(
             select(ExpectedReport.id, ExpectedReport.item_id, ExpectedReport.unit_id, ExpectedReport.period,
                    ExpectedReport.due_on, Assignment.item_no)
             .join(Assignment, Assignment.item_id == ExpectedReport.item_id)
             .where(ExpectedReport.status == "missed", Assignment.status.in_(CHASED))
         ).all()
-        chased = []
-        for row in missed:
-            before = len(urges)
-            urge(row.item_id, row.item_no, row.unit_id, "report_missing",
-                 f"督查事项{row.item_no}的{domain.PERIOD_LABELS[row.period]}（应于{row.due_on.isoformat()}报送）尚未报送，请尽快报送。",
-                 row.id)
-            if len(urges) > before:
-                chased.append(row.id)
-        for chunk in _chunks(chased):
-            s.execute(update(ExpectedReport).where(ExpectedReport.id.in_(chunk))
-                      .values(urged=ExpectedReport.urged + 1).execution_options(synchronize_session=False))
-        if urges:
-            s.execute(Urge.__table__.insert(), urges)
-        open_overdue = s.scalar(select(func.count()).select_from(Assignment).where(
+        open_overdue = tx.session.scalar(select(func.count()).select_from(Assignment).where(
             Assignment.status.in_(CHASED), Assignment.due_date < today))
-        tx.commit()
-    for u in urges:
-        metrics.URGES.labels(u["reason"]).inc()
-    metrics.OVERDUE_PUBLISHED.inc(len(overdue))
+    candidates = [(r.item_id, r.item_no, r.unit_id, "notice_unacknowledged",
+                   f"请{r.unit_name}尽快签收督办通知（{r.item_no}）。", "") for r in unsigned]
+    candidates += [(r.item_id, r.item_no, r.unit_id, "report_missing",
+                    f"督查事项{r.item_no}的{domain.PERIOD_LABELS[r.period]}（应于{r.due_on.isoformat()}报送）尚未报送，请尽快报送。",
+                    r.id) for r in missed]
+    urged = _urge_rows(tracking, now, today, candidates)
+
+    metrics.OVERDUE_PUBLISHED.inc(overdue)
     metrics.OPEN_OVERDUE.set(open_overdue or 0)
     metrics.SWEEP_SECONDS.observe(time.perf_counter() - started)
-    return len(overdue), len(urges), len(missed)
+    return overdue, urged, marked

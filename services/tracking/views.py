@@ -83,7 +83,8 @@ def timeline(tracking, assignment: Assignment) -> list[tracking_pb2.TimelineEntr
     return [tracking_pb2.TimelineEntry(day=d.isoformat(), text=t) for d, t in entries]
 
 
-def to_proto(tracking, assignment: Assignment, with_timeline: bool = True) -> tracking_pb2.Assignment:  # type: ignore[no-untyped-def]
+def to_proto(tracking, assignment: Assignment, with_timeline: bool = True, brief: bool = False) -> tracking_pb2.Assignment:  # type: ignore[no-untyped-def]
+    """The full assignment; `brief` (lists) leaves out reports and extensions, which lists don't show."""
     today = tracking.today()
     closed = assignment.status in ("closed", "archived")
     light = domain.item_light(tracking.calendar, tracking.policy, assignment.due_date, today, closed,
@@ -104,6 +105,8 @@ def to_proto(tracking, assignment: Assignment, with_timeline: bool = True) -> tr
             id=e.id, unit_id=e.unit_id, period=e.period, period_start=e.period_start.isoformat(),
             due_on=e.due_on.isoformat(), status=e.status, report_id=e.report_id, urged=e.urged,
             light=domain.report_light(e.due_on, today, e.status == "filed")))
+    if brief:
+        return message
     for r in assignment.reports:
         message.reports.append(tracking_pb2.ProgressReport(
             id=r.id, unit_id=r.unit_id, period=r.period, expected_report_id=r.expected_report_id, text=r.text,
