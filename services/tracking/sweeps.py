@@ -50,30 +50,29 @@ def _write(tracking: Tracking, rows_by_table: list[tuple], outbox: list[OutboxEv
 
 
 def _sweep_overdue(tracking: Tracking, now: dt.datetime, today: dt.date) -> int:
-    """item.overdue once per item per day (the notification service turns it into reminders)."""
-    published = 0
-    while True:
-        with tracking.uow.read() as tx:
-            rows = tx.session.execute(
-                select(Assignment.item_id, Assignment.item_no, Assignment.due_date).where(
-                    Assignment.status.in_(CHASED), Assignment.due_date < today,
-                    ~exists().where(and_(OverdueMark.item_id == Assignment.item_id, OverdueMark.day == today)))
-                .order_by(Assignment.item_id).limit(CHUNK)
-            ).all()
-            units_of: dict[str, list[str]] = defaultdict(list)
-            if rows:
-                for unit in tx.session.execute(select(AssignmentUnit.item_id, AssignmentUnit.unit_id)
-                                               .where(AssignmentUnit.item_id.in_([r.item_id for r in rows]))
-                                               .order_by(AssignmentUnit.position)):
-                    units_of[unit.item_id].append(unit.unit_id)
-        if not rows:
-            return published
-        late = {due: _late_days(tracking, due, today) for due in {r.due_date for r in rows}}
+    """item.overdue once per item per day (the notification service turns it into reminders).
+
+    One read finds every candidate (no lock); the marks and events are written chunk by chunk.
+    """
+    with tracking.uow.read() as tx:
+        rows = tx.session.execute(
+            select(Assignment.item_id, Assignment.item_no, Assignment.due_date).where(
+                Assignment.status.in_(CHASED), Assignment.due_date < today,
+                ~exists().where(and_(OverdueMark.item_id == Assignment.item_id, OverdueMark.day == today)))
+        ).all()
+        units_of: dict[str, list[str]] = defaultdict(list)
+        for chunk in _chunks([r.item_id for r in rows]):
+            for unit in tx.session.execute(select(AssignmentUnit.item_id, AssignmentUnit.unit_id)
+                                           .where(AssignmentUnit.item_id.in_(chunk))
+                                           .order_by(AssignmentUnit.position)):
+                units_of[unit.item_id].append(unit.unit_id)
+    late = {due: _late_days(tracking, due, today) for due in {r.due_date for r in rows}}
+    for chunk in _chunks(rows):
         outbox = [events.event(events.ITEM_OVERDUE, r.item_id, events_pb2.ItemOverdue(
             item_id=r.item_id, item_no=r.item_no, due_date=r.due_date.isoformat(), day=today.isoformat(),
-            working_days_late=late[r.due_date], unit_ids=units_of[r.item_id]), now) for r in rows]
-        _write(tracking, [(OverdueMark.__table__, [{"item_id": r.item_id, "day": today} for r in rows])], outbox)
-        published += len(rows)
+            working_days_late=late[r.due_date], unit_ids=units_of[r.item_id]), now) for r in chunk]
+        _write(tracking, [(OverdueMark.__table__, [{"item_id": r.item_id, "day": today} for r in chunk])], outbox)
+    return len(rows)
 
 
 def _urge_rows(tracking: Tracking, now: dt.datetime, today: dt.date, candidates: list[tuple]) -> int:  # type: ignore[type-arg]
