@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy import Engine, Table, bindparam, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -139,12 +139,19 @@ def next_in_sequence(session: Session, table: Table, key: object) -> int:
     """Take the next number of `key` (e.g. a year) from a (key, last_value) table, in the caller's
     transaction. The upsert locks the row until commit, so concurrent callers queue here, and a
     rolled-back transaction gives its number back: numbers stay unique and gap-free."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    key_column, value_column = table.primary_key.columns.values()[0], table.c.last_value
-    stmt = (
-        dialect.insert(table)
-        .values({key_column.name: key, "last_value": 1})
-        .on_conflict_do_update(index_elements=[key_column], set_={"last_value": value_column + 1})
-        .returning(value_column)
-    )
-    return session.execute(stmt).scalar_one()
+    dialect_name = session.get_bind().dialect.name
+    stmt = _sequence_upserts.get((table.name, dialect_name))
+    if stmt is None:  # built once per table and dialect: this runs on every registration
+        dialect = postgresql if dialect_name == "postgresql" else sqlite
+        key_column, value_column = table.primary_key.columns.values()[0], table.c.last_value
+        stmt = (
+            dialect.insert(table)
+            .values({key_column.name: bindparam("key"), "last_value": 1})
+            .on_conflict_do_update(index_elements=[key_column], set_={"last_value": value_column + 1})
+            .returning(value_column)
+        )
+        _sequence_upserts[(table.name, dialect_name)] = stmt
+    return session.execute(stmt, {"key": key}).scalar_one()
+
+
+_sequence_upserts: dict[tuple[str, str], object] = {}

@@ -155,7 +155,7 @@ def register_item(ledger: Ledger, reg: domain.Registration, actor: Actor, reques
     try:
         with ledger.uow() as tx:  # one transaction: the replay check and the registration
             if request_id:
-                earlier = tx.session.scalars(select(Item).where(Item.request_id == request_id)).first()
+                earlier = tx.session.scalars(repository.BY_REQUEST_ID, {"request_id": request_id}).first()
                 if earlier is not None:
                     return earlier, True
             item = register_in(ledger, tx, reg, actor, request_id=request_id)

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, func, or_, select, tuple_
+from sqlalchemy import Select, and_, bindparam, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from libs.common.db import next_in_sequence
@@ -30,18 +30,25 @@ def get_item(session: Session, id_or_no: str) -> Item:
     return item
 
 
+# Built once: registration runs these on every call, and building a statement costs as much as running it.
+_UNITS_NAMED = select(Unit).where(Unit.id.in_(bindparam("ids", expanding=True)))
+_PEOPLE_NAMED = (select(Person, Unit.name).join(Unit, Unit.id == Person.unit_id, isouter=True)
+                 .where(Person.id.in_(bindparam("ids", expanding=True))))
+BY_REQUEST_ID = select(Item).where(Item.request_id == bindparam("request_id"))
+
+
 def units_by_id(session: Session, ids: set[str] | None = None) -> dict[str, Unit]:
     """All units, or only those named (a registration needs two or three, not the directory)."""
-    stmt = select(Unit) if ids is None else select(Unit).where(Unit.id.in_(ids))
-    return {u.id: u for u in session.scalars(stmt)}
+    if ids is None:
+        return {u.id: u for u in session.scalars(select(Unit))}
+    return {u.id: u for u in session.scalars(_UNITS_NAMED, {"ids": list(ids)})}
 
 
 def people_with_units(session: Session, ids: set[str]) -> dict[str, tuple[Person, str]]:
     """The named people with their unit's name, in one query."""
     if not ids:
         return {}
-    rows = session.execute(select(Person, Unit.name).join(Unit, Unit.id == Person.unit_id, isouter=True)
-                           .where(Person.id.in_(ids)))
+    rows = session.execute(_PEOPLE_NAMED, {"ids": list(ids)})
     return {person.id: (person, unit_name or "") for person, unit_name in rows}
 
 
