@@ -6,12 +6,13 @@ from flask import current_app, g, redirect, render_template, request, url_for
 
 from duban.tracking.v1 import tracking_pb2
 from libs.common import vocabulary
-from libs.common.errors import DomainError, InvalidInput
+from libs.common.errors import DomainError
 from services.gateway import roles
 from services.gateway.api.items import actor
 from services.gateway.api.tracking import document_response, scoped_list_request, tracking, visible
 from services.gateway.auth import require
 from services.gateway.pages import bp
+from services.gateway.problems import status_of
 
 
 def _form_attachments() -> list[tracking_pb2.Attachment]:
@@ -69,8 +70,7 @@ def tracking_action(item_id: str, action: str):  # type: ignore[no-untyped-def]
         from services.gateway.pages.ledger_pages import render_item
 
         errors = exc.field_errors or {"form": exc.message}
-        return render_item(item_id, errors=errors, failed_action=action), (422 if isinstance(exc, InvalidInput) else 409
-                                                                             if exc.field_errors else 403)
+        return render_item(item_id, errors=errors, failed_action=action), status_of(exc)
     g.audit_target = item_id
     return redirect(url_for("pages.item_detail", item_id=item_id, done=action) + "#tracking")
 
