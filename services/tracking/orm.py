@@ -71,6 +71,9 @@ class Assignment(Base):
     units: Mapped[list[AssignmentUnit]] = relationship(
         cascade="all, delete-orphan", order_by="AssignmentUnit.position", lazy="selectin"
     )
+    # Work lists page through assignments by deadline: an index range, never a sort of every item.
+    __table_args__ = (Index("ix_assignments_list_order", "due_date", "item_no"),)
+
     expected: Mapped[list[ExpectedReport]] = relationship(
         cascade="all, delete-orphan", order_by="(ExpectedReport.due_on, ExpectedReport.period, ExpectedReport.unit_id)",
         lazy="selectin",

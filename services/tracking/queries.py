@@ -6,7 +6,7 @@ import base64
 import datetime as dt
 import json
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, select, tuple_
 from sqlalchemy.orm import lazyload
 
 from libs.common.errors import InvalidInput
@@ -57,11 +57,11 @@ def list_assignments(tracking: Tracking, unit_ids: list[str], leader_id: str, st
             AssignmentUnit.item_id == Assignment.item_id, AssignmentUnit.acknowledged_at.is_(None))))
     size = min(max(page_size or 50, 1), 500)
     with tracking.uow.read() as tx:
-        total = tx.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        # The total is counted for the first page only; following pages carry it as 0 (unchanged).
+        total = 0 if token else tx.session.scalar(select(func.count()).select_from(stmt.subquery()))
         if token:
             day, item_no = _untoken(token)
-            stmt = stmt.where(or_(Assignment.due_date > day, and_(Assignment.due_date == day,
-                                                                  Assignment.item_no > item_no)))
+            stmt = stmt.where(tuple_(Assignment.due_date, Assignment.item_no) > tuple_(day, item_no))
         # A list needs each item's light (units, expected reports), not every report's text.
         stmt = stmt.options(lazyload(Assignment.reports), lazyload(Assignment.extensions))
         rows = list(tx.session.scalars(stmt.order_by(Assignment.due_date, Assignment.item_no).limit(size + 1)))
