@@ -167,10 +167,7 @@ class TrackingProcess(ServiceUnderTest):
 
 
 @contextmanager
-def ledger_process(
-    state_dir: Path, database_url: str, bootstrap: str, name: str = "ledger", **options
-) -> Iterator[LedgerProcess]:  # type: ignore[no-untyped-def]
-    proc = LedgerProcess(state_dir, database_url, bootstrap, name, **options)
+def _running(proc: ServiceUnderTest) -> Iterator:  # type: ignore[type-arg]
     proc.start()
     try:
         yield proc
@@ -178,16 +175,12 @@ def ledger_process(
         proc.stop()
 
 
-@contextmanager
-def tracking_process(
-    state_dir: Path, database_url: str, bootstrap: str, name: str = "tracking", **options
-) -> Iterator[TrackingProcess]:  # type: ignore[no-untyped-def]
-    proc = TrackingProcess(state_dir, database_url, bootstrap, name, **options)
-    proc.start()
-    try:
-        yield proc
-    finally:
-        proc.stop()
+def ledger_process(state_dir: Path, database_url: str, bootstrap: str, name: str = "ledger", **options):  # type: ignore[no-untyped-def]
+    return _running(LedgerProcess(state_dir, database_url, bootstrap, name, **options))
+
+
+def tracking_process(state_dir: Path, database_url: str, bootstrap: str, name: str = "tracking", **options):  # type: ignore[no-untyped-def]
+    return _running(TrackingProcess(state_dir, database_url, bootstrap, name, **options))
 
 
 def sqlite_url(state_dir: Path, name: str) -> str:

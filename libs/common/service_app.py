@@ -12,7 +12,9 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from libs.common import migrations
+from libs.common import clock_control, migrations
+from libs.common.clock import Clock, clock_from_setting
+from libs.common.config import ServiceSettings
 from libs.common.consumer import ConsumerRunner, Handler
 from libs.common.db import UnitOfWorkFactory, make_engine
 from libs.common.grpc_server import RunningServer, create_server
@@ -44,18 +46,22 @@ class ServiceParts:
 
 
 def build_parts(
-    service: str, database_url: str, migrations_dir: Path, migrate: bool, kafka_bootstrap: str, own_topic: str,
-    producer: Producer | None = None,
-    group_prefix: str = "",
+    service: str, settings: ServiceSettings, migrations_dir: Path, own_topic: str, producer: Producer | None = None
 ) -> ServiceParts:
-    engine = make_engine(database_url)
-    if migrate:
+    engine = make_engine(settings.database_url)
+    if settings.migrate_on_start:
         migrations.upgrade(migrations_dir, engine)
+    kafka_bootstrap, group_prefix = settings.kafka_bootstrap, settings.group_prefix
     uow = UnitOfWorkFactory(engine)
     producer = producer or Producer(kafka_bootstrap, client_id=service)
     relay = OutboxRelay(engine, producer, service=service, wakeup=uow.events_written,
                         prepare=lambda: ensure_topics(kafka_bootstrap, [own_topic]))
     return ServiceParts(service, kafka_bootstrap, engine, uow, producer, relay, group_prefix)
+
+
+def service_clock(settings: ServiceSettings, clock: Clock | None = None) -> Clock:
+    """The clock a service runs on: the one given (tests), else fixed or real, controllable if enabled."""
+    return clock or clock_control.controllable_clock(settings.clock_control, clock_from_setting(settings.fixed_now))
 
 
 def start_parts(

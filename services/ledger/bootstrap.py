@@ -8,14 +8,14 @@ from pathlib import Path
 from duban.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 from libs.common import clock_control, topics
 from libs.common.calendar import load_calendar
-from libs.common.clock import Clock, clock_from_setting
+from libs.common.clock import Clock
 from libs.common.db import UnitOfWorkFactory
 from libs.common.grpc_server import RunningServer
 from libs.common.kafka import Producer
 from libs.common.lights import LightPolicy
 from libs.common.outbox import OutboxRelay
 from libs.common.runtime import Runtime
-from libs.common.service_app import ServiceParts, build_parts, start_parts
+from libs.common.service_app import ServiceParts, build_parts, service_clock, start_parts
 from services.ledger import consumer
 from services.ledger.config import Settings
 from services.ledger.grpc_api import LedgerServicer
@@ -45,12 +45,10 @@ class LedgerApp:
 
 
 def bootstrap(settings: Settings, clock: Clock | None = None, producer: Producer | None = None) -> LedgerApp:
-    parts = build_parts("ledger", settings.database_url, MIGRATIONS, settings.migrate_on_start,
-                        settings.kafka_bootstrap, topics.LEDGER_EVENTS, producer,
-                        group_prefix=settings.group_prefix)
+    parts = build_parts("ledger", settings, MIGRATIONS, topics.LEDGER_EVENTS, producer)
     ledger = Ledger(
         uow=parts.uow,
-        clock=clock or clock_control.controllable_clock(settings.clock_control, clock_from_setting(settings.fixed_now)),
+        clock=service_clock(settings, clock),
         calendar=load_calendar(settings.calendar_dir or None),
         policy=settings.due_policy,
         item_no_pattern=settings.item_no_pattern,

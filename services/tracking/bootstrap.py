@@ -10,11 +10,11 @@ from pathlib import Path
 from duban.tracking.v1 import tracking_pb2, tracking_pb2_grpc
 from libs.common import clock_control, topics
 from libs.common.calendar import load_calendar
-from libs.common.clock import Clock, clock_from_setting
+from libs.common.clock import Clock
 from libs.common.grpc_server import RunningServer
 from libs.common.kafka import Producer
 from libs.common.runtime import Runtime
-from libs.common.service_app import ServiceParts, build_parts, start_parts
+from libs.common.service_app import ServiceParts, build_parts, service_clock, start_parts
 from libs.common.storage import LocalStorage
 from services.tracking import consumer, sweeps
 from services.tracking.config import Settings
@@ -38,12 +38,10 @@ class TrackingApp:
 
 
 def bootstrap(settings: Settings, clock: Clock | None = None, producer: Producer | None = None) -> TrackingApp:
-    parts = build_parts("tracking", settings.database_url, MIGRATIONS, settings.migrate_on_start,
-                        settings.kafka_bootstrap, topics.TRACKING_EVENTS, producer,
-                        group_prefix=settings.group_prefix)
+    parts = build_parts("tracking", settings, MIGRATIONS, topics.TRACKING_EVENTS, producer)
     tracking = Tracking(
         uow=parts.uow,
-        clock=clock or clock_control.controllable_clock(settings.clock_control, clock_from_setting(settings.fixed_now)),
+        clock=service_clock(settings, clock),
         calendar=load_calendar(settings.calendar_dir or None),
         policy=settings.policy,
         storage=LocalStorage(settings.storage_dir),
