@@ -50,10 +50,13 @@ def test_runner_applies_once_retries_and_dead_letters(broker, tmp_path) -> None:
     runner = ConsumerRunner(name=group, bootstrap=broker.bootstrap, topics_=[topic], handler=handler, uow=uow,
                             producer=producer, backoff_seconds=0.05)
     first = event("first")
-    records = [first, first, event("flaky"), event("poison"), event("last")]
+    records = [first, first, event("flaky"), event("poison")]
     for ev in records:
         producer.produce(topic, ev.data, ev.subject, ev.headers())
     producer.produce(topic, b"not an event", "k", [])  # no CloudEvents headers at all
+    last = event("last")  # one partition, in order: once "last" is applied, everything before was handled
+    producer.produce(topic, last.data, last.subject, last.headers())
+    records.append(last)
     assert producer.flush(10) == 0
 
     stop = threading.Event()
