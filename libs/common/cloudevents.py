@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
+import functools
+import os
 from dataclasses import dataclass
 
+import orjson
 from google.protobuf import json_format
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
 SPEC_VERSION = "1.0"
@@ -27,7 +30,7 @@ class CloudEvent:
     data: bytes
     dataschema: str = ""
 
-    def headers(self) -> list[tuple[str, bytes]]:
+    def header_pairs(self) -> list[tuple[str, str]]:
         pairs = [
             ("ce_specversion", SPEC_VERSION),
             ("ce_id", self.id),
@@ -39,7 +42,10 @@ class CloudEvent:
         ]
         if self.dataschema:
             pairs.append(("ce_dataschema", self.dataschema))
-        return [(k, v.encode()) for k, v in pairs]
+        return pairs
+
+    def headers(self) -> list[tuple[str, bytes]]:
+        return [(k, v.encode()) for k, v in self.header_pairs()]
 
     def decode(self, message: Message) -> Message:
         """Parse the JSON value into `message` (unknown fields are tolerated: producers may be newer)."""
@@ -50,19 +56,61 @@ class CloudEvent:
         return message
 
 
+# Field types whose proto3-JSON form is the Python value itself (64-bit integers are strings in
+# proto3 JSON, enums are names, floats have special values, bytes are base64: those go the long way).
+_PLAIN_TYPES = frozenset({
+    FieldDescriptor.TYPE_STRING, FieldDescriptor.TYPE_BOOL, FieldDescriptor.TYPE_INT32,
+    FieldDescriptor.TYPE_SINT32, FieldDescriptor.TYPE_UINT32, FieldDescriptor.TYPE_FIXED32,
+    FieldDescriptor.TYPE_SFIXED32,
+})
+
+
+@functools.cache
+def _plain_fields(descriptor: Descriptor) -> dict[int, tuple[str, bool]] | None:
+    """number -> (name, repeated) of a message made only of plain scalars, else None."""
+    if any(f.type not in _PLAIN_TYPES for f in descriptor.fields):
+        return None
+    return {f.number: (f.name, f.is_repeated) for f in descriptor.fields}
+
+
+def encode(message: Message) -> bytes:
+    """proto3 JSON with the proto field names, as json_format.MessageToJson writes it (compact).
+
+    Flat messages of strings, booleans and 32-bit integers - every event the sweep writes by the tens of
+    thousands - are encoded straight from their set fields, about 30x cheaper than json_format; the rest
+    go through json_format. Both parse back to the same message (a property test holds them equal).
+    """
+    fields = _plain_fields(message.DESCRIPTOR)
+    if fields is None:
+        return json_format.MessageToJson(
+            message, preserving_proto_field_name=True, indent=None, ensure_ascii=False
+        ).encode()
+    body = {}
+    for field, value in message.ListFields():
+        name, repeated = fields[field.number]
+        body[name] = list(value) if repeated else value
+    return orjson.dumps(body)
+
+
+def new_event_id() -> str:
+    """A random (version 4) UUID as text, without building a uuid.UUID (the sweep makes ~100k at once)."""
+    h = bytearray(os.urandom(16))
+    h[6] = (h[6] & 0x0F) | 0x40
+    h[8] = (h[8] & 0x3F) | 0x80
+    x = h.hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+
+
 def new_event(
     type_: str, source: str, subject: str, message: Message, now: dt.datetime, event_id: str | None = None
 ) -> CloudEvent:
-    data = json_format.MessageToJson(
-        message, preserving_proto_field_name=True, indent=None, ensure_ascii=False
-    ).encode()
     return CloudEvent(
-        id=event_id or str(uuid.uuid4()),
+        id=event_id or new_event_id(),
         type=type_,
         source=source,
         subject=subject,
         time=now,
-        data=data,
+        data=encode(message),
         dataschema=message.DESCRIPTOR.full_name,
     )
 

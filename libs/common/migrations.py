@@ -39,3 +39,35 @@ def run_env(target_metadata: list) -> None:  # type: ignore[type-arg]
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
+
+
+def drop_outbox_event_id_unique() -> None:
+    """Migration step shared by every service: the outbox's event ids lose their unique constraint.
+
+    The ids are random UUIDs and consumers dedupe on them, so the constraint guarded nothing, while its
+    index (random keys) made every outbox insert a random B-tree write: a third of the sweep's write
+    time for ~77k events. SQLite can only drop a constraint by rebuilding the table; the naming
+    convention gives its unnamed constraint a name to drop (Alembic's documented batch recipe).
+    """
+    from alembic import op
+    from sqlalchemy import inspect, text
+
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        for constraint in inspect(bind).get_unique_constraints("outbox"):
+            if constraint["column_names"] == ["event_id"]:
+                op.drop_constraint(constraint["name"], "outbox", type_="unique")
+        return
+    op.drop_index("ix_outbox_pending", table_name="outbox")
+    with op.batch_alter_table(
+        "outbox", recreate="always", naming_convention={"uq": "uq_%(table_name)s_%(column_0_name)s"}
+    ) as batch:
+        batch.drop_constraint("uq_outbox_event_id", type_="unique")
+    op.create_index("ix_outbox_pending", "outbox", ["seq"], sqlite_where=text("sent_at IS NULL"))
+
+
+def restore_outbox_event_id_unique() -> None:
+    from alembic import op
+
+    with op.batch_alter_table("outbox") as batch:
+        batch.create_unique_constraint("uq_outbox_event_id", ["event_id"])

@@ -8,13 +8,13 @@ dedupe on the CloudEvents id.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import orjson
 from sqlalchemy import (
     Column,
     Engine,
@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from libs.common import metrics
+from libs.common.bulk import insert_rows
 from libs.common.cloudevents import CloudEvent
 from libs.common.kafka import Producer
 from libs.common.sqltypes import UtcDateTime
@@ -46,7 +47,8 @@ outbox = Table(
     "outbox",
     runtime_metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("event_id", String(64), nullable=False, unique=True),
+    # Not unique: random UUIDs, deduplicated by consumers (see migrations.drop_outbox_event_id_unique).
+    Column("event_id", String(64), nullable=False),
     Column("topic", String(200), nullable=False),
     Column("key", String(200), nullable=False),
     Column("headers", Text, nullable=False),
@@ -80,19 +82,16 @@ class OutboxEvent:
     event: CloudEvent
 
 
+OUTBOX_COLUMNS = ("event_id", "topic", "key", "headers", "payload", "created_at", "attempts")
+
+
 def add_outbox_rows(session: Session, events: list[OutboxEvent]) -> None:
-    session.execute(
-        outbox.insert(),
+    insert_rows(
+        session.connection(),
+        outbox,
+        OUTBOX_COLUMNS,
         [
-            {
-                "event_id": e.event.id,
-                "topic": e.topic,
-                "key": e.key,
-                "headers": json.dumps([[k, v.decode()] for k, v in e.event.headers()]),
-                "payload": e.event.data,
-                "created_at": e.event.time,
-                "attempts": 0,
-            }
+            (e.event.id, e.topic, e.key, orjson.dumps(e.event.header_pairs()).decode(), e.event.data, e.event.time, 0)
             for e in events
         ],
     )
@@ -181,7 +180,7 @@ class OutboxRelay:
             return callback
 
         for row in rows:
-            headers = [(k, v.encode()) for k, v in json.loads(row.headers)]
+            headers = [(k, v.encode()) for k, v in orjson.loads(row.headers)]
             try:
                 self.producer.produce(row.topic, row.payload, row.key, headers, on_delivery(row.seq))
             except BufferError as exc:

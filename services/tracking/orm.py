@@ -161,23 +161,26 @@ class Urge(Base):
 
     __tablename__ = "urges"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    item_id: Mapped[str] = mapped_column(String(36), index=True)
+    item_id: Mapped[str] = mapped_column(String(36))
     unit_id: Mapped[str] = mapped_column(String(40))
     reason: Mapped[str] = mapped_column(String(30))
     expected_report_id: Mapped[str] = mapped_column(String(36), default="")
     day: Mapped[dt.date] = mapped_column(Date)
     text: Mapped[str] = mapped_column(Text)
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
-    __table_args__ = (UniqueConstraint("item_id", "unit_id", "reason", "expected_report_id", "day",
-                                       name="uq_urges_once_a_day"), Index("ix_urges_day", "day"))
+    # Day first: a sweep's tens of thousands of rows land at the end of the index (one day's range),
+    # not at random places among every earlier day's rows, and "today's urges" is a range scan.
+    __table_args__ = (UniqueConstraint("day", "item_id", "unit_id", "reason", "expected_report_id",
+                                       name="uq_urges_once_a_day"),)
 
 
 class OverdueMark(Base):
     """item.overdue is published once per item per day: this row is the proof it was."""
 
     __tablename__ = "overdue_marks"
-    item_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    # Day first, as for urges: a day's marks are appended together.
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(36), primary_key=True)
 
 
 class AuditEntry(Base):

@@ -13,17 +13,19 @@ import datetime as dt
 import time
 from collections import defaultdict
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import Table, and_, exists, func, select, update
 
 from duban.tracking.v1 import events_pb2
+from libs.common.bulk import insert_rows
 from libs.common.clock import OFFICE_TZ
 from libs.common.outbox import OutboxEvent
+from libs.common.runtime import gc_paused
 from services.tracking import domain, events, metrics
 from services.tracking.orm import Assignment, AssignmentUnit, ExpectedReport, OverdueMark, Urge
 from services.tracking.service import Tracking
 
 CHASED = ("awaiting_notice", "notified", "in_progress")  # open and still the unit's turn
-CHUNK = 2000
+CHUNK = 5000
 
 
 def _chunks(rows: list, size: int = CHUNK):  # type: ignore[no-untyped-def,type-arg]
@@ -38,12 +40,11 @@ def _late_days(tracking: Tracking, due: dt.date, today: dt.date) -> int:
         return (today - due).days
 
 
-def _write(tracking: Tracking, rows_by_table: list[tuple], outbox: list[OutboxEvent]) -> None:  # type: ignore[type-arg]
+def _write(tracking: Tracking, table: Table, columns: tuple[str, ...], rows: list[tuple],  # type: ignore[type-arg]
+           outbox: list[OutboxEvent]) -> None:
     """One short write transaction: the rows that make the sweep idempotent, and their events."""
     with tracking.uow() as tx:
-        for table, rows in rows_by_table:
-            if rows:
-                tx.session.execute(table.insert(), rows)
+        insert_rows(tx.session.connection(), table, columns, rows)
         for event in outbox:
             tx.publish(event)
         tx.commit()
@@ -71,7 +72,7 @@ def _sweep_overdue(tracking: Tracking, now: dt.datetime, today: dt.date) -> int:
         outbox = [events.event(events.ITEM_OVERDUE, r.item_id, events_pb2.ItemOverdue(
             item_id=r.item_id, item_no=r.item_no, due_date=r.due_date.isoformat(), day=today.isoformat(),
             working_days_late=late[r.due_date], unit_ids=units_of[r.item_id]), now) for r in chunk]
-        _write(tracking, [(OverdueMark.__table__, [{"item_id": r.item_id, "day": today} for r in chunk])], outbox)
+        _write(tracking, OverdueMark.__table__, ("day", "item_id"), [(today, r.item_id) for r in chunk], outbox)
     return len(rows)
 
 
@@ -83,11 +84,11 @@ def _urge_rows(tracking: Tracking, now: dt.datetime, today: dt.date, candidates:
                                                .where(Urge.day == today))}
     fresh = [c for c in candidates if (c[0], c[2], c[3], c[5]) not in already]
     for chunk in _chunks(fresh):
-        rows = [{"item_id": i, "unit_id": u, "reason": r, "expected_report_id": e, "day": today, "text": t, "at": now}
-                for i, _, u, r, t, e in chunk]
+        rows = [(today, i, u, r, e, t, now) for i, _, u, r, t, e in chunk]
         outbox = [events.event(events.ITEM_URGED, i, events_pb2.ItemUrged(
             item_id=i, item_no=n, unit_id=u, reason=r, text=t, expected_report_id=e), now) for i, n, u, r, t, e in chunk]
-        _write(tracking, [(Urge.__table__, rows)], outbox)
+        _write(tracking, Urge.__table__, ("day", "item_id", "unit_id", "reason", "expected_report_id", "text", "at"),
+               rows, outbox)
         reports = [e for *_, e in chunk if e]
         if reports:
             with tracking.uow() as tx:
@@ -101,6 +102,11 @@ def _urge_rows(tracking: Tracking, now: dt.datetime, today: dt.date, candidates:
 
 def run_sweeps(tracking: Tracking, as_of: dt.datetime | None = None) -> tuple[int, int, int]:
     """Returns (item.overdue published, urges sent, reports newly marked missed)."""
+    with gc_paused():
+        return _run_sweeps(tracking, as_of)
+
+
+def _run_sweeps(tracking: Tracking, as_of: dt.datetime | None) -> tuple[int, int, int]:
     started = time.perf_counter()
     now = as_of or tracking.clock.now()
     today = now.astimezone(OFFICE_TZ).date()
