@@ -213,6 +213,8 @@ def load(engine: Engine, count: int, today: dt.date, seed: int = 710, batch: int
                 "status": status,
                 "leader_id": leader[0],
                 "leader_name": leader[1],
+                "lead_unit_id": lead,
+                "lead_unit_name": unit_name[lead],
                 "version": 1 + (status != "awaiting_notice") * 3,
                 "created_at": created,
                 "updated_at": issued or created,

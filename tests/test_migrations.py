@@ -27,3 +27,46 @@ def test_schema_matches_models(service: str, kind: str, tmp_path) -> None:  # ty
     else:
         with postgres_database(f"duban_mig_{service}") as url:
             assert_migrations_match_models(migrations_dir, target, url)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_tracking_rows_survive_downgrade_and_upgrade(kind: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Table rebuilds on SQLite must not cascade-delete referencing rows (they did once: 0006 on a
+    database with foreign keys on emptied expected_reports); the lead unit is backfilled."""
+    import datetime as dt
+    from contextlib import ExitStack
+
+    from sqlalchemy import func, select, text
+
+    from bench import tracking_fixture
+    from libs.common import migrations
+    from libs.common.db import make_engine
+    from services.tracking.orm import Assignment, AssignmentUnit, Base
+
+    with ExitStack() as stack:
+        url = (f"sqlite:///{tmp_path}/tracking.db" if kind == "sqlite"
+               else stack.enter_context(postgres_database("duban_mig_rows")))
+        engine = make_engine(url)
+        stack.callback(engine.dispose)
+        tracking_fixture.load(engine, 40, dt.date(2026, 11, 26))
+        tables = [t.name for t in Base.metadata.sorted_tables]
+
+        def counts() -> dict[str, int]:
+            with engine.connect() as conn:
+                return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables}
+
+        before = counts()
+        assert before["assignments"] == 40 and before["expected_reports"] > 0 and before["assignment_units"] >= 40
+        migrations_dir = ROOT / "services" / "tracking" / "migrations"
+        migrations.downgrade(migrations_dir, engine, "0003")
+        migrations.upgrade(migrations_dir, engine)
+        assert counts() == before
+        with engine.connect() as conn:
+            missing = conn.execute(select(func.count()).select_from(Assignment).where(
+                Assignment.lead_unit_id != select(AssignmentUnit.unit_id).where(
+                    AssignmentUnit.item_id == Assignment.item_id, AssignmentUnit.role == "lead")
+                .scalar_subquery())).scalar_one()
+        assert missing == 0
+        if kind == "sqlite":
+            with engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1  # back on for the service

@@ -60,3 +60,18 @@ def light_of(
         when = "今天到期" if left == 0 else f"距完成时限{due.isoformat()}仅剩{left}个工作日"
         return Light(YELLOW, f"{when}{counted}{note}", left)
     return Light(GREEN, f"距完成时限{due.isoformat()}还有{left}个工作日{counted}{note}", left)
+
+
+def last_yellow_deadline(calendar: WorkCalendar, policy: LightPolicy, today: dt.date) -> dt.date:
+    """The latest deadline that shows yellow today: earlier deadlines from today on are yellow, later
+    ones green, past ones red. The colour only rises as the deadline nears, so one scan forward finds
+    the edge; lists then classify any number of items by comparing dates (before today if none is).
+    """
+    last = today - dt.timedelta(days=1)
+    day = today
+    for _ in range(400):  # more than a year of holidays between two yellow days cannot happen
+        if light_of(calendar, policy, day, today).colour != YELLOW:
+            break
+        last = day
+        day += dt.timedelta(days=1)
+    return last

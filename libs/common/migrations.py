@@ -17,10 +17,34 @@ def alembic_config(script_location: Path, url: str) -> Config:
 
 
 def upgrade(script_location: Path, engine: Engine, revision: str = "head") -> None:
+    _run(command.upgrade, script_location, engine, revision)
+
+
+def downgrade(script_location: Path, engine: Engine, revision: str) -> None:
+    _run(command.downgrade, script_location, engine, revision)
+
+
+def _run(step, script_location: Path, engine: Engine, revision: str) -> None:  # type: ignore[no-untyped-def]
     config = alembic_config(script_location, engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            # Batch migrations rebuild a SQLite table (copy, drop the old one, rename). With foreign keys
+            # on, dropping the old table cascades: every row referencing it would be deleted. SQLite
+            # ignores this pragma inside a transaction, so it is set before the migration's one begins,
+            # and the references are checked once the migration is done.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                step(config, revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"migration to {revision} broke foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
 def run_env(target_metadata: list) -> None:  # type: ignore[type-arg]

@@ -35,10 +35,7 @@ def on_item_registered(tracking: Tracking, tx: UnitOfWork, message: ledger_event
         original_due_date=due, due_date=due, status="awaiting_notice", leader_id=item.responsible_leader.id,
         leader_name=item.responsible_leader.name, version=1, created_at=now, updated_at=now,
     )
-    assignment.units = [
-        AssignmentUnit(unit_id=u.unit_id, unit_name=u.unit_name, role=u.role, duty=u.duty, position=i)
-        for i, u in enumerate(item.units)
-    ]
+    set_units(assignment, item.units)
     tx.session.add(assignment)
     metrics.ASSIGNMENTS_CREATED.inc()
 
@@ -56,10 +53,18 @@ def on_item_updated(tracking: Tracking, tx: UnitOfWork, message: ledger_events.I
     if changed_due and assignment.status == "awaiting_notice":
         assignment.due_date = assignment.original_due_date = dt.date.fromisoformat(item.due_date)
     if assignment.status == "awaiting_notice":
-        assignment.units = [
-            AssignmentUnit(unit_id=u.unit_id, unit_name=u.unit_name, role=u.role, duty=u.duty, position=i)
-            for i, u in enumerate(item.units)
-        ]
+        set_units(assignment, item.units)
+
+
+def set_units(assignment: Assignment, units) -> None:  # type: ignore[no-untyped-def]
+    """The units in the ledger's order, and the lead unit copied onto the assignment for lists."""
+    assignment.units = [
+        AssignmentUnit(unit_id=u.unit_id, unit_name=u.unit_name, role=u.role, duty=u.duty, position=i)
+        for i, u in enumerate(units)
+    ]
+    lead = next((u for u in units if u.role == "lead"), None)
+    assignment.lead_unit_id = lead.unit_id if lead else ""
+    assignment.lead_unit_name = lead.unit_name if lead else ""
 
 
 def issue_notice(

@@ -18,6 +18,7 @@ from libs.common.errors import FailedPrecondition, InvalidInput
 from libs.common.lights import GREEN, RED, YELLOW, Light, LightPolicy, light_of
 
 OPEN_STATUSES = ("awaiting_notice", "notified", "in_progress", "replied", "completion_filled")
+CLOSED_STATUSES = ("closed", "archived")
 STATUS_LABELS = vocabulary.TRACKING_STATUSES
 PERIOD_LABELS = vocabulary.PERIODS
 REPORT_KINDS = vocabulary.REPORT_KINDS
@@ -141,6 +142,16 @@ def item_light(
     if missed_reports:
         return Light(light.colour, f"{light.reason}；有{missed_reports}次进展汇报未按时报送", light.working_days_left)
     return light
+
+
+def colour_by_dates(due: dt.date, today: dt.date, last_yellow: dt.date, missed_reports: int) -> str:
+    """item_light's colour for an open item, from dates alone (lights.last_yellow_deadline gives the
+    edge): what lists and the board compute in SQL for every item at once."""
+    if due < today:
+        return RED
+    if due <= last_yellow or missed_reports:
+        return YELLOW
+    return GREEN
 
 
 def check_extension(

@@ -7,7 +7,7 @@ from duban.tracking.v1 import tracking_pb2, tracking_pb2_grpc
 from libs.common.actor import Actor
 from libs.common.clock import OFFICE_TZ
 from libs.common.errors import InvalidInput, NotFound
-from services.tracking import assigning, closing, decisions, progress, queries, sweeps
+from services.tracking import assigning, closing, decisions, lights_board, progress, queries, sweeps
 from services.tracking.service import Tracking
 from services.tracking.views import to_proto
 
@@ -32,6 +32,27 @@ class TrackingServicer(tracking_pb2_grpc.TrackingServiceServicer):
         return tracking_pb2.ListAssignmentsResponse(
             assignments=[self._view(a, timeline=False, brief=True) for a in rows], next_page_token=token,
             total_size=total)
+
+    def ListLights(self, request, context):  # noqa: N802
+        items, token, total, today = lights_board.list_lights(
+            self.tracking, list(request.unit_ids), request.responsible_leader_id, request.light, request.lead_unit_id,
+            request.page_size, request.page_token)
+        return tracking_pb2.ListLightsResponse(
+            items=[tracking_pb2.ItemLight(
+                item_id=i.item_id, item_no=i.item_no, title=i.title, status=i.status, due_date=i.due_date.isoformat(),
+                lead_unit_id=i.lead_unit_id, lead_unit_name=i.lead_unit_name, light=i.light,
+                light_reason=i.light_reason, missed_reports=i.missed_reports) for i in items],
+            next_page_token=token, total_size=total, today=today.isoformat())
+
+    def LightBoard(self, request, context):  # noqa: N802
+        rows, total, today = lights_board.light_board(self.tracking, list(request.unit_ids),
+                                                      request.responsible_leader_id)
+
+        def row(b: lights_board.BoardRow) -> tracking_pb2.LightBoardRow:
+            return tracking_pb2.LightBoardRow(unit_id=b.unit_id, unit_name=b.unit_name, red=b.red, yellow=b.yellow,
+                                              green=b.green)
+
+        return tracking_pb2.LightBoardResponse(rows=[row(b) for b in rows], total=row(total), today=today.isoformat())
 
     def IssueNotice(self, request, context):  # noqa: N802
         return self._view(assigning.issue_notice(

@@ -43,6 +43,10 @@ class Assignment(Base):
     status: Mapped[str] = mapped_column(String(20), default="awaiting_notice", index=True)
     leader_id: Mapped[str] = mapped_column(String(40), default="", index=True)
     leader_name: Mapped[str] = mapped_column(String(50), default="")
+    # The lead unit again, beside its row in assignment_units: lists and the lights board show it for
+    # every item, and a join per item doubled their cost. Written with the units (assigning.set_units).
+    lead_unit_id: Mapped[str] = mapped_column(String(40), default="")
+    lead_unit_name: Mapped[str] = mapped_column(String(100), default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
@@ -105,7 +109,7 @@ class ExpectedReport(Base):
 
     __tablename__ = "expected_reports"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    item_id: Mapped[str] = mapped_column(ForeignKey("assignments.item_id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("assignments.item_id", ondelete="CASCADE"))
     unit_id: Mapped[str] = mapped_column(String(40))
     period: Mapped[str] = mapped_column(String(10))
     period_start: Mapped[dt.date] = mapped_column(Date)
@@ -113,6 +117,8 @@ class ExpectedReport(Base):
     status: Mapped[str] = mapped_column(String(10), default="expected", index=True)
     report_id: Mapped[str] = mapped_column(String(36), default="")
     urged: Mapped[int] = mapped_column(Integer, default=0)
+    # An item's reports by item id (loading), and its missed count answered from the index alone.
+    __table_args__ = (Index("ix_expected_reports_item_status_due", "item_id", "status", "due_on"),)
 
 
 class ProgressReport(Base):

@@ -22,11 +22,11 @@ def get(tracking: Tracking, item_id: str) -> Assignment:
         return get_assignment(tx, item_id)
 
 
-def _token(row: Assignment) -> str:
+def page_token(row) -> str:  # type: ignore[no-untyped-def]  # an Assignment or a row with due_date, item_no
     return base64.urlsafe_b64encode(json.dumps([row.due_date.isoformat(), row.item_no]).encode()).decode()
 
 
-def _untoken(token: str) -> tuple[dt.date, str]:
+def parse_page_token(token: str) -> tuple[dt.date, str]:
     try:
         day, item_no = json.loads(base64.urlsafe_b64decode(token.encode()))
         return dt.date.fromisoformat(day), str(item_no)
@@ -60,12 +60,12 @@ def list_assignments(tracking: Tracking, unit_ids: list[str], leader_id: str, st
         # The total is counted for the first page only; following pages carry it as 0 (unchanged).
         total = 0 if token else tx.session.scalar(select(func.count()).select_from(stmt.subquery()))
         if token:
-            day, item_no = _untoken(token)
+            day, item_no = parse_page_token(token)
             stmt = stmt.where(tuple_(Assignment.due_date, Assignment.item_no) > tuple_(day, item_no))
         # A list needs each item's light (units, expected reports), not every report's text.
         stmt = stmt.options(lazyload(Assignment.reports), lazyload(Assignment.extensions))
         rows = list(tx.session.scalars(stmt.order_by(Assignment.due_date, Assignment.item_no).limit(size + 1)))
-    return rows[:size], (_token(rows[size - 1]) if len(rows) > size else ""), total or 0
+    return rows[:size], (page_token(rows[size - 1]) if len(rows) > size else ""), total or 0
 
 
 def leader_queue(tracking: Tracking, leader_id: str) -> tuple[list[Assignment], list[Assignment]]:

@@ -86,7 +86,7 @@ def timeline(tracking, assignment: Assignment) -> list[tracking_pb2.TimelineEntr
 def to_proto(tracking, assignment: Assignment, with_timeline: bool = True, brief: bool = False) -> tracking_pb2.Assignment:  # type: ignore[no-untyped-def]
     """The full assignment; `brief` (lists) leaves out reports and extensions, which lists don't show."""
     today = tracking.today()
-    closed = assignment.status in ("closed", "archived")
+    closed = assignment.status in domain.CLOSED_STATUSES
     light = domain.item_light(tracking.calendar, tracking.policy, assignment.due_date, today, closed,
                               missed_reports(assignment, today))
     message = tracking_pb2.Assignment(

@@ -94,3 +94,27 @@ def test_missing_report_turns_a_green_item_yellow() -> None:
     light = domain.item_light(CAL, P, D(2026, 12, 20), D(2026, 11, 30), closed=False, missed_reports=1)
     assert light.colour == "yellow" and "未按时报送" in light.reason
     assert domain.item_light(CAL, P, D(2026, 12, 20), D(2026, 11, 30), closed=True, missed_reports=1).colour == "green"
+
+
+@settings(max_examples=300, deadline=None)
+@given(today=st.dates(min_value=D(2024, 1, 1), max_value=D(2027, 2, 1)), offset=st.integers(-30, 60),
+       missed=st.integers(0, 3), yellow_within=st.integers(-1, 5))
+def test_colour_by_dates_is_the_item_light(today: dt.date, offset: int, missed: int, yellow_within: int) -> None:
+    """Lists classify by dates in SQL: the same colour as the light with its reason, across holidays,
+    year ends and years without a table (2027 here)."""
+    from libs.common.lights import LightPolicy, last_yellow_deadline
+
+    policy = domain.TrackingPolicy(light=LightPolicy(yellow_within=yellow_within))
+    due = today + dt.timedelta(days=offset)
+    edge = last_yellow_deadline(CAL, policy.light, today)
+    expected = domain.item_light(CAL, policy, due, today, closed=False, missed_reports=missed).colour
+    assert domain.colour_by_dates(due, today, edge, missed) == expected
+
+
+def test_last_yellow_deadline_skips_the_national_day_holiday() -> None:
+    from libs.common.lights import LightPolicy, last_yellow_deadline
+
+    # 2026-09-30 (Wed), holiday 10-01..10-07: the next two working days are 10-08 and 10-09; the
+    # make-up Saturday 10-10 is the third, so a deadline then is already green.
+    assert last_yellow_deadline(CAL, LightPolicy(yellow_within=2), D(2026, 9, 30)) == D(2026, 10, 9)
+    assert last_yellow_deadline(CAL, LightPolicy(yellow_within=-1), D(2026, 9, 30)) == D(2026, 9, 29)

@@ -124,9 +124,11 @@ def test_whole_lifecycle(pair: Pair, broker) -> None:  # type: ignore[no-untyped
     row = pair.ledger_item(item.id, lambda i: i.status == "archived")
     assert row.result == "改造方案已批复并开工" and row.closure_signature == "李明 2026-12-15"
 
-    # No urging on a closed item.
+    # No urging on a closed item, and no light: the board watches open items only.
     at(pair, "2026-12-16")
     sweep(pair)
+    lights = pair.tracking.ListLights(tracking_pb2.ListLightsRequest(page_size=5000), timeout=10)
+    assert item.id not in [i.item_id for i in lights.items]
     reader = EventReader(broker.bootstrap, topics.TRACKING_EVENTS)
     try:
         events = reader.poll_until(lambda evs: any(e.subject == item.id and e.type == "item.archived" for e in evs))

@@ -1,0 +1,133 @@
+"""红黄绿灯 over every open item: the list of lights and the board of counts per lead unit.
+
+An item's light depends only on its deadline, today and its missed reports (domain.item_light), so
+both are plain SQL: a light filter or a count is a comparison of the deadline with today and with the
+last deadline that is still yellow (lights.last_yellow_deadline); reasons are computed once per
+distinct (deadline, missed reports) pair, not once per item. Nothing is loaded through the ORM.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, exists, func, or_, select, tuple_
+
+from libs.common.errors import InvalidInput
+from libs.common.lights import GREEN, RED, YELLOW, last_yellow_deadline
+from services.tracking import domain
+from services.tracking.orm import Assignment, AssignmentUnit, ExpectedReport
+from services.tracking.queries import page_token, parse_page_token
+from services.tracking.service import Tracking
+
+LIGHTS = ("", RED, YELLOW, GREEN)
+MAX_PAGE = 5000
+
+
+@dataclass(frozen=True)
+class ItemLight:
+    item_id: str
+    item_no: str
+    title: str
+    status: str
+    due_date: dt.date
+    lead_unit_id: str
+    lead_unit_name: str
+    light: str
+    light_reason: str
+    missed_reports: int
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    unit_id: str
+    unit_name: str
+    red: int = 0
+    yellow: int = 0
+    green: int = 0
+
+
+def _missed_count(today: dt.date):  # type: ignore[no-untyped-def]
+    """Per item (correlated): expected reports past their day and not filed - views.missed_reports."""
+    return (select(func.count()).select_from(ExpectedReport)
+            .where(ExpectedReport.item_id == Assignment.item_id, ExpectedReport.status != "filed",
+                   ExpectedReport.due_on < today)
+            .correlate(Assignment).scalar_subquery())
+
+
+def _scoped(stmt, unit_ids: list[str], leader_id: str):  # type: ignore[no-untyped-def]
+    # "Not closed" rather than "one of the open statuses": it selects the same items, and SQLite then
+    # walks the (due_date, item_no) index for a page instead of sorting every open item for each one.
+    stmt = stmt.where(Assignment.status.not_in(domain.CLOSED_STATUSES))
+    if unit_ids:
+        stmt = stmt.where(exists().where(and_(AssignmentUnit.item_id == Assignment.item_id,
+                                              AssignmentUnit.unit_id.in_(unit_ids))))
+    if leader_id:
+        stmt = stmt.where(Assignment.leader_id == leader_id)
+    return stmt
+
+
+def _colour(today: dt.date, last_yellow: dt.date, missed):  # type: ignore[no-untyped-def]
+    """domain.colour_by_dates as a SQL expression."""
+    return case((Assignment.due_date < today, RED),
+                (or_(Assignment.due_date <= last_yellow, missed > 0), YELLOW), else_=GREEN)
+
+
+def list_lights(tracking: Tracking, unit_ids: list[str], leader_id: str, light: str, lead_unit_id: str,
+                page_size: int, token: str) -> tuple[list[ItemLight], str, int, dt.date]:
+    """Open items, most urgent first (earliest deadline), keyset-paged; total on the first page only."""
+    if light not in LIGHTS:
+        raise InvalidInput(f"unknown light {light!r}", {"light": "灯应为 red、yellow 或 green"})
+    today = tracking.today()
+    last_yellow = last_yellow_deadline(tracking.calendar, tracking.policy.light, today)
+    missed = _missed_count(today)
+    stmt = _scoped(select(Assignment.item_id, Assignment.item_no, Assignment.title, Assignment.status,
+                          Assignment.due_date, Assignment.lead_unit_id, Assignment.lead_unit_name,
+                          missed.label("missed")),
+                   unit_ids, leader_id)
+    if lead_unit_id:
+        stmt = stmt.where(Assignment.lead_unit_id == lead_unit_id)
+    if light:
+        stmt = stmt.where(_colour(today, last_yellow, missed) == light)
+    size = min(max(page_size or 1000, 1), MAX_PAGE)
+    with tracking.uow.read() as tx:
+        total = 0 if token else tx.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        if token:
+            stmt = stmt.where(tuple_(Assignment.due_date, Assignment.item_no) > tuple_(*parse_page_token(token)))
+        rows = tx.session.execute(stmt.order_by(Assignment.due_date, Assignment.item_no).limit(size + 1)).all()
+    reasons: dict[tuple[dt.date, int], tuple[str, str]] = {}
+    items = []
+    for r in rows[:size]:
+        key = (r.due_date, r.missed)
+        if key not in reasons:
+            found = domain.item_light(tracking.calendar, tracking.policy, r.due_date, today, False, r.missed)
+            reasons[key] = (found.colour, found.reason)
+        colour, reason = reasons[key]
+        items.append(ItemLight(r.item_id, r.item_no, r.title, r.status, r.due_date, r.lead_unit_id,
+                               r.lead_unit_name, colour, reason, r.missed))
+    return items, (page_token(rows[size - 1]) if len(rows) > size else ""), total or 0, today
+
+
+def light_board(tracking: Tracking, unit_ids: list[str], leader_id: str) -> tuple[list[BoardRow], BoardRow, dt.date]:
+    """Open items per lead unit and colour, most red first (the overdue board of the office's bulletin)."""
+    today = tracking.today()
+    last_yellow = last_yellow_deadline(tracking.calendar, tracking.policy.light, today)
+    # One pass over the expected reports for all items, instead of one lookup per item.
+    missed_by_item = (select(ExpectedReport.item_id, func.count().label("missed"))
+                      .where(ExpectedReport.status != "filed", ExpectedReport.due_on < today)
+                      .group_by(ExpectedReport.item_id).subquery())
+    missed = func.coalesce(missed_by_item.c.missed, 0)
+    colour = _colour(today, last_yellow, missed).label("colour")
+    stmt = (_scoped(select(Assignment.lead_unit_id, Assignment.lead_unit_name, colour, func.count().label("n"))
+                    .outerjoin(missed_by_item, missed_by_item.c.item_id == Assignment.item_id), unit_ids, leader_id)
+            .group_by(Assignment.lead_unit_id, Assignment.lead_unit_name, colour))
+    with tracking.uow.read() as tx:
+        counted = tx.session.execute(stmt).all()
+    per_unit: dict[tuple[str, str], dict[str, int]] = {}
+    for r in counted:
+        per_unit.setdefault((r.lead_unit_id, r.lead_unit_name), {})[r.colour] = r.n
+    rows = [BoardRow(unit_id, name, c.get(RED, 0), c.get(YELLOW, 0), c.get(GREEN, 0))
+            for (unit_id, name), c in per_unit.items()]
+    rows.sort(key=lambda b: (-b.red, -b.yellow, b.unit_name))
+    total = BoardRow("", "合计", sum(b.red for b in rows), sum(b.yellow for b in rows), sum(b.green for b in rows))
+    return rows, total, today

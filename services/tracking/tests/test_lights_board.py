@@ -1,0 +1,106 @@
+"""红黄绿灯 list and board against a real server: the same colour and reason as each item's own view,
+filters and paging, scoping, and counts per lead unit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import grpc
+import pytest
+
+from duban.tracking.v1 import tracking_pb2
+from libs.common.clock import OFFICE_TZ
+from services.tracking.tests.conftest import OFFICE, Pair
+
+
+def _at(pair: Pair, day: str, hour: int = 10) -> None:
+    pair.clock.set(dt.datetime.fromisoformat(day).replace(hour=hour, tzinfo=OFFICE_TZ))
+
+
+@pytest.fixture(scope="module")
+def items(pair: Pair) -> dict[str, str]:
+    """Registered on different days so that on 2026-11-26 they show every colour."""
+    made = {}
+    for name, registered, fields in (
+        ("red", "2026-11-02", {}),                                     # due 11-11: 11 working days late
+        ("red_missed", "2026-11-02", {"category": "complex"}),          # due 11-16, weekly reports missed
+        ("yellow", "2026-11-19", {}),                                  # due 11-30: 2 working days left
+        ("green", "2026-11-24", {}),                                   # due 12-03
+        ("green_missed", "2026-11-09", {"category": "complex", "due_date": "2026-12-31",
+                                        "due_date_reason": "领导批示年底前完成"}),  # reports missed: yellow
+        ("other_unit", "2026-11-24", {"lead_unit_id": "jyj", "co_units": [], "responsible_leader_id": "ld-zhao"}),
+    ):
+        _at(pair, registered, 9)
+        item = pair.register(registered_on=registered, **fields)
+        pair.assignment(item.id)
+        if name == "green_missed":  # reports are owed from the notice on: two Fridays pass unreported
+            _at(pair, "2026-11-10")
+            pair.tracking.IssueNotice(tracking_pb2.IssueNoticeRequest(item_id=item.id, contact_name="王芳",
+                                                                      actor=OFFICE), timeout=10)
+        made[name] = item.id
+    _at(pair, "2026-11-26")
+    return made
+
+
+def _all(pair: Pair, **request) -> list[tracking_pb2.ItemLight]:  # type: ignore[no-untyped-def]
+    found, token = [], ""
+    for _ in range(100):  # bounded
+        reply = pair.tracking.ListLights(tracking_pb2.ListLightsRequest(page_token=token, **request), timeout=10)
+        found.extend(reply.items)
+        token = reply.next_page_token
+        if not token:
+            return found
+    raise AssertionError("paging did not end")
+
+
+def test_each_light_is_the_items_own_light(pair: Pair, items: dict[str, str]) -> None:
+    lights = {i.item_id: i for i in _all(pair, page_size=2)}  # paged two at a time
+    assert set(items.values()) <= set(lights)
+    colours = {}
+    for name, item_id in items.items():
+        own = pair.tracking.GetAssignment(tracking_pb2.GetAssignmentRequest(item_id=item_id), timeout=10)
+        listed = lights[item_id]
+        assert (listed.light, listed.light_reason, listed.due_date) == (own.light, own.light_reason, own.due_date)
+        colours[name] = listed.light
+    assert colours == {"red": "red", "red_missed": "red", "yellow": "yellow", "green": "green",
+                       "green_missed": "yellow", "other_unit": "green"}
+    assert lights[items["green_missed"]].missed_reports == 2 and "未按时报送" in lights[items["green_missed"]].light_reason
+    assert lights[items["other_unit"]].lead_unit_id == "jyj" and lights[items["red"]].lead_unit_id == "fgj"
+
+
+def test_paging_is_ordered_and_complete(pair: Pair, items: dict[str, str]) -> None:
+    paged = [i.item_id for i in _all(pair, page_size=1)]
+    whole = pair.tracking.ListLights(tracking_pb2.ListLightsRequest(page_size=5000), timeout=10)
+    assert paged == [i.item_id for i in whole.items] and whole.total_size == len(paged) == len(set(paged))
+    keys = [(i.due_date, i.item_no) for i in whole.items]
+    assert keys == sorted(keys) and whole.today == "2026-11-26"
+
+
+def test_filters_and_scoping(pair: Pair, items: dict[str, str]) -> None:
+    for colour in ("red", "yellow", "green"):
+        got = _all(pair, light=colour, page_size=3)
+        assert got and {i.light for i in got} == {colour}
+    red = {i.item_id for i in _all(pair, light="red")}
+    assert {items["red"], items["red_missed"]} <= red and items["yellow"] not in red
+    assert [i.item_id for i in _all(pair, lead_unit_id="jyj")] == [items["other_unit"]]
+    assert [i.item_id for i in _all(pair, responsible_leader_id="ld-zhao")] == [items["other_unit"]]
+    in_jyj = {i.item_id for i in _all(pair, unit_ids=["jyj"])}  # lead or co unit
+    assert items["other_unit"] in in_jyj and items["red"] in in_jyj  # jyj is a co unit of the others
+    assert _all(pair, unit_ids=["zjj"]) == []
+    with pytest.raises(grpc.RpcError) as err:
+        pair.tracking.ListLights(tracking_pb2.ListLightsRequest(light="blue"), timeout=10)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_board_counts_per_lead_unit(pair: Pair, items: dict[str, str]) -> None:
+    board = pair.tracking.LightBoard(tracking_pb2.LightBoardRequest(), timeout=10)
+    lights = _all(pair)
+    for row in board.rows:
+        mine = [i.light for i in lights if i.lead_unit_id == row.unit_id]
+        assert (row.red, row.yellow, row.green) == (mine.count("red"), mine.count("yellow"), mine.count("green"))
+    assert board.total.red + board.total.yellow + board.total.green == len(lights)
+    assert board.rows[0].red >= board.rows[-1].red  # most red first
+    jyj = next(r for r in board.rows if r.unit_id == "jyj")
+    assert (jyj.unit_name, jyj.red, jyj.yellow, jyj.green) == ("区教育局", 0, 0, 1)
+    zhao = pair.tracking.LightBoard(tracking_pb2.LightBoardRequest(responsible_leader_id="ld-zhao"), timeout=10)
+    assert [(r.unit_id, r.green) for r in zhao.rows] == [("jyj", 1)]
