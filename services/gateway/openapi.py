@@ -141,6 +141,18 @@ SCHEMAS: dict[str, Any] = {
             "needs_failure_analysis": {"type": "boolean"}, "version": {"type": "integer"},
         },
     },
+    "ItemLight": {
+        "type": "object", "required": ["item_id", "item_no", "due_date", "light", "light_reason"],
+        "properties": {"item_id": S, "item_no": S, "title": S, "status": {"enum": list(TRACKING_STATUSES)},
+                       "due_date": DATE, "lead_unit_id": S, "lead_unit_name": S,
+                       "light": {"enum": ["green", "yellow", "red"]}, "light_reason": S,
+                       "missed_reports": {"type": "integer", "minimum": 0}},
+    },
+    "LightBoardRow": {
+        "type": "object", "required": ["unit_id", "unit_name", "red", "yellow", "green"],
+        "properties": {"unit_id": S, "unit_name": S, "red": {"type": "integer", "minimum": 0},
+                       "yellow": {"type": "integer", "minimum": 0}, "green": {"type": "integer", "minimum": 0}},
+    },
     "UploadedFile": {"type": "object", "required": ["filename", "data"],
                      "properties": {"filename": S, "content_type": S, "data": {"type": "string", "contentEncoding": "base64"}}},
     "User": {"type": "object", "properties": {"id": {"type": "integer"}, "username": S, "display_name": S,
@@ -206,6 +218,20 @@ TRACKING_PATHS: dict[str, Any] = {
         "responses": {**ok({"type": "object", "properties": {
             "assignments": {"type": "array", "items": ref("Assignment")}, "next_page_token": S,
             "total_size": {"type": "integer"}}}), **problem_responses(401, 422, 503)}}},
+    "/api/v1/tracking/lights": {"get": {
+        "summary": "红黄绿灯：未办结事项的灯与原因（本单位/本人范围，最急在前）", "operationId": "listLights",
+        "parameters": [q("light", {"enum": ["", "red", "yellow", "green"]}), q("lead_unit_id", S),
+                       q("page_size", {"type": "integer", "minimum": 1, "maximum": 5000}), q("page_token", S)],
+        "responses": {**ok({"type": "object", "required": ["items", "next_page_token", "total_size", "today"],
+                            "properties": {"items": {"type": "array", "items": ref("ItemLight")},
+                                           "next_page_token": S, "total_size": {"type": "integer"},
+                                           "today": DATE}}), **problem_responses(401, 422, 503)}}},
+    "/api/v1/tracking/lights/board": {"get": {
+        "summary": "红黄绿灯看板：各牵头单位的红灯、黄灯、绿灯数", "operationId": "lightBoard",
+        "responses": {**ok({"type": "object", "required": ["rows", "total", "today"],
+                            "properties": {"rows": {"type": "array", "items": ref("LightBoardRow")},
+                                           "total": ref("LightBoardRow"), "today": DATE}}),
+                      **problem_responses(401, 422, 503)}}},
     "/api/v1/leader/queue": {"get": {
         "summary": "待我签批（转期、销号）", "operationId": "leaderQueue",
         "responses": {**ok({"type": "object"}), **problem_responses(401, 403, 503)}}},

@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 from scripts.demo_data import DEMO_PASSWORD
 
 LIGHT_TEXT = re.compile(r"^(绿灯|黄灯|红灯)$")
+LIGHT_NAMES = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
 TABLET = {"width": 768, "height": 1024}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -95,6 +96,39 @@ def test_registered_item_is_listed_with_light_and_scoped_to_its_units(page: Page
     expect(page).to_have_url(item_url)
     expect(page.get_by_role("heading", level=1)).to_contain_text(title)
     expect(page.locator("table tbody tr").first).to_contain_text("立项")  # the history's first change
+
+
+def test_lights_board_leads_from_a_count_to_its_items(page: Page) -> None:
+    title = f"灯板事项{uuid.uuid4().hex[:8]}"
+    login_as(page, "office")
+    fill_registration(page, title)
+    page.get_by_role("button", name="立项", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/items/[^/?]+\?registered=1$"))
+    page.get_by_role("link", name="红黄绿灯").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("红黄绿灯")
+    for _ in range(40):  # the assignment reaches tracking through the broker; bounded
+        page.goto("/lights?lead_unit_id=fgj&page_size=5000")
+        if page.get_by_text(title).count():
+            break
+        page.wait_for_timeout(250)
+    item_row = page.locator("tbody tr", has_text=title)
+    expect(item_row).to_have_count(1)
+    colour = re.search(r"light-(red|yellow|green)", item_row.locator(".light").get_attribute("class") or "")
+    assert colour, "the item's row has no light"
+
+    page.goto("/lights")
+    board_row = page.locator("tbody tr", has=page.get_by_role("rowheader", name="区发展和改革局"))
+    board_row.locator(f"a:has(.light-{colour.group(1)})").click()
+    expect(page).to_have_url(re.compile(rf"light={colour.group(1)}"))
+    shown = page.locator("#h-items ~ .table-wrap tbody .light")
+    expect(shown.first).to_be_visible()
+    assert set(shown.all_inner_texts()) == {LIGHT_NAMES[colour.group(1)]}
+    logout(page)
+
+    login_as(page, "jyj")  # not a unit of the item: neither listed nor counted for it
+    page.goto("/lights?lead_unit_id=fgj&page_size=5000")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("红黄绿灯")
+    expect(page.get_by_text(title)).to_have_count(0)
 
 
 def test_register_with_empty_title_shows_the_error_at_the_field_and_registers_nothing(page: Page) -> None:
@@ -185,6 +219,8 @@ A11Y_PAGES = [
     ("register-errors", "office"),
     ("import-report", "office"),
     ("/items/no-such-item", "fgj"),
+    ("/lights", "office"),
+    ("/desk", "office"),
 ]
 
 

@@ -182,13 +182,29 @@ def get_document(item_id: str, kind: str):  # type: ignore[no-untyped-def]
     return document_response(item_id, kind, request.args.get("attachment_id", ""))
 
 
-def scoped_list_request(user: Principal, view: str, page_size: int, token: str) -> tracking_pb2.ListAssignmentsRequest:
-    req = tracking_pb2.ListAssignmentsRequest(view=view, page_size=page_size, page_token=token)
+def scoped(user: Principal, req):  # type: ignore[no-untyped-def]
+    """Fill a tracking list request's scope (unit_ids, responsible_leader_id) as scope.py rules:
+    unit staff see their unit's items (lead or co), leaders their own, everyone else all."""
     if user.role == "unit_staff":
         req.unit_ids.append(user.unit_id or NOBODY)
     elif user.role == "leader":
         req.responsible_leader_id = user.person_id or NOBODY
     return req
+
+
+def scoped_list_request(user: Principal, view: str, page_size: int, token: str) -> tracking_pb2.ListAssignmentsRequest:
+    return scoped(user, tracking_pb2.ListAssignmentsRequest(view=view, page_size=page_size, page_token=token))
+
+
+def read_lights_query(args) -> tracking_pb2.ListLightsRequest:  # type: ignore[no-untyped-def]
+    reader = Reader(args)
+    light = reader.text("light", 10)  # tracking refuses an unknown light with a field error
+    lead_unit_id = reader.text("lead_unit_id", 40)
+    size = reader.integer("page_size", 1000, 1, 5000)
+    token = reader.text("page_token", 500)
+    reader.done()
+    return scoped(g.user, tracking_pb2.ListLightsRequest(light=light, lead_unit_id=lead_unit_id, page_size=size,
+                                                         page_token=token))
 
 
 @bp.get("/tracking")
@@ -202,6 +218,22 @@ def list_tracking():  # type: ignore[no-untyped-def]
     reply = tracking().call("ListAssignments", scoped_list_request(g.user, view, size, token))
     return {"assignments": [to_json(a) for a in reply.assignments], "next_page_token": reply.next_page_token,
             "total_size": reply.total_size}
+
+
+@bp.get("/tracking/lights")
+@require("tracking.read")
+def list_lights():  # type: ignore[no-untyped-def]
+    reply = tracking().call("ListLights", read_lights_query(request.args))
+    return {"items": [to_json(i) for i in reply.items], "next_page_token": reply.next_page_token,
+            "total_size": reply.total_size, "today": reply.today}
+
+
+@bp.get("/tracking/lights/board")
+@require("tracking.read")
+def light_board():  # type: ignore[no-untyped-def]
+    Reader(request.args).done()
+    reply = tracking().call("LightBoard", scoped(g.user, tracking_pb2.LightBoardRequest()))
+    return {"rows": [to_json(r) for r in reply.rows], "total": to_json(reply.total), "today": reply.today}
 
 
 @bp.get("/leader/queue")

@@ -9,7 +9,14 @@ from libs.common import vocabulary
 from libs.common.errors import DomainError
 from services.gateway import roles
 from services.gateway.api.items import actor
-from services.gateway.api.tracking import document_response, scoped_list_request, tracking, visible
+from services.gateway.api.tracking import (
+    document_response,
+    read_lights_query,
+    scoped,
+    scoped_list_request,
+    tracking,
+    visible,
+)
 from services.gateway.auth import require
 from services.gateway.pages import bp
 from services.gateway.problems import status_of
@@ -90,6 +97,20 @@ def office_desk():  # type: ignore[no-untyped-def]
         views[view] = (title, tracking().call("ListAssignments", scoped_list_request(g.user, view, 100, "")))
     return render_template("tracking/desk.html", views=views, vocabulary=vocabulary,
                            today=current_app.extensions["clock"].today().isoformat())
+
+
+@bp.get("/lights")
+@require("tracking.read")
+def lights():  # type: ignore[no-untyped-def]
+    """红黄绿灯: the board per lead unit, and the items behind a chosen cell (200 a page)."""
+    query = read_lights_query({"page_size": "200", **request.args.to_dict()})
+    board = tracking().call("LightBoard", scoped(g.user, tracking_pb2.LightBoardRequest()))
+    reply = tracking().call("ListLights", query)
+    unit = next((r.unit_name for r in board.rows if r.unit_id == query.lead_unit_id), "") if query.lead_unit_id else ""
+    heading = f"{unit or '全部单位'} · {vocabulary.LIGHTS[query.light] if query.light else '全部灯色'}"
+    return render_template("tracking/lights.html", board=board, items=reply.items, total=reply.total_size,
+                           next_page_token=reply.next_page_token, light=query.light,
+                           lead_unit_id=query.lead_unit_id, heading=heading, vocabulary=vocabulary)
 
 
 @bp.get("/queue")

@@ -76,3 +76,39 @@ def test_lists_are_scoped_and_sweeps_are_admin_only(portal: Portal, fgj_item: st
     assert fgj_item in ids("leader_li") and fgj_item not in ids("leader_zhao")
     assert portal.client().post("/api/v1/tracking/sweeps", headers=portal.headers("office")).status_code == 403
     assert portal.client().post("/api/v1/tracking/sweeps", headers=portal.headers("admin")).status_code == 200
+
+
+@pytest.mark.parametrize("user", sorted(USERS))
+def test_lights_and_board_are_scoped(portal: Portal, fgj_item: str, user: str) -> None:
+    headers = portal.headers(user)
+    reply = portal.client().get("/api/v1/tracking/lights", headers=headers, query_string={"page_size": 5000})
+    assert reply.status_code == 200, reply.get_json()
+    body = reply.get_json()
+    listed = {i["item_id"]: i for i in body["items"]}
+    assert (fgj_item in listed) == (user in VISIBLE)
+    board = portal.client().get("/api/v1/tracking/lights/board", headers=headers).get_json()
+    total = board["total"]
+    assert total["red"] + total["yellow"] + total["green"] == body["total_size"] == len(listed)
+    if fgj_item in listed:
+        item = listed[fgj_item]
+        own = portal.client().get(f"/api/v1/items/{fgj_item}/tracking", headers=headers).get_json()
+        assert (item["light"], item["light_reason"], item["lead_unit_id"]) == (own["light"], own["light_reason"], "fgj")
+        assert any(r["unit_id"] == "fgj" and r[item["light"]] >= 1 for r in board["rows"])
+
+
+def test_lights_filters_are_checked(portal: Portal) -> None:
+    headers = portal.headers("office")
+    bad = portal.client().get("/api/v1/tracking/lights", headers=headers, query_string={"light": "blue"})
+    assert bad.status_code == 422 and "light" in bad.get_json()["errors"]
+    too_big = portal.client().get("/api/v1/tracking/lights", headers=headers, query_string={"page_size": 5001})
+    assert too_big.status_code == 422 and "page_size" in too_big.get_json()["errors"]
+
+
+def test_lights_page_shows_board_and_items(portal: Portal, fgj_item: str) -> None:
+    client = portal.login("fgj_staff")
+    page = client.get("/lights")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "红黄绿灯" in html and "各牵头单位" in html and "跟踪授权事项" in html
+    filtered = client.get("/lights", query_string={"lead_unit_id": "fgj", "light": "green"}).get_data(as_text=True)
+    assert "绿灯" in filtered
+    assert portal.login("jyj_staff").get("/lights").get_data(as_text=True).count("跟踪授权事项") == 0
