@@ -59,6 +59,11 @@ class LoadedTracking:
     missed: int = 0  # expected reports already 'missed'
     newly_missed: int = 0  # 'expected' past their day: today's sweep marks them
 
+    @property
+    def open(self) -> int:
+        """Assignments not closed or archived: those with a light."""
+        return sum(n for status, n in self.statuses.items() if status not in ("closed", "archived"))
+
 
 def _snapshot(pid: str, name: str, unit: str, role: str) -> str:
     return json.dumps({"id": pid, "name": name, "unit_id": unit, "role": role}, ensure_ascii=False)
