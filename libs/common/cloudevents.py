@@ -56,40 +56,80 @@ class CloudEvent:
         return message
 
 
-# Field types whose proto3-JSON form is the Python value itself (64-bit integers are strings in
-# proto3 JSON, enums are names, floats have special values, bytes are base64: those go the long way).
+# Field types whose proto3-JSON form is the Python value itself; 64-bit integers are written as
+# strings, Timestamps as RFC 3339 text, nested messages as objects. Enums (names), floats (special
+# values, float32 rounding), bytes (base64) and other well-known types go the long way (json_format).
 _PLAIN_TYPES = frozenset({
     FieldDescriptor.TYPE_STRING, FieldDescriptor.TYPE_BOOL, FieldDescriptor.TYPE_INT32,
     FieldDescriptor.TYPE_SINT32, FieldDescriptor.TYPE_UINT32, FieldDescriptor.TYPE_FIXED32,
     FieldDescriptor.TYPE_SFIXED32,
 })
+_INT64_TYPES = frozenset({
+    FieldDescriptor.TYPE_INT64, FieldDescriptor.TYPE_SINT64, FieldDescriptor.TYPE_UINT64,
+    FieldDescriptor.TYPE_FIXED64, FieldDescriptor.TYPE_SFIXED64,
+})
+PLAIN, INT64, TIMESTAMP, MESSAGE = range(4)
+Plan = dict[int, tuple[str, int, bool, object]]  # field number -> (name, kind, repeated, nested plan)
 
 
 @functools.cache
-def _plain_fields(descriptor: Descriptor) -> dict[int, tuple[str, bool]] | None:
-    """number -> (name, repeated) of a message made only of plain scalars, else None."""
-    if any(f.type not in _PLAIN_TYPES for f in descriptor.fields):
+def _plan(descriptor: Descriptor, depth: int = 0) -> Plan | None:
+    """How to encode each field of `descriptor` directly, or None if some field needs json_format."""
+    if depth > 8 or descriptor.full_name.startswith("google.protobuf."):
         return None
-    return {f.number: (f.name, f.is_repeated) for f in descriptor.fields}
+    plan: Plan = {}
+    for f in descriptor.fields:
+        if f.type in _PLAIN_TYPES:
+            plan[f.number] = (f.name, PLAIN, f.is_repeated, None)
+        elif f.type in _INT64_TYPES:
+            plan[f.number] = (f.name, INT64, f.is_repeated, None)
+        elif f.type == FieldDescriptor.TYPE_MESSAGE and f.message_type.full_name == "google.protobuf.Timestamp":
+            plan[f.number] = (f.name, TIMESTAMP, f.is_repeated, None)
+        elif f.type == FieldDescriptor.TYPE_MESSAGE and not f.message_type.GetOptions().map_entry:
+            nested = _plan(f.message_type, depth + 1)
+            if nested is None:
+                return None
+            plan[f.number] = (f.name, MESSAGE, f.is_repeated, nested)
+        else:
+            return None
+    return plan
+
+
+def _value(kind: int, nested: object, value: object) -> object:
+    if kind == PLAIN:
+        return value
+    if kind == INT64:
+        return str(value)
+    if kind == TIMESTAMP:
+        return value.ToJsonString()  # type: ignore[attr-defined]
+    return _body(nested, value)  # type: ignore[arg-type]
+
+
+def _body(plan: Plan, message: Message) -> dict[str, object]:
+    body: dict[str, object] = {}
+    for field, value in message.ListFields():
+        name, kind, repeated, nested = plan[field.number]
+        if repeated:
+            body[name] = list(value) if kind == PLAIN else [_value(kind, nested, v) for v in value]
+        else:
+            body[name] = _value(kind, nested, value)
+    return body
 
 
 def encode(message: Message) -> bytes:
     """proto3 JSON with the proto field names, as json_format.MessageToJson writes it (compact).
 
-    Flat messages of strings, booleans and 32-bit integers - every event the sweep writes by the tens of
-    thousands - are encoded straight from their set fields, about 30x cheaper than json_format; the rest
-    go through json_format. Both parse back to the same message (a property test holds them equal).
+    Messages of strings, booleans, integers, Timestamps and nested such messages - every event this
+    system writes, the sweep's by the tens of thousands - are encoded straight from their set fields,
+    many times cheaper than json_format; anything else goes through json_format. Both parse back to
+    the same message (a property test holds them equal).
     """
-    fields = _plain_fields(message.DESCRIPTOR)
-    if fields is None:
+    plan = _plan(message.DESCRIPTOR)
+    if plan is None:
         return json_format.MessageToJson(
             message, preserving_proto_field_name=True, indent=None, ensure_ascii=False
         ).encode()
-    body = {}
-    for field, value in message.ListFields():
-        name, repeated = fields[field.number]
-        body[name] = list(value) if repeated else value
-    return orjson.dumps(body)
+    return orjson.dumps(_body(plan, message))
 
 
 def new_event_id() -> str:

@@ -4,6 +4,11 @@ For each record: decode the CloudEvent; in one transaction, skip it if its id wa
 otherwise apply the handler and store the id; only then commit the offset. A RetryableError (or an
 unexpected error) is retried with backoff; after `max_attempts`, or at once for InvalidMessage, the
 record goes to the dead-letter topic with the error and the offset moves on.
+
+Records that are already waiting are taken together: one transaction applies them, each in its own
+savepoint, and one offset commit follows. The first record that fails ends the batch (what came
+before it commits) and is handled alone, with its retries; so a burst costs one commit, not one per
+record, and a failure still touches only its own record.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ class ConsumerRunner:
         producer: Producer,
         max_attempts: int = 5,
         backoff_seconds: float = 0.2,
+        batch_size: int = 200,
         extra_config: dict | None = None,  # type: ignore[type-arg]
     ) -> None:
         self.name = name
@@ -57,6 +63,7 @@ class ConsumerRunner:
         self.producer = producer
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
+        self.batch_size = max(1, batch_size)
         self._config = consumer_config(bootstrap, name, extra_config)
         self.dead_letter_topic = topics.dead_letter(name)
 
@@ -78,6 +85,63 @@ class ConsumerRunner:
             )
             tx.commit()
         return "applied"
+
+    def apply_batch(self, events: list[CloudEvent]) -> list[str]:
+        """Apply events in order in one transaction, each in a savepoint; stops before the first that
+        fails. Returns the outcomes of the events it got through (a prefix of `events`)."""
+        outcomes: list[str] = []
+        with self.uow() as tx:
+            seen = {row.event_id for row in tx.session.execute(
+                select(processed_events.c.event_id).where(
+                    processed_events.c.consumer == self.name,
+                    processed_events.c.event_id.in_([e.id for e in events])))}
+            now = dt.datetime.now(dt.UTC)
+            for event in events:
+                if event.id in seen:
+                    outcomes.append("duplicate")
+                    continue
+                try:
+                    with tx.savepoint():
+                        self.handler(tx, event)
+                        tx.session.execute(processed_events.insert().values(
+                            consumer=self.name, event_id=event.id, processed_at=now))
+                except Exception:  # noqa: BLE001 - handled alone, with retries, by handle_record
+                    break
+                seen.add(event.id)
+                outcomes.append("applied")
+            if outcomes:
+                tx.commit()
+        return outcomes
+
+    def handle_batch(self, msgs: list[confluent_kafka.Message], stop: threading.Event) -> list[confluent_kafka.Message]:
+        """Apply a batch in order; returns the records handled (applied, duplicate or dead-lettered)."""
+        handled: list[confluent_kafka.Message] = []
+        i = 0
+        while i < len(msgs):
+            run: list[tuple[confluent_kafka.Message, CloudEvent]] = []
+            while i < len(msgs):
+                try:
+                    run.append((msgs[i], from_headers(msgs[i].headers(), msgs[i].value())))
+                except InvalidEvent:
+                    break  # dead-lettered below, after the events before it
+                i += 1
+            if run:
+                try:
+                    outcomes = self.apply_batch([event for _, event in run])
+                except Exception as exc:  # noqa: BLE001 - e.g. the database is down: one by one, with retries
+                    logger.warning("consumer %s: batch of %s not applied (%s); one by one", self.name, len(run), exc)
+                    outcomes = []
+                for outcome in outcomes:
+                    metrics.CONSUMED.labels(self.name, outcome).inc()
+                handled.extend(msg for msg, _ in run[:len(outcomes)])
+                for msg, _ in run[len(outcomes):]:
+                    metrics.CONSUMED.labels(self.name, self.handle_record(msg, stop)).inc()
+                    handled.append(msg)
+            if i < len(msgs):  # a record that is not a CloudEvent
+                metrics.CONSUMED.labels(self.name, self.handle_record(msgs[i], stop)).inc()
+                handled.append(msgs[i])
+                i += 1
+        return handled
 
     def _dead_letter(self, msg: confluent_kafka.Message, error: str) -> None:
         headers = list(msg.headers() or []) + [
@@ -115,6 +179,17 @@ class ConsumerRunner:
                 if stop.wait(min(self.backoff_seconds * 2 ** (attempt - 1), 5.0)):
                     raise
 
+    @staticmethod
+    def _commit(consumer: confluent_kafka.Consumer, handled: list[confluent_kafka.Message]) -> None:
+        """Commit, per partition, the offset after the last handled record (records are in order)."""
+        if not handled:
+            return
+        last: dict[tuple[str, int], int] = {}
+        for msg in handled:
+            last[(msg.topic(), msg.partition())] = msg.offset()
+        consumer.commit(offsets=[confluent_kafka.TopicPartition(topic, partition, offset + 1)
+                                 for (topic, partition), offset in last.items()], asynchronous=False)
+
     def run(self, stop: threading.Event, ready: threading.Event | None = None) -> None:
         # Subscribing to a topic that does not exist yet would leave this group idle until the next
         # metadata refresh: create it first (the producer side creates it the same way).
@@ -140,20 +215,22 @@ class ConsumerRunner:
         consumer.subscribe(self.topics, on_assign=on_assign, on_revoke=on_revoke)
         try:
             while not stop.is_set():
-                msg = consumer.poll(0.25)
-                if msg is None:
+                first = consumer.poll(0.25)  # wait for one record, then take what else is already here
+                if first is None:
                     continue
-                if msg.error():
-                    if msg.error().code() != confluent_kafka.KafkaError._PARTITION_EOF:
+                msgs = [first, *consumer.consume(num_messages=self.batch_size - 1, timeout=0)]
+                for msg in msgs:
+                    if msg.error() and msg.error().code() != confluent_kafka.KafkaError._PARTITION_EOF:
                         logger.warning("consumer %s: %s", self.name, msg.error())
-                    continue
+                msgs = [msg for msg in msgs if not msg.error()]
+                handled: list[confluent_kafka.Message] = []
                 try:
-                    outcome = self.handle_record(msg, stop)
-                except Exception:  # noqa: BLE001 - stopping mid-retry: leave the offset uncommitted
-                    logger.info("consumer %s stopping before %s was applied", self.name, msg.offset())
+                    handled = self.handle_batch(msgs, stop)
+                except Exception:  # noqa: BLE001 - stopping mid-retry: leave that offset uncommitted
+                    logger.info("consumer %s stopping before all of a batch was applied", self.name)
                     break
-                metrics.CONSUMED.labels(self.name, outcome).inc()
-                consumer.commit(message=msg, asynchronous=False)
+                finally:
+                    self._commit(consumer, handled)
         finally:
             # Leaving a group that is still forming has been seen to wedge it on the embedded broker
             # (the next member never gets partitions): finish joining first, bounded, then leave.

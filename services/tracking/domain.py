@@ -19,6 +19,7 @@ from libs.common.lights import GREEN, RED, YELLOW, Light, LightPolicy, light_of
 
 OPEN_STATUSES = ("awaiting_notice", "notified", "in_progress", "replied", "completion_filled")
 CLOSED_STATUSES = ("closed", "archived")
+CHASED_STATUSES = ("awaiting_notice", "notified", "in_progress")  # open and still the unit's turn
 STATUS_LABELS = vocabulary.TRACKING_STATUSES
 PERIOD_LABELS = vocabulary.PERIODS
 REPORT_KINDS = vocabulary.REPORT_KINDS

@@ -11,3 +11,5 @@ OVERDUE_PUBLISHED = Counter("tracking_overdue_events_total", "item.overdue event
 CLOSED = Counter("tracking_items_closed_total", "items closed", ["within_time"])
 SWEEP_SECONDS = Histogram("tracking_sweep_seconds", "time of one sweep run", buckets=(0.05, 0.1, 0.5, 1, 2, 5, 10, 30))
 OPEN_OVERDUE = Gauge("tracking_open_overdue_items", "open items past their deadline at the last sweep")
+OPEN_BY_LIGHT = Gauge("tracking_open_items_by_light", "open items per light at the last sweep (the board's totals)",
+                      ["light"])

@@ -10,9 +10,9 @@ from sqlalchemy import and_, exists, func, select, tuple_
 from sqlalchemy.orm import lazyload
 
 from libs.common.errors import InvalidInput
+from services.tracking.domain import CHASED_STATUSES as CHASED
 from services.tracking.orm import Assignment, AssignmentUnit, Extension
 from services.tracking.service import Tracking, get_assignment
-from services.tracking.sweeps import CHASED
 
 VIEWS = ("", "notices_due", "overdue", "unacknowledged")
 

@@ -20,11 +20,11 @@ from libs.common.bulk import insert_rows
 from libs.common.clock import OFFICE_TZ
 from libs.common.outbox import OutboxEvent
 from libs.common.runtime import gc_paused
-from services.tracking import domain, events, metrics
+from services.tracking import domain, events, lights_board, metrics
 from services.tracking.orm import Assignment, AssignmentUnit, ExpectedReport, OverdueMark, Urge
 from services.tracking.service import Tracking
 
-CHASED = ("awaiting_notice", "notified", "in_progress")  # open and still the unit's turn
+CHASED = domain.CHASED_STATUSES
 CHUNK = 5000
 
 
@@ -147,5 +147,8 @@ def _run_sweeps(tracking: Tracking, as_of: dt.datetime | None) -> tuple[int, int
 
     metrics.OVERDUE_PUBLISHED.inc(overdue)
     metrics.OPEN_OVERDUE.set(open_overdue or 0)
+    _, total, _ = lights_board.light_board(tracking, [], "")
+    for colour in ("red", "yellow", "green"):
+        metrics.OPEN_BY_LIGHT.labels(colour).set(getattr(total, colour))
     metrics.SWEEP_SECONDS.observe(time.perf_counter() - started)
     return overdue, urged, marked

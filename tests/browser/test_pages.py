@@ -48,6 +48,14 @@ def ledger_total(page: Page) -> int:
     return int(page.locator("#count strong").inner_text())
 
 
+def register(page: Page, title: str) -> str:
+    """Register through the form as the logged-in user; returns the new item's URL."""
+    fill_registration(page, title)
+    page.get_by_role("button", name="立项", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/items/[^/?]+\?registered=1$"))
+    return page.url.split("?")[0]
+
+
 def fill_registration(page: Page, title: str, content: str = "") -> None:
     page.goto("/items/new")
     page.get_by_label("事项名称").fill(title)
@@ -60,11 +68,7 @@ def fill_registration(page: Page, title: str, content: str = "") -> None:
 def test_registered_item_is_listed_with_light_and_scoped_to_its_units(page: Page) -> None:
     title = f"浏览器立项{uuid.uuid4().hex[:8]}"
     login_as(page, "office")
-    fill_registration(page, title)
-    page.get_by_role("button", name="立项", exact=True).click()
-
-    expect(page).to_have_url(re.compile(r"/items/[^/?]+\?registered=1$"))
-    item_url = page.url.split("?")[0]
+    item_url = register(page, title)
     item_no = page.locator("h1 .item-no").inner_text().strip()
     assert item_no
     expect(page.get_by_role("status")).to_have_text(f"已立项，编号 {item_no}。")
@@ -101,9 +105,7 @@ def test_registered_item_is_listed_with_light_and_scoped_to_its_units(page: Page
 def test_lights_board_leads_from_a_count_to_its_items(page: Page) -> None:
     title = f"灯板事项{uuid.uuid4().hex[:8]}"
     login_as(page, "office")
-    fill_registration(page, title)
-    page.get_by_role("button", name="立项", exact=True).click()
-    expect(page).to_have_url(re.compile(r"/items/[^/?]+\?registered=1$"))
+    register(page, title)
     page.get_by_role("link", name="红黄绿灯").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("红黄绿灯")
     for _ in range(40):  # the assignment reaches tracking through the broker; bounded
