@@ -15,10 +15,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine, Table, bindparam, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from libs.common.outbox import OutboxEvent, add_outbox_rows
 from libs.common.sqltypes import UtcDateTime
+from libs.common.write_turn import WRITE_LOCK_TIMEOUT, sqlite_write_lock
 
 __all__ = ["NAMING_CONVENTION", "UnitOfWork", "UnitOfWorkFactory", "UtcDateTime", "make_engine", "next_in_sequence"]
 
@@ -77,21 +79,37 @@ class UnitOfWork:
     rather than at its next poll.
     """
 
-    def __init__(self, session_factory: sessionmaker[Session], on_events: Callable[[], None] | None = None):
+    def __init__(self, session_factory: sessionmaker[Session], on_events: Callable[[], None] | None = None,
+                 write_lock: threading.RLock | None = None):
         self._session_factory = session_factory
         self._on_events = on_events
+        self._write_lock = write_lock
         self.session: Session
         self._events: list[OutboxEvent] = []
 
     def __enter__(self) -> UnitOfWork:
-        self.session = self._session_factory()
+        if self._write_lock is not None and not self._write_lock.acquire(timeout=WRITE_LOCK_TIMEOUT):
+            raise OperationalError("BEGIN IMMEDIATE", None, TimeoutError(
+                f"no write turn within {WRITE_LOCK_TIMEOUT:.0f} s (database is locked)"))
+        try:
+            self.session = self._session_factory()
+        except BaseException:
+            self._release()
+            raise
         self._events = []
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         # close() returns the connection (rolling back anything uncommitted) without expiring the
         # loaded objects, so callers may still read what the block returned.
-        self.session.close()
+        try:
+            self.session.close()
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._write_lock is not None:
+            self._write_lock.release()
 
     def publish(self, event: OutboxEvent) -> None:
         self._events.append(event)
@@ -127,9 +145,10 @@ class UnitOfWorkFactory:
         self.session_factory = sessionmaker(engine, expire_on_commit=False)
         self.read_session_factory = sessionmaker(read_only(engine), expire_on_commit=False)
         self.events_written = threading.Event()
+        self.write_lock = sqlite_write_lock(engine)
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, on_events=self.events_written.set)
+        return UnitOfWork(self.session_factory, on_events=self.events_written.set, write_lock=self.write_lock)
 
     def read(self) -> UnitOfWork:
         """A unit of work for queries only: it takes no write lock (and must not commit changes)."""

@@ -7,6 +7,7 @@ dedupe on the CloudEvents id.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import threading
@@ -37,6 +38,7 @@ from libs.common.bulk import insert_rows
 from libs.common.cloudevents import CloudEvent
 from libs.common.kafka import Producer
 from libs.common.sqltypes import UtcDateTime
+from libs.common.write_turn import sqlite_write_lock
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +132,7 @@ class OutboxRelay:
         # On PostgreSQL several replicas may relay at once: each locks its own batch of rows.
         self._lock_rows = engine.dialect.name == "postgresql"
         self.reader = engine.execution_options(read_only=True)
+        self.write_turn = sqlite_write_lock(engine) or contextlib.nullcontext()
 
     def relay_once(self) -> int:
         """Send one batch; returns how many rows were acknowledged and marked sent."""
@@ -146,7 +149,7 @@ class OutboxRelay:
                 rows = conn.execute(self._pending_query()).all()
             sent, failed = self._produce(rows)
             if sent or failed:
-                with self.engine.begin() as conn:
+                with self.write_turn, self.engine.begin() as conn:
                     self._mark(conn, sent, failed)
         metrics.OUTBOX_PUBLISHED.labels(self.service).inc(len(sent))
         metrics.OUTBOX_FAILURES.labels(self.service).inc(len(failed))
