@@ -3,7 +3,8 @@
 SQLAlchemy's Core insert builds and processes a parameter dict per row, which at 100k rows costs more
 than the database's own work. Here each column's bind processing (UTC datetimes, dates on SQLite) runs
 once per distinct value - a sweep's rows share their day and instant - and the tuples go straight to
-the driver. Only for plain INSERTs of already validated values; everything else uses the ORM or Core.
+the driver: executemany on SQLite, COPY on PostgreSQL. Only for plain INSERTs of already validated
+values; everything else uses the ORM or Core.
 """
 
 from __future__ import annotations
@@ -39,6 +40,16 @@ def insert_rows(connection: Connection, table: Table, columns: Sequence[str], ro
         return tuple(values)
 
     params = [convert(r) for r in rows]
-    if params:
+    if not params:
+        return 0
+    if dialect.name == "postgresql":
+        # COPY is PostgreSQL's bulk path: one statement streams every row (executemany parses and
+        # plans one INSERT per row). Same connection, so the same transaction.
+        columns_sql = ", ".join(quote.quote(c) for c in columns)
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {quote.format_table(table)} ({columns_sql}) FROM STDIN") as copy:
+            for row in params:
+                copy.write_row(row)
+    else:
         connection.exec_driver_sql(sql, params)
     return len(params)

@@ -53,20 +53,23 @@ def _write(tracking: Tracking, table: Table, columns: tuple[str, ...], rows: lis
 def _sweep_overdue(tracking: Tracking, now: dt.datetime, today: dt.date) -> int:
     """item.overdue once per item per day (the notification service turns it into reminders).
 
-    One read finds every candidate (no lock); the marks and events are written chunk by chunk.
+    One read finds every candidate with its units (no lock); the marks and events are written chunk
+    by chunk.
     """
     with tracking.uow.read() as tx:
-        rows = tx.session.execute(
-            select(Assignment.item_id, Assignment.item_no, Assignment.due_date).where(
-                Assignment.status.in_(CHASED), Assignment.due_date < today,
-                ~exists().where(and_(OverdueMark.item_id == Assignment.item_id, OverdueMark.day == today)))
+        found = tx.session.execute(
+            select(Assignment.item_id, Assignment.item_no, Assignment.due_date, AssignmentUnit.unit_id)
+            .join(AssignmentUnit, AssignmentUnit.item_id == Assignment.item_id)
+            .where(Assignment.status.in_(CHASED), Assignment.due_date < today,
+                   ~exists().where(and_(OverdueMark.item_id == Assignment.item_id, OverdueMark.day == today)))
+            .order_by(Assignment.item_id, AssignmentUnit.position)
         ).all()
-        units_of: dict[str, list[str]] = defaultdict(list)
-        for chunk in _chunks([r.item_id for r in rows]):
-            for unit in tx.session.execute(select(AssignmentUnit.item_id, AssignmentUnit.unit_id)
-                                           .where(AssignmentUnit.item_id.in_(chunk))
-                                           .order_by(AssignmentUnit.position)):
-                units_of[unit.item_id].append(unit.unit_id)
+    units_of: dict[str, list[str]] = defaultdict(list)
+    rows = []
+    for r in found:  # one row per unit, an item's units together and in order
+        if r.item_id not in units_of:
+            rows.append(r)
+        units_of[r.item_id].append(r.unit_id)
     late = {due: _late_days(tracking, due, today) for due in {r.due_date for r in rows}}
     for chunk in _chunks(rows):
         outbox = [events.event(events.ITEM_OVERDUE, r.item_id, events_pb2.ItemOverdue(
@@ -89,14 +92,18 @@ def _urge_rows(tracking: Tracking, now: dt.datetime, today: dt.date, candidates:
             item_id=i, item_no=n, unit_id=u, reason=r, text=t, expected_report_id=e), now) for i, n, u, r, t, e in chunk]
         _write(tracking, Urge.__table__, ("day", "item_id", "unit_id", "reason", "expected_report_id", "text", "at"),
                rows, outbox)
-        reports = [e for *_, e in chunk if e]
-        if reports:
-            with tracking.uow() as tx:
-                tx.session.execute(update(ExpectedReport).where(ExpectedReport.id.in_(reports))
-                                   .values(urged=ExpectedReport.urged + 1).execution_options(synchronize_session=False))
-                tx.commit()
         for _, _, _, reason, _, _ in chunk:
             metrics.URGES.labels(reason).inc()
+    if any(c[5] for c in fresh):
+        # Each report urged by this run counts one more urge: found by this run's urge rows (one
+        # set-based update instead of an IN list per chunk).
+        with tracking.uow() as tx:
+            tx.session.execute(
+                update(ExpectedReport).where(ExpectedReport.id.in_(
+                    select(Urge.expected_report_id).where(Urge.day == today, Urge.at == now,
+                                                          Urge.reason == "report_missing")))
+                .values(urged=ExpectedReport.urged + 1).execution_options(synchronize_session=False))
+            tx.commit()
     return len(fresh)
 
 
