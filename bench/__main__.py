@@ -47,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     header = (
         f"duban benchmarks - {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} - "
-        f"{'quick' if args.quick else 'full'} run - {os.cpu_count()} cores, Python {platform.python_version()}\n"
+        f"{'quick' if args.quick else 'full'} run - {os.cpu_count()} cores, Python {platform.python_version()} - "
+        f"CPU reference: sum(range(10**6)) in {machine.cpu_reference_ms():.1f} ms (lower is faster)\n"
     )
     print(header, flush=True)
     output = [header]

@@ -149,3 +149,14 @@ def tree_cpu_seconds(root: int) -> float:
             total += procs[pid][1]
         todo += children.get(pid, [])
     return total / TICKS
+
+
+def cpu_reference_ms() -> float:
+    """Milliseconds for sum(range(10**6)), best of 5: one number to compare this machine's core with
+    another's when reading tables from different runs (every target here is in wall-clock time)."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        sum(range(10**6))
+        best = min(best, time.perf_counter() - started)
+    return best * 1000

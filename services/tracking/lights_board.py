@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, exists, func, or_, select, tuple_
+from sqlalchemy import and_, case, exists, func, or_, select
 
 from libs.common.errors import InvalidInput
 from libs.common.lights import GREEN, RED, YELLOW, last_yellow_deadline
 from services.tracking import domain
 from services.tracking.orm import Assignment, AssignmentUnit, ExpectedReport
-from services.tracking.queries import page_token, parse_page_token
+from services.tracking.queries import LIST_ORDER, after_token, page_token
 from services.tracking.service import Tracking
 
 LIGHTS = ("", RED, YELLOW, GREEN)
@@ -93,8 +93,8 @@ def list_lights(tracking: Tracking, unit_ids: list[str], leader_id: str, light: 
     with tracking.uow.read() as tx:
         total = 0 if token else tx.session.scalar(select(func.count()).select_from(stmt.subquery()))
         if token:
-            stmt = stmt.where(tuple_(Assignment.due_date, Assignment.item_no) > tuple_(*parse_page_token(token)))
-        rows = tx.session.execute(stmt.order_by(Assignment.due_date, Assignment.item_no).limit(size + 1)).all()
+            stmt = stmt.where(after_token(token))
+        rows = tx.session.execute(stmt.order_by(*LIST_ORDER).limit(size + 1)).all()
     reasons: dict[tuple[dt.date, int], tuple[str, str]] = {}
     items = []
     for r in rows[:size]:

@@ -76,7 +76,7 @@ class Assignment(Base):
         cascade="all, delete-orphan", order_by="AssignmentUnit.position", lazy="selectin"
     )
     # Work lists page through assignments by deadline: an index range, never a sort of every item.
-    __table_args__ = (Index("ix_assignments_list_order", "due_date", "item_no"),)
+    __table_args__ = (Index("ix_assignments_list_order", "due_date", "item_no", "item_id"),)
 
     expected: Mapped[list[ExpectedReport]] = relationship(
         cascade="all, delete-orphan", order_by="(ExpectedReport.due_on, ExpectedReport.period, ExpectedReport.unit_id)",

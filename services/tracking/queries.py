@@ -22,16 +22,23 @@ def get(tracking: Tracking, item_id: str) -> Assignment:
         return get_assignment(tx, item_id)
 
 
-def page_token(row) -> str:  # type: ignore[no-untyped-def]  # an Assignment or a row with due_date, item_no
-    return base64.urlsafe_b64encode(json.dumps([row.due_date.isoformat(), row.item_no]).encode()).decode()
+# Keyset paging in list order: deadline, item number, item id (numbers are unique within one ledger,
+# the id makes the order total whatever feeds this service).
+LIST_ORDER = (Assignment.due_date, Assignment.item_no, Assignment.item_id)
 
 
-def parse_page_token(token: str) -> tuple[dt.date, str]:
+def page_token(row) -> str:  # type: ignore[no-untyped-def]  # an Assignment or a row with the LIST_ORDER columns
+    return base64.urlsafe_b64encode(json.dumps([row.due_date.isoformat(), row.item_no, row.item_id]).encode()).decode()
+
+
+def after_token(token: str):  # type: ignore[no-untyped-def]
+    """The condition "after the page that ended here" for a page token."""
     try:
-        day, item_no = json.loads(base64.urlsafe_b64decode(token.encode()))
-        return dt.date.fromisoformat(day), str(item_no)
+        day, item_no, item_id = json.loads(base64.urlsafe_b64decode(token.encode()))
+        cursor = (dt.date.fromisoformat(day), str(item_no), str(item_id))
     except (ValueError, TypeError):
         raise InvalidInput("bad page_token", {"page_token": "分页标记无效"}) from None
+    return tuple_(*LIST_ORDER) > tuple_(*cursor)
 
 
 def list_assignments(tracking: Tracking, unit_ids: list[str], leader_id: str, status: str, view: str,
@@ -60,11 +67,10 @@ def list_assignments(tracking: Tracking, unit_ids: list[str], leader_id: str, st
         # The total is counted for the first page only; following pages carry it as 0 (unchanged).
         total = 0 if token else tx.session.scalar(select(func.count()).select_from(stmt.subquery()))
         if token:
-            day, item_no = parse_page_token(token)
-            stmt = stmt.where(tuple_(Assignment.due_date, Assignment.item_no) > tuple_(day, item_no))
+            stmt = stmt.where(after_token(token))
         # A list needs each item's light (units, expected reports), not every report's text.
         stmt = stmt.options(lazyload(Assignment.reports), lazyload(Assignment.extensions))
-        rows = list(tx.session.scalars(stmt.order_by(Assignment.due_date, Assignment.item_no).limit(size + 1)))
+        rows = list(tx.session.scalars(stmt.order_by(*LIST_ORDER).limit(size + 1)))
     return rows[:size], (page_token(rows[size - 1]) if len(rows) > size else ""), total or 0
 
 

@@ -1,4 +1,4 @@
-"""lead unit on assignments and a covering index for missed reports
+"""lead unit on assignments, a covering index for missed reports, list order ending with the id
 
 Revision ID: 0006
 Revises: 0005
@@ -31,9 +31,14 @@ def upgrade() -> None:
     )
     op.drop_index('ix_expected_reports_item_id', table_name='expected_reports')
     op.create_index('ix_expected_reports_item_status_due', 'expected_reports', ['item_id', 'status', 'due_on'])
+    # The list order ends with the item id (keyset paging must never tie).
+    op.drop_index('ix_assignments_list_order', table_name='assignments')
+    op.create_index('ix_assignments_list_order', 'assignments', ['due_date', 'item_no', 'item_id'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_assignments_list_order', table_name='assignments')
+    op.create_index('ix_assignments_list_order', 'assignments', ['due_date', 'item_no'])
     op.drop_index('ix_expected_reports_item_status_due', table_name='expected_reports')
     op.create_index('ix_expected_reports_item_id', 'expected_reports', ['item_id'])
     with op.batch_alter_table('assignments', schema=None) as batch_op:
