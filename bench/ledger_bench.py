@@ -18,13 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
-import confluent_kafka
 import grpc
 from sqlalchemy import create_engine, func, select
 
 from bench import fixture
 from bench.machine import MONITOR, settle
-from bench.procs import FIXED_NOW, Deadline, broker, ledger_process, sqlite_url
+from bench.procs import FIXED_NOW, Deadline, broker, ledger_process, read_topic, sqlite_url
 from bench.report import Table, percentile, verdict
 from duban.common.v1 import common_pb2
 from duban.ledger.v1 import ledger_pb2
@@ -196,41 +195,11 @@ def _register_run(stub, reader, threads: int, total: int, seconds: float, salt: 
 
 
 def _events_on_topic(bootstrap: str, expected: int, seconds: float = 30.0) -> int:
-    """Distinct events (CloudEvents ids) on the ledger's topic, read from the beginning with assign().
-
-    Counted by reading, not from the partitions' high watermarks: Tansu's ListOffsets answer lags
-    behind what a consumer can already read (seen here: 980 reported, 998 readable).
-    """
-    consumer = confluent_kafka.Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": "bench-count",
-            "enable.auto.commit": False,
-            "fetch.wait.max.ms": 10,
-        }
-    )
-    try:
-        partitions = consumer.list_topics(topics.LEDGER_EVENTS, timeout=10).topics[topics.LEDGER_EVENTS].partitions
-        consumer.assign(
-            [
-                confluent_kafka.TopicPartition(topics.LEDGER_EVENTS, p, confluent_kafka.OFFSET_BEGINNING)
-                for p in partitions
-            ]
-        )
-        seen: set[str] = set()
-        deadline = Deadline(seconds)
-        idle_since = time.monotonic()
-        while not deadline.passed:
-            message = consumer.poll(0.2)
-            if message is None or message.error():
-                if len(seen) >= expected and time.monotonic() - idle_since > 1.0:
-                    break
-                continue
-            idle_since = time.monotonic()
-            seen.add(dict(message.headers() or [])["ce_id"].decode())
-        return len(seen)
-    finally:
-        consumer.close()
+    """Distinct events (CloudEvents ids) on the ledger's topic, read from the beginning."""
+    seen: set[str] = set()
+    for message in read_topic(bootstrap, topics.LEDGER_EVENTS, "bench-count", lambda: len(seen) >= expected, seconds):
+        seen.add(dict(message.headers() or [])["ce_id"].decode())
+    return len(seen)
 
 
 def bench_registrations(cfg: Config, state: Path) -> list[Table]:

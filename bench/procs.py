@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import confluent_kafka
 import grpc
 
 from duban.ledger.v1 import ledger_pb2_grpc
@@ -216,3 +217,28 @@ __all__ = [
     "sqlite_url",
     "tracking_process",
 ]
+
+
+def read_topic(bootstrap: str, topic: str, group: str, enough: Callable[[], bool],
+               seconds: float = 30.0) -> Iterator[confluent_kafka.Message]:
+    """Every record of `topic` from the beginning (assign(), no group offsets), until `enough()` holds and
+    nothing came for a second, or `seconds` pass. Read rather than counted from the high watermarks:
+    Tansu's ListOffsets answer lags behind what a consumer can already read (seen: 980 reported, 998)."""
+    consumer = confluent_kafka.Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False, "fetch.wait.max.ms": 10}
+    )
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        consumer.assign([confluent_kafka.TopicPartition(topic, p, confluent_kafka.OFFSET_BEGINNING) for p in partitions])
+        deadline = Deadline(seconds)
+        idle_since = time.monotonic()
+        while not deadline.passed:
+            message = consumer.poll(0.2)
+            if message is None or message.error():
+                if enough() and time.monotonic() - idle_since > 1.0:
+                    return
+                continue
+            idle_since = time.monotonic()
+            yield message
+    finally:
+        consumer.close()

@@ -28,7 +28,7 @@ from sqlalchemy import create_engine, func, select
 from bench import tracking_fixture
 from bench.ledger_bench import _registration, _seed_directory
 from bench.machine import MONITOR, settle, tree_cpu_seconds
-from bench.procs import FIXED_NOW, Deadline, broker, ledger_process, sqlite_url, tracking_process
+from bench.procs import FIXED_NOW, Deadline, broker, ledger_process, read_topic, sqlite_url, tracking_process
 from bench.report import Table, percentile, verdict
 from duban.common.v1 import common_pb2
 from duban.tracking.v1 import tracking_pb2
@@ -517,37 +517,14 @@ def _wait_assignments(reader, want: int, seconds: float) -> int:  # type: ignore
 
 def _produced_at(bootstrap: str, want: int, seconds: float = 30.0) -> dict[str, tuple[str, float]]:
     """item id -> (event id, Kafka timestamp) of its item.registered; the timestamp is CreateTime: when the
-    ledger's relay handed the event to its producer. Read from the beginning of the topic with assign()."""
-    consumer = confluent_kafka.Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": "bench-times",
-            "enable.auto.commit": False,
-            "fetch.wait.max.ms": 10,
-        }
-    )
-    try:
-        parts = consumer.list_topics(topics.LEDGER_EVENTS, timeout=10).topics[topics.LEDGER_EVENTS].partitions
-        consumer.assign(
-            [confluent_kafka.TopicPartition(topics.LEDGER_EVENTS, p, confluent_kafka.OFFSET_BEGINNING) for p in parts]
-        )
-        found: dict[str, tuple[str, float]] = {}
-        deadline = Deadline(seconds)
-        idle = time.monotonic()
-        while not deadline.passed:
-            message = consumer.poll(0.2)
-            if message is None or message.error():
-                if len(found) >= want and time.monotonic() - idle > 1.0:
-                    break
-                continue
-            idle = time.monotonic()
-            headers = dict(message.headers() or [])
-            kind, stamp = message.timestamp()
-            if headers.get("ce_type") == b"item.registered" and kind != confluent_kafka.TIMESTAMP_NOT_AVAILABLE:
-                found[message.key().decode()] = (headers["ce_id"].decode(), stamp / 1000)
-        return found
-    finally:
-        consumer.close()
+    ledger's relay handed the event to its producer."""
+    found: dict[str, tuple[str, float]] = {}
+    for message in read_topic(bootstrap, topics.LEDGER_EVENTS, "bench-times", lambda: len(found) >= want, seconds):
+        headers = dict(message.headers() or [])
+        kind, stamp = message.timestamp()
+        if headers.get("ce_type") == b"item.registered" and kind != confluent_kafka.TIMESTAMP_NOT_AVAILABLE:
+            found[message.key().decode()] = (headers["ce_id"].decode(), stamp / 1000)
+    return found
 
 
 def _applied_at(reader, group: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
