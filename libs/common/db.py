@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, Table, bindparam, create_engine, event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -175,3 +176,31 @@ def next_in_sequence(session: Session, table: Table, key: object) -> int:
 
 
 _sequence_upserts: dict[tuple[str, str], object] = {}
+
+
+def insert_new(session: Session, objects: list[object]) -> None:
+    """INSERT new ORM objects with one Core statement per table, in the order given (parents first).
+
+    For the hot write paths: the unit of work's flush (cascades, identity map, relationship syncing)
+    cost as much as the rest of a registration. Column defaults are applied to the objects, which stay
+    transient - the caller reads them afterwards, nothing loads or expires them. Foreign keys must be
+    set explicitly (no relationship syncing here); autoincrement keys are left to the database.
+    """
+    by_table: dict[Table, list[dict[str, object]]] = {}
+    for obj in objects:
+        state = sa_inspect(obj)
+        values: dict[str, object] = {}
+        for prop in state.mapper.column_attrs:
+            column = prop.columns[0]
+            if prop.key in state.dict:
+                values[column.key] = state.dict[prop.key]
+            elif column.primary_key and column.autoincrement is not False and not column.foreign_keys:
+                continue  # the database numbers it
+            else:
+                default = column.default.arg if column.default is not None and column.default.is_scalar else None
+                setattr(obj, prop.key, default)
+                values[column.key] = default
+        by_table.setdefault(state.mapper.local_table, []).append(values)  # type: ignore[arg-type]
+    connection = session.connection()  # Core, below the ORM's statement handling
+    for table, rows in by_table.items():
+        connection.execute(table.insert(), rows)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from libs.common.actor import Actor
 from libs.common.calendar import WorkCalendar, load_calendar
 from libs.common.clock import Clock
-from libs.common.db import UnitOfWork, UnitOfWorkFactory
+from libs.common.db import UnitOfWork, UnitOfWorkFactory, insert_new
 from libs.common.errors import Conflict, InvalidInput, NotFound
 from libs.common.lights import Light, LightPolicy, light_of
 from services.ledger import domain, events, metrics, repository
@@ -135,14 +135,13 @@ def register_in(
         created_at=now,
         updated_at=now,
     )
-    item.units = [ItemUnit(unit_id=reg.lead_unit_id, unit_name=units[reg.lead_unit_id].name, role="lead",
-                           duty=reg.lead_duty.strip(), position=0)] + [
-        ItemUnit(unit_id=u, unit_name=units[u].name, role="co", duty=d.strip(), position=i + 1)
+    item.units = [ItemUnit(item_id=item.id, unit_id=reg.lead_unit_id, unit_name=units[reg.lead_unit_id].name,
+                           role="lead", duty=reg.lead_duty.strip(), position=0)] + [
+        ItemUnit(item_id=item.id, unit_id=u, unit_name=units[u].name, role="co", duty=d.strip(), position=i + 1)
         for i, (u, d) in enumerate(reg.co_units)
     ]
-    session.add(item)
-    session.add(_change(item.id, now, actor, "registered", "", item.item_no, due.manual_reason))
-    session.flush()
+    insert_new(session, [item, *item.units, _change(item.id, now, actor, "registered", "", item.item_no,
+                                                    due.manual_reason)])
     tx.publish(events.item_registered(item, now))
     metrics.ITEMS_REGISTERED.labels(reg.source, reg.category).inc()
     if due.provisional_years:

@@ -10,7 +10,7 @@ from duban.ledger.v1 import events_pb2 as ledger_events
 from duban.tracking.v1 import events_pb2
 from libs.common import vocabulary
 from libs.common.actor import Actor
-from libs.common.db import UnitOfWork, next_in_sequence
+from libs.common.db import UnitOfWork, insert_new, next_in_sequence
 from libs.common.errors import FailedPrecondition, InvalidInput
 from services.tracking import documents, domain, events, metrics
 from services.tracking.orm import Assignment, AssignmentUnit, ExpectedReport, NoticeSequence
@@ -36,7 +36,7 @@ def on_item_registered(tracking: Tracking, tx: UnitOfWork, message: ledger_event
         leader_name=item.responsible_leader.name, version=1, created_at=now, updated_at=now,
     )
     set_units(assignment, item.units)
-    tx.session.add(assignment)
+    insert_new(tx.session, [assignment, *assignment.units])
     metrics.ASSIGNMENTS_CREATED.inc()
 
 
@@ -59,7 +59,8 @@ def on_item_updated(tracking: Tracking, tx: UnitOfWork, message: ledger_events.I
 def set_units(assignment: Assignment, units) -> None:  # type: ignore[no-untyped-def]
     """The units in the ledger's order, and the lead unit copied onto the assignment for lists."""
     assignment.units = [
-        AssignmentUnit(unit_id=u.unit_id, unit_name=u.unit_name, role=u.role, duty=u.duty, position=i)
+        AssignmentUnit(item_id=assignment.item_id, unit_id=u.unit_id, unit_name=u.unit_name, role=u.role,
+                       duty=u.duty, position=i)
         for i, u in enumerate(units)
     ]
     lead = next((u for u in units if u.role == "lead"), None)

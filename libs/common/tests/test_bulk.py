@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import Column, Date, Integer, MetaData, String, Table, insert, select
+from sqlalchemy import Column, Date, ForeignKey, Integer, MetaData, String, Table, insert, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from libs.common.bulk import insert_rows
-from libs.common.db import make_engine
+from libs.common.db import insert_new, make_engine
 from libs.common.sqltypes import UtcDateTime
 from libs.common.testing import postgres_database
 
@@ -55,3 +56,32 @@ def test_rows_read_back_like_core_inserts(engine) -> None:  # type: ignore[no-un
     with engine.connect() as conn:  # comparisons see bulk rows and Core rows alike (same stored form)
         same = conn.execute(select(rows_table.c.name).where(rows_table.c.at == at, rows_table.c.day == days[0])).all()
     assert len(same) == 501
+
+
+def test_insert_new_applies_defaults_and_leaves_objects_readable(engine) -> None:  # type: ignore[no-untyped-def]
+    class Base(DeclarativeBase):
+        pass
+
+    class Parent(Base):
+        __tablename__ = "bulk_parents"
+        id: Mapped[str] = mapped_column(String(10), primary_key=True)
+        status: Mapped[str] = mapped_column(String(10), default="registered")
+        note: Mapped[str | None] = mapped_column(String(10))
+
+    class Child(Base):
+        __tablename__ = "bulk_children"
+        serial: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+        parent_id: Mapped[str] = mapped_column(ForeignKey("bulk_parents.id"))
+        name: Mapped[str] = mapped_column(String(10))
+
+    Base.metadata.create_all(engine)
+    parent = Parent(id="p1")
+    children = [Child(parent_id="p1", name=n) for n in ("a", "b")]
+    with Session(engine) as session:
+        insert_new(session, [parent, *children])
+        session.commit()
+    assert (parent.status, parent.note) == ("registered", None)  # the default is on the object too
+    with Session(engine) as session:
+        stored = session.get(Parent, "p1")
+        assert stored is not None and stored.status == "registered"
+        assert [(c.serial, c.name) for c in session.query(Child).order_by(Child.serial)] == [(1, "a"), (2, "b")]
