@@ -81,30 +81,32 @@ def list_lights(tracking: Tracking, unit_ids: list[str], leader_id: str, light: 
     today = tracking.today()
     last_yellow = last_yellow_deadline(tracking.calendar, tracking.policy.light, today)
     missed = _missed_count(today)
+    conditions = []
+    if lead_unit_id:
+        conditions.append(Assignment.lead_unit_id == lead_unit_id)
+    if light:
+        conditions.append(_colour(today, last_yellow, missed) == light)
     stmt = _scoped(select(Assignment.item_id, Assignment.item_no, Assignment.title, Assignment.status,
                           Assignment.due_date, Assignment.lead_unit_id, Assignment.lead_unit_name,
-                          missed.label("missed")),
-                   unit_ids, leader_id)
-    if lead_unit_id:
-        stmt = stmt.where(Assignment.lead_unit_id == lead_unit_id)
-    if light:
-        stmt = stmt.where(_colour(today, last_yellow, missed) == light)
+                          missed.label("missed")), unit_ids, leader_id).where(*conditions)
     size = min(max(page_size or 1000, 1), MAX_PAGE)
     with tracking.uow.read() as tx:
-        total = 0 if token else tx.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        # Counted from the assignments alone: the missed reports only matter when the light is filtered.
+        total = 0 if token else tx.session.scalar(
+            _scoped(select(func.count()).select_from(Assignment), unit_ids, leader_id).where(*conditions))
         if token:
             stmt = stmt.where(after_token(token))
         rows = tx.session.execute(stmt.order_by(*LIST_ORDER).limit(size + 1)).all()
     reasons: dict[tuple[dt.date, int], tuple[str, str]] = {}
     items = []
-    for r in rows[:size]:
-        key = (r.due_date, r.missed)
+    for item_id, item_no, title, status, due, lead_id, lead_name, missed_reports in rows[:size]:
+        key = (due, missed_reports)
         if key not in reasons:
-            found = domain.item_light(tracking.calendar, tracking.policy, r.due_date, today, False, r.missed)
+            found = domain.item_light(tracking.calendar, tracking.policy, due, today, False, missed_reports)
             reasons[key] = (found.colour, found.reason)
         colour, reason = reasons[key]
-        items.append(ItemLight(r.item_id, r.item_no, r.title, r.status, r.due_date, r.lead_unit_id,
-                               r.lead_unit_name, colour, reason, r.missed))
+        items.append(ItemLight(item_id, item_no, title, status, due, lead_id, lead_name, colour, reason,
+                               missed_reports))
     return items, (page_token(rows[size - 1]) if len(rows) > size else ""), total or 0, today
 
 
