@@ -70,11 +70,16 @@ class ServiceUnderTest:
         env.pop("DUBAN_FIXED_NOW", None)
         if fixed_now:
             env["DUBAN_FIXED_NOW"] = fixed_now
+        env.update(self.service_env(state_dir))
         env.update(extra_env or {})
         self.proc = ServiceProcess(
             name, [sys.executable, "-m", f"services.{self.service}", "serve"], env, state_dir / f"{name}.log"
         )
         self.channel: grpc.Channel | None = None
+
+    def service_env(self, state_dir: Path) -> dict[str, str]:
+        """Settings this kind of service needs in a bench run (overridable by extra_env)."""
+        return {}
 
     @property
     def address(self) -> str:
@@ -150,17 +155,8 @@ class TrackingProcess(ServiceUnderTest):
 
     service = "tracking"
 
-    def __init__(
-        self,
-        state_dir: Path,
-        database_url: str,
-        bootstrap: str,
-        name: str | None = None,
-        fixed_now: str | None = FIXED_NOW,
-        extra_env: dict[str, str] | None = None,
-    ) -> None:
-        env = {"DUBAN_STORAGE_DIR": str(state_dir / "files"), "DUBAN_SWEEP_INTERVAL_SECONDS": "0"}
-        super().__init__(state_dir, database_url, bootstrap, name, fixed_now, env | (extra_env or {}))
+    def service_env(self, state_dir: Path) -> dict[str, str]:
+        return {"DUBAN_STORAGE_DIR": str(state_dir / "files"), "DUBAN_SWEEP_INTERVAL_SECONDS": "0"}
 
     def stub(self) -> tracking_pb2_grpc.TrackingServiceStub:
         assert self.channel is not None
