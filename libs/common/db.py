@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, Table, bindparam, create_engine, event
@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from libs.common.outbox import OutboxEvent, add_outbox_rows
+from libs.common.outbox import EventBatch, OutboxEvent, RelayHold, add_outbox_rows
 from libs.common.sqltypes import UtcDateTime
 from libs.common.write_turn import WRITE_LOCK_TIMEOUT, sqlite_write_lock
 
@@ -86,7 +86,7 @@ class UnitOfWork:
         self._on_events = on_events
         self._write_lock = write_lock
         self.session: Session
-        self._events: list[OutboxEvent] = []
+        self._events: list[OutboxEvent | EventBatch] = []
 
     def __enter__(self) -> UnitOfWork:
         if self._write_lock is not None and not self._write_lock.acquire(timeout=WRITE_LOCK_TIMEOUT):
@@ -112,7 +112,7 @@ class UnitOfWork:
         if self._write_lock is not None:
             self._write_lock.release()
 
-    def publish(self, event: OutboxEvent) -> None:
+    def publish(self, event: OutboxEvent | EventBatch) -> None:
         self._events.append(event)
 
     @contextmanager
@@ -147,6 +147,11 @@ class UnitOfWorkFactory:
         self.read_session_factory = sessionmaker(read_only(engine), expire_on_commit=False)
         self.events_written = threading.Event()
         self.write_lock = sqlite_write_lock(engine)
+        self.relay_hold = RelayHold()
+
+    def bulk(self) -> AbstractContextManager[None]:
+        """`with uow.bulk():` around a job's writes of many events: the relay sends them once it is done."""
+        return self.relay_hold()
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory, on_events=self.events_written.set, write_lock=self.write_lock)

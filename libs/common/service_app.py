@@ -54,7 +54,7 @@ def build_parts(
     kafka_bootstrap, group_prefix = settings.kafka_bootstrap, settings.group_prefix
     uow = UnitOfWorkFactory(engine)
     producer = producer or Producer(kafka_bootstrap, client_id=service)
-    relay = OutboxRelay(engine, producer, service=service, wakeup=uow.events_written,
+    relay = OutboxRelay(engine, producer, service=service, wakeup=uow.events_written, hold=uow.relay_hold,
                         prepare=lambda: ensure_topics(kafka_bootstrap, [own_topic]))
     return ServiceParts(service, kafka_bootstrap, engine, uow, producer, relay, group_prefix)
 
