@@ -398,8 +398,8 @@ def bench_sweep_and_lights(cfg: Config, state: Path) -> list[Table]:
                     f"with {got.listed:,} of {loaded.open:,} open items listed (total_size {got.total_size:,})"
                 )
     sweeps.note(
-        "'missed reports' is RunSweeps' reports_missed: every missed report of a chased item (urged daily), "
-        "not only those marked today"
+        "'missed reports' is RunSweeps' reports_missed: expected reports it marked missed today (the fixture's "
+        "weekly reports fall due on Fridays; the missed ones of earlier days are among the urges)"
     )
     return [loads, sweeps, lights]
 

@@ -13,6 +13,9 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection, Table
 
+# Below this many rows COPY's extra round trips (start, data, end) cost more than the INSERTs it saves.
+COPY_FROM = 50
+
 
 def insert_rows(connection: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
     dialect = connection.dialect
@@ -42,7 +45,9 @@ def insert_rows(connection: Connection, table: Table, columns: Sequence[str], ro
     params = [convert(r) for r in rows]
     if not params:
         return 0
-    if dialect.name == "postgresql":
+    if len(params) == 1:  # one event of a use case: a plain INSERT, one round trip
+        connection.exec_driver_sql(sql, params[0])
+    elif dialect.name == "postgresql" and len(params) >= COPY_FROM:
         # COPY is PostgreSQL's bulk path: one statement streams every row (executemany parses and
         # plans one INSERT per row). Same connection, so the same transaction.
         columns_sql = ", ".join(quote.quote(c) for c in columns)

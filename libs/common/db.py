@@ -208,4 +208,5 @@ def insert_new(session: Session, objects: list[object]) -> None:
         by_table.setdefault(state.mapper.local_table, []).append(values)  # type: ignore[arg-type]
     connection = session.connection()  # Core, below the ORM's statement handling
     for table, rows in by_table.items():
-        connection.execute(table.insert(), rows)
+        # One row is a plain execute: as a one-element executemany psycopg would open a pipeline.
+        connection.execute(table.insert(), rows[0] if len(rows) == 1 else rows)

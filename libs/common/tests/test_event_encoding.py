@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from google.protobuf import json_format
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from duban.ledger.v1 import events_pb2 as ledger_events
 from duban.tracking.v1 import events_pb2 as tracking_events
-from libs.common.cloudevents import _plan, encode, new_event_id
+from libs.common.cloudevents import FieldsEncoder, _plan, encode, new_event_id
 
 MESSAGES = [
     cls
@@ -84,3 +85,32 @@ def test_event_ids_are_version_4_uuids() -> None:
     for value in list(ids)[:50]:
         parsed = uuid.UUID(value)
         assert parsed.version == 4 and parsed.variant == uuid.RFC_4122 and str(parsed) == value
+
+
+FLAT = [cls for cls in MESSAGES if cls.DESCRIPTOR.name in {"ItemOverdue", "ItemUrged"}]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(FLAT), st.data())
+def test_fields_encoder_writes_what_the_message_encodes(cls, data) -> None:  # type: ignore[no-untyped-def]
+    message = _fill(cls(), data)
+    values = {f.name: (list(getattr(message, f.name)) if f.is_repeated else getattr(message, f.name))
+              for f in cls.DESCRIPTOR.fields}
+    ours = FieldsEncoder(cls)(**values)
+    assert json.loads(ours) == json.loads(encode(message))  # defaults left out as proto3 JSON does
+    assert json_format.Parse(ours, cls()) == message
+
+
+def test_fields_encoder_checks_what_the_constructor_checks() -> None:
+    overdue = FieldsEncoder(tracking_events.ItemOverdue)
+    assert overdue.dataschema == "duban.tracking.v1.ItemOverdue"
+    with pytest.raises(ValueError, match="no field 'due'"):
+        overdue(due="2026-11-26")
+    with pytest.raises(TypeError, match="working_days_late: expected int, got str"):
+        overdue(working_days_late="3")
+    with pytest.raises(TypeError, match="unit_ids: expected str, got int"):
+        overdue(unit_ids=["u1", 2])
+    with pytest.raises(ValueError, match="out of range"):
+        overdue(working_days_late=2**31)
+    with pytest.raises(TypeError, match="encode a message instead"):
+        FieldsEncoder(ledger_events.ItemRegistered)  # Timestamps and nested messages take the message path
