@@ -1,4 +1,5 @@
-"""Session-wide fixtures: one broker and, per database kind, one throwaway database for the run."""
+"""Session-wide fixtures: one broker, per database kind one throwaway database, and one S3-compatible
+server (started only if a test asks for it)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from libs.common.broker import Broker, start_broker
-from libs.common.testing import postgres_database
+from libs.common.testing import postgres_database, s3_server
 
 
 @pytest.fixture(scope="session")
@@ -21,3 +22,9 @@ def broker() -> Iterator[Broker]:
 def pg_url() -> Iterator[str]:
     with postgres_database() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    with s3_server(str(tmp_path_factory.mktemp("s3") / "s3.log")) as endpoint:
+        yield endpoint

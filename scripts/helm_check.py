@@ -95,6 +95,16 @@ BAD_VALUES: tuple[BadValues, ...] = (
         ("services.ledger.pdb.minAvailable (2) must be below the replica count (2)",),
     ),
     BadValues(
+        "tracking replicas with files on each pod's emptyDir",
+        (*REQUIRED_VALUES, "--set", "services.tracking.replicas=2"),
+        ("services.tracking runs up to 2 pods, each keeping its files",),
+    ),
+    BadValues(
+        "bucket region with capitals",
+        (*REQUIRED_VALUES, "--set", "storage.s3.bucket=duban-files", "--set", "storage.s3.region=CN-North-1"),
+        ("at '/storage/s3/region'", "does not match pattern"),
+    ),
+    BadValues(
         "calendar file named after the wrong year",
         (*REQUIRED_VALUES, "--set-json", 'calendar.extraYears={"2028.json": "{\\"year\\": 2027}"}'),
         ("calendar.extraYears[2028.json] holds the table of year 2027",),

@@ -1,4 +1,5 @@
-"""Helpers for the test suites of every service: throwaway PostgreSQL databases, event readers.
+"""Helpers for the test suites of every service: throwaway PostgreSQL databases, an S3-compatible
+server, event readers.
 
 Lives in libs/common (not in a conftest) so service suites and the stack tests share one copy.
 """
@@ -6,6 +7,8 @@ Lives in libs/common (not in a conftest) so service suites and the stack tests s
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -14,6 +17,7 @@ from contextlib import contextmanager
 import confluent_kafka
 from sqlalchemy import create_engine, text
 
+from libs.common.broker import free_port, wait_for_port
 from libs.common.cloudevents import CloudEvent, from_headers
 
 PG_ADMIN_URL = os.environ.get("DUBAN_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -32,6 +36,44 @@ def postgres_database(prefix: str = "duban_test") -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+# The S3 SDK signs every request: test credentials for the test server (set only where none are).
+S3_TEST_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "duban-test", "AWS_SECRET_ACCESS_KEY": "duban-test-secret",
+                       "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+@contextmanager
+def s3_server(log_path: str | None = None) -> Iterator[str]:
+    """An S3-compatible server on a free loopback port (moto's server: S3's HTTP API, objects in its
+    memory) for the tests of the bucket storage; yields its endpoint URL."""
+    for name, value in S3_TEST_CREDENTIALS.items():
+        os.environ.setdefault(name, value)
+    port = free_port()
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed below
+    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                               stdout=log, stderr=log)
+    try:
+        wait_for_port("127.0.0.1", port, timeout=30)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+        if log is not subprocess.DEVNULL:
+            log.close()  # type: ignore[union-attr]
+
+
+def create_bucket(endpoint: str, name: str | None = None) -> str:
+    """A new bucket on the test server; returns its name."""
+    import boto3
+
+    name = name or f"duban-test-{uuid.uuid4().hex[:10]}"
+    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket=name)
+    return name
 
 
 class EventReader:

@@ -15,7 +15,7 @@ from libs.common.grpc_server import RunningServer
 from libs.common.kafka import Producer
 from libs.common.runtime import Runtime
 from libs.common.service_app import ServiceParts, build_parts, service_clock, start_parts
-from libs.common.storage import LocalStorage
+from libs.common.storage import open_storage
 from services.tracking import consumer, sweeps
 from services.tracking.config import Settings
 from services.tracking.grpc_api import TrackingServicer
@@ -44,7 +44,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None, producer: Producer
         clock=service_clock(settings, clock),
         calendar=load_calendar(settings.calendar_dir or None),
         policy=settings.policy,
-        storage=LocalStorage(settings.storage_dir),
+        storage=open_storage(settings.storage),
         org_name=settings.org_name,
         office_name=settings.office_name,
         notice_no_pattern=settings.notice_no_pattern,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from libs.common.config import ConfigError, ServiceSettings, env_int, env_str, service_basics
 from libs.common.lights import LightPolicy
+from libs.common.storage import StorageSettings
 from services.tracking.domain import PERIOD_LABELS, TrackingPolicy
 
 
@@ -20,7 +21,7 @@ def _cadence(raw: str, name: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Settings(ServiceSettings):
-    storage_dir: str
+    storage: StorageSettings
     policy: TrackingPolicy
     sweep_interval_seconds: int
     notice_no_pattern: str
@@ -44,7 +45,7 @@ class Settings(ServiceSettings):
             raise ConfigError(f"DUBAN_NOTICE_NO_PATTERN must contain {{seq}}, got {pattern!r}")
         return cls(
             **service_basics("tracking", 50052, 9102, env),  # type: ignore[arg-type]
-            storage_dir=env_str("DUBAN_STORAGE_DIR", "var/files", env),
+            storage=StorageSettings.from_env("var/files", env),
             policy=policy,
             sweep_interval_seconds=env_int("DUBAN_SWEEP_INTERVAL_SECONDS", 300, env),
             notice_no_pattern=pattern,

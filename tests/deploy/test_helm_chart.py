@@ -128,6 +128,8 @@ def test_settings_reach_the_shared_config_map(production_objects: Objects) -> No
     assert data["DUBAN_GENERAL_DUE_DAYS"] == "7"
     assert data["DUBAN_COMPLEX_DUE_DAYS"] == "10"
     assert data["DUBAN_STORAGE_S3_BUCKET"] == "duban-files"
+    assert data["DUBAN_STORAGE_S3_ENDPOINT"] == "https://oss.example.gov.cn"
+    assert data["AWS_REGION"] == "cn-north-1"
     assert data["DUBAN_CALENDAR_DIR"] == "/etc/duban/calendar"
     assert {f"DUBAN_{s}_ADDR" for s in ("LEDGER", "TRACKING", "INSPECTION", "NOTIFICATION", "EVALUATION")} <= set(data)
     assert data["DUBAN_TRACKING_ADDR"] == "duban-tracking:50051"

@@ -8,7 +8,9 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import grpc
 import pytest
@@ -76,6 +78,12 @@ class Pair:
 @pytest.fixture(scope="module")
 def pair(broker: Broker, tmp_path_factory) -> Iterator[Pair]:  # type: ignore[no-untyped-def]
     base = tmp_path_factory.mktemp("tracking")
+    with running_pair(broker, base, {"DUBAN_STORAGE_DIR": str(base / "files")}) as running:
+        yield running
+
+
+@contextmanager
+def running_pair(broker: Broker, base: Path, tracking_env: dict[str, str]) -> Iterator[Pair]:
     clock = ManualClock(START)
     prefix = f"t{uuid.uuid4().hex[:8]}-"
     common = {"DUBAN_KAFKA_BOOTSTRAP": broker.bootstrap, "DUBAN_GRPC_PORT": "0", "DUBAN_METRICS_PORT": "0",
@@ -85,7 +93,7 @@ def pair(broker: Broker, tmp_path_factory) -> Iterator[Pair]:  # type: ignore[no
     runtime = Runtime("pair")
     ledger_server = ledger_start(ledger_app, runtime, host="127.0.0.1")
     app = bootstrap(Settings.from_env({**common, "DUBAN_DATABASE_URL": f"sqlite:///{base}/t.db",
-                                       "DUBAN_STORAGE_DIR": str(base / "files"), "DUBAN_SWEEP_INTERVAL_SECONDS": "0"}),
+                                       "DUBAN_SWEEP_INTERVAL_SECONDS": "0", **tracking_env}),
                     clock=clock)
     server = start(app, runtime, host="127.0.0.1")
     ledger_channel = grpc.insecure_channel(f"127.0.0.1:{ledger_server.port}")

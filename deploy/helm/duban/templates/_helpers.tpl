@@ -111,6 +111,9 @@ DUBAN_STORAGE_S3_BUCKET: {{ . | quote }}
 {{- with $v.storage.s3.endpoint }}
 DUBAN_STORAGE_S3_ENDPOINT: {{ . | quote }}
 {{- end }}
+{{- with $v.storage.s3.region }}
+AWS_REGION: {{ . | quote }}
+{{- end }}
 DUBAN_MIGRATE_ON_START: "false"
 DUBAN_GENERAL_DUE_DAYS: {{ $v.policy.generalDueDays | toString | quote }}
 DUBAN_COMPLEX_DUE_DAYS: {{ $v.policy.complexDueDays | toString | quote }}
@@ -352,6 +355,13 @@ naming the values to change. Included once, from deployment.yaml.
 {{- end }}
 {{- if and $v.storage.s3.endpoint (not $v.storage.s3.bucket) }}
 {{- fail "storage.s3.endpoint is set but storage.s3.bucket is empty: name the bucket" }}
+{{- end }}
+{{- $tracking := $v.services.tracking }}
+{{- if and $tracking.enabled (eq $v.storage.type "emptyDir") (not $v.storage.s3.bucket) }}
+{{- $trackingPods := ternary $tracking.autoscaling.maxReplicas $tracking.replicas $tracking.autoscaling.enabled }}
+{{- if gt (int $trackingPods) 1 }}
+{{- fail (printf "services.tracking runs up to %v pods, each keeping its files (notices, attachments, dossiers) on its own emptyDir, where the others cannot read them: set storage.s3.bucket, or storage.type=pvc (ReadWriteMany), or services.tracking.replicas=1" $trackingPods) }}
+{{- end }}
 {{- end }}
 {{- range $file, $text := $v.calendar.extraYears }}
 {{- $doc := fromJson $text }}
