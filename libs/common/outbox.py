@@ -60,7 +60,7 @@ outbox = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text),
     # Only pending rows are indexed, in send order: the relay's query stays an index scan of a few
-    # rows however many have been sent, and a burst of 100,000 is read 500 at a time without a sort.
+    # rows however many have been sent, and a burst of 100,000 is read 2,000 at a time without a sort.
     Index("ix_outbox_pending", "seq", postgresql_where=text("sent_at IS NULL"), sqlite_where=text("sent_at IS NULL")),
 )
 
@@ -172,7 +172,9 @@ class OutboxRelay:
         producer: Producer,
         service: str,
         wakeup: threading.Event | None = None,
-        batch_size: int = 500,
+        # Per batch: one read, one broker flush, one mark. 2,000 drained the sweep's 77k events in 2.4 s
+        # on PostgreSQL and 1.4 s on SQLite, against 3.5 s and 1.8 s at 500; a lone event goes alone.
+        batch_size: int = 2000,
         idle_poll_seconds: float = 1.0,
         flush_timeout_seconds: float = 10.0,
         prepare: Callable[[], None] | None = None,
@@ -202,6 +204,10 @@ class OutboxRelay:
             self._prepared = True
         if self._lock_rows:
             with self.engine.begin() as conn:
+                # Walk the pending-rows index in seq order whatever the statistics say: right after a
+                # burst (the sweep's 77k rows) they still count a few pending rows, and the planner then
+                # fetched and sorted every pending row for each batch of 500 (73 ms against 0.5 ms).
+                conn.exec_driver_sql("SET LOCAL enable_sort = off")
                 rows = conn.execute(self._pending_query().with_for_update(skip_locked=True)).all()
                 sent, failed = self._produce(rows)
                 self._mark(conn, sent, failed)
