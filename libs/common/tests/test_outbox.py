@@ -10,6 +10,7 @@ import uuid
 
 import confluent_kafka
 import orjson
+import pytest
 from sqlalchemy import select
 
 from duban.tracking.v1 import events_pb2
@@ -17,6 +18,7 @@ from libs.common.cloudevents import FieldsEncoder, from_headers, new_event
 from libs.common.db import UnitOfWorkFactory, make_engine
 from libs.common.kafka import Producer, ensure_topics
 from libs.common.outbox import EventBatch, OutboxEvent, OutboxRelay, RelayHold, outbox, pending_count, runtime_metadata
+from libs.common.testing import postgres_database
 
 NOW = dt.datetime(2026, 11, 26, 1, 0, tzinfo=dt.UTC)
 OVERDUE = FieldsEncoder(events_pb2.ItemOverdue)
@@ -37,6 +39,19 @@ def _uow(tmp_path, name: str) -> UnitOfWorkFactory:  # type: ignore[no-untyped-d
     engine = make_engine(f"sqlite:///{tmp_path}/{name}.db")
     runtime_metadata.create_all(engine)
     return UnitOfWorkFactory(engine)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request, tmp_path):  # type: ignore[no-untyped-def]
+    """An outbox database of each kind (on PostgreSQL the relay locks its rows and plans differently)."""
+    if request.param == "sqlite":
+        yield _uow(tmp_path, "relay")
+        return
+    with postgres_database("duban_outbox") as url:
+        engine = make_engine(url)
+        runtime_metadata.create_all(engine)
+        yield UnitOfWorkFactory(engine)
+        engine.dispose()
 
 
 def test_a_batch_writes_the_rows_its_events_one_by_one_would(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -93,19 +108,19 @@ def _wait_sent(uow: UnitOfWorkFactory, seconds: float = 20.0) -> float:
     return time.monotonic() - started
 
 
-def test_the_relay_waits_for_a_bulk_job_then_sends_all_of_it(broker, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_relay_waits_for_a_bulk_job_then_sends_all_of_it(broker, database) -> None:  # type: ignore[no-untyped-def]
     topic = f"test.outbox.{uuid.uuid4().hex[:8]}"
     ensure_topics(broker.bootstrap, [topic], partitions=1)
-    uow = _uow(tmp_path, "hold")
+    uow = database
     stop, thread = _relay(uow, broker.bootstrap, uow.relay_hold)
     try:
         with uow() as tx:  # the relay is up and sending
             tx.publish(_batch(topic, ["first"]))
             tx.commit()
         assert _wait_sent(uow) < 20 and pending_count(uow.engine) == 0
-        ids = [f"i{n:04d}" for n in range(1200)]
+        ids = [f"i{n:04d}" for n in range(5000)]  # more than one relay batch
         with uow.bulk():
-            for chunk in (ids[:600], ids[600:]):
+            for chunk in (ids[:2500], ids[2500:]):
                 with uow() as tx:
                     tx.publish(_batch(topic, chunk))
                     tx.commit()
