@@ -41,6 +41,7 @@ FIELD_LABELS: dict[str, str] = {
     "closure_signature": "销号签字",
     "extension_reason": "转期理由",
     "extension_signature": "转期签字",
+    "follow_up": "续办事项",
 }
 # How tracking's events read in the ledger's history.
 EVENT_LABELS: dict[str, str] = {

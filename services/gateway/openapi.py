@@ -78,7 +78,8 @@ SCHEMAS: dict[str, Any] = {
             "due_date": S, "due_date_reason": S, "due_date_provisional": {"type": "boolean"},
             "status": {"enum": list(STATUSES)}, "supervision_status": S, "result": S, "closure_signature": S,
             "extension_reason": S, "extension_signature": S, "remarks": S, "version": {"type": "integer"},
-            "created_at": S, "updated_at": S, "legacy_no": S, "light": {"enum": ["green", "yellow", "red"]},
+            "created_at": S, "updated_at": S, "legacy_no": S, "follow_up_of": S, "follow_up_of_no": S,
+            "light": {"enum": ["green", "yellow", "red"]},
             "light_reason": S, "working_days_left": {"type": "integer"},
         },
     },
@@ -201,8 +202,8 @@ TRACKING_PATHS: dict[str, Any] = {
         "填写督查事项办结报告单（督查室）", "fillCompletionReport",
         obj("report_kind", report_kind={"enum": ["special", "comprehensive"]}, result_summary=S)),
     "/api/v1/items/{item_id}/completion-report/signature": tracking_act(
-        "办结报告单签字销号或退回（该事项责任领导）", "signCompletionReport",
-        obj("approve", approve={"type": "boolean"}, opinion=S)),
+        "办结报告单签字销号或退回（该事项责任领导）；follow_up：新的批示，随销号登记为续办事项", "signCompletionReport",
+        obj("approve", approve={"type": "boolean"}, opinion=S, follow_up=S)),
     "/api/v1/items/{item_id}/documents/{kind}": {"get": {
         "summary": "下载督办通知、办结报告单、档案或附件", "operationId": "getDocument",
         "parameters": [ITEM_ID, {"name": "kind", "in": "path", "required": True,

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from duban.tracking.v1 import events_pb2
+from duban.tracking.v1 import events_pb2, tracking_pb2
 from libs.common import vocabulary
 from libs.common.actor import Actor
 from libs.common.clock import OFFICE_TZ
 from libs.common.cloudevents import CloudEvent
 from libs.common.db import UnitOfWork
+from libs.common.errors import InvalidInput
+from services.ledger import domain
 from services.ledger import events as ledger_events
-from services.ledger.handlers import Ledger, _change
+from services.ledger.handlers import Ledger, _change, register_in
 from services.ledger.orm import Item
 
 GROUP = "ledger-tracking-events"
@@ -45,6 +47,8 @@ def handler(ledger: Ledger):  # type: ignore[no-untyped-def]
             signed = body.completion.signed_at.ToDatetime(dt.UTC)
             changes = {"result": body.result, "status": "closed",
                        "closure_signature": _signature(body.completion.signed_by.name, signed)}
+            if body.completion.follow_up.strip():
+                open_follow_up(ledger, tx, event, body.completion)
         elif event.type == "item.archived":
             changes = {"status": "archived"}
         if changes:
@@ -76,3 +80,42 @@ def apply(ledger: Ledger, tx: UnitOfWork, event: CloudEvent, changes: dict[str, 
     tx.session.add_all(recorded)
     tx.session.flush()
     tx.publish(ledger_events.item_updated(item, recorded, now))
+
+
+def open_follow_up(ledger: Ledger, tx: UnitOfWork, event: CloudEvent, completion: tracking_pb2.CompletionReport) -> None:
+    """续办: the leader's new instruction on the completion report becomes an item of its own, linked to
+    the closed one - same units and category, the signing leader responsible, registered on the day of
+    the signature, its deadline counted as for any item. Applied with the closure: a failed registration
+    (a unit since deactivated, say) is written in the closed item's history for the office to register
+    by hand, and never holds the closure back."""
+    parent = tx.session.get(Item, event.subject)
+    if parent is None:
+        return
+    signed_on = completion.signed_at.ToDatetime(dt.UTC).astimezone(OFFICE_TZ).date()
+    instruction = completion.follow_up.strip()
+    suffix = "（续办）"
+    reg = domain.Registration(
+        title=parent.title[:domain.TITLE_MAX - len(suffix)] + suffix,
+        content=instruction[:domain.CONTENT_MAX],
+        source="leader_instruction",
+        category=parent.category,
+        key_tracking=parent.key_tracking,
+        lead_unit_id=parent.lead_unit_id,
+        lead_duty=next((u.duty for u in parent.units if u.role == "lead"), ""),
+        co_units=tuple((u.unit_id, u.duty) for u in parent.units if u.role == "co"),
+        responsible_leader_id=completion.signed_by.id,
+        responsible_person_id=parent.responsible_person_id,
+        supervisor_id=parent.supervisor_id,
+        registered_on=signed_on.isoformat(),
+        remarks=f"{completion.signed_by.name}在{parent.item_no}办结报告单上的批示：{instruction}"[:domain.CONTENT_MAX],
+    )
+    now = ledger.clock.now()
+    try:
+        with tx.savepoint():
+            child = register_in(ledger, tx, reg, TRACKING, request_id=f"follow-up:{event.id}", follow_up_of=parent)
+    except InvalidInput as exc:
+        tx.session.add(_change(parent.id, now, TRACKING, "follow_up", "", "",
+                               f"续办事项未能自动登记（{'；'.join(exc.field_errors.values())}），请督查室登记"))
+        return
+    tx.session.add(_change(parent.id, now, TRACKING, "follow_up", "", child.item_no,
+                           f"{completion.signed_by.name}在办结报告单上作出新的批示，登记为续办事项"))

@@ -70,6 +70,8 @@ def _item(item: orm.Item) -> ledger_pb2.Item:
         created_at=_ts(item.created_at),
         updated_at=_ts(item.updated_at),
         legacy_no=item.legacy_no,
+        follow_up_of=item.follow_up_of,
+        follow_up_of_no=item.follow_up_of_no,
     )
 
 

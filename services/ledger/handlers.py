@@ -85,8 +85,10 @@ def register_in(
     request_id: str = "",
     import_key: str | None = None,
     legacy_no: str = "",
+    follow_up_of: Item | None = None,
 ) -> Item:
-    """Register one item inside an open unit of work (used alone and by the all-or-nothing import)."""
+    """Register one item inside an open unit of work (used alone, by the all-or-nothing import, and for
+    a follow-up item opened by a leader's new instruction on `follow_up_of`)."""
     session = tx.session
     units = repository.units_by_id(session, {reg.lead_unit_id, *(u for u, _ in reg.co_units)})
     reg = replace(reg, known_units=frozenset(u for u, unit in units.items() if unit.active))
@@ -129,6 +131,8 @@ def register_in(
         status="registered",
         remarks=reg.remarks.strip(),
         legacy_no=legacy_no,
+        follow_up_of=follow_up_of.id if follow_up_of else "",
+        follow_up_of_no=follow_up_of.item_no if follow_up_of else "",
         import_key=import_key,
         request_id=request_id or None,
         version=1,

@@ -84,6 +84,9 @@ class Item(Base):
     extension_signature: Mapped[str] = mapped_column(String(200), default="")
     remarks: Mapped[str] = mapped_column(Text, default="")
     legacy_no: Mapped[str] = mapped_column(String(60), default="", index=True)
+    # 续办: opened by a leader's new instruction on another item's completion report (its id and number).
+    follow_up_of: Mapped[str] = mapped_column(String(36), default="", index=True)
+    follow_up_of_no: Mapped[str] = mapped_column(String(60), default="")
     import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     request_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -96,8 +96,14 @@ def fill_completion_report(tracking: Tracking, item_id: str, kind: str, summary:
         return assignment
 
 
-def sign_completion_report(tracking: Tracking, item_id: str, approve: bool, opinion: str, actor: Actor) -> Assignment:
-    """The leader signs (销号) - or sends it back with an opinion. On signature: closed, then archived."""
+def sign_completion_report(tracking: Tracking, item_id: str, approve: bool, opinion: str, actor: Actor,
+                           follow_up: str = "") -> Assignment:
+    """The leader signs (销号) - or sends it back with an opinion. On signature: closed, then archived.
+
+    A new instruction written when signing (新的批示) travels with item.closed; the ledger registers it as
+    a follow-up item linked to this one, so the closure leads somewhere instead of ending in a file.
+    """
+    follow_up = follow_up.strip()
     with tracking.uow() as tx:
         assignment = get_assignment(tx, item_id, lock=True)
         require_leader(actor, assignment, "签字销号")
@@ -105,11 +111,16 @@ def sign_completion_report(tracking: Tracking, item_id: str, approve: bool, opin
             raise FailedPrecondition(f"nothing to sign in {assignment.status}", {"status": "没有待签字的办结报告单"})
         if not approve and not opinion.strip():
             raise InvalidInput("a refusal needs an opinion", {"opinion": "退回时请填写审核意见"})
+        if not approve and follow_up:
+            raise InvalidInput("a new instruction comes with a signature",
+                               {"follow_up": "新的批示随同意销号一并作出；退回时请写在审核意见中"})
         now = tracking.clock.now()
+        comment = opinion.strip() + (f"；新的批示：{follow_up}" if follow_up else "")
         tx.session.add(AuditEntry(item_id=item_id, act="closure", decision="approved" if approve else "returned",
-                                  person_id=actor.person_id, person_name=actor.name, comment=opinion.strip(), at=now))
+                                  person_id=actor.person_id, person_name=actor.name, comment=comment, at=now))
         assignment.signature_opinion, assignment.signed_at, assignment.signed_by = opinion.strip(), now, actor.snapshot()
         assignment.signature_approved = approve
+        assignment.follow_up = follow_up
         assignment.version += 1
         assignment.updated_at = now
         if not approve:

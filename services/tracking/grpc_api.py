@@ -90,7 +90,8 @@ class TrackingServicer(tracking_pb2_grpc.TrackingServiceServicer):
 
     def SignCompletionReport(self, request, context):  # noqa: N802
         return self._view(closing.sign_completion_report(
-            self.tracking, request.item_id, request.approve, request.opinion, Actor.from_proto(request.actor)))
+            self.tracking, request.item_id, request.approve, request.opinion, Actor.from_proto(request.actor),
+            request.follow_up))
 
     def LeaderQueue(self, request, context):  # noqa: N802
         extensions, closures = queries.leader_queue(self.tracking, request.leader_id)

@@ -71,6 +71,7 @@ class Assignment(Base):
     signed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     signed_by: Mapped[str] = mapped_column(String(200), default="")
     signature_approved: Mapped[bool] = mapped_column(Boolean, default=False)
+    follow_up: Mapped[str] = mapped_column(Text, default="")  # 新的批示 given when signing
 
     units: Mapped[list[AssignmentUnit]] = relationship(
         cascade="all, delete-orphan", order_by="AssignmentUnit.position", lazy="selectin"

@@ -127,7 +127,7 @@ def to_proto(tracking, assignment: Assignment, with_timeline: bool = True, brief
             completed_within_time=assignment.completion_within_time, filled_at=_ts(assignment.completion_filled_at),
             filled_by=_snap(assignment.completion_filled_by), opinion=assignment.signature_opinion,
             signed_at=_ts(assignment.signed_at), signed_by=_snap(assignment.signed_by),
-            approved=assignment.signature_approved))
+            approved=assignment.signature_approved, follow_up=assignment.follow_up))
     if with_timeline:
         message.timeline.extend(timeline(tracking, assignment))
     return message

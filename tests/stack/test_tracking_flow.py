@@ -83,7 +83,7 @@ def test_register_to_closure_with_a_tracking_crash(stack: Stack) -> None:
     assert call("POST", stack, f"/items/{iid}/reply", fgj, json={"result": "已按期完成改造方案并开工"}).status_code == 200
     assert call("POST", stack, f"/items/{iid}/completion-report", office, json={"report_kind": "comprehensive"}).status_code == 200
     a = call("POST", stack, f"/items/{iid}/completion-report/signature", leader,
-             json={"approve": True, "opinion": "同意销号"}).json()
+             json={"approve": True, "opinion": "同意销号", "follow_up": "请教育局牵头做好二期改造"}).json()
     assert a["status"] == "archived" and a["completion"]["completed_within_time"]
     dossier = call("GET", stack, f"/items/{iid}/documents/dossier", office)
     assert dossier.status_code == 200 and dossier.content[:2] == b"PK"
@@ -105,6 +105,14 @@ def test_register_to_closure_with_a_tracking_crash(stack: Stack) -> None:
     assert kinds.count("item.acknowledged") == 2 and kinds.count("item.closed") == 1
     history = call("GET", stack, f"/items/{iid}/history", office).json()["changes"]
     assert [c["field"] for c in history].count("closure_signature") == 1
+
+    # 续办: the leader's new instruction is a ledger item of its own, linked to this one, and tracked.
+    follow_up_no = next(c["new_value"] for c in history if c["field"] == "follow_up")
+    follow_up = call("GET", stack, f"/items/{follow_up_no}", office).json()
+    assert (follow_up["follow_up_of"], follow_up["content"]) == (iid, "请教育局牵头做好二期改造")
+    assert follow_up["responsible_leader"]["name"] == "李明" and follow_up["source"] == "leader_instruction"
+    wait_for(lambda: call("GET", stack, f"/items/{follow_up['id']}/tracking", office),
+             lambda t: t["status"] == "awaiting_notice")
 
 
 def test_pages_of_each_role(stack: Stack) -> None:

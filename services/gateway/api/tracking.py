@@ -156,12 +156,13 @@ def fill_completion(item_id: str):  # type: ignore[no-untyped-def]
 @require("tracking.sign")
 def sign_completion(item_id: str):  # type: ignore[no-untyped-def]
     reader = Reader(body())
-    reader.unknown({"approve", "opinion"})
+    reader.unknown({"approve", "opinion", "follow_up"})
     approve = reader.flag("approve")
     if approve is None:
         reader.errors["approve"] = "请选择同意销号或退回"
     req = tracking_pb2.SignCompletionReportRequest(item_id=visible(item_id), approve=bool(approve),
-                                                   opinion=reader.text("opinion", 2000), actor=actor(g.user))
+                                                   opinion=reader.text("opinion", 2000),
+                                                   follow_up=reader.text("follow_up", 4000), actor=actor(g.user))
     reader.done()
     return to_json(tracking().call("SignCompletionReport", req, timeout=60))
 

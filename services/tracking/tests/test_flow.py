@@ -10,6 +10,7 @@ import zipfile
 import grpc
 import pytest
 
+from duban.ledger.v1 import ledger_pb2
 from duban.tracking.v1 import tracking_pb2
 from libs.common import topics
 from libs.common.clock import OFFICE_TZ
@@ -113,9 +114,13 @@ def test_whole_lifecycle(pair: Pair, broker) -> None:  # type: ignore[no-untyped
     assert a.status == "completion_filled" and not a.completion.completed_within_time
     assert denied(lambda: pair.tracking.SignCompletionReport(tracking_pb2.SignCompletionReportRequest(
         item_id=item.id, approve=True, actor=LEADER_ZHAO), timeout=10)) == grpc.StatusCode.PERMISSION_DENIED
+    assert denied(lambda: pair.tracking.SignCompletionReport(tracking_pb2.SignCompletionReportRequest(
+        item_id=item.id, approve=False, opinion="补充材料", follow_up="再议", actor=LEADER_LI),
+        timeout=10)) == grpc.StatusCode.INVALID_ARGUMENT  # a new instruction comes with a signature
+    instruction = "请发改局会同教育局于年底前完成二期改造方案"
     a = pair.tracking.SignCompletionReport(tracking_pb2.SignCompletionReportRequest(
-        item_id=item.id, approve=True, opinion="同意销号", actor=LEADER_LI), timeout=10)
-    assert a.status == "archived" and a.completion.signed_by.name == "李明"
+        item_id=item.id, approve=True, opinion="同意销号", follow_up=instruction, actor=LEADER_LI), timeout=10)
+    assert a.status == "archived" and a.completion.signed_by.name == "李明" and a.completion.follow_up == instruction
     zipped = document(pair, item.id, "dossier")
     assert verify_dossier(zipped) == []
     names = zipfile.ZipFile(io.BytesIO(zipped)).namelist()
@@ -123,6 +128,17 @@ def test_whole_lifecycle(pair: Pair, broker) -> None:  # type: ignore[no-untyped
     assert any("方案.txt" in n for n in names) and "manifest.json" in names and "SHA256SUMS" in names
     row = pair.ledger_item(item.id, lambda i: i.status == "archived")
     assert row.result == "改造方案已批复并开工" and row.closure_signature == "李明 2026-12-15"
+
+    # 续办: the new instruction is an item of its own, linked both ways, and tracking takes it up.
+    history = pair.ledger.GetItemHistory(ledger_pb2.GetItemHistoryRequest(id=item.id), timeout=10).changes
+    follow_up_no = next(c.new_value for c in history if c.field == "follow_up")
+    follow_up = pair.ledger.GetItem(ledger_pb2.GetItemRequest(id=follow_up_no), timeout=10).item
+    assert (follow_up.follow_up_of, follow_up.follow_up_of_no) == (item.id, item.item_no)
+    assert follow_up.content == instruction and follow_up.source == "leader_instruction"
+    assert follow_up.title == f"{item.title}（续办）" and follow_up.registered_on == "2026-12-15"
+    assert follow_up.responsible_leader.id == "ld-li" and follow_up.category == item.category
+    assert [(u.unit_id, u.role) for u in follow_up.units] == [(u.unit_id, u.role) for u in item.units]
+    assert pair.assignment(follow_up.id).status == "awaiting_notice"
 
     # No urging on a closed item, and no light: the board watches open items only.
     at(pair, "2026-12-16")
