@@ -15,7 +15,7 @@ from libs.common.clock import OFFICE_TZ
 from libs.common.cloudevents import CloudEvent
 from libs.common.db import UnitOfWork
 from libs.common.errors import InvalidInput
-from services.ledger import domain
+from services.ledger import domain, metrics
 from services.ledger import events as ledger_events
 from services.ledger.handlers import Ledger, _change, register_in
 from services.ledger.orm import Item
@@ -116,6 +116,8 @@ def open_follow_up(ledger: Ledger, tx: UnitOfWork, event: CloudEvent, completion
     except InvalidInput as exc:
         tx.session.add(_change(parent.id, now, TRACKING, "follow_up", "", "",
                                f"续办事项未能自动登记（{'；'.join(exc.field_errors.values())}），请督查室登记"))
+        metrics.FOLLOW_UPS.labels("not_registered").inc()
         return
     tx.session.add(_change(parent.id, now, TRACKING, "follow_up", "", child.item_no,
                            f"{completion.signed_by.name}在办结报告单上作出新的批示，登记为续办事项"))
+    metrics.FOLLOW_UPS.labels("registered").inc()

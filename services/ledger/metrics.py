@@ -13,3 +13,7 @@ EXPORT_ROWS = Counter("ledger_export_rows_total", "rows written to ledger export
 EXPORT_SECONDS = Histogram(
     "ledger_export_seconds", "time to build a ledger export", ["form"], buckets=(0.1, 0.5, 1, 2.5, 5, 10, 20, 40)
 )
+FOLLOW_UPS = Counter(
+    "ledger_follow_up_items_total",
+    "leaders' new instructions on completion reports, by outcome (registered | not_registered)", ["outcome"],
+)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from google.protobuf.timestamp_pb2 import Timestamp
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from duban.common.v1 import common_pb2
@@ -41,7 +42,9 @@ def test_a_new_instruction_opens_a_linked_item(ledger: LedgerUnderTest) -> None:
     item = ledger.register(title="老旧小区改造", category="complex", key_tracking=True, lead_duty="牵头实施",
                            co_units=[ledger_pb2.CoUnit(unit_id="jyj", duty="配合")], responsible_leader_id="ld-zhao",
                            responsible_person_id="st-chen", supervisor_id="sv-wang")
+    registered = REGISTRY.get_sample_value("ledger_follow_up_items_total", {"outcome": "registered"}) or 0
     _close(ledger, item, "ld-li", "李明", "  请于年底前完成二期改造方案  ")
+    assert REGISTRY.get_sample_value("ledger_follow_up_items_total", {"outcome": "registered"}) == registered + 1
     closed = ledger.stub.GetItem(ledger_pb2.GetItemRequest(id=item.id), timeout=10).item
     assert closed.status == "closed" and closed.closure_signature == "李明 2026-12-15"
     link = next(c for c in _history(ledger, item.id) if c.field == "follow_up")
