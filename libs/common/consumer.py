@@ -13,6 +13,7 @@ record, and a failure still touches only its own record.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import threading
@@ -96,12 +97,15 @@ class ConsumerRunner:
                     processed_events.c.consumer == self.name,
                     processed_events.c.event_id.in_([e.id for e in events])))}
             now = dt.datetime.now(dt.UTC)
+            # A savepoint only isolates a failing record from the others; alone, the transaction does
+            # (two round trips fewer per record when records trickle in one at a time).
+            isolate = tx.savepoint if len(events) > 1 else contextlib.nullcontext
             for event in events:
                 if event.id in seen:
                     outcomes.append("duplicate")
                     continue
                 try:
-                    with tx.savepoint():
+                    with isolate():
                         self.handler(tx, event)
                         tx.session.execute(processed_events.insert().values(
                             consumer=self.name, event_id=event.id, processed_at=now))
