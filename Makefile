@@ -64,7 +64,7 @@ fmt: venv ## ruff format
 
 # The browser tests drive Debian's chromium through Playwright (a Playwright browser download is not used).
 /usr/bin/chromium:
-	apt-get update && apt-get install -y chromium
+	apt-get update && apt-get install -y chromium fonts-noto-cjk
 
 helm-check: venv .tools/helm ## helm lint + template, Kubernetes schema validation, bad values refused, hadolint
 	$(PY) -m scripts.helm_check

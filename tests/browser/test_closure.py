@@ -54,6 +54,7 @@ def test_a_leader_signs_on_a_phone_and_the_new_instruction_becomes_a_follow_up(p
     expect(page.get_by_role("status")).to_contain_text("已签署办结报告单")
 
     page.goto(f"/items/{item['id']}")
+    expect(page.locator("#tracking, section").filter(has_text="新的批示").first).to_contain_text("请发改局牵头做好二期工作")
     link = page.locator("table tbody a.item-no")  # the 续办事项 line of the history
     for _ in range(100):  # the ledger registers it when item.closed arrives; bounded
         if link.count():
