@@ -53,6 +53,7 @@ TRACKING_STATUSES: dict[str, str] = {
     "awaiting_notice": "待交办", "notified": "已交办", "in_progress": "办理中", "replied": "已回复",
     "completion_filled": "待销号", "closed": "已销号", "archived": "已归档",
 }
+URGE_METHODS: dict[str, str] = {"phone": "电话督办", "written": "书面督办"}
 PERIODS: dict[str, str] = {"weekly": "周汇报", "monthly": "月总结", "quarterly": "季检查"}
 REPORT_KINDS: dict[str, str] = {"special": "专项", "comprehensive": "综合"}
 EXTENSION_STATUSES: dict[str, str] = {"pending": "待审批", "approved": "已同意", "rejected": "未同意"}

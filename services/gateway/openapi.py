@@ -138,6 +138,7 @@ SCHEMAS: dict[str, Any] = {
             "reports": {"type": "array", "items": {"type": "object"}},
             "extensions": {"type": "array", "items": {"type": "object"}},
             "reply": {"type": "object"}, "completion": {"type": "object"},
+            "office_urges": {"type": "array", "items": {"type": "object"}},
             "timeline": {"type": "array", "items": {"type": "object", "properties": {"day": S, "text": S}}},
             "needs_failure_analysis": {"type": "boolean"}, "version": {"type": "integer"},
         },
@@ -186,6 +187,9 @@ TRACKING_PATHS: dict[str, Any] = {
         "发出督办通知（督查室）", "issueNotice",
         obj("contact_name", requirements={"type": "array", "items": S}, contact_name=S, contact_phone=S)),
     "/api/v1/items/{item_id}/acknowledgements": tracking_act("签收督办通知", "acknowledge", None),
+    "/api/v1/items/{item_id}/urges": tracking_act(
+        "催办：电话督办或书面督办（督查室），记入事项", "urgeUnit",
+        obj("unit_id", "method", "text", unit_id=S, method={"enum": ["phone", "written"]}, text=S)),
     "/api/v1/items/{item_id}/reports": tracking_act(
         "报送进展", "fileReport",
         obj("text", text=S, unit_id=S, expected_report_id=S, attachments={"type": "array", "items": ref("UploadedFile")})),

@@ -37,6 +37,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "tracking.notice": frozenset({OFFICE, ADMIN}),
     "tracking.unit_act": frozenset({UNIT_STAFF, OFFICE, ADMIN}),  # acknowledge, report, extension, reply
     "tracking.completion": frozenset({OFFICE, ADMIN}),
+    "tracking.urge": frozenset({OFFICE, ADMIN}),  # 电话督办 / 书面督办
     "tracking.sign": frozenset({LEADER}),
     "tracking.sweep": frozenset({ADMIN}),
 }

@@ -7,7 +7,7 @@ from duban.tracking.v1 import tracking_pb2, tracking_pb2_grpc
 from libs.common.actor import Actor
 from libs.common.clock import OFFICE_TZ
 from libs.common.errors import InvalidInput, NotFound
-from services.tracking import assigning, closing, decisions, lights_board, progress, queries, sweeps
+from services.tracking import assigning, closing, decisions, lights_board, progress, queries, sweeps, urging
 from services.tracking.service import Tracking
 from services.tracking.views import to_proto
 
@@ -92,6 +92,10 @@ class TrackingServicer(tracking_pb2_grpc.TrackingServiceServicer):
         return self._view(closing.sign_completion_report(
             self.tracking, request.item_id, request.approve, request.opinion, Actor.from_proto(request.actor),
             request.follow_up))
+
+    def UrgeUnit(self, request, context):  # noqa: N802
+        return self._view(urging.urge_unit(self.tracking, request.item_id, request.unit_id, request.method,
+                                           request.text, Actor.from_proto(request.actor)))
 
     def LeaderQueue(self, request, context):  # noqa: N802
         extensions, closures = queries.leader_queue(self.tracking, request.leader_id)

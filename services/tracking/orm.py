@@ -89,6 +89,9 @@ class Assignment(Base):
     extensions: Mapped[list[Extension]] = relationship(
         cascade="all, delete-orphan", order_by="Extension.requested_at", lazy="selectin"
     )
+    office_urges: Mapped[list[OfficeUrge]] = relationship(
+        cascade="all, delete-orphan", order_by="OfficeUrge.at", lazy="selectin"
+    )
 
 
 class AssignmentUnit(Base):
@@ -207,4 +210,18 @@ class AuditEntry(Base):
     person_id: Mapped[str] = mapped_column(String(40))
     person_name: Mapped[str] = mapped_column(String(50))
     comment: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class OfficeUrge(Base):
+    """催办 by the office itself (a phone call, a written reminder): as many as it takes, each recorded."""
+
+    __tablename__ = "office_urges"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("assignments.item_id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[str] = mapped_column(String(40))
+    unit_name: Mapped[str] = mapped_column(String(100))
+    method: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(200))  # person snapshot (JSON)
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

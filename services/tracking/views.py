@@ -117,6 +117,9 @@ def to_proto(tracking, assignment: Assignment, with_timeline: bool = True, brief
             new_due_date=x.new_due_date.isoformat(), status=x.status, requested_at=_ts(x.requested_at),
             requested_by=_snap(x.requested_by), decided_at=_ts(x.decided_at), decided_by=_snap(x.decided_by),
             comment=x.comment))
+    for u in assignment.office_urges:
+        message.office_urges.append(tracking_pb2.OfficeUrge(
+            unit_id=u.unit_id, unit_name=u.unit_name, method=u.method, text=u.text, by=_snap(u.by), at=_ts(u.at)))
     if assignment.replied_at:
         message.reply.CopyFrom(tracking_pb2.Reply(
             result=assignment.reply_result, root_cause=assignment.reply_root_cause, measures=assignment.reply_measures,

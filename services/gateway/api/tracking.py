@@ -152,6 +152,18 @@ def fill_completion(item_id: str):  # type: ignore[no-untyped-def]
     return to_json(tracking().call("FillCompletionReport", req))
 
 
+@bp.post("/items/<item_id>/urges")
+@require("tracking.urge")
+def urge_unit(item_id: str):  # type: ignore[no-untyped-def]
+    reader = Reader(body())
+    reader.unknown({"unit_id", "method", "text"})
+    req = tracking_pb2.UrgeUnitRequest(item_id=visible(item_id), unit_id=reader.text("unit_id", 40),
+                                       method=reader.text("method", 20), text=reader.text("text", 2000),
+                                       actor=actor(g.user))
+    reader.done()
+    return to_json(tracking().call("UrgeUnit", req))
+
+
 @bp.post("/items/<item_id>/completion-report/signature")
 @require("tracking.sign")
 def sign_completion(item_id: str):  # type: ignore[no-untyped-def]

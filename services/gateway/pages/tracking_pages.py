@@ -52,13 +52,16 @@ ACTIONS = {
     "completion": ("tracking.completion", "FillCompletionReport", lambda item, f: tracking_pb2.FillCompletionReportRequest(
         item_id=item, report_kind=f.get("report_kind", ""), result_summary=f.get("result_summary", ""),
         actor=actor(g.user))),
+    "urge": ("tracking.urge", "UrgeUnit", lambda item, f: tracking_pb2.UrgeUnitRequest(
+        item_id=item, unit_id=f.get("unit_id", ""), method=f.get("method", ""), text=f.get("text", ""),
+        actor=actor(g.user))),
     "signature": ("tracking.sign", "SignCompletionReport", lambda item, f: tracking_pb2.SignCompletionReportRequest(
         item_id=item, approve=_flag("approve"), opinion=f.get("opinion", ""), follow_up=f.get("follow_up", ""),
         actor=actor(g.user))),
 }
 DONE = {"notice": "督办通知已发出", "acknowledge": "已签收", "report": "进展情况已报送", "extension": "转期申请已提交",
         "decision": "已签署转期意见", "reply": "办理结果已回复", "completion": "办结报告单已填写，待领导签字",
-        "signature": "已签署办结报告单（如有新的批示，续办事项随后出现在督查台账）"}
+        "signature": "已签署办结报告单（如有新的批示，续办事项随后出现在督查台账）", "urge": "已记录催办"}
 
 
 @bp.post("/items/<item_id>/tracking/<action>")

@@ -112,3 +112,35 @@ def test_lights_page_shows_board_and_items(portal: Portal, fgj_item: str) -> Non
     filtered = client.get("/lights", query_string={"lead_unit_id": "fgj", "light": "green"}).get_data(as_text=True)
     assert "绿灯" in filtered
     assert portal.login("jyj_staff").get("/lights").get_data(as_text=True).count("跟踪授权事项") == 0
+
+
+@pytest.mark.parametrize("user", sorted(USERS))
+def test_only_the_office_urges(portal: Portal, fgj_item: str, user: str) -> None:
+    reply = portal.client().post(f"/api/v1/items/{fgj_item}/urges", headers=portal.headers(user),
+                                 json={"unit_id": "fgj", "method": "phone", "text": f"{user} 电话督办"})
+    if user in ("office", "admin"):
+        assert reply.status_code == 200, reply.get_json()
+        assert reply.get_json()["office_urges"][-1]["text"] == f"{user} 电话督办"
+    else:
+        assert reply.status_code == 403  # the role is checked before the item's scope
+
+
+def test_urge_errors_name_their_fields(portal: Portal, fgj_item: str) -> None:
+    reply = portal.client().post(f"/api/v1/items/{fgj_item}/urges", headers=portal.headers("office"),
+                                 json={"unit_id": "fgj", "method": "fax", "text": ""})
+    assert reply.status_code == 422 and {"method", "text"} <= set(reply.get_json()["errors"])
+    other = portal.client().post(f"/api/v1/items/{fgj_item}/urges", headers=portal.headers("office"),
+                                 json={"unit_id": "jyj", "method": "phone", "text": "x"})
+    assert other.status_code == 422 and "unit_id" in other.get_json()["errors"]
+
+
+def test_the_office_urges_from_the_item_page(portal: Portal, fgj_item: str) -> None:
+    client = portal.login("office")
+    page = client.get(f"/items/{fgj_item}").get_data(as_text=True)
+    assert "催办（电话督办或书面督办）" in page
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    done = client.post(f"/items/{fgj_item}/tracking/urge", data={
+        "csrf_token": token, "unit_id": "fgj", "method": "written", "text": "已发书面督办函"}, follow_redirects=True)
+    html = done.get_data(as_text=True)
+    assert done.status_code == 200 and "已记录催办" in html and "书面督办 区发展和改革局：已发书面督办函" in html
+    assert "催办（电话督办或书面督办）" not in portal.login("fgj_staff").get(f"/items/{fgj_item}").get_data(as_text=True)

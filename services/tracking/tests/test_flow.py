@@ -11,7 +11,7 @@ import grpc
 import pytest
 
 from duban.ledger.v1 import ledger_pb2
-from duban.tracking.v1 import tracking_pb2
+from duban.tracking.v1 import events_pb2, tracking_pb2
 from libs.common import topics
 from libs.common.clock import OFFICE_TZ
 from libs.common.testing import EventReader
@@ -63,6 +63,19 @@ def test_whole_lifecycle(pair: Pair, broker) -> None:  # type: ignore[no-untyped
     at(pair, "2026-11-26", 14)
     first = sweep(pair)
     assert first.urged >= 1 and sweep(pair).urged == 0
+
+    # 电话督办: the office calls the lead unit as often as it takes; each call is recorded on the item.
+    def urge(actor, unit_id="fgj", method="phone", text="请今日内签收督办通知"):  # type: ignore[no-untyped-def]
+        return pair.tracking.UrgeUnit(tracking_pb2.UrgeUnitRequest(
+            item_id=item.id, unit_id=unit_id, method=method, text=text, actor=actor), timeout=10)
+    assert denied(lambda: urge(FGJ)) == grpc.StatusCode.PERMISSION_DENIED
+    assert denied(lambda: urge(OFFICE, unit_id="czj")) == grpc.StatusCode.INVALID_ARGUMENT  # not its unit
+    assert denied(lambda: urge(OFFICE, method="fax")) == grpc.StatusCode.INVALID_ARGUMENT
+    assert denied(lambda: urge(OFFICE, text="  ")) == grpc.StatusCode.INVALID_ARGUMENT
+    urge(OFFICE)
+    a = urge(OFFICE, method="written", text="已发书面督办函，要求明日报送方案")
+    assert [(u.unit_name, u.method, u.by.name) for u in a.office_urges] == [
+        ("区发展和改革局", "phone", "王芳"), ("区发展和改革局", "written", "王芳")]
 
     # A weekly report not filed by Friday is missed on Saturday: urged, and the item turns yellow.
     at(pair, "2026-11-28")
@@ -124,6 +137,8 @@ def test_whole_lifecycle(pair: Pair, broker) -> None:  # type: ignore[no-untyped
     zipped = document(pair, item.id, "dossier")
     assert verify_dossier(zipped) == []
     names = zipfile.ZipFile(io.BytesIO(zipped)).namelist()
+    record = zipfile.ZipFile(io.BytesIO(zipped)).read("00_事项记录/事项记录.json").decode()
+    assert "已发书面督办函，要求明日报送方案" in record  # the office's 催办 are part of the dossier
     assert "01_交办/督办通知.docx" in names and "05_办结/督查事项办结报告单.docx" in names
     assert any("方案.txt" in n for n in names) and "manifest.json" in names and "SHA256SUMS" in names
     row = pair.ledger_item(item.id, lambda i: i.status == "archived")
@@ -142,6 +157,7 @@ def test_whole_lifecycle(pair: Pair, broker) -> None:  # type: ignore[no-untyped
 
     # No urging on a closed item, and no light: the board watches open items only.
     at(pair, "2026-12-16")
+    assert denied(lambda: urge(OFFICE)) == grpc.StatusCode.FAILED_PRECONDITION
     sweep(pair)
     lights = pair.tracking.ListLights(tracking_pb2.ListLightsRequest(page_size=5000), timeout=10)
     assert item.id not in [i.item_id for i in lights.items]
@@ -156,6 +172,9 @@ def test_whole_lifecycle(pair: Pair, broker) -> None:  # type: ignore[no-untyped
     assert kinds.count("item.overdue") == 1
     assert {"item.acknowledged", "progress.reported", "extension.requested", "extension.approved",
             "item.replied", "item.urged"} <= set(kinds)
+    office_urges = [e.decode(events_pb2.ItemUrged()) for e in mine if e.type == "item.urged"]
+    assert [u.text for u in office_urges if u.reason == "office"] == [
+        "电话督办：请今日内签收督办通知", "书面督办：已发书面督办函，要求明日报送方案"]
     last_urge = max(e.time for e in mine if e.type == "item.urged")
     assert last_urge < dt.datetime(2026, 12, 16, tzinfo=OFFICE_TZ)
 
