@@ -218,7 +218,7 @@ TRACKING_PATHS: dict[str, Any] = {
             **problem_responses(401, 404, 422, 503)}}},
     "/api/v1/tracking": {"get": {
         "summary": "督办工作清单（本单位/本人范围）", "operationId": "listTracking",
-        "parameters": [q("view", {"enum": ["", "notices_due", "overdue", "unacknowledged"]}),
+        "parameters": [q("view", {"enum": ["", "notices_due", "overdue", "unacknowledged", "urged_today"]}),
                        q("page_size", {"type": "integer", "minimum": 1, "maximum": 500}), q("page_token", S)],
         "responses": {**ok({"type": "object", "properties": {
             "assignments": {"type": "array", "items": ref("Assignment")}, "next_page_token": S,

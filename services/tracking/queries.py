@@ -6,15 +6,16 @@ import base64
 import datetime as dt
 import json
 
-from sqlalchemy import and_, exists, func, select, tuple_
+from sqlalchemy import and_, exists, func, or_, select, tuple_
 from sqlalchemy.orm import lazyload
 
+from libs.common.clock import OFFICE_TZ
 from libs.common.errors import InvalidInput
 from services.tracking.domain import CHASED_STATUSES as CHASED
-from services.tracking.orm import Assignment, AssignmentUnit, Extension
+from services.tracking.orm import Assignment, AssignmentUnit, Extension, OfficeUrge, Urge
 from services.tracking.service import Tracking, get_assignment
 
-VIEWS = ("", "notices_due", "overdue", "unacknowledged")
+VIEWS = ("", "notices_due", "overdue", "unacknowledged", "urged_today")
 
 
 def get(tracking: Tracking, item_id: str) -> Assignment:
@@ -45,7 +46,8 @@ def list_assignments(tracking: Tracking, unit_ids: list[str], leader_id: str, st
                      page_size: int, token: str) -> tuple[list[Assignment], str, int]:
     """Most urgent first (earliest deadline), keyset-paged."""
     if view not in VIEWS:
-        raise InvalidInput(f"unknown view {view!r}", {"view": "视图应为 notices_due、overdue 或 unacknowledged"})
+        raise InvalidInput(f"unknown view {view!r}",
+                           {"view": "视图应为 notices_due、overdue、unacknowledged 或 urged_today"})
     today = tracking.today()
     stmt = select(Assignment)
     if unit_ids:
@@ -62,6 +64,12 @@ def list_assignments(tracking: Tracking, unit_ids: list[str], leader_id: str, st
     elif view == "unacknowledged":
         stmt = stmt.where(Assignment.status.in_(("notified", "in_progress")), exists().where(and_(
             AssignmentUnit.item_id == Assignment.item_id, AssignmentUnit.acknowledged_at.is_(None))))
+    elif view == "urged_today":  # chased today, by the sweep or by the office itself
+        start = dt.datetime.combine(today, dt.time(), OFFICE_TZ)
+        stmt = stmt.where(or_(
+            exists().where(and_(Urge.item_id == Assignment.item_id, Urge.day == today)),
+            exists().where(and_(OfficeUrge.item_id == Assignment.item_id, OfficeUrge.at >= start,
+                                OfficeUrge.at < start + dt.timedelta(days=1)))))
     size = min(max(page_size or 50, 1), 500)
     with tracking.uow.read() as tx:
         # The total is counted for the first page only; following pages carry it as 0 (unchanged).

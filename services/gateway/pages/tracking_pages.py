@@ -97,7 +97,7 @@ def item_document(item_id: str, kind: str):  # type: ignore[no-untyped-def]
 def office_desk():  # type: ignore[no-untyped-def]
     views = {}
     for view, title in (("notices_due", "待发督办通知（立项后2个工作日内发出）"), ("unacknowledged", "未签收的督办通知"),
-                        ("overdue", "逾期事项")):
+                        ("overdue", "逾期事项"), ("urged_today", "今日已催办（系统催办与督查室电话、书面督办）")):
         views[view] = (title, tracking().call("ListAssignments", scoped_list_request(g.user, view, 100, "")))
     return render_template("tracking/desk.html", views=views, vocabulary=vocabulary,
                            today=current_app.extensions["clock"].today().isoformat())

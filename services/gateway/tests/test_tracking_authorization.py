@@ -143,4 +143,9 @@ def test_the_office_urges_from_the_item_page(portal: Portal, fgj_item: str) -> N
         "csrf_token": token, "unit_id": "fgj", "method": "written", "text": "已发书面督办函"}, follow_redirects=True)
     html = done.get_data(as_text=True)
     assert done.status_code == 200 and "已记录催办" in html and "书面督办 区发展和改革局：已发书面督办函" in html
+    desk = client.get("/desk").get_data(as_text=True)
+    urged = desk.split('id="h-urged_today"')[1]
+    assert "今日已催办" in desk and "跟踪授权事项" in urged
+    bad = portal.client().get("/api/v1/tracking", headers=portal.headers("office"), query_string={"view": "urged"})
+    assert bad.status_code == 422 and "urged_today" in bad.get_json()["errors"]["view"]
     assert "催办（电话督办或书面督办）" not in portal.login("fgj_staff").get(f"/items/{fgj_item}").get_data(as_text=True)

@@ -72,10 +72,19 @@ def test_whole_lifecycle(pair: Pair, broker) -> None:  # type: ignore[no-untyped
     assert denied(lambda: urge(OFFICE, unit_id="czj")) == grpc.StatusCode.INVALID_ARGUMENT  # not its unit
     assert denied(lambda: urge(OFFICE, method="fax")) == grpc.StatusCode.INVALID_ARGUMENT
     assert denied(lambda: urge(OFFICE, text="  ")) == grpc.StatusCode.INVALID_ARGUMENT
+    def urged_today() -> list[str]:
+        listed = pair.tracking.ListAssignments(tracking_pb2.ListAssignmentsRequest(view="urged_today", page_size=500),
+                                               timeout=10)
+        return [x.item_id for x in listed.assignments]
+    assert item.id in urged_today()  # the sweep's urge of the unsigned notice
     urge(OFFICE)
     a = urge(OFFICE, method="written", text="已发书面督办函，要求明日报送方案")
     assert [(u.unit_name, u.method, u.by.name) for u in a.office_urges] == [
         ("区发展和改革局", "phone", "王芳"), ("区发展和改革局", "written", "王芳")]
+    at(pair, "2026-11-27", 9)  # a new day, no sweep yet: only the office's own call lists it
+    assert item.id not in urged_today()
+    urge(OFFICE, text="请按时报送本周进展")
+    assert item.id in urged_today()
 
     # A weekly report not filed by Friday is missed on Saturday: urged, and the item turns yellow.
     at(pair, "2026-11-28")
@@ -174,7 +183,7 @@ def test_whole_lifecycle(pair: Pair, broker) -> None:  # type: ignore[no-untyped
             "item.replied", "item.urged"} <= set(kinds)
     office_urges = [e.decode(events_pb2.ItemUrged()) for e in mine if e.type == "item.urged"]
     assert [u.text for u in office_urges if u.reason == "office"] == [
-        "电话督办：请今日内签收督办通知", "书面督办：已发书面督办函，要求明日报送方案"]
+        "电话督办：请今日内签收督办通知", "书面督办：已发书面督办函，要求明日报送方案", "电话督办：请按时报送本周进展"]
     last_urge = max(e.time for e in mine if e.type == "item.urged")
     assert last_urge < dt.datetime(2026, 12, 16, tzinfo=OFFICE_TZ)
 
