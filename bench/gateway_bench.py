@@ -112,11 +112,7 @@ def run(quick: bool, state: Path) -> list[Table]:
     engine.dispose()
     stack = Stack(
         state_dir=home,
-        http_port=0,
-        broker_port=0,
-        ledger_port=0,
-        ledger_metrics_port=0,
-        gateway_metrics_port=0,
+        free_ports=True,
         database_urls={"ledger": url},
         extra_env={"DUBAN_FIXED_NOW": FIXED_NOW, "DUBAN_LOG_LEVEL": "WARNING"},  # no per-request logs either way
     )
@@ -147,7 +143,7 @@ def run(quick: bool, state: Path) -> list[Table]:
     try:
         stack.start()
         gw_db = stack.processes["gateway"].env["DUBAN_DATABASE_URL"]
-        demo_data.load(f"127.0.0.1:{stack.ledger_port}", gw_db)
+        demo_data.load(stack.addr("ledger"), gw_db)
         tokens = {}
         for username in ("office", "fgj"):
             reply = requests.post(
@@ -159,7 +155,7 @@ def run(quick: bool, state: Path) -> list[Table]:
             tokens[username] = reply.json()["token"]
         bare_port = free_port()
         env = dict(stack.processes["gateway"].env)
-        env["DUBAN_LEDGER_ADDR"] = f"127.0.0.1:{stack.ledger_port}"
+        env["DUBAN_LEDGER_ADDR"] = stack.addr("ledger")
         bare = ServiceProcess(
             "bare-flask",
             [

@@ -24,17 +24,17 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
-        print("starting broker, ledger, tracking and gateway ...", flush=True)
+        print(f"starting broker, {', '.join(stack.services)} and gateway ...", flush=True)
         stack.start()
         logins = []
         if not args.no_demo:
-            logins = demo_data.load(f"127.0.0.1:{stack.ledger_port}", stack.processes["gateway"].env["DUBAN_DATABASE_URL"],
-                                    f"127.0.0.1:{stack.tracking_port}")
+            logins = demo_data.load(stack.addr("ledger"), stack.processes["gateway"].env["DUBAN_DATABASE_URL"],
+                                    stack.addr("tracking"))
         print(f"\n  duban is running:  {stack.url}\n")
-        print(f"  broker  127.0.0.1:{stack.broker_port}   ledger gRPC  127.0.0.1:{stack.ledger_port}   "
-              f"tracking gRPC  127.0.0.1:{stack.tracking_port}")
-        print(f"  metrics gateway http://127.0.0.1:{stack.gateway_metrics_port}/metrics   "
-              f"ledger :{stack.ledger_metrics_port}/metrics   tracking :{stack.tracking_metrics_port}/metrics")
+        print(f"  broker  127.0.0.1:{stack.ports['broker']}   "
+              + "   ".join(f"{name} gRPC  {stack.addr(name)}" for name in stack.services))
+        print(f"  metrics gateway http://127.0.0.1:{stack.metrics_port('gateway')}/metrics   "
+              + "   ".join(f"{name} :{stack.metrics_port(name)}/metrics" for name in stack.services))
         print(f"  logs    {stack.state_dir / 'logs'}   API docs  {stack.url}/api/docs\n")
         if logins:
             print(f"  demo logins (password for all: {demo_data.DEMO_PASSWORD}):")

@@ -19,6 +19,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from libs.common.broker import Broker, free_port, start_broker, wait_for_port
+from libs.common.service_table import GATEWAY_HTTP_PORT, GATEWAY_METRICS_PORT, SERVICES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,23 +85,37 @@ class ServiceProcess:
 
 @dataclass
 class Stack:
+    """Broker, every service of the service table and the gateway, as processes on loopback.
+
+    Ports: the preferred ones of the service table (make run), or, with `free_ports`, any free ones
+    (tests and benchmarks: several stacks on one machine)."""
+
     state_dir: Path
-    http_port: int = 8000
-    broker_port: int = 9092
-    ledger_port: int = 50051
-    ledger_metrics_port: int = 9101
-    gateway_metrics_port: int = 9100
-    tracking_port: int = 50052
-    tracking_metrics_port: int = 9102
+    http_port: int = GATEWAY_HTTP_PORT
+    free_ports: bool = False
     database_urls: dict[str, str] = field(default_factory=dict)  # per service; default SQLite in state_dir
     extra_env: dict[str, str] = field(default_factory=dict)
     http_workers: int = 2
+    services: tuple[str, ...] = tuple(row.name for row in SERVICES)  # a subset for a benchmark
     broker: Broker | None = None
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)  # "broker", "<service>", "<service>-metrics"
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}"
+
+    def grpc_port(self, service: str) -> int:
+        return self.ports[service]
+
+    def metrics_port(self, service: str) -> int:
+        return self.ports[f"{service}-metrics"]
+
+    def addr(self, service: str) -> str:
+        return f"127.0.0.1:{self.grpc_port(service)}"
+
+    def _port(self, preferred: int) -> int:
+        return free_port() if self.free_ports else port_or_free(preferred)
 
     def _env(self, service: str, **values: str) -> dict[str, str]:
         env = dict(os.environ)
@@ -110,6 +125,7 @@ class Stack:
             "DUBAN_DATABASE_URL": self.database_urls.get(service, f"sqlite:///{self.state_dir}/{service}.db"),
             "DUBAN_CALENDAR_DIR": str(self.state_dir / "calendar"),
             "DUBAN_STORAGE_DIR": str(self.state_dir / "files"),
+            "DUBAN_GRPC_HOST": "127.0.0.1",
             "PYTHONUNBUFFERED": "1",
         })
         env.update(self.extra_env)
@@ -119,31 +135,27 @@ class Stack:
     def start(self) -> Stack:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         (self.state_dir / "logs").mkdir(exist_ok=True)
-        self.broker_port = port_or_free(self.broker_port)
-        self.ledger_port = port_or_free(self.ledger_port)
-        self.http_port = port_or_free(self.http_port)
-        self.ledger_metrics_port = port_or_free(self.ledger_metrics_port)
-        self.gateway_metrics_port = port_or_free(self.gateway_metrics_port)
-        self.tracking_port = port_or_free(self.tracking_port)
-        self.tracking_metrics_port = port_or_free(self.tracking_metrics_port)
-        self.broker = start_broker(self.broker_port, log_path=self.state_dir / "logs" / "broker.log")
+        rows = [row for row in SERVICES if row.name in self.services]
+        self.ports["broker"] = self._port(9092)
+        for row in rows:
+            self.ports[row.name] = self._port(row.grpc_port)
+            self.ports[f"{row.name}-metrics"] = self._port(row.metrics_port)
+        self.http_port = self._port(self.http_port)
+        self.ports["gateway-metrics"] = self._port(GATEWAY_METRICS_PORT)
+        self.broker = start_broker(self.ports["broker"], log_path=self.state_dir / "logs" / "broker.log")
         py = sys.executable
+        for row in rows:
+            self.processes[row.name] = ServiceProcess(
+                row.name, [py, "-m", f"services.{row.name}", "serve"],
+                self._env(row.name, DUBAN_GRPC_PORT=str(self.grpc_port(row.name)),
+                          DUBAN_METRICS_PORT=str(self.metrics_port(row.name))),
+                self.state_dir / "logs" / f"{row.name}.log",
+            )
         prom = self.state_dir / "prometheus"  # gunicorn_conf.py empties it when the gateway starts
-        self.processes["ledger"] = ServiceProcess(
-            "ledger", [py, "-m", "services.ledger", "serve"],
-            self._env("ledger", DUBAN_GRPC_PORT=str(self.ledger_port), DUBAN_METRICS_PORT=str(self.ledger_metrics_port)),
-            self.state_dir / "logs" / "ledger.log",
-        )
-        self.processes["tracking"] = ServiceProcess(
-            "tracking", [py, "-m", "services.tracking", "serve"],
-            self._env("tracking", DUBAN_GRPC_PORT=str(self.tracking_port),
-                      DUBAN_METRICS_PORT=str(self.tracking_metrics_port)),
-            self.state_dir / "logs" / "tracking.log",
-        )
         gateway_env = self._env(
-            "gateway", DUBAN_LEDGER_ADDR=f"127.0.0.1:{self.ledger_port}", DUBAN_MIGRATE_ON_START="false",
-            DUBAN_TRACKING_ADDR=f"127.0.0.1:{self.tracking_port}",
-            PROMETHEUS_MULTIPROC_DIR=str(prom), DUBAN_METRICS_PORT=str(self.gateway_metrics_port),
+            "gateway", DUBAN_MIGRATE_ON_START="false", PROMETHEUS_MULTIPROC_DIR=str(prom),
+            DUBAN_METRICS_PORT=str(self.metrics_port("gateway")),
+            **{row.addr_env: self.addr(row.name) for row in rows},
         )
         gateway_env.setdefault("DUBAN_SECRET_KEY", "embedded-stack-" + "0" * 32)
         gateway_env.setdefault("DUBAN_SECURE_COOKIES", "false")
@@ -155,12 +167,13 @@ class Stack:
              "services.gateway.app:create_app()"],
             gateway_env, self.state_dir / "logs" / "gateway.log",
         )
-        self.start_service("ledger")
-        self.start_service("tracking")
-        self.start_service("gateway")
+        for name in self.processes:
+            self.start_service(name)
         return self
 
     def start_service(self, name: str) -> None:
+        """Start one process and wait until it answers; the process we started must be the one that
+        answers (a port taken by something else would otherwise look like a running service)."""
         proc = self.processes[name]
         proc.start()
         try:
@@ -168,8 +181,12 @@ class Stack:
                 wait_for_port("127.0.0.1", self.http_port, timeout=30)
             else:
                 wait_serving(int(proc.env["DUBAN_GRPC_PORT"]))
+            time.sleep(0.2)  # a child that failed to bind exits right after its first log line
+            if not proc.alive:
+                raise TimeoutError
         except TimeoutError:
             tail = proc.log_path.read_text(errors="replace")[-3000:] if proc.log_path.exists() else ""
+            proc.stop()
             raise RuntimeError(f"{name} did not start; log tail:\n{tail}") from None
 
     def stop(self) -> None:

@@ -11,6 +11,7 @@ from contextlib import ExitStack
 
 import pytest
 
+from libs.common.service_table import SERVICES
 from libs.common.testing import postgres_database
 from scripts import demo_data
 from scripts.stack import Stack
@@ -20,12 +21,10 @@ from scripts.stack import Stack
 def stack(tmp_path_factory) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
     with ExitStack() as resources:
         urls = {name: resources.enter_context(postgres_database(f"duban_stack_{name}"))
-                for name in ("ledger", "tracking", "gateway")}
-        running = Stack(state_dir=tmp_path_factory.mktemp("stack"), http_port=0, broker_port=0, ledger_port=0,
-                        ledger_metrics_port=0, gateway_metrics_port=0, tracking_port=0, tracking_metrics_port=0,
-                        database_urls=urls, extra_env={"DUBAN_GRPC_TIMEOUT_SECONDS": "3", "DUBAN_CLOCK_CONTROL": "true",
+                for name in (*(row.name for row in SERVICES), "gateway")}
+        running = Stack(state_dir=tmp_path_factory.mktemp("stack"), free_ports=True, database_urls=urls, extra_env={"DUBAN_GRPC_TIMEOUT_SECONDS": "3", "DUBAN_CLOCK_CONTROL": "true",
                                                       "DUBAN_SWEEP_INTERVAL_SECONDS": "0"})
         resources.callback(running.stop)
         running.start()
-        demo_data.load(f"127.0.0.1:{running.ledger_port}", urls["gateway"], f"127.0.0.1:{running.tracking_port}")
+        demo_data.load(running.addr("ledger"), urls["gateway"], running.addr("tracking"))
         yield running

@@ -78,6 +78,7 @@ class ServiceSettings:
     database_url: str
     kafka_bootstrap: str
     grpc_port: int
+    grpc_host: str
     metrics_port: int
     log_level: str
     calendar_dir: str
@@ -96,6 +97,8 @@ def service_basics(
         "database_url": env_str("DUBAN_DATABASE_URL", f"sqlite:///var/{service}.db", env),
         "kafka_bootstrap": env_str("DUBAN_KAFKA_BOOTSTRAP", None, env),
         "grpc_port": env_int("DUBAN_GRPC_PORT", grpc_port, env),
+        # A pod listens on every interface; the embedded stack and the tests on loopback only.
+        "grpc_host": env_str("DUBAN_GRPC_HOST", "0.0.0.0", env),
         "metrics_port": env_int("DUBAN_METRICS_PORT", metrics_port, env),
         "log_level": env_str("DUBAN_LOG_LEVEL", "INFO", env),
         "calendar_dir": env_str("DUBAN_CALENDAR_DIR", "", env),

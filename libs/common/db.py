@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, Table, bindparam, create_engine, event
+from sqlalchemy import Engine, MetaData, Table, bindparam, create_engine, event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
@@ -23,7 +23,7 @@ from libs.common.outbox import EventBatch, OutboxEvent, RelayHold, add_outbox_ro
 from libs.common.sqltypes import UtcDateTime
 from libs.common.write_turn import WRITE_LOCK_TIMEOUT, sqlite_write_lock
 
-__all__ = ["NAMING_CONVENTION", "UnitOfWork", "UnitOfWorkFactory", "UtcDateTime", "make_engine", "next_in_sequence"]
+__all__ = ["NAMING_CONVENTION", "orm_metadata", "UnitOfWork", "UnitOfWorkFactory", "UtcDateTime", "make_engine", "next_in_sequence"]
 
 # Constraint and index names every service's models use, so Alembic can name (and later drop) them.
 NAMING_CONVENTION = {
@@ -32,6 +32,16 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def orm_metadata() -> MetaData:
+    """The MetaData of a service's ORM base, named the same way in every service, so Alembic's
+    generated constraint names agree between SQLite and PostgreSQL:
+
+        class Base(DeclarativeBase):
+            metadata = orm_metadata()
+    """
+    return MetaData(naming_convention=NAMING_CONVENTION)
 
 
 def make_engine(url: str, pool_size: int = 10) -> Engine:

@@ -1,18 +1,41 @@
-"""Running a service's Alembic migrations from code (start-up in the embedded stack, the Helm Job)."""
+"""Every service's Alembic migrations, run one way: from code (start-up in the embedded stack, the Helm
+Job) or from the command line (`python -m libs.common.migrations <service> revision|upgrade|...`).
+
+A service owns only `services/<name>/migrations/versions/`; the environment (`libs/common/alembic/`),
+the revision template and the models the history must produce (`target_metadata`) are shared. The
+shared runtime tables (outbox, processed events) come from `create_runtime_tables` in a new service's
+first revision; a later change to them is a helper here that each service's next revision calls.
+"""
 
 from __future__ import annotations
 
+import importlib
+import sys
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Engine, MetaData
+
+ENV_DIR = Path(__file__).with_name("alembic")
+SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
 
 
-def alembic_config(script_location: Path, url: str) -> Config:
+def target_metadata(service: str) -> list[MetaData]:
+    """What a service's history must create: its models (`services.<name>.orm.Base`), plus the shared
+    runtime tables unless the service has none (the gateway keeps no outbox)."""
+    target = importlib.import_module(f"services.{service}.migrations_target")
+    return list(target.target_metadata)
+
+
+def alembic_config(migrations_dir: Path, url: str) -> Config:
+    """The config for `services/<name>/migrations` (its versions/ folder) against `url`."""
     config = Config()
-    config.set_main_option("script_location", str(script_location))
+    config.set_main_option("script_location", str(ENV_DIR))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", str(migrations_dir / "versions"))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.set_main_option("duban_service", migrations_dir.parent.name)
     return config
 
 
@@ -47,12 +70,18 @@ def _run(step, script_location: Path, engine: Engine, revision: str) -> None:  #
                 connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
-def run_env(target_metadata: list) -> None:  # type: ignore[type-arg]
-    """The body of every service's migrations/env.py: use the caller's connection when given (code
-    path), else open one from the configured URL (the alembic command line)."""
+def run_env() -> None:
+    """The body of the shared env.py: use the caller's connection when given (code path), else open
+    one from the configured URL (the command line)."""
     from alembic import context
     from sqlalchemy import engine_from_config, pool
 
+    target = context.config.attributes.get("target_metadata")
+    if target is None:
+        try:
+            target = target_metadata(context.config.get_main_option("duban_service") or "")
+        except ModuleNotFoundError:  # a service outside services/ (the base's own test): no autogenerate
+            target = None
     connection = context.config.attributes.get("connection")
     if connection is None:
         engine = engine_from_config(
@@ -60,7 +89,7 @@ def run_env(target_metadata: list) -> None:  # type: ignore[type-arg]
             poolclass=pool.NullPool,
         )
         connection = engine.connect()
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    context.configure(connection=connection, target_metadata=target, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -95,3 +124,45 @@ def restore_outbox_event_id_unique() -> None:
 
     with op.batch_alter_table("outbox") as batch:
         batch.create_unique_constraint("uq_outbox_event_id", ["event_id"])
+
+
+def create_runtime_tables() -> None:
+    """The first revision of a new service: the shared runtime tables as the runtime defines them now
+    (ledger and tracking reached the same shape through their own revisions 0001-0004, kept as they
+    were so databases at those revisions upgrade as before)."""
+    from alembic import op
+
+    from libs.common.outbox import runtime_metadata
+
+    runtime_metadata.create_all(op.get_bind(), checkfirst=True)
+
+
+def drop_runtime_tables() -> None:
+    from alembic import op
+
+    from libs.common.outbox import runtime_metadata
+
+    runtime_metadata.drop_all(op.get_bind(), checkfirst=True)
+
+
+def main(argv: list[str]) -> int:
+    """`python -m libs.common.migrations <service> <alembic command> [args]`, e.g.
+    `... tracking revision --autogenerate -m "office urges"` or `... ledger upgrade head`, against
+    DUBAN_DATABASE_URL (default: the service's embedded SQLite file)."""
+    import os
+
+    if len(argv) < 2 or not (SERVICES_DIR / argv[0] / "migrations" / "versions").is_dir():
+        print(main.__doc__, file=sys.stderr)
+        return 2
+    from alembic.config import CommandLine
+
+    service, rest = argv[0], argv[1:]
+    url = os.environ.get("DUBAN_DATABASE_URL") or f"sqlite:///var/{service}.db"
+    cli = CommandLine(prog=f"python -m libs.common.migrations {service}")
+    options = cli.parser.parse_args(rest)
+    cli.run_cmd(alembic_config(SERVICES_DIR / service / "migrations", url), options)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -226,6 +226,14 @@ class OutboxRelay:
             raise OutboxDeliveryError(f"{len(failed)} events not acknowledged: {next(iter(failed.values()))}")
         return len(sent)
 
+    def drain(self) -> int:
+        """Send everything pending now, batch after batch (a job's process is about to end)."""
+        delivered = sent = self.relay_once()
+        while sent >= self.batch_size:
+            sent = self.relay_once()
+            delivered += sent
+        return delivered
+
     def _pending_query(self):  # type: ignore[no-untyped-def]
         return (
             select(outbox.c.seq, outbox.c.topic, outbox.c.key, outbox.c.headers, outbox.c.payload)

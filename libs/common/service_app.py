@@ -1,26 +1,32 @@
 """The parts every service process is made of, assembled one way: database + migrations, unit of work,
-producer + outbox relay, consumers, and the gRPC server with health turning SERVING last."""
+producer + outbox relay, consumers, background loops, and the gRPC server with health turning SERVING
+last; `App` holds them with the service's own use-case context, and `service_main` is every
+service's `python -m services.<name>` (serve, migrate, and the service's own jobs)."""
 
 from __future__ import annotations
 
+import argparse
 import gc
 import logging
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Engine, text
 
 from libs.common import clock_control, migrations
 from libs.common.clock import Clock, clock_from_setting
-from libs.common.config import ServiceSettings
+from libs.common.config import ServiceSettings, settings_or_exit
 from libs.common.consumer import ConsumerRunner, Handler
 from libs.common.db import UnitOfWorkFactory, make_engine
 from libs.common.grpc_server import RunningServer, create_server
 from libs.common.kafka import Producer, ensure_topics
+from libs.common.logs import configure_logging
 from libs.common.outbox import OutboxRelay
-from libs.common.runtime import Runtime
+from libs.common.runtime import Runtime, serve_forever
+from libs.common.service_table import ServiceRow
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +54,7 @@ class ServiceParts:
 def build_parts(
     service: str, settings: ServiceSettings, migrations_dir: Path, own_topic: str, producer: Producer | None = None
 ) -> ServiceParts:
+    """The runtime parts of one service process (migrated database, unit of work, producer, relay)."""
     engine = make_engine(settings.database_url)
     if settings.migrate_on_start:
         migrations.upgrade(migrations_dir, engine)
@@ -88,3 +95,105 @@ def start_parts(
     server.set_serving(True)
     parts.server = server
     return server
+
+
+Registration = tuple[Callable[[Any, Any], None], Any, str]
+S = TypeVar("S", bound=ServiceSettings)
+C = TypeVar("C")
+
+
+@dataclass
+class App(Generic[S, C]):
+    """One service process: its settings, its use cases' context (`core`) and the runtime parts.
+
+    bootstrap.py builds it (`App.build`, then the core, then `serve`/`consume`/`every`); `start` serves
+    it; nothing connects before `App.build`.
+    """
+
+    row: ServiceRow
+    settings: S
+    parts: ServiceParts
+    clock: Clock
+    core: C = None  # type: ignore[assignment]  # set by the service's bootstrap right after build
+    registrations: list[Registration] = field(default_factory=list)
+    loops: list[tuple[str, Callable[[threading.Event], None]]] = field(default_factory=list)
+    max_message_bytes: int = 32 * 1024 * 1024
+
+    @classmethod
+    def build(cls, row: ServiceRow, settings: S, migrations_dir: Path, clock: Clock | None = None,
+              producer: Producer | None = None) -> App[S, C]:
+        parts = build_parts(row.name, settings, migrations_dir, row.topic, producer)
+        return cls(row=row, settings=settings, parts=parts, clock=service_clock(settings, clock))
+
+    @property
+    def uow(self) -> UnitOfWorkFactory:
+        return self.parts.uow
+
+    @property
+    def relay(self) -> OutboxRelay:
+        return self.parts.relay
+
+    @property
+    def server(self) -> RunningServer | None:
+        return self.parts.server
+
+    def serve(self, add_to_server: Callable[[Any, Any], None], servicer: Any) -> None:
+        """Serve `servicer` (a generated add_XServicer_to_server and its implementation) under the
+        service's gRPC name from the service table."""
+        self.registrations.append((add_to_server, servicer, self.row.grpc_service))
+
+    def consume(self, group: str, handler: Handler, topics_: Sequence[str] | None = None) -> ConsumerRunner:
+        """An idempotent consumer of the topics the service table says this service reads."""
+        return self.parts.consume(group, list(topics_ if topics_ is not None else self.row.consumes), handler)
+
+    def every(self, name: str, seconds: float, job: Callable[[], object]) -> None:
+        """The embedded scheduler: run `job` every `seconds` (the same job a CronJob runs once); a
+        failed run is logged and the next one tries again."""
+
+        def loop(stop: threading.Event) -> None:
+            while not stop.wait(seconds):
+                try:
+                    job()
+                except Exception:  # noqa: BLE001 - the next run tries again; the error is logged
+                    logger.exception("%s: job %s failed", self.row.name, name)
+
+        self.loops.append((name, loop))
+
+    def start(self, runtime: Runtime, host: str | None = None, port: int | None = None) -> RunningServer:
+        registrations = self.registrations + clock_control.registrations(self.settings.clock_control, self.clock)
+        for name, loop in self.loops:
+            runtime.spawn(name, loop)
+        return start_parts(self.parts, runtime, registrations, self.settings.grpc_port if port is None else port,
+                           host or self.settings.grpc_host, max_message_bytes=self.max_message_bytes)
+
+
+Command = Callable[[App[Any, Any], argparse.Namespace], int]
+
+
+def service_main(
+    row: ServiceRow,
+    settings_from_env: Callable[[], S],
+    bootstrap: Callable[[S], App[S, Any]],
+    migrations_dir: Path,
+    argv: list[str] | None = None,
+    commands: Mapping[str, tuple[str, Command]] | None = None,
+    arguments: Callable[[argparse.ArgumentParser], None] | None = None,
+) -> int:
+    """`python -m services.<name> [serve|migrate|<job>]`, the same for every service: the image's
+    entrypoint, `make run` and the CronJobs. `commands` maps a job's name to (help, run once)."""
+    commands = dict(commands or {})
+    parser = argparse.ArgumentParser(prog=f"python -m services.{row.name}")
+    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate", *commands],
+                        help="; ".join(f"{name}: {text}" for name, (text, _) in commands.items()) or None)
+    if arguments:
+        arguments(parser)
+    args = parser.parse_args(argv)
+    settings = settings_or_exit(row.name, settings_from_env)
+    configure_logging(row.name, settings.log_level)
+    if args.command == "migrate":
+        migrations.upgrade(migrations_dir, make_engine(settings.database_url))
+        return 0
+    app = bootstrap(settings)
+    if args.command in commands:
+        return commands[args.command][1](app, args)
+    return serve_forever(row.name, settings.metrics_port, lambda runtime: app.start(runtime))

@@ -15,7 +15,7 @@ from libs.common import migrations
 from libs.common.clock import OFFICE_TZ, clock_from_setting
 from libs.common.db import make_engine, read_only
 from services.gateway import audit, auth, metrics, roles
-from services.gateway.clients import ledger_client, tracking_client
+from services.gateway.clients import service_clients
 from services.gateway.config import Settings
 from services.gateway.problems import register_error_handlers
 
@@ -46,8 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Who-is-calling lookups only read: no write lock on SQLite, and the session ends at once.
     app.extensions["accounts_read"] = sessionmaker(read_only(engine), expire_on_commit=False)
     app.extensions["accounts_engine"] = engine
-    app.extensions["ledger"] = ledger_client(settings.ledger_addr, settings.grpc_timeout_seconds)
-    app.extensions["tracking"] = tracking_client(settings.tracking_addr, settings.grpc_timeout_seconds)
+    app.extensions.update(service_clients(settings.service_addrs, settings.grpc_timeout_seconds))
 
     @app.before_request
     def _start() -> None:

@@ -6,14 +6,13 @@ that is down becomes ServiceUnavailable, which the gateway answers with 503.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import grpc
 
-from duban.ledger.v1 import ledger_pb2_grpc
-from duban.tracking.v1 import tracking_pb2_grpc
 from libs.common.grpc_errors import from_rpc_error
+from libs.common.service_table import SERVICES
 
 
 class ServiceUnavailable(Exception):
@@ -75,9 +74,6 @@ class ServiceClient:
         self.channel.close()
 
 
-def ledger_client(address: str, timeout: float) -> ServiceClient:
-    return ServiceClient("ledger", address, ledger_pb2_grpc.LedgerServiceStub, timeout)
-
-
-def tracking_client(address: str, timeout: float) -> ServiceClient:
-    return ServiceClient("tracking", address, tracking_pb2_grpc.TrackingServiceStub, timeout)
+def service_clients(addrs: Mapping[str, str], timeout: float) -> dict[str, ServiceClient]:
+    """A client for every service of the service table, by name (app.extensions[name])."""
+    return {row.name: ServiceClient(row.name, addrs[row.name], row.stub_class(), timeout) for row in SERVICES}

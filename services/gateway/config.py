@@ -7,14 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from libs.common.config import ConfigError, env_bool, env_int, env_str
+from libs.common.service_table import SERVICES
 
 
 @dataclass(frozen=True)
 class Settings:
     database_url: str
     secret_key: str
-    ledger_addr: str
-    tracking_addr: str
+    service_addrs: Mapping[str, str]  # where each service of the service table listens
     grpc_timeout_seconds: float
     log_level: str
     login_max_failures: int
@@ -40,8 +40,7 @@ class Settings:
         return cls(
             database_url=env_str("DUBAN_DATABASE_URL", "sqlite:///var/gateway.db", env),
             secret_key=secret,
-            ledger_addr=env_str("DUBAN_LEDGER_ADDR", "127.0.0.1:50051", env),
-            tracking_addr=env_str("DUBAN_TRACKING_ADDR", "127.0.0.1:50052", env),
+            service_addrs={row.name: env_str(row.addr_env, f"127.0.0.1:{row.grpc_port}", env) for row in SERVICES},
             grpc_timeout_seconds=env_int("DUBAN_GRPC_TIMEOUT_SECONDS", 10, env, minimum=1),
             log_level=env_str("DUBAN_LOG_LEVEL", "INFO", env),
             login_max_failures=env_int("DUBAN_LOGIN_MAX_FAILURES", 5, env, minimum=1),

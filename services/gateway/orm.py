@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Index, Integer, MetaData, String, Text
+from sqlalchemy import Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from libs.common.db import NAMING_CONVENTION, UtcDateTime
+from libs.common.db import UtcDateTime, orm_metadata
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    metadata = orm_metadata()
 
 
 class User(Base):

@@ -10,17 +10,16 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from libs.common.db import NAMING_CONVENTION, UtcDateTime
+from libs.common.db import UtcDateTime, orm_metadata
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    metadata = orm_metadata()
 
 
 class Unit(Base):

@@ -94,6 +94,23 @@ def test_every_service_package_has_a_deployment(default_objects: Objects) -> Non
     assert helm_check.missing_deployments(default_objects, packages) == []
 
 
+def test_chart_values_follow_the_service_table(default_objects: Objects) -> None:
+    """The chart runs exactly the services of libs/common/service_table.py (plus the gateway), and the
+    gateway is told where each one listens."""
+    import yaml
+
+    from libs.common.service_table import SERVICES
+
+    values = yaml.safe_load((helm_check.CHART / "values.yaml").read_text(encoding="utf-8"))
+    names = {row.name for row in SERVICES}
+    assert set(values["services"]) - {"gateway"} == names
+    assert set(helm_check.service_packages()) - {"gateway"} == names
+    for name in names:
+        find(default_objects, "Deployment", f"duban-{name}")
+    config = find(default_objects, "ConfigMap", "duban-config")["data"]
+    assert {row.addr_env for row in SERVICES} <= set(config)
+
+
 def test_a_new_service_package_without_chart_values_is_reported(tmp_path: Path, default_objects: Objects) -> None:
     (tmp_path / "inspection").mkdir()
     (tmp_path / "inspection" / "__main__.py").write_text("")

@@ -79,9 +79,9 @@ def test_ledger_killed_mid_flow_loses_and_doubles_nothing(stack: Stack) -> None:
 
 def test_metrics_of_every_process(stack: Stack) -> None:
     register(stack, token(stack, "office"), f"指标{uuid.uuid4().hex[:6]}", str(uuid.uuid4()))
-    gateway = requests.get(f"http://127.0.0.1:{stack.gateway_metrics_port}/metrics", timeout=10).text
+    gateway = requests.get(f"http://127.0.0.1:{stack.metrics_port('gateway')}/metrics", timeout=10).text
     assert 'gateway_http_requests_total{method="POST",route="/api/v1/items",status="201"}' in gateway
-    ledger = requests.get(f"http://127.0.0.1:{stack.ledger_metrics_port}/metrics", timeout=10).text
+    ledger = requests.get(f"http://127.0.0.1:{stack.metrics_port('ledger')}/metrics", timeout=10).text
     assert 'duban_grpc_server_handled_total{code="OK",method="RegisterItem",service="ledger"}' in ledger
     assert "ledger_items_registered_total" in ledger and "duban_outbox_published_total" in ledger
     assert requests.get(f"{stack.url}/metrics", timeout=10).status_code == 404  # not on the public portal

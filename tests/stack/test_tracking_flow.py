@@ -17,7 +17,7 @@ from tests.stack.test_ledger_flow import token
 
 
 def set_time(stack: Stack, when: str) -> None:
-    for port in (stack.ledger_port, stack.tracking_port):
+    for port in (stack.grpc_port("ledger"), stack.grpc_port("tracking")):
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
             common_pb2_grpc.ClockControlStub(channel).SetTime(common_pb2.SetTimeRequest(now=when), timeout=10,
                                                              wait_for_ready=True)

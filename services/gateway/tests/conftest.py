@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 import pytest
@@ -11,12 +11,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from libs.common.clock import ManualClock
+from libs.common.testing import running_service
 from services.gateway import accounts
 from services.gateway.app import create_app
 from services.gateway.config import Settings
-from services.ledger.tests.conftest import START, LedgerUnderTest, _start
+from services.ledger.tests.conftest import START, LedgerUnderTest, started_ledger
 from services.tracking.bootstrap import bootstrap as tracking_bootstrap
-from services.tracking.bootstrap import start as tracking_start
 from services.tracking.config import Settings as TrackingSettings
 
 PASSWORD = "correct-horse-1"
@@ -79,17 +79,12 @@ def make_portal(ledger: LedgerUnderTest, db_url: str, tracking_port: int = 0) ->
 @pytest.fixture(scope="module")
 def portal(broker, tmp_path_factory) -> Iterator[Portal]:  # type: ignore[no-untyped-def]
     base = tmp_path_factory.mktemp("gateway")
-    prefix = f"g{uuid.uuid4().hex[:8]}-"
-    ledger, runtime = _start("sqlite", f"sqlite:///{base}/ledger.db", broker, DUBAN_CONSUMER_GROUP_PREFIX=prefix)
-    tracking = tracking_bootstrap(TrackingSettings.from_env({
-        "DUBAN_DATABASE_URL": f"sqlite:///{base}/tracking.db", "DUBAN_KAFKA_BOOTSTRAP": broker.bootstrap,
-        "DUBAN_GRPC_PORT": "0", "DUBAN_METRICS_PORT": "0", "DUBAN_STORAGE_DIR": str(base / "files"),
-        "DUBAN_SWEEP_INTERVAL_SECONDS": "0", "DUBAN_CONSUMER_GROUP_PREFIX": prefix}), clock=ledger.clock)
-    tracking_server = tracking_start(tracking, runtime, host="127.0.0.1")
-    portal = make_portal(ledger, f"sqlite:///{base}/gateway.db", tracking_server.port)
-    yield portal
-    portal.app.extensions["ledger"].close()
-    portal.app.extensions["tracking"].close()
-    runtime.shutdown()
-    ledger.app.uow.engine.dispose()
-    tracking.parts.engine.dispose()
+    with ExitStack() as stack:
+        ledger = stack.enter_context(started_ledger("sqlite", f"sqlite:///{base}/ledger.db", broker))
+        tracking = stack.enter_context(running_service(
+            tracking_bootstrap, TrackingSettings.from_env, broker.bootstrap, f"sqlite:///{base}/tracking.db",
+            ledger.clock, {"DUBAN_STORAGE_DIR": str(base / "files"), "DUBAN_SWEEP_INTERVAL_SECONDS": "0"}))
+        portal = make_portal(ledger, f"sqlite:///{base}/gateway.db", tracking.port)
+        yield portal
+        portal.app.extensions["ledger"].close()
+        portal.app.extensions["tracking"].close()

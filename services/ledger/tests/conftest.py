@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
-import grpc
 import pytest
 
 from duban.common.v1 import common_pb2
 from duban.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 from libs.common.broker import Broker
 from libs.common.clock import OFFICE_TZ, ManualClock
-from libs.common.runtime import Runtime
-from libs.common.testing import postgres_database
-from services.ledger.bootstrap import LedgerApp, bootstrap, start
+from libs.common.testing import postgres_database, running_service
+from services.ledger.bootstrap import LedgerApp, bootstrap
 from services.ledger.config import Settings
 
 OFFICE = common_pb2.Actor(user_id="u-office", name="督查室王芳", role="office", unit_id="dcs")
@@ -55,20 +52,14 @@ def seed_directory(stub: ledger_pb2_grpc.LedgerServiceStub) -> None:
             id=pid, name=name, unit_id=unit, role=role, title=title, active=True)), timeout=5)
 
 
-def _start(kind: str, url: str, broker: Broker, **env: str) -> tuple[LedgerUnderTest, Runtime]:
-    settings = Settings.from_env(
-        {"DUBAN_DATABASE_URL": url, "DUBAN_KAFKA_BOOTSTRAP": broker.bootstrap, "DUBAN_GRPC_PORT": "0",
-         "DUBAN_METRICS_PORT": "0", "DUBAN_CONSUMER_GROUP_PREFIX": f"t{uuid.uuid4().hex[:8]}-", **env}
-    )
-    clock = ManualClock(START)
-    app = bootstrap(settings, clock=clock)
-    runtime = Runtime("ledger-test")
-    server = start(app, runtime, host="127.0.0.1")
-    channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
-    runtime.on_stop(channel.close)
-    stub = ledger_pb2_grpc.LedgerServiceStub(channel)
-    seed_directory(stub)
-    return LedgerUnderTest(app, stub, clock, kind, server.port), runtime
+@contextmanager
+def started_ledger(kind: str, url: str, broker: Broker, clock: ManualClock | None = None,
+                   **env: str) -> Iterator[LedgerUnderTest]:
+    clock = clock or ManualClock(START)
+    with running_service(bootstrap, Settings.from_env, broker.bootstrap, url, clock, env) as running:
+        stub = running.stub()
+        seed_directory(stub)
+        yield LedgerUnderTest(running.app, stub, clock, kind, running.port)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -78,7 +69,4 @@ def ledger(request, broker, tmp_path_factory) -> Iterator[LedgerUnderTest]:  # t
             url = f"sqlite:///{tmp_path_factory.mktemp('ledger')}/ledger.db"
         else:
             url = stack.enter_context(postgres_database("duban_ledger"))
-        under_test, runtime = _start(request.param, url, broker)
-        stack.callback(under_test.app.uow.engine.dispose)
-        stack.callback(runtime.shutdown)
-        yield under_test
+        yield stack.enter_context(started_ledger(request.param, url, broker))

@@ -6,13 +6,12 @@ import json
 
 from duban.ledger.v1 import ledger_pb2
 from libs.common.calendar.__main__ import main as calendar_cli
-from services.ledger.tests.conftest import OFFICE, _start
+from services.ledger.tests.conftest import OFFICE, started_ledger
 
 
 def test_provisional_due_dates_are_recomputed_after_installing_the_year(broker, tmp_path) -> None:  # type: ignore[no-untyped-def]
     calendar_dir = tmp_path / "calendar"
-    ledger, runtime = _start("sqlite", f"sqlite:///{tmp_path}/cal.db", broker, DUBAN_CALENDAR_DIR=str(calendar_dir))
-    try:
+    with started_ledger("sqlite", f"sqlite:///{tmp_path}/cal.db", broker, DUBAN_CALENDAR_DIR=str(calendar_dir)) as ledger:
         item = ledger.register(category="complex", registered_on="2026-12-25")
         assert item.due_date_provisional and item.due_date == "2027-01-08"
         assert "暂定" in item.light_reason or "未载入" in item.light_reason
@@ -31,6 +30,3 @@ def test_provisional_due_dates_are_recomputed_after_installing_the_year(broker, 
         assert fixed.due_date == "2027-01-09" and not fixed.due_date_provisional
         history = ledger.stub.GetItemHistory(ledger_pb2.GetItemHistoryRequest(id=item.id), timeout=5).changes
         assert history[-1].field == "due_date" and history[-1].new_value == "2027-01-09"
-    finally:
-        runtime.shutdown()
-        ledger.app.uow.engine.dispose()

@@ -11,7 +11,7 @@ from libs.common import topics
 from libs.common.broker import start_broker
 from libs.common.outbox import pending_count
 from libs.common.testing import EventReader
-from services.ledger.tests.conftest import OFFICE, LedgerUnderTest, _start
+from services.ledger.tests.conftest import OFFICE, LedgerUnderTest, started_ledger
 
 
 def test_item_registered_reaches_a_consumer_with_cloudevents_headers(ledger: LedgerUnderTest, broker) -> None:  # type: ignore[no-untyped-def]
@@ -41,32 +41,30 @@ def test_item_registered_reaches_a_consumer_with_cloudevents_headers(ledger: Led
 def test_broker_outage_during_registration_loses_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
     own = start_broker()
     port = own.port
-    ledger, runtime = _start("sqlite", f"sqlite:///{tmp_path}/outage.db", own)
     try:
-        ledger.register(title="停机前")
-        engine = ledger.app.uow.engine
-        deadline = time.monotonic() + 20
-        while pending_count(engine) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert pending_count(engine) == 0
-        own.stop()
-        during = [ledger.register(title=f"停机中{i}").id for i in range(5)]
-        time.sleep(1.0)
-        assert pending_count(engine) == 5  # kept in the outbox while Kafka is away
-        own = start_broker(port=port)  # same address, empty broker (memory storage)
-        deadline = time.monotonic() + 40
-        while pending_count(engine) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert pending_count(engine) == 0
-        reader = EventReader(own.bootstrap, topics.LEDGER_EVENTS)
-        try:
-            reader.poll_until(lambda evs: {e.subject for e in evs} >= set(during), timeout=20)
-        finally:
-            reader.close()
-        delivered = [e for e, _ in reader.events if e.subject in during]
-        assert sorted(e.subject for e in delivered) == sorted(during)
-        assert len({e.id for e in delivered}) == 5
+        with started_ledger("sqlite", f"sqlite:///{tmp_path}/outage.db", own) as ledger:
+            ledger.register(title="停机前")
+            engine = ledger.app.uow.engine
+            deadline = time.monotonic() + 20
+            while pending_count(engine) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert pending_count(engine) == 0
+            own.stop()
+            during = [ledger.register(title=f"停机中{i}").id for i in range(5)]
+            time.sleep(1.0)
+            assert pending_count(engine) == 5  # kept in the outbox while Kafka is away
+            own = start_broker(port=port)  # same address, empty broker (memory storage)
+            deadline = time.monotonic() + 40
+            while pending_count(engine) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert pending_count(engine) == 0
+            reader = EventReader(own.bootstrap, topics.LEDGER_EVENTS)
+            try:
+                reader.poll_until(lambda evs: {e.subject for e in evs} >= set(during), timeout=20)
+            finally:
+                reader.close()
+            delivered = [e for e, _ in reader.events if e.subject in during]
+            assert sorted(e.subject for e in delivered) == sorted(during)
+            assert len({e.id for e in delivered}) == 5
     finally:
-        runtime.shutdown()
-        ledger.app.uow.engine.dispose()
         own.stop()

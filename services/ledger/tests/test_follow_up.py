@@ -29,8 +29,8 @@ def _close(ledger: LedgerUnderTest, item: ledger_pb2.Item, leader_id: str, leade
         signed_by=common_pb2.PersonSnapshot(id=leader_id, name=leader_name, unit_id="dcs"))
     event = new_event("item.closed", "duban/tracking", item.id, events_pb2.ItemClosed(
         item_id=item.id, item_no=item.item_no, completion=completion, result="已完成", within_time=True), SIGNED)
-    with ledger.app.ledger.uow() as tx:
-        consumer.handler(ledger.app.ledger)(tx, event)
+    with ledger.app.core.uow() as tx:
+        consumer.handler(ledger.app.core)(tx, event)
         tx.commit()
 
 
@@ -66,5 +66,5 @@ def test_an_instruction_that_cannot_be_registered_is_noted_and_the_item_still_cl
     assert closed.status == "closed" and closed.result == "已完成"
     note = next(c for c in _history(ledger, item.id) if c.field == "follow_up")
     assert note.new_value == "" and "续办事项未能自动登记" in note.reason and "请督查室登记" in note.reason
-    with ledger.app.ledger.uow.read() as tx:
+    with ledger.app.core.uow.read() as tx:
         assert tx.session.scalar(select(func.count()).select_from(Item).where(Item.follow_up_of == item.id)) == 0

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from duban.ledger.v1 import ledger_pb2
-from services.ledger.tests.conftest import OFFICE, LedgerUnderTest, _start
+from services.ledger.tests.conftest import OFFICE, LedgerUnderTest, started_ledger
 
 SEED_710 = ["序号", "工作任务", "交办时间", "完成时限", "责任领导", "责任人", "办理结果", "销号签字", "转期理由", "转期签字", "备注"]
 SEED_ATTACHMENT_1 = ["序号", "督查事项", "立项时间", "承办单位", "交办时间", "完成时限", "督查责任人", "督查情况", "办理结果", "备注"]
@@ -62,8 +62,7 @@ def test_attachment_1_form(filled: LedgerUnderTest) -> None:
 
 def test_round_trip_into_an_empty_ledger(filled: LedgerUnderTest, broker, tmp_path) -> None:  # type: ignore[no-untyped-def]
     _, data = export(filled, "full", text="项目")
-    other, runtime = _start("sqlite", f"sqlite:///{tmp_path}/other.db", broker)
-    try:
+    with started_ledger("sqlite", f"sqlite:///{tmp_path}/other.db", broker) as other:
         report = import_(other, data)
         assert report.errors == [] and report.committed and report.created == 2 and report.rows == 2
         items = {i.title: i for i in other.stub.ListItems(ledger_pb2.ListItemsRequest(), timeout=5).items}
@@ -79,9 +78,6 @@ def test_round_trip_into_an_empty_ledger(filled: LedgerUnderTest, broker, tmp_pa
             assert item.legacy_no == orig.item_no
         again = import_(other, data)
         assert again.created == 0 and again.duplicates == 2 and again.committed
-    finally:
-        runtime.shutdown()
-        other.app.uow.engine.dispose()
 
 
 def test_reimport_into_same_ledger_creates_nothing(filled: LedgerUnderTest) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,12 +20,9 @@ from duban.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 from duban.tracking.v1 import tracking_pb2, tracking_pb2_grpc
 from libs.common.broker import Broker
 from libs.common.clock import ManualClock
-from libs.common.runtime import Runtime
-from services.ledger.bootstrap import bootstrap as ledger_bootstrap
-from services.ledger.bootstrap import start as ledger_start
-from services.ledger.config import Settings as LedgerSettings
-from services.ledger.tests.conftest import START, seed_directory
-from services.tracking.bootstrap import TrackingApp, bootstrap, start
+from libs.common.testing import running_service
+from services.ledger.tests.conftest import START, started_ledger
+from services.tracking.bootstrap import TrackingApp, bootstrap
 from services.tracking.config import Settings
 
 OFFICE = common_pb2.Actor(user_id="1", name="王芳", role="office", unit_id="dcs", person_id="sv-wang")
@@ -85,24 +82,9 @@ def pair(broker: Broker, tmp_path_factory) -> Iterator[Pair]:  # type: ignore[no
 @contextmanager
 def running_pair(broker: Broker, base: Path, tracking_env: dict[str, str]) -> Iterator[Pair]:
     clock = ManualClock(START)
-    prefix = f"t{uuid.uuid4().hex[:8]}-"
-    common = {"DUBAN_KAFKA_BOOTSTRAP": broker.bootstrap, "DUBAN_GRPC_PORT": "0", "DUBAN_METRICS_PORT": "0",
-              "DUBAN_CONSUMER_GROUP_PREFIX": prefix}
-    ledger_app = ledger_bootstrap(LedgerSettings.from_env({**common, "DUBAN_DATABASE_URL": f"sqlite:///{base}/l.db"}),
-                                  clock=clock)
-    runtime = Runtime("pair")
-    ledger_server = ledger_start(ledger_app, runtime, host="127.0.0.1")
-    app = bootstrap(Settings.from_env({**common, "DUBAN_DATABASE_URL": f"sqlite:///{base}/t.db",
-                                       "DUBAN_SWEEP_INTERVAL_SECONDS": "0", **tracking_env}),
-                    clock=clock)
-    server = start(app, runtime, host="127.0.0.1")
-    ledger_channel = grpc.insecure_channel(f"127.0.0.1:{ledger_server.port}")
-    channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
-    ledger_stub = ledger_pb2_grpc.LedgerServiceStub(ledger_channel)
-    seed_directory(ledger_stub)
-    yield Pair(ledger_stub, tracking_pb2_grpc.TrackingServiceStub(channel), clock, app)
-    ledger_channel.close()
-    channel.close()
-    runtime.shutdown()
-    app.parts.engine.dispose()
-    ledger_app.parts.engine.dispose()
+    with ExitStack() as stack:
+        ledger = stack.enter_context(started_ledger("sqlite", f"sqlite:///{base}/l.db", broker, clock))
+        tracking = stack.enter_context(running_service(
+            bootstrap, Settings.from_env, broker.bootstrap, f"sqlite:///{base}/t.db", clock,
+            {"DUBAN_SWEEP_INTERVAL_SECONDS": "0", **tracking_env}))
+        yield Pair(ledger.stub, tracking.stub(), clock, tracking.app)

@@ -17,7 +17,7 @@ def test_whole_lifecycle_with_files_in_a_bucket(broker, s3_endpoint, tmp_path) -
     env = {"DUBAN_STORAGE_DIR": str(tmp_path / "files"), "DUBAN_STORAGE_S3_BUCKET": bucket,
            "DUBAN_STORAGE_S3_ENDPOINT": s3_endpoint}
     with running_pair(broker, tmp_path, env) as pair:
-        assert isinstance(pair.app.tracking.storage, S3Storage)
+        assert isinstance(pair.app.core.storage, S3Storage)
         whole_lifecycle(pair, broker)
     assert not (tmp_path / "files").exists()
     listed = boto3.client("s3", endpoint_url=s3_endpoint).list_objects_v2(Bucket=bucket)["Contents"]

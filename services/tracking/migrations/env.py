@@ -1,6 +1,0 @@
-"""Alembic environment of the tracking service (the shared body is libs.common.migrations.run_env)."""
-
-from libs.common.migrations import run_env
-from services.tracking.migrations_target import target_metadata
-
-run_env(target_metadata)
