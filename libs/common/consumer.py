@@ -18,7 +18,8 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 import confluent_kafka
 from sqlalchemy import select
@@ -32,6 +33,19 @@ from libs.common.outbox import processed_events
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[UnitOfWork, CloudEvent], None]
+C = TypeVar("C")
+
+
+def dispatcher(core: C, use_cases: Mapping[str, Callable[[C, UnitOfWork, CloudEvent], None]]) -> Handler:
+    """A service's consumer: each event type it cares about goes to one use case (which decodes the
+    event and applies it in the consumer's transaction); other types are not its business."""
+
+    def handle(tx: UnitOfWork, event: CloudEvent) -> None:
+        use_case = use_cases.get(event.type)
+        if use_case is not None:
+            use_case(core, tx, event)
+
+    return handle
 
 
 class RetryableError(Exception):

@@ -13,8 +13,8 @@ from libs.common.service_app import App
 from libs.common.service_table import service
 from services.ledger import consumer
 from services.ledger.config import Settings
+from services.ledger.context import Ledger
 from services.ledger.grpc_api import LedgerServicer
-from services.ledger.handlers import Ledger
 
 ROW = service("ledger")
 MIGRATIONS = Path(__file__).with_name("migrations")

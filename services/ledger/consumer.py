@@ -1,123 +1,19 @@
-"""The ledger hears tracking: its status columns (交办时间, 转期理由/签字, 办理结果, 销号签字) fill in.
-
-Each applied event is recorded in the item's history as a change by the system, so the ledger shows
-who signed and when without anyone typing it twice.
-"""
+"""What the ledger hears from tracking, dispatched to the use cases that apply it (following.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from duban.tracking.v1 import events_pb2, tracking_pb2
-from libs.common import vocabulary
-from libs.common.actor import Actor
-from libs.common.clock import OFFICE_TZ
-from libs.common.cloudevents import CloudEvent
-from libs.common.db import UnitOfWork
-from libs.common.errors import InvalidInput
-from services.ledger import domain, metrics
-from services.ledger import events as ledger_events
-from services.ledger.handlers import Ledger, _change, register_in
-from services.ledger.orm import Item
+from libs.common.consumer import Handler, dispatcher
+from services.ledger import following
+from services.ledger.context import Ledger
 
 GROUP = "ledger-tracking-events"
-TRACKING = Actor(user_id="tracking", name="督查跟踪", role="system")
 
 
-def _signature(name: str, when: dt.datetime) -> str:
-    return f"{name} {when.astimezone(OFFICE_TZ):%Y-%m-%d}"
-
-
-def handler(ledger: Ledger):  # type: ignore[no-untyped-def]
-    def handle(tx: UnitOfWork, event: CloudEvent) -> None:
-        changes: dict[str, str] = {}
-        if event.type == "item.assigned":
-            body = event.decode(events_pb2.ItemAssigned())
-            changes = {"assigned_on": body.assigned_on, "status": "assigned"}
-        elif event.type == "extension.approved":
-            body = event.decode(events_pb2.ExtensionDecided())
-            signer = body.extension.decided_by.name
-            changes = {"due_date": body.due_date, "extension_reason": body.extension.reason,
-                       "extension_signature": _signature(signer, body.extension.decided_at.ToDatetime(dt.UTC))}
-        elif event.type == "item.replied":
-            body = event.decode(events_pb2.ItemReplied())
-            changes = {"result": body.reply.result}
-        elif event.type == "item.closed":
-            body = event.decode(events_pb2.ItemClosed())
-            signed = body.completion.signed_at.ToDatetime(dt.UTC)
-            changes = {"result": body.result, "status": "closed",
-                       "closure_signature": _signature(body.completion.signed_by.name, signed)}
-            if body.completion.follow_up.strip():
-                open_follow_up(ledger, tx, event, body.completion)
-        elif event.type == "item.archived":
-            changes = {"status": "archived"}
-        if changes:
-            apply(ledger, tx, event, changes)
-
-    return handle
-
-
-def apply(ledger: Ledger, tx: UnitOfWork, event: CloudEvent, changes: dict[str, str]) -> None:
-    item = tx.session.get(Item, event.subject)
-    if item is None:
-        return  # an item this ledger never had (another environment's event): nothing to fill
-    now = ledger.clock.now()
-    recorded = []
-    for field, value in changes.items():
-        old = getattr(item, field)
-        old_text = old.isoformat() if isinstance(old, dt.date) else str(old or "")
-        if old_text == value:
-            continue
-        new = dt.date.fromisoformat(value) if field in ("assigned_on", "due_date") else value
-        setattr(item, field, new)
-        # Readable in the history, and traceable to the event that caused it.
-        reason = f"{vocabulary.EVENT_LABELS.get(event.type, event.type)}（督办跟踪自动填写，事件 {event.id[:8]}）"
-        recorded.append(_change(item.id, now, TRACKING, field, old_text, value, reason))
-    if not recorded:
-        return
-    item.version += 1
-    item.updated_at = now
-    tx.session.add_all(recorded)
-    tx.session.flush()
-    tx.publish(ledger_events.item_updated(item, recorded, now))
-
-
-def open_follow_up(ledger: Ledger, tx: UnitOfWork, event: CloudEvent, completion: tracking_pb2.CompletionReport) -> None:
-    """续办: the leader's new instruction on the completion report becomes an item of its own, linked to
-    the closed one - same units and category, the signing leader responsible, registered on the day of
-    the signature, its deadline counted as for any item. Applied with the closure: a failed registration
-    (a unit since deactivated, say) is written in the closed item's history for the office to register
-    by hand, and never holds the closure back."""
-    parent = tx.session.get(Item, event.subject)
-    if parent is None:
-        return
-    signed_on = completion.signed_at.ToDatetime(dt.UTC).astimezone(OFFICE_TZ).date()
-    instruction = completion.follow_up.strip()
-    suffix = "（续办）"
-    reg = domain.Registration(
-        title=parent.title[:domain.TITLE_MAX - len(suffix)] + suffix,
-        content=instruction[:domain.CONTENT_MAX],
-        source="leader_instruction",
-        category=parent.category,
-        key_tracking=parent.key_tracking,
-        lead_unit_id=parent.lead_unit_id,
-        lead_duty=next((u.duty for u in parent.units if u.role == "lead"), ""),
-        co_units=tuple((u.unit_id, u.duty) for u in parent.units if u.role == "co"),
-        responsible_leader_id=completion.signed_by.id,
-        responsible_person_id=parent.responsible_person_id,
-        supervisor_id=parent.supervisor_id,
-        registered_on=signed_on.isoformat(),
-        remarks=f"{completion.signed_by.name}在{parent.item_no}办结报告单上的批示：{instruction}"[:domain.CONTENT_MAX],
-    )
-    now = ledger.clock.now()
-    try:
-        with tx.savepoint():
-            child = register_in(ledger, tx, reg, TRACKING, request_id=f"follow-up:{event.id}", follow_up_of=parent)
-    except InvalidInput as exc:
-        tx.session.add(_change(parent.id, now, TRACKING, "follow_up", "", "",
-                               f"续办事项未能自动登记（{'；'.join(exc.field_errors.values())}），请督查室登记"))
-        metrics.FOLLOW_UPS.labels("not_registered").inc()
-        return
-    tx.session.add(_change(parent.id, now, TRACKING, "follow_up", "", child.item_no,
-                           f"{completion.signed_by.name}在办结报告单上作出新的批示，登记为续办事项"))
-    metrics.FOLLOW_UPS.labels("registered").inc()
+def handler(ledger: Ledger) -> Handler:
+    return dispatcher(ledger, {
+        "item.assigned": following.on_assigned,
+        "extension.approved": following.on_extension_approved,
+        "item.replied": following.on_replied,
+        "item.closed": following.on_closed,
+        "item.archived": following.on_archived,
+    })

@@ -6,8 +6,9 @@ from duban.common.v1 import common_pb2
 from duban.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 from libs.common.actor import Actor
 from libs.common.errors import InvalidInput
-from services.ledger import domain, handlers, repository, updates, xlsx_export, xlsx_import
+from services.ledger import directory, domain, reading, registering, repository, updating, xlsx_export, xlsx_import
 from services.ledger.config import Settings
+from services.ledger.context import Ledger
 from services.ledger.convert import change_to_proto, item_to_proto, person_to_proto, unit_to_proto
 
 PATCH_SCALARS = (
@@ -16,7 +17,7 @@ PATCH_SCALARS = (
 )
 
 
-def query_from_filter(f: ledger_pb2.ItemFilter, ledger: handlers.Ledger) -> repository.ItemQuery:
+def query_from_filter(f: ledger_pb2.ItemFilter, ledger: Ledger) -> repository.ItemQuery:
     errors = {
         name: f"未知的取值 {value!r}，应为：{', '.join(allowed)}"
         for name, value, allowed in (("source", f.source, domain.SOURCES), ("category", f.category, domain.CATEGORIES),
@@ -46,7 +47,7 @@ def query_from_filter(f: ledger_pb2.ItemFilter, ledger: handlers.Ledger) -> repo
 
 
 class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
-    def __init__(self, ledger: handlers.Ledger, settings: Settings) -> None:
+    def __init__(self, ledger: Ledger, settings: Settings) -> None:
         self.ledger = ledger
         self.settings = settings
 
@@ -71,25 +72,25 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
             due_date_reason=request.due_date_reason,
             remarks=request.remarks,
         )
-        item, replayed = handlers.register_item(
+        item, replayed = registering.register_item(
             self.ledger, reg, Actor.from_proto(request.actor), request.request_id
         )
         return ledger_pb2.RegisterItemResponse(item=self._item(item), replayed=replayed)
 
     def GetItem(self, request, context):  # noqa: N802
-        return ledger_pb2.GetItemResponse(item=self._item(handlers.get_item(self.ledger, request.id)))
+        return ledger_pb2.GetItemResponse(item=self._item(reading.get_item(self.ledger, request.id)))
 
     def UpdateItem(self, request, context):  # noqa: N802
         patch = {name: getattr(request.patch, name) for name in PATCH_SCALARS if request.patch.HasField(name)}
         if request.patch.replace_co_units:
             patch["co_units"] = [(c.unit_id, c.duty) for c in request.patch.co_units]
-        item = updates.update_item(
+        item = updating.update_item(
             self.ledger, request.id, request.expected_version, patch, request.reason, Actor.from_proto(request.actor)
         )
         return ledger_pb2.UpdateItemResponse(item=self._item(item))
 
     def ListItems(self, request, context):  # noqa: N802
-        items, token, total = handlers.list_items(
+        items, token, total = reading.list_items(
             self.ledger, query_from_filter(request.filter, self.ledger), request.page_size, request.page_token,
             request.include_total,
         )
@@ -98,25 +99,25 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         )
 
     def GetItemHistory(self, request, context):  # noqa: N802
-        changes = handlers.item_history(self.ledger, request.id)
+        changes = reading.item_history(self.ledger, request.id)
         return ledger_pb2.GetItemHistoryResponse(changes=[change_to_proto(c) for c in changes])
 
     def ListUnits(self, request, context):  # noqa: N802
-        units = handlers.list_units(self.ledger, request.include_inactive)
+        units = directory.list_units(self.ledger, request.include_inactive)
         return ledger_pb2.ListUnitsResponse(units=[unit_to_proto(u) for u in units])
 
     def UpsertUnit(self, request, context):  # noqa: N802
         u = request.unit
-        unit = handlers.upsert_unit(self.ledger, u.id, u.name, u.kind or "department", u.active)
+        unit = directory.upsert_unit(self.ledger, u.id, u.name, u.kind or "department", u.active)
         return ledger_pb2.UpsertUnitResponse(unit=unit_to_proto(unit))
 
     def ListPeople(self, request, context):  # noqa: N802
-        people = handlers.list_people(self.ledger, request.unit_id, request.role, request.include_inactive)
+        people = directory.list_people(self.ledger, request.unit_id, request.role, request.include_inactive)
         return ledger_pb2.ListPeopleResponse(people=[person_to_proto(p) for p in people])
 
     def UpsertPerson(self, request, context):  # noqa: N802
         p = request.person
-        person = handlers.upsert_person(self.ledger, p.id, p.name, p.unit_id, p.role, p.title, p.active)
+        person = directory.upsert_person(self.ledger, p.id, p.name, p.unit_id, p.role, p.title, p.active)
         return ledger_pb2.UpsertPersonResponse(person=person_to_proto(person))
 
     def ExportLedger(self, request, context):  # noqa: N802
@@ -146,5 +147,5 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         )
 
     def RecomputeProvisionalDueDates(self, request, context):  # noqa: N802
-        updated, still = updates.recompute_provisional(self.ledger, Actor.from_proto(request.actor))
+        updated, still = updating.recompute_provisional(self.ledger, Actor.from_proto(request.actor))
         return ledger_pb2.RecomputeProvisionalDueDatesResponse(updated=updated, still_provisional=still)

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from libs.common.errors import InvalidInput
 from services.ledger import metrics, repository
+from services.ledger.context import Ledger
 from services.ledger.forms import FORMS, UNIT_LINE_PREFIX, Form
-from services.ledger.handlers import Ledger
 from services.ledger.orm import Item, ItemUnit, Unit
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -20,9 +20,10 @@ from sqlalchemy import or_, select
 from libs.common.actor import Actor
 from libs.common.errors import InvalidInput
 from services.ledger import domain, metrics
+from services.ledger.context import Ledger
 from services.ledger.forms import IMPORT_HEADERS, UNIT_LINE_PREFIX
-from services.ledger.handlers import Ledger, register_in
 from services.ledger.orm import Item, Person, Unit
+from services.ledger.registering import register_in
 
 MODES = ("all_or_nothing", "good_rows")
 _LABEL_TO_SOURCE = {label: key for key, label in domain.SOURCES.items()}

@@ -9,7 +9,7 @@ from typing import Any
 
 from libs.common.clock import OFFICE_TZ
 from libs.common.service_app import App, service_main
-from services.tracking import sweeps
+from services.tracking import jobs
 from services.tracking.bootstrap import MIGRATIONS, ROW, bootstrap
 from services.tracking.config import Settings
 
@@ -18,7 +18,7 @@ def sweep(app: App[Any, Any], args: argparse.Namespace) -> int:
     as_of = dt.datetime.fromisoformat(args.as_of) if args.as_of else None
     if as_of and as_of.tzinfo is None:
         as_of = as_of.replace(tzinfo=OFFICE_TZ)
-    overdue, urged, missed = sweeps.run_sweeps(app.core, as_of)
+    overdue, urged, missed = jobs.run_sweeps(app.core, as_of)
     delivered = app.relay.drain()  # the CronJob's pod ends now: send what it wrote
     print(f"sweep: {overdue} overdue, {urged} urged, {missed} reports missed; {delivered} events sent")
     return 0

@@ -10,19 +10,21 @@ from duban.ledger.v1 import events_pb2 as ledger_events
 from duban.tracking.v1 import events_pb2
 from libs.common import vocabulary
 from libs.common.actor import Actor
+from libs.common.cloudevents import CloudEvent
 from libs.common.db import UnitOfWork, insert_new, next_in_sequence
 from libs.common.errors import FailedPrecondition, InvalidInput
 from services.tracking import documents, domain, events, metrics
+from services.tracking.context import Tracking, require_office, require_unit
+from services.tracking.convert import unit_duties
 from services.tracking.orm import Assignment, AssignmentUnit, ExpectedReport, NoticeSequence
-from services.tracking.service import Tracking, get_assignment, lead_unit, require_office, require_unit
-from services.tracking.views import unit_duties
+from services.tracking.repository import get_assignment, lead_unit
 
 logger = logging.getLogger(__name__)
 
 
-def on_item_registered(tracking: Tracking, tx: UnitOfWork, message: ledger_events.ItemRegistered) -> None:
+def on_item_registered(tracking: Tracking, tx: UnitOfWork, event: CloudEvent) -> None:
     """A new ledger item: open its assignment, with the notice due in 2 working days (Art. 6.2)."""
-    item = message.item
+    item = event.decode(ledger_events.ItemRegistered()).item
     if tx.session.get(Assignment, item.id) is not None:
         return  # already known (a replayed event)
     registered_on = dt.date.fromisoformat(item.registered_on)
@@ -40,8 +42,9 @@ def on_item_registered(tracking: Tracking, tx: UnitOfWork, message: ledger_event
     metrics.ASSIGNMENTS_CREATED.inc()
 
 
-def on_item_updated(tracking: Tracking, tx: UnitOfWork, message: ledger_events.ItemUpdated) -> None:
+def on_item_updated(tracking: Tracking, tx: UnitOfWork, event: CloudEvent) -> None:
     """Keep the ledger's edits (title, leader, category...) in step; deadlines move only by extension."""
+    message = event.decode(ledger_events.ItemUpdated())
     item = message.item
     assignment = tx.session.get(Assignment, item.id)
     if assignment is None:
@@ -161,6 +164,6 @@ def mark_acknowledged(tracking: Tracking, tx: UnitOfWork, assignment: Assignment
 
 
 def snapshot_of(actor: Actor):  # type: ignore[no-untyped-def]
-    from services.tracking.service import snapshot_proto
+    from services.tracking.context import snapshot_proto
 
     return snapshot_proto(actor.snapshot())

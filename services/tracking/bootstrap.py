@@ -12,10 +12,10 @@ from libs.common.kafka import Producer
 from libs.common.service_app import App
 from libs.common.service_table import service
 from libs.common.storage import open_storage
-from services.tracking import consumer, sweeps
+from services.tracking import consumer, jobs
 from services.tracking.config import Settings
+from services.tracking.context import Tracking
 from services.tracking.grpc_api import TrackingServicer
-from services.tracking.service import Tracking
 
 logger = logging.getLogger(__name__)
 ROW = service("tracking")
@@ -47,6 +47,6 @@ def bootstrap(settings: Settings, clock: Clock | None = None, producer: Producer
 
 
 def sweep_and_log(tracking: Tracking) -> None:
-    overdue, urged, missed = sweeps.run_sweeps(tracking)
+    overdue, urged, missed = jobs.run_sweeps(tracking)
     if overdue or urged or missed:
         logger.info("sweep: %s overdue, %s urged, %s reports missed", overdue, urged, missed)

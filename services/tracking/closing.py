@@ -11,17 +11,11 @@ from libs.common.db import UnitOfWork
 from libs.common.errors import FailedPrecondition, InvalidInput
 from libs.common.storage import sha256
 from services.tracking import documents, domain, dossier, events, metrics
+from services.tracking.context import Tracking, require_leader, require_office, require_unit, snapshot_name
+from services.tracking.convert import to_proto
 from services.tracking.orm import Assignment, Attachment, AuditEntry
 from services.tracking.progress import store_attachments
-from services.tracking.service import (
-    Tracking,
-    get_assignment,
-    require_leader,
-    require_office,
-    require_unit,
-    snapshot_name,
-)
-from services.tracking.views import to_proto
+from services.tracking.repository import get_assignment
 
 
 def file_reply(tracking: Tracking, item_id: str, result: str, root_cause: str, measures: str, uploads: list,  # type: ignore[type-arg]
@@ -31,7 +25,7 @@ def file_reply(tracking: Tracking, item_id: str, result: str, root_cause: str, m
         require_unit(actor, assignment, lead_only=True)
         if assignment.status not in ("notified", "in_progress"):
             raise FailedPrecondition(f"no reply in {assignment.status}", {"status": "当前状态不能回复办理结果"})
-        late = tracking.today() > assignment.due_date
+        late = domain.is_late(tracking.today(), assignment.due_date)
         domain.check_reply(late, result, root_cause, measures)
         now = tracking.clock.now()
         assignment.reply_result, assignment.reply_late = result.strip(), late

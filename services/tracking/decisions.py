@@ -9,10 +9,11 @@ from duban.tracking.v1 import events_pb2
 from libs.common.actor import Actor
 from libs.common.errors import InvalidInput, NotFound
 from services.tracking import domain, events, metrics
+from services.tracking.context import Tracking, require_leader, require_unit
+from services.tracking.convert import to_proto
 from services.tracking.orm import AuditEntry, ExpectedReport, Extension
 from services.tracking.progress import refuse_while_failure_analysis_missing
-from services.tracking.service import Tracking, get_assignment, lead_unit, require_leader, require_unit
-from services.tracking.views import to_proto
+from services.tracking.repository import get_assignment, lead_unit
 
 
 def _date(value: str, field: str) -> dt.date:

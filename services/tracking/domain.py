@@ -10,10 +10,13 @@ report and the item is closed.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from libs.common import vocabulary
 from libs.common.calendar import WorkCalendar
+from libs.common.clock import OFFICE_TZ
 from libs.common.errors import FailedPrecondition, InvalidInput
 from libs.common.lights import GREEN, RED, YELLOW, Light, LightPolicy, light_of
 
@@ -174,9 +177,61 @@ def check_extension(
         raise InvalidInput("invalid extension request", errors)
 
 
-def needs_failure_analysis(today: dt.date, due_date: dt.date, replied: bool) -> bool:
-    """Art. 6.5: a unit that did not finish in time must analyse the root cause and propose measures."""
-    return not replied and today > due_date
+def is_late(today: dt.date, due_date: dt.date) -> bool:
+    """Past the working deadline (an approved extension moved it; lateness does not)."""
+    return today > due_date
+
+
+def needs_failure_analysis(today: dt.date, due_date: dt.date, analysed: bool, closed: bool = False) -> bool:
+    """Art. 6.5: a unit that did not finish in time must analyse the root cause and propose measures
+    (in its written reply) before anything else it files is accepted."""
+    return not closed and not analysed and is_late(today, due_date)
+
+
+def missed_reports(expected: Iterable[Any], today: dt.date) -> int:
+    """Expected reports whose day has passed without a report (they raise the light and drive urging)."""
+    return sum(1 for e in expected if e.status != "filed" and e.due_on < today)
+
+
+def timeline(calendar: WorkCalendar, policy: TrackingPolicy, a: Any) -> list[tuple[dt.date, str]]:
+    """Why the item stands where it stands, in plain Chinese, by day: registration, notice, holidays
+    and make-up days counted, extensions, reports, reply, closure (`a` is an assignment)."""
+    kind = "复杂" if a.category == "complex" else "一般"
+    entries: list[tuple[dt.date, str]] = [
+        (a.registered_on, f"立项（{a.item_no}），{kind}事项"),
+        (a.notice_due_on, f"督办通知应发出的最后一天（立项后{policy.notice_working_days}个工作日）"),
+    ]
+    if a.notice_issued_at:
+        day = a.notice_issued_at.astimezone(OFFICE_TZ).date()
+        entries.append((day, f"发出督办通知 {a.notice_no}{'（逾期发出）' if day > a.notice_due_on else ''}"))
+    day, end = a.registered_on, max(a.due_date, a.original_due_date)
+    while day < end:
+        day += dt.timedelta(days=1)
+        if not calendar.has_year(day.year):
+            entries.append((day, f"{day.year}年节假日安排未载入，暂按周一至周五计算"))
+            break
+        name = calendar.day_name(day)
+        if name:
+            counted = "调休上班，计入工作日" if calendar.is_working_day(day) else "法定节假日，不计工作日"
+            entries.append((day, f"{name}：{counted}"))
+    for ext in a.extensions:
+        entries.append((ext.requested_at.astimezone(OFFICE_TZ).date(),
+                        f"申请转期至 {ext.new_due_date.isoformat()}：{ext.reason}"))
+        if ext.decided_at:
+            verdict = "同意" if ext.status == "approved" else "不同意"
+            entries.append((ext.decided_at.astimezone(OFFICE_TZ).date(), f"责任领导{verdict}转期"))
+    for expected in a.expected:
+        state = {"filed": "已报送", "missed": "未按时报送", "expected": "待报送"}[expected.status]
+        entries.append((expected.due_on, f"{PERIOD_LABELS[expected.period]}截止（{state}）"))
+    if a.original_due_date != a.due_date:
+        entries.append((a.original_due_date, "原完成时限（保留，考核以此为准，除非转期已批准）"))
+    entries.append((a.due_date, "完成时限"))
+    if a.replied_at:
+        entries.append((a.replied_at.astimezone(OFFICE_TZ).date(), "承办单位书面回复办理结果"))
+    if a.closed_at:
+        entries.append((a.closed_at.astimezone(OFFICE_TZ).date(), "责任领导签字，销号"))
+    entries.sort(key=lambda e: e[0])
+    return entries
 
 
 def check_reply(late: bool, result: str, root_cause: str, measures: str) -> None:

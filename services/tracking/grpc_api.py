@@ -7,9 +7,9 @@ from duban.tracking.v1 import tracking_pb2, tracking_pb2_grpc
 from libs.common.actor import Actor
 from libs.common.clock import OFFICE_TZ
 from libs.common.errors import InvalidInput, NotFound
-from services.tracking import assigning, closing, decisions, lights_board, progress, queries, sweeps, urging
-from services.tracking.service import Tracking
-from services.tracking.views import to_proto
+from services.tracking import assigning, closing, decisions, jobs, lights_board, progress, reading, urging
+from services.tracking.context import Tracking
+from services.tracking.convert import to_proto
 
 CHUNK = 1024 * 1024
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -23,10 +23,10 @@ class TrackingServicer(tracking_pb2_grpc.TrackingServiceServicer):
         return to_proto(self.tracking, assignment, with_timeline=timeline, brief=brief)
 
     def GetAssignment(self, request, context):  # noqa: N802
-        return self._view(queries.get(self.tracking, request.item_id))
+        return self._view(reading.get(self.tracking, request.item_id))
 
     def ListAssignments(self, request, context):  # noqa: N802
-        rows, token, total = queries.list_assignments(
+        rows, token, total = reading.list_assignments(
             self.tracking, list(request.unit_ids), request.responsible_leader_id, request.status, request.view,
             request.page_size, request.page_token)
         return tracking_pb2.ListAssignmentsResponse(
@@ -98,13 +98,13 @@ class TrackingServicer(tracking_pb2_grpc.TrackingServiceServicer):
                                            request.text, Actor.from_proto(request.actor)))
 
     def LeaderQueue(self, request, context):  # noqa: N802
-        extensions, closures = queries.leader_queue(self.tracking, request.leader_id)
+        extensions, closures = reading.leader_queue(self.tracking, request.leader_id)
         return tracking_pb2.LeaderQueueResponse(
             extensions_pending=[self._view(a, timeline=False) for a in extensions],
             closures_pending=[self._view(a, timeline=False) for a in closures])
 
     def GetDocument(self, request, context):  # noqa: N802
-        assignment = queries.get(self.tracking, request.item_id)
+        assignment = reading.get(self.tracking, request.item_id)
         if request.kind == "notice":
             key, name, ctype = assignment.notice_key, f"督办通知_{assignment.item_no}.docx", DOCX
         elif request.kind == "completion_report":
@@ -144,5 +144,5 @@ class TrackingServicer(tracking_pb2_grpc.TrackingServiceServicer):
                 as_of = as_of if as_of.tzinfo else as_of.replace(tzinfo=OFFICE_TZ)
             except ValueError:
                 raise InvalidInput("bad as_of", {"as_of": "应为 ISO 8601 时间"}) from None
-        overdue, urged, missed = sweeps.run_sweeps(self.tracking, as_of)
+        overdue, urged, missed = jobs.run_sweeps(self.tracking, as_of)
         return tracking_pb2.RunSweepsResponse(overdue_published=overdue, urged=urged, reports_missed=missed)

@@ -16,9 +16,9 @@ from sqlalchemy import and_, case, exists, func, or_, select
 from libs.common.errors import InvalidInput
 from libs.common.lights import GREEN, RED, YELLOW, last_yellow_deadline
 from services.tracking import domain
+from services.tracking.context import Tracking
 from services.tracking.orm import Assignment, AssignmentUnit, ExpectedReport
-from services.tracking.queries import LIST_ORDER, after_token, page_token
-from services.tracking.service import Tracking
+from services.tracking.repository import LIST_ORDER, after_token, page_token
 
 LIGHTS = ("", RED, YELLOW, GREEN)
 MAX_PAGE = 5000
@@ -48,7 +48,7 @@ class BoardRow:
 
 
 def _missed_count(today: dt.date):  # type: ignore[no-untyped-def]
-    """Per item (correlated): expected reports past their day and not filed - views.missed_reports."""
+    """Per item (correlated): expected reports past their day and not filed - domain.missed_reports."""
     return (select(func.count()).select_from(ExpectedReport)
             .where(ExpectedReport.item_id == Assignment.item_id, ExpectedReport.status != "filed",
                    ExpectedReport.due_on < today)

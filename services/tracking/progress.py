@@ -9,10 +9,12 @@ from libs.common.actor import Actor
 from libs.common.db import UnitOfWork
 from libs.common.errors import FailedPrecondition, InvalidInput
 from libs.common.storage import sha256
-from services.tracking import events, metrics
+from services.tracking import domain, events, metrics
 from services.tracking.assigning import mark_acknowledged
+from services.tracking.context import Tracking, require_unit
+from services.tracking.convert import to_proto
 from services.tracking.orm import Assignment, Attachment, ProgressReport
-from services.tracking.service import Tracking, get_assignment, require_unit
+from services.tracking.repository import get_assignment
 
 ACTIVE = ("notified", "in_progress")
 
@@ -39,7 +41,7 @@ def store_attachments(
 
 def refuse_while_failure_analysis_missing(tracking: Tracking, assignment: Assignment) -> None:
     """Art. 6.5: once past the deadline, nothing else is accepted before the root-cause analysis."""
-    if tracking.today() > assignment.due_date and not assignment.reply_root_cause:
+    if domain.needs_failure_analysis(tracking.today(), assignment.due_date, bool(assignment.reply_root_cause)):
         raise FailedPrecondition(
             f"{assignment.item_no} is past its deadline without a failure analysis",
             {"root_cause": "事项已超过完成时限，须先书面回复并剖析问题根源、提出整改措施"},
@@ -81,8 +83,6 @@ def file_report(
         assignment.version += 1
         assignment.updated_at = now
         tx.session.flush()
-        from services.tracking.views import to_proto
-
         proto = to_proto(tracking, assignment, with_timeline=False)
         tx.publish(events.event(events.PROGRESS_REPORTED, item_id, events_pb2.ProgressReported(
             item_id=item_id, report=next(r for r in proto.reports if r.id == report.id)), now))

@@ -12,8 +12,9 @@ from libs.common.actor import Actor
 from libs.common.errors import FailedPrecondition, InvalidInput
 from libs.common.vocabulary import URGE_METHODS
 from services.tracking import domain, events, metrics
+from services.tracking.context import Tracking, require_office
 from services.tracking.orm import Assignment, OfficeUrge
-from services.tracking.service import Tracking, get_assignment, require_office
+from services.tracking.repository import get_assignment
 
 TEXT_MAX = 2000
 OFFICE = "office"

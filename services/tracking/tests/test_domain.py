@@ -86,8 +86,10 @@ def test_late_reply_needs_root_cause_and_measures() -> None:
     with pytest.raises(InvalidInput) as err:
         domain.check_reply(True, "已完成", "", "")
     assert set(err.value.field_errors) == {"root_cause", "measures"}
-    assert domain.needs_failure_analysis(D(2026, 12, 8), D(2026, 12, 7), replied=False)
-    assert not domain.needs_failure_analysis(D(2026, 12, 7), D(2026, 12, 7), replied=False)
+    assert domain.needs_failure_analysis(D(2026, 12, 8), D(2026, 12, 7), analysed=False)
+    assert not domain.needs_failure_analysis(D(2026, 12, 7), D(2026, 12, 7), analysed=False)
+    assert not domain.needs_failure_analysis(D(2026, 12, 8), D(2026, 12, 7), analysed=True)
+    assert not domain.needs_failure_analysis(D(2026, 12, 8), D(2026, 12, 7), analysed=False, closed=True)
 
 
 def test_missing_report_turns_a_green_item_yellow() -> None:

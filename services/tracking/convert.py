@@ -1,4 +1,4 @@
-"""Assignments as messages, with the light and the plain-Chinese timeline that explains it."""
+"""Assignments as messages (API responses and event payloads): rows in, protos out, no rules."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import datetime as dt
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from duban.common.v1 import common_pb2
 from duban.tracking.v1 import tracking_pb2
-from libs.common.clock import OFFICE_TZ
 from services.tracking import domain
+from services.tracking.context import Tracking, snapshot_proto
 from services.tracking.orm import Assignment
 
 
@@ -20,9 +21,7 @@ def _ts(value: dt.datetime | None) -> Timestamp | None:
     return ts
 
 
-def _snap(text: str):  # type: ignore[no-untyped-def]
-    from services.tracking.service import snapshot_proto
-
+def _snap(text: str) -> common_pb2.PersonSnapshot:
     return snapshot_proto(text)
 
 
@@ -37,58 +36,13 @@ def unit_duties(assignment: Assignment) -> list[tracking_pb2.UnitDuty]:
     ]
 
 
-def missed_reports(assignment: Assignment, today: dt.date) -> int:
-    return sum(1 for e in assignment.expected if e.status != "filed" and e.due_on < today)
-
-
-def timeline(tracking, assignment: Assignment) -> list[tracking_pb2.TimelineEntry]:  # type: ignore[no-untyped-def]
-    """Why the item stands where it stands: registration, notice, holidays counted, extensions, reports."""
-    entries: list[tuple[dt.date, str]] = [
-        (assignment.registered_on, f"立项（{assignment.item_no}），{'复杂' if assignment.category == 'complex' else '一般'}事项"),
-        (assignment.notice_due_on, "督办通知应发出的最后一天（立项后2个工作日）"),
-    ]
-    if assignment.notice_issued_at:
-        day = assignment.notice_issued_at.astimezone(OFFICE_TZ).date()
-        late = "（逾期发出）" if day > assignment.notice_due_on else ""
-        entries.append((day, f"发出督办通知 {assignment.notice_no}{late}"))
-    day = assignment.registered_on
-    end = max(assignment.due_date, assignment.original_due_date)
-    while day < end:
-        day += dt.timedelta(days=1)
-        if tracking.calendar.has_year(day.year):
-            name = tracking.calendar.day_name(day)
-            if name:
-                kind = "调休上班，计入工作日" if tracking.calendar.is_working_day(day) else "法定节假日，不计工作日"
-                entries.append((day, f"{name}：{kind}"))
-        else:
-            entries.append((day, f"{day.year}年节假日安排未载入，暂按周一至周五计算"))
-            break
-    for ext in assignment.extensions:
-        requested = ext.requested_at.astimezone(OFFICE_TZ).date()
-        entries.append((requested, f"申请转期至 {ext.new_due_date.isoformat()}：{ext.reason}"))
-        if ext.decided_at:
-            verdict = "同意" if ext.status == "approved" else "不同意"
-            entries.append((ext.decided_at.astimezone(OFFICE_TZ).date(), f"责任领导{verdict}转期"))
-    for expected in assignment.expected:
-        state = {"filed": "已报送", "missed": "未按时报送", "expected": "待报送"}[expected.status]
-        entries.append((expected.due_on, f"{domain.PERIOD_LABELS[expected.period]}截止（{state}）"))
-    if assignment.original_due_date != assignment.due_date:
-        entries.append((assignment.original_due_date, "原完成时限（保留，考核以此为准，除非转期已批准）"))
-    entries.append((assignment.due_date, "完成时限"))
-    if assignment.replied_at:
-        entries.append((assignment.replied_at.astimezone(OFFICE_TZ).date(), "承办单位书面回复办理结果"))
-    if assignment.closed_at:
-        entries.append((assignment.closed_at.astimezone(OFFICE_TZ).date(), "责任领导签字，销号"))
-    entries.sort(key=lambda e: e[0])
-    return [tracking_pb2.TimelineEntry(day=d.isoformat(), text=t) for d, t in entries]
-
-
-def to_proto(tracking, assignment: Assignment, with_timeline: bool = True, brief: bool = False) -> tracking_pb2.Assignment:  # type: ignore[no-untyped-def]
+def to_proto(tracking: Tracking, assignment: Assignment, with_timeline: bool = True,
+             brief: bool = False) -> tracking_pb2.Assignment:
     """The full assignment; `brief` (lists) leaves out reports and extensions, which lists don't show."""
     today = tracking.today()
     closed = assignment.status in domain.CLOSED_STATUSES
     light = domain.item_light(tracking.calendar, tracking.policy, assignment.due_date, today, closed,
-                              missed_reports(assignment, today))
+                              domain.missed_reports(assignment.expected, today))
     message = tracking_pb2.Assignment(
         item_id=assignment.item_id, item_no=assignment.item_no, title=assignment.title, content=assignment.content,
         category=assignment.category, key_tracking=assignment.key_tracking,
@@ -96,7 +50,8 @@ def to_proto(tracking, assignment: Assignment, with_timeline: bool = True, brief
         notice_no=assignment.notice_no, notice_issued_at=_ts(assignment.notice_issued_at),
         original_due_date=assignment.original_due_date.isoformat(), due_date=assignment.due_date.isoformat(),
         status=assignment.status, units=unit_duties(assignment), light=light.colour, light_reason=light.reason,
-        needs_failure_analysis=(not closed and today > assignment.due_date and not assignment.reply_root_cause),
+        needs_failure_analysis=domain.needs_failure_analysis(today, assignment.due_date,
+                                                             bool(assignment.reply_root_cause), closed),
         version=assignment.version, closed_at=_ts(assignment.closed_at), archived_at=_ts(assignment.archived_at),
     )
     message.responsible_leader.id, message.responsible_leader.name = assignment.leader_id, assignment.leader_name
@@ -132,5 +87,6 @@ def to_proto(tracking, assignment: Assignment, with_timeline: bool = True, brief
             signed_at=_ts(assignment.signed_at), signed_by=_snap(assignment.signed_by),
             approved=assignment.signature_approved, follow_up=assignment.follow_up))
     if with_timeline:
-        message.timeline.extend(timeline(tracking, assignment))
+        message.timeline.extend(tracking_pb2.TimelineEntry(day=day.isoformat(), text=text)
+                                for day, text in domain.timeline(tracking.calendar, tracking.policy, assignment))
     return message

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 
-from sqlalchemy import and_, exists, func, or_, select, tuple_
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import lazyload
 
 from libs.common.clock import OFFICE_TZ
 from libs.common.errors import InvalidInput
+from services.tracking.context import Tracking
 from services.tracking.domain import CHASED_STATUSES as CHASED
 from services.tracking.orm import Assignment, AssignmentUnit, Extension, OfficeUrge, Urge
-from services.tracking.service import Tracking, get_assignment
+from services.tracking.repository import LIST_ORDER, after_token, get_assignment, page_token
 
 VIEWS = ("", "notices_due", "overdue", "unacknowledged", "urged_today")
 
@@ -21,25 +20,6 @@ VIEWS = ("", "notices_due", "overdue", "unacknowledged", "urged_today")
 def get(tracking: Tracking, item_id: str) -> Assignment:
     with tracking.uow.read() as tx:
         return get_assignment(tx, item_id)
-
-
-# Keyset paging in list order: deadline, item number, item id (numbers are unique within one ledger,
-# the id makes the order total whatever feeds this service).
-LIST_ORDER = (Assignment.due_date, Assignment.item_no, Assignment.item_id)
-
-
-def page_token(row) -> str:  # type: ignore[no-untyped-def]  # an Assignment or a row with the LIST_ORDER columns
-    return base64.urlsafe_b64encode(json.dumps([row.due_date.isoformat(), row.item_no, row.item_id]).encode()).decode()
-
-
-def after_token(token: str):  # type: ignore[no-untyped-def]
-    """The condition "after the page that ended here" for a page token."""
-    try:
-        day, item_no, item_id = json.loads(base64.urlsafe_b64decode(token.encode()))
-        cursor = (dt.date.fromisoformat(day), str(item_no), str(item_id))
-    except (ValueError, TypeError):
-        raise InvalidInput("bad page_token", {"page_token": "分页标记无效"}) from None
-    return tuple_(*LIST_ORDER) > tuple_(*cursor)
 
 
 def list_assignments(tracking: Tracking, unit_ids: list[str], leader_id: str, status: str, view: str,

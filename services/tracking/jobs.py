@@ -23,8 +23,8 @@ from libs.common.clock import OFFICE_TZ
 from libs.common.outbox import EventBatch
 from libs.common.runtime import gc_paused
 from services.tracking import domain, events, lights_board, metrics
+from services.tracking.context import Tracking
 from services.tracking.orm import Assignment, AssignmentUnit, ExpectedReport, OverdueMark, Urge
-from services.tracking.service import Tracking
 
 CHASED = domain.CHASED_STATUSES
 CHUNK = 5000

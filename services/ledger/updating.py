@@ -9,8 +9,9 @@ from sqlalchemy import select
 from libs.common.actor import Actor
 from libs.common.errors import Conflict, FailedPrecondition, InvalidInput
 from services.ledger import domain, events, repository
-from services.ledger.handlers import Ledger, _change, _snapshot
+from services.ledger.context import Ledger
 from services.ledger.orm import Item, ItemUnit, Unit
+from services.ledger.registering import history_row, person_snapshot
 
 SIMPLE_TEXT = ("title", "content", "supervision_status", "remarks")
 
@@ -79,7 +80,7 @@ def update_item(
         for field, role in (("responsible_leader_id", "leader"), ("responsible_person_id", None), ("supervisor_id", None)):
             if field in patch:
                 prefix = field.removesuffix("_id")
-                snap = _snapshot(session, patch[field], field, role)
+                snap = person_snapshot(session, patch[field], field, role)
                 setattr(item, f"{prefix}_id", snap[0])
                 setattr(item, f"{prefix}_name", snap[1])
                 setattr(item, f"{prefix}_unit", snap[2])
@@ -104,7 +105,7 @@ def update_item(
         now = ledger.clock.now()
         item.version += 1
         item.updated_at = now
-        changes = [_change(item.id, now, actor, f, old, new, reason.strip()) for f, old, new in changed]
+        changes = [history_row(item.id, now, actor, f, old, new, reason.strip()) for f, old, new in changed]
         session.add_all(changes)
         session.flush()
         tx.publish(events.item_updated(item, changes, now))
@@ -146,7 +147,7 @@ def recompute_provisional(ledger: Ledger, actor: Actor) -> tuple[int, int]:
             if due.provisional_years:
                 still += 1
                 continue
-            change = _change(item.id, now, actor, "due_date", item.due_date.isoformat(), due.value.isoformat(),
+            change = history_row(item.id, now, actor, "due_date", item.due_date.isoformat(), due.value.isoformat(),
                              "按新载入的官方节假日安排重新计算")
             item.due_date, item.due_date_provisional = due.value, False
             item.version += 1

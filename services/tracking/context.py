@@ -1,4 +1,4 @@
-"""What every tracking use case needs (wired by bootstrap.py), and the small helpers they share."""
+"""What every tracking use case needs (wired by bootstrap.py), and who may act on an assignment."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from duban.common.v1 import common_pb2
 from libs.common.actor import Actor
 from libs.common.calendar import WorkCalendar, load_calendar
 from libs.common.clock import OFFICE_TZ, Clock
-from libs.common.db import UnitOfWork, UnitOfWorkFactory
-from libs.common.errors import NotFound, PermissionDenied
+from libs.common.db import UnitOfWorkFactory
+from libs.common.errors import PermissionDenied
 from libs.common.storage import Storage
 from services.tracking.domain import TrackingPolicy
 from services.tracking.orm import Assignment
+from services.tracking.repository import lead_unit
 
 OFFICE_ROLES = ("office", "admin")
 
@@ -40,22 +41,6 @@ class Tracking:
 
     def reload_calendar(self) -> None:
         self.calendar = load_calendar(self.calendar_dir)
-
-
-def get_assignment(tx: UnitOfWork, item_id: str, lock: bool = False) -> Assignment:
-    """The item's assignment; `lock` serialises concurrent acts on one item (PostgreSQL row lock)."""
-    session = tx.session
-    if lock and session.get_bind().dialect.name == "postgresql":
-        found = session.get(Assignment, item_id, with_for_update=True)
-    else:
-        found = session.get(Assignment, item_id)
-    if found is None:
-        raise NotFound(f"no assignment for item {item_id}", {"item_id": "督查事项不存在或尚未进入跟踪"})
-    return found
-
-
-def lead_unit(assignment: Assignment) -> str:
-    return next((u.unit_id for u in assignment.units if u.role == "lead"), "")
 
 
 def require_unit(actor: Actor, assignment: Assignment, lead_only: bool = False) -> str:

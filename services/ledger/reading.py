@@ -1,0 +1,25 @@
+"""Reading the ledger: one item, its history, the keyset-paged list."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from services.ledger import repository
+from services.ledger.context import Ledger
+from services.ledger.orm import Item, ItemChange
+
+
+def get_item(ledger: Ledger, id_or_no: str) -> Item:
+    with ledger.uow.read() as tx:
+        return repository.get_item(tx.session, id_or_no)
+
+
+def item_history(ledger: Ledger, id_or_no: str) -> list[ItemChange]:
+    with ledger.uow.read() as tx:
+        item = repository.get_item(tx.session, id_or_no)
+        return list(tx.session.scalars(select(ItemChange).where(ItemChange.item_id == item.id).order_by(ItemChange.id)))
+
+
+def list_items(ledger: Ledger, query: repository.ItemQuery, page_size: int, token: str, include_total: bool):  # type: ignore[no-untyped-def]
+    with ledger.uow.read() as tx:
+        return repository.list_items(tx.session, query, page_size, token, include_total)

@@ -1,0 +1,142 @@
+"""立项: registering items, alone, by the all-or-nothing import and as a follow-up of a closure.
+
+Each registration runs in one unit of work: the rows, the history and the outbox event commit together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import replace
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from libs.common.actor import Actor
+from libs.common.db import UnitOfWork, insert_new
+from libs.common.errors import InvalidInput
+from services.ledger import domain, events, metrics, repository
+from services.ledger.context import Ledger
+from services.ledger.orm import Item, ItemChange, ItemUnit, Person, Unit
+
+
+def history_row(item_id: str, at: dt.datetime, actor: Actor, field: str, old: str, new: str, reason: str = ""):
+    return ItemChange(
+        item_id=item_id, at=at, actor_id=actor.user_id, actor_name=actor.name, actor_role=actor.role,
+        actor_unit=actor.unit_id, field=field, old_value=old, new_value=new, reason=reason,
+    )
+
+
+def person_snapshot(session: Session, person_id: str, field: str, role: str | None,
+              found: dict[str, tuple[Person, str]] | None = None) -> tuple[str, str, str]:
+    """(id, name, unit name) of a person as they are now: the frozen snapshot kept with the act."""
+    if not person_id:
+        return "", "", ""
+    if found is not None and person_id in found:
+        person, unit_name = found[person_id]
+    else:
+        person = repository.get_person(session, person_id, field)
+        unit = session.get(Unit, person.unit_id)
+        unit_name = unit.name if unit else ""
+    if role and person.role != role:
+        raise InvalidInput(f"{field}: {person.name} is not a {role}", {field: f"{person.name} 不是{domain.PERSON_ROLES[role]}"})
+    return person.id, person.name, unit_name
+
+
+def register_in(
+    ledger: Ledger,
+    tx: UnitOfWork,
+    reg: domain.Registration,
+    actor: Actor,
+    *,
+    request_id: str = "",
+    import_key: str | None = None,
+    legacy_no: str = "",
+    follow_up_of: Item | None = None,
+) -> Item:
+    """Register one item inside an open unit of work (used alone, by the all-or-nothing import, and for
+    a follow-up item opened by a leader's new instruction on `follow_up_of`)."""
+    session = tx.session
+    units = repository.units_by_id(session, {reg.lead_unit_id, *(u for u, _ in reg.co_units)})
+    reg = replace(reg, known_units=frozenset(u for u, unit in units.items() if unit.active))
+    errors = domain.check_registration(reg)
+    if errors:
+        raise InvalidInput("invalid registration: " + ", ".join(sorted(errors)), errors)
+    people = repository.people_with_units(
+        session, {reg.responsible_leader_id, reg.responsible_person_id, reg.supervisor_id} - {""})
+    leader = person_snapshot(session, reg.responsible_leader_id, "responsible_leader_id", "leader", people)
+    person = person_snapshot(session, reg.responsible_person_id, "responsible_person_id", None, people)
+    supervisor = person_snapshot(session, reg.supervisor_id, "supervisor_id", None, people)
+
+    now = ledger.clock.now()
+    registered_on = (
+        domain.parse_date(reg.registered_on, "registered_on") if reg.registered_on else ledger.clock.today()
+    )
+    if reg.due_date:
+        due = domain.DueDate(domain.parse_date(reg.due_date, "due_date"), manual_reason=reg.due_date_reason.strip())
+    else:
+        due = domain.compute_due_date(ledger.calendar, ledger.policy, reg.category, registered_on)
+    seq = repository.next_sequence(session, registered_on.year)
+    item = Item(
+        id=str(uuid.uuid4()),
+        item_no=domain.format_item_no(ledger.item_no_pattern, registered_on.year, seq),
+        year=registered_on.year,
+        seq=seq,
+        title=reg.title.strip(),
+        content=reg.content.strip(),
+        source=reg.source,
+        category=reg.category,
+        key_tracking=reg.key_tracking,
+        lead_unit_id=reg.lead_unit_id,
+        responsible_leader_id=leader[0], responsible_leader_name=leader[1], responsible_leader_unit=leader[2],
+        responsible_person_id=person[0], responsible_person_name=person[1], responsible_person_unit=person[2],
+        supervisor_id=supervisor[0], supervisor_name=supervisor[1], supervisor_unit=supervisor[2],
+        registered_on=registered_on,
+        due_date=due.value,
+        due_date_reason=due.manual_reason,
+        due_date_provisional=bool(due.provisional_years),
+        status="registered",
+        remarks=reg.remarks.strip(),
+        legacy_no=legacy_no,
+        follow_up_of=follow_up_of.id if follow_up_of else "",
+        follow_up_of_no=follow_up_of.item_no if follow_up_of else "",
+        import_key=import_key,
+        request_id=request_id or None,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    item.units = [ItemUnit(item_id=item.id, unit_id=reg.lead_unit_id, unit_name=units[reg.lead_unit_id].name,
+                           role="lead", duty=reg.lead_duty.strip(), position=0)] + [
+        ItemUnit(item_id=item.id, unit_id=u, unit_name=units[u].name, role="co", duty=d.strip(), position=i + 1)
+        for i, (u, d) in enumerate(reg.co_units)
+    ]
+    insert_new(session, [item, *item.units, history_row(item.id, now, actor, "registered", "", item.item_no,
+                                                    due.manual_reason)])
+    tx.publish(events.item_registered(item, now))
+    metrics.ITEMS_REGISTERED.labels(reg.source, reg.category).inc()
+    if due.provisional_years:
+        metrics.PROVISIONAL_DUE_DATES.inc()
+    return item
+
+
+def register_item(ledger: Ledger, reg: domain.Registration, actor: Actor, request_id: str = "") -> tuple[Item, bool]:
+    """Register an item; a retry with the same request_id returns the first registration (replayed)."""
+    try:
+        with ledger.uow() as tx:  # one transaction: the replay check and the registration
+            if request_id:
+                earlier = tx.session.scalars(repository.BY_REQUEST_ID, {"request_id": request_id}).first()
+                if earlier is not None:
+                    return earlier, True
+            item = register_in(ledger, tx, reg, actor, request_id=request_id)
+            tx.commit()
+            return item, False
+    except IntegrityError:
+        if not request_id:
+            raise
+        # Two retries raced: the other one committed first; answer with its item.
+        with ledger.uow.read() as tx:
+            return tx.session.scalars(select(Item).where(Item.request_id == request_id)).one(), True
+
+
