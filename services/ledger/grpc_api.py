@@ -6,7 +6,17 @@ from duban.common.v1 import common_pb2
 from duban.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 from libs.common.actor import Actor
 from libs.common.errors import InvalidInput
-from services.ledger import directory, domain, reading, registering, repository, updating, xlsx_export, xlsx_import
+from services.ledger import (
+    directory,
+    domain,
+    jobs,
+    reading,
+    registering,
+    repository,
+    updating,
+    xlsx_export,
+    xlsx_import,
+)
 from services.ledger.config import Settings
 from services.ledger.context import Ledger
 from services.ledger.convert import change_to_proto, item_to_proto, person_to_proto, unit_to_proto
@@ -147,5 +157,5 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         )
 
     def RecomputeProvisionalDueDates(self, request, context):  # noqa: N802
-        updated, still = updating.recompute_provisional(self.ledger, Actor.from_proto(request.actor))
+        updated, still = jobs.recompute_provisional(self.ledger, Actor.from_proto(request.actor))
         return ledger_pb2.RecomputeProvisionalDueDatesResponse(updated=updated, still_provisional=still)

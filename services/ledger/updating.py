@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from libs.common.actor import Actor
 from libs.common.errors import Conflict, FailedPrecondition, InvalidInput
 from services.ledger import domain, events, repository
@@ -133,30 +131,3 @@ def _set_co_units(item: Item, co_units: list[tuple[str, str]], units: dict[str, 
         seen.add(unit_id)
         fresh.append(ItemUnit(unit_id=unit_id, unit_name=units[unit_id].name, role="co", duty=duty, position=i + 1))
     item.units = lead + fresh
-
-
-def recompute_provisional(ledger: Ledger, actor: Actor) -> tuple[int, int]:
-    """Once a missing calendar year is loaded, give flagged due dates their official value."""
-    ledger.reload_calendar()
-    updated = still = 0
-    with ledger.uow() as tx:
-        flagged = list(tx.session.scalars(select(Item).where(Item.due_date_provisional.is_(True))))
-        now = ledger.clock.now()
-        for item in flagged:
-            due = domain.compute_due_date(ledger.calendar, ledger.policy, item.category, item.registered_on)
-            if due.provisional_years:
-                still += 1
-                continue
-            change = history_row(item.id, now, actor, "due_date", item.due_date.isoformat(), due.value.isoformat(),
-                             "按新载入的官方节假日安排重新计算")
-            item.due_date, item.due_date_provisional = due.value, False
-            item.version += 1
-            item.updated_at = now
-            tx.session.add(change)
-            tx.session.flush()
-            tx.publish(events.item_updated(item, [change], now))
-            updated += 1
-        tx.commit()
-    return updated, still
-
-
