@@ -1,13 +1,20 @@
-"""Red / yellow / green (红黄绿灯): a pure function of the deadline, today and the calendar.
+"""Red / yellow / green (红黄绿灯): the one light of an item, a pure function of its deadline, today,
+the calendar and what raises it.
 
 Green: more than `yellow_within` working days left. Yellow: due within that many working days
-(or today). Red: past the deadline and not closed. Closed items are grey-free: they show green with
-"已办结". The reason is plain Chinese so anyone can see why an item has its colour (DESIGN #3).
+(or today), or an obligation of the item passed its day unmet (a progress report not filed; next, a
+rectification overdue): the item is raised to yellow. Red: past the deadline and not closed. Closed
+items show green with "已办结销号". The reason is plain Chinese so anyone can see why an item has its
+colour (DESIGN #3).
+
+Tracking owns the light (it knows the reports); the ledger shows the same light from a projection of
+tracking's raisers (`item.raisers_changed` events), computed by the same functions here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from libs.common.calendar import CalendarYearMissing, WorkCalendar
@@ -60,6 +67,40 @@ def light_of(
         when = "今天到期" if left == 0 else f"距完成时限{due.isoformat()}仅剩{left}个工作日"
         return Light(YELLOW, f"{when}{counted}{note}", left)
     return Light(GREEN, f"距完成时限{due.isoformat()}还有{left}个工作日{counted}{note}", left)
+
+
+# What raises a light, by source (the event's `source` field), with the words the reason uses. A new
+# service whose obligations raise the light adds its source here and publishes item.raisers_changed.
+RAISER_TEXTS = {
+    "tracking.report": "有{n}次进展汇报未按时报送",
+}
+
+
+def raised_text(raised: Mapping[str, int]) -> str:
+    return "；".join(RAISER_TEXTS.get(source, source + "{n}").format(n=n) for source, n in sorted(raised.items()) if n)
+
+
+def item_light(
+    calendar: WorkCalendar, policy: LightPolicy, due: dt.date, today: dt.date, closed: bool = False,
+    provisional: bool = False, raised: Mapping[str, int] | None = None,
+) -> Light:
+    """The item's light: the deadline's, raised to yellow while obligations are past their day
+    (`raised`: how many per source), which is what drives urging."""
+    light = light_of(calendar, policy, due, today, closed=closed, provisional=provisional)
+    if closed or not raised or not any(raised.values()):
+        return light
+    colour = YELLOW if light.colour == GREEN else light.colour
+    return Light(colour, f"{light.reason}；{raised_text(raised)}", light.working_days_left)
+
+
+def colour_by_dates(due: dt.date, today: dt.date, last_yellow: dt.date, raised: bool) -> str:
+    """item_light's colour for an open item from dates alone (`last_yellow` from last_yellow_deadline):
+    what lists and boards compute in SQL for every item at once."""
+    if due < today:
+        return RED
+    if due <= last_yellow or raised:
+        return YELLOW
+    return GREEN
 
 
 def last_yellow_deadline(calendar: WorkCalendar, policy: LightPolicy, today: dt.date) -> dt.date:

@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, text
 from libs.common.broker import free_port, wait_for_port
 from libs.common.clock import Clock
 from libs.common.cloudevents import CloudEvent, from_headers
+from libs.common.kafka import ensure_topics
 from libs.common.runtime import Runtime
 from libs.common.service_app import App
 
@@ -94,6 +95,9 @@ class EventReader:
                 "fetch.wait.max.ms": 10,
             }
         )
+        # The topic may not exist yet (its service creates it before its first event): a reader of a
+        # missing topic would be assigned no partition and see nothing ever.
+        ensure_topics(bootstrap, [topic])
         # Read every partition the topic has (a broker may have auto-created it with its own count).
         partitions = self.consumer.list_topics(topic, timeout=10).topics[topic].partitions
         self.consumer.assign(

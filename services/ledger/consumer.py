@@ -16,4 +16,5 @@ def handler(ledger: Ledger) -> Handler:
         "item.replied": following.on_replied,
         "item.closed": following.on_closed,
         "item.archived": following.on_archived,
+        "item.raisers_changed": following.on_raisers_changed,
     })

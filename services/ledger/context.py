@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from libs.common import lights
 from libs.common.calendar import WorkCalendar, load_calendar
 from libs.common.clock import Clock
 from libs.common.db import UnitOfWorkFactory
-from libs.common.lights import Light, LightPolicy, light_of
+from libs.common.lights import Light, LightPolicy
 from services.ledger import domain
 from services.ledger.orm import Item
 
@@ -29,14 +31,15 @@ class Ledger:
         """Pick up year tables installed since start-up (the office's admin path for next year)."""
         self.calendar = load_calendar(self.calendar_dir)
 
-    def yellow_window(self) -> tuple[dt.date, dt.date]:
-        """(today, last due date that is still yellow today) - the light thresholds as dates."""
+    def light_edge(self) -> tuple[dt.date, dt.date]:
+        """(today, the latest deadline still yellow today): the light thresholds as dates for lists."""
         today = self.clock.today()
-        first_green = self.calendar.add_working_days_provisional(today, self.light_policy.yellow_within + 1).value
-        return today, first_green - dt.timedelta(days=1)
+        return today, lights.last_yellow_deadline(self.calendar, self.light_policy, today)
 
-    def light(self, item: Item) -> Light:
-        return light_of(
+    def light(self, item: Item, raised: Mapping[str, int] | None = None) -> Light:
+        """The item's one light (libs.common.lights.item_light): its deadline, and what tracking's
+        obligations past their day raise it by (`raised`, from repository.raised_counts)."""
+        return lights.item_light(
             self.calendar, self.light_policy, item.due_date, self.clock.today(),
-            closed=item.status in ("closed", "archived"), provisional=item.due_date_provisional,
+            closed=item.status in domain.CLOSED_STATUSES, provisional=item.due_date_provisional, raised=raised,
         )

@@ -17,6 +17,7 @@ from libs.common.errors import InvalidInput
 
 # The closed lists live in the shared vocabulary (the glossary); re-exported for the ledger's modules.
 SOURCES, CATEGORIES, STATUSES = vocabulary.SOURCES, vocabulary.CATEGORIES, vocabulary.STATUSES
+CLOSED_STATUSES = ("closed", "archived")
 UNIT_KINDS, PERSON_ROLES = vocabulary.UNIT_KINDS, vocabulary.PERSON_ROLES
 
 TITLE_MAX = 200

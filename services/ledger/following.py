@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import delete
+
+from duban.common.v1 import common_pb2
 from duban.tracking.v1 import events_pb2, tracking_pb2
 from libs.common import vocabulary
 from libs.common.actor import Actor
@@ -18,7 +21,7 @@ from libs.common.errors import InvalidInput
 from services.ledger import domain, metrics
 from services.ledger import events as ledger_events
 from services.ledger.context import Ledger
-from services.ledger.orm import Item
+from services.ledger.orm import Item, LightRaiser
 from services.ledger.registering import history_row, register_in
 
 TRACKING = Actor(user_id="tracking", name="督查跟踪", role="system")
@@ -56,6 +59,18 @@ def on_closed(ledger: Ledger, tx: UnitOfWork, event: CloudEvent) -> None:
 
 def on_archived(ledger: Ledger, tx: UnitOfWork, event: CloudEvent) -> None:
     apply(ledger, tx, event, {"status": "archived"})
+
+
+def on_raisers_changed(ledger: Ledger, tx: UnitOfWork, event: CloudEvent) -> None:
+    """The item's open obligations from one source, as they are now: the ledger's copy of what raises
+    its light (replaced whole; an item this ledger never had is skipped)."""
+    body = event.decode(common_pb2.LightRaisersChanged())
+    if tx.session.get(Item, body.item_id) is None:
+        return
+    tx.session.execute(delete(LightRaiser).where(LightRaiser.item_id == body.item_id,
+                                                 LightRaiser.source == body.source))
+    tx.session.add_all(LightRaiser(item_id=body.item_id, source=body.source, ref_id=r.ref_id,
+                                   due_on=domain.parse_date(r.due_on, "due_on")) for r in body.open)
 
 
 def apply(ledger: Ledger, tx: UnitOfWork, event: CloudEvent, changes: dict[str, str]) -> None:

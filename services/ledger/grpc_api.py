@@ -40,7 +40,7 @@ def query_from_filter(f: ledger_pb2.ItemFilter, ledger: Ledger) -> repository.It
     if f.light:
         if f.light not in ("green", "yellow", "red"):
             raise InvalidInput(f"unknown light {f.light!r}", {"light": "灯色应为 green、yellow 或 red"})
-        light = (f.light, *ledger.yellow_window())
+        light = (f.light, *ledger.light_edge())
     unit_ids = tuple(f.unit_ids) + ((f.unit_id,) if f.unit_id else ())
     return repository.ItemQuery(
         unit_ids=unit_ids,
@@ -62,7 +62,11 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         self.settings = settings
 
     def _item(self, item) -> ledger_pb2.Item:  # type: ignore[no-untyped-def]
-        return item_to_proto(item, self.ledger.light(item))
+        return self._items([item])[0]
+
+    def _items(self, items: list) -> list[ledger_pb2.Item]:  # type: ignore[type-arg]
+        raised = reading.raised_counts(self.ledger, [i.id for i in items])
+        return [item_to_proto(i, self.ledger.light(i, raised.get(i.id))) for i in items]
 
     def RegisterItem(self, request, context):  # noqa: N802
         reg = domain.Registration(
@@ -105,7 +109,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
             request.include_total,
         )
         return ledger_pb2.ListItemsResponse(
-            items=[self._item(i) for i in items], next_page_token=token, total_size=total
+            items=self._items(items), next_page_token=token, total_size=total
         )
 
     def GetItemHistory(self, request, context):  # noqa: N802

@@ -129,3 +129,14 @@ class ItemChange(Base):
     old_value: Mapped[str] = mapped_column(Text, default="")
     new_value: Mapped[str] = mapped_column(Text, default="")
     reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class LightRaiser(Base):
+    """Tracking's (and later inspection's) open obligations of an item with a day: the projection the
+    ledger's light reads, replaced per (item, source) by each item.raisers_changed event."""
+
+    __tablename__ = "light_raisers"
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    ref_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    due_on: Mapped[dt.date] = mapped_column(Date)

@@ -23,3 +23,9 @@ def item_history(ledger: Ledger, id_or_no: str) -> list[ItemChange]:
 def list_items(ledger: Ledger, query: repository.ItemQuery, page_size: int, token: str, include_total: bool):  # type: ignore[no-untyped-def]
     with ledger.uow.read() as tx:
         return repository.list_items(tx.session, query, page_size, token, include_total)
+
+
+def raised_counts(ledger: Ledger, item_ids: list[str]) -> dict[str, dict[str, int]]:
+    """What raises each item's light today (tracking's obligations past their day), in one query."""
+    with ledger.uow.read() as tx:
+        return repository.raised_counts(tx.session, item_ids, ledger.clock.today())

@@ -7,12 +7,13 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select, tuple_
+from sqlalchemy import Select, and_, bindparam, exists, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from libs.common.db import next_in_sequence
 from libs.common.errors import InvalidInput, NotFound
-from services.ledger.orm import Item, ItemSequence, ItemUnit, Person, Unit
+from services.ledger import domain
+from services.ledger.orm import Item, ItemSequence, ItemUnit, LightRaiser, Person, Unit
 
 MAX_PAGE = 500
 DEFAULT_PAGE = 50
@@ -99,14 +100,17 @@ def filtered(query: ItemQuery, exact_number: bool = False) -> Select:  # type: i
     if query.responsible_leader_id:
         stmt = stmt.where(Item.responsible_leader_id == query.responsible_leader_id)
     if query.light:
+        # lights.colour_by_dates in SQL: deadline against today and the yellow edge, raised by any
+        # obligation past its day (tracking's projection).
         colour, today, yellow_end = query.light
-        open_ = Item.status.not_in(("closed", "archived"))
+        open_ = Item.status.not_in(domain.CLOSED_STATUSES)
+        raised = exists().where(LightRaiser.item_id == Item.id, LightRaiser.due_on < today)
         if colour == "red":
             stmt = stmt.where(open_, Item.due_date < today)
         elif colour == "yellow":
-            stmt = stmt.where(open_, Item.due_date >= today, Item.due_date <= yellow_end)
+            stmt = stmt.where(open_, Item.due_date >= today, or_(Item.due_date <= yellow_end, raised))
         else:
-            stmt = stmt.where(or_(~open_, Item.due_date > yellow_end))
+            stmt = stmt.where(or_(~open_, and_(Item.due_date > yellow_end, ~raised)))
     if query.text:
         if exact_number:
             # A registration number: look it up through its index instead of scanning every title.
@@ -164,3 +168,17 @@ def iter_items(session: Session, query: ItemQuery, batch: int = 1000):  # type: 
         yield from rows
         if not token:
             return
+
+
+def raised_counts(session: Session, item_ids: list[str], today: dt.date) -> dict[str, dict[str, int]]:
+    """Per item, how many obligations per source are past their day: what raises its light today."""
+    if not item_ids:
+        return {}
+    rows = session.execute(
+        select(LightRaiser.item_id, LightRaiser.source, func.count())
+        .where(LightRaiser.item_id.in_(item_ids), LightRaiser.due_on < today)
+        .group_by(LightRaiser.item_id, LightRaiser.source))
+    found: dict[str, dict[str, int]] = {}
+    for item_id, source, count in rows:
+        found.setdefault(item_id, {})[source] = count
+    return found

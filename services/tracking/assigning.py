@@ -126,6 +126,7 @@ def issue_notice(
         tx.publish(events.event(events.ITEM_ASSIGNED, item_id, events_pb2.ItemAssigned(
             item_id=item_id, item_no=assignment.item_no, notice_no=assignment.notice_no, assigned_on=today.isoformat(),
             due_date=assignment.due_date.isoformat(), units=unit_duties(assignment)), now))
+        tx.publish(events.raisers_changed(assignment, now))
         tx.commit()
         metrics.NOTICES_ISSUED.labels("late" if today > assignment.notice_due_on else "on_time").inc()
         return assignment

@@ -127,6 +127,7 @@ def sign_completion_report(tracking: Tracking, item_id: str, approve: bool, opin
         assignment.status, assignment.closed_at = "closed", now
         tx.session.flush()
         proto = to_proto(tracking, assignment, with_timeline=False)
+        tx.publish(events.raisers_changed(assignment, now))  # closed: nothing raises its light any more
         tx.publish(events.event(events.ITEM_CLOSED, item_id, events_pb2.ItemClosed(
             item_id=item_id, item_no=assignment.item_no, completion=proto.completion, result=assignment.reply_result,
             within_time=assignment.completion_within_time), now))

@@ -73,6 +73,8 @@ def decide_extension(tracking: Tracking, item_id: str, extension_id: str, approv
         tx.session.flush()
         kind = events.EXTENSION_APPROVED if approve else events.EXTENSION_REJECTED
         _publish(tracking, tx, assignment, extension, kind, now)
+        if approve:  # the schedule grew with the new deadline
+            tx.publish(events.raisers_changed(assignment, now))
         tx.commit()
         metrics.EXTENSIONS.labels(extension.status).inc()
         return assignment

@@ -14,11 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from libs.common import vocabulary
+from libs.common import lights, vocabulary
 from libs.common.calendar import WorkCalendar
 from libs.common.clock import OFFICE_TZ
 from libs.common.errors import FailedPrecondition, InvalidInput
-from libs.common.lights import GREEN, RED, YELLOW, Light, LightPolicy, light_of
+from libs.common.lights import GREEN, RED, YELLOW, Light, LightPolicy
 
 OPEN_STATUSES = ("awaiting_notice", "notified", "in_progress", "replied", "completion_filled")
 CLOSED_STATUSES = ("closed", "archived")
@@ -133,29 +133,15 @@ def report_light(due_on: dt.date, today: dt.date, filed: bool) -> str:
     return YELLOW if today == due_on else GREEN
 
 
+REPORTS = "tracking.report"  # the light raiser source of expected progress reports
+
+
 def item_light(
     calendar: WorkCalendar, policy: TrackingPolicy, due: dt.date, today: dt.date, closed: bool,
     missed_reports: int,
 ) -> Light:
-    """The deadline light, raised to yellow while an expected report is missing (it drives urging)."""
-    light = light_of(calendar, policy.light, due, today, closed=closed)
-    if closed:
-        return light
-    if missed_reports and light.colour == GREEN:
-        return Light(YELLOW, f"{light.reason}；有{missed_reports}次进展汇报未按时报送", light.working_days_left)
-    if missed_reports:
-        return Light(light.colour, f"{light.reason}；有{missed_reports}次进展汇报未按时报送", light.working_days_left)
-    return light
-
-
-def colour_by_dates(due: dt.date, today: dt.date, last_yellow: dt.date, missed_reports: int) -> str:
-    """item_light's colour for an open item, from dates alone (lights.last_yellow_deadline gives the
-    edge): what lists and the board compute in SQL for every item at once."""
-    if due < today:
-        return RED
-    if due <= last_yellow or missed_reports:
-        return YELLOW
-    return GREEN
+    """The item's light (libs.common.lights.item_light), raised while expected reports are missing."""
+    return lights.item_light(calendar, policy.light, due, today, closed, raised={REPORTS: missed_reports})
 
 
 def check_extension(

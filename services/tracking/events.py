@@ -6,10 +6,13 @@ import datetime as dt
 
 from google.protobuf.message import Message
 
+from duban.common.v1 import common_pb2
 from duban.tracking.v1 import events_pb2
 from libs.common import topics
 from libs.common.cloudevents import FieldsEncoder, new_event
 from libs.common.outbox import EventBatch, OutboxEvent
+from services.tracking.domain import CLOSED_STATUSES, REPORTS
+from services.tracking.orm import Assignment
 
 SOURCE = "duban/tracking"
 ITEM_ASSIGNED = "item.assigned"
@@ -23,10 +26,22 @@ ITEM_OVERDUE = "item.overdue"
 ITEM_REPLIED = "item.replied"
 ITEM_CLOSED = "item.closed"
 ITEM_ARCHIVED = "item.archived"
+RAISERS_CHANGED = "item.raisers_changed"
 
 
 def event(type_: str, item_id: str, message: Message, now: dt.datetime) -> OutboxEvent:
     return OutboxEvent(topics.TRACKING_EVENTS, item_id, new_event(type_, SOURCE, item_id, message, now))
+
+
+def raisers_changed(assignment: Assignment, now: dt.datetime) -> OutboxEvent:
+    """The item's expected reports not yet filed (what raises its light once their day passes), for the
+    ledger's copy of the light. Staged whenever that set changes: schedule made, report filed, schedule
+    extended, item closed (then nothing is open)."""
+    open_ = [] if assignment.status in CLOSED_STATUSES else [
+        common_pb2.LightRaiser(ref_id=e.id, due_on=e.due_on.isoformat())
+        for e in assignment.expected if e.status != "filed"]
+    message = common_pb2.LightRaisersChanged(item_id=assignment.item_id, source=REPORTS, open=open_)
+    return event(RAISERS_CHANGED, assignment.item_id, message, now)
 
 
 # The sweep's events, written by the tens of thousands: encoded from their fields (see FieldsEncoder).

@@ -68,7 +68,7 @@ def _scoped(stmt, unit_ids: list[str], leader_id: str):  # type: ignore[no-untyp
 
 
 def _colour(today: dt.date, last_yellow: dt.date, missed):  # type: ignore[no-untyped-def]
-    """domain.colour_by_dates as a SQL expression."""
+    """lights.colour_by_dates as a SQL expression."""
     return case((Assignment.due_date < today, RED),
                 (or_(Assignment.due_date <= last_yellow, missed > 0), YELLOW), else_=GREEN)
 

@@ -86,6 +86,8 @@ def file_report(
         proto = to_proto(tracking, assignment, with_timeline=False)
         tx.publish(events.event(events.PROGRESS_REPORTED, item_id, events_pb2.ProgressReported(
             item_id=item_id, report=next(r for r in proto.reports if r.id == report.id)), now))
+        if expected is not None:  # one obligation less
+            tx.publish(events.raisers_changed(assignment, now))
         tx.commit()
         metrics.REPORTS_FILED.labels(report.period or "ad_hoc").inc()
         return assignment

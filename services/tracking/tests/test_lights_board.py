@@ -118,3 +118,27 @@ def test_board_counts_per_lead_unit(pair: Pair, items: dict[str, str]) -> None:
     zhao_items = _all(pair, responsible_leader_id="ld-zhao")
     assert sum(r.red + r.yellow + r.green for r in zhao.rows) == len(zhao_items)
     assert next(r for r in zhao.rows if r.unit_id == "jyj").green >= 1
+
+
+def test_the_ledger_shows_the_same_one_light(pair: Pair, items: dict[str, str]) -> None:
+    """Tracking owns the light; the ledger's item, its list and its light filter show the same colour
+    and reason, from its projection of tracking's raisers (item.raisers_changed through the broker)."""
+    from duban.ledger.v1 import ledger_pb2
+
+    for item_id in items.values():
+        own = pair.tracking.GetAssignment(tracking_pb2.GetAssignmentRequest(item_id=item_id), timeout=10)
+        pair.ledger_item(item_id, lambda i, own=own: (i.light, i.light_reason) == (own.light, own.light_reason))
+    for colour in ("red", "yellow", "green"):
+        listed: set[str] = set()
+        token, pages = "", 0
+        while pages < 200:  # bounded: other modules' items share the ledger
+            reply = pair.ledger.ListItems(ledger_pb2.ListItemsRequest(
+                filter=ledger_pb2.ItemFilter(light=colour), page_size=200, page_token=token), timeout=10)
+            assert all(i.light == colour for i in reply.items), colour
+            listed |= {i.id for i in reply.items}
+            token, pages = reply.next_page_token, pages + 1
+            if not token:
+                break
+        wanted = {"red": ("red", "red_missed"), "yellow": ("yellow", "green_missed"),
+                  "green": ("green", "other_unit")}[colour]
+        assert {i for i in items.values() if i in listed} == {items[name] for name in wanted}, colour
