@@ -13,12 +13,19 @@ class Actor:
     role: str = "system"
     unit_id: str = ""
     person_id: str = ""
+    extra_roles: tuple[str, ...] = ()
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """Every role this actor holds (libs.common.permissions decides what they allow)."""
+        return (self.role, *self.extra_roles)
 
     @classmethod
     def from_proto(cls, message) -> Actor:  # type: ignore[no-untyped-def]
         if message is None or not message.ByteSize():
             return cls()
-        return cls(message.user_id, message.name, message.role or "system", message.unit_id, message.person_id)
+        return cls(message.user_id, message.name, message.role or "system", message.unit_id, message.person_id,
+                   tuple(message.extra_roles))
 
     def snapshot(self) -> str:
         """A frozen record of who acted (JSON), kept with the act: later renames don't rewrite history."""

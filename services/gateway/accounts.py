@@ -32,7 +32,8 @@ class BadCredentials(Exception):
 
 
 def principal(user: User) -> Principal:
-    return Principal(user.id, user.username, user.display_name, user.role, user.unit_id, user.person_id)
+    extra = tuple(r for r in (user.extra_roles or "").split(",") if r)
+    return Principal(user.id, user.username, user.display_name, user.role, user.unit_id, user.person_id, extra)
 
 
 def hash_password(password: str) -> str:
@@ -157,6 +158,12 @@ def update_user(session: Session, user: User, changes: dict) -> User:  # type: i
         errors["display_name"] = "姓名不能为空"
     if errors:
         raise InvalidInput("invalid user", errors)
+    if "extra_roles" in changes:
+        extra = [r for r in changes["extra_roles"] if r != role]
+        unknown = [r for r in extra if r not in roles.ROLES]
+        if unknown:
+            raise InvalidInput("invalid user", {"extra_roles": f"未知的角色：{'、'.join(unknown)}"})
+        user.extra_roles = ",".join(dict.fromkeys(extra))
     user.role, user.unit_id, user.person_id = role, unit_id, person_id
     if "display_name" in changes:
         user.display_name = str(changes["display_name"]).strip()
@@ -167,7 +174,7 @@ def update_user(session: Session, user: User, changes: dict) -> User:  # type: i
     if "active" in changes and bool(changes["active"]) != user.active:
         user.active = bool(changes["active"])
         revoke = True
-    if revoke or {"role", "unit_id", "person_id"} & set(changes):
+    if revoke or {"role", "unit_id", "person_id", "extra_roles"} & set(changes):
         user.session_version += 1  # old sessions and tokens must not keep the old rights
         for token in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
             token.revoked = True

@@ -121,7 +121,7 @@ def require(permission: str | None = None) -> Callable[[Callable[..., Any]], Cal
                     detail = "令牌无效或已过期" if g.get("bad_token") else "请先登录或提供 Bearer 令牌"
                     return problem(401, detail)
                 return redirect(url_for("pages.login", next=request.full_path))
-            if permission and not roles.allowed(user.role, permission):
+            if permission and not roles.allowed(user.roles, permission):
                 if wants_json():
                     return problem(403, f"角色“{roles.ROLES[user.role]}”无权执行此操作")
                 abort(403)

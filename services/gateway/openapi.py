@@ -159,6 +159,7 @@ SCHEMAS: dict[str, Any] = {
                      "properties": {"filename": S, "content_type": S, "data": {"type": "string", "contentEncoding": "base64"}}},
     "User": {"type": "object", "properties": {"id": {"type": "integer"}, "username": S, "display_name": S,
                                               "role": S, "unit_id": S, "person_id": S,
+                                              "extra_roles": {"type": "array", "items": S},
                                               "active": {"type": "boolean"}, "last_login_at": {}}},
 }
 
@@ -335,7 +336,8 @@ def spec() -> dict[str, Any]:
                          "requestBody": json_body({"type": "object", "required": ["username", "display_name",
                                                                                    "password", "role"],
                                                    "properties": {"username": S, "display_name": S, "password": S,
-                                                                  "role": S, "unit_id": S, "person_id": S}}),
+                                                                  "role": S, "unit_id": S, "person_id": S,
+                                                                  "extra_roles": {"type": "array", "items": S}}}),
                          "responses": {**ok(ref("User"), "已创建", "201"), **problem_responses(401, 403, 409, 422)}},
             },
             "/api/v1/audit": {"get": {"summary": "审计日志（管理员）", "operationId": "listAudit",

@@ -24,6 +24,8 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(60))
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
+    # Further roles of the same person, comma-separated (the 区长: principal_leader + leader).
+    extra_roles: Mapped[str] = mapped_column(String(200), default="")
     unit_id: Mapped[str] = mapped_column(String(40), default="")
     person_id: Mapped[str] = mapped_column(String(40), default="")  # the ledger's person, for leaders
     active: Mapped[bool] = mapped_column(Boolean, default=True)

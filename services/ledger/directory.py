@@ -6,6 +6,8 @@ import re
 
 from sqlalchemy import select
 
+from libs.common import permissions
+from libs.common.actor import Actor
 from libs.common.errors import Conflict, InvalidInput
 from services.ledger import domain
 from services.ledger.context import Ledger
@@ -23,7 +25,8 @@ def list_units(ledger: Ledger, include_inactive: bool) -> list[Unit]:
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 
 
-def upsert_unit(ledger: Ledger, unit_id: str, name: str, kind: str, active: bool) -> Unit:
+def upsert_unit(ledger: Ledger, unit_id: str, name: str, kind: str, active: bool, actor: Actor) -> Unit:
+    permissions.require(actor.roles, "directory.write")
     errors = {}
     if not _CODE.fullmatch(unit_id):
         errors["id"] = "单位代码应为1-40位字母、数字、- 或 _，以字母或数字开头"
@@ -56,7 +59,9 @@ def list_people(ledger: Ledger, unit_id: str, role: str, include_inactive: bool)
         return list(tx.session.scalars(stmt))
 
 
-def upsert_person(ledger: Ledger, person_id: str, name: str, unit_id: str, role: str, title: str, active: bool) -> Person:
+def upsert_person(ledger: Ledger, person_id: str, name: str, unit_id: str, role: str, title: str, active: bool,
+                  actor: Actor) -> Person:
+    permissions.require(actor.roles, "directory.write")
     errors = {}
     if not _CODE.fullmatch(person_id):
         errors["id"] = "人员编号应为1-40位字母、数字、- 或 _，以字母或数字开头"

@@ -122,7 +122,8 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
 
     def UpsertUnit(self, request, context):  # noqa: N802
         u = request.unit
-        unit = directory.upsert_unit(self.ledger, u.id, u.name, u.kind or "department", u.active)
+        unit = directory.upsert_unit(self.ledger, u.id, u.name, u.kind or "department", u.active,
+                                     Actor.from_proto(request.actor))
         return ledger_pb2.UpsertUnitResponse(unit=unit_to_proto(unit))
 
     def ListPeople(self, request, context):  # noqa: N802
@@ -131,7 +132,8 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
 
     def UpsertPerson(self, request, context):  # noqa: N802
         p = request.person
-        person = directory.upsert_person(self.ledger, p.id, p.name, p.unit_id, p.role, p.title, p.active)
+        person = directory.upsert_person(self.ledger, p.id, p.name, p.unit_id, p.role, p.title, p.active,
+                                         Actor.from_proto(request.actor))
         return ledger_pb2.UpsertPersonResponse(person=person_to_proto(person))
 
     def ExportLedger(self, request, context):  # noqa: N802

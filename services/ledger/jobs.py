@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from libs.common import permissions
 from libs.common.actor import Actor
 from services.ledger import domain, events
 from services.ledger.context import Ledger
@@ -18,6 +19,7 @@ from services.ledger.registering import history_row
 
 def recompute_provisional(ledger: Ledger, actor: Actor) -> tuple[int, int]:
     """Once a missing calendar year is loaded, give flagged due dates their official value."""
+    permissions.require(actor.roles, "calendar.manage")
     ledger.reload_calendar()
     updated = still = 0
     with ledger.uow() as tx:

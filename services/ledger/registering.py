@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from libs.common import permissions
 from libs.common.actor import Actor
 from libs.common.db import UnitOfWork, insert_new
 from libs.common.errors import InvalidInput
@@ -123,6 +124,7 @@ def register_in(
 
 def register_item(ledger: Ledger, reg: domain.Registration, actor: Actor, request_id: str = "") -> tuple[Item, bool]:
     """Register an item; a retry with the same request_id returns the first registration (replayed)."""
+    permissions.require(actor.roles, "items.register")
     try:
         with ledger.uow() as tx:  # one transaction: the replay check and the registration
             if request_id:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from libs.common import permissions
 from libs.common.actor import Actor
 from libs.common.errors import Conflict, FailedPrecondition, InvalidInput
 from services.ledger import domain, events, repository
@@ -37,6 +38,7 @@ def update_item(
     ledger: Ledger, id_or_no: str, expected_version: int, patch: dict[str, Any], reason: str, actor: Actor
 ) -> Item:
     """Apply `patch` (only the keys present); `co_units` replaces the co units when given."""
+    permissions.require(actor.roles, "items.update")
     with ledger.uow() as tx:
         session = tx.session
         item = repository.get_item(session, id_or_no)

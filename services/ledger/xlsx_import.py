@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from openpyxl import load_workbook
 from sqlalchemy import or_, select
 
+from libs.common import permissions
 from libs.common.actor import Actor
 from libs.common.errors import InvalidInput
 from services.ledger import domain, metrics
@@ -214,6 +215,7 @@ def _already_imported(session, key: str, legacy_no: str, title: str) -> bool:  #
 def import_ledger(
     ledger: Ledger, filename: str, content: bytes, mode: str, dry_run: bool, actor: Actor, max_bytes: int
 ) -> ImportReport:
+    permissions.require(actor.roles, "ledger.import")
     if mode and mode not in MODES:
         raise InvalidInput(f"unknown mode {mode!r}", {"mode": "导入方式应为 all_or_nothing 或 good_rows"})
     mode = mode or "all_or_nothing"

@@ -74,7 +74,7 @@ def set_units(assignment: Assignment, units) -> None:  # type: ignore[no-untyped
 def issue_notice(
     tracking: Tracking, item_id: str, requirements: list[str], contact_name: str, contact_phone: str, actor: Actor
 ) -> Assignment:
-    require_office(actor)
+    require_office(actor, "tracking.notice")
     errors = {}
     if not contact_name.strip():
         errors["contact_name"] = "请填写联系人"

@@ -65,7 +65,7 @@ def _completion_data(tracking: Tracking, assignment: Assignment) -> documents.Co
 
 
 def fill_completion_report(tracking: Tracking, item_id: str, kind: str, summary: str, actor: Actor) -> Assignment:
-    require_office(actor)
+    require_office(actor, "tracking.completion")
     if kind not in domain.REPORT_KINDS:
         raise InvalidInput(f"unknown report kind {kind!r}", {"report_kind": "督查报告类型应为 special（专项）或 comprehensive（综合）"})
     with tracking.uow() as tx:

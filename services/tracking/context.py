@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 
 from duban.common.v1 import common_pb2
+from libs.common import permissions
 from libs.common.actor import Actor
 from libs.common.calendar import WorkCalendar, load_calendar
 from libs.common.clock import OFFICE_TZ, Clock
@@ -16,8 +17,6 @@ from libs.common.storage import Storage
 from services.tracking.domain import TrackingPolicy
 from services.tracking.orm import Assignment
 from services.tracking.repository import lead_unit
-
-OFFICE_ROLES = ("office", "admin")
 
 
 @dataclass
@@ -45,8 +44,9 @@ class Tracking:
 
 def require_unit(actor: Actor, assignment: Assignment, lead_only: bool = False) -> str:
     """The acting unit: the actor's own unit, which must undertake the item (the office may act for it)."""
+    permissions.require(actor.roles, "tracking.unit_act")
     units = {u.unit_id for u in assignment.units if not lead_only or u.role == "lead"}
-    if actor.role in OFFICE_ROLES:
+    if permissions.OFFICE_ROLES.intersection(actor.roles):
         return actor.unit_id if actor.unit_id in units else lead_unit(assignment)
     if actor.unit_id not in units:
         what = "牵头单位" if lead_only else "承办单位"
@@ -55,14 +55,16 @@ def require_unit(actor: Actor, assignment: Assignment, lead_only: bool = False) 
     return actor.unit_id
 
 
-def require_office(actor: Actor) -> None:
-    if actor.role not in OFFICE_ROLES:
-        raise PermissionDenied("supervision office only", {"role": "只有督查室可以办理此操作"})
+def require_office(actor: Actor, permission: str) -> None:
+    """An act of the supervision office (`permission` from libs/common/permissions.py)."""
+    if not permissions.allowed(actor.roles, permission):
+        raise PermissionDenied(f"{permission}: supervision office only", {"role": "只有督查室可以办理此操作"})
 
 
 def require_leader(actor: Actor, assignment: Assignment, act: str) -> None:
     """Only the item's own responsible leader signs (转期签字、销号签字)."""
-    if actor.role != "leader" or not actor.person_id or actor.person_id != assignment.leader_id:
+    if (not permissions.allowed(actor.roles, "tracking.sign") or not actor.person_id
+            or actor.person_id != assignment.leader_id):
         raise PermissionDenied(
             f"{act}: only the responsible leader {assignment.leader_id} may sign",
             {"actor": f"只有该事项的责任领导（{assignment.leader_name or '未指定'}）可以{act}"},

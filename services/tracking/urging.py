@@ -21,7 +21,7 @@ OFFICE = "office"
 
 
 def urge_unit(tracking: Tracking, item_id: str, unit_id: str, method: str, text: str, actor: Actor) -> Assignment:
-    require_office(actor)
+    require_office(actor, "tracking.urge")
     text = text.strip()
     errors = {}
     if method not in URGE_METHODS:

@@ -30,7 +30,7 @@ def ledger():  # type: ignore[no-untyped-def]
 
 def actor(user: Principal) -> common_pb2.Actor:
     return common_pb2.Actor(user_id=str(user.user_id), name=user.display_name, role=user.role, unit_id=user.unit_id,
-                            person_id=user.person_id)
+                            person_id=user.person_id, extra_roles=list(user.extra_roles))
 
 
 def item_filter(args, reader: Reader | None = None) -> ledger_pb2.ItemFilter:  # type: ignore[no-untyped-def]

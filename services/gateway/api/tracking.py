@@ -14,7 +14,7 @@ from services.gateway.api import bp
 from services.gateway.api.items import actor, visible_item
 from services.gateway.auth import require
 from services.gateway.present import Reader, file_response, json_body, to_json
-from services.gateway.scope import NOBODY, Principal
+from services.gateway.scope import NOBODY, Principal, scoped_tracking_request
 
 
 def tracking():  # type: ignore[no-untyped-def]
@@ -195,18 +195,8 @@ def get_document(item_id: str, kind: str):  # type: ignore[no-untyped-def]
     return document_response(item_id, kind, request.args.get("attachment_id", ""))
 
 
-def scoped(user: Principal, req):  # type: ignore[no-untyped-def]
-    """Fill a tracking list request's scope (unit_ids, responsible_leader_id) as scope.py rules:
-    unit staff see their unit's items (lead or co), leaders their own, everyone else all."""
-    if user.role == "unit_staff":
-        req.unit_ids.append(user.unit_id or NOBODY)
-    elif user.role == "leader":
-        req.responsible_leader_id = user.person_id or NOBODY
-    return req
-
-
 def scoped_list_request(user: Principal, view: str, page_size: int, token: str) -> tracking_pb2.ListAssignmentsRequest:
-    return scoped(user, tracking_pb2.ListAssignmentsRequest(view=view, page_size=page_size, page_token=token))
+    return scoped_tracking_request(user, tracking_pb2.ListAssignmentsRequest(view=view, page_size=page_size, page_token=token))
 
 
 def read_lights_query(args) -> tracking_pb2.ListLightsRequest:  # type: ignore[no-untyped-def]
@@ -216,7 +206,7 @@ def read_lights_query(args) -> tracking_pb2.ListLightsRequest:  # type: ignore[n
     size = reader.integer("page_size", 1000, 1, 5000)
     token = reader.text("page_token", 500)
     reader.done()
-    return scoped(g.user, tracking_pb2.ListLightsRequest(light=light, lead_unit_id=lead_unit_id, page_size=size,
+    return scoped_tracking_request(g.user, tracking_pb2.ListLightsRequest(light=light, lead_unit_id=lead_unit_id, page_size=size,
                                                          page_token=token))
 
 
@@ -245,7 +235,7 @@ def list_lights():  # type: ignore[no-untyped-def]
 @require("tracking.read")
 def light_board():  # type: ignore[no-untyped-def]
     Reader(request.args).done()
-    reply = tracking().call("LightBoard", scoped(g.user, tracking_pb2.LightBoardRequest()))
+    reply = tracking().call("LightBoard", scoped_tracking_request(g.user, tracking_pb2.LightBoardRequest()))
     return {"rows": [to_json(r) for r in reply.rows], "total": to_json(reply.total), "today": reply.today}
 
 

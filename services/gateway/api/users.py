@@ -15,6 +15,7 @@ from services.gateway.present import Reader, json_body
 def user_json(user: User) -> dict:  # type: ignore[type-arg]
     return {
         "id": user.id, "username": user.username, "display_name": user.display_name, "role": user.role,
+        "extra_roles": [r for r in (user.extra_roles or "").split(",") if r],
         "unit_id": user.unit_id, "person_id": user.person_id, "active": user.active,
         "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
     }
@@ -31,10 +32,13 @@ def list_users():  # type: ignore[no-untyped-def]
 @require("users.manage")
 def create_user():  # type: ignore[no-untyped-def]
     reader = Reader(json_body())
-    reader.unknown({"username", "display_name", "password", "role", "unit_id", "person_id"})
+    reader.unknown({"username", "display_name", "password", "role", "unit_id", "person_id", "extra_roles"})
     fields = {k: reader.text(k, 200) for k in ("username", "display_name", "password", "role", "unit_id", "person_id")}
+    extra = extra_roles(reader, json_body())
     reader.done()
     user = accounts.create_user(db(), now=now(), **fields)
+    if extra is not None:
+        accounts.update_user(db(), user, {"extra_roles": extra})
     db().commit()
     g.audit_target = user.username
     return user_json(user), 201
@@ -45,11 +49,14 @@ def create_user():  # type: ignore[no-untyped-def]
 def update_user(user_id: int):  # type: ignore[no-untyped-def]
     body = json_body()
     reader = Reader(body)
-    reader.unknown({"display_name", "password", "role", "unit_id", "person_id", "active"})
+    reader.unknown({"display_name", "password", "role", "unit_id", "person_id", "active", "extra_roles"})
     changes: dict = {k: reader.text(k, 200) for k in ("display_name", "password", "role", "unit_id", "person_id")  # type: ignore[type-arg]
                      if k in body}
     if "active" in body:
         changes["active"] = reader.flag("active")
+    extra = extra_roles(reader, body)
+    if extra is not None:
+        changes["extra_roles"] = extra
     reader.done()
     user = accounts.update_user(db(), accounts.get_user(db(), user_id), changes)
     db().commit()
@@ -76,3 +83,14 @@ def list_audit():  # type: ignore[no-untyped-def]
         ],
         "next_before_id": rows[-1].id if len(rows) == size else None,
     }
+
+
+def extra_roles(reader: Reader, body: dict) -> list[str] | None:  # type: ignore[type-arg]
+    """The further roles of an account (a list of role names), or None when the body has none."""
+    if "extra_roles" not in body:
+        return None
+    value = body["extra_roles"]
+    if not isinstance(value, list) or not all(isinstance(r, str) for r in value):
+        reader.errors["extra_roles"] = "应为角色名称的列表"
+        return None
+    return value

@@ -12,7 +12,6 @@ from services.gateway.api.items import actor
 from services.gateway.api.tracking import (
     document_response,
     read_lights_query,
-    scoped,
     scoped_list_request,
     tracking,
     visible,
@@ -20,6 +19,7 @@ from services.gateway.api.tracking import (
 from services.gateway.auth import require
 from services.gateway.pages import bp
 from services.gateway.problems import status_of
+from services.gateway.scope import scoped_tracking_request
 
 
 def _form_attachments() -> list[tracking_pb2.Attachment]:
@@ -72,7 +72,7 @@ def tracking_action(item_id: str, action: str):  # type: ignore[no-untyped-def]
     if action not in ACTIONS:
         abort(404)
     permission, method, build = ACTIONS[action]
-    if not roles.allowed(g.user.role, permission):
+    if not roles.allowed(g.user.roles, permission):
         abort(403)
     item_id = visible(item_id)
     try:
@@ -108,7 +108,7 @@ def office_desk():  # type: ignore[no-untyped-def]
 def lights():  # type: ignore[no-untyped-def]
     """红黄绿灯: the board per lead unit, and the items behind a chosen cell (200 a page)."""
     query = read_lights_query({"page_size": "200", **request.args.to_dict()})
-    board = tracking().call("LightBoard", scoped(g.user, tracking_pb2.LightBoardRequest()))
+    board = tracking().call("LightBoard", scoped_tracking_request(g.user, tracking_pb2.LightBoardRequest()))
     reply = tracking().call("ListLights", query)
     unit = next((r.unit_name for r in board.rows if r.unit_id == query.lead_unit_id), "") if query.lead_unit_id else ""
     heading = f"{unit or '全部单位'} · {vocabulary.LIGHTS[query.light] if query.light else '全部灯色'}"

@@ -8,6 +8,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from duban.common.v1 import common_pb2
 from duban.ledger.v1 import ledger_pb2
 from libs.common.grpc_errors import from_rpc_error
 from services.ledger.tests.conftest import OFFICE, LedgerUnderTest
@@ -126,10 +127,10 @@ def test_update_keeps_history_and_checks_version(ledger: LedgerUnderTest) -> Non
     assert changed["supervision_status"][1] == "已电话督办"
     with pytest.raises(grpc.RpcError) as err:  # stale version
         ledger.stub.UpdateItem(ledger_pb2.UpdateItemRequest(
-            id=item.id, expected_version=1, patch=ledger_pb2.ItemPatch(title="x")), timeout=5)
+            id=item.id, expected_version=1, patch=ledger_pb2.ItemPatch(title="x"), actor=OFFICE), timeout=5)
     assert err.value.code() == grpc.StatusCode.ALREADY_EXISTS
     errors = field_errors(lambda: ledger.stub.UpdateItem(ledger_pb2.UpdateItemRequest(
-        id=item.id, patch=ledger_pb2.ItemPatch(due_date="2026-12-01")), timeout=5))
+        id=item.id, patch=ledger_pb2.ItemPatch(due_date="2026-12-01"), actor=OFFICE), timeout=5))
     assert "reason" in errors
 
 
@@ -208,3 +209,23 @@ def test_calls_are_counted_in_metrics(ledger: LedgerUnderTest) -> None:
     with pytest.raises(grpc.RpcError):
         ledger.stub.GetItem(ledger_pb2.GetItemRequest(id="nope"), timeout=5)
     assert REGISTRY.get_sample_value("duban_grpc_server_handled_total", labels) == before + 1
+
+
+def test_the_ledger_checks_permissions_itself(ledger: LedgerUnderTest) -> None:
+    """Deny by default in the service too, not only in the gateway: unit staff may not register or edit
+    an item nor write the directory."""
+    staff = common_pb2.Actor(user_id="u-fgj", name="陈静", role="unit_staff", unit_id="fgj")
+    item = ledger.register()
+    calls = (
+        lambda: ledger.stub.RegisterItem(ledger_pb2.RegisterItemRequest(
+            title="越权立项", source="other", category="general", lead_unit_id="fgj", actor=staff), timeout=5),
+        lambda: ledger.stub.UpdateItem(ledger_pb2.UpdateItemRequest(
+            id=item.id, expected_version=item.version, patch=ledger_pb2.ItemPatch(title="越权"), actor=staff), timeout=5),
+        lambda: ledger.stub.UpsertUnit(ledger_pb2.UpsertUnitRequest(
+            unit=ledger_pb2.Unit(id="fake", name="冒名单位", kind="department", active=True), actor=staff), timeout=5),
+    )
+    for call in calls:
+        with pytest.raises(grpc.RpcError) as err:
+            call()
+        assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert ledger.stub.GetItem(ledger_pb2.GetItemRequest(id=item.id), timeout=5).item.title == item.title
