@@ -70,7 +70,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:
-        return {"csrf_token": auth.csrf_token, "current_user": g.get("user"), "ROLES": roles.ROLES, "OFFICE_ROLES": sorted(roles.OFFICE_ROLES),
+        return {"csrf_token": auth.csrf_token, "current_user": g.get("user"), "ROLES": roles.ROLES, "OFFICE_ROLES": sorted(roles.OFFICE_ROLES), "policy": settings.policy,
                 "allowed": roles.allowed, "org_name": settings.org_name}
 
     @app.template_filter("local_time")

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from libs.common.config import ConfigError, env_bool, env_int, env_str
+from libs.common.policy import Policy
 from libs.common.service_table import SERVICES
 
 
@@ -15,6 +16,7 @@ class Settings:
     database_url: str
     secret_key: str
     service_addrs: Mapping[str, str]  # where each service of the service table listens
+    policy: Policy  # the numbers pages and documents show (the services apply the same settings)
     grpc_timeout_seconds: float
     log_level: str
     login_max_failures: int
@@ -40,6 +42,7 @@ class Settings:
         return cls(
             database_url=env_str("DUBAN_DATABASE_URL", "sqlite:///var/gateway.db", env),
             secret_key=secret,
+            policy=Policy.from_env(env),
             service_addrs={row.name: env_str(row.addr_env, f"127.0.0.1:{row.grpc_port}", env) for row in SERVICES},
             grpc_timeout_seconds=env_int("DUBAN_GRPC_TIMEOUT_SECONDS", 10, env, minimum=1),
             log_level=env_str("DUBAN_LOG_LEVEL", "INFO", env),

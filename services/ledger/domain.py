@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from libs.common import vocabulary
 from libs.common.calendar import WorkCalendar
+from libs.common.dates import parse_date  # noqa: F401 - the ledger's callers use domain.parse_date
 from libs.common.errors import InvalidInput
 
 # The closed lists live in the shared vocabulary (the glossary); re-exported for the ledger's modules.
@@ -50,17 +51,6 @@ def compute_due_date(
     return DueDate(result.value, provisional_years=result.assumed_years)
 
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def parse_date(value: str, field_name: str) -> dt.date:
-    """Strictly YYYY-MM-DD (Python alone would also take 20261126 and week dates)."""
-    try:
-        if not _ISO_DATE.fullmatch(value):
-            raise ValueError(value)
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{field_name}: not a date", {field_name: f"日期格式应为 YYYY-MM-DD，收到 {value!r}"}) from None
 
 
 @dataclass(frozen=True)

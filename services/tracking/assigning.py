@@ -119,7 +119,7 @@ def issue_notice(
         )
         assignment.notice_key = tracking.storage.put(f"tracking/{item_id}/notice.docx",
                                                      documents.render_notice_docx(data))
-        assignment.status = "notified"
+        assignment.status = domain.move(assignment.status, "notified")
         assignment.version += 1
         assignment.updated_at = now
         tx.session.flush()
@@ -157,7 +157,7 @@ def mark_acknowledged(tracking: Tracking, tx: UnitOfWork, assignment: Assignment
     now = tracking.clock.now()
     unit.acknowledged_at, unit.acknowledged_by = now, actor.snapshot()
     if all(u.acknowledged_at for u in assignment.units) and assignment.status == "notified":
-        assignment.status = "in_progress"
+        assignment.status = domain.move(assignment.status, "in_progress")
     assignment.version += 1
     assignment.updated_at = now
     tx.publish(events.event(events.ITEM_ACKNOWLEDGED, assignment.item_id, events_pb2.ItemAcknowledged(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from libs.common.config import ConfigError, ServiceSettings, env_int, env_str, service_basics
 from libs.common.lights import LightPolicy
+from libs.common.policy import Policy
 from libs.common.storage import StorageSettings
 from services.tracking.domain import PERIOD_LABELS, TrackingPolicy
 
@@ -30,15 +31,16 @@ class Settings(ServiceSettings):
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        shared = Policy.from_env(env)
         policy = TrackingPolicy(
-            notice_working_days=env_int("DUBAN_NOTICE_WORKING_DAYS", 2, env, minimum=1),
+            notice_working_days=shared.notice_working_days,
             ack_working_hours=env_int("DUBAN_ACK_WORKING_HOURS", 4, env, minimum=1),
             cadences={
                 "general": _cadence(env_str("DUBAN_REPORT_CADENCE_GENERAL", "weekly", env), "DUBAN_REPORT_CADENCE_GENERAL"),
                 "complex": _cadence(env_str("DUBAN_REPORT_CADENCE_COMPLEX", "weekly,monthly", env),
                                     "DUBAN_REPORT_CADENCE_COMPLEX"),
             },
-            light=LightPolicy(yellow_within=env_int("DUBAN_LIGHT_YELLOW_WITHIN", 2, env)),
+            light=LightPolicy(yellow_within=shared.yellow_within),
         )
         pattern = env_str("DUBAN_NOTICE_NO_PATTERN", "督通〔{year}〕{seq}号", env)
         if "{seq" not in pattern:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from duban.tracking.v1 import events_pb2
 from libs.common.actor import Actor
-from libs.common.errors import InvalidInput, NotFound
+from libs.common.dates import parse_date
+from libs.common.errors import NotFound
 from services.tracking import domain, events, metrics
 from services.tracking.context import Tracking, require_leader, require_unit
 from services.tracking.convert import to_proto
@@ -16,15 +16,8 @@ from services.tracking.progress import refuse_while_failure_analysis_missing
 from services.tracking.repository import get_assignment, lead_unit
 
 
-def _date(value: str, field: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{field}: not a date", {field: "日期格式应为 YYYY-MM-DD"}) from None
-
-
 def request_extension(tracking: Tracking, item_id: str, reason: str, new_due: str, progress: str, actor: Actor):  # type: ignore[no-untyped-def]
-    new_due_date = _date(new_due, "new_due_date")
+    new_due_date = parse_date(new_due, "new_due_date")
     with tracking.uow() as tx:
         assignment = get_assignment(tx, item_id, lock=True)
         unit_id = require_unit(actor, assignment, lead_only=True)

@@ -23,6 +23,28 @@ from libs.common.lights import GREEN, RED, YELLOW, Light, LightPolicy
 OPEN_STATUSES = ("awaiting_notice", "notified", "in_progress", "replied", "completion_filled")
 CLOSED_STATUSES = ("closed", "archived")
 CHASED_STATUSES = ("awaiting_notice", "notified", "in_progress")  # open and still the unit's turn
+
+# The item's course (Art. 6.2-6.8): the one table of allowed moves. Signed for by every unit, a notified
+# item is in progress; a unit may reply without signing first (its reply shows the notice arrived);
+# the leader signs a filled completion report or sends it back to the office.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "awaiting_notice": frozenset({"notified"}),
+    "notified": frozenset({"in_progress", "replied"}),
+    "in_progress": frozenset({"replied"}),
+    "replied": frozenset({"completion_filled"}),
+    "completion_filled": frozenset({"closed", "replied"}),
+    "closed": frozenset({"archived"}),
+    "archived": frozenset(),
+}
+
+
+def move(current: str, to: str) -> str:
+    """The new status; FailedPrecondition if the table has no such move (a use case's own check with a
+    precise message comes first - this is the guard that no path bypasses the table)."""
+    if to not in TRANSITIONS.get(current, frozenset()):
+        raise FailedPrecondition(f"no move from {current} to {to}",
+                                 {"status": f"当前状态（{STATUS_LABELS.get(current, current)}）不能办理此操作"})
+    return to
 STATUS_LABELS = vocabulary.TRACKING_STATUSES
 PERIOD_LABELS = vocabulary.PERIODS
 REPORT_KINDS = vocabulary.REPORT_KINDS

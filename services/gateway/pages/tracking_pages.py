@@ -96,7 +96,8 @@ def item_document(item_id: str, kind: str):  # type: ignore[no-untyped-def]
 @require("tracking.notice")
 def office_desk():  # type: ignore[no-untyped-def]
     views = {}
-    for view, title in (("notices_due", "待发督办通知（立项后2个工作日内发出）"), ("unacknowledged", "未签收的督办通知"),
+    notice_days = current_app.extensions["settings"].policy.notice_working_days
+    for view, title in (("notices_due", f"待发督办通知（立项后{notice_days}个工作日内发出）"), ("unacknowledged", "未签收的督办通知"),
                         ("overdue", "逾期事项"), ("urged_today", "今日已催办（系统催办与督查室电话、书面督办）")):
         views[view] = (title, tracking().call("ListAssignments", scoped_list_request(g.user, view, 100, "")))
     return render_template("tracking/desk.html", views=views, vocabulary=vocabulary,

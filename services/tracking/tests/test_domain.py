@@ -120,3 +120,20 @@ def test_last_yellow_deadline_skips_the_national_day_holiday() -> None:
     # make-up Saturday 10-10 is the third, so a deadline then is already green.
     assert last_yellow_deadline(CAL, LightPolicy(yellow_within=2), D(2026, 9, 30)) == D(2026, 10, 9)
     assert last_yellow_deadline(CAL, LightPolicy(yellow_within=-1), D(2026, 9, 30)) == D(2026, 9, 29)
+
+
+def test_one_table_of_status_moves() -> None:
+    """Every status the UI names is in the table, every one is reachable from registration, closed
+    items only get archived, and a move the table lacks is refused."""
+    assert set(domain.TRANSITIONS) == set(domain.STATUS_LABELS)
+    reached, todo = {"awaiting_notice"}, ["awaiting_notice"]
+    while todo:
+        for nxt in domain.TRANSITIONS[todo.pop()] - reached:
+            reached.add(nxt)
+            todo.append(nxt)
+    assert reached == set(domain.STATUS_LABELS)
+    assert domain.TRANSITIONS["closed"] == {"archived"} and not domain.TRANSITIONS["archived"]
+    assert domain.move("replied", "completion_filled") == "completion_filled"
+    with pytest.raises(FailedPrecondition) as err:
+        domain.move("closed", "in_progress")
+    assert "已销号" in err.value.field_errors["status"]

@@ -117,6 +117,8 @@ AWS_REGION: {{ . | quote }}
 DUBAN_MIGRATE_ON_START: "false"
 DUBAN_GENERAL_DUE_DAYS: {{ $v.policy.generalDueDays | toString | quote }}
 DUBAN_COMPLEX_DUE_DAYS: {{ $v.policy.complexDueDays | toString | quote }}
+DUBAN_NOTICE_WORKING_DAYS: {{ $v.policy.noticeWorkingDays | toString | quote }}
+DUBAN_LIGHT_YELLOW_WITHIN: {{ $v.policy.yellowWithin | toString | quote }}
 DUBAN_ITEM_NO_PATTERN: {{ $v.policy.itemNoPattern | quote }}
 {{- range $name, $svc := $v.services }}
 {{- if and $svc.enabled (ne $name "gateway") }}
