@@ -103,7 +103,9 @@ def test_chart_values_follow_the_service_table(default_objects: Objects) -> None
 
     values = yaml.safe_load((helm_check.CHART / "values.yaml").read_text(encoding="utf-8"))
     names = {row.name for row in SERVICES}
-    assert set(values["services"]) - {"gateway"} == names
+    # Blocks of services still to be built stay disabled until they have a row (and an image).
+    enabled = {name for name, svc in values["services"].items() if svc["enabled"]} - {"gateway"}
+    assert enabled == names
     assert set(helm_check.service_packages()) - {"gateway"} == names
     for name in names:
         find(default_objects, "Deployment", f"duban-{name}")
