@@ -13,7 +13,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from libs.common import metrics
+from libs.common import metrics, text
 from libs.common.calendar import CalendarYearMissing
 from libs.common.errors import DomainError, InvalidInput
 from libs.common.grpc_errors import to_status
@@ -23,17 +23,18 @@ logger = logging.getLogger(__name__)
 EXPECTED = (DomainError, CalendarYearMissing)
 
 
-def nul_field(message: Any, prefix: str = "") -> str | None:
-    """The first string field holding a NUL character: no database stores it, so it's refused at the edge."""
+def bad_text_field(message: Any, prefix: str = "") -> str | None:
+    """The first string field holding a character no database or document takes (libs.common.text):
+    refused at the edge, before any use case stores it."""
     if not hasattr(message, "ListFields"):
         return None
     for field, value in message.ListFields():
         name = f"{prefix}{field.name}"
         values = value if field.is_repeated else [value]
         for entry in values:
-            if isinstance(entry, str) and "\x00" in entry:
+            if isinstance(entry, str) and text.has_bad_characters(entry):
                 return name
-            if field.message_type is not None and (found := nul_field(entry, f"{name}.")):
+            if field.message_type is not None and (found := bad_text_field(entry, f"{name}.")):
                 return found
     return None
 
@@ -77,8 +78,8 @@ class ServerInterceptor(grpc.ServerInterceptor):
                 started = time.perf_counter()
                 check_deadline(context)
                 try:
-                    if bad := nul_field(request):
-                        raise InvalidInput(f"{bad}: contains a NUL character", {bad: "包含非法字符"})
+                    if bad := bad_text_field(request):
+                        raise InvalidInput(f"{bad}: contains a control character", {bad: text.FIELD_ERROR})
                     response = behaviour(request, context)
                 except Exception as exc:  # noqa: BLE001
                     if isinstance(exc, grpc.RpcError) or _aborted(context):

@@ -21,6 +21,18 @@ class ServiceUnavailable(Exception):
         self.service = service
 
 
+class ServiceFailed(Exception):
+    """The service answered, with an internal error (a bug, not an outage): told as what it is."""
+
+    def __init__(self, service: str, detail: str) -> None:
+        super().__init__(f"{service} failed: {detail}")
+        self.service = service
+
+
+# Codes that mean the service is away or slow; anything else that is no domain error is a failure.
+AWAY = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED)
+
+
 class ServiceClient:
     def __init__(self, name: str, address: str, stub_class: type, timeout: float) -> None:
         self.name = name
@@ -67,7 +79,10 @@ class ServiceClient:
         domain = from_rpc_error(exc)
         if domain is not None:
             return domain
-        return ServiceUnavailable(self.name, f"{exc.code().name}: {exc.details()}")  # type: ignore[attr-defined]
+        detail = f"{exc.code().name}: {exc.details()}"  # type: ignore[attr-defined]
+        if exc.code() in AWAY:  # type: ignore[attr-defined]
+            return ServiceUnavailable(self.name, detail)
+        return ServiceFailed(self.name, detail)
 
     def close(self) -> None:
         self.channel.unsubscribe(self._on_state)

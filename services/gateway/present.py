@@ -10,6 +10,7 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from libs.common.errors import InvalidInput
+from libs.common.text import FIELD_ERROR, has_bad_characters
 
 
 def to_json(message: Message) -> dict[str, Any]:
@@ -41,6 +42,9 @@ class Reader:
             return ""
         if len(value) > max_len:
             self.errors[name] = f"不能超过{max_len}字"
+            return ""
+        if has_bad_characters(value):
+            self.errors[name] = FIELD_ERROR
             return ""
         return value
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, Response, json, render_template, request
 
 from libs.common.errors import Conflict, DomainError, FailedPrecondition, InvalidInput, NotFound, PermissionDenied
-from services.gateway.clients import ServiceUnavailable
+from services.gateway.clients import ServiceFailed, ServiceUnavailable
 
 STATUS = {NotFound: 404, InvalidInput: 422, Conflict: 409, FailedPrecondition: 409, PermissionDenied: 403}
 TITLES = {
@@ -65,6 +65,14 @@ def register_error_handlers(app: Flask) -> None:
             return problem(503, f"{error.service} 服务暂不可用，请稍后重试")
         return render_template("error.html", status=503, title=TITLES[503],
                                detail=f"{error.service} 服务暂不可用，请稍后重试"), 503
+
+    @app.errorhandler(ServiceFailed)
+    def failed(error: ServiceFailed):  # type: ignore[no-untyped-def]
+        app.logger.error("service failed: %s", error)
+        detail = f"{error.service} 服务内部错误（已记录），请联系系统管理员"
+        if wants_json():
+            return problem(500, detail)
+        return render_template("error.html", status=500, title=TITLES[500], detail=detail), 500
 
     for status in (400, 401, 403, 404, 405, 413, 415, 429, 500):
         def handler(error, status=status):  # type: ignore[no-untyped-def]

@@ -45,12 +45,22 @@ def test_bad_payload_is_invalid() -> None:
         broken.decode(common_pb2.Actor())
 
 
-def test_nul_characters_are_found_in_nested_and_repeated_fields() -> None:
+def test_bad_characters_are_found_in_nested_and_repeated_fields() -> None:
     from duban.ledger.v1 import ledger_pb2
-    from libs.common.grpc_server import nul_field
+    from libs.common.grpc_server import bad_text_field
 
-    assert nul_field(ledger_pb2.RegisterItemRequest(title="ok")) is None
-    assert nul_field(ledger_pb2.RegisterItemRequest(title="a\x00b")) == "title"
-    assert nul_field(ledger_pb2.RegisterItemRequest(co_units=[ledger_pb2.CoUnit(unit_id="x"),
-                                                              ledger_pb2.CoUnit(duty="\x00")])) == "co_units.duty"
-    assert nul_field(ledger_pb2.ImportLedgerRequest(content=b"\x00")) is None  # bytes may hold anything
+    assert bad_text_field(ledger_pb2.RegisterItemRequest(title="ok\n第二行\t制表")) is None
+    assert bad_text_field(ledger_pb2.RegisterItemRequest(title="a\x00b")) == "title"
+    for bad in ("\x07", "\x1b[31m", "\x0b", "\ufffe"):
+        assert bad_text_field(ledger_pb2.RegisterItemRequest(content=f"x{bad}y")) == "content", repr(bad)
+    assert bad_text_field(ledger_pb2.RegisterItemRequest(co_units=[ledger_pb2.CoUnit(unit_id="x"),
+                                                                   ledger_pb2.CoUnit(duty="\x00")])) == "co_units.duty"
+    assert bad_text_field(ledger_pb2.ImportLedgerRequest(content=b"\x00")) is None  # bytes may hold anything
+
+
+def test_the_gateway_refuses_control_characters_and_lone_surrogates() -> None:
+    from services.gateway.present import Reader
+
+    reader = Reader({"title": "响铃\x07", "content": "\ud800", "remarks": "正常\r\n文本"})
+    assert (reader.text("title"), reader.text("content"), reader.text("remarks")) == ("", "", "正常\r\n文本")
+    assert set(reader.errors) == {"title", "content"}

@@ -129,3 +129,18 @@ def test_ledger_down_is_503_problem(portal: Portal, tmp_path) -> None:  # type: 
     assert reply.status_code == 503 and reply.mimetype == "application/problem+json"
     assert "ledger" in reply.get_json()["detail"]
     dead.app.extensions["ledger"].close()
+
+
+def test_control_characters_and_lone_surrogates_are_field_errors(portal: Portal) -> None:
+    """A title with \\x07 used to register and then break every notice of the item (503); a lone
+    surrogate in JSON was a 500. Both are refused at the field, and nothing is registered."""
+    title = f"控制字符{uuid.uuid4().hex[:6]}"
+    bell = portal.client().post("/api/v1/items", headers=office(portal), json={
+        "title": title + "\x07", "source": "other", "category": "general", "lead_unit_id": "fgj"})
+    assert bell.status_code == 422 and set(bell.get_json()["errors"]) == {"title"}
+    raw = ('{"title": "%s\\ud800", "source": "other", "category": "general", "lead_unit_id": "fgj"}' % title)
+    surrogate = portal.client().post("/api/v1/items", headers=office(portal), data=raw.encode(),
+                                     content_type="application/json")
+    assert surrogate.status_code == 422 and set(surrogate.get_json()["errors"]) == {"title"}
+    listed = portal.client().get(f"/api/v1/items?q={title}", headers=office(portal)).get_json()
+    assert listed["items"] == []
