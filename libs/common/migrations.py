@@ -95,3 +95,34 @@ def restore_outbox_event_id_unique() -> None:
 
     with op.batch_alter_table("outbox") as batch:
         batch.create_unique_constraint("uq_outbox_event_id", ["event_id"])
+
+
+def create_idempotency_keys() -> None:
+    """Migration step shared by every service: the table of idempotency keys (libs/common/idempotency.py).
+
+    Spelled out here rather than taken from the live Table, so later changes to it need a migration of
+    their own and this step keeps creating what it created when it was written.
+    """
+    import sqlalchemy as sa
+    from alembic import op
+
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("scope", sa.String(length=400), nullable=False),
+        sa.Column("key", sa.String(length=128), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("state", sa.String(length=12), nullable=False),
+        sa.Column("claim", sa.String(length=32), nullable=False),
+        sa.Column("lease_until", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("response", sa.LargeBinary(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("scope", "key", name="pk_idempotency_keys"),
+    )
+    op.create_index("ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"])
+
+
+def drop_idempotency_keys() -> None:
+    from alembic import op
+
+    op.drop_index("ix_idempotency_keys_created_at", table_name="idempotency_keys")
+    op.drop_table("idempotency_keys")

@@ -3,6 +3,7 @@ producer + outbox relay, consumers, and the gRPC server with health turning SERV
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import logging
 from collections.abc import Callable, Sequence
@@ -18,6 +19,8 @@ from libs.common.config import ServiceSettings
 from libs.common.consumer import ConsumerRunner, Handler
 from libs.common.db import UnitOfWorkFactory, make_engine
 from libs.common.grpc_server import RunningServer, create_server
+from libs.common.idempotency import IdempotencyStore
+from libs.common.idempotency_grpc import IdempotencyInterceptor
 from libs.common.kafka import Producer, ensure_topics
 from libs.common.outbox import OutboxRelay
 from libs.common.runtime import Runtime
@@ -33,6 +36,7 @@ class ServiceParts:
     uow: UnitOfWorkFactory
     producer: Producer
     relay: OutboxRelay
+    idempotency: IdempotencyStore
     group_prefix: str = ""
     consumers: list[ConsumerRunner] = field(default_factory=list)
     server: RunningServer | None = None
@@ -56,7 +60,9 @@ def build_parts(
     producer = producer or Producer(kafka_bootstrap, client_id=service)
     relay = OutboxRelay(engine, producer, service=service, wakeup=uow.events_written, hold=uow.relay_hold,
                         prepare=lambda: ensure_topics(kafka_bootstrap, [own_topic]))
-    return ServiceParts(service, kafka_bootstrap, engine, uow, producer, relay, group_prefix)
+    idempotency = IdempotencyStore(uow, service, dt.timedelta(hours=settings.idempotency_retention_hours),
+                                   dt.timedelta(seconds=settings.idempotency_lease_seconds))
+    return ServiceParts(service, kafka_bootstrap, engine, uow, producer, relay, idempotency, group_prefix)
 
 
 def service_clock(settings: ServiceSettings, clock: Clock | None = None) -> Clock:
@@ -71,11 +77,19 @@ def start_parts(
     port: int,
     host: str = "0.0.0.0",
     max_message_bytes: int = 32 * 1024 * 1024,
+    write_methods: Sequence[str] = (),
 ) -> RunningServer:
-    """Serve gRPC, run the relay and the consumers in background threads; SERVING once the DB answers."""
+    """Serve gRPC, run the relay and the consumers in background threads; SERVING once the DB answers.
+
+    `write_methods` (full method names, declared once beside each servicer) take idempotency keys.
+    """
     server = create_server(service=parts.service, registrations=registrations, port=port, host=host,
-                           max_message_bytes=max_message_bytes)
+                           max_message_bytes=max_message_bytes,
+                           interceptors=[IdempotencyInterceptor(parts.idempotency, write_methods)])
     runtime.spawn("outbox-relay", parts.relay.run)
+    # Expired keys act as new anyway; pruning only keeps the table small (a few rounds per retention).
+    runtime.spawn("idempotency-prune", parts.idempotency.prune_loop(
+        min(3600.0, parts.idempotency.retention.total_seconds() / 4)))
     for consumer in parts.consumers:
         runtime.spawn(f"consumer-{consumer.name}", consumer.run)
     runtime.on_stop(lambda: server.stop(grace=5.0))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from duban.ledger.v1 import ledger_pb2, ledger_pb2_grpc
+from duban.ledger.v1 import ledger_pb2_grpc
 from libs.common import clock_control, topics
 from libs.common.calendar import load_calendar
 from libs.common.clock import Clock
@@ -18,11 +18,10 @@ from libs.common.runtime import Runtime
 from libs.common.service_app import ServiceParts, build_parts, service_clock, start_parts
 from services.ledger import consumer
 from services.ledger.config import Settings
-from services.ledger.grpc_api import LedgerServicer
+from services.ledger.grpc_api import SERVICE_NAME, WRITE_METHODS, LedgerServicer
 from services.ledger.handlers import Ledger
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-SERVICE_NAME = ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"].full_name
 
 
 @dataclass
@@ -65,4 +64,4 @@ def start(app: LedgerApp, runtime: Runtime, host: str = "0.0.0.0") -> RunningSer
                       SERVICE_NAME)]
     registrations += clock_control.registrations(app.settings.clock_control, app.ledger.clock)
     return start_parts(app.parts, runtime, registrations, app.settings.grpc_port, host,
-                       max_message_bytes=app.settings.import_max_bytes + 1024 * 1024)
+                       max_message_bytes=app.settings.import_max_bytes + 1024 * 1024, write_methods=WRITE_METHODS)

@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from duban.tracking.v1 import tracking_pb2, tracking_pb2_grpc
+from duban.tracking.v1 import tracking_pb2_grpc
 from libs.common import clock_control, topics
 from libs.common.calendar import load_calendar
 from libs.common.clock import Clock
@@ -18,12 +18,11 @@ from libs.common.service_app import ServiceParts, build_parts, service_clock, st
 from libs.common.storage import open_storage
 from services.tracking import consumer, sweeps
 from services.tracking.config import Settings
-from services.tracking.grpc_api import TrackingServicer
+from services.tracking.grpc_api import SERVICE_NAME, WRITE_METHODS, TrackingServicer
 from services.tracking.service import Tracking
 
 logger = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
-SERVICE_NAME = tracking_pb2.DESCRIPTOR.services_by_name["TrackingService"].full_name
 
 
 @dataclass
@@ -77,4 +76,4 @@ def start(app: TrackingApp, runtime: Runtime, host: str = "0.0.0.0") -> RunningS
     if app.settings.sweep_interval_seconds > 0:
         runtime.spawn("sweeper", sweeper(app.tracking, app.settings.sweep_interval_seconds))
     return start_parts(app.parts, runtime, registrations, app.settings.grpc_port, host,
-                       max_message_bytes=app.settings.attachment_max_bytes * 4)
+                       max_message_bytes=app.settings.attachment_max_bytes * 4, write_methods=WRITE_METHODS)
