@@ -79,10 +79,14 @@ _current: ContextVar[Claim | None] = ContextVar("idempotency_claim", default=Non
 
 
 def check_key(key: str) -> str:
-    """The key as given, or InvalidInput naming the field when it is too long to be stored."""
+    """The key as given, or InvalidInput naming the field: at most MAX_KEY_LENGTH characters of printable
+    ASCII (what gRPC metadata carries; the gateway checks HTTP headers with this same rule)."""
     if len(key) > MAX_KEY_LENGTH:
         raise InvalidInput(f"{KEY_FIELD}: longer than {MAX_KEY_LENGTH} characters",
                            {KEY_FIELD: f"幂等键不能超过 {MAX_KEY_LENGTH} 个字符"})
+    if not (key.isascii() and key.isprintable()):
+        raise InvalidInput(f"{KEY_FIELD}: only printable ASCII characters",
+                           {KEY_FIELD: "幂等键只能由可打印的 ASCII 字符组成"})
     return key
 
 

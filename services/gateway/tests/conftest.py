@@ -15,6 +15,7 @@ from services.gateway import accounts
 from services.gateway.app import create_app
 from services.gateway.config import Settings
 from services.ledger.tests.conftest import START, LedgerUnderTest, _start
+from services.tracking.bootstrap import TrackingApp
 from services.tracking.bootstrap import bootstrap as tracking_bootstrap
 from services.tracking.bootstrap import start as tracking_start
 from services.tracking.config import Settings as TrackingSettings
@@ -38,6 +39,7 @@ class Portal:
     app: Flask
     ledger: LedgerUnderTest
     tokens: dict[str, str]
+    tracking: TrackingApp | None = None
 
     def client(self) -> FlaskClient:
         return self.app.test_client()
@@ -87,6 +89,7 @@ def portal(broker, tmp_path_factory) -> Iterator[Portal]:  # type: ignore[no-unt
         "DUBAN_SWEEP_INTERVAL_SECONDS": "0", "DUBAN_CONSUMER_GROUP_PREFIX": prefix}), clock=ledger.clock)
     tracking_server = tracking_start(tracking, runtime, host="127.0.0.1")
     portal = make_portal(ledger, f"sqlite:///{base}/gateway.db", tracking_server.port)
+    portal.tracking = tracking
     yield portal
     portal.app.extensions["ledger"].close()
     portal.app.extensions["tracking"].close()
