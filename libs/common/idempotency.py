@@ -164,8 +164,11 @@ class IdempotencyStore:
             row = tx.session.execute(select(t.fingerprint, t.state, t.claim, t.lease_until, t.response,
                                             t.created_at).where(*where)).first()
             if row is None or row.created_at <= now - self.retention:
-                if row is not None:  # expired: the key acts as new
-                    tx.session.execute(delete(idempotency_keys).where(*where))
+                # Expired: the key acts as new. Only the row as read is replaced: if a concurrent call
+                # replaced it first, this one is its duplicate.
+                if row is not None and tx.session.execute(
+                        delete(idempotency_keys).where(*where, t.claim == row.claim)).rowcount != 1:  # type: ignore[attr-defined]
+                    raise self._in_flight(method)
                 tx.session.execute(idempotency_keys.insert().values(
                     scope=scope, key=key, fingerprint=fingerprint, state=IN_FLIGHT, claim=token,
                     lease_until=now + lease, response=None, created_at=now))
@@ -185,17 +188,13 @@ class IdempotencyStore:
                     f"{KEY_FIELD}: the request was applied, but its response was not kept; read the current state",
                     {KEY_FIELD: "该请求已处理，但结果未能保存；请刷新查看当前状态"})
             if row.state == APPLIED or row.lease_until > now:
-                self._count(method, "in_flight")
-                raise IdempotencyKeyInFlight(f"{KEY_FIELD}: the first request with this key is still running",
-                                             {KEY_FIELD: "同一请求正在处理中，请稍后重试"})
+                raise self._in_flight(method)
             # In flight past its lease: the call that claimed it ended before committing its effect.
             taken = tx.session.execute(
                 update(idempotency_keys).where(*where, t.claim == row.claim, t.state == IN_FLIGHT)
                 .values(claim=token, lease_until=now + lease))
             if taken.rowcount != 1:  # type: ignore[attr-defined]
-                self._count(method, "in_flight")
-                raise IdempotencyKeyInFlight(f"{KEY_FIELD}: the first request with this key is still running",
-                                             {KEY_FIELD: "同一请求正在处理中，请稍后重试"})
+                raise self._in_flight(method)
             tx.session.commit()
             return Claim(scope, key, token)
 
@@ -247,6 +246,11 @@ class IdempotencyStore:
                     logger.warning("idempotency: pruning failed", exc_info=True)
 
         return loop
+
+    def _in_flight(self, method: str) -> IdempotencyKeyInFlight:
+        self._count(method, "in_flight")
+        return IdempotencyKeyInFlight(f"{KEY_FIELD}: the first request with this key is still running",
+                                      {KEY_FIELD: "同一请求正在处理中，请稍后重试"})
 
     def _count(self, method: str, outcome: str) -> None:
         metrics.IDEMPOTENT_REPLAYS.labels(self.service, method.rsplit("/", 1)[-1], outcome).inc()

@@ -5,6 +5,7 @@ never run again, even when its response was lost)."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import uuid
 from collections.abc import Iterator
 
@@ -168,6 +169,24 @@ def test_keys_past_the_retention_are_pruned_and_an_expired_key_acts_as_new(store
     assert store.prune() == 1  # `fresh` (24 h old); `old` was claimed anew 23 h ago
     assert key_row(store, "office:1|" + METHOD, fresh) is None
     assert key_row(store, "office:1|" + METHOD, old) is not None
+
+
+def test_racing_first_calls_run_the_effect_once(store: IdempotencyStore) -> None:
+    key, outcomes, barrier = str(uuid.uuid4()), [], threading.Barrier(6)
+
+    def racer(i: int) -> None:
+        barrier.wait()
+        try:
+            outcomes.append("replayed" if run(store, key, f"racer-{i}")[1] else "ran")
+        except IdempotencyKeyInFlight:
+            outcomes.append("in_flight")
+
+    threads = [threading.Thread(target=racer, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("ran") == 1 and len(outcomes) == 6 and counts(store) == (1, 1)
 
 
 def test_keys_and_fingerprints() -> None:
