@@ -166,9 +166,10 @@ class IdempotencyStore:
             if row is None or row.created_at <= now - self.retention:
                 # Expired: the key acts as new. Only the row as read is replaced: if a concurrent call
                 # replaced it first, this one is its duplicate.
-                if row is not None and tx.session.execute(
-                        delete(idempotency_keys).where(*where, t.claim == row.claim)).rowcount != 1:  # type: ignore[attr-defined]
-                    raise self._in_flight(method)
+                if row is not None:
+                    replaced = tx.session.execute(delete(idempotency_keys).where(*where, t.claim == row.claim))
+                    if replaced.rowcount != 1:  # type: ignore[attr-defined]
+                        raise self._in_flight(method)
                 tx.session.execute(idempotency_keys.insert().values(
                     scope=scope, key=key, fingerprint=fingerprint, state=IN_FLIGHT, claim=token,
                     lease_until=now + lease, response=None, created_at=now))

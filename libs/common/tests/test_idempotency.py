@@ -60,7 +60,8 @@ def add_thing(store: IdempotencyStore, name: str, fail_after_writing: bool = Fal
     """An effect as a handler writes it: a row and an outbox event in one unit of work."""
     with store.uow() as tx:
         tx.session.execute(insert(things).values(name=name))
-        tx.publish(OutboxEvent("duban.test", name, new_event("thing.added", "duban/test", name, common_pb2.SetTimeResponse(now=name), T0)))
+        event = new_event("thing.added", "duban/test", name, common_pb2.SetTimeResponse(now=name), T0)
+        tx.publish(OutboxEvent("duban.test", name, event))
         if fail_after_writing:
             raise RuntimeError("the effect failed before its commit")
         tx.commit()
@@ -126,8 +127,8 @@ def test_an_effect_that_fails_leaves_no_marker_and_a_retry_runs(store: Idempoten
     assert not replayed and counts(store) == (1, 1)
 
 
-def test_a_committed_effect_is_never_run_again_even_when_its_response_was_lost(store: IdempotencyStore,
-                                                                               monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_committed_effect_is_never_run_again_even_when_its_response_was_lost(
+        store: IdempotencyStore, monkeypatch: pytest.MonkeyPatch) -> None:
     key, scope = str(uuid.uuid4()), "office:1|" + METHOD
     monkeypatch.setattr(store, "_finish", lambda claim, response: None)  # the process dies after the commit
     run(store, key, "applied")

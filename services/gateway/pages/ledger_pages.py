@@ -96,7 +96,8 @@ def register():  # type: ignore[no-untyped-def]
             g.audit_target = item.item_no
             return redirect(url_for("pages.item_detail", item_id=item.id, registered=1))
     return render_template("ledger/register.html", units=units, people=people, errors=errors, form=form,
-                           vocabulary=vocabulary, today=current_app.extensions["clock"].today().isoformat()), (422 if errors else 200)
+                           vocabulary=vocabulary,
+                           today=current_app.extensions["clock"].today().isoformat()), (422 if errors else 200)
 
 
 @bp.get("/ledger/import")

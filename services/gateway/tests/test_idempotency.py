@@ -122,8 +122,8 @@ def test_a_double_clicked_urge_form_records_one_urge_even_while_the_first_runs(p
     page = browser.get(f"/items/{item}").get_data(as_text=True)
     key = form_key(page, "/tracking/urge")
     assert key != form_key(page, "/tracking/notice")  # one key per form
-    fields = {"csrf_token": browser.csrf, "idempotency_key": key, "unit_id": "fgj", "method": "phone",  # type: ignore[attr-defined]
-              "text": "请今日内签收"}
+    fields = {"csrf_token": browser.csrf, "idempotency_key": key,  # type: ignore[attr-defined]
+              "unit_id": "fgj", "method": "phone", "text": "请今日内签收"}
     assert browser.post(f"/items/{item}/tracking/urge", data=fields).status_code == 302
     # The second click arrives while the first is (made to look) still running: the page waits for it.
     assert portal.tracking is not None
