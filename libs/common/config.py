@@ -48,6 +48,13 @@ def env_float(name: str, default: float, env: Mapping[str, str] | None = None) -
         raise ConfigError(f"{name} must be a number, got {raw!r}") from None
 
 
+def env_positive(name: str, default: float, env: Mapping[str, str] | None = None) -> float:
+    value = env_float(name, default, env)
+    if not value > 0:
+        raise ConfigError(f"{name} must be > 0, got {value}")
+    return value
+
+
 def env_bool(name: str, default: bool, env: Mapping[str, str] | None = None) -> bool:
     raw = _lookup(name, env)
     if raw is None:
@@ -87,6 +94,8 @@ class ServiceSettings:
     org_name: str
     clock_control: bool
     group_prefix: str
+    idempotency_retention_hours: float
+    idempotency_lease_seconds: float
 
 
 def service_basics(
@@ -109,4 +118,9 @@ def service_basics(
         "clock_control": env_bool("DUBAN_CLOCK_CONTROL", False, env),
         # Replicas of one deployment share consumer groups; separate test stacks on one broker must not.
         "group_prefix": env_str("DUBAN_CONSUMER_GROUP_PREFIX", "", env),
+        # How long a write's idempotency key (and its stored answer) is kept; an older key acts as new.
+        "idempotency_retention_hours": env_positive("DUBAN_IDEMPOTENCY_RETENTION_HOURS", 24.0, env),
+        # How long a claimed key blocks a duplicate before a retry may take it over (at least the call's
+        # deadline): only a call that died before committing its effect leaves a claim behind.
+        "idempotency_lease_seconds": env_positive("DUBAN_IDEMPOTENCY_LEASE_SECONDS", 30.0, env),
     }

@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from libs.common.idempotency import mark_effect
 from libs.common.outbox import EventBatch, OutboxEvent, RelayHold, add_outbox_rows
 from libs.common.sqltypes import UtcDateTime
 from libs.common.write_turn import WRITE_LOCK_TIMEOUT, sqlite_write_lock
@@ -143,7 +144,12 @@ class UnitOfWork:
         if self._events:
             add_outbox_rows(self.session, self._events)
             self._events = []
+        # Inside a call with an idempotency key: the key is marked applied in this same transaction, so
+        # the effect and the record of it commit together (see libs/common/idempotency.py).
+        claim = mark_effect(self.session)
         self.session.commit()
+        if claim is not None:
+            claim.effect_committed = True
         if wrote_events and self._on_events:
             self._on_events()
 

@@ -32,3 +32,17 @@ class FailedPrecondition(DomainError):
 
 class PermissionDenied(DomainError):
     pass
+
+
+class IdempotencyKeyReused(InvalidInput):
+    """The caller sent this idempotency key before, to the same method, with another request body: the
+    key names one request, so the second one is refused rather than silently answered with the first."""
+
+    reason = "IDEMPOTENCY_KEY_REUSED"
+
+
+class IdempotencyKeyInFlight(Conflict):
+    """The first request with this key has not finished (retry shortly), or it was applied but the
+    service stopped before keeping its answer (read the current state instead of retrying)."""
+
+    reason = "IDEMPOTENCY_KEY_IN_FLIGHT"

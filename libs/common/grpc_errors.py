@@ -12,6 +12,8 @@ from libs.common.errors import (
     Conflict,
     DomainError,
     FailedPrecondition,
+    IdempotencyKeyInFlight,
+    IdempotencyKeyReused,
     InvalidInput,
     NotFound,
     PermissionDenied,
@@ -23,8 +25,15 @@ STATUS_OF: dict[type[DomainError], tuple[grpc.StatusCode, int]] = {
     Conflict: (grpc.StatusCode.ALREADY_EXISTS, code_pb2.ALREADY_EXISTS),
     FailedPrecondition: (grpc.StatusCode.FAILED_PRECONDITION, code_pb2.FAILED_PRECONDITION),
     PermissionDenied: (grpc.StatusCode.PERMISSION_DENIED, code_pb2.PERMISSION_DENIED),
+    # ABORTED is gRPC's "concurrency conflict, retry the whole request": the first call is still running.
+    IdempotencyKeyInFlight: (grpc.StatusCode.ABORTED, code_pb2.ABORTED),
+    IdempotencyKeyReused: (grpc.StatusCode.INVALID_ARGUMENT, code_pb2.INVALID_ARGUMENT),
 }
-ERROR_OF = {code: kind for kind, (code, _) in STATUS_OF.items()}
+# Back from a status code; kinds that share a code with their base travel as a google.rpc.ErrorInfo reason.
+ERROR_OF = {code: kind for kind, (code, _) in STATUS_OF.items() if not hasattr(kind, "reason")}
+ERROR_OF[grpc.StatusCode.ABORTED] = IdempotencyKeyInFlight
+BY_REASON: dict[str, type[DomainError]] = {kind.reason: kind for kind in STATUS_OF if hasattr(kind, "reason")}
+REASON_DOMAIN = "duban"
 
 
 def to_status(error: Exception) -> grpc.Status:
@@ -36,6 +45,10 @@ def to_status(error: Exception) -> grpc.Status:
     kind = next(k for k in type(error).__mro__ if k in STATUS_OF)
     _, code = STATUS_OF[kind]
     status = status_pb2.Status(code=code, message=error.message)
+    if reason := getattr(error, "reason", ""):
+        info = any_pb2.Any()
+        info.Pack(error_details_pb2.ErrorInfo(reason=reason, domain=REASON_DOMAIN))
+        status.details.append(info)
     if error.field_errors:
         detail = any_pb2.Any()
         detail.Pack(
@@ -58,7 +71,12 @@ def from_rpc_error(error: grpc.RpcError) -> DomainError | None:
     fields: dict[str, str] = {}
     status = rpc_status.from_call(error)  # type: ignore[arg-type]
     for detail in status.details if status else []:
-        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            if info.domain == REASON_DOMAIN and info.reason in BY_REASON:
+                kind = BY_REASON[info.reason]
+        elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
             bad = error_details_pb2.BadRequest()
             detail.Unpack(bad)
             fields.update({v.field: v.description for v in bad.field_violations})

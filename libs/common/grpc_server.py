@@ -144,15 +144,16 @@ def create_server(
     host: str = "0.0.0.0",
     max_workers: int = 16,
     max_message_bytes: int = 32 * 1024 * 1024,
+    interceptors: Sequence[grpc.ServerInterceptor] = (),
 ) -> RunningServer:
     """Start a server with the given (add_XServicer_to_server, servicer, full service name) triples.
 
     Port 0 picks a free port (tests). Health starts NOT_SERVING; the caller sets SERVING once its
-    database answers.
+    database answers. `interceptors` run inside the metrics/error one (its error mapping covers them).
     """
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"{service}-grpc"),
-        interceptors=[ServerInterceptor(service)],
+        interceptors=[ServerInterceptor(service), *interceptors],
         options=[
             ("grpc.max_receive_message_length", max_message_bytes),
             ("grpc.max_send_message_length", max_message_bytes),

@@ -26,6 +26,12 @@ CONSUMED = Counter(
     "duban_consumer_records_total", "records handled by a consumer, by outcome",
     ["consumer", "outcome"],  # outcome: applied | duplicate | dead_lettered | retried
 )
+IDEMPOTENT_REPLAYS = Counter(
+    "duban_idempotent_replays_total", "keyed write calls answered from their idempotency key, by outcome",
+    # outcome: replayed (the first response again) | mismatch (same key, other body) | in_flight (the first
+    # is still running) | response_lost (applied, but the service stopped before keeping its answer)
+    ["service", "method", "outcome"],
+)
 CONSUMER_LAG = Gauge("duban_consumer_lag_records", "records behind the partition end", ["consumer", "topic"])
 
 

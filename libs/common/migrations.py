@@ -21,11 +21,24 @@ ENV_DIR = Path(__file__).with_name("alembic")
 SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
 
 
+def runtime_metadata() -> list[MetaData]:
+    """The shared runtime's tables: outbox and processed events, idempotency keys."""
+    from libs.common.idempotency import idempotency_metadata
+    from libs.common.outbox import runtime_metadata as outbox_metadata
+
+    return [outbox_metadata, idempotency_metadata]
+
+
 def target_metadata(service: str) -> list[MetaData]:
-    """What a service's history must create: its models (`services.<name>.orm.Base`), plus the shared
-    runtime tables unless the service has none (the gateway keeps no outbox)."""
-    target = importlib.import_module(f"services.{service}.migrations_target")
-    return list(target.target_metadata)
+    """What a service's history must create: its models (`services.<name>.orm.Base`) plus the shared
+    runtime tables; a service without the runtime (the gateway keeps no outbox) says what it has in
+    its own `migrations_target.py`."""
+    try:
+        return list(importlib.import_module(f"services.{service}.migrations_target").target_metadata)
+    except ModuleNotFoundError as missing:
+        if missing.name != f"services.{service}.migrations_target":
+            raise
+    return [importlib.import_module(f"services.{service}.orm").Base.metadata, *runtime_metadata()]
 
 
 def alembic_config(migrations_dir: Path, url: str) -> Config:
@@ -132,17 +145,15 @@ def create_runtime_tables() -> None:
     were so databases at those revisions upgrade as before)."""
     from alembic import op
 
-    from libs.common.outbox import runtime_metadata
-
-    runtime_metadata.create_all(op.get_bind(), checkfirst=True)
+    for metadata in runtime_metadata():
+        metadata.create_all(op.get_bind(), checkfirst=True)
 
 
 def drop_runtime_tables() -> None:
     from alembic import op
 
-    from libs.common.outbox import runtime_metadata
-
-    runtime_metadata.drop_all(op.get_bind(), checkfirst=True)
+    for metadata in reversed(runtime_metadata()):
+        metadata.drop_all(op.get_bind(), checkfirst=True)
 
 
 def main(argv: list[str]) -> int:
@@ -166,3 +177,32 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
+def create_idempotency_keys() -> None:
+    """Migration step shared by every service: the table of idempotency keys (libs/common/idempotency.py).
+
+    Spelled out here rather than taken from the live Table, so later changes to it need a migration of
+    their own and this step keeps creating what it created when it was written.
+    """
+    import sqlalchemy as sa
+    from alembic import op
+
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("scope", sa.String(length=400), nullable=False),
+        sa.Column("key", sa.String(length=128), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("state", sa.String(length=12), nullable=False),
+        sa.Column("claim", sa.String(length=32), nullable=False),
+        sa.Column("lease_until", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("response", sa.LargeBinary(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("scope", "key", name="pk_idempotency_keys"),
+    )
+    op.create_index("ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"])
+
+
+def drop_idempotency_keys() -> None:
+    from alembic import op
+
+    op.drop_index("ix_idempotency_keys_created_at", table_name="idempotency_keys")
+    op.drop_table("idempotency_keys")

@@ -6,6 +6,7 @@ service's `python -m services.<name>` (serve, migrate, and the service's own job
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import gc
 import logging
 import threading
@@ -22,6 +23,8 @@ from libs.common.config import ServiceSettings, settings_or_exit
 from libs.common.consumer import ConsumerRunner, Handler
 from libs.common.db import UnitOfWorkFactory, make_engine
 from libs.common.grpc_server import RunningServer, create_server
+from libs.common.idempotency import IdempotencyStore
+from libs.common.idempotency_grpc import IdempotencyInterceptor
 from libs.common.kafka import Producer, ensure_topics
 from libs.common.logs import configure_logging
 from libs.common.outbox import OutboxRelay
@@ -39,6 +42,7 @@ class ServiceParts:
     uow: UnitOfWorkFactory
     producer: Producer
     relay: OutboxRelay
+    idempotency: IdempotencyStore
     group_prefix: str = ""
     consumers: list[ConsumerRunner] = field(default_factory=list)
     server: RunningServer | None = None
@@ -63,7 +67,9 @@ def build_parts(
     producer = producer or Producer(kafka_bootstrap, client_id=service)
     relay = OutboxRelay(engine, producer, service=service, wakeup=uow.events_written, hold=uow.relay_hold,
                         prepare=lambda: ensure_topics(kafka_bootstrap, [own_topic]))
-    return ServiceParts(service, kafka_bootstrap, engine, uow, producer, relay, group_prefix)
+    idempotency = IdempotencyStore(uow, service, dt.timedelta(hours=settings.idempotency_retention_hours),
+                                   dt.timedelta(seconds=settings.idempotency_lease_seconds))
+    return ServiceParts(service, kafka_bootstrap, engine, uow, producer, relay, idempotency, group_prefix)
 
 
 def service_clock(settings: ServiceSettings, clock: Clock | None = None) -> Clock:
@@ -78,11 +84,19 @@ def start_parts(
     port: int,
     host: str = "0.0.0.0",
     max_message_bytes: int = 32 * 1024 * 1024,
+    write_methods: Sequence[str] = (),
 ) -> RunningServer:
-    """Serve gRPC, run the relay and the consumers in background threads; SERVING once the DB answers."""
+    """Serve gRPC, run the relay and the consumers in background threads; SERVING once the DB answers.
+
+    `write_methods` (full method names, declared once beside each servicer) take idempotency keys.
+    """
     server = create_server(service=parts.service, registrations=registrations, port=port, host=host,
-                           max_message_bytes=max_message_bytes)
+                           max_message_bytes=max_message_bytes,
+                           interceptors=[IdempotencyInterceptor(parts.idempotency, write_methods)])
     runtime.spawn("outbox-relay", parts.relay.run)
+    # Expired keys act as new anyway; pruning only keeps the table small (a few rounds per retention).
+    runtime.spawn("idempotency-prune", parts.idempotency.prune_loop(
+        min(3600.0, parts.idempotency.retention.total_seconds() / 4)))
     for consumer in parts.consumers:
         runtime.spawn(f"consumer-{consumer.name}", consumer.run)
     runtime.on_stop(lambda: server.stop(grace=5.0))
@@ -116,6 +130,7 @@ class App(Generic[S, C]):
     clock: Clock
     core: C = None  # type: ignore[assignment]  # set by the service's bootstrap right after build
     registrations: list[Registration] = field(default_factory=list)
+    write_methods: list[str] = field(default_factory=list)  # full method names that take idempotency keys
     loops: list[tuple[str, Callable[[threading.Event], None]]] = field(default_factory=list)
     max_message_bytes: int = 32 * 1024 * 1024
 
@@ -137,10 +152,12 @@ class App(Generic[S, C]):
     def server(self) -> RunningServer | None:
         return self.parts.server
 
-    def serve(self, add_to_server: Callable[[Any, Any], None], servicer: Any) -> None:
+    def serve(self, add_to_server: Callable[[Any, Any], None], servicer: Any, write_methods: Sequence[str] = ()) -> None:
         """Serve `servicer` (a generated add_XServicer_to_server and its implementation) under the
-        service's gRPC name from the service table."""
+        service's gRPC name from the service table; `write_methods` (declared once beside the servicer)
+        take idempotency keys (libs/common/idempotency.py)."""
         self.registrations.append((add_to_server, servicer, self.row.grpc_service))
+        self.write_methods.extend(write_methods)
 
     def consume(self, group: str, handler: Handler, topics_: Sequence[str] | None = None) -> ConsumerRunner:
         """An idempotent consumer of the topics the service table says this service reads."""
@@ -164,7 +181,8 @@ class App(Generic[S, C]):
         for name, loop in self.loops:
             runtime.spawn(name, loop)
         return start_parts(self.parts, runtime, registrations, self.settings.grpc_port if port is None else port,
-                           host or self.settings.grpc_host, max_message_bytes=self.max_message_bytes)
+                           host or self.settings.grpc_host, max_message_bytes=self.max_message_bytes,
+                           write_methods=self.write_methods)
 
 
 Command = Callable[[App[Any, Any], argparse.Namespace], int]

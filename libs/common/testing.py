@@ -178,3 +178,87 @@ def running_service(
         channel.close()
         runtime.shutdown()
         app.parts.engine.dispose()
+
+
+@dataclass
+class KeyedWrite:
+    """One write RPC to check for idempotency: the request, the same request with another body, the same
+    request by another caller (and whether that one should succeed), and the outbox events it writes."""
+
+    method: str
+    request: Any
+    other_body: Any | None  # None: the request has no body besides the caller (nothing to differ)
+    other_caller: Any
+    other_caller_succeeds: bool
+    events: int
+
+
+class IdempotencyProbe:
+    """Calls a service's write RPCs with idempotency keys over real gRPC and counts what they wrote in
+    its real database (every table but consumer and key bookkeeping)."""
+
+    IGNORED = ("processed_events", "idempotency_keys", "alembic_version")
+
+    def __init__(self, service: str, stub: Any, engine: Any, store: Any) -> None:
+        self.service, self.stub, self.engine, self.store = service, stub, engine, store
+
+    def counts(self) -> dict[str, int]:
+        from sqlalchemy import inspect
+
+        with self.engine.connect() as conn:
+            return {t: conn.execute(text(f'SELECT count(*) FROM "{t}"')).scalar_one()
+                    for t in inspect(conn).get_table_names() if t not in self.IGNORED}
+
+    def call(self, method: str, request: Any, key: str) -> tuple[Any, bool]:
+        from libs.common.idempotency_grpc import METADATA_KEY, REPLAYED_METADATA
+
+        response, call = getattr(self.stub, method).with_call(request, metadata=((METADATA_KEY, key),), timeout=30)
+        return response, (REPLAYED_METADATA, "true") in (call.initial_metadata() or ())
+
+    def refusal(self, method: str, request: Any, key: str) -> Exception:
+        """The domain error the call ends with (AssertionError if it succeeds)."""
+        import grpc
+
+        from libs.common.grpc_errors import from_rpc_error
+
+        try:
+            self.call(method, request, key)
+        except grpc.RpcError as exc:
+            error = from_rpc_error(exc)
+            assert error is not None, exc
+            return error
+        raise AssertionError(f"{method} succeeded")
+
+    def check(self, write: KeyedWrite) -> None:
+        """Every rule of the keys for one write, in order, each asserted."""
+        from libs.common.errors import IdempotencyKeyInFlight, IdempotencyKeyReused
+        from libs.common.idempotency_grpc import caller_of, fingerprint, scope_of
+
+        key = f"k-{uuid.uuid4()}"
+        before = self.counts()
+        first, replayed = self.call(write.method, write.request, key)
+        after = self.counts()
+        assert not replayed
+        assert after.get("outbox", 0) - before.get("outbox", 0) == write.events, (before, after)
+        # The retry: the first response again; not one row or event more anywhere.
+        again, replayed = self.call(write.method, write.request, key)
+        assert replayed and again == first
+        assert self.counts() == after
+        if write.other_body is not None:
+            refused = self.refusal(write.method, write.other_body, key)
+            assert isinstance(refused, IdempotencyKeyReused) and "idempotency_key" in refused.field_errors, refused
+            assert self.counts() == after
+        # Another caller's key is another key: its call runs (and succeeds or fails on its own merits).
+        if write.other_caller_succeeds:
+            _, replayed = self.call(write.method, write.other_caller, key)
+            assert not replayed
+        else:
+            refused = self.refusal(write.method, write.other_caller, key)
+            assert not isinstance(refused, (IdempotencyKeyReused, IdempotencyKeyInFlight)), refused
+        # A duplicate while the first still runs: claimed by hand, as the first call would hold it.
+        busy = f"k-{uuid.uuid4()}"
+        full = f"/{self.service}/{write.method}"
+        self.store.claim(full, scope_of(caller_of(write.request), full), busy, fingerprint(write.request))
+        counted = self.counts()
+        assert isinstance(self.refusal(write.method, write.request, busy), IdempotencyKeyInFlight)
+        assert self.counts() == counted

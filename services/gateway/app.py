@@ -14,7 +14,7 @@ from sqlalchemy.orm import sessionmaker
 from libs.common import migrations
 from libs.common.clock import OFFICE_TZ, clock_from_setting
 from libs.common.db import make_engine, read_only
-from services.gateway import audit, auth, metrics, roles
+from services.gateway import audit, auth, idempotency, metrics, roles
 from services.gateway.clients import service_clients
 from services.gateway.config import Settings
 from services.gateway.problems import register_error_handlers
@@ -61,6 +61,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         metrics.HTTP_REQUESTS.labels(route, request.method, str(response.status_code)).inc()
         if "started" in g:
             metrics.HTTP_SECONDS.labels(route, request.method).observe(time.perf_counter() - g.started)
+        if idempotency.replayed():
+            response.headers[idempotency.REPLAYED_HEADER] = "true"
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -70,7 +72,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:
-        return {"csrf_token": auth.csrf_token, "current_user": g.get("user"), "ROLES": roles.ROLES, "OFFICE_ROLES": sorted(roles.OFFICE_ROLES), "policy": settings.policy,
+        return {"csrf_token": auth.csrf_token, "form_keys": idempotency.form_keys, "current_user": g.get("user"),
+                "ROLES": roles.ROLES, "OFFICE_ROLES": sorted(roles.OFFICE_ROLES), "policy": settings.policy,
                 "allowed": roles.allowed, "org_name": settings.org_name}
 
     @app.template_filter("local_time")

@@ -12,6 +12,7 @@ from typing import Any
 import grpc
 
 from libs.common.grpc_errors import from_rpc_error
+from libs.common.idempotency_grpc import METADATA_KEY, REPLAYED_METADATA
 from libs.common.service_table import SERVICES
 
 
@@ -61,12 +62,27 @@ class ServiceClient:
         wanted = timeout or self.timeout
         return wanted if self.state == grpc.ChannelConnectivity.READY else min(wanted, self.timeout)
 
-    def call(self, method: str, request: Any, timeout: float | None = None) -> Any:
+    def call(self, method: str, request: Any, timeout: float | None = None, idempotency_key: str = "") -> Any:
+        """The response; with `idempotency_key` a write is done at most once per key (see call_keyed)."""
+        if idempotency_key:
+            return self.call_keyed(method, request, idempotency_key, timeout)[0]
         try:
             # wait_for_ready: during a restart the call waits (within its deadline) instead of failing at once.
             return getattr(self.stub, method)(request, timeout=self._deadline(timeout), wait_for_ready=True)
         except grpc.RpcError as exc:
             raise self._translate(exc) from None
+
+    def call_keyed(self, method: str, request: Any, idempotency_key: str, timeout: float | None = None,
+                   ) -> tuple[Any, bool]:
+        """(response, replayed): the key goes in the call's metadata; `replayed` when the service answered
+        with the stored response of an earlier call with the same key."""
+        try:
+            response, call = getattr(self.stub, method).with_call(
+                request, timeout=self._deadline(timeout), wait_for_ready=True,
+                metadata=((METADATA_KEY, idempotency_key),))
+        except grpc.RpcError as exc:
+            raise self._translate(exc) from None
+        return response, (REPLAYED_METADATA, "true") in (call.initial_metadata() or ())
 
     def stream(self, method: str, request: Any, timeout: float | None = None) -> Iterator[Any]:
         try:

@@ -25,8 +25,10 @@ def ref(name: str) -> dict[str, str]:
 
 def problem_responses(*codes: int) -> dict[str, Any]:
     text = {400: "请求格式错误", 401: "未登录或令牌无效", 403: "无权限", 404: "不存在或不在本单位范围内",
-            409: "版本冲突或状态不允许", 413: "文件过大", 422: "字段错误（errors 列出各字段）", 429: "登录尝试过多",
-            503: "后端服务不可用"}
+            409: "版本冲突或状态不允许；或同一 Idempotency-Key 的请求仍在处理中（Retry-After 秒后重试）",
+            413: "文件过大",
+            422: "字段错误（errors 列出各字段）；或 Idempotency-Key 已用于内容不同的请求（errors.idempotency_key）",
+            429: "登录尝试过多", 503: "后端服务不可用"}
     return {str(c): {"description": text[c], "content": {"application/problem+json": {"schema": ref("Problem")}}}
             for c in codes}
 
@@ -43,6 +45,13 @@ def q(name: str, schema: dict[str, Any], description: str = "") -> dict[str, Any
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
 
+# Every POST/PATCH that writes through a service takes it; the services keep the keys.
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 128},
+    "description": "幂等键（最长 128 个可打印 ASCII 字符，如 UUID）。同一用户以同一键重复提交相同内容只执行一次，"
+                   "返回第一次的结果（响应头 Idempotent-Replayed: true）；同一键、不同内容返回 422；第一次仍在处理中返回 409。"
+                   "键按用户与操作区分，保留 24 小时（DUBAN_IDEMPOTENCY_RETENTION_HOURS）。",
+}
 ITEM_ID = {"name": "item_id", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1},
            "description": "事项 id 或立项编号"}
 FILTERS = [
@@ -168,7 +177,7 @@ AUTH = [{"bearerAuth": []}, {"cookieAuth": []}]
 
 def tracking_act(summary: str, op_id: str, body: dict[str, Any] | None, *params: dict[str, Any]) -> dict[str, Any]:
     operation: dict[str, Any] = {
-        "summary": summary, "operationId": op_id, "parameters": [ITEM_ID, *params],
+        "summary": summary, "operationId": op_id, "parameters": [ITEM_ID, *params, IDEMPOTENCY_KEY],
         "responses": {**ok(ref("Assignment")), **problem_responses(401, 403, 404, 409, 422, 503)},
     }
     if body is not None:
@@ -282,19 +291,17 @@ def spec() -> dict[str, Any]:
                                                  q("page_token", S), q("include_total", {"type": "boolean"})],
                         "responses": {**ok(ref("ItemPage")), **problem_responses(401, 422, 503)}},
                 "post": {"summary": "立项登记", "operationId": "registerItem",
-                         "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
-                                         "schema": {"type": "string", "maxLength": 64},
-                                         "description": "重复提交同一键只登记一次（返回 200）"}],
+                         "parameters": [IDEMPOTENCY_KEY],
                          "requestBody": json_body(ref("RegisterItem")),
                          "responses": {**ok(ref("Item"), "已登记", "201"), **ok(ref("Item"), "重复提交，返回原事项"),
-                                       **problem_responses(401, 403, 422, 503)}},
+                                       **problem_responses(401, 403, 409, 422, 503)}},
             },
             "/api/v1/items/{item_id}": {
                 "get": {"summary": "事项详情", "operationId": "getItem", "parameters": [ITEM_ID],
                         "responses": {**ok(ref("Item")), **problem_responses(401, 404, 503)}},
                 "patch": {"summary": "修改事项（留痕）", "operationId": "updateItem",
                           "parameters": [ITEM_ID, {"name": "If-Match", "in": "header", "required": False,
-                                                   "schema": S, "description": "事项版本（ETag）"}],
+                                                   "schema": S, "description": "事项版本（ETag）"}, IDEMPOTENCY_KEY],
                           "requestBody": json_body(ref("ItemPatch")),
                           "responses": {**ok(ref("Item")), **problem_responses(401, 403, 404, 409, 422, 503)}},
             },
@@ -320,13 +327,14 @@ def spec() -> dict[str, Any]:
                             **problem_responses(401, 422, 503)}},
             },
             "/api/v1/ledger/import": {
-                "post": {"summary": "导入 XLSX 台账", "operationId": "importLedger",
+                "post": {"summary": "导入 XLSX 台账", "operationId": "importLedger", "parameters": [IDEMPOTENCY_KEY],
                          "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                              "type": "object", "required": ["file"],
                              "properties": {"file": {"type": "string", "contentMediaType": "application/octet-stream"},
                                             "mode": {"enum": ["all_or_nothing", "good_rows"]},
                                             "dry_run": {"type": "boolean"}}}}}},
-                         "responses": {**ok(ref("ImportReport")), **problem_responses(401, 403, 413, 422, 503)}},
+                         "responses": {**ok(ref("ImportReport")),
+                                       **problem_responses(401, 403, 409, 413, 422, 503)}},
             },
             "/api/v1/users": {
                 "get": {"summary": "用户列表（管理员）", "operationId": "listUsers", "responses": {

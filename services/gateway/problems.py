@@ -6,10 +6,21 @@ from typing import Any
 
 from flask import Flask, Response, json, render_template, request
 
-from libs.common.errors import Conflict, DomainError, FailedPrecondition, InvalidInput, NotFound, PermissionDenied
+from libs.common.errors import (
+    Conflict,
+    DomainError,
+    FailedPrecondition,
+    IdempotencyKeyInFlight,
+    IdempotencyKeyReused,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 from services.gateway.clients import ServiceFailed, ServiceUnavailable
 
-STATUS = {NotFound: 404, InvalidInput: 422, Conflict: 409, FailedPrecondition: 409, PermissionDenied: 403}
+# Most specific first: status_of takes the first kind the error is an instance of.
+STATUS = {IdempotencyKeyReused: 422, IdempotencyKeyInFlight: 409, NotFound: 404, InvalidInput: 422, Conflict: 409,
+          FailedPrecondition: 409, PermissionDenied: 403}
 TITLES = {
     400: "请求格式错误",
     401: "需要登录",
@@ -52,7 +63,10 @@ def register_error_handlers(app: Flask) -> None:
     def domain_error(error: DomainError):  # type: ignore[no-untyped-def]
         status = status_of(error)
         if wants_json():
-            return problem(status, error.message, error.field_errors)
+            response = problem(status, error.message, error.field_errors)
+            if isinstance(error, IdempotencyKeyInFlight):
+                response.headers["Retry-After"] = "1"  # the first request with the key is still running
+            return response
         # People read the Chinese field messages; the English message is for API clients and logs.
         detail = "" if error.field_errors else error.message
         return render_template("error.html", status=status, title=TITLES.get(status), detail=detail,

@@ -6,6 +6,7 @@ from duban.common.v1 import common_pb2
 from duban.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 from libs.common.actor import Actor
 from libs.common.errors import InvalidInput
+from libs.common.idempotency_grpc import write_methods
 from services.ledger import (
     directory,
     domain,
@@ -20,6 +21,12 @@ from services.ledger import (
 from services.ledger.config import Settings
 from services.ledger.context import Ledger
 from services.ledger.convert import change_to_proto, item_to_proto, person_to_proto, unit_to_proto
+
+SERVICE_NAME = ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"].full_name
+# The writes that take an idempotency key (gRPC metadata `idempotency-key`, see libs/common/idempotency.py).
+WRITE_METHODS = write_methods(SERVICE_NAME, (
+    "RegisterItem", "UpdateItem", "UpsertUnit", "UpsertPerson", "ImportLedger", "RecomputeProvisionalDueDates",
+))
 
 PATCH_SCALARS = (
     "title", "content", "source", "category", "key_tracking", "responsible_leader_id",

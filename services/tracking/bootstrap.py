@@ -15,7 +15,7 @@ from libs.common.storage import open_storage
 from services.tracking import consumer, jobs
 from services.tracking.config import Settings
 from services.tracking.context import Tracking
-from services.tracking.grpc_api import TrackingServicer
+from services.tracking.grpc_api import WRITE_METHODS, TrackingServicer
 
 logger = logging.getLogger(__name__)
 ROW = service("tracking")
@@ -37,7 +37,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None, producer: Producer
         attachment_max_bytes=settings.attachment_max_bytes,
         calendar_dir=settings.calendar_dir or None,
     )
-    app.serve(tracking_pb2_grpc.add_TrackingServiceServicer_to_server, TrackingServicer(tracking))
+    app.serve(tracking_pb2_grpc.add_TrackingServiceServicer_to_server, TrackingServicer(tracking), WRITE_METHODS)
     app.consume(consumer.GROUP, consumer.handler(tracking))
     if settings.sweep_interval_seconds > 0:
         # The embedded scheduler: the same sweep the CronJob runs.

@@ -7,10 +7,19 @@ from duban.tracking.v1 import tracking_pb2, tracking_pb2_grpc
 from libs.common.actor import Actor
 from libs.common.clock import OFFICE_TZ
 from libs.common.errors import InvalidInput, NotFound
+from libs.common.idempotency_grpc import write_methods
 from services.tracking import assigning, closing, decisions, jobs, lights_board, progress, reading, urging
 from services.tracking.context import Tracking
 from services.tracking.convert import to_proto
 
+SERVICE_NAME = tracking_pb2.DESCRIPTOR.services_by_name["TrackingService"].full_name
+# The writes that take an idempotency key (gRPC metadata `idempotency-key`, see libs/common/idempotency.py).
+# Not RunSweeps: the job is idempotent per day by itself and commits in many chunks, so no key could be
+# marked in the same transaction as its whole effect.
+WRITE_METHODS = write_methods(SERVICE_NAME, (
+    "IssueNotice", "Acknowledge", "FileReport", "RequestExtension", "DecideExtension", "FileReply",
+    "FillCompletionReport", "SignCompletionReport", "UrgeUnit",
+))
 CHUNK = 1024 * 1024
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

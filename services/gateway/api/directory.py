@@ -8,6 +8,7 @@ from duban.ledger.v1 import ledger_pb2
 from services.gateway.api import bp
 from services.gateway.api.items import actor
 from services.gateway.auth import require
+from services.gateway.idempotency import write
 from services.gateway.present import Reader, json_body, to_json
 
 
@@ -31,7 +32,7 @@ def put_unit(unit_id: str):  # type: ignore[no-untyped-def]
     unit = ledger_pb2.Unit(id=unit_id, name=reader.text("name", 100), kind=reader.text("kind", 20) or "department",
                            active=True if active is None else active)
     reader.done()
-    return to_json(ledger().call("UpsertUnit", ledger_pb2.UpsertUnitRequest(unit=unit, actor=actor(g.user))).unit)
+    return to_json(write(ledger(), "UpsertUnit", ledger_pb2.UpsertUnitRequest(unit=unit, actor=actor(g.user))).unit)
 
 
 @bp.get("/people")
@@ -55,4 +56,5 @@ def put_person(person_id: str):  # type: ignore[no-untyped-def]
     )
     reader.done()
     g.audit_target = person_id
-    return to_json(ledger().call("UpsertPerson", ledger_pb2.UpsertPersonRequest(person=person, actor=actor(g.user))).person)
+    return to_json(write(ledger(), "UpsertPerson", ledger_pb2.UpsertPersonRequest(person=person,
+                                                                                  actor=actor(g.user))).person)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from flask import Response, current_app, g, request, url_for
 
 from duban.common.v1 import common_pb2
@@ -11,6 +9,7 @@ from duban.ledger.v1 import ledger_pb2
 from libs.common.errors import NotFound
 from services.gateway.api import bp
 from services.gateway.auth import require
+from services.gateway.idempotency import replayed, write
 from services.gateway.present import Reader, json_body, to_json
 from services.gateway.scope import Principal, can_see, scoped_filter
 
@@ -99,12 +98,11 @@ def register_item():  # type: ignore[no-untyped-def]
         supervisor_id=reader.text("supervisor_id", 40), registered_on=reader.text("registered_on", 10),
         due_date=reader.text("due_date", 10), due_date_reason=reader.text("due_date_reason", 500),
         remarks=reader.text("remarks"), actor=actor(g.user),
-        request_id=(request.headers.get("Idempotency-Key") or str(uuid.uuid4()))[:64],
     )
     reader.done()
-    reply = ledger().call("RegisterItem", req)
+    reply = write(ledger(), "RegisterItem", req)
     g.audit_target = reply.item.item_no
-    response = Response(status=200 if reply.replayed else 201)
+    response = Response(status=200 if replayed() else 201)
     response.set_data(current_app.json.dumps(to_json(reply.item)))
     response.mimetype = "application/json"
     response.headers["Location"] = url_for("api.get_item", item_id=reply.item.id)
@@ -141,7 +139,7 @@ def update_item(item_id: str):  # type: ignore[no-untyped-def]
     version = reader.integer("expected_version", int(if_match) if if_match.isdigit() else 0, 0, 1_000_000)
     reason = reader.text("reason", 500)
     reader.done()
-    item = ledger().call("UpdateItem", ledger_pb2.UpdateItemRequest(
+    item = write(ledger(), "UpdateItem", ledger_pb2.UpdateItemRequest(
         id=item_id, expected_version=version, patch=patch, reason=reason, actor=actor(g.user))).item
     g.audit_target = item.item_no
     return to_json(item)

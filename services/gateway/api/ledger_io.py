@@ -9,6 +9,7 @@ from libs.common.errors import InvalidInput
 from services.gateway.api import bp
 from services.gateway.api.items import actor, item_filter, ledger
 from services.gateway.auth import require
+from services.gateway.idempotency import write
 from services.gateway.present import Reader, file_response, to_json
 from services.gateway.scope import scoped_filter
 
@@ -34,7 +35,7 @@ def run_import() -> ledger_pb2.ImportLedgerResponse:
     dry_run = bool(reader.flag("dry_run"))
     reader.done()
     g.audit_target = upload.filename[:100]
-    return ledger().call("ImportLedger", ledger_pb2.ImportLedgerRequest(
+    return write(ledger(), "ImportLedger", ledger_pb2.ImportLedgerRequest(
         filename=upload.filename, content=content, mode=mode, dry_run=dry_run, actor=actor(g.user)), timeout=120)
 
 

@@ -13,6 +13,7 @@ from libs.common.errors import InvalidInput
 from services.gateway.api import bp
 from services.gateway.api.items import actor, visible_item
 from services.gateway.auth import require
+from services.gateway.idempotency import write
 from services.gateway.present import Reader, file_response, json_body, to_json
 from services.gateway.scope import NOBODY, Principal, scoped_tracking_request
 
@@ -73,7 +74,7 @@ def issue_notice(item_id: str):  # type: ignore[no-untyped-def]
                                           contact_name=reader.text("contact_name", 50),
                                           contact_phone=reader.text("contact_phone", 50), actor=actor(g.user))
     reader.done()
-    return to_json(tracking().call("IssueNotice", req))
+    return to_json(write(tracking(), "IssueNotice", req))
 
 
 @bp.post("/items/<item_id>/acknowledgements")
@@ -82,7 +83,7 @@ def acknowledge(item_id: str):  # type: ignore[no-untyped-def]
     reader = Reader(body() if request.content_length else {})
     unit_id = reader.text("unit_id", 40)
     reader.done()
-    return to_json(tracking().call("Acknowledge", tracking_pb2.AcknowledgeRequest(
+    return to_json(write(tracking(), "Acknowledge", tracking_pb2.AcknowledgeRequest(
         item_id=visible(item_id), unit_id=unit_id, actor=actor(g.user))))
 
 
@@ -97,7 +98,7 @@ def file_report(item_id: str):  # type: ignore[no-untyped-def]
         expected_report_id=reader.text("expected_report_id", 36), attachments=attachments(data, reader),
         actor=actor(g.user))
     reader.done()
-    return to_json(tracking().call("FileReport", req, timeout=60))
+    return to_json(write(tracking(), "FileReport", req, timeout=60))
 
 
 @bp.post("/items/<item_id>/extensions")
@@ -109,7 +110,7 @@ def request_extension(item_id: str):  # type: ignore[no-untyped-def]
         item_id=visible(item_id), reason=reader.text("reason", 2000), new_due_date=reader.text("new_due_date", 10),
         progress=reader.text("progress", 4000), actor=actor(g.user))
     reader.done()
-    return to_json(tracking().call("RequestExtension", req))
+    return to_json(write(tracking(), "RequestExtension", req))
 
 
 @bp.post("/items/<item_id>/extensions/<extension_id>/decision")
@@ -124,7 +125,7 @@ def decide_extension(item_id: str, extension_id: str):  # type: ignore[no-untype
                                               approve=bool(approve), comment=reader.text("comment", 2000),
                                               actor=actor(g.user))
     reader.done()
-    return to_json(tracking().call("DecideExtension", req))
+    return to_json(write(tracking(), "DecideExtension", req))
 
 
 @bp.post("/items/<item_id>/reply")
@@ -137,7 +138,7 @@ def file_reply(item_id: str):  # type: ignore[no-untyped-def]
         item_id=visible(item_id), result=reader.text("result", 8000), root_cause=reader.text("root_cause", 4000),
         measures=reader.text("measures", 4000), attachments=attachments(data, reader), actor=actor(g.user))
     reader.done()
-    return to_json(tracking().call("FileReply", req, timeout=60))
+    return to_json(write(tracking(), "FileReply", req, timeout=60))
 
 
 @bp.post("/items/<item_id>/completion-report")
@@ -149,7 +150,7 @@ def fill_completion(item_id: str):  # type: ignore[no-untyped-def]
         item_id=visible(item_id), report_kind=reader.text("report_kind", 20),
         result_summary=reader.text("result_summary", 8000), actor=actor(g.user))
     reader.done()
-    return to_json(tracking().call("FillCompletionReport", req))
+    return to_json(write(tracking(), "FillCompletionReport", req))
 
 
 @bp.post("/items/<item_id>/urges")
@@ -161,7 +162,7 @@ def urge_unit(item_id: str):  # type: ignore[no-untyped-def]
                                        method=reader.text("method", 20), text=reader.text("text", 2000),
                                        actor=actor(g.user))
     reader.done()
-    return to_json(tracking().call("UrgeUnit", req))
+    return to_json(write(tracking(), "UrgeUnit", req))
 
 
 @bp.post("/items/<item_id>/completion-report/signature")
@@ -176,7 +177,7 @@ def sign_completion(item_id: str):  # type: ignore[no-untyped-def]
                                                    opinion=reader.text("opinion", 2000),
                                                    follow_up=reader.text("follow_up", 4000), actor=actor(g.user))
     reader.done()
-    return to_json(tracking().call("SignCompletionReport", req, timeout=60))
+    return to_json(write(tracking(), "SignCompletionReport", req, timeout=60))
 
 
 DOCUMENT_KINDS = ("notice", "completion_report", "dossier", "attachment")

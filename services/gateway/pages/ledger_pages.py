@@ -11,6 +11,7 @@ from services.gateway.api.items import actor, list_page, visible_item
 from services.gateway.api.items import ledger as ledger_service
 from services.gateway.api.ledger_io import export_response
 from services.gateway.auth import require
+from services.gateway.idempotency import write
 from services.gateway.pages import bp
 
 FILTER_KEYS = ("q", "unit_id", "source", "category", "status", "light", "key_tracking", "due_from", "due_to")
@@ -85,19 +86,17 @@ def register():  # type: ignore[no-untyped-def]
             responsible_person_id=form.get("responsible_person_id", ""),
             supervisor_id=form.get("supervisor_id", ""), registered_on=form.get("registered_on", ""),
             due_date=form.get("due_date", ""), due_date_reason=form.get("due_date_reason", ""),
-            remarks=form.get("remarks", ""), actor=actor(g.user), request_id=form.get("request_id", "")[:64],
+            remarks=form.get("remarks", ""), actor=actor(g.user),
         )
         try:
-            item = ledger_service().call("RegisterItem", req).item
+            item = write(ledger_service(), "RegisterItem", req).item
         except InvalidInput as exc:
             errors = exc.field_errors
         else:
             g.audit_target = item.item_no
             return redirect(url_for("pages.item_detail", item_id=item.id, registered=1))
-    import uuid
-
     return render_template("ledger/register.html", units=units, people=people, errors=errors, form=form,
-                           vocabulary=vocabulary, request_id=form.get("request_id") or str(uuid.uuid4()),
+                           vocabulary=vocabulary,
                            today=current_app.extensions["clock"].today().isoformat()), (422 if errors else 200)
 
 

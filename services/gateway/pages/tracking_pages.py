@@ -17,6 +17,7 @@ from services.gateway.api.tracking import (
     visible,
 )
 from services.gateway.auth import require
+from services.gateway.idempotency import write
 from services.gateway.pages import bp
 from services.gateway.problems import status_of
 from services.gateway.scope import scoped_tracking_request
@@ -76,7 +77,7 @@ def tracking_action(item_id: str, action: str):  # type: ignore[no-untyped-def]
         abort(403)
     item_id = visible(item_id)
     try:
-        tracking().call(method, build(item_id, request.form), timeout=60)
+        write(tracking(), method, build(item_id, request.form), timeout=60)
     except DomainError as exc:
         from services.gateway.pages.ledger_pages import render_item
 

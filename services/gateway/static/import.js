@@ -4,6 +4,11 @@
   if (!form) return;
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var lastErrors = [];
+  // The key made with the page: sending the same form twice imports once. Any change to the form makes
+  // it another request, so it gets another key (a dry run, then the real import, say).
+  var baseKey = form.elements['idempotency_key'].value;
+  var version = 0;
+  form.addEventListener('change', function () { version += 1; });
 
   function show(id, on) { document.getElementById(id).hidden = !on; }
 
@@ -11,9 +16,12 @@
     event.preventDefault();
     var data = new FormData(form);
     if (!document.getElementById('dry_run').checked) data.delete('dry_run');
+    data.delete('idempotency_key');
+    data.delete('csrf_token');
     var xhr = new XMLHttpRequest();
     xhr.open('POST', '/api/v1/ledger/import');
     xhr.setRequestHeader('X-CSRF-Token', csrf);
+    xhr.setRequestHeader('Idempotency-Key', baseKey + '.' + version);
     xhr.setRequestHeader('Accept', 'application/json');
     show('progress-box', true);
     show('report', false);

@@ -16,6 +16,7 @@ from services.gateway import accounts
 from services.gateway.app import create_app
 from services.gateway.config import Settings
 from services.ledger.tests.conftest import START, LedgerUnderTest, started_ledger
+from services.tracking.bootstrap import TrackingApp
 from services.tracking.bootstrap import bootstrap as tracking_bootstrap
 from services.tracking.config import Settings as TrackingSettings
 
@@ -38,6 +39,7 @@ class Portal:
     app: Flask
     ledger: LedgerUnderTest
     tokens: dict[str, str]
+    tracking: TrackingApp | None = None
 
     def client(self) -> FlaskClient:
         return self.app.test_client()
@@ -85,6 +87,7 @@ def portal(broker, tmp_path_factory) -> Iterator[Portal]:  # type: ignore[no-unt
             tracking_bootstrap, TrackingSettings.from_env, broker.bootstrap, f"sqlite:///{base}/tracking.db",
             ledger.clock, {"DUBAN_STORAGE_DIR": str(base / "files"), "DUBAN_SWEEP_INTERVAL_SECONDS": "0"}))
         portal = make_portal(ledger, f"sqlite:///{base}/gateway.db", tracking.port)
+        portal.tracking = tracking.app
         yield portal
         portal.app.extensions["ledger"].close()
         portal.app.extensions["tracking"].close()

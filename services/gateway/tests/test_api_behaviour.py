@@ -138,7 +138,7 @@ def test_control_characters_and_lone_surrogates_are_field_errors(portal: Portal)
     bell = portal.client().post("/api/v1/items", headers=office(portal), json={
         "title": title + "\x07", "source": "other", "category": "general", "lead_unit_id": "fgj"})
     assert bell.status_code == 422 and set(bell.get_json()["errors"]) == {"title"}
-    raw = ('{"title": "%s\\ud800", "source": "other", "category": "general", "lead_unit_id": "fgj"}' % title)
+    raw = '{"title": "' + title + '\\ud800", "source": "other", "category": "general", "lead_unit_id": "fgj"}'
     surrogate = portal.client().post("/api/v1/items", headers=office(portal), data=raw.encode(),
                                      content_type="application/json")
     assert surrogate.status_code == 422 and set(surrogate.get_json()["errors"]) == {"title"}

@@ -34,7 +34,7 @@ def test_register_form_shows_field_errors_and_then_registers(portal: Portal) -> 
     title = f"页面立项{uuid.uuid4().hex[:6]}"
     ok = browser.post("/items/new", data={"csrf_token": browser.csrf, "title": title, "source": "leader_assignment",  # type: ignore[attr-defined]
                                           "category": "complex", "lead_unit_id": "fgj", "co_unit_ids": ["jyj"],
-                                          "responsible_leader_id": "ld-li", "request_id": str(uuid.uuid4())})
+                                          "responsible_leader_id": "ld-li"})
     assert ok.status_code == 302
     detail = browser.get(ok.headers["Location"]).get_data(as_text=True)
     assert "已立项，编号" in detail and title in detail and "区教育局（协办）" in detail and "修改记录" in detail

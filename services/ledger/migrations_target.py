@@ -1,6 +1,0 @@
-"""What the ledger's migrations must produce: its own tables plus the shared runtime tables."""
-
-from libs.common.outbox import runtime_metadata
-from services.ledger.orm import Base
-
-target_metadata = [Base.metadata, runtime_metadata]

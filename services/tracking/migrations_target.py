@@ -1,6 +1,0 @@
-"""What tracking's migrations must produce: its own tables plus the shared runtime tables."""
-
-from libs.common.outbox import runtime_metadata
-from services.tracking.orm import Base
-
-target_metadata = [Base.metadata, runtime_metadata]
