@@ -71,6 +71,21 @@ def settings_or_exit(service: str, factory):  # type: ignore[no-untyped-def]
         raise SystemExit(2) from None
 
 
+# The services a consumer may reconcile with, and the variable naming each one's gRPC address. No
+# default address: a source is reconciled only where its address is given (a test's in-process
+# service must never reach another stack's service on a default port).
+SOURCE_ADDR_VARIABLES = {"ledger": "DUBAN_LEDGER_ADDR", "tracking": "DUBAN_TRACKING_ADDR"}
+
+
+@dataclass(frozen=True)
+class ReconcileSettings:
+    """How consumers repair what the broker never delivered (libs/common/reconcile.py)."""
+
+    source_addrs: dict[str, str]  # source service -> gRPC address; absent = not reconciled
+    interval_seconds: float  # between checks (0 = only at start-up)
+    settle_seconds: int  # only events sent at least this long ago count as missed
+
+
 @dataclass(frozen=True)
 class ServiceSettings:
     """What every gRPC service reads the same way (see service_basics); services extend it."""
@@ -86,6 +101,8 @@ class ServiceSettings:
     org_name: str
     clock_control: bool
     group_prefix: str
+    outbox_retention_hours: int
+    reconcile: ReconcileSettings
 
 
 def service_basics(
@@ -106,4 +123,12 @@ def service_basics(
         "clock_control": env_bool("DUBAN_CLOCK_CONTROL", False, env),
         # Replicas of one deployment share consumer groups; separate test stacks on one broker must not.
         "group_prefix": env_str("DUBAN_CONSUMER_GROUP_PREFIX", "", env),
+        # Sent outbox rows are kept this long, so consumers can re-fetch what the broker lost.
+        "outbox_retention_hours": env_int("DUBAN_OUTBOX_RETENTION_HOURS", 168, env, minimum=1),
+        "reconcile": ReconcileSettings(
+            source_addrs={source: addr for source, name in SOURCE_ADDR_VARIABLES.items()
+                          if (addr := env_str(name, "", env))},
+            interval_seconds=env_float("DUBAN_RECONCILE_INTERVAL_SECONDS", 60.0, env),
+            settle_seconds=env_int("DUBAN_RECONCILE_SETTLE_SECONDS", 60, env),
+        ),
     }

@@ -95,3 +95,26 @@ def restore_outbox_event_id_unique() -> None:
 
     with op.batch_alter_table("outbox") as batch:
         batch.create_unique_constraint("uq_outbox_event_id", ["event_id"])
+
+
+def create_reconcile_checkpoints() -> None:
+    """Migration step shared by every service: where its reconcilers keep how far they checked."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    from libs.common.sqltypes import UtcDateTime
+
+    op.create_table(
+        "reconcile_checkpoints",
+        sa.Column("consumer", sa.String(100), nullable=False),
+        sa.Column("source", sa.String(100), nullable=False),
+        sa.Column("checked_seq", sa.Integer(), nullable=False),
+        sa.Column("checked_at", UtcDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("consumer", "source", name="pk_reconcile_checkpoints"),
+    )
+
+
+def drop_reconcile_checkpoints() -> None:
+    from alembic import op
+
+    op.drop_table("reconcile_checkpoints")

@@ -12,14 +12,15 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from libs.common import clock_control, migrations
+from libs.common import clock_control, eventlog, migrations, topics
 from libs.common.clock import Clock, clock_from_setting
-from libs.common.config import ServiceSettings
+from libs.common.config import ReconcileSettings, ServiceSettings
 from libs.common.consumer import ConsumerRunner, Handler
 from libs.common.db import UnitOfWorkFactory, make_engine
 from libs.common.grpc_server import RunningServer, create_server
 from libs.common.kafka import Producer, ensure_topics
 from libs.common.outbox import OutboxRelay
+from libs.common.reconcile import Reconciler
 from libs.common.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -34,14 +35,28 @@ class ServiceParts:
     producer: Producer
     relay: OutboxRelay
     group_prefix: str = ""
+    reconcile: ReconcileSettings | None = None
     consumers: list[ConsumerRunner] = field(default_factory=list)
+    reconcilers: list[Reconciler] = field(default_factory=list)
     server: RunningServer | None = None
 
-    def consume(self, group: str, topics: list[str], handler: Handler) -> ConsumerRunner:
-        """An idempotent consumer whose effects share this service's database (processed ids included)."""
-        runner = ConsumerRunner(name=self.group_prefix + group, bootstrap=self.kafka_bootstrap, topics_=topics, handler=handler,
-                                uow=self.uow, producer=self.producer)
+    def consume(self, group: str, topics_: list[str], handler: Handler) -> ConsumerRunner:
+        """An idempotent consumer whose effects share this service's database (processed ids included),
+        and, for each topic whose source service has an address, the reconciler that repairs its gaps."""
+        runner = ConsumerRunner(name=self.group_prefix + group, bootstrap=self.kafka_bootstrap, topics_=topics_,
+                                handler=handler, uow=self.uow, producer=self.producer)
         self.consumers.append(runner)
+        for topic in topics_:
+            source = topics.SOURCE_OF.get(topic, "")
+            address = self.reconcile.source_addrs.get(source) if self.reconcile else None
+            if address:
+                self.reconcilers.append(Reconciler(
+                    service=self.service, runner=runner, source=source, topic=topic, address=address,
+                    interval_seconds=self.reconcile.interval_seconds,  # type: ignore[union-attr]
+                    settle_seconds=self.reconcile.settle_seconds))  # type: ignore[union-attr]
+            else:
+                logger.info("%s: %s from %s is not reconciled (no address for %s)", self.service, topic,
+                            source or "?", source or "its source")
         return runner
 
 
@@ -55,8 +70,9 @@ def build_parts(
     uow = UnitOfWorkFactory(engine)
     producer = producer or Producer(kafka_bootstrap, client_id=service)
     relay = OutboxRelay(engine, producer, service=service, wakeup=uow.events_written, hold=uow.relay_hold,
-                        prepare=lambda: ensure_topics(kafka_bootstrap, [own_topic]))
-    return ServiceParts(service, kafka_bootstrap, engine, uow, producer, relay, group_prefix)
+                        prepare=lambda: ensure_topics(kafka_bootstrap, [own_topic]),
+                        prune=eventlog.pruner(engine, settings.outbox_retention_hours, service))
+    return ServiceParts(service, kafka_bootstrap, engine, uow, producer, relay, group_prefix, settings.reconcile)
 
 
 def service_clock(settings: ServiceSettings, clock: Clock | None = None) -> Clock:
@@ -73,9 +89,13 @@ def start_parts(
     max_message_bytes: int = 32 * 1024 * 1024,
 ) -> RunningServer:
     """Serve gRPC, run the relay and the consumers in background threads; SERVING once the DB answers."""
+    # Every service serves its retained outbox, so its consumers elsewhere can repair their gaps.
+    registrations = [*registrations, *eventlog.registrations(parts.engine)]
     server = create_server(service=parts.service, registrations=registrations, port=port, host=host,
                            max_message_bytes=max_message_bytes)
     runtime.spawn("outbox-relay", parts.relay.run)
+    for reconciler in parts.reconcilers:
+        runtime.spawn(f"reconcile-{reconciler.runner.name}-{reconciler.source}", reconciler.run)
     for consumer in parts.consumers:
         runtime.spawn(f"consumer-{consumer.name}", consumer.run)
     runtime.on_stop(lambda: server.stop(grace=5.0))
