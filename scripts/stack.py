@@ -12,13 +12,16 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from libs.common.broker import Broker, free_port, start_broker, wait_for_port
+from libs.common import pgserver
+from libs.common.broker import Broker, free_port, wait_for_port
+from libs.common.broker_log import durable_broker
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -95,8 +98,12 @@ class Stack:
     database_urls: dict[str, str] = field(default_factory=dict)  # per service; default SQLite in state_dir
     extra_env: dict[str, str] = field(default_factory=dict)
     http_workers: int = 2
+    # Where the broker's log lives (a throwaway database on this server); None: the configured server,
+    # 127.0.0.1:5432, or a private cluster under state_dir/pg (pgserver.admin_server).
+    pg_admin_url: str | None = None
     broker: Broker | None = None
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
+    _resources: ExitStack = field(default_factory=ExitStack)
 
     @property
     def url(self) -> str:
@@ -126,18 +133,20 @@ class Stack:
         self.gateway_metrics_port = port_or_free(self.gateway_metrics_port)
         self.tracking_port = port_or_free(self.tracking_port)
         self.tracking_metrics_port = port_or_free(self.tracking_metrics_port)
-        self.broker = start_broker(self.broker_port, log_path=self.state_dir / "logs" / "broker.log")
+        admin = self.pg_admin_url or self._resources.enter_context(pgserver.admin_server(self.state_dir))
+        self.broker = self._resources.enter_context(durable_broker(admin, self.state_dir / "logs", self.broker_port))
         py = sys.executable
         prom = self.state_dir / "prometheus"  # gunicorn_conf.py empties it when the gateway starts
         self.processes["ledger"] = ServiceProcess(
             "ledger", [py, "-m", "services.ledger", "serve"],
-            self._env("ledger", DUBAN_GRPC_PORT=str(self.ledger_port), DUBAN_METRICS_PORT=str(self.ledger_metrics_port)),
+            self._env("ledger", DUBAN_GRPC_PORT=str(self.ledger_port), DUBAN_METRICS_PORT=str(self.ledger_metrics_port),
+                      DUBAN_TRACKING_ADDR=f"127.0.0.1:{self.tracking_port}"),
             self.state_dir / "logs" / "ledger.log",
         )
         self.processes["tracking"] = ServiceProcess(
             "tracking", [py, "-m", "services.tracking", "serve"],
             self._env("tracking", DUBAN_GRPC_PORT=str(self.tracking_port),
-                      DUBAN_METRICS_PORT=str(self.tracking_metrics_port)),
+                      DUBAN_METRICS_PORT=str(self.tracking_metrics_port), DUBAN_LEDGER_ADDR=f"127.0.0.1:{self.ledger_port}"),
             self.state_dir / "logs" / "tracking.log",
         )
         gateway_env = self._env(
@@ -175,5 +184,4 @@ class Stack:
     def stop(self) -> None:
         for name in reversed(list(self.processes)):
             self.processes[name].stop()
-        if self.broker:
-            self.broker.stop()
+        self._resources.close()  # the broker, its log's database, a private PostgreSQL
