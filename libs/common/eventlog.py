@@ -77,10 +77,13 @@ def prune_sent(engine: Engine, retention: dt.timedelta, service: str, batch_size
     """Delete at most `batch_size` sent rows older than `retention`, oldest first; returns how many.
 
     Rows are sent roughly in seq order, so the oldest sent rows are at the start of the primary key:
-    the inner query walks it from the start and stops after `batch_size` matches.
+    the inner query walks it from the start and stops after `batch_size` matches. The newest row is
+    always kept: SQLite numbers a new row max(seq) + 1, so an emptied outbox would hand out seqs again
+    that consumers' checkpoints have already passed.
     """
     cutoff = (now or dt.datetime.now(dt.UTC)) - retention
-    old = (select(outbox.c.seq).where(outbox.c.sent_at.is_not(None), outbox.c.sent_at < cutoff)
+    newest = select(func.max(outbox.c.seq)).scalar_subquery()
+    old = (select(outbox.c.seq).where(outbox.c.sent_at.is_not(None), outbox.c.sent_at < cutoff, outbox.c.seq < newest)
            .order_by(outbox.c.seq).limit(batch_size))
     with sqlite_write_lock(engine) or contextlib.nullcontext(), engine.begin() as conn:
         seqs = [row.seq for row in conn.execute(old)]

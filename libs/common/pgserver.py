@@ -67,9 +67,12 @@ def private_cluster(data_dir: Path, port: int = 0) -> Iterator[str]:
         shutil.chown(data_dir, "postgres", "postgres")
     data_dir.chmod(0o700)
     if not (data_dir / "PG_VERSION").exists():
-        subprocess.run(_as_owner([str(bin_dir / "initdb"), "-D", str(data_dir), "-U", "postgres",
-                                  "--auth=trust", "-E", "UTF8", "--no-instructions"]),
-                       check=True, stdout=subprocess.DEVNULL)
+        made = subprocess.run(_as_owner([str(bin_dir / "initdb"), "-D", str(data_dir), "-U", "postgres",
+                                         "--auth=trust", "-E", "UTF8", "--no-instructions"]),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if made.returncode:
+            # As root the cluster belongs to the postgres user, who must be able to reach data_dir.
+            raise RuntimeError(f"initdb in {data_dir} failed: {made.stderr.strip()}")
     port = port or free_port()
     options = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories='{data_dir}' -c fsync=off"
     subprocess.run(_as_owner([str(bin_dir / "pg_ctl"), "-D", str(data_dir), "-l", str(data_dir / "server.log"),
