@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
             logins = demo_data.load(f"127.0.0.1:{stack.ledger_port}", stack.processes["gateway"].env["DUBAN_DATABASE_URL"],
                                     f"127.0.0.1:{stack.tracking_port}")
         print(f"\n  duban is running:  {stack.url}\n")
-        print(f"  broker  127.0.0.1:{stack.broker_port}   ledger gRPC  127.0.0.1:{stack.ledger_port}   "
+        print(f"  broker  127.0.0.1:{stack.broker_port} (log in PostgreSQL)   ledger gRPC  127.0.0.1:{stack.ledger_port}   "
               f"tracking gRPC  127.0.0.1:{stack.tracking_port}")
         print(f"  metrics gateway http://127.0.0.1:{stack.gateway_metrics_port}/metrics   "
               f"ledger :{stack.ledger_metrics_port}/metrics   tracking :{stack.tracking_metrics_port}/metrics")

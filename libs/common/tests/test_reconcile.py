@@ -37,7 +37,8 @@ def _publish(uow: UnitOfWorkFactory, subjects: list[str], sent_ago: dt.timedelta
         tx.commit()
     if sent_ago is not None:
         with uow.engine.begin() as conn:
-            conn.execute(update(outbox).where(outbox.c.sent_at.is_(None)).values(sent_at=NOW - sent_ago))
+            conn.execute(update(outbox).where(outbox.c.sent_at.is_(None)).values(
+                sent_at=dt.datetime.now(dt.UTC) - sent_ago))
 
 
 @pytest.fixture
@@ -83,7 +84,7 @@ def test_list_events_stops_at_the_first_event_still_on_its_way(tmp_path) -> None
     assert [e.key for e in answer.events] == ["a", "b"] and answer.oldest_seq == 1 and not answer.more
     assert answer.events[0].headers["ce_type"] == "item.urged"
     _publish(uow, ["e"], sent_ago=None)  # pending
-    later = eventlog.list_events(uow.engine, request, now=NOW + dt.timedelta(seconds=10))
+    later = eventlog.list_events(uow.engine, request, now=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=10))
     assert [e.key for e in later.events] == ["a", "b", "c", "d"]  # stops before the pending one
     page = eventlog.list_events(uow.engine, common_pb2.ListEventsRequest(topic=TOPIC, after_seq=1, limit=2))
     assert [e.seq for e in page.events] == [2, 3] and page.more
