@@ -207,7 +207,7 @@ class OutboxRelay:
         self.hold = hold or RelayHold()
         self.prune = prune
         self.prune_every_seconds = prune_every_seconds
-        self._pruned_at = 0.0
+        self._pruned_at = float("-inf")  # the first turn prunes
         self._prepared = prepare is None
         # On PostgreSQL several replicas may relay at once: each locks its own batch of rows.
         self._lock_rows = engine.dialect.name == "postgresql"
@@ -298,7 +298,7 @@ class OutboxRelay:
         waiting (then a batch per relay turn, so sending is never held up for long)."""
         if self.prune is None or time.monotonic() - self._pruned_at < self.prune_every_seconds:
             return
-        self._pruned_at = 0.0 if self.prune() else time.monotonic()
+        self._pruned_at = float("-inf") if self.prune() else time.monotonic()
 
     def run(self, stop: threading.Event) -> None:
         backoff = self.idle_poll_seconds

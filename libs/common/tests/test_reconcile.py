@@ -160,3 +160,35 @@ def _event_of(uow: UnitOfWorkFactory, subject: str) -> CloudEvent:
     answer = eventlog.list_events(uow.engine, common_pb2.ListEventsRequest(topic=TOPIC, after_seq=0))
     record = next(e for e in answer.events if e.key == subject)
     return from_headers([(k, v.encode()) for k, v in record.headers.items()], record.payload)
+
+
+def test_the_relay_prunes_in_bounded_turns(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from libs.common.outbox import OutboxRelay
+
+    calls: list[bool] = []
+    more = [True, False]  # a full batch, then the rest
+
+    def prune() -> bool:
+        calls.append(True)
+        return more.pop(0) if more else False
+
+    relay = OutboxRelay(_uow(tmp_path, "relay").engine, producer=None, service="t", prune=prune,  # type: ignore[arg-type]
+                        prune_every_seconds=3600)
+    relay._prune()
+    relay._prune()  # the last batch was full: straight on
+    relay._prune()  # that one was not: nothing until prune_every_seconds have passed
+    assert len(calls) == 2
+
+
+def test_reconciliation_settings() -> None:
+    from libs.common.config import ConfigError, service_basics
+
+    env = {"DUBAN_KAFKA_BOOTSTRAP": "k:9092", "DUBAN_TRACKING_ADDR": "tracking:50052"}
+    basics = service_basics("ledger", 50051, 9101, env)
+    assert basics["outbox_retention_hours"] == 168
+    reconcile = basics["reconcile"]
+    # Only the sources given an address are reconciled: never a default port another stack may hold.
+    assert reconcile.source_addrs == {"tracking": "tracking:50052"}  # type: ignore[attr-defined]
+    assert (reconcile.interval_seconds, reconcile.settle_seconds) == (60.0, 60)  # type: ignore[attr-defined]
+    with pytest.raises(ConfigError, match="DUBAN_OUTBOX_RETENTION_HOURS"):
+        service_basics("ledger", 50051, 9101, {**env, "DUBAN_OUTBOX_RETENTION_HOURS": "0"})
