@@ -1,6 +1,6 @@
 # duban - the 710 supervision system. `make run` starts everything; `make test` runs the whole suite.
 .DEFAULT_GOAL := help
-.PHONY: help venv proto run test bench lint fmt helm-check clean
+.PHONY: help venv proto pg-binaries run test bench lint fmt helm-check clean
 
 PYTHON_BIN ?= python3.11
 VENV := .venv
@@ -28,13 +28,23 @@ libs/common/gen/.stamp: $(VENV)/.installed $(PROTOS) scripts/gen_proto.sh
 
 proto: libs/common/gen/.stamp ## generate gRPC code from proto/
 
-run: proto ## start broker, services, gateway and demo data; prints the URL and logins (Ctrl-C stops all)
+# PostgreSQL holds the broker's log (and the PostgreSQL tests' databases): the server at DUBAN_PG_ADMIN_URL
+# or 127.0.0.1:5432 if one answers, else a private cluster under var/ (libs/common/pgserver.py) made with
+# Debian's server binaries, installed here when initdb is missing.
+pg-binaries:
+	@if [ -z "$$DUBAN_PG_ADMIN_URL" ] && ! $(PYTHON_BIN) -c 'import socket; socket.create_connection(("127.0.0.1", 5432), 1)' 2>/dev/null \
+	    && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then \
+	  echo "no PostgreSQL server and no initdb: installing Debian's postgresql"; \
+	  apt-get update -qq && apt-get install -y -qq postgresql; \
+	fi
+
+run: proto pg-binaries ## start broker, services, gateway and demo data; prints the URL and logins (Ctrl-C stops all)
 	$(PY) -m scripts.run_stack $(ARGS)
 
-test: proto .tools/helm .tools/node_modules/axe-core/axe.min.js /usr/bin/chromium ## set up and run the whole test suite (ARGS=... passes options to pytest)
+test: proto pg-binaries .tools/helm .tools/node_modules/axe-core/axe.min.js /usr/bin/chromium ## set up and run the whole test suite (ARGS=... passes options to pytest)
 	$(PY) -m pytest $(ARGS)
 
-bench: proto /usr/bin/wrk ## run the benchmarks and print their tables
+bench: proto pg-binaries /usr/bin/wrk ## run the benchmarks and print their tables
 	$(PY) -m bench $(ARGS)
 
 # The HTTP load generator of the gateway benchmark: Debian's wrk.

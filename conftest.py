@@ -1,21 +1,38 @@
-"""Session-wide fixtures: one broker, per database kind one throwaway database, and one S3-compatible
-server (started only if a test asks for it)."""
+"""Session-wide fixtures: the PostgreSQL server (the configured one, or a private one started here), one
+broker with its log in a throwaway database on it, and one S3-compatible server (started only if a test
+asks for it)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from libs.common.broker import Broker, start_broker
+from libs.common import pgserver, testing
+from libs.common.broker import Broker
+from libs.common.broker_log import durable_broker
 from libs.common.testing import postgres_database, s3_server
+
+ROOT = Path(__file__).resolve().parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pg_admin_url() -> Iterator[str]:
+    """Every throwaway database of the session is made on this server (postgres_database uses it)."""
+    env = dict(os.environ)
+    if configured := env.get("DUBAN_TEST_PG_ADMIN_URL"):
+        env[pgserver.ADMIN_URL_VARIABLE] = configured
+    with pgserver.admin_server(ROOT / "var" / "test", env) as url:
+        testing.PG_ADMIN_URL = url
+        yield url
 
 
 @pytest.fixture(scope="session")
-def broker() -> Iterator[Broker]:
-    b = start_broker()
-    yield b
-    b.stop()
+def broker(pg_admin_url: str, tmp_path_factory) -> Iterator[Broker]:  # type: ignore[no-untyped-def]
+    with durable_broker(pg_admin_url, tmp_path_factory.mktemp("broker")) as b:
+        yield b
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""`make bench [ARGS="--quick" | "--only ledger|gateway|tracking"]`: run the benchmarks and print their tables.
+"""`make bench [ARGS="--quick" | "--only ledger|gateway|tracking|broker"]`: run the benchmarks and print their tables.
 
 The tables are also written to bench/results/latest.txt (git-ignored).
 """
@@ -16,7 +16,7 @@ import time
 import traceback
 from pathlib import Path
 
-from bench import gateway_bench, ledger_bench, machine, tracking_bench
+from bench import broker_bench, gateway_bench, ledger_bench, machine, procs, tracking_bench
 from bench.report import Table
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -27,8 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="smaller run (10k items / assignments, 1,000 registrations, 5 s loads)"
     )
-    parser.add_argument("--only", choices=["ledger", "gateway", "tracking"], help="run one group only")
+    parser.add_argument("--only", choices=["ledger", "gateway", "tracking", "broker"], help="run one group only")
     parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL (no server at 127.0.0.1:5432)")
+    parser.add_argument("--broker-log", choices=["postgres", "memory"], default="postgres",
+                        help="where the broker keeps its log (memory: to compare with the durable log)")
     parser.add_argument("--keep", action="store_true", help="keep the state directory (databases, logs)")
     parser.add_argument(
         "--quiet-wait",
@@ -41,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.txt", help="where to save the tables")
     args = parser.parse_args(argv)
 
+    procs.BROKER_LOG["kind"] = args.broker_log
     state = Path(tempfile.mkdtemp(prefix="duban-bench-"))
     machine.QUIET_WAIT["seconds"] = args.quiet_wait
     machine.MONITOR.start()
@@ -64,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         ("ledger", lambda: ledger_bench.run(args.quick, state, ("sqlite",) if args.sqlite_only else None)),
         ("gateway", lambda: gateway_bench.run(args.quick, state)),
         ("tracking", lambda: tracking_bench.run(args.quick, state, ("sqlite",) if args.sqlite_only else None)),
+        ("broker", lambda: broker_bench.run(args.quick, state)),
     ]
     try:
         for name, run in groups:

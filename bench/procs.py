@@ -19,7 +19,9 @@ import grpc
 
 from duban.ledger.v1 import ledger_pb2_grpc
 from duban.tracking.v1 import tracking_pb2_grpc
+from libs.common import pgserver
 from libs.common.broker import Broker, free_port, start_broker
+from libs.common.broker_log import durable_broker
 from scripts.stack import ROOT, ServiceProcess, wait_serving
 
 # Every run of the ledger sees the same "today": the fixture's dates and lights are then reproducible
@@ -27,13 +29,22 @@ from scripts.stack import ROOT, ServiceProcess, wait_serving
 FIXED_NOW = "2026-11-26T09:00:00+08:00"
 
 
+# Where the benchmarks' broker keeps its log: "postgres" (as `make run` and the tests: a throwaway
+# database) or "memory" (`--broker-log memory`, to measure what the durable log costs).
+BROKER_LOG = {"kind": "postgres"}
+
+
 @contextmanager
 def broker(state_dir: Path) -> Iterator[Broker]:
-    running = start_broker(0, log_path=state_dir / "broker.log")
-    try:
+    if BROKER_LOG["kind"] == "memory":
+        running = start_broker(0, log_path=state_dir / "broker.log")
+        try:
+            yield running
+        finally:
+            running.stop()
+        return
+    with pgserver.admin_server(state_dir) as admin, durable_broker(admin, state_dir) as running:
         yield running
-    finally:
-        running.stop()
 
 
 class ServiceUnderTest:

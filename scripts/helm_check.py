@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -256,6 +257,7 @@ def check_workloads(objects: list[dict[str, Any]]) -> list[str]:
     problems.extend(check_gateway_addresses(objects))
     problems.extend(check_hooks(objects))
     problems.extend(check_service_monitors(objects))
+    problems.extend(check_prometheus_rules(objects))
     return problems
 
 
@@ -321,6 +323,27 @@ def check_service_monitors(objects: list[dict[str, Any]]) -> list[str]:
             or "metrics" not in ports
         ):
             problems.append(f"{describe(monitor)}: must select one Service and scrape its port named metrics")
+    return problems
+
+
+def check_prometheus_rules(objects: list[dict[str, Any]]) -> list[str]:
+    """No schema for PrometheusRule either: every alert has a severity and counts a metric the services
+    really export (a renamed metric would leave an alert that never fires)."""
+    from prometheus_client import REGISTRY
+
+    from libs.common import metrics  # noqa: F401 - registers the shared runtime's metrics
+
+    exported = {sample.name for family in REGISTRY.collect() for sample in family.samples}
+    exported |= {family.name + "_total" for family in REGISTRY.collect() if family.type == "counter"}
+    problems = []
+    for rule_set in (o for o in objects if o["kind"] == "PrometheusRule"):
+        for group in rule_set["spec"]["groups"]:
+            for rule in group["rules"]:
+                names = set(re.findall(r"\b(duban_[a-z_]+)\b", rule["expr"]))
+                if not names or not names <= exported:
+                    problems.append(f"{describe(rule_set)}: {rule['alert']} counts {sorted(names)}, not all exported")
+                if rule.get("labels", {}).get("severity") not in ("warning", "critical"):
+                    problems.append(f"{describe(rule_set)}: {rule['alert']} needs severity warning or critical")
     return problems
 
 

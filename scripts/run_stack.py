@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
             logins = demo_data.load(stack.addr("ledger"), stack.processes["gateway"].env["DUBAN_DATABASE_URL"],
                                     stack.addr("tracking"))
         print(f"\n  duban is running:  {stack.url}\n")
-        print(f"  broker  127.0.0.1:{stack.ports['broker']}   "
+        print(f"  broker  127.0.0.1:{stack.ports['broker']} (log in PostgreSQL)   "
               + "   ".join(f"{name} gRPC  {stack.addr(name)}" for name in stack.services))
         print(f"  metrics gateway http://127.0.0.1:{stack.metrics_port('gateway')}/metrics   "
               + "   ".join(f"{name} :{stack.metrics_port(name)}/metrics" for name in stack.services))

@@ -12,13 +12,16 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from libs.common.broker import Broker, free_port, start_broker, wait_for_port
+from libs.common import pgserver
+from libs.common.broker import Broker, free_port, wait_for_port
+from libs.common.broker_log import durable_broker
 from libs.common.service_table import GATEWAY_HTTP_PORT, GATEWAY_METRICS_PORT, SERVICES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,9 +100,13 @@ class Stack:
     extra_env: dict[str, str] = field(default_factory=dict)
     http_workers: int = 2
     services: tuple[str, ...] = tuple(row.name for row in SERVICES)  # a subset for a benchmark
+    # Where the broker's log lives (a throwaway database on this server); None: the configured server,
+    # 127.0.0.1:5432, or a private cluster under state_dir/pg (pgserver.admin_server).
+    pg_admin_url: str | None = None
     broker: Broker | None = None
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)  # "broker", "<service>", "<service>-metrics"
+    _resources: ExitStack = field(default_factory=ExitStack)
 
     @property
     def url(self) -> str:
@@ -142,13 +149,17 @@ class Stack:
             self.ports[f"{row.name}-metrics"] = self._port(row.metrics_port)
         self.http_port = self._port(self.http_port)
         self.ports["gateway-metrics"] = self._port(GATEWAY_METRICS_PORT)
-        self.broker = start_broker(self.ports["broker"], log_path=self.state_dir / "logs" / "broker.log")
+        admin = self.pg_admin_url or self._resources.enter_context(pgserver.admin_server(self.state_dir))
+        self.broker = self._resources.enter_context(durable_broker(admin, self.state_dir / "logs",
+                                                                   self.ports["broker"]))
         py = sys.executable
         for row in rows:
             self.processes[row.name] = ServiceProcess(
                 row.name, [py, "-m", f"services.{row.name}", "serve"],
+                # Each service knows where the others listen: its reconcilers fetch what the broker lost.
                 self._env(row.name, DUBAN_GRPC_PORT=str(self.grpc_port(row.name)),
-                          DUBAN_METRICS_PORT=str(self.metrics_port(row.name))),
+                          DUBAN_METRICS_PORT=str(self.metrics_port(row.name)),
+                          **{other.addr_env: self.addr(other.name) for other in rows if other is not row}),
                 self.state_dir / "logs" / f"{row.name}.log",
             )
         prom = self.state_dir / "prometheus"  # gunicorn_conf.py empties it when the gateway starts
@@ -192,5 +203,4 @@ class Stack:
     def stop(self) -> None:
         for name in reversed(list(self.processes)):
             self.processes[name].stop()
-        if self.broker:
-            self.broker.stop()
+        self._resources.close()  # the broker, its log's database, a private PostgreSQL

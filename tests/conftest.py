@@ -1,7 +1,7 @@
 """Cross-service fixtures: the whole stack as real processes (broker, ledger, gateway), once per session.
 
-The ledger and the gateway use PostgreSQL (a database created for this run and dropped after it); the
-broker is the session's Tansu.
+The ledger, tracking and the gateway use PostgreSQL (databases created for this run and dropped after
+it); the stack's own broker keeps its log in another throwaway database on the same server.
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ from scripts.stack import Stack
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
+def stack(tmp_path_factory, pg_admin_url: str) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
     with ExitStack() as resources:
         urls = {name: resources.enter_context(postgres_database(f"duban_stack_{name}"))
                 for name in (*(row.name for row in SERVICES), "gateway")}
-        running = Stack(state_dir=tmp_path_factory.mktemp("stack"), free_ports=True, database_urls=urls, extra_env={"DUBAN_GRPC_TIMEOUT_SECONDS": "3", "DUBAN_CLOCK_CONTROL": "true",
+        running = Stack(state_dir=tmp_path_factory.mktemp("stack"), free_ports=True, database_urls=urls,
+                        pg_admin_url=pg_admin_url, extra_env={"DUBAN_GRPC_TIMEOUT_SECONDS": "3", "DUBAN_CLOCK_CONTROL": "true",
                                                       "DUBAN_SWEEP_INTERVAL_SECONDS": "0"})
         resources.callback(running.stop)
         running.start()

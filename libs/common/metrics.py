@@ -32,6 +32,23 @@ IDEMPOTENT_REPLAYS = Counter(
     # is still running) | response_lost (applied, but the service stopped before keeping its answer)
     ["service", "method", "outcome"],
 )
+OUTBOX_PRUNED = Counter("duban_outbox_pruned_total", "sent outbox rows deleted after their retention", ["service"])
+RECONCILE_GAP = Counter(
+    "duban_reconcile_gap_events_total",
+    "events a source sent that this service had not applied when its reconciler checked (then applied)",
+    ["service", "source"],
+)
+RECONCILE_FAILURES = Counter(
+    "duban_reconcile_failures_total", "reconciliation rounds that could not finish (source down, handler error)",
+    ["service", "source"],
+)
+RECONCILE_EXPIRED = Counter(
+    "duban_reconcile_expired_total",
+    "times a reconciler found the source had pruned events it had not checked (they cannot be re-fetched)",
+    ["service", "source"],
+)
+RECONCILE_CHECKED_SEQ = Gauge("duban_reconcile_checked_seq", "the source seq up to which every event is applied",
+                              ["service", "source"])
 CONSUMER_LAG = Gauge("duban_consumer_lag_records", "records behind the partition end", ["consumer", "topic"])
 
 

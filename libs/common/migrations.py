@@ -139,6 +139,27 @@ def restore_outbox_event_id_unique() -> None:
         batch.create_unique_constraint("uq_outbox_event_id", ["event_id"])
 
 
+def create_reconcile_checkpoints() -> None:
+    """Migration step shared by every service: where its reconcilers keep how far they checked."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    from libs.common.sqltypes import UtcDateTime
+
+    op.create_table(
+        "reconcile_checkpoints",
+        sa.Column("consumer", sa.String(100), nullable=False),
+        sa.Column("source", sa.String(100), nullable=False),
+        sa.Column("checked_seq", sa.Integer(), nullable=False),
+        sa.Column("checked_at", UtcDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("consumer", "source", name="pk_reconcile_checkpoints"),
+    )
+
+
+def drop_reconcile_checkpoints() -> None:
+    from alembic import op
+
+    op.drop_table("reconcile_checkpoints")
 def create_runtime_tables() -> None:
     """The first revision of a new service: the shared runtime tables as the runtime defines them now
     (ledger and tracking reached the same shape through their own revisions 0001-0004, kept as they
@@ -175,8 +196,6 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
 def create_idempotency_keys() -> None:
     """Migration step shared by every service: the table of idempotency keys (libs/common/idempotency.py).
 
@@ -206,3 +225,7 @@ def drop_idempotency_keys() -> None:
 
     op.drop_index("ix_idempotency_keys_created_at", table_name="idempotency_keys")
     op.drop_table("idempotency_keys")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -72,6 +72,17 @@ processed_events = Table(
     Column("processed_at", UtcDateTime, nullable=False),
 )
 
+# How far a consumer's reconciler has checked a source's retained outbox: every event of `source` with
+# seq <= checked_seq is known applied (see libs/common/reconcile.py).
+reconcile_checkpoints = Table(
+    "reconcile_checkpoints",
+    runtime_metadata,
+    Column("consumer", String(100), primary_key=True),
+    Column("source", String(100), primary_key=True),
+    Column("checked_seq", Integer, nullable=False),
+    Column("checked_at", UtcDateTime, nullable=False),
+)
+
 
 class OutboxDeliveryError(RuntimeError):
     """Some rows were not acknowledged; they stay pending and the relay backs off."""
@@ -179,6 +190,9 @@ class OutboxRelay:
         flush_timeout_seconds: float = 10.0,
         prepare: Callable[[], None] | None = None,
         hold: RelayHold | None = None,
+        # Deletes one bounded batch of sent rows past their retention; True if more are waiting.
+        prune: Callable[[], bool] | None = None,
+        prune_every_seconds: float = 60.0,
     ) -> None:
         self.engine = engine
         self.producer = producer
@@ -191,6 +205,9 @@ class OutboxRelay:
         # (a broker that lost its state would otherwise auto-create them with its own defaults).
         self.prepare = prepare
         self.hold = hold or RelayHold()
+        self.prune = prune
+        self.prune_every_seconds = prune_every_seconds
+        self._pruned_at = float("-inf")  # the first turn prunes
         self._prepared = prepare is None
         # On PostgreSQL several replicas may relay at once: each locks its own batch of rows.
         self._lock_rows = engine.dialect.name == "postgresql"
@@ -284,6 +301,13 @@ class OutboxRelay:
                 .values(attempts=outbox.c.attempts + 1, last_error=error[:2000])
             )
 
+    def _prune(self) -> None:
+        """One bounded batch of expired sent rows, at most every `prune_every_seconds` unless more were
+        waiting (then a batch per relay turn, so sending is never held up for long)."""
+        if self.prune is None or time.monotonic() - self._pruned_at < self.prune_every_seconds:
+            return
+        self._pruned_at = float("-inf") if self.prune() else time.monotonic()
+
     def run(self, stop: threading.Event) -> None:
         backoff = self.idle_poll_seconds
         counted_at = 0.0
@@ -294,6 +318,7 @@ class OutboxRelay:
             self.wakeup.clear()  # before reading, so a commit during this batch wakes the next one
             try:
                 delivered = self.relay_once()
+                self._prune()
                 if time.monotonic() - counted_at > 5:  # a gauge, not worth a count per batch
                     metrics.OUTBOX_BACKLOG.labels(self.service).set(pending_count(self.engine))
                     counted_at = time.monotonic()

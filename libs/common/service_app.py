@@ -17,9 +17,9 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Engine, text
 
-from libs.common import clock_control, migrations
+from libs.common import clock_control, eventlog, migrations, topics
 from libs.common.clock import Clock, clock_from_setting
-from libs.common.config import ServiceSettings, settings_or_exit
+from libs.common.config import ReconcileSettings, ServiceSettings, settings_or_exit
 from libs.common.consumer import ConsumerRunner, Handler
 from libs.common.db import UnitOfWorkFactory, make_engine
 from libs.common.grpc_server import RunningServer, create_server
@@ -28,6 +28,7 @@ from libs.common.idempotency_grpc import IdempotencyInterceptor
 from libs.common.kafka import Producer, ensure_topics
 from libs.common.logs import configure_logging
 from libs.common.outbox import OutboxRelay
+from libs.common.reconcile import Reconciler
 from libs.common.runtime import Runtime, serve_forever
 from libs.common.service_table import ServiceRow
 
@@ -44,14 +45,28 @@ class ServiceParts:
     relay: OutboxRelay
     idempotency: IdempotencyStore
     group_prefix: str = ""
+    reconcile: ReconcileSettings | None = None
     consumers: list[ConsumerRunner] = field(default_factory=list)
+    reconcilers: list[Reconciler] = field(default_factory=list)
     server: RunningServer | None = None
 
-    def consume(self, group: str, topics: list[str], handler: Handler) -> ConsumerRunner:
-        """An idempotent consumer whose effects share this service's database (processed ids included)."""
-        runner = ConsumerRunner(name=self.group_prefix + group, bootstrap=self.kafka_bootstrap, topics_=topics, handler=handler,
-                                uow=self.uow, producer=self.producer)
+    def consume(self, group: str, topics_: list[str], handler: Handler) -> ConsumerRunner:
+        """An idempotent consumer whose effects share this service's database (processed ids included),
+        and, for each topic whose source service has an address, the reconciler that repairs its gaps."""
+        runner = ConsumerRunner(name=self.group_prefix + group, bootstrap=self.kafka_bootstrap, topics_=topics_,
+                                handler=handler, uow=self.uow, producer=self.producer)
         self.consumers.append(runner)
+        for topic in topics_:
+            source = topics.SOURCE_OF.get(topic, "")
+            address = self.reconcile.source_addrs.get(source) if self.reconcile else None
+            if address:
+                self.reconcilers.append(Reconciler(
+                    service=self.service, runner=runner, source=source, topic=topic, address=address,
+                    interval_seconds=self.reconcile.interval_seconds,  # type: ignore[union-attr]
+                    settle_seconds=self.reconcile.settle_seconds))  # type: ignore[union-attr]
+            else:
+                logger.info("%s: %s from %s is not reconciled (no address for %s)", self.service, topic,
+                            source or "?", source or "its source")
         return runner
 
 
@@ -66,10 +81,12 @@ def build_parts(
     uow = UnitOfWorkFactory(engine)
     producer = producer or Producer(kafka_bootstrap, client_id=service)
     relay = OutboxRelay(engine, producer, service=service, wakeup=uow.events_written, hold=uow.relay_hold,
-                        prepare=lambda: ensure_topics(kafka_bootstrap, [own_topic]))
+                        prepare=lambda: ensure_topics(kafka_bootstrap, [own_topic]),
+                        prune=eventlog.pruner(engine, settings.outbox_retention_hours, service))
     idempotency = IdempotencyStore(uow, service, dt.timedelta(hours=settings.idempotency_retention_hours),
                                    dt.timedelta(seconds=settings.idempotency_lease_seconds))
-    return ServiceParts(service, kafka_bootstrap, engine, uow, producer, relay, idempotency, group_prefix)
+    return ServiceParts(service, kafka_bootstrap, engine, uow, producer, relay, idempotency, group_prefix,
+                        settings.reconcile)
 
 
 def service_clock(settings: ServiceSettings, clock: Clock | None = None) -> Clock:
@@ -90,6 +107,8 @@ def start_parts(
 
     `write_methods` (full method names, declared once beside each servicer) take idempotency keys.
     """
+    # Every service serves its retained outbox, so its consumers elsewhere can repair their gaps.
+    registrations = [*registrations, *eventlog.registrations(parts.engine)]
     server = create_server(service=parts.service, registrations=registrations, port=port, host=host,
                            max_message_bytes=max_message_bytes,
                            interceptors=[IdempotencyInterceptor(parts.idempotency, write_methods)])
@@ -97,6 +116,8 @@ def start_parts(
     # Expired keys act as new anyway; pruning only keeps the table small (a few rounds per retention).
     runtime.spawn("idempotency-prune", parts.idempotency.prune_loop(
         min(3600.0, parts.idempotency.retention.total_seconds() / 4)))
+    for reconciler in parts.reconcilers:
+        runtime.spawn(f"reconcile-{reconciler.runner.name}-{reconciler.source}", reconciler.run)
     for consumer in parts.consumers:
         runtime.spawn(f"consumer-{consumer.name}", consumer.run)
     runtime.on_stop(lambda: server.stop(grace=5.0))

@@ -18,8 +18,9 @@ from typing import Any
 
 import confluent_kafka
 import grpc
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
+from libs.common import pgserver
 from libs.common.broker import free_port, wait_for_port
 from libs.common.clock import Clock
 from libs.common.cloudevents import CloudEvent, from_headers
@@ -27,22 +28,16 @@ from libs.common.kafka import ensure_topics
 from libs.common.runtime import Runtime
 from libs.common.service_app import App
 
-PG_ADMIN_URL = os.environ.get("DUBAN_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# The test session's PostgreSQL; the root conftest sets it to the server pgserver.admin_server found
+# or started (DUBAN_TEST_PG_ADMIN_URL or DUBAN_PG_ADMIN_URL name one; else 127.0.0.1:5432 or a private one).
+PG_ADMIN_URL = os.environ.get("DUBAN_TEST_PG_ADMIN_URL", pgserver.DEFAULT_ADMIN_URL)
 
 
 @contextmanager
 def postgres_database(prefix: str = "duban_test") -> Iterator[str]:
     """Create a fresh database for this run and drop it afterwards; yields its URL."""
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with pgserver.throwaway_database(PG_ADMIN_URL, prefix) as url:
+        yield url
 
 
 # The S3 SDK signs every request: test credentials for the test server (set only where none are).

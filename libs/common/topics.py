@@ -13,3 +13,7 @@ def dead_letter(consumer_group: str) -> str:
 
 
 ALL_EVENT_TOPICS = (LEDGER_EVENTS, TRACKING_EVENTS, INSPECTION_EVENTS, NOTIFICATION_EVENTS, EVALUATION_EVENTS)
+
+# The service that produces each event topic: a consumer reconciles a topic against its source.
+SOURCE_OF = {LEDGER_EVENTS: "ledger", TRACKING_EVENTS: "tracking", INSPECTION_EVENTS: "inspection",
+             NOTIFICATION_EVENTS: "notification", EVALUATION_EVENTS: "evaluation"}  # the service that publishes it

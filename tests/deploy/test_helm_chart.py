@@ -50,8 +50,8 @@ def test_render_is_valid_kubernetes(render: str, request: pytest.FixtureRequest)
     objects = request.getfixturevalue(render)
     errors, skipped = helm_check.validate_objects(objects)
     assert errors == []
-    # Only the Prometheus Operator's custom resource lacks a schema in kubernetes-validate.
-    assert skipped <= {"monitoring.coreos.com/v1 ServiceMonitor"}
+    # Only the Prometheus Operator's custom resources lack a schema in kubernetes-validate.
+    assert skipped <= {"monitoring.coreos.com/v1 ServiceMonitor", "monitoring.coreos.com/v1 PrometheusRule"}
 
 
 @pytest.mark.parametrize("render", ["default_objects", "production_objects"])
@@ -69,6 +69,7 @@ def test_production_example_renders_every_kind(production_objects: Objects) -> N
         "HorizontalPodAutoscaler",
         "NetworkPolicy",
         "ServiceMonitor",
+        "PrometheusRule",
         "Job",
         "CronJob",
         "Ingress",
@@ -226,3 +227,20 @@ def test_object_names_follow_the_release() -> None:
     data = find(objects, "ConfigMap", "portal-duban-config")["data"]
     assert data["DUBAN_LEDGER_ADDR"] == "portal-duban-ledger:50051"
     assert find(objects, "Deployment", "portal-duban-ledger")
+
+
+def test_an_alert_fires_on_a_gap_reconciliation_found(production_objects: Objects) -> None:
+    rules = {r["alert"]: r for r in find(production_objects, "PrometheusRule", "duban-events")["spec"]["groups"][0]["rules"]}
+    assert "duban_reconcile_gap_events_total[15m]" in rules["DubanEventsMissed"]["expr"]
+    assert rules["DubanEventsExpired"]["labels"]["severity"] == "critical"
+    assert helm_check.check_prometheus_rules(production_objects) == []
+    renamed = json.loads(json.dumps(find(production_objects, "PrometheusRule", "duban-events")))
+    renamed["spec"]["groups"][0]["rules"][0]["expr"] = "increase(duban_reconcile_gaps_total[15m]) > 0"
+    assert helm_check.check_prometheus_rules([renamed]) != []
+
+
+def test_reconciliation_settings_reach_every_service(production_objects: Objects) -> None:
+    shared = find(production_objects, "ConfigMap", "duban-config")["data"]
+    assert shared["DUBAN_OUTBOX_RETENTION_HOURS"] == "168" and shared["DUBAN_RECONCILE_INTERVAL_SECONDS"] == "60"
+    # Each service's reconcilers find their sources where the gateway finds them.
+    assert shared["DUBAN_LEDGER_ADDR"] == "duban-ledger:50051" and shared["DUBAN_TRACKING_ADDR"] == "duban-tracking:50051"

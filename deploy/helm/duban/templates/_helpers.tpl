@@ -94,7 +94,8 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/*
 Environment shared by every service (the <fullname>-config ConfigMap), as a YAML map.
-Gateway clients of the gRPC services: DUBAN_<SERVICE>_ADDR for each enabled one.
+Clients of the gRPC services (the gateway; each service's reconcilers, which read their sources'
+retained outboxes): DUBAN_<SERVICE>_ADDR for each enabled one.
 */}}
 {{- define "duban.sharedEnv" -}}
 {{- $v := .Values -}}
@@ -120,6 +121,9 @@ DUBAN_COMPLEX_DUE_DAYS: {{ $v.policy.complexDueDays | toString | quote }}
 DUBAN_NOTICE_WORKING_DAYS: {{ $v.policy.noticeWorkingDays | toString | quote }}
 DUBAN_LIGHT_YELLOW_WITHIN: {{ $v.policy.yellowWithin | toString | quote }}
 DUBAN_ITEM_NO_PATTERN: {{ $v.policy.itemNoPattern | quote }}
+DUBAN_OUTBOX_RETENTION_HOURS: {{ $v.reconcile.outboxRetentionHours | toString | quote }}
+DUBAN_RECONCILE_INTERVAL_SECONDS: {{ $v.reconcile.intervalSeconds | toString | quote }}
+DUBAN_RECONCILE_SETTLE_SECONDS: {{ $v.reconcile.settleSeconds | toString | quote }}
 {{- range $name, $svc := $v.services }}
 {{- if and $svc.enabled (ne $name "gateway") }}
 {{ printf "DUBAN_%s_ADDR" (upper $name) }}: {{ printf "%s:%v" (include "duban.componentName" (dict "root" $ "name" $name)) $svc.grpcPort | quote }}
