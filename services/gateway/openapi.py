@@ -256,6 +256,16 @@ TRACKING_PATHS: dict[str, Any] = {
 }
 
 
+def with_field_errors(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every operation that takes a path parameter, a query parameter or a body may answer 422: text is
+    refused at the field when it holds control characters or lone surrogates (libs/common/text.py)."""
+    for path, operations in paths.items():
+        for operation in operations.values():
+            if "{" in path or operation.get("parameters") or operation.get("requestBody"):
+                operation["responses"].setdefault("422", problem_responses(422)["422"])
+    return paths
+
+
 def spec() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -272,7 +282,7 @@ def spec() -> dict[str, Any]:
                                "description": "网页会话；修改类请求须带 X-CSRF-Token"},
             },
         },
-        "paths": {
+        "paths": with_field_errors({
             "/api/v1/auth/token": {
                 "post": {"summary": "用户名密码换取 Bearer 令牌", "security": [], "operationId": "createToken",
                          "requestBody": json_body({"type": "object", "required": ["username", "password"],
@@ -353,7 +363,7 @@ def spec() -> dict[str, Any]:
                                                      q("page_size", {"type": "integer", "minimum": 1, "maximum": 500})],
                                       "responses": {**ok({"type": "object"}), **problem_responses(401, 403, 422)}}},
             **TRACKING_PATHS,
-        },
+        }),
     }
 
 
