@@ -25,6 +25,6 @@ def pg_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def s3_endpoint(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def s3_endpoint(tmp_path_factory) -> Iterator[str]:
     with s3_server(str(tmp_path_factory.mktemp("s3") / "s3.log")) as endpoint:
         yield endpoint

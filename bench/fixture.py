@@ -140,10 +140,10 @@ class Loaded:
     item_units: int
     seconds: float
     order: list[tuple[dt.date, str]]  # (registered_on, item_no) newest first: the ledger's list order
-    statuses: Counter  # type: ignore[type-arg]
+    statuses: Counter
 
 
-def _directory_rows() -> tuple[list[dict], list[dict]]:  # type: ignore[type-arg]
+def _directory_rows() -> tuple[list[dict], list[dict]]:
     units = [{"id": i, "name": n, "kind": k, "active": True} for i, n, k in UNITS]
     people = [
         {"id": i, "name": n, "unit_id": "dcs", "role": "leader", "title": t, "active": True} for i, n, t in LEADERS
@@ -192,10 +192,10 @@ def load(engine: Engine, count: int, today: dt.date, seed: int = 2026, batch: in
         return due_cache[key]
 
     seq_by_year: dict[int, int] = {}
-    statuses: Counter = Counter()  # type: ignore[type-arg]
+    statuses: Counter = Counter()
     order: list[tuple[dt.date, str]] = []
-    items: list[dict] = []  # type: ignore[type-arg]
-    links: list[dict] = []  # type: ignore[type-arg]
+    items: list[dict] = []
+    links: list[dict] = []
     n_items = n_links = 0
     with engine.begin() as conn:
         conn.execute(insert(Unit.__table__), unit_rows)
@@ -311,7 +311,7 @@ def load(engine: Engine, count: int, today: dt.date, seed: int = 2026, batch: in
     return Loaded(n_items, n_links, time.perf_counter() - started, order, statuses)
 
 
-def _flush(engine: Engine, items: list[dict], links: list[dict]) -> None:  # type: ignore[type-arg]
+def _flush(engine: Engine, items: list[dict], links: list[dict]) -> None:
     if not items:
         return
     with engine.begin() as conn:

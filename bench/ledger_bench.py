@@ -64,7 +64,7 @@ class Config:
 # --- A1: registrations ----------------------------------------------------------------------------
 
 
-def _seed_directory(stub) -> None:  # type: ignore[no-untyped-def]
+def _seed_directory(stub) -> None:
     units, people = fixture._directory_rows()
     for u in units:
         stub.UpsertUnit(ledger_pb2.UpsertUnitRequest(unit=ledger_pb2.Unit(**u)), timeout=10)
@@ -113,19 +113,19 @@ class RegRun:
         return self.done / self.seconds if self.seconds else 0.0
 
 
-def _pending(engine) -> int:  # type: ignore[no-untyped-def]
+def _pending(engine) -> int:
     with engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))).scalar_one()
 
 
-def _reader_engine(url: str):  # type: ignore[no-untyped-def]
+def _reader_engine(url: str):
     """The benchmark's own read-only view of the outbox: plain deferred transactions, never the write lock."""
     if url.startswith("sqlite"):
         return create_engine(url, connect_args={"timeout": 30})
     return create_engine(url, pool_size=1, max_overflow=0)
 
 
-def _register_run(stub, reader, threads: int, total: int, seconds: float, salt: int) -> RegRun:  # type: ignore[no-untyped-def]
+def _register_run(stub, reader, threads: int, total: int, seconds: float, salt: int) -> RegRun:
     counter = itertools.count()
     lock = threading.Lock()
     latencies: list[float] = []
@@ -147,7 +147,7 @@ def _register_run(stub, reader, threads: int, total: int, seconds: float, salt: 
                 stub.RegisterItem(request, timeout=10)
             except grpc.RpcError as exc:
                 with lock:
-                    errors.append(f"{exc.code().name}: {exc.details()}")  # type: ignore[attr-defined]
+                    errors.append(f"{exc.code().name}: {exc.details()}")
                 continue
             elapsed = (time.perf_counter() - started) * 1000
             with lock:
@@ -305,7 +305,7 @@ def _list_cases(loaded: fixture.Loaded, rng: random.Random) -> list[tuple[str, o
     item_nos = [order[rng.randrange(len(order))][1] for _ in range(50)]
     f = ledger_pb2.ItemFilter
 
-    def cycle(values):  # type: ignore[no-untyped-def]
+    def cycle(values):
         it = itertools.cycle(values)
         return lambda: next(it)
 
@@ -335,7 +335,7 @@ def _list_cases(loaded: fixture.Loaded, rng: random.Random) -> list[tuple[str, o
     ]
 
 
-def _list_latency(table: Table, kind: str, stub, loaded: fixture.Loaded, cfg: Config) -> None:  # type: ignore[no-untyped-def]
+def _list_latency(table: Table, kind: str, stub, loaded: fixture.Loaded, cfg: Config) -> None:
     rng = random.Random(7)
     for name, make in _list_cases(loaded, rng):
         for _ in range(5):  # warm-up: caches, prepared statements
@@ -368,7 +368,7 @@ def _list_latency(table: Table, kind: str, stub, loaded: fixture.Loaded, cfg: Co
         )
 
 
-def _export(stub, form: str, timeout: float, out: Path) -> tuple[float, float, int, str]:  # type: ignore[no-untyped-def]
+def _export(stub, form: str, timeout: float, out: Path) -> tuple[float, float, int, str]:
     """(seconds to the last byte, seconds to the first chunk, bytes, filename)."""
     started = time.perf_counter()
     first = None
@@ -384,7 +384,7 @@ def _export(stub, form: str, timeout: float, out: Path) -> tuple[float, float, i
     return time.perf_counter() - started, first or 0.0, size, filename
 
 
-def _probe_register(stub, delay: float, seed: int, result: dict) -> None:  # type: ignore[no-untyped-def,type-arg]
+def _probe_register(stub, delay: float, seed: int, result: dict) -> None:
     """One registration issued `delay` s into an export: does the export block writers?"""
     time.sleep(delay)
     started = time.perf_counter()
@@ -393,7 +393,7 @@ def _probe_register(stub, delay: float, seed: int, result: dict) -> None:  # typ
         result["seconds"] = time.perf_counter() - started
     except grpc.RpcError as exc:
         elapsed = time.perf_counter() - started
-        result["error"] = f"{exc.code().name} ({exc.details()}) after {elapsed:.1f} s"  # type: ignore[attr-defined]
+        result["error"] = f"{exc.code().name} ({exc.details()}) after {elapsed:.1f} s"
 
 
 def bench_list_and_export(cfg: Config, state: Path) -> list[Table]:
@@ -446,7 +446,7 @@ def bench_list_and_export(cfg: Config, state: Path) -> list[Table]:
     return [loads, lists, exports]
 
 
-def _total(stub) -> int:  # type: ignore[no-untyped-def]
+def _total(stub) -> int:
     return stub.ListItems(ledger_pb2.ListItemsRequest(page_size=1, include_total=True), timeout=30).total_size
 
 
@@ -456,7 +456,7 @@ def _exports(table: Table, cfg: Config, state: Path, url: str, bootstrap: str) -
             rows = _total(ledger.stub())
             settle()
             idle = ledger.status("VmRSS") / 1024
-            probe: dict = {}  # type: ignore[type-arg]
+            probe: dict = {}
             prober = threading.Thread(target=_probe_register, args=(ledger.stub(), 1.0, seed, probe), daemon=True)
             prober.start()
             out = state / f"export-{form}.xlsx"

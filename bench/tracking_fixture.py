@@ -53,7 +53,7 @@ class LoadedTracking:
     history_urges: int = 0
     history_marks: int = 0
     seconds: float = 0.0
-    statuses: Counter = field(default_factory=Counter)  # type: ignore[type-arg]
+    statuses: Counter = field(default_factory=Counter)
     overdue: int = 0  # chased and past the deadline: what today's sweep announces
     unacknowledged: int = 0  # units of notified items that never signed (ack deadline passed)
     missed: int = 0  # expected reports already 'missed'
@@ -112,12 +112,12 @@ def load(engine: Engine, count: int, today: dt.date, seed: int = 710, batch: int
         return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
     out = LoadedTracking()
-    rows: dict[str, list[dict]] = {"a": [], "u": [], "e": [], "r": [], "x": [], "m": [], "g": []}  # type: ignore[type-arg]
-    notice_seq: Counter = Counter()  # type: ignore[type-arg]
-    item_seq: Counter = Counter()  # type: ignore[type-arg]
+    rows: dict[str, list[dict]] = {"a": [], "u": [], "e": [], "r": [], "x": [], "m": [], "g": []}
+    notice_seq: Counter = Counter()
+    item_seq: Counter = Counter()
     history = [today - dt.timedelta(days=d) for d in range(1, HISTORY_DAYS + 1)]
 
-    def urge_row(item_id: str, unit: str, reason: str, expected_id: str, day: dt.date, text: str) -> dict:  # type: ignore[type-arg]
+    def urge_row(item_id: str, unit: str, reason: str, expected_id: str, day: dt.date, text: str) -> dict:
         return {
             "item_id": item_id,
             "unit_id": unit,
@@ -375,7 +375,7 @@ _TABLES = (
 )
 
 
-def _flush(engine: Engine, rows: dict[str, list[dict]], out: LoadedTracking) -> None:  # type: ignore[type-arg]
+def _flush(engine: Engine, rows: dict[str, list[dict]], out: LoadedTracking) -> None:
     with engine.begin() as conn:
         for key, model, counter in _TABLES:
             if rows[key]:

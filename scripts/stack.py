@@ -56,7 +56,7 @@ class ServiceProcess:
     argv: list[str]
     env: dict[str, str]
     log_path: Path
-    process: subprocess.Popen | None = None  # type: ignore[type-arg]
+    process: subprocess.Popen | None = None
 
     def start(self) -> None:
         with open(self.log_path, "ab") as log:  # the child keeps its own copy of the descriptor

@@ -19,7 +19,7 @@ def test_every_service_with_a_database_is_covered() -> None:
 
 @pytest.mark.parametrize("service", SERVICES)
 @pytest.mark.parametrize("kind", ["sqlite", "postgres"])
-def test_schema_matches_models(service: str, kind: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_schema_matches_models(service: str, kind: str, tmp_path) -> None:
     target = importlib.import_module(f"services.{service}.migrations_target").target_metadata
     migrations_dir = ROOT / "services" / service / "migrations"
     if kind == "sqlite":
@@ -30,7 +30,7 @@ def test_schema_matches_models(service: str, kind: str, tmp_path) -> None:  # ty
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgres"])
-def test_tracking_rows_survive_downgrade_and_upgrade(kind: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_tracking_rows_survive_downgrade_and_upgrade(kind: str, tmp_path) -> None:
     """Table rebuilds on SQLite must not cascade-delete referencing rows (they did once: 0006 on a
     database with foreign keys on emptied expected_reports); the lead unit is backfilled."""
     import datetime as dt

@@ -40,7 +40,7 @@ def wait_for_port(host: str, port: int, timeout: float = 15.0) -> None:
 @dataclass
 class Broker:
     port: int
-    process: subprocess.Popen  # type: ignore[type-arg]
+    process: subprocess.Popen
 
     @property
     def bootstrap(self) -> str:

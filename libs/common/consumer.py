@@ -19,13 +19,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import confluent_kafka
 from sqlalchemy import select
 
 from libs.common import metrics, topics
-from libs.common.cloudevents import CloudEvent, InvalidEvent, from_headers
+from libs.common.cloudevents import CloudEvent, InvalidEvent, from_headers, header_pairs
 from libs.common.db import UnitOfWork, UnitOfWorkFactory
 from libs.common.kafka import Producer, consumer_config, ensure_topics
 from libs.common.outbox import processed_events
@@ -69,7 +69,7 @@ class ConsumerRunner:
         max_attempts: int = 5,
         backoff_seconds: float = 0.2,
         batch_size: int = 200,
-        extra_config: dict | None = None,  # type: ignore[type-arg]
+        extra_config: dict[str, Any] | None = None,
     ) -> None:
         self.name = name
         self.topics = topics_
@@ -162,9 +162,9 @@ class ConsumerRunner:
         return handled
 
     def _dead_letter(self, msg: confluent_kafka.Message, error: str) -> None:
-        headers = list(msg.headers() or []) + [
+        headers = header_pairs(msg.headers()) + [
             ("dlq_error", error[:2000].encode()),
-            ("dlq_topic", msg.topic().encode()),
+            ("dlq_topic", (msg.topic() or "").encode()),
             ("dlq_partition", str(msg.partition()).encode()),
             ("dlq_offset", str(msg.offset()).encode()),
         ]
@@ -204,7 +204,9 @@ class ConsumerRunner:
             return
         last: dict[tuple[str, int], int] = {}
         for msg in handled:
-            last[(msg.topic(), msg.partition())] = msg.offset()
+            topic, partition, offset = msg.topic(), msg.partition(), msg.offset()
+            if topic is not None and partition is not None and offset is not None:  # set on every record
+                last[(topic, partition)] = offset
         consumer.commit(offsets=[confluent_kafka.TopicPartition(topic, partition, offset + 1)
                                  for (topic, partition), offset in last.items()], asynchronous=False)
 
@@ -221,13 +223,13 @@ class ConsumerRunner:
         consumer = confluent_kafka.Consumer(self._config)
         joined = threading.Event()
 
-        def on_assign(_consumer, partitions) -> None:  # type: ignore[no-untyped-def]
+        def on_assign(_consumer: confluent_kafka.Consumer, partitions: list[confluent_kafka.TopicPartition]) -> None:
             logger.info("consumer %s assigned %s", self.name, [(p.topic, p.partition) for p in partitions])
             joined.set()
             if ready:
                 ready.set()
 
-        def on_revoke(_consumer, partitions) -> None:  # type: ignore[no-untyped-def]
+        def on_revoke(_consumer: confluent_kafka.Consumer, partitions: list[confluent_kafka.TopicPartition]) -> None:
             logger.info("consumer %s revoked %s", self.name, [(p.topic, p.partition) for p in partitions])
 
         consumer.subscribe(self.topics, on_assign=on_assign, on_revoke=on_revoke)
@@ -238,8 +240,9 @@ class ConsumerRunner:
                     continue
                 msgs = [first, *consumer.consume(num_messages=self.batch_size - 1, timeout=0)]
                 for msg in msgs:
-                    if msg.error() and msg.error().code() != confluent_kafka.KafkaError._PARTITION_EOF:
-                        logger.warning("consumer %s: %s", self.name, msg.error())
+                    error = msg.error()
+                    if error is not None and error.code() != confluent_kafka.KafkaError._PARTITION_EOF:
+                        logger.warning("consumer %s: %s", self.name, error)
                 msgs = [msg for msg in msgs if not msg.error()]
                 handled: list[confluent_kafka.Message] = []
                 try:

@@ -148,7 +148,7 @@ def get_user(session: Session, user_id: int) -> User:
     return user
 
 
-def update_user(session: Session, user: User, changes: dict) -> User:  # type: ignore[type-arg]
+def update_user(session: Session, user: User, changes: dict) -> User:
     role = changes.get("role", user.role)
     unit_id = changes.get("unit_id", user.unit_id)
     person_id = changes.get("person_id", user.person_id)

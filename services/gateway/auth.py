@@ -69,7 +69,7 @@ def load_user() -> None:
         g.user, g.via = accounts.principal(user), "session"
 
 
-def attempt_login(username: str, password: str):  # type: ignore[no-untyped-def]
+def attempt_login(username: str, password: str):
     """Check a password with throttling; counts failures. Raises LoginLocked or BadCredentials."""
     g.attempted_username = username
     settings = current_app.extensions["settings"]

@@ -67,7 +67,7 @@ class ServiceClient:
         domain = from_rpc_error(exc)
         if domain is not None:
             return domain
-        return ServiceUnavailable(self.name, f"{exc.code().name}: {exc.details()}")  # type: ignore[attr-defined]
+        return ServiceUnavailable(self.name, f"{exc.code().name}: {exc.details()}")
 
     def close(self) -> None:
         self.channel.unsubscribe(self._on_state)

@@ -17,7 +17,7 @@ def _multiproc_dir() -> Path | None:
     return Path(value) if value else None
 
 
-def on_starting(server) -> None:  # type: ignore[no-untyped-def]
+def on_starting(server) -> None:
     directory = _multiproc_dir()
     if directory:
         directory.mkdir(parents=True, exist_ok=True)
@@ -25,7 +25,7 @@ def on_starting(server) -> None:  # type: ignore[no-untyped-def]
             stale.unlink()
 
 
-def when_ready(server) -> None:  # type: ignore[no-untyped-def]
+def when_ready(server) -> None:
     port = int(os.environ.get("DUBAN_METRICS_PORT") or 0)
     if port and _multiproc_dir():
         registry = CollectorRegistry()
@@ -33,6 +33,6 @@ def when_ready(server) -> None:  # type: ignore[no-untyped-def]
         start_http_server(port, registry=registry)
 
 
-def child_exit(server, worker) -> None:  # type: ignore[no-untyped-def]
+def child_exit(server, worker) -> None:
     if _multiproc_dir():
         multiprocess.mark_process_dead(worker.pid)

@@ -348,10 +348,10 @@ def spec() -> dict[str, Any]:
 
 
 @bp.get("/api/openapi.json")
-def openapi_json():  # type: ignore[no-untyped-def]
+def openapi_json():
     return spec()
 
 
 @bp.get("/api/docs")
-def openapi_page():  # type: ignore[no-untyped-def]
+def openapi_page():
     return render_template("api/docs.html", spec=spec())

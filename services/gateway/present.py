@@ -95,12 +95,12 @@ class Reader:
             raise InvalidInput("invalid input: " + ", ".join(sorted(self.errors)), self.errors)
 
 
-def file_response(chunks) -> Response:  # type: ignore[no-untyped-def]
+def file_response(chunks) -> Response:
     """Stream FileChunks from a service as a download. The first chunk is read before answering, so a
     service error still becomes a proper problem response instead of a broken download."""
     first = next(chunks)
 
-    def body():  # type: ignore[no-untyped-def]
+    def body():
         yield first.data
         for chunk in chunks:
             yield chunk.data

@@ -49,7 +49,7 @@ def status_of(error: DomainError) -> int:
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
-    def domain_error(error: DomainError):  # type: ignore[no-untyped-def]
+    def domain_error(error: DomainError):
         status = status_of(error)
         if wants_json():
             return problem(status, error.message, error.field_errors)
@@ -59,7 +59,7 @@ def register_error_handlers(app: Flask) -> None:
                                errors=error.field_errors), status
 
     @app.errorhandler(ServiceUnavailable)
-    def unavailable(error: ServiceUnavailable):  # type: ignore[no-untyped-def]
+    def unavailable(error: ServiceUnavailable):
         app.logger.warning("service unavailable: %s", error)
         if wants_json():
             return problem(503, f"{error.service} 服务暂不可用，请稍后重试")
@@ -67,7 +67,7 @@ def register_error_handlers(app: Flask) -> None:
                                detail=f"{error.service} 服务暂不可用，请稍后重试"), 503
 
     for status in (400, 401, 403, 404, 405, 413, 415, 429, 500):
-        def handler(error, status=status):  # type: ignore[no-untyped-def]
+        def handler(error, status=status):
             detail = getattr(error, "description", "") if status != 500 else ""
             if wants_json():
                 response = problem(status, detail if isinstance(detail, str) else "")

@@ -17,13 +17,13 @@ from tests.stack.test_ledger_flow import token
 PHONE = {"width": 390, "height": 844}
 
 
-def _api(stack: Stack, method: str, path: str, headers: dict[str, str], **kw) -> dict:  # type: ignore[no-untyped-def,type-arg]
+def _api(stack: Stack, method: str, path: str, headers: dict[str, str], **kw) -> dict:
     reply = requests.request(method, f"{stack.url}/api/v1{path}", headers=headers, timeout=30, **kw)
     assert reply.status_code in (200, 201), f"{method} {path}: {reply.status_code} {reply.text[:300]}"
-    return reply.json()  # type: ignore[no-any-return]
+    return reply.json()
 
 
-def _awaiting_signature(stack: Stack, title: str) -> dict:  # type: ignore[type-arg]
+def _awaiting_signature(stack: Stack, title: str) -> dict:
     office, fgj = token(stack, "office"), token(stack, "fgj")
     item = _api(stack, "POST", "/items", office, json={
         "title": title, "source": "leader_assignment", "category": "general", "lead_unit_id": "fgj",

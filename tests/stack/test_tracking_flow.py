@@ -23,11 +23,11 @@ def set_time(stack: Stack, when: str) -> None:
                                                              wait_for_ready=True)
 
 
-def call(method: str, stack: Stack, path: str, headers: dict[str, str], **kw) -> requests.Response:  # type: ignore[no-untyped-def]
+def call(method: str, stack: Stack, path: str, headers: dict[str, str], **kw) -> requests.Response:
     return requests.request(method, f"{stack.url}/api/v1{path}", headers=headers, timeout=30, **kw)
 
 
-def wait_for(fetch, until, timeout: float = 30.0):  # type: ignore[no-untyped-def]
+def wait_for(fetch, until, timeout: float = 30.0):
     deadline = time.monotonic() + timeout
     while True:
         reply = fetch()

@@ -23,11 +23,11 @@ test_metadata = MetaData()
 applied = Table("applied", test_metadata, Column("event_id", String, primary_key=True), Column("name", String))
 
 
-def event(name: str, event_id: str | None = None):  # type: ignore[no-untyped-def]
+def event(name: str, event_id: str | None = None):
     return new_event("test.happened", "duban/test", name, common_pb2.Actor(name=name), NOW, event_id=event_id)
 
 
-def test_runner_applies_once_retries_and_dead_letters(broker, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_runner_applies_once_retries_and_dead_letters(broker, tmp_path) -> None:
     topic = f"test.consumer.{uuid.uuid4().hex[:8]}"
     group = f"test-group-{uuid.uuid4().hex[:8]}"
     ensure_topics(broker.bootstrap, [topic], partitions=1)
@@ -37,7 +37,7 @@ def test_runner_applies_once_retries_and_dead_letters(broker, tmp_path) -> None:
     uow = UnitOfWorkFactory(engine)
     failures = {"flaky": 2}
 
-    def handler(tx, ev) -> None:  # type: ignore[no-untyped-def]
+    def handler(tx, ev) -> None:
         name = ev.decode(common_pb2.Actor()).name
         if name == "poison":
             raise InvalidMessage("cannot apply poison")
@@ -98,7 +98,7 @@ def test_runner_applies_once_retries_and_dead_letters(broker, tmp_path) -> None:
     engine.dispose()
 
 
-def test_a_member_stopped_while_joining_does_not_wedge_the_group(broker, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_member_stopped_while_joining_does_not_wedge_the_group(broker, tmp_path) -> None:
     """Seen on the embedded broker: leaving a group mid-join left the next member without partitions."""
     topic = f"test.rejoin.{uuid.uuid4().hex[:8]}"
     group = f"test-rejoin-{uuid.uuid4().hex[:8]}"
@@ -108,7 +108,7 @@ def test_a_member_stopped_while_joining_does_not_wedge_the_group(broker, tmp_pat
     test_metadata.create_all(engine)
     uow = UnitOfWorkFactory(engine)
 
-    def handler(tx, ev) -> None:  # type: ignore[no-untyped-def]
+    def handler(tx, ev) -> None:
         tx.session.execute(applied.insert().values(event_id=ev.id, name=ev.decode(common_pb2.Actor()).name))
 
     producer = Producer(broker.bootstrap, "test")

@@ -69,7 +69,7 @@ def test_every_event_message_is_covered() -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(st.sampled_from(MESSAGES), st.data())
-def test_encoding_matches_json_format(cls, data) -> None:  # type: ignore[no-untyped-def]
+def test_encoding_matches_json_format(cls, data) -> None:
     message = _fill(cls(), data)
     ours = encode(message)
     reference = json_format.MessageToJson(message, preserving_proto_field_name=True, indent=None, ensure_ascii=False)
@@ -92,7 +92,7 @@ FLAT = [cls for cls in MESSAGES if cls.DESCRIPTOR.name in {"ItemOverdue", "ItemU
 
 @settings(max_examples=100, deadline=None)
 @given(st.sampled_from(FLAT), st.data())
-def test_fields_encoder_writes_what_the_message_encodes(cls, data) -> None:  # type: ignore[no-untyped-def]
+def test_fields_encoder_writes_what_the_message_encodes(cls, data) -> None:
     message = _fill(cls(), data)
     values = {f.name: (list(getattr(message, f.name)) if f.is_repeated else getattr(message, f.name))
               for f in cls.DESCRIPTOR.fields}

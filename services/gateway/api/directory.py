@@ -10,20 +10,20 @@ from services.gateway.auth import require
 from services.gateway.present import Reader, json_body, to_json
 
 
-def ledger():  # type: ignore[no-untyped-def]
+def ledger():
     return current_app.extensions["ledger"]
 
 
 @bp.get("/units")
 @require("directory.read")
-def list_units():  # type: ignore[no-untyped-def]
+def list_units():
     units = ledger().call("ListUnits", ledger_pb2.ListUnitsRequest()).units
     return {"units": [to_json(u) for u in units]}
 
 
 @bp.put("/units/<unit_id>")
 @require("directory.write")
-def put_unit(unit_id: str):  # type: ignore[no-untyped-def]
+def put_unit(unit_id: str):
     reader = Reader(json_body())
     reader.unknown({"name", "kind", "active"})
     active = reader.flag("active")
@@ -35,7 +35,7 @@ def put_unit(unit_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/people")
 @require("directory.read")
-def list_people():  # type: ignore[no-untyped-def]
+def list_people():
     reader = Reader(request.args)
     req = ledger_pb2.ListPeopleRequest(unit_id=reader.text("unit_id", 40), role=reader.text("role", 20))
     reader.done()
@@ -44,7 +44,7 @@ def list_people():  # type: ignore[no-untyped-def]
 
 @bp.put("/people/<person_id>")
 @require("directory.write")
-def put_person(person_id: str):  # type: ignore[no-untyped-def]
+def put_person(person_id: str):
     reader = Reader(json_body())
     reader.unknown({"name", "unit_id", "role", "title", "active"})
     active = reader.flag("active")

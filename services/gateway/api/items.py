@@ -24,7 +24,7 @@ PATCH_TEXT = ("title", "content", "source", "category", "responsible_leader_id",
 FILTER_PARAMS = ("unit_id", "source", "category", "status", "due_from", "due_to", "q", "light")
 
 
-def ledger():  # type: ignore[no-untyped-def]
+def ledger():
     return current_app.extensions["ledger"]
 
 
@@ -33,7 +33,7 @@ def actor(user: Principal) -> common_pb2.Actor:
                             person_id=user.person_id)
 
 
-def item_filter(args, reader: Reader | None = None) -> ledger_pb2.ItemFilter:  # type: ignore[no-untyped-def]
+def item_filter(args, reader: Reader | None = None) -> ledger_pb2.ItemFilter:
     """The ledger filter from query parameters; with `reader`, errors are collected there, not raised."""
     own = reader is None
     reader = reader or Reader(args)
@@ -58,7 +58,7 @@ def visible_item(user: Principal, item_id: str) -> ledger_pb2.Item:
     return item
 
 
-def list_page(user: Principal, args) -> ledger_pb2.ListItemsResponse:  # type: ignore[no-untyped-def]
+def list_page(user: Principal, args) -> ledger_pb2.ListItemsResponse:
     reader = Reader(args)
     size = reader.integer("page_size", 50, 1, 500)
     token = reader.text("page_token", 500)
@@ -74,7 +74,7 @@ def list_page(user: Principal, args) -> ledger_pb2.ListItemsResponse:  # type: i
 
 @bp.get("/items")
 @require("items.read")
-def list_items():  # type: ignore[no-untyped-def]
+def list_items():
     page = list_page(g.user, request.args)
     body = {"items": [to_json(i) for i in page.items], "next_page_token": page.next_page_token}
     if request.args.get("include_total") in ("true", "1"):
@@ -84,7 +84,7 @@ def list_items():  # type: ignore[no-untyped-def]
 
 @bp.post("/items")
 @require("items.register")
-def register_item():  # type: ignore[no-untyped-def]
+def register_item():
     body = json_body()
     reader = Reader(body)
     reader.unknown(REGISTER_FIELDS)
@@ -113,7 +113,7 @@ def register_item():  # type: ignore[no-untyped-def]
 
 @bp.get("/items/<item_id>")
 @require("items.read")
-def get_item(item_id: str):  # type: ignore[no-untyped-def]
+def get_item(item_id: str):
     item = visible_item(g.user, item_id)
     response = current_app.json.response(to_json(item))
     response.headers["ETag"] = f'"{item.version}"'
@@ -122,7 +122,7 @@ def get_item(item_id: str):  # type: ignore[no-untyped-def]
 
 @bp.patch("/items/<item_id>")
 @require("items.update")
-def update_item(item_id: str):  # type: ignore[no-untyped-def]
+def update_item(item_id: str):
     visible_item(g.user, item_id)
     body = json_body()
     reader = Reader(body)
@@ -149,7 +149,7 @@ def update_item(item_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/items/<item_id>/history")
 @require("items.read")
-def item_history(item_id: str):  # type: ignore[no-untyped-def]
+def item_history(item_id: str):
     item = visible_item(g.user, item_id)
     changes = ledger().call("GetItemHistory", ledger_pb2.GetItemHistoryRequest(id=item.id)).changes
     return {"changes": [to_json(c) for c in changes]}

@@ -12,7 +12,7 @@ from services.gateway.orm import AuditEntry, User
 from services.gateway.present import Reader, json_body
 
 
-def user_json(user: User) -> dict:  # type: ignore[type-arg]
+def user_json(user: User) -> dict:
     return {
         "id": user.id, "username": user.username, "display_name": user.display_name, "role": user.role,
         "unit_id": user.unit_id, "person_id": user.person_id, "active": user.active,
@@ -22,14 +22,14 @@ def user_json(user: User) -> dict:  # type: ignore[type-arg]
 
 @bp.get("/users")
 @require("users.manage")
-def list_users():  # type: ignore[no-untyped-def]
+def list_users():
     users = db().scalars(select(User).order_by(User.id))
     return {"users": [user_json(u) for u in users]}
 
 
 @bp.post("/users")
 @require("users.manage")
-def create_user():  # type: ignore[no-untyped-def]
+def create_user():
     reader = Reader(json_body())
     reader.unknown({"username", "display_name", "password", "role", "unit_id", "person_id"})
     fields = {k: reader.text(k, 200) for k in ("username", "display_name", "password", "role", "unit_id", "person_id")}
@@ -42,11 +42,11 @@ def create_user():  # type: ignore[no-untyped-def]
 
 @bp.patch("/users/<int:user_id>")
 @require("users.manage")
-def update_user(user_id: int):  # type: ignore[no-untyped-def]
+def update_user(user_id: int):
     body = json_body()
     reader = Reader(body)
     reader.unknown({"display_name", "password", "role", "unit_id", "person_id", "active"})
-    changes: dict = {k: reader.text(k, 200) for k in ("display_name", "password", "role", "unit_id", "person_id")  # type: ignore[type-arg]
+    changes: dict = {k: reader.text(k, 200) for k in ("display_name", "password", "role", "unit_id", "person_id")
                      if k in body}
     if "active" in body:
         changes["active"] = reader.flag("active")
@@ -58,7 +58,7 @@ def update_user(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/audit")
 @require("audit.read")
-def list_audit():  # type: ignore[no-untyped-def]
+def list_audit():
     reader = Reader(request.args)
     before = reader.integer("before_id", 0, 0, 2**31 - 1)
     size = reader.integer("page_size", 100, 1, 500)

@@ -16,7 +16,7 @@ from services.gateway.pages import bp
 
 @bp.route("/admin/users", methods=["GET", "POST"])
 @require("users.manage")
-def admin_users():  # type: ignore[no-untyped-def]
+def admin_users():
     errors: dict[str, str] = {}
     message = ""
     if request.method == "POST":

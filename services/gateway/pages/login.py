@@ -22,7 +22,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # type: ignore[no-untyped-def]
+def login():
     error = ""
     status = 200
     if request.method == "POST":
@@ -46,11 +46,11 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 @require()
-def logout():  # type: ignore[no-untyped-def]
+def logout():
     session.clear()
     return redirect(url_for("pages.login"))
 
 
 @bp.get("/")
-def index():  # type: ignore[no-untyped-def]
+def index():
     return redirect(url_for("pages.ledger"))

@@ -66,7 +66,7 @@ DONE = {"notice": "督办通知已发出", "acknowledge": "已签收", "report":
 
 @bp.post("/items/<item_id>/tracking/<action>")
 @require()
-def tracking_action(item_id: str, action: str):  # type: ignore[no-untyped-def]
+def tracking_action(item_id: str, action: str):
     from flask import abort
 
     if action not in ACTIONS:
@@ -88,13 +88,13 @@ def tracking_action(item_id: str, action: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/items/<item_id>/documents/<kind>")
 @require("tracking.read")
-def item_document(item_id: str, kind: str):  # type: ignore[no-untyped-def]
+def item_document(item_id: str, kind: str):
     return document_response(item_id, kind, request.args.get("attachment_id", ""))
 
 
 @bp.get("/desk")
 @require("tracking.notice")
-def office_desk():  # type: ignore[no-untyped-def]
+def office_desk():
     views = {}
     for view, title in (("notices_due", "待发督办通知（立项后2个工作日内发出）"), ("unacknowledged", "未签收的督办通知"),
                         ("overdue", "逾期事项"), ("urged_today", "今日已催办（系统催办与督查室电话、书面督办）")):
@@ -105,7 +105,7 @@ def office_desk():  # type: ignore[no-untyped-def]
 
 @bp.get("/lights")
 @require("tracking.read")
-def lights():  # type: ignore[no-untyped-def]
+def lights():
     """红黄绿灯: the board per lead unit, and the items behind a chosen cell (200 a page)."""
     query = read_lights_query({"page_size": "200", **request.args.to_dict()})
     board = tracking().call("LightBoard", scoped(g.user, tracking_pb2.LightBoardRequest()))
@@ -119,6 +119,6 @@ def lights():  # type: ignore[no-untyped-def]
 
 @bp.get("/queue")
 @require("tracking.sign")
-def leader_queue():  # type: ignore[no-untyped-def]
+def leader_queue():
     reply = tracking().call("LeaderQueue", tracking_pb2.LeaderQueueRequest(leader_id=g.user.person_id))
     return render_template("tracking/queue.html", queue=reply)

@@ -116,7 +116,7 @@ def test_export_and_import_through_the_api(portal: Portal) -> None:
     assert bad_form.status_code == 422 and "form" in bad_form.get_json()["errors"]
 
 
-def test_ledger_down_is_503_problem(portal: Portal, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_ledger_down_is_503_problem(portal: Portal, tmp_path) -> None:
     from libs.common.broker import free_port
     from services.gateway.tests.conftest import make_portal
 

@@ -29,7 +29,7 @@ class LedgerUnderTest:
     kind: str
     port: int
 
-    def register(self, **fields) -> ledger_pb2.Item:  # type: ignore[no-untyped-def]
+    def register(self, **fields) -> ledger_pb2.Item:
         defaults = dict(title="测试事项", source="other", category="general", lead_unit_id="fgj", actor=OFFICE)
         defaults.update(fields)
         return self.stub.RegisterItem(ledger_pb2.RegisterItemRequest(**defaults), timeout=10).item
@@ -63,7 +63,7 @@ def started_ledger(kind: str, url: str, broker: Broker, clock: ManualClock | Non
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def ledger(request, broker, tmp_path_factory) -> Iterator[LedgerUnderTest]:  # type: ignore[no-untyped-def]
+def ledger(request, broker, tmp_path_factory) -> Iterator[LedgerUnderTest]:
     with ExitStack() as stack:
         if request.param == "sqlite":
             url = f"sqlite:///{tmp_path_factory.mktemp('ledger')}/ledger.db"

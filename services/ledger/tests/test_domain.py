@@ -14,7 +14,7 @@ CAL = load_calendar()
 UNITS = frozenset({"fgj", "jyj"})
 
 
-def reg(**kw) -> domain.Registration:  # type: ignore[no-untyped-def]
+def reg(**kw) -> domain.Registration:
     base = dict(title="事项", content="", source="other", category="general", key_tracking=False,
                 lead_unit_id="fgj", known_units=UNITS)
     base.update(kw)

@@ -13,7 +13,7 @@ from libs.common.grpc_errors import from_rpc_error
 from services.ledger.tests.conftest import OFFICE, LedgerUnderTest
 
 
-def field_errors(call) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def field_errors(call) -> dict[str, str]:
     with pytest.raises(grpc.RpcError) as err:
         call()
     error = from_rpc_error(err.value)

@@ -14,13 +14,13 @@ SEED_710 = ["序号", "工作任务", "交办时间", "完成时限", "责任领
 SEED_ATTACHMENT_1 = ["序号", "督查事项", "立项时间", "承办单位", "交办时间", "完成时限", "督查责任人", "督查情况", "办理结果", "备注"]
 
 
-def export(ledger: LedgerUnderTest, form: str, **filters) -> tuple[str, bytes]:  # type: ignore[no-untyped-def]
+def export(ledger: LedgerUnderTest, form: str, **filters) -> tuple[str, bytes]:
     chunks = list(ledger.stub.ExportLedger(ledger_pb2.ExportLedgerRequest(
         form=form, filter=ledger_pb2.ItemFilter(**filters)), timeout=60))
     return chunks[0].filename, b"".join(c.data for c in chunks)
 
 
-def import_(ledger: LedgerUnderTest, content: bytes, filename: str = "台账.xlsx", **kw) -> ledger_pb2.ImportLedgerResponse:  # type: ignore[no-untyped-def]
+def import_(ledger: LedgerUnderTest, content: bytes, filename: str = "台账.xlsx", **kw) -> ledger_pb2.ImportLedgerResponse:
     return ledger.stub.ImportLedger(ledger_pb2.ImportLedgerRequest(
         filename=filename, content=content, actor=OFFICE, **kw), timeout=60)
 
@@ -60,7 +60,7 @@ def test_attachment_1_form(filled: LedgerUnderTest) -> None:
     assert rows[3][3] == "区发展和改革局、区教育局"
 
 
-def test_round_trip_into_an_empty_ledger(filled: LedgerUnderTest, broker, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_round_trip_into_an_empty_ledger(filled: LedgerUnderTest, broker, tmp_path) -> None:
     _, data = export(filled, "full", text="项目")
     with started_ledger("sqlite", f"sqlite:///{tmp_path}/other.db", broker) as other:
         report = import_(other, data)
@@ -157,7 +157,7 @@ def test_seed_710_form_can_be_imported(filled: LedgerUnderTest) -> None:
         ("empty.xlsx", None, "no ledger rows"),
     ],
 )
-def test_bad_files_get_a_clear_error(filled: LedgerUnderTest, filename, content, message) -> None:  # type: ignore[no-untyped-def]
+def test_bad_files_get_a_clear_error(filled: LedgerUnderTest, filename, content, message) -> None:
     import grpc
 
     if content is None:

@@ -39,7 +39,7 @@ class Pair:
     clock: ManualClock
     app: TrackingApp
 
-    def register(self, **fields) -> ledger_pb2.Item:  # type: ignore[no-untyped-def]
+    def register(self, **fields) -> ledger_pb2.Item:
         body = dict(title=f"跟踪事项{uuid.uuid4().hex[:6]}", source="leader_assignment", category="general",
                     lead_unit_id="fgj", co_units=[ledger_pb2.CoUnit(unit_id="jyj", duty="配合")],
                     responsible_leader_id="ld-li", actor=OFFICE) | fields
@@ -61,7 +61,7 @@ class Pair:
                 raise AssertionError(f"assignment {item_id} not in the expected state after {timeout}s")
             time.sleep(0.05)
 
-    def ledger_item(self, item_id: str, until: Callable[[ledger_pb2.Item], bool], timeout: float = 20.0):  # type: ignore[no-untyped-def]
+    def ledger_item(self, item_id: str, until: Callable[[ledger_pb2.Item], bool], timeout: float = 20.0):
         deadline = time.monotonic() + timeout
         while True:
             item = self.ledger.GetItem(ledger_pb2.GetItemRequest(id=item_id), timeout=5).item
@@ -73,7 +73,7 @@ class Pair:
 
 
 @pytest.fixture(scope="module")
-def pair(broker: Broker, tmp_path_factory) -> Iterator[Pair]:  # type: ignore[no-untyped-def]
+def pair(broker: Broker, tmp_path_factory) -> Iterator[Pair]:
     base = tmp_path_factory.mktemp("tracking")
     with running_pair(broker, base, {"DUBAN_STORAGE_DIR": str(base / "files")}) as running:
         yield running

@@ -42,7 +42,7 @@ def items(pair: Pair) -> dict[str, str]:
     return made
 
 
-def _all(pair: Pair, **request) -> list[tracking_pb2.ItemLight]:  # type: ignore[no-untyped-def]
+def _all(pair: Pair, **request) -> list[tracking_pb2.ItemLight]:
     """Every page; bounded by the first page's total (the consumer also takes the registrations of the
     session's other test modules from the shared topic, so the total is not only this module's)."""
     found, token, pages, bound = [], "", 0, 1
