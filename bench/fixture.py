@@ -15,8 +15,9 @@ import random
 import uuid
 from collections import Counter
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, Table, func, insert, select
 
 from libs.common import migrations
 from libs.common.calendar import load_calendar
@@ -198,8 +199,8 @@ def load(engine: Engine, count: int, today: dt.date, seed: int = 2026, batch: in
     links: list[dict] = []
     n_items = n_links = 0
     with engine.begin() as conn:
-        conn.execute(insert(Unit.__table__), unit_rows)
-        conn.execute(insert(Person.__table__), people_rows)
+        conn.execute(insert(cast(Table, Unit.__table__)), unit_rows)
+        conn.execute(insert(cast(Table, Person.__table__)), people_rows)
     for day, n in zip(days, per_day, strict=True):
         created = dt.datetime.combine(day, dt.time(9, 0), OFFICE_TZ).astimezone(dt.UTC)
         for _ in range(n):
@@ -299,7 +300,7 @@ def load(engine: Engine, count: int, today: dt.date, seed: int = 2026, batch: in
     n_items, n_links = n_items + len(items), n_links + len(links)
     _flush(engine, items, links)
     with engine.begin() as conn:
-        conn.execute(insert(ItemSequence.__table__), [{"year": y, "last_value": v} for y, v in seq_by_year.items()])
+        conn.execute(insert(cast(Table, ItemSequence.__table__)), [{"year": y, "last_value": v} for y, v in seq_by_year.items()])
         stored = conn.execute(select(func.count()).select_from(Item.__table__)).scalar_one()
     if stored != count:
         raise RuntimeError(f"fixture: {stored} items stored, {count} wanted")
@@ -315,7 +316,7 @@ def _flush(engine: Engine, items: list[dict], links: list[dict]) -> None:
     if not items:
         return
     with engine.begin() as conn:
-        conn.execute(insert(Item.__table__), items)
-        conn.execute(insert(ItemUnit.__table__), links)
+        conn.execute(insert(cast(Table, Item.__table__)), items)
+        conn.execute(insert(cast(Table, ItemUnit.__table__)), links)
     items.clear()
     links.clear()

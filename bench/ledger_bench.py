@@ -13,6 +13,7 @@ import random
 import threading
 import time
 import zipfile
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from bench.report import Table, percentile, verdict
 from duban.common.v1 import common_pb2
 from duban.ledger.v1 import ledger_pb2
 from libs.common import topics
+from libs.common.cloudevents import from_headers
 from libs.common.db import make_engine
 from libs.common.outbox import outbox
 from libs.common.testing import postgres_database
@@ -198,7 +200,7 @@ def _events_on_topic(bootstrap: str, expected: int, seconds: float = 30.0) -> in
     """Distinct events (CloudEvents ids) on the ledger's topic, read from the beginning."""
     seen: set[str] = set()
     for message in read_topic(bootstrap, topics.LEDGER_EVENTS, "bench-count", lambda: len(seen) >= expected, seconds):
-        seen.add(dict(message.headers() or [])["ce_id"].decode())
+        seen.add(from_headers(message.headers(), message.value()).id)
     return len(seen)
 
 
@@ -298,7 +300,7 @@ def _token(position: tuple[dt.date, str]) -> str:
     return repository.encode_token(SimpleNamespace(registered_on=position[0], seq=seq))  # type: ignore[arg-type]
 
 
-def _list_cases(loaded: fixture.Loaded, rng: random.Random) -> list[tuple[str, object]]:
+def _list_cases(loaded: fixture.Loaded, rng: random.Random) -> list[tuple[str, Callable[[], ledger_pb2.ListItemsRequest]]]:
     order = loaded.order
     units = [u for u, _, _ in fixture.UNITS if u != "dcs"]
     deep = [_token(order[rng.randrange(len(order) // 2, len(order) - 100)]) for _ in range(50)]

@@ -33,6 +33,7 @@ from bench.report import Table, percentile, verdict
 from duban.common.v1 import common_pb2
 from duban.tracking.v1 import tracking_pb2
 from libs.common import topics
+from libs.common.cloudevents import from_headers
 from libs.common.db import make_engine
 from libs.common.outbox import outbox, processed_events
 from libs.common.testing import postgres_database
@@ -520,10 +521,10 @@ def _produced_at(bootstrap: str, want: int, seconds: float = 30.0) -> dict[str, 
     ledger's relay handed the event to its producer."""
     found: dict[str, tuple[str, float]] = {}
     for message in read_topic(bootstrap, topics.LEDGER_EVENTS, "bench-times", lambda: len(found) >= want, seconds):
-        headers = dict(message.headers() or [])
+        event = from_headers(message.headers(), message.value())
         kind, stamp = message.timestamp()
-        if headers.get("ce_type") == b"item.registered" and kind != confluent_kafka.TIMESTAMP_NOT_AVAILABLE:
-            found[message.key().decode()] = (headers["ce_id"].decode(), stamp / 1000)
+        if event.type == "item.registered" and kind != confluent_kafka.TIMESTAMP_NOT_AVAILABLE:
+            found[event.subject] = (event.id, stamp / 1000)
     return found
 
 

@@ -18,8 +18,9 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import cast
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, Table, func, insert, select
 
 from bench.fixture import LEADERS, OBJECTS, SOURCES, STAFF, SUBJECTS, UNITS, VERBS
 from libs.common import migrations
@@ -353,7 +354,7 @@ def load(engine: Engine, count: int, today: dt.date, seed: int = 710, batch: int
         if len(rows["a"]) >= batch or n == count - 1:
             _flush(engine, rows, out)
     with engine.begin() as conn:
-        conn.execute(insert(NoticeSequence.__table__), [{"year": y, "last_value": v} for y, v in notice_seq.items()])
+        conn.execute(insert(cast(Table, NoticeSequence.__table__)), [{"year": y, "last_value": v} for y, v in notice_seq.items()])
         stored = conn.execute(select(func.count()).select_from(Assignment.__table__)).scalar_one()
     if stored != count:
         raise RuntimeError(f"tracking fixture: {stored} assignments stored, {count} wanted")
@@ -379,6 +380,6 @@ def _flush(engine: Engine, rows: dict[str, list[dict]], out: LoadedTracking) -> 
     with engine.begin() as conn:
         for key, model, counter in _TABLES:
             if rows[key]:
-                conn.execute(insert(model.__table__), rows[key])
+                conn.execute(insert(cast(Table, model.__table__)), rows[key])
                 setattr(out, counter, getattr(out, counter) + len(rows[key]))
                 rows[key].clear()

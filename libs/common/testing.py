@@ -70,8 +70,8 @@ def s3_server(log_path: str | None = None) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(10)
-        if log is not subprocess.DEVNULL:
-            log.close()  # type: ignore[union-attr]
+        if not isinstance(log, int):  # not subprocess.DEVNULL
+            log.close()
 
 
 def create_bucket(endpoint: str, name: str | None = None) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, request
+from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
@@ -74,16 +75,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                 "allowed": roles.allowed, "org_name": settings.org_name}
 
     @app.template_filter("local_time")
-    def _local_time(ts) -> str:
+    def _local_time(ts: Timestamp) -> str:
         """A protobuf Timestamp as office-local time (Beijing)."""
         return ts.ToDatetime(tzinfo=dt.UTC).astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M")
 
     @app.get("/healthz")
-    def healthz():
+    def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     @app.get("/readyz")
-    def readyz():
+    def readyz() -> dict[str, str]:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         return {"status": "ready"}
@@ -91,7 +92,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not settings.metrics_port:  # single-process and test set-ups: metrics on the portal itself
 
         @app.get("/metrics")
-        def metrics_endpoint():
+        def metrics_endpoint() -> Response:
             body, content_type = metrics.exposition()
             return Response(body, mimetype=content_type.split(";")[0], headers={"Content-Type": content_type})
 

@@ -162,7 +162,7 @@ SCHEMAS: dict[str, Any] = {
                                               "active": {"type": "boolean"}, "last_login_at": {}}},
 }
 
-AUTH = [{"bearerAuth": []}, {"cookieAuth": []}]
+AUTH: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"cookieAuth": []}]
 
 
 def tracking_act(summary: str, op_id: str, body: dict[str, Any] | None, *params: dict[str, Any]) -> dict[str, Any]:
@@ -348,10 +348,10 @@ def spec() -> dict[str, Any]:
 
 
 @bp.get("/api/openapi.json")
-def openapi_json():
+def openapi_json() -> dict[str, Any]:
     return spec()
 
 
 @bp.get("/api/docs")
-def openapi_page():
+def openapi_page() -> str:
     return render_template("api/docs.html", spec=spec())

@@ -8,13 +8,13 @@ import time
 import uuid
 
 import requests
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from scripts.stack import Stack
 from tests.browser.test_pages import assert_no_page_overflow, login_as
 from tests.stack.test_ledger_flow import token
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def _api(stack: Stack, method: str, path: str, headers: dict[str, str], **kw) -> dict:

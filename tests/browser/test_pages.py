@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from scripts.demo_data import DEMO_PASSWORD
 
 LIGHT_TEXT = re.compile(r"^(绿灯|黄灯|红灯)$")
 LIGHT_NAMES = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
-TABLET = {"width": 768, "height": 1024}
+TABLET: ViewportSize = {"width": 768, "height": 1024}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -164,6 +164,7 @@ def ledger_xlsx(good_title: str) -> bytes:
     registered = (dt.date.today() - dt.timedelta(days=3)).isoformat()
     book = Workbook()
     sheet = book.active
+    assert sheet is not None
     sheet.append(["事项名称", "事项来源", "事项类别", "牵头单位", "立项时间"])
     sheet.append([good_title, "领导交办工作事项", "一般事项", "区发展和改革局", registered])
     sheet.append([f"{good_title}-坏行", "领导交办工作事项", "一般事项", "不存在的单位", registered])

@@ -95,6 +95,7 @@ def test_register_to_closure_with_a_tracking_crash(stack: Stack) -> None:
     assert row["assigned_on"] == "2026-11-26" and row["due_date"] == "2026-12-14"
 
     # Nothing lost, nothing doubled across the crash: each act is one event.
+    assert stack.broker is not None
     reader = EventReader(stack.broker.bootstrap, topics.TRACKING_EVENTS)
     try:
         events = reader.poll_until(lambda evs: any(e.subject == iid and e.type == "item.archived" for e in evs))

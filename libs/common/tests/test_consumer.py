@@ -12,7 +12,7 @@ from sqlalchemy import Column, MetaData, String, Table, select
 
 from duban.common.v1 import common_pb2
 from libs.common import topics
-from libs.common.cloudevents import new_event
+from libs.common.cloudevents import header_pairs, new_event
 from libs.common.consumer import ConsumerRunner, InvalidMessage, RetryableError
 from libs.common.db import UnitOfWorkFactory, make_engine
 from libs.common.kafka import Producer, ensure_topics
@@ -80,12 +80,13 @@ def test_runner_applies_once_retries_and_dead_letters(broker, tmp_path) -> None:
     dlq = confluent_kafka.Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "dlq-check"})
     partitions = dlq.list_topics(dlq_topic, timeout=10).topics[dlq_topic].partitions
     dlq.assign([confluent_kafka.TopicPartition(dlq_topic, p, confluent_kafka.OFFSET_BEGINNING) for p in partitions])
-    errors = []
+    errors: list[str] = []
     deadline = time.monotonic() + 10
     while len(errors) < 2 and time.monotonic() < deadline:
         msg = dlq.poll(0.2)
         if msg is not None and not msg.error():
-            errors.append(dict(msg.headers())["dlq_error"].decode())
+            error = dict(header_pairs(msg.headers()))["dlq_error"]
+            errors.append(error.decode() if isinstance(error, bytes) else str(error))
     dlq.close()
     assert any("cannot apply poison" in e for e in errors)
     assert any("missing CloudEvents headers" in e for e in errors)

@@ -36,7 +36,8 @@ SCALARS = {
 
 def _fill(message: Message, data: st.DataObject, depth: int = 0) -> Message:
     for field in message.DESCRIPTOR.fields:
-        if field.type == FieldDescriptor.TYPE_MESSAGE and field.message_type.full_name == "google.protobuf.Timestamp":
+        if field.type == FieldDescriptor.TYPE_MESSAGE and field.message_type is not None \
+                and field.message_type.full_name == "google.protobuf.Timestamp":
             if data.draw(st.booleans()):
                 stamp = getattr(message, field.name)
                 stamp.seconds = data.draw(st.integers(-62135596800, 253402300799))
@@ -52,7 +53,7 @@ def _fill(message: Message, data: st.DataObject, depth: int = 0) -> Message:
                     _fill(target, data, depth + 1)
             continue
         values = SCALARS.get(field.type, st.nothing())
-        if field.type == FieldDescriptor.TYPE_ENUM:
+        if field.type == FieldDescriptor.TYPE_ENUM and field.enum_type is not None:
             values = st.sampled_from([v.number for v in field.enum_type.values])
         if field.is_repeated:
             getattr(message, field.name).extend(data.draw(st.lists(values, max_size=3)))

@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, g, request
 
 from duban.ledger.v1 import ledger_pb2
 from services.gateway.api import bp
 from services.gateway.auth import require
+from services.gateway.clients import ServiceClient
 from services.gateway.present import Reader, json_body, to_json
 
 
-def ledger():
+def ledger() -> ServiceClient:
     return current_app.extensions["ledger"]
 
 
 @bp.get("/units")
 @require("directory.read")
-def list_units():
+def list_units() -> dict[str, Any]:
     units = ledger().call("ListUnits", ledger_pb2.ListUnitsRequest()).units
     return {"units": [to_json(u) for u in units]}
 
 
 @bp.put("/units/<unit_id>")
 @require("directory.write")
-def put_unit(unit_id: str):
+def put_unit(unit_id: str) -> dict[str, Any]:
     reader = Reader(json_body())
     reader.unknown({"name", "kind", "active"})
     active = reader.flag("active")
@@ -35,7 +38,7 @@ def put_unit(unit_id: str):
 
 @bp.get("/people")
 @require("directory.read")
-def list_people():
+def list_people() -> dict[str, Any]:
     reader = Reader(request.args)
     req = ledger_pb2.ListPeopleRequest(unit_id=reader.text("unit_id", 40), role=reader.text("role", 20))
     reader.done()
@@ -44,7 +47,7 @@ def list_people():
 
 @bp.put("/people/<person_id>")
 @require("directory.write")
-def put_person(person_id: str):
+def put_person(person_id: str) -> dict[str, Any]:
     reader = Reader(json_body())
     reader.unknown({"name", "unit_id", "role", "title", "active"})
     active = reader.flag("active")

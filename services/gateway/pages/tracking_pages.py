@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, redirect, render_template, request, url_for
+from flask import Response, current_app, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from duban.tracking.v1 import tracking_pb2
 from libs.common import vocabulary
@@ -66,7 +67,7 @@ DONE = {"notice": "督办通知已发出", "acknowledge": "已签收", "report":
 
 @bp.post("/items/<item_id>/tracking/<action>")
 @require()
-def tracking_action(item_id: str, action: str):
+def tracking_action(item_id: str, action: str) -> ResponseReturnValue:
     from flask import abort
 
     if action not in ACTIONS:
@@ -88,13 +89,13 @@ def tracking_action(item_id: str, action: str):
 
 @bp.get("/items/<item_id>/documents/<kind>")
 @require("tracking.read")
-def item_document(item_id: str, kind: str):
+def item_document(item_id: str, kind: str) -> Response:
     return document_response(item_id, kind, request.args.get("attachment_id", ""))
 
 
 @bp.get("/desk")
 @require("tracking.notice")
-def office_desk():
+def office_desk() -> str:
     views = {}
     for view, title in (("notices_due", "待发督办通知（立项后2个工作日内发出）"), ("unacknowledged", "未签收的督办通知"),
                         ("overdue", "逾期事项"), ("urged_today", "今日已催办（系统催办与督查室电话、书面督办）")):
@@ -105,7 +106,7 @@ def office_desk():
 
 @bp.get("/lights")
 @require("tracking.read")
-def lights():
+def lights() -> str:
     """红黄绿灯: the board per lead unit, and the items behind a chosen cell (200 a page)."""
     query = read_lights_query({"page_size": "200", **request.args.to_dict()})
     board = tracking().call("LightBoard", scoped(g.user, tracking_pb2.LightBoardRequest()))
@@ -119,6 +120,6 @@ def lights():
 
 @bp.get("/queue")
 @require("tracking.sign")
-def leader_queue():
+def leader_queue() -> str:
     reply = tracking().call("LeaderQueue", tracking_pb2.LeaderQueueRequest(leader_id=g.user.person_id))
     return render_template("tracking/queue.html", queue=reply)

@@ -18,6 +18,7 @@ SEE_ALL = {"office", "admin", "inspector", "assessment"}
 def xlsx() -> bytes:
     wb = Workbook()
     ws = wb.active
+    assert ws is not None
     ws.append(["事项名称", "牵头单位", "立项时间"])
     ws.append([f"矩阵导入{uuid.uuid4().hex[:6]}", "区教育局", "2026-11-20"])
     out = io.BytesIO()

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -30,7 +31,7 @@ class LedgerUnderTest:
     port: int
 
     def register(self, **fields) -> ledger_pb2.Item:
-        defaults = dict(title="测试事项", source="other", category="general", lead_unit_id="fgj", actor=OFFICE)
+        defaults: dict[str, Any] = dict(title="测试事项", source="other", category="general", lead_unit_id="fgj", actor=OFFICE)
         defaults.update(fields)
         return self.stub.RegisterItem(ledger_pb2.RegisterItemRequest(**defaults), timeout=10).item
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -40,7 +41,7 @@ class Pair:
     app: TrackingApp
 
     def register(self, **fields) -> ledger_pb2.Item:
-        body = dict(title=f"跟踪事项{uuid.uuid4().hex[:6]}", source="leader_assignment", category="general",
+        body: dict[str, Any] = dict(title=f"跟踪事项{uuid.uuid4().hex[:6]}", source="leader_assignment", category="general",
                     lead_unit_id="fgj", co_units=[ledger_pb2.CoUnit(unit_id="jyj", duty="配合")],
                     responsible_leader_id="ld-li", actor=OFFICE) | fields
         return self.ledger.RegisterItem(ledger_pb2.RegisterItemRequest(**body), timeout=10).item
