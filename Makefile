@@ -31,7 +31,7 @@ proto: libs/common/gen/.stamp ## generate gRPC code from proto/
 run: proto ## start broker, services, gateway and demo data; prints the URL and logins (Ctrl-C stops all)
 	$(PY) -m scripts.run_stack $(ARGS)
 
-test: proto .tools/helm .tools/node_modules/axe-core/axe.min.js /usr/bin/chromium ## set up and run the whole test suite (ARGS=... passes options to pytest)
+test: lint .tools/helm .tools/node_modules/axe-core/axe.min.js /usr/bin/chromium ## lint (ruff, mypy), then the whole test suite (ARGS=... passes options to pytest)
 	$(PY) -m pytest $(ARGS)
 
 bench: proto /usr/bin/wrk ## run the benchmarks and print their tables
@@ -41,8 +41,11 @@ bench: proto /usr/bin/wrk ## run the benchmarks and print their tables
 /usr/bin/wrk:
 	apt-get update -qq && apt-get install -y -qq wrk
 
-lint: venv ## ruff
-	$(VENV)/bin/ruff check libs services tests scripts bench
+# The gate `make test` runs first: any finding fails it. mypy reads its files and settings from
+# pyproject.toml, and needs the generated stubs (proto).
+lint: proto ## ruff check and mypy (the checks `make test` runs first)
+	$(VENV)/bin/ruff check libs services tests scripts bench conftest.py
+	$(VENV)/bin/mypy
 
 fmt: venv ## ruff format
 	$(VENV)/bin/ruff format libs services tests scripts bench
