@@ -11,6 +11,7 @@ from libs.common.testing import assert_migrations_match_models, postgres_databas
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = sorted(p.parent.name for p in ROOT.glob("services/*/migrations_target.py"))
+KINDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 def test_every_service_with_a_database_is_covered() -> None:
@@ -18,7 +19,7 @@ def test_every_service_with_a_database_is_covered() -> None:
 
 
 @pytest.mark.parametrize("service", SERVICES)
-@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_schema_matches_models(service: str, kind: str, tmp_path) -> None:
     target = importlib.import_module(f"services.{service}.migrations_target").target_metadata
     migrations_dir = ROOT / "services" / service / "migrations"
@@ -29,7 +30,8 @@ def test_schema_matches_models(service: str, kind: str, tmp_path) -> None:
             assert_migrations_match_models(migrations_dir, target, url)
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+# About ten seconds on PostgreSQL (with its teardown), a fraction of one on SQLite.
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.slow])])
 def test_tracking_rows_survive_downgrade_and_upgrade(kind: str, tmp_path) -> None:
     """Table rebuilds on SQLite must not cascade-delete referencing rows (they did once: 0006 on a
     database with foreign keys on emptied expected_reports); the lead unit is backfilled."""

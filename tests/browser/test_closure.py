@@ -7,12 +7,15 @@ import re
 import time
 import uuid
 
+import pytest
 import requests
 from playwright.sync_api import Page, ViewportSize, expect
 
 from scripts.stack import Stack
 from tests.browser.test_pages import assert_no_page_overflow, login_as
 from tests.stack.test_ledger_flow import token
+
+pytestmark = [pytest.mark.stack, pytest.mark.postgres]  # the session's stack, on PostgreSQL
 
 PHONE: ViewportSize = {"width": 390, "height": 844}
 
@@ -40,6 +43,7 @@ def _awaiting_signature(stack: Stack, title: str) -> dict:
     return item
 
 
+@pytest.mark.slow
 def test_a_leader_signs_on_a_phone_and_the_new_instruction_becomes_a_follow_up(page: Page, stack: Stack) -> None:
     title = f"手机签批{uuid.uuid4().hex[:6]}"
     item = _awaiting_signature(stack, title)

@@ -16,6 +16,8 @@ from playwright.sync_api import Page, ViewportSize, expect
 
 from scripts.demo_data import DEMO_PASSWORD
 
+pytestmark = [pytest.mark.stack, pytest.mark.postgres]  # the session's stack, on PostgreSQL
+
 LIGHT_TEXT = re.compile(r"^(绿灯|黄灯|红灯)$")
 LIGHT_NAMES = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
 TABLET: ViewportSize = {"width": 768, "height": 1024}
@@ -65,6 +67,7 @@ def fill_registration(page: Page, title: str, content: str = "") -> None:
     page.get_by_label("牵头（主办）单位").select_option(label="区发展和改革局")
 
 
+@pytest.mark.slow
 def test_registered_item_is_listed_with_light_and_scoped_to_its_units(page: Page) -> None:
     title = f"浏览器立项{uuid.uuid4().hex[:8]}"
     login_as(page, "office")
@@ -102,6 +105,7 @@ def test_registered_item_is_listed_with_light_and_scoped_to_its_units(page: Page
     expect(page.locator("table tbody tr").first).to_contain_text("立项")  # the history's first change
 
 
+@pytest.mark.slow
 def test_lights_board_leads_from_a_count_to_its_items(page: Page) -> None:
     title = f"灯板事项{uuid.uuid4().hex[:8]}"
     login_as(page, "office")

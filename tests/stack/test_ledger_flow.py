@@ -5,12 +5,15 @@ from __future__ import annotations
 import time
 import uuid
 
+import pytest
 import requests
 
 from libs.common import topics
 from libs.common.testing import EventReader
 from scripts.demo_data import DEMO_PASSWORD
 from scripts.stack import Stack
+
+pytestmark = [pytest.mark.stack, pytest.mark.postgres]  # the session's stack, on PostgreSQL
 
 
 def token(stack: Stack, username: str) -> dict[str, str]:
@@ -43,6 +46,7 @@ def test_register_through_gateway_reaches_kafka_and_scoped_lists(stack: Stack) -
     assert [e.type for e in events if e.subject == item["id"]] == ["item.registered"]
 
 
+@pytest.mark.slow
 def test_ledger_killed_mid_flow_loses_and_doubles_nothing(stack: Stack) -> None:
     office = token(stack, "office")
     tag = uuid.uuid4().hex[:6]

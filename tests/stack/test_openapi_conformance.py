@@ -19,6 +19,8 @@ from scripts.demo_data import DEMO_PASSWORD
 from scripts.stack import Stack
 from services.gateway.openapi import spec
 
+pytestmark = [pytest.mark.stack, pytest.mark.postgres]  # the session's stack, on PostgreSQL
+
 schema = schemathesis.openapi.from_dict(spec())
 
 

@@ -8,6 +8,7 @@ import time
 import uuid
 
 import confluent_kafka
+import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import Column, MetaData, String, Table, select
 
@@ -28,6 +29,7 @@ def event(name: str, event_id: str | None = None):
     return new_event("test.happened", "duban/test", name, common_pb2.Actor(name=name), NOW, event_id=event_id)
 
 
+@pytest.mark.slow
 def test_runner_applies_once_retries_and_dead_letters(broker, tmp_path) -> None:
     topic = f"test.consumer.{uuid.uuid4().hex[:8]}"
     group = f"test-group-{uuid.uuid4().hex[:8]}"
@@ -100,6 +102,7 @@ def test_runner_applies_once_retries_and_dead_letters(broker, tmp_path) -> None:
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_a_member_stopped_while_joining_does_not_wedge_the_group(broker, tmp_path) -> None:
     """Seen on the embedded broker: leaving a group mid-join left the next member without partitions."""
     topic = f"test.rejoin.{uuid.uuid4().hex[:8]}"

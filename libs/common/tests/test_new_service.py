@@ -125,7 +125,7 @@ def wait_for(predicate: Callable[[], bool], seconds: float = 30.0) -> None:
         time.sleep(0.1)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/probe.db"

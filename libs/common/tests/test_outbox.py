@@ -41,7 +41,7 @@ def _uow(tmp_path, name: str) -> UnitOfWorkFactory:
     return UnitOfWorkFactory(engine)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database(request, tmp_path):
     """An outbox database of each kind (on PostgreSQL the relay locks its rows and plans differently)."""
     if request.param == "sqlite":

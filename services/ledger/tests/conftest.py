@@ -63,7 +63,7 @@ def started_ledger(kind: str, url: str, broker: Broker, clock: ManualClock | Non
         yield LedgerUnderTest(running.app, stub, clock, kind, running.port)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def ledger(request, broker, tmp_path_factory) -> Iterator[LedgerUnderTest]:
     with ExitStack() as stack:
         if request.param == "sqlite":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from google.protobuf import json_format
 
 from duban.ledger.v1 import events_pb2, ledger_pb2
@@ -38,6 +39,7 @@ def test_item_registered_reaches_a_consumer_with_cloudevents_headers(ledger: Led
     assert len(events) >= 2
 
 
+@pytest.mark.slow
 def test_broker_outage_during_registration_loses_nothing(tmp_path) -> None:
     own = start_broker()
     port = own.port

@@ -38,6 +38,7 @@ def document(pair: Pair, item_id: str, kind: str) -> bytes:
     return b"".join(c.data for c in chunks)
 
 
+@pytest.mark.slow
 def test_whole_lifecycle(pair: Pair, broker) -> None:
     at(pair, "2026-11-26", 9)
     item = pair.register()
