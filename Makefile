@@ -73,4 +73,4 @@ helm-check: venv .tools/helm ## helm lint + template, Kubernetes schema validati
 	$(PY) -m scripts.helm_check
 
 clean: ## remove the venv, generated code and local state
-	rm -rf $(VENV) libs/common/gen var .tools .pytest_cache
+	rm -rf $(VENV) libs/common/gen var .tools .pytest_cache .mypy_cache
