@@ -41,7 +41,7 @@ pg-binaries:
 run: proto pg-binaries ## start broker, services, gateway and demo data; prints the URL and logins (Ctrl-C stops all)
 	$(PY) -m scripts.run_stack $(ARGS)
 
-test: proto pg-binaries .tools/helm .tools/node_modules/axe-core/axe.min.js /usr/bin/chromium ## set up and run the whole test suite (ARGS=... passes options to pytest)
+test: lint pg-binaries .tools/helm .tools/node_modules/axe-core/axe.min.js /usr/bin/chromium ## lint (ruff, mypy), then the whole test suite (ARGS=... passes options to pytest)
 	$(PY) -m pytest $(ARGS)
 
 bench: proto pg-binaries /usr/bin/wrk ## run the benchmarks and print their tables
@@ -51,8 +51,11 @@ bench: proto pg-binaries /usr/bin/wrk ## run the benchmarks and print their tabl
 /usr/bin/wrk:
 	apt-get update -qq && apt-get install -y -qq wrk
 
-lint: venv ## ruff
-	$(VENV)/bin/ruff check libs services tests scripts bench
+# The gate `make test` runs first: any finding fails it. mypy reads its files and settings from
+# pyproject.toml, and needs the generated stubs (proto).
+lint: proto ## ruff check and mypy (the checks `make test` runs first)
+	$(VENV)/bin/ruff check libs services tests scripts bench conftest.py
+	$(VENV)/bin/mypy
 
 fmt: venv ## ruff format
 	$(VENV)/bin/ruff format libs services tests scripts bench
@@ -80,4 +83,4 @@ helm-check: venv .tools/helm ## helm lint + template, Kubernetes schema validati
 	$(PY) -m scripts.helm_check
 
 clean: ## remove the venv, generated code and local state
-	rm -rf $(VENV) libs/common/gen var .tools .pytest_cache
+	rm -rf $(VENV) libs/common/gen var .tools .pytest_cache .mypy_cache

@@ -30,11 +30,11 @@ def create_app() -> Flask:
     timeout = float(os.environ.get("DUBAN_GRPC_TIMEOUT_SECONDS", "10"))
 
     @app.get("/hello")
-    def hello():  # type: ignore[no-untyped-def]
+    def hello():
         return "Hello, World!"
 
     @app.get("/api/v1/items")
-    def items():  # type: ignore[no-untyped-def]
+    def items():
         filter_ = ledger_pb2.ItemFilter(unit_ids=[request.args["unit_id"]] if request.args.get("unit_id") else [])
         page = stub.ListItems(
             ledger_pb2.ListItemsRequest(filter=filter_, page_size=int(request.args.get("page_size", 50))),

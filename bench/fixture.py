@@ -15,8 +15,9 @@ import random
 import uuid
 from collections import Counter
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, Table, func, insert, select
 
 from libs.common import migrations
 from libs.common.calendar import load_calendar
@@ -140,10 +141,10 @@ class Loaded:
     item_units: int
     seconds: float
     order: list[tuple[dt.date, str]]  # (registered_on, item_no) newest first: the ledger's list order
-    statuses: Counter  # type: ignore[type-arg]
+    statuses: Counter
 
 
-def _directory_rows() -> tuple[list[dict], list[dict]]:  # type: ignore[type-arg]
+def _directory_rows() -> tuple[list[dict], list[dict]]:
     units = [{"id": i, "name": n, "kind": k, "active": True} for i, n, k in UNITS]
     people = [
         {"id": i, "name": n, "unit_id": "dcs", "role": "leader", "title": t, "active": True} for i, n, t in LEADERS
@@ -192,14 +193,14 @@ def load(engine: Engine, count: int, today: dt.date, seed: int = 2026, batch: in
         return due_cache[key]
 
     seq_by_year: dict[int, int] = {}
-    statuses: Counter = Counter()  # type: ignore[type-arg]
+    statuses: Counter = Counter()
     order: list[tuple[dt.date, str]] = []
-    items: list[dict] = []  # type: ignore[type-arg]
-    links: list[dict] = []  # type: ignore[type-arg]
+    items: list[dict] = []
+    links: list[dict] = []
     n_items = n_links = 0
     with engine.begin() as conn:
-        conn.execute(insert(Unit.__table__), unit_rows)
-        conn.execute(insert(Person.__table__), people_rows)
+        conn.execute(insert(cast(Table, Unit.__table__)), unit_rows)
+        conn.execute(insert(cast(Table, Person.__table__)), people_rows)
     for day, n in zip(days, per_day, strict=True):
         created = dt.datetime.combine(day, dt.time(9, 0), OFFICE_TZ).astimezone(dt.UTC)
         for _ in range(n):
@@ -299,7 +300,7 @@ def load(engine: Engine, count: int, today: dt.date, seed: int = 2026, batch: in
     n_items, n_links = n_items + len(items), n_links + len(links)
     _flush(engine, items, links)
     with engine.begin() as conn:
-        conn.execute(insert(ItemSequence.__table__), [{"year": y, "last_value": v} for y, v in seq_by_year.items()])
+        conn.execute(insert(cast(Table, ItemSequence.__table__)), [{"year": y, "last_value": v} for y, v in seq_by_year.items()])
         stored = conn.execute(select(func.count()).select_from(Item.__table__)).scalar_one()
     if stored != count:
         raise RuntimeError(f"fixture: {stored} items stored, {count} wanted")
@@ -311,11 +312,11 @@ def load(engine: Engine, count: int, today: dt.date, seed: int = 2026, batch: in
     return Loaded(n_items, n_links, time.perf_counter() - started, order, statuses)
 
 
-def _flush(engine: Engine, items: list[dict], links: list[dict]) -> None:  # type: ignore[type-arg]
+def _flush(engine: Engine, items: list[dict], links: list[dict]) -> None:
     if not items:
         return
     with engine.begin() as conn:
-        conn.execute(insert(Item.__table__), items)
-        conn.execute(insert(ItemUnit.__table__), links)
+        conn.execute(insert(cast(Table, Item.__table__)), items)
+        conn.execute(insert(cast(Table, ItemUnit.__table__)), links)
     items.clear()
     links.clear()

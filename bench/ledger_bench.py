@@ -13,6 +13,7 @@ import random
 import threading
 import time
 import zipfile
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from bench.report import Table, percentile, verdict
 from duban.common.v1 import common_pb2
 from duban.ledger.v1 import ledger_pb2
 from libs.common import topics
+from libs.common.cloudevents import from_headers
 from libs.common.db import make_engine
 from libs.common.outbox import outbox
 from libs.common.testing import postgres_database
@@ -64,7 +66,7 @@ class Config:
 # --- A1: registrations ----------------------------------------------------------------------------
 
 
-def _seed_directory(stub) -> None:  # type: ignore[no-untyped-def]
+def _seed_directory(stub) -> None:
     units, people = fixture._directory_rows()
     for u in units:
         stub.UpsertUnit(ledger_pb2.UpsertUnitRequest(unit=ledger_pb2.Unit(**u)), timeout=10)
@@ -113,19 +115,19 @@ class RegRun:
         return self.done / self.seconds if self.seconds else 0.0
 
 
-def _pending(engine) -> int:  # type: ignore[no-untyped-def]
+def _pending(engine) -> int:
     with engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))).scalar_one()
 
 
-def _reader_engine(url: str):  # type: ignore[no-untyped-def]
+def _reader_engine(url: str):
     """The benchmark's own read-only view of the outbox: plain deferred transactions, never the write lock."""
     if url.startswith("sqlite"):
         return create_engine(url, connect_args={"timeout": 30})
     return create_engine(url, pool_size=1, max_overflow=0)
 
 
-def _register_run(stub, reader, threads: int, total: int, seconds: float, salt: int) -> RegRun:  # type: ignore[no-untyped-def]
+def _register_run(stub, reader, threads: int, total: int, seconds: float, salt: int) -> RegRun:
     counter = itertools.count()
     lock = threading.Lock()
     latencies: list[float] = []
@@ -147,7 +149,7 @@ def _register_run(stub, reader, threads: int, total: int, seconds: float, salt: 
                 stub.RegisterItem(request, timeout=10)
             except grpc.RpcError as exc:
                 with lock:
-                    errors.append(f"{exc.code().name}: {exc.details()}")  # type: ignore[attr-defined]
+                    errors.append(f"{exc.code().name}: {exc.details()}")
                 continue
             elapsed = (time.perf_counter() - started) * 1000
             with lock:
@@ -198,7 +200,7 @@ def _events_on_topic(bootstrap: str, expected: int, seconds: float = 30.0) -> in
     """Distinct events (CloudEvents ids) on the ledger's topic, read from the beginning."""
     seen: set[str] = set()
     for message in read_topic(bootstrap, topics.LEDGER_EVENTS, "bench-count", lambda: len(seen) >= expected, seconds):
-        seen.add(dict(message.headers() or [])["ce_id"].decode())
+        seen.add(from_headers(message.headers(), message.value()).id)
     return len(seen)
 
 
@@ -298,14 +300,14 @@ def _token(position: tuple[dt.date, str]) -> str:
     return repository.encode_token(SimpleNamespace(registered_on=position[0], seq=seq))  # type: ignore[arg-type]
 
 
-def _list_cases(loaded: fixture.Loaded, rng: random.Random) -> list[tuple[str, object]]:
+def _list_cases(loaded: fixture.Loaded, rng: random.Random) -> list[tuple[str, Callable[[], ledger_pb2.ListItemsRequest]]]:
     order = loaded.order
     units = [u for u, _, _ in fixture.UNITS if u != "dcs"]
     deep = [_token(order[rng.randrange(len(order) // 2, len(order) - 100)]) for _ in range(50)]
     item_nos = [order[rng.randrange(len(order))][1] for _ in range(50)]
     f = ledger_pb2.ItemFilter
 
-    def cycle(values):  # type: ignore[no-untyped-def]
+    def cycle(values):
         it = itertools.cycle(values)
         return lambda: next(it)
 
@@ -335,7 +337,7 @@ def _list_cases(loaded: fixture.Loaded, rng: random.Random) -> list[tuple[str, o
     ]
 
 
-def _list_latency(table: Table, kind: str, stub, loaded: fixture.Loaded, cfg: Config) -> None:  # type: ignore[no-untyped-def]
+def _list_latency(table: Table, kind: str, stub, loaded: fixture.Loaded, cfg: Config) -> None:
     rng = random.Random(7)
     for name, make in _list_cases(loaded, rng):
         for _ in range(5):  # warm-up: caches, prepared statements
@@ -368,7 +370,7 @@ def _list_latency(table: Table, kind: str, stub, loaded: fixture.Loaded, cfg: Co
         )
 
 
-def _export(stub, form: str, timeout: float, out: Path) -> tuple[float, float, int, str]:  # type: ignore[no-untyped-def]
+def _export(stub, form: str, timeout: float, out: Path) -> tuple[float, float, int, str]:
     """(seconds to the last byte, seconds to the first chunk, bytes, filename)."""
     started = time.perf_counter()
     first = None
@@ -384,7 +386,7 @@ def _export(stub, form: str, timeout: float, out: Path) -> tuple[float, float, i
     return time.perf_counter() - started, first or 0.0, size, filename
 
 
-def _probe_register(stub, delay: float, seed: int, result: dict) -> None:  # type: ignore[no-untyped-def,type-arg]
+def _probe_register(stub, delay: float, seed: int, result: dict) -> None:
     """One registration issued `delay` s into an export: does the export block writers?"""
     time.sleep(delay)
     started = time.perf_counter()
@@ -393,7 +395,7 @@ def _probe_register(stub, delay: float, seed: int, result: dict) -> None:  # typ
         result["seconds"] = time.perf_counter() - started
     except grpc.RpcError as exc:
         elapsed = time.perf_counter() - started
-        result["error"] = f"{exc.code().name} ({exc.details()}) after {elapsed:.1f} s"  # type: ignore[attr-defined]
+        result["error"] = f"{exc.code().name} ({exc.details()}) after {elapsed:.1f} s"
 
 
 def bench_list_and_export(cfg: Config, state: Path) -> list[Table]:
@@ -446,7 +448,7 @@ def bench_list_and_export(cfg: Config, state: Path) -> list[Table]:
     return [loads, lists, exports]
 
 
-def _total(stub) -> int:  # type: ignore[no-untyped-def]
+def _total(stub) -> int:
     return stub.ListItems(ledger_pb2.ListItemsRequest(page_size=1, include_total=True), timeout=30).total_size
 
 
@@ -456,7 +458,7 @@ def _exports(table: Table, cfg: Config, state: Path, url: str, bootstrap: str) -
             rows = _total(ledger.stub())
             settle()
             idle = ledger.status("VmRSS") / 1024
-            probe: dict = {}  # type: ignore[type-arg]
+            probe: dict = {}
             prober = threading.Thread(target=_probe_register, args=(ledger.stub(), 1.0, seed, probe), daemon=True)
             prober.start()
             out = state / f"export-{form}.xlsx"

@@ -101,7 +101,7 @@ class ServiceUnderTest:
         assert self.proc.process is not None
         return self.proc.process.pid
 
-    def start(self):  # type: ignore[no-untyped-def]
+    def start(self):
         self.proc.start()
         try:
             wait_serving(self.port, timeout=60)
@@ -130,7 +130,7 @@ class ServiceUnderTest:
             time.sleep(0.1)
         raise TimeoutError(f"{self.name}: no {needle!r} in its log after {seconds:.0f} s; tail:\n{self.log_tail()}")
 
-    def stub(self):  # type: ignore[no-untyped-def]
+    def stub(self):
         assert self.channel is not None
         return ledger_pb2_grpc.LedgerServiceStub(self.channel)
 
@@ -175,7 +175,7 @@ class TrackingProcess(ServiceUnderTest):
 
 
 @contextmanager
-def _running(proc: ServiceUnderTest) -> Iterator:  # type: ignore[type-arg]
+def _running(proc: ServiceUnderTest) -> Iterator:
     proc.start()
     try:
         yield proc
@@ -183,11 +183,11 @@ def _running(proc: ServiceUnderTest) -> Iterator:  # type: ignore[type-arg]
         proc.stop()
 
 
-def ledger_process(state_dir: Path, database_url: str, bootstrap: str, name: str = "ledger", **options):  # type: ignore[no-untyped-def]
+def ledger_process(state_dir: Path, database_url: str, bootstrap: str, name: str = "ledger", **options):
     return _running(LedgerProcess(state_dir, database_url, bootstrap, name, **options))
 
 
-def tracking_process(state_dir: Path, database_url: str, bootstrap: str, name: str = "tracking", **options):  # type: ignore[no-untyped-def]
+def tracking_process(state_dir: Path, database_url: str, bootstrap: str, name: str = "tracking", **options):
     return _running(TrackingProcess(state_dir, database_url, bootstrap, name, **options))
 
 

@@ -33,6 +33,7 @@ from bench.report import Table, percentile, verdict
 from duban.common.v1 import common_pb2
 from duban.tracking.v1 import tracking_pb2
 from libs.common import topics
+from libs.common.cloudevents import from_headers
 from libs.common.db import make_engine
 from libs.common.outbox import outbox, processed_events
 from libs.common.testing import postgres_database
@@ -72,14 +73,14 @@ class Config:
         return cls(quick, assignments=100_000, registrations=1600)
 
 
-def _reader_engine(url: str):  # type: ignore[no-untyped-def]
+def _reader_engine(url: str):
     """The benchmark's own read-only view of a service database: deferred transactions, never the write lock."""
     if url.startswith("sqlite"):
         return create_engine(url, connect_args={"timeout": 30})
     return create_engine(url, pool_size=1, max_overflow=0)
 
 
-def _outbox_counts(engine) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def _outbox_counts(engine) -> tuple[int, int]:
     """(rows, pending) of a service's outbox."""
     with engine.connect() as conn:
         rows = conn.execute(select(func.count()).select_from(outbox)).scalar_one()
@@ -87,7 +88,7 @@ def _outbox_counts(engine) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     return rows, pending
 
 
-def _wait_drained(engine, seconds: float) -> float | None:  # type: ignore[no-untyped-def]
+def _wait_drained(engine, seconds: float) -> float | None:
     started, deadline = time.perf_counter(), Deadline(seconds)
     while not deadline.passed:
         if _outbox_counts(engine)[1] == 0:
@@ -99,13 +100,13 @@ def _wait_drained(engine, seconds: float) -> float | None:  # type: ignore[no-un
 # --- T1: the sweep and the lights over N open assignments -----------------------------------------
 
 
-def _sweep(stub, timeout: float) -> tuple[float, tracking_pb2.RunSweepsResponse]:  # type: ignore[no-untyped-def]
+def _sweep(stub, timeout: float) -> tuple[float, tracking_pb2.RunSweepsResponse]:
     started = time.perf_counter()
     reply = stub.RunSweeps(tracking_pb2.RunSweepsRequest(), timeout=timeout)
     return time.perf_counter() - started, reply
 
 
-def _probe_targets(reader) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def _probe_targets(reader) -> list[tuple[str, str]]:
     """(item id, unit id) of notified assignments whose unit may still sign today: the sweep leaves them alone."""
     now = dt.datetime.fromisoformat(FIXED_NOW).astimezone(dt.UTC)
     with reader.connect() as conn:
@@ -125,7 +126,7 @@ def _probe_targets(reader) -> list[tuple[str, str]]:  # type: ignore[no-untyped-
     return [(r.item_id, r.unit_id) for r in rows]
 
 
-def _probe_calls(stub, target: tuple[str, str]) -> dict[str, Callable[[], object]]:  # type: ignore[no-untyped-def]
+def _probe_calls(stub, target: tuple[str, str]) -> dict[str, Callable[[], object]]:
     item_id, unit_id = target
     return {
         "GetAssignment": lambda: stub.GetAssignment(tracking_pb2.GetAssignmentRequest(item_id=item_id), timeout=60),
@@ -141,7 +142,7 @@ def _timed(call: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def _probe(call: Callable[[], object], delay: float, result: dict) -> None:  # type: ignore[type-arg]
+def _probe(call: Callable[[], object], delay: float, result: dict) -> None:
     """One call issued `delay` s into the sweep: does the sweep block other work?"""
     time.sleep(delay)
     started = time.perf_counter()
@@ -150,7 +151,7 @@ def _probe(call: Callable[[], object], delay: float, result: dict) -> None:  # t
         result["seconds"] = time.perf_counter() - started
     except grpc.RpcError as exc:
         elapsed = time.perf_counter() - started
-        result["error"] = f"{exc.code().name} ({exc.details()}) after {elapsed:.1f} s"  # type: ignore[attr-defined]
+        result["error"] = f"{exc.code().name} ({exc.details()}) after {elapsed:.1f} s"
 
 
 @dataclass
@@ -160,11 +161,11 @@ class Lights:
     listed: int = 0
     total_size: int = 0
     page_ms: list[float] = field(default_factory=list)
-    colours: Counter = field(default_factory=Counter)  # type: ignore[type-arg]
+    colours: Counter = field(default_factory=Counter)
     complete: bool = False
 
 
-def _all_lights(stub, seconds: float) -> Lights:  # type: ignore[no-untyped-def]
+def _all_lights(stub, seconds: float) -> Lights:
     """ListLights from the first page to the last (page_size 5000): every open item's light and reason."""
     out = Lights()
     deadline = Deadline(seconds)
@@ -186,7 +187,7 @@ def _all_lights(stub, seconds: float) -> Lights:  # type: ignore[no-untyped-def]
     return out
 
 
-def _assignment_pages(stub, pages: int) -> list[float]:  # type: ignore[no-untyped-def]
+def _assignment_pages(stub, pages: int) -> list[float]:
     """Reference: the first pages of ListAssignments (whole assignments with units and expected reports)."""
     token, page_ms = "", []
     for _ in range(pages):
@@ -305,7 +306,7 @@ def bench_sweep_and_lights(cfg: Config, state: Path) -> list[Table]:
             for run in (1, 2):
                 settle()
                 rows_before, _ = _outbox_counts(reader)
-                probes: dict[str, dict] = {}  # type: ignore[type-arg]
+                probes: dict[str, dict] = {}
                 threads = []
                 if run == 1:
                     for name, call in _probe_calls(stub, probe_target).items():
@@ -426,7 +427,7 @@ class PacedRun:
 
 def _paced_registrations(
     ledger, tracking, count: int, rate: float, sample_every: int, seconds: float, salt: int
-) -> PacedRun:  # type: ignore[no-untyped-def]
+) -> PacedRun:
     """RegisterItem at a fixed rate (open loop: the i-th call is due at start + i/rate, whatever the
     earlier ones took), from a few sender threads; a poller checks a sample through GetAssignment."""
     senders = 8
@@ -460,7 +461,7 @@ def _paced_registrations(
                 reply = ledger.RegisterItem(request, timeout=10)
             except grpc.RpcError as exc:
                 with lock:
-                    errors.append(f"{exc.code().name}: {exc.details()}")  # type: ignore[attr-defined]
+                    errors.append(f"{exc.code().name}: {exc.details()}")
                 continue
             t1, wall = time.perf_counter(), time.time()
             with lock:
@@ -503,7 +504,7 @@ def _paced_registrations(
     return PacedRun(sent, errors, elapsed, polled, sampled[0] - len(polled), lag[0] * 1000)
 
 
-def _wait_assignments(reader, want: int, seconds: float) -> int:  # type: ignore[no-untyped-def]
+def _wait_assignments(reader, want: int, seconds: float) -> int:
     deadline = Deadline(seconds)
     have = 0
     while not deadline.passed:
@@ -520,14 +521,14 @@ def _produced_at(bootstrap: str, want: int, seconds: float = 30.0) -> dict[str, 
     ledger's relay handed the event to its producer."""
     found: dict[str, tuple[str, float]] = {}
     for message in read_topic(bootstrap, topics.LEDGER_EVENTS, "bench-times", lambda: len(found) >= want, seconds):
-        headers = dict(message.headers() or [])
+        event = from_headers(message.headers(), message.value())
         kind, stamp = message.timestamp()
-        if headers.get("ce_type") == b"item.registered" and kind != confluent_kafka.TIMESTAMP_NOT_AVAILABLE:
-            found[message.key().decode()] = (headers["ce_id"].decode(), stamp / 1000)
+        if event.type == "item.registered" and kind != confluent_kafka.TIMESTAMP_NOT_AVAILABLE:
+            found[event.subject] = (event.id, stamp / 1000)
     return found
 
 
-def _applied_at(reader, group: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def _applied_at(reader, group: str) -> dict[str, float]:
     """event id -> when tracking's consumer applied it: processed_at, written in the transaction that
     opens the assignment, just before its commit."""
     with reader.connect() as conn:

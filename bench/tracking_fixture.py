@@ -18,8 +18,9 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import cast
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, Table, func, insert, select
 
 from bench.fixture import LEADERS, OBJECTS, SOURCES, STAFF, SUBJECTS, UNITS, VERBS
 from libs.common import migrations
@@ -53,7 +54,7 @@ class LoadedTracking:
     history_urges: int = 0
     history_marks: int = 0
     seconds: float = 0.0
-    statuses: Counter = field(default_factory=Counter)  # type: ignore[type-arg]
+    statuses: Counter = field(default_factory=Counter)
     overdue: int = 0  # chased and past the deadline: what today's sweep announces
     unacknowledged: int = 0  # units of notified items that never signed (ack deadline passed)
     missed: int = 0  # expected reports already 'missed'
@@ -112,12 +113,12 @@ def load(engine: Engine, count: int, today: dt.date, seed: int = 710, batch: int
         return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
     out = LoadedTracking()
-    rows: dict[str, list[dict]] = {"a": [], "u": [], "e": [], "r": [], "x": [], "m": [], "g": []}  # type: ignore[type-arg]
-    notice_seq: Counter = Counter()  # type: ignore[type-arg]
-    item_seq: Counter = Counter()  # type: ignore[type-arg]
+    rows: dict[str, list[dict]] = {"a": [], "u": [], "e": [], "r": [], "x": [], "m": [], "g": []}
+    notice_seq: Counter = Counter()
+    item_seq: Counter = Counter()
     history = [today - dt.timedelta(days=d) for d in range(1, HISTORY_DAYS + 1)]
 
-    def urge_row(item_id: str, unit: str, reason: str, expected_id: str, day: dt.date, text: str) -> dict:  # type: ignore[type-arg]
+    def urge_row(item_id: str, unit: str, reason: str, expected_id: str, day: dt.date, text: str) -> dict:
         return {
             "item_id": item_id,
             "unit_id": unit,
@@ -353,7 +354,7 @@ def load(engine: Engine, count: int, today: dt.date, seed: int = 710, batch: int
         if len(rows["a"]) >= batch or n == count - 1:
             _flush(engine, rows, out)
     with engine.begin() as conn:
-        conn.execute(insert(NoticeSequence.__table__), [{"year": y, "last_value": v} for y, v in notice_seq.items()])
+        conn.execute(insert(cast(Table, NoticeSequence.__table__)), [{"year": y, "last_value": v} for y, v in notice_seq.items()])
         stored = conn.execute(select(func.count()).select_from(Assignment.__table__)).scalar_one()
     if stored != count:
         raise RuntimeError(f"tracking fixture: {stored} assignments stored, {count} wanted")
@@ -375,10 +376,10 @@ _TABLES = (
 )
 
 
-def _flush(engine: Engine, rows: dict[str, list[dict]], out: LoadedTracking) -> None:  # type: ignore[type-arg]
+def _flush(engine: Engine, rows: dict[str, list[dict]], out: LoadedTracking) -> None:
     with engine.begin() as conn:
         for key, model, counter in _TABLES:
             if rows[key]:
-                conn.execute(insert(model.__table__), rows[key])
+                conn.execute(insert(cast(Table, model.__table__)), rows[key])
                 setattr(out, counter, getattr(out, counter) + len(rows[key]))
                 rows[key].clear()

@@ -87,7 +87,7 @@ def load(ledger_addr: str, gateway_db_url: str, tracking_addr: str = "") -> list
     return [(u, ROLES[r], unit) for u, _, r, unit, _ in USERS]
 
 
-def _working_days_back(calendar, today: dt.date, n: int) -> dt.date:  # type: ignore[no-untyped-def]
+def _working_days_back(calendar, today: dt.date, n: int) -> dt.date:
     day = today
     while n > 0:
         day -= dt.timedelta(days=1)

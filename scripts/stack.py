@@ -45,7 +45,8 @@ def wait_serving(port: int, timeout: float = 30.0) -> None:
         stub = health_pb2_grpc.HealthStub(channel)
         while time.monotonic() < deadline:
             try:
-                if stub.Check(health_pb2.HealthCheckRequest(), timeout=1).status == health_pb2.HealthCheckResponse.SERVING:
+                reply = stub.Check(health_pb2.HealthCheckRequest(), timeout=1)  # type: ignore[attr-defined]  # types-grpcio-health-checking's HealthStub declares no methods
+                if reply.status == health_pb2.HealthCheckResponse.SERVING:
                     return
             except grpc.RpcError:
                 pass
@@ -59,7 +60,7 @@ class ServiceProcess:
     argv: list[str]
     env: dict[str, str]
     log_path: Path
-    process: subprocess.Popen | None = None  # type: ignore[type-arg]
+    process: subprocess.Popen | None = None
 
     def start(self) -> None:
         with open(self.log_path, "ab") as log:  # the child keeps its own copy of the descriptor

@@ -18,7 +18,7 @@ from scripts.stack import Stack
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory, pg_admin_url: str) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
+def stack(tmp_path_factory, pg_admin_url: str) -> Iterator[Stack]:
     with ExitStack() as resources:
         urls = {name: resources.enter_context(postgres_database(f"duban_stack_{name}"))
                 for name in (*(row.name for row in SERVICES), "gateway")}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from duban.common.v1 import common_pb2
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -21,7 +23,7 @@ class Actor:
         return (self.role, *self.extra_roles)
 
     @classmethod
-    def from_proto(cls, message) -> Actor:  # type: ignore[no-untyped-def]
+    def from_proto(cls, message: common_pb2.Actor | None) -> Actor:
         if message is None or not message.ByteSize():
             return cls()
         return cls(message.user_id, message.name, message.role or "system", message.unit_id, message.person_id,

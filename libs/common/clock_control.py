@@ -6,6 +6,10 @@ Production never registers it (the Helm chart has no value for it): time there i
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import grpc
 
 from duban.common.v1 import common_pb2, common_pb2_grpc
 from libs.common.clock import OFFICE_TZ, Clock, ManualClock, SystemClock
@@ -18,7 +22,9 @@ class ClockControlServicer(common_pb2_grpc.ClockControlServicer):
     def __init__(self, clock: ManualClock) -> None:
         self.clock = clock
 
-    def SetTime(self, request, context):  # noqa: N802
+    def SetTime(  # noqa: N802
+        self, request: common_pb2.SetTimeRequest, context: grpc.ServicerContext
+    ) -> common_pb2.SetTimeResponse:
         try:
             when = dt.datetime.fromisoformat(request.now)
         except ValueError:
@@ -34,7 +40,7 @@ def controllable_clock(enabled: bool, base: Clock) -> Clock:
     return ManualClock(SystemClock().now() if isinstance(base, SystemClock) else base.now())
 
 
-def registrations(enabled: bool, clock: Clock) -> list:  # type: ignore[type-arg]
+def registrations(enabled: bool, clock: Clock) -> list[tuple[Callable[[Any, Any], None], Any, str]]:
     if not enabled or not isinstance(clock, ManualClock):
         return []
     return [(common_pb2_grpc.add_ClockControlServicer_to_server, ClockControlServicer(clock), SERVICE_NAME)]

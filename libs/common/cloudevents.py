@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import orjson
 from google.protobuf import json_format
@@ -14,6 +16,9 @@ from google.protobuf.message import Message
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
+
+
+M = TypeVar("M", bound=Message)
 
 
 class InvalidEvent(ValueError):
@@ -47,7 +52,7 @@ class CloudEvent:
     def headers(self) -> list[tuple[str, bytes]]:
         return [(k, v.encode()) for k, v in self.header_pairs()]
 
-    def decode(self, message: Message) -> Message:
+    def decode(self, message: M) -> M:
         """Parse the JSON value into `message` (unknown fields are tolerated: producers may be newer)."""
         try:
             json_format.Parse(self.data, message, ignore_unknown_fields=True)
@@ -79,14 +84,15 @@ def _plan(descriptor: Descriptor, depth: int = 0) -> Plan | None:
         return None
     plan: Plan = {}
     for f in descriptor.fields:
+        message_type = f.message_type if f.type == FieldDescriptor.TYPE_MESSAGE else None
         if f.type in _PLAIN_TYPES:
             plan[f.number] = (f.name, PLAIN, f.is_repeated, None)
         elif f.type in _INT64_TYPES:
             plan[f.number] = (f.name, INT64, f.is_repeated, None)
-        elif f.type == FieldDescriptor.TYPE_MESSAGE and f.message_type.full_name == "google.protobuf.Timestamp":
+        elif message_type is not None and message_type.full_name == "google.protobuf.Timestamp":
             plan[f.number] = (f.name, TIMESTAMP, f.is_repeated, None)
-        elif f.type == FieldDescriptor.TYPE_MESSAGE and not f.message_type.GetOptions().map_entry:
-            nested = _plan(f.message_type, depth + 1)
+        elif message_type is not None and not message_type.GetOptions().map_entry:
+            nested = _plan(message_type, depth + 1)
             if nested is None:
                 return None
             plan[f.number] = (f.name, MESSAGE, f.is_repeated, nested)
@@ -221,8 +227,19 @@ def new_event(
     )
 
 
-def from_headers(headers: list[tuple[str, bytes]] | None, value: bytes | None) -> CloudEvent:
-    found = {k: (v.decode() if isinstance(v, bytes) else str(v)) for k, v in (headers or [])}
+# Record headers as a Kafka client hands them over (confluent-kafka's HeadersType): pairs, or a dict.
+KafkaHeaders = Sequence[tuple[str, str | bytes | None]] | Mapping[str, str | bytes | None]
+
+
+def header_pairs(headers: KafkaHeaders | None) -> list[tuple[str, str | bytes | None]]:
+    """The headers of a record as (key, value) pairs, in order."""
+    if headers is None:
+        return []
+    return list(headers.items()) if isinstance(headers, Mapping) else list(headers)
+
+
+def from_headers(headers: KafkaHeaders | None, value: bytes | None) -> CloudEvent:
+    found = {k: (v.decode() if isinstance(v, bytes) else str(v)) for k, v in header_pairs(headers)}
     missing = [k for k in ("ce_id", "ce_type", "ce_source", "ce_time") if not found.get(k)]
     if missing:
         raise InvalidEvent(f"missing CloudEvents headers: {', '.join(missing)}")

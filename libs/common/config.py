@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from libs.common.service_table import SERVICES
+
+S = TypeVar("S")
 
 
 class ConfigError(RuntimeError):
@@ -69,7 +72,7 @@ def env_bool(name: str, default: bool, env: Mapping[str, str] | None = None) -> 
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
-def settings_or_exit(service: str, factory):  # type: ignore[no-untyped-def]
+def settings_or_exit(service: str, factory: Callable[[], S]) -> S:
     """Settings from the environment, or a one-line message and exit code 2 (no traceback)."""
     import sys
 

@@ -19,18 +19,21 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import confluent_kafka
 from sqlalchemy import select
 
 from libs.common import metrics, topics
-from libs.common.cloudevents import CloudEvent, InvalidEvent, from_headers
+from libs.common.cloudevents import CloudEvent, InvalidEvent, from_headers, header_pairs
 from libs.common.db import UnitOfWork, UnitOfWorkFactory
 from libs.common.kafka import Producer, consumer_config, ensure_topics
 from libs.common.outbox import processed_events
 
 logger = logging.getLogger(__name__)
+
+LAG_TIMEOUT_SECONDS = 2.0  # one broker request of a lag measurement; the loop waits this long at worst
+OFFSET_RESETS_TO_START = ("earliest", "smallest", "beginning")
 
 Handler = Callable[[UnitOfWork, CloudEvent], None]
 C = TypeVar("C")
@@ -69,7 +72,8 @@ class ConsumerRunner:
         max_attempts: int = 5,
         backoff_seconds: float = 0.2,
         batch_size: int = 200,
-        extra_config: dict | None = None,  # type: ignore[type-arg]
+        extra_config: dict[str, Any] | None = None,
+        lag_every_seconds: float = 10.0,
     ) -> None:
         self.name = name
         self.topics = topics_
@@ -79,6 +83,7 @@ class ConsumerRunner:
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
         self.batch_size = max(1, batch_size)
+        self.lag_every_seconds = lag_every_seconds
         self._config = consumer_config(bootstrap, name, extra_config)
         self.dead_letter_topic = topics.dead_letter(name)
 
@@ -162,9 +167,9 @@ class ConsumerRunner:
         return handled
 
     def _dead_letter(self, msg: confluent_kafka.Message, error: str) -> None:
-        headers = list(msg.headers() or []) + [
+        headers = header_pairs(msg.headers()) + [
             ("dlq_error", error[:2000].encode()),
-            ("dlq_topic", msg.topic().encode()),
+            ("dlq_topic", (msg.topic() or "").encode()),
             ("dlq_partition", str(msg.partition()).encode()),
             ("dlq_offset", str(msg.offset()).encode()),
         ]
@@ -204,9 +209,40 @@ class ConsumerRunner:
             return
         last: dict[tuple[str, int], int] = {}
         for msg in handled:
-            last[(msg.topic(), msg.partition())] = msg.offset()
+            topic, partition, offset = msg.topic(), msg.partition(), msg.offset()
+            if topic is not None and partition is not None and offset is not None:  # set on every record
+                last[(topic, partition)] = offset
         consumer.commit(offsets=[confluent_kafka.TopicPartition(topic, partition, offset + 1)
                                  for (topic, partition), offset in last.items()], asynchronous=False)
+
+    def report_lag(self, consumer: confluent_kafka.Consumer) -> None:
+        """Set the lag gauge of each topic: the records between the group's committed offsets and the
+        ends of the partitions assigned to this consumer (another replica reports its own partitions).
+
+        A partition's end is the larger of two watermarks that can both only trail it: the one of this
+        consumer's latest fetch of the partition (current while it consumes, unknown before its first
+        fetch), and the broker's answer to ListOffsets (exact on Kafka; the embedded Tansu answers with
+        the first offset of the partition's last record batch, up to a batch short). A measurement the
+        broker does not answer in time is skipped: the gauge keeps its last value.
+        """
+        lag = dict.fromkeys(self.topics, 0)
+        from_start = str(self._config.get("auto.offset.reset", "")) in OFFSET_RESETS_TO_START
+        try:
+            for committed in consumer.committed(consumer.assignment(), timeout=LAG_TIMEOUT_SECONDS):
+                partition = confluent_kafka.TopicPartition(committed.topic, committed.partition)
+                low, listed_end = consumer.get_watermark_offsets(partition, timeout=LAG_TIMEOUT_SECONDS)
+                _, fetched_end = consumer.get_watermark_offsets(partition, cached=True)
+                end = max(listed_end, fetched_end)
+                if committed.offset >= 0:
+                    start = committed.offset
+                else:  # nothing committed yet: the group starts where auto.offset.reset says
+                    start = low if from_start else end
+                lag[committed.topic] = lag.get(committed.topic, 0) + max(0, end - start)
+        except confluent_kafka.KafkaException as exc:
+            logger.info("consumer %s: lag not measured (%s)", self.name, exc)
+            return
+        for topic, records in lag.items():
+            metrics.CONSUMER_LAG.labels(self.name, topic).set(records)
 
     def run(self, stop: threading.Event, ready: threading.Event | None = None) -> None:
         # Subscribing to a topic that does not exist yet would leave this group idle until the next
@@ -221,25 +257,30 @@ class ConsumerRunner:
         consumer = confluent_kafka.Consumer(self._config)
         joined = threading.Event()
 
-        def on_assign(_consumer, partitions) -> None:  # type: ignore[no-untyped-def]
+        def on_assign(_consumer: confluent_kafka.Consumer, partitions: list[confluent_kafka.TopicPartition]) -> None:
             logger.info("consumer %s assigned %s", self.name, [(p.topic, p.partition) for p in partitions])
             joined.set()
             if ready:
                 ready.set()
 
-        def on_revoke(_consumer, partitions) -> None:  # type: ignore[no-untyped-def]
+        def on_revoke(_consumer: confluent_kafka.Consumer, partitions: list[confluent_kafka.TopicPartition]) -> None:
             logger.info("consumer %s revoked %s", self.name, [(p.topic, p.partition) for p in partitions])
 
         consumer.subscribe(self.topics, on_assign=on_assign, on_revoke=on_revoke)
+        lag_due = 0.0
         try:
             while not stop.is_set():
+                if joined.is_set() and time.monotonic() >= lag_due:
+                    self.report_lag(consumer)
+                    lag_due = time.monotonic() + self.lag_every_seconds
                 first = consumer.poll(0.25)  # wait for one record, then take what else is already here
                 if first is None:
                     continue
                 msgs = [first, *consumer.consume(num_messages=self.batch_size - 1, timeout=0)]
                 for msg in msgs:
-                    if msg.error() and msg.error().code() != confluent_kafka.KafkaError._PARTITION_EOF:
-                        logger.warning("consumer %s: %s", self.name, msg.error())
+                    error = msg.error()
+                    if error is not None and error.code() != confluent_kafka.KafkaError._PARTITION_EOF:
+                        logger.warning("consumer %s: %s", self.name, error)
                 msgs = [msg for msg in msgs if not msg.error()]
                 handled: list[confluent_kafka.Message] = []
                 try:

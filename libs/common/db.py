@@ -12,8 +12,9 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, MetaData, Table, bindparam, create_engine, event
+from sqlalchemy import Connection, Engine, Executable, MetaData, Table, bindparam, create_engine, event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
@@ -58,7 +59,7 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
 
 def _tune_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin (see the "begin" hook).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -70,7 +71,7 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):  # type: ignore[no-untyped-def]
+    def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE")
 
 
@@ -196,7 +197,7 @@ def next_in_sequence(session: Session, table: Table, key: object) -> int:
     return session.execute(stmt, {"key": key}).scalar_one()
 
 
-_sequence_upserts: dict[tuple[str, str], object] = {}
+_sequence_upserts: dict[tuple[str, str], Executable] = {}
 
 
 def insert_new(session: Session, objects: list[object]) -> None:
@@ -221,7 +222,7 @@ def insert_new(session: Session, objects: list[object]) -> None:
                 default = column.default.arg if column.default is not None and column.default.is_scalar else None
                 setattr(obj, prop.key, default)
                 values[column.key] = default
-        by_table.setdefault(state.mapper.local_table, []).append(values)  # type: ignore[arg-type]
+        by_table.setdefault(state.mapper.local_table, []).append(values)
     connection = session.connection()  # Core, below the ORM's statement handling
     for table, rows in by_table.items():
         # One row is a plain execute: as a one-element executemany psycopg would open a pipeline.

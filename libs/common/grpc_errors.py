@@ -65,7 +65,7 @@ def to_status(error: Exception) -> grpc.Status:
 
 def from_rpc_error(error: grpc.RpcError) -> DomainError | None:
     """Rebuild the domain error a server raised (with its field errors); None for transport failures."""
-    kind = ERROR_OF.get(error.code())  # type: ignore[attr-defined]
+    kind = ERROR_OF.get(error.code())
     if kind is None:
         return None
     fields: dict[str, str] = {}
@@ -80,4 +80,4 @@ def from_rpc_error(error: grpc.RpcError) -> DomainError | None:
             bad = error_details_pb2.BadRequest()
             detail.Unpack(bad)
             fields.update({v.field: v.description for v in bad.field_violations})
-    return kind(error.details(), fields)  # type: ignore[attr-defined]
+    return kind(error.details() or "", fields)

@@ -49,7 +49,11 @@ class ServerInterceptor(grpc.ServerInterceptor):
     def __init__(self, service: str) -> None:
         self.service = service
 
-    def intercept_service(self, continuation, handler_call_details):  # type: ignore[no-untyped-def]
+    def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler[Any, Any] | None],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = continuation(handler_call_details)
         if handler is None:
             return None
@@ -104,13 +108,16 @@ class ServerInterceptor(grpc.ServerInterceptor):
 
             return wrapped
 
+        # The handlers grpc builds are namedtuples; its stubs declare only an abstract class (no _replace).
         if handler.unary_unary:
-            return handler._replace(unary_unary=wrap_unary(handler.unary_unary))
+            return handler._replace(unary_unary=wrap_unary(handler.unary_unary))  # type: ignore[attr-defined]
         if handler.unary_stream:
-            return handler._replace(unary_stream=wrap_stream(handler.unary_stream))
+            return handler._replace(unary_stream=wrap_stream(handler.unary_stream))  # type: ignore[attr-defined]
         if handler.stream_unary:
-            return handler._replace(stream_unary=wrap_unary(handler.stream_unary))
-        return handler._replace(stream_stream=wrap_stream(handler.stream_stream))
+            return handler._replace(stream_unary=wrap_unary(handler.stream_unary))  # type: ignore[attr-defined]
+        if handler.stream_stream:
+            return handler._replace(stream_stream=wrap_stream(handler.stream_stream))  # type: ignore[attr-defined]
+        return handler
 
 
 def _aborted(context: grpc.ServicerContext) -> bool:

@@ -8,7 +8,7 @@ in ~3 s. Delivery times out before the relay's flush deadline, so every produce 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import confluent_kafka
@@ -56,10 +56,10 @@ class Producer:
         topic: str,
         value: bytes,
         key: str,
-        headers: list[tuple[str, bytes]],
+        headers: Sequence[tuple[str, str | bytes | None]],
         on_delivery: Callable[[Any, Any], None] | None = None,
     ) -> None:
-        self._producer.produce(topic, value=value, key=key.encode(), headers=headers, on_delivery=on_delivery)
+        self._producer.produce(topic, value=value, key=key.encode(), headers=list(headers), on_delivery=on_delivery)
         self._producer.poll(0)
 
     def flush(self, timeout: float) -> int:
@@ -69,7 +69,9 @@ class Producer:
 def ensure_topics(bootstrap: str, topics: list[str], partitions: int = 3, timeout: float = 10.0) -> None:
     """Create the topics that don't exist yet (a cluster with auto-create off needs this)."""
     admin = AdminClient(
-        {"bootstrap.servers": bootstrap, "socket.connection.setup.timeout.ms": 3000, "logger": KAFKA_LOG}
+        # confluent-kafka's AdminClient types its config values as str/int/float/bool, but it takes a
+        # logging.Logger for "logger" like every client does.
+        {"bootstrap.servers": bootstrap, "socket.connection.setup.timeout.ms": 3000, "logger": KAFKA_LOG}  # type: ignore[dict-item]
     )
     existing = set(admin.list_topics(timeout=timeout).topics)
     wanted = [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in topics if t not in existing]

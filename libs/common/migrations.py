@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -60,7 +61,7 @@ def downgrade(script_location: Path, engine: Engine, revision: str) -> None:
     _run(command.downgrade, script_location, engine, revision)
 
 
-def _run(step, script_location: Path, engine: Engine, revision: str) -> None:  # type: ignore[no-untyped-def]
+def _run(step: Callable[[Config, str], None], script_location: Path, engine: Engine, revision: str) -> None:
     config = alembic_config(script_location, engine.url.render_as_string(hide_password=False))
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as connection:
@@ -121,7 +122,7 @@ def drop_outbox_event_id_unique() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         for constraint in inspect(bind).get_unique_constraints("outbox"):
-            if constraint["column_names"] == ["event_id"]:
+            if constraint["column_names"] == ["event_id"] and constraint["name"]:
                 op.drop_constraint(constraint["name"], "outbox", type_="unique")
         return
     op.drop_index("ix_outbox_pending", table_name="outbox")

@@ -12,17 +12,22 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import confluent_kafka
 import orjson
 from sqlalchemy import (
     Column,
+    Connection,
     Engine,
     Index,
     Integer,
     LargeBinary,
     MetaData,
+    Row,
+    Select,
     String,
     Table,
     Text,
@@ -251,7 +256,7 @@ class OutboxRelay:
             delivered += sent
         return delivered
 
-    def _pending_query(self):  # type: ignore[no-untyped-def]
+    def _pending_query(self) -> Select[int, str, str, str, bytes]:
         return (
             select(outbox.c.seq, outbox.c.topic, outbox.c.key, outbox.c.headers, outbox.c.payload)
             .where(outbox.c.sent_at.is_(None))
@@ -259,14 +264,14 @@ class OutboxRelay:
             .limit(self.batch_size)
         )
 
-    def _produce(self, rows: list) -> tuple[list[int], dict[int, str]]:  # type: ignore[type-arg]
+    def _produce(self, rows: Sequence[Row[int, str, str, str, bytes]]) -> tuple[list[int], dict[int, str]]:
         if not rows:
             return [], {}
         sent: list[int] = []
         failed: dict[int, str] = {}
 
-        def on_delivery(seq: int):  # type: ignore[no-untyped-def]
-            def callback(err, _msg):  # type: ignore[no-untyped-def]
+        def on_delivery(seq: int) -> Callable[[confluent_kafka.KafkaError | None, Any], None]:
+            def callback(err: confluent_kafka.KafkaError | None, _msg: Any) -> None:
                 if err is None:
                     sent.append(seq)
                 else:
@@ -290,7 +295,7 @@ class OutboxRelay:
             sent = [s for s in sent if s < first_failed]
         return sent, failed
 
-    def _mark(self, conn, sent: list[int], failed: dict[int, str]) -> None:  # type: ignore[no-untyped-def]
+    def _mark(self, conn: Connection, sent: list[int], failed: dict[int, str]) -> None:
         now = dt.datetime.now(dt.UTC)
         if sent:
             conn.execute(update(outbox).where(outbox.c.seq.in_(sent)).values(sent_at=now))

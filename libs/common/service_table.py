@@ -30,7 +30,7 @@ class ServiceRow:
 
     def stub_class(self) -> type:
         module, name = self.stub.split(":")
-        return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+        return getattr(importlib.import_module(module), name)
 
 
 SERVICES: tuple[ServiceRow, ...] = (

@@ -14,11 +14,12 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import confluent_kafka
 import grpc
-from sqlalchemy import text
+from sqlalchemy import MetaData, text
 
 from libs.common import pgserver
 from libs.common.broker import free_port, wait_for_port
@@ -65,8 +66,8 @@ def s3_server(log_path: str | None = None) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(10)
-        if log is not subprocess.DEVNULL:
-            log.close()  # type: ignore[union-attr]
+        if not isinstance(log, int):  # not subprocess.DEVNULL
+            log.close()
 
 
 def create_bucket(endpoint: str, name: str | None = None) -> str:
@@ -98,7 +99,7 @@ class EventReader:
         self.consumer.assign(
             [confluent_kafka.TopicPartition(topic, p, confluent_kafka.OFFSET_BEGINNING) for p in partitions]
         )
-        self.events: list[tuple[CloudEvent, bytes]] = []  # (event, key)
+        self.events: list[tuple[CloudEvent, bytes | None]] = []  # (event, key)
 
     def poll_until(self, predicate: Callable[[list[CloudEvent]], bool], timeout: float = 20.0) -> list[CloudEvent]:
         deadline = time.monotonic() + timeout
@@ -115,7 +116,7 @@ class EventReader:
         self.consumer.close()
 
 
-def assert_migrations_match_models(migrations_dir, target_metadata, url: str) -> None:  # type: ignore[no-untyped-def]
+def assert_migrations_match_models(migrations_dir: Path, target_metadata: MetaData, url: str) -> None:
     """Upgrade a fresh database to head and compare it with the models: no drift allowed."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext

@@ -89,7 +89,7 @@ def authenticate(
     ).one()
     by_name = session.scalar(
         select(func.count()).where(LoginFailure.at >= window_start, LoginFailure.username == username)
-    )
+    ) or 0
     if by_name >= max_failures or recent[0] >= max_failures * 4:
         oldest = recent[1] if recent[1].tzinfo else recent[1].replace(tzinfo=dt.UTC)
         raise LoginLocked(max(1, int((oldest + dt.timedelta(minutes=lock_minutes) - now).total_seconds())))
@@ -100,7 +100,7 @@ def authenticate(
             ok = _hasher.verify(user.password_hash, password)
         except (VerificationError, InvalidHashError):
             ok = False
-    if not ok:
+    if user is None or not ok:
         session.add(LoginFailure(username=username, ip=ip, at=now))
         session.commit()
         raise BadCredentials()
@@ -149,7 +149,7 @@ def get_user(session: Session, user_id: int) -> User:
     return user
 
 
-def update_user(session: Session, user: User, changes: dict) -> User:  # type: ignore[type-arg]
+def update_user(session: Session, user: User, changes: dict) -> User:
     role = changes.get("role", user.role)
     unit_id = changes.get("unit_id", user.unit_id)
     person_id = changes.get("person_id", user.person_id)

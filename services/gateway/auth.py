@@ -17,6 +17,7 @@ from flask import abort, current_app, g, redirect, request, session, url_for
 from sqlalchemy.orm import Session
 
 from services.gateway import accounts, metrics, roles
+from services.gateway.orm import User
 from services.gateway.problems import problem, wants_json
 from services.gateway.scope import Principal
 
@@ -69,7 +70,7 @@ def load_user() -> None:
         g.user, g.via = accounts.principal(user), "session"
 
 
-def attempt_login(username: str, password: str):  # type: ignore[no-untyped-def]
+def attempt_login(username: str, password: str) -> User:
     """Check a password with throttling; counts failures. Raises LoginLocked or BadCredentials."""
     g.attempted_username = username
     settings = current_app.extensions["settings"]

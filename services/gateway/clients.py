@@ -95,8 +95,8 @@ class ServiceClient:
         domain = from_rpc_error(exc)
         if domain is not None:
             return domain
-        detail = f"{exc.code().name}: {exc.details()}"  # type: ignore[attr-defined]
-        if exc.code() in AWAY:  # type: ignore[attr-defined]
+        detail = f"{exc.code().name}: {exc.details()}"
+        if exc.code() in AWAY:
             return ServiceUnavailable(self.name, detail)
         return ServiceFailed(self.name, detail)
 

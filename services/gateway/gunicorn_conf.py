@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, multiprocess, start_http_server
+
+if TYPE_CHECKING:  # gunicorn is only there when gunicorn loads this file
+    from gunicorn.arbiter import Arbiter
+    from gunicorn.workers.base import Worker
 
 
 def _multiproc_dir() -> Path | None:
@@ -17,7 +22,7 @@ def _multiproc_dir() -> Path | None:
     return Path(value) if value else None
 
 
-def on_starting(server) -> None:  # type: ignore[no-untyped-def]
+def on_starting(server: Arbiter) -> None:
     directory = _multiproc_dir()
     if directory:
         directory.mkdir(parents=True, exist_ok=True)
@@ -25,7 +30,7 @@ def on_starting(server) -> None:  # type: ignore[no-untyped-def]
             stale.unlink()
 
 
-def when_ready(server) -> None:  # type: ignore[no-untyped-def]
+def when_ready(server: Arbiter) -> None:
     port = int(os.environ.get("DUBAN_METRICS_PORT") or 0)
     if port and _multiproc_dir():
         registry = CollectorRegistry()
@@ -33,6 +38,6 @@ def when_ready(server) -> None:  # type: ignore[no-untyped-def]
         start_http_server(port, registry=registry)
 
 
-def child_exit(server, worker) -> None:  # type: ignore[no-untyped-def]
+def child_exit(server: Arbiter, worker: Worker) -> None:
     if _multiproc_dir():
         multiprocess.mark_process_dead(worker.pid)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -9,6 +10,7 @@ from flask import Response, request, stream_with_context
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
+from duban.common.v1 import common_pb2
 from libs.common.errors import InvalidInput
 from libs.common.text import FIELD_ERROR, has_bad_characters
 
@@ -99,12 +101,12 @@ class Reader:
             raise InvalidInput("invalid input: " + ", ".join(sorted(self.errors)), self.errors)
 
 
-def file_response(chunks) -> Response:  # type: ignore[no-untyped-def]
+def file_response(chunks: Iterator[common_pb2.FileChunk]) -> Response:
     """Stream FileChunks from a service as a download. The first chunk is read before answering, so a
     service error still becomes a proper problem response instead of a broken download."""
     first = next(chunks)
 
-    def body():  # type: ignore[no-untyped-def]
+    def body() -> Iterator[bytes]:
         yield first.data
         for chunk in chunks:
             yield chunk.data

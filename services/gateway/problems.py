@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, json, render_template, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
 
 from libs.common.errors import (
     Conflict,
@@ -60,7 +62,7 @@ def status_of(error: DomainError) -> int:
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
-    def domain_error(error: DomainError):  # type: ignore[no-untyped-def]
+    def domain_error(error: DomainError) -> ResponseReturnValue:
         status = status_of(error)
         if wants_json():
             response = problem(status, error.message, error.field_errors)
@@ -73,7 +75,7 @@ def register_error_handlers(app: Flask) -> None:
                                errors=error.field_errors), status
 
     @app.errorhandler(ServiceUnavailable)
-    def unavailable(error: ServiceUnavailable):  # type: ignore[no-untyped-def]
+    def unavailable(error: ServiceUnavailable) -> ResponseReturnValue:
         app.logger.warning("service unavailable: %s", error)
         if wants_json():
             return problem(503, f"{error.service} 服务暂不可用，请稍后重试")
@@ -89,15 +91,16 @@ def register_error_handlers(app: Flask) -> None:
         return render_template("error.html", status=500, title=TITLES[500], detail=detail), 500
 
     for status in (400, 401, 403, 404, 405, 413, 415, 429, 500):
-        def handler(error, status=status):  # type: ignore[no-untyped-def]
+        def handler(error: HTTPException, status: int = status) -> Response:
             detail = getattr(error, "description", "") if status != 500 else ""
             if wants_json():
                 response = problem(status, detail if isinstance(detail, str) else "")
             else:
                 response = Response(render_template("error.html", status=status, title=TITLES[status], detail=""),
                                     status=status, mimetype="text/html")
-            if status == 405 and getattr(error, "valid_methods", None):
-                response.headers["Allow"] = ", ".join(error.valid_methods)  # RFC 9110 requires it
+            valid_methods = getattr(error, "valid_methods", None)
+            if status == 405 and valid_methods:
+                response.headers["Allow"] = ", ".join(valid_methods)  # RFC 9110 requires it
             return response
 
         app.register_error_handler(status, handler)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from duban.common.v1 import common_pb2
@@ -10,14 +12,14 @@ from libs.common.lights import Light
 from services.ledger import orm
 
 
-def _ts(value) -> Timestamp:  # type: ignore[no-untyped-def]
+def _ts(value: dt.datetime | None) -> Timestamp:
     ts = Timestamp()
     if value is not None:
         ts.FromDatetime(value)
     return ts
 
 
-def _date(value) -> str:  # type: ignore[no-untyped-def]
+def _date(value: dt.date | None) -> str:
     return value.isoformat() if value else ""
 
 

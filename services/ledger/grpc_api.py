@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Final
+
+import grpc
+
 from duban.common.v1 import common_pb2
 from duban.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 from libs.common.actor import Actor
@@ -21,6 +26,7 @@ from services.ledger import (
 from services.ledger.config import Settings
 from services.ledger.context import Ledger
 from services.ledger.convert import change_to_proto, item_to_proto, person_to_proto, unit_to_proto
+from services.ledger.orm import Item
 
 SERVICE_NAME = ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"].full_name
 # The writes that take an idempotency key (gRPC metadata `idempotency-key`, see libs/common/idempotency.py).
@@ -28,7 +34,8 @@ WRITE_METHODS = write_methods(SERVICE_NAME, (
     "RegisterItem", "UpdateItem", "UpsertUnit", "UpsertPerson", "ImportLedger", "RecomputeProvisionalDueDates",
 ))
 
-PATCH_SCALARS = (
+# Final keeps the names literal, so ItemPatch.HasField type-checks them.
+PATCH_SCALARS: Final = (
     "title", "content", "source", "category", "key_tracking", "responsible_leader_id",
     "responsible_person_id", "supervisor_id", "due_date", "supervision_status", "remarks", "lead_unit_id",
 )
@@ -68,14 +75,16 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         self.ledger = ledger
         self.settings = settings
 
-    def _item(self, item) -> ledger_pb2.Item:  # type: ignore[no-untyped-def]
+    def _item(self, item: Item) -> ledger_pb2.Item:
         return self._items([item])[0]
 
-    def _items(self, items: list) -> list[ledger_pb2.Item]:  # type: ignore[type-arg]
+    def _items(self, items: list[Item]) -> list[ledger_pb2.Item]:
         raised = reading.raised_counts(self.ledger, [i.id for i in items])
         return [item_to_proto(i, self.ledger.light(i, raised.get(i.id))) for i in items]
 
-    def RegisterItem(self, request, context):  # noqa: N802
+    def RegisterItem(  # noqa: N802
+        self, request: ledger_pb2.RegisterItemRequest, context: grpc.ServicerContext
+    ) -> ledger_pb2.RegisterItemResponse:
         reg = domain.Registration(
             title=request.title,
             content=request.content,
@@ -98,10 +107,14 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         )
         return ledger_pb2.RegisterItemResponse(item=self._item(item), replayed=replayed)
 
-    def GetItem(self, request, context):  # noqa: N802
+    def GetItem(  # noqa: N802
+        self, request: ledger_pb2.GetItemRequest, context: grpc.ServicerContext
+    ) -> ledger_pb2.GetItemResponse:
         return ledger_pb2.GetItemResponse(item=self._item(reading.get_item(self.ledger, request.id)))
 
-    def UpdateItem(self, request, context):  # noqa: N802
+    def UpdateItem(  # noqa: N802
+        self, request: ledger_pb2.UpdateItemRequest, context: grpc.ServicerContext
+    ) -> ledger_pb2.UpdateItemResponse:
         patch = {name: getattr(request.patch, name) for name in PATCH_SCALARS if request.patch.HasField(name)}
         if request.patch.replace_co_units:
             patch["co_units"] = [(c.unit_id, c.duty) for c in request.patch.co_units]
@@ -110,7 +123,9 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         )
         return ledger_pb2.UpdateItemResponse(item=self._item(item))
 
-    def ListItems(self, request, context):  # noqa: N802
+    def ListItems(  # noqa: N802
+        self, request: ledger_pb2.ListItemsRequest, context: grpc.ServicerContext
+    ) -> ledger_pb2.ListItemsResponse:
         items, token, total = reading.list_items(
             self.ledger, query_from_filter(request.filter, self.ledger), request.page_size, request.page_token,
             request.include_total,
@@ -119,31 +134,43 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
             items=self._items(items), next_page_token=token, total_size=total
         )
 
-    def GetItemHistory(self, request, context):  # noqa: N802
+    def GetItemHistory(  # noqa: N802
+        self, request: ledger_pb2.GetItemHistoryRequest, context: grpc.ServicerContext
+    ) -> ledger_pb2.GetItemHistoryResponse:
         changes = reading.item_history(self.ledger, request.id)
         return ledger_pb2.GetItemHistoryResponse(changes=[change_to_proto(c) for c in changes])
 
-    def ListUnits(self, request, context):  # noqa: N802
+    def ListUnits(  # noqa: N802
+        self, request: ledger_pb2.ListUnitsRequest, context: grpc.ServicerContext
+    ) -> ledger_pb2.ListUnitsResponse:
         units = directory.list_units(self.ledger, request.include_inactive)
         return ledger_pb2.ListUnitsResponse(units=[unit_to_proto(u) for u in units])
 
-    def UpsertUnit(self, request, context):  # noqa: N802
+    def UpsertUnit(  # noqa: N802
+        self, request: ledger_pb2.UpsertUnitRequest, context: grpc.ServicerContext
+    ) -> ledger_pb2.UpsertUnitResponse:
         u = request.unit
         unit = directory.upsert_unit(self.ledger, u.id, u.name, u.kind or "department", u.active,
                                      Actor.from_proto(request.actor))
         return ledger_pb2.UpsertUnitResponse(unit=unit_to_proto(unit))
 
-    def ListPeople(self, request, context):  # noqa: N802
+    def ListPeople(  # noqa: N802
+        self, request: ledger_pb2.ListPeopleRequest, context: grpc.ServicerContext
+    ) -> ledger_pb2.ListPeopleResponse:
         people = directory.list_people(self.ledger, request.unit_id, request.role, request.include_inactive)
         return ledger_pb2.ListPeopleResponse(people=[person_to_proto(p) for p in people])
 
-    def UpsertPerson(self, request, context):  # noqa: N802
+    def UpsertPerson(  # noqa: N802
+        self, request: ledger_pb2.UpsertPersonRequest, context: grpc.ServicerContext
+    ) -> ledger_pb2.UpsertPersonResponse:
         p = request.person
         person = directory.upsert_person(self.ledger, p.id, p.name, p.unit_id, p.role, p.title, p.active,
                                          Actor.from_proto(request.actor))
         return ledger_pb2.UpsertPersonResponse(person=person_to_proto(person))
 
-    def ExportLedger(self, request, context):  # noqa: N802
+    def ExportLedger(  # noqa: N802
+        self, request: ledger_pb2.ExportLedgerRequest, context: grpc.ServicerContext
+    ) -> Iterator[common_pb2.FileChunk]:
         filename, path = xlsx_export.export_ledger(
             self.ledger, request.form, query_from_filter(request.filter, self.ledger), self.settings.org_name
         )
@@ -155,7 +182,9 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
             else:
                 yield common_pb2.FileChunk(data=chunk)
 
-    def ImportLedger(self, request, context):  # noqa: N802
+    def ImportLedger(  # noqa: N802
+        self, request: ledger_pb2.ImportLedgerRequest, context: grpc.ServicerContext
+    ) -> ledger_pb2.ImportLedgerResponse:
         report = xlsx_import.import_ledger(
             self.ledger, request.filename, request.content, request.mode, request.dry_run,
             Actor.from_proto(request.actor), self.settings.import_max_bytes,
@@ -169,6 +198,8 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
             item_nos=report.item_nos,
         )
 
-    def RecomputeProvisionalDueDates(self, request, context):  # noqa: N802
+    def RecomputeProvisionalDueDates(  # noqa: N802
+        self, request: ledger_pb2.RecomputeProvisionalDueDatesRequest, context: grpc.ServicerContext
+    ) -> ledger_pb2.RecomputeProvisionalDueDatesResponse:
         updated, still = jobs.recompute_provisional(self.ledger, Actor.from_proto(request.actor))
         return ledger_pb2.RecomputeProvisionalDueDatesResponse(updated=updated, still_provisional=still)

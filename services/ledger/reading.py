@@ -20,7 +20,9 @@ def item_history(ledger: Ledger, id_or_no: str) -> list[ItemChange]:
         return list(tx.session.scalars(select(ItemChange).where(ItemChange.item_id == item.id).order_by(ItemChange.id)))
 
 
-def list_items(ledger: Ledger, query: repository.ItemQuery, page_size: int, token: str, include_total: bool):  # type: ignore[no-untyped-def]
+def list_items(
+    ledger: Ledger, query: repository.ItemQuery, page_size: int, token: str, include_total: bool
+) -> tuple[list[Item], str, int]:
     with ledger.uow.read() as tx:
         return repository.list_items(tx.session, query, page_size, token, include_total)
 

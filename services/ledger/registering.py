@@ -22,7 +22,9 @@ from services.ledger.context import Ledger
 from services.ledger.orm import Item, ItemChange, ItemUnit, Person, Unit
 
 
-def history_row(item_id: str, at: dt.datetime, actor: Actor, field: str, old: str, new: str, reason: str = ""):
+def history_row(
+    item_id: str, at: dt.datetime, actor: Actor, field: str, old: str, new: str, reason: str = ""
+) -> ItemChange:
     return ItemChange(
         item_id=item_id, at=at, actor_id=actor.user_id, actor_name=actor.name, actor_role=actor.role,
         actor_unit=actor.unit_id, field=field, old_value=old, new_value=new, reason=reason,

@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import Select, and_, bindparam, exists, func, or_, select, tuple_
+from sqlalchemy import Select, Table, and_, bindparam, exists, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from libs.common.db import next_in_sequence
@@ -21,7 +23,8 @@ DEFAULT_PAGE = 50
 
 def next_sequence(session: Session, year: int) -> int:
     """The next registration number of `year`: unique and gap-free (see next_in_sequence)."""
-    return next_in_sequence(session, ItemSequence.__table__, year)
+    # A declarative class with mapped_column()s is mapped to a Table (typed as any FromClause).
+    return next_in_sequence(session, cast(Table, ItemSequence.__table__), year)
 
 
 def get_item(session: Session, id_or_no: str) -> Item:
@@ -76,7 +79,7 @@ class ItemQuery:
     light: tuple[str, dt.date, dt.date] | None = None
 
 
-def filtered(query: ItemQuery, exact_number: bool = False) -> Select:  # type: ignore[type-arg]
+def filtered(query: ItemQuery, exact_number: bool = False) -> Select:
     stmt = select(Item)
     if query.unit_ids:
         stmt = stmt.where(
@@ -160,7 +163,7 @@ def list_items(
     return rows[:size], next_token, total
 
 
-def iter_items(session: Session, query: ItemQuery, batch: int = 1000):  # type: ignore[no-untyped-def]
+def iter_items(session: Session, query: ItemQuery, batch: int = 1000) -> Iterator[Item]:
     """Every matching item in ledger order, fetched in batches (for streaming exports)."""
     token = ""
     while True:

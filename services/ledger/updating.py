@@ -94,8 +94,8 @@ def update_item(
                 item.due_date, item.due_date_reason, item.due_date_provisional = due, reason.strip(), False
         elif category_changed and not item.due_date_reason:
             # The deadline was computed from the category: a new category means a new deadline.
-            due = domain.compute_due_date(ledger.calendar, ledger.policy, item.category, item.registered_on)
-            item.due_date, item.due_date_provisional = due.value, bool(due.provisional_years)
+            computed = domain.compute_due_date(ledger.calendar, ledger.policy, item.category, item.registered_on)
+            item.due_date, item.due_date_provisional = computed.value, bool(computed.provisional_years)
         if errors:
             raise InvalidInput("invalid update: " + ", ".join(sorted(errors)), errors)
 

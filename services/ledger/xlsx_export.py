@@ -13,10 +13,10 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import xlsxwriter
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from libs.common.errors import InvalidInput
@@ -60,7 +60,7 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return candidate
 
 
-def _with_units(session: Session, stmt) -> Iterator[tuple[Any, ExportRow]]:  # type: ignore[no-untyped-def]
+def _with_units(session: Session, stmt: Select) -> Iterator[tuple[Any, Item]]:
     """Rows in batches; each batch's units in one query (positions kept: lead first)."""
     result = session.execute(stmt.execution_options(yield_per=BATCH))
     for batch in result.partitions():
@@ -72,11 +72,15 @@ def _with_units(session: Session, stmt) -> Iterator[tuple[Any, ExportRow]]:  # t
         ):
             units[unit.item_id].append(unit)
         for row in batch:
-            yield row, ExportRow(row, units[row.id])
+            # An ExportRow answers every attribute the forms' cells read from an Item.
+            yield row, cast(Item, ExportRow(row, units[row.id]))
 
 
 class _Sheet:
-    def __init__(self, workbook, form: Form, org: str, name: str, unit_name: str | None, formats) -> None:  # type: ignore[no-untyped-def]
+    unit_id: str  # per-unit forms: the unit whose items the sheet lists
+
+    def __init__(self, workbook: xlsxwriter.Workbook, form: Form, org: str, name: str, unit_name: str | None,
+                 formats: dict[str, xlsxwriter.format.Format]) -> None:
         self.ws = workbook.add_worksheet(name)
         for idx, width in enumerate(form.widths):
             self.ws.set_column(idx, idx, width)
@@ -90,9 +94,9 @@ class _Sheet:
         self.getters = [getter for _, getter in form.columns][1:]
         self.count = 0
 
-    def add(self, item: ExportRow) -> None:
+    def add(self, item: Item) -> None:
         self.count += 1
-        self.ws.write_row(self.row, 0, [self.count] + [getter(item) for getter in self.getters])
+        self.ws.write_row(self.row, 0, [self.count, *(getter(item) for getter in self.getters)])
         self.row += 1
 
 
@@ -127,7 +131,7 @@ def export_ledger(ledger: Ledger, form_name: str, query: repository.ItemQuery, o
                         rows += sheet.count
                     name = units[row.sheet_unit]
                     sheet = _Sheet(workbook, form, org, _sheet_name(name, used), name, formats)
-                    sheet.unit_id = row.sheet_unit  # type: ignore[attr-defined]
+                    sheet.unit_id = row.sheet_unit
                 sheet.add(item)
             if sheet is not None:
                 rows += sheet.count

@@ -12,10 +12,12 @@ import hashlib
 import io
 import re
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from openpyxl import load_workbook
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from libs.common import permissions
 from libs.common.actor import Actor
@@ -46,7 +48,7 @@ class ImportReport:
 class Row:
     sheet: str
     number: int  # as Excel shows it
-    values: dict[str, object]
+    values: Mapping[str, object]
     sheet_unit: str  # from a "单位（部门）：X" line above the header
 
 
@@ -122,7 +124,7 @@ class _Directory:
     units; "姓名（编号）" or the bare id always resolves.
     """
 
-    def __init__(self, session) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, session: Session) -> None:
         units = list(session.scalars(select(Unit)))
         self.units = {u.name: u.id for u in units} | {u.id: u.id for u in units}
         self.people = list(session.scalars(select(Person).where(Person.active.is_(True))))
@@ -202,7 +204,7 @@ def import_key(reg: domain.Registration) -> str:
     return hashlib.sha256(basis.encode()).hexdigest()
 
 
-def _already_imported(session, key: str, legacy_no: str, title: str) -> bool:  # type: ignore[no-untyped-def]
+def _already_imported(session: Session, key: str, legacy_no: str, title: str) -> bool:
     """Same fingerprint, or the same number *and* title (another ledger may use the same numbers)."""
     if session.scalars(select(Item.id).where(Item.import_key == key)).first():
         return True

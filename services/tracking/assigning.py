@@ -5,8 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Sequence
+from typing import cast
 
+from sqlalchemy import Table
+
+from duban.common.v1 import common_pb2
 from duban.ledger.v1 import events_pb2 as ledger_events
+from duban.ledger.v1 import ledger_pb2
 from duban.tracking.v1 import events_pb2
 from libs.common import vocabulary
 from libs.common.actor import Actor
@@ -59,7 +65,7 @@ def on_item_updated(tracking: Tracking, tx: UnitOfWork, event: CloudEvent) -> No
         set_units(assignment, item.units)
 
 
-def set_units(assignment: Assignment, units) -> None:  # type: ignore[no-untyped-def]
+def set_units(assignment: Assignment, units: Sequence[ledger_pb2.ItemUnit]) -> None:
     """The units in the ledger's order, and the lead unit copied onto the assignment for lists."""
     assignment.units = [
         AssignmentUnit(item_id=assignment.item_id, unit_id=u.unit_id, unit_name=u.unit_name, role=u.role,
@@ -90,7 +96,8 @@ def issue_notice(
         now = tracking.clock.now()
         local = tracking.local_now()
         today = local.date()
-        seq = next_in_sequence(tx.session, NoticeSequence.__table__, today.year)
+        # A declarative class with mapped_column()s is mapped to a Table (typed as any FromClause).
+        seq = next_in_sequence(tx.session, cast(Table, NoticeSequence.__table__), today.year)
         assignment.notice_no = tracking.notice_no_pattern.format(year=today.year, seq=seq)
         assignment.notice_issued_at = now
         ack_due = domain.add_working_hours(tracking.calendar, tracking.policy, local, tracking.policy.ack_working_hours)
@@ -164,7 +171,7 @@ def mark_acknowledged(tracking: Tracking, tx: UnitOfWork, assignment: Assignment
         item_id=assignment.item_id, unit_id=unit.unit_id, by=snapshot_of(actor)), now))
 
 
-def snapshot_of(actor: Actor):  # type: ignore[no-untyped-def]
+def snapshot_of(actor: Actor) -> common_pb2.PersonSnapshot:
     from services.tracking.context import snapshot_proto
 
     return snapshot_proto(actor.snapshot())

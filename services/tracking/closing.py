@@ -18,7 +18,7 @@ from services.tracking.progress import store_attachments
 from services.tracking.repository import get_assignment
 
 
-def file_reply(tracking: Tracking, item_id: str, result: str, root_cause: str, measures: str, uploads: list,  # type: ignore[type-arg]
+def file_reply(tracking: Tracking, item_id: str, result: str, root_cause: str, measures: str, uploads: list,
                actor: Actor) -> Assignment:
     with tracking.uow() as tx:
         assignment = get_assignment(tx, item_id, lock=True)
@@ -50,11 +50,13 @@ def _within_time(assignment: Assignment) -> bool:
 
 def _completion_data(tracking: Tracking, assignment: Assignment) -> documents.CompletionReportData:
     signed_at = assignment.signed_at.astimezone(OFFICE_TZ) if assignment.signed_at else None
+    filled_at = assignment.completion_filled_at
+    assert filled_at is not None, "the report is drawn once the unit has filled it"
     return documents.CompletionReportData(
         item_no=assignment.item_no, title=assignment.title, leader_name=assignment.leader_name,
         registered_on=assignment.registered_on, completed_within_time=assignment.completion_within_time,
         report_kind=assignment.completion_kind, unit_name=tracking.office_name,
-        filled_on=assignment.completion_filled_at.astimezone(OFFICE_TZ).date(),
+        filled_on=filled_at.astimezone(OFFICE_TZ).date(),
         leader_opinion=assignment.signature_opinion if assignment.signed_at else "",
         signed_by=snapshot_name(assignment.signed_by) if assignment.signature_approved else "",
         signed_at=signed_at if assignment.signature_approved else None,

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from duban.tracking.v1 import events_pb2
 from libs.common.actor import Actor
 from libs.common.dates import parse_date
+from libs.common.db import UnitOfWork
 from libs.common.errors import NotFound
 from services.tracking import domain, events, metrics
 from services.tracking.context import Tracking, require_leader, require_unit
 from services.tracking.convert import to_proto
-from services.tracking.orm import AuditEntry, ExpectedReport, Extension
+from services.tracking.orm import Assignment, AuditEntry, ExpectedReport, Extension
 from services.tracking.progress import refuse_while_failure_analysis_missing
 from services.tracking.repository import get_assignment, lead_unit
 
 
-def request_extension(tracking: Tracking, item_id: str, reason: str, new_due: str, progress: str, actor: Actor):  # type: ignore[no-untyped-def]
+def request_extension(
+    tracking: Tracking, item_id: str, reason: str, new_due: str, progress: str, actor: Actor
+) -> Assignment:
     new_due_date = parse_date(new_due, "new_due_date")
     with tracking.uow() as tx:
         assignment = get_assignment(tx, item_id, lock=True)
@@ -38,7 +42,9 @@ def request_extension(tracking: Tracking, item_id: str, reason: str, new_due: st
         return assignment
 
 
-def decide_extension(tracking: Tracking, item_id: str, extension_id: str, approve: bool, comment: str, actor: Actor):  # type: ignore[no-untyped-def]
+def decide_extension(
+    tracking: Tracking, item_id: str, extension_id: str, approve: bool, comment: str, actor: Actor
+) -> Assignment:
     with tracking.uow() as tx:
         assignment = get_assignment(tx, item_id, lock=True)
         require_leader(actor, assignment, "审批转期")
@@ -73,7 +79,8 @@ def decide_extension(tracking: Tracking, item_id: str, extension_id: str, approv
         return assignment
 
 
-def _publish(tracking, tx, assignment, extension, kind, now) -> None:  # type: ignore[no-untyped-def]
+def _publish(tracking: Tracking, tx: UnitOfWork, assignment: Assignment, extension: Extension, kind: str,
+             now: dt.datetime) -> None:
     proto = to_proto(tracking, assignment, with_timeline=False)
     tx.publish(events.event(kind, assignment.item_id, events_pb2.ExtensionDecided(
         item_id=assignment.item_id, extension=next(x for x in proto.extensions if x.id == extension.id),

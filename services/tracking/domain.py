@@ -10,7 +10,7 @@ report and the item is closed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,7 +108,7 @@ def _last_working_day(calendar: WorkCalendar, first: dt.date, last: dt.date) -> 
     return None
 
 
-def _periods(period: str, start: dt.date, end: dt.date):  # type: ignore[no-untyped-def]
+def _periods(period: str, start: dt.date, end: dt.date) -> Iterator[tuple[dt.date, dt.date]]:
     """(first, last) calendar days of each week / month / quarter touching [start, end]."""
     if period == "weekly":
         first = start - dt.timedelta(days=start.weekday())

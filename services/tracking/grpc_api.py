@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import grpc
+
 from duban.common.v1 import common_pb2
 from duban.tracking.v1 import tracking_pb2, tracking_pb2_grpc
 from libs.common.actor import Actor
@@ -11,6 +15,7 @@ from libs.common.idempotency_grpc import write_methods
 from services.tracking import assigning, closing, decisions, jobs, lights_board, progress, reading, urging
 from services.tracking.context import Tracking
 from services.tracking.convert import to_proto
+from services.tracking.orm import Assignment, Attachment
 
 SERVICE_NAME = tracking_pb2.DESCRIPTOR.services_by_name["TrackingService"].full_name
 # The writes that take an idempotency key (gRPC metadata `idempotency-key`, see libs/common/idempotency.py).
@@ -28,13 +33,17 @@ class TrackingServicer(tracking_pb2_grpc.TrackingServiceServicer):
     def __init__(self, tracking: Tracking) -> None:
         self.tracking = tracking
 
-    def _view(self, assignment, timeline: bool = True, brief: bool = False):  # type: ignore[no-untyped-def]
+    def _view(self, assignment: Assignment, timeline: bool = True, brief: bool = False) -> tracking_pb2.Assignment:
         return to_proto(self.tracking, assignment, with_timeline=timeline, brief=brief)
 
-    def GetAssignment(self, request, context):  # noqa: N802
+    def GetAssignment(  # noqa: N802
+        self, request: tracking_pb2.GetAssignmentRequest, context: grpc.ServicerContext
+    ) -> tracking_pb2.Assignment:
         return self._view(reading.get(self.tracking, request.item_id))
 
-    def ListAssignments(self, request, context):  # noqa: N802
+    def ListAssignments(  # noqa: N802
+        self, request: tracking_pb2.ListAssignmentsRequest, context: grpc.ServicerContext
+    ) -> tracking_pb2.ListAssignmentsResponse:
         rows, token, total = reading.list_assignments(
             self.tracking, list(request.unit_ids), request.responsible_leader_id, request.status, request.view,
             request.page_size, request.page_token)
@@ -42,7 +51,9 @@ class TrackingServicer(tracking_pb2_grpc.TrackingServiceServicer):
             assignments=[self._view(a, timeline=False, brief=True) for a in rows], next_page_token=token,
             total_size=total)
 
-    def ListLights(self, request, context):  # noqa: N802
+    def ListLights(  # noqa: N802
+        self, request: tracking_pb2.ListLightsRequest, context: grpc.ServicerContext
+    ) -> tracking_pb2.ListLightsResponse:
         items, token, total, today = lights_board.list_lights(
             self.tracking, list(request.unit_ids), request.responsible_leader_id, request.light, request.lead_unit_id,
             request.page_size, request.page_token)
@@ -53,7 +64,9 @@ class TrackingServicer(tracking_pb2_grpc.TrackingServiceServicer):
                 light_reason=i.light_reason, missed_reports=i.missed_reports) for i in items],
             next_page_token=token, total_size=total, today=today.isoformat())
 
-    def LightBoard(self, request, context):  # noqa: N802
+    def LightBoard(  # noqa: N802
+        self, request: tracking_pb2.LightBoardRequest, context: grpc.ServicerContext
+    ) -> tracking_pb2.LightBoardResponse:
         rows, total, today = lights_board.light_board(self.tracking, list(request.unit_ids),
                                                       request.responsible_leader_id)
 
@@ -63,56 +76,78 @@ class TrackingServicer(tracking_pb2_grpc.TrackingServiceServicer):
 
         return tracking_pb2.LightBoardResponse(rows=[row(b) for b in rows], total=row(total), today=today.isoformat())
 
-    def IssueNotice(self, request, context):  # noqa: N802
+    def IssueNotice(  # noqa: N802
+        self, request: tracking_pb2.IssueNoticeRequest, context: grpc.ServicerContext
+    ) -> tracking_pb2.Assignment:
         return self._view(assigning.issue_notice(
             self.tracking, request.item_id, list(request.requirements), request.contact_name, request.contact_phone,
             Actor.from_proto(request.actor)))
 
-    def Acknowledge(self, request, context):  # noqa: N802
+    def Acknowledge(  # noqa: N802
+        self, request: tracking_pb2.AcknowledgeRequest, context: grpc.ServicerContext
+    ) -> tracking_pb2.Assignment:
         return self._view(assigning.acknowledge(self.tracking, request.item_id, request.unit_id,
                                                 Actor.from_proto(request.actor)))
 
-    def FileReport(self, request, context):  # noqa: N802
+    def FileReport(  # noqa: N802
+        self, request: tracking_pb2.FileReportRequest, context: grpc.ServicerContext
+    ) -> tracking_pb2.Assignment:
         return self._view(progress.file_report(
             self.tracking, request.item_id, request.unit_id, request.expected_report_id, request.text,
             list(request.attachments), Actor.from_proto(request.actor)))
 
-    def RequestExtension(self, request, context):  # noqa: N802
+    def RequestExtension(  # noqa: N802
+        self, request: tracking_pb2.RequestExtensionRequest, context: grpc.ServicerContext
+    ) -> tracking_pb2.Assignment:
         return self._view(decisions.request_extension(
             self.tracking, request.item_id, request.reason, request.new_due_date, request.progress,
             Actor.from_proto(request.actor)))
 
-    def DecideExtension(self, request, context):  # noqa: N802
+    def DecideExtension(  # noqa: N802
+        self, request: tracking_pb2.DecideExtensionRequest, context: grpc.ServicerContext
+    ) -> tracking_pb2.Assignment:
         return self._view(decisions.decide_extension(
             self.tracking, request.item_id, request.extension_id, request.approve, request.comment,
             Actor.from_proto(request.actor)))
 
-    def FileReply(self, request, context):  # noqa: N802
+    def FileReply(  # noqa: N802
+        self, request: tracking_pb2.FileReplyRequest, context: grpc.ServicerContext
+    ) -> tracking_pb2.Assignment:
         return self._view(closing.file_reply(
             self.tracking, request.item_id, request.result, request.root_cause, request.measures,
             list(request.attachments), Actor.from_proto(request.actor)))
 
-    def FillCompletionReport(self, request, context):  # noqa: N802
+    def FillCompletionReport(  # noqa: N802
+        self, request: tracking_pb2.FillCompletionReportRequest, context: grpc.ServicerContext
+    ) -> tracking_pb2.Assignment:
         return self._view(closing.fill_completion_report(
             self.tracking, request.item_id, request.report_kind, request.result_summary,
             Actor.from_proto(request.actor)))
 
-    def SignCompletionReport(self, request, context):  # noqa: N802
+    def SignCompletionReport(  # noqa: N802
+        self, request: tracking_pb2.SignCompletionReportRequest, context: grpc.ServicerContext
+    ) -> tracking_pb2.Assignment:
         return self._view(closing.sign_completion_report(
             self.tracking, request.item_id, request.approve, request.opinion, Actor.from_proto(request.actor),
             request.follow_up))
 
-    def UrgeUnit(self, request, context):  # noqa: N802
+    def UrgeUnit(  # noqa: N802
+        self, request: tracking_pb2.UrgeUnitRequest, context: grpc.ServicerContext
+    ) -> tracking_pb2.Assignment:
         return self._view(urging.urge_unit(self.tracking, request.item_id, request.unit_id, request.method,
                                            request.text, Actor.from_proto(request.actor)))
 
-    def LeaderQueue(self, request, context):  # noqa: N802
+    def LeaderQueue(  # noqa: N802
+        self, request: tracking_pb2.LeaderQueueRequest, context: grpc.ServicerContext
+    ) -> tracking_pb2.LeaderQueueResponse:
         extensions, closures = reading.leader_queue(self.tracking, request.leader_id)
         return tracking_pb2.LeaderQueueResponse(
             extensions_pending=[self._view(a, timeline=False) for a in extensions],
             closures_pending=[self._view(a, timeline=False) for a in closures])
 
-    def GetDocument(self, request, context):  # noqa: N802
+    def GetDocument(  # noqa: N802
+        self, request: tracking_pb2.GetDocumentRequest, context: grpc.ServicerContext
+    ) -> Iterator[common_pb2.FileChunk]:
         assignment = reading.get(self.tracking, request.item_id)
         if request.kind == "notice":
             key, name, ctype = assignment.notice_key, f"督办通知_{assignment.item_no}.docx", DOCX
@@ -134,16 +169,16 @@ class TrackingServicer(tracking_pb2_grpc.TrackingServiceServicer):
             yield common_pb2.FileChunk(filename=name if first else "", content_type=ctype if first else "",
                                        data=data[offset:offset + CHUNK])
 
-    def _attachment(self, item_id: str, attachment_id: str):  # type: ignore[no-untyped-def]
-        from services.tracking.orm import Attachment
-
+    def _attachment(self, item_id: str, attachment_id: str) -> Attachment:
         with self.tracking.uow.read() as tx:
             att = tx.session.get(Attachment, attachment_id)
         if att is None or att.item_id != item_id:
             raise NotFound("no such attachment", {"attachment_id": "附件不存在"})
         return att
 
-    def RunSweeps(self, request, context):  # noqa: N802
+    def RunSweeps(  # noqa: N802
+        self, request: tracking_pb2.RunSweepsRequest, context: grpc.ServicerContext
+    ) -> tracking_pb2.RunSweepsResponse:
         import datetime as dt
 
         as_of = None

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TypeVar
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import Case, ColumnElement, ScalarSelect, Select, and_, case, exists, func, or_, select
 
 from libs.common.errors import InvalidInput
 from libs.common.lights import GREEN, RED, YELLOW, last_yellow_deadline
@@ -19,6 +20,8 @@ from services.tracking import domain
 from services.tracking.context import Tracking
 from services.tracking.orm import Assignment, AssignmentUnit, ExpectedReport
 from services.tracking.repository import LIST_ORDER, after_token, page_token
+
+S = TypeVar("S", bound=Select)
 
 LIGHTS = ("", RED, YELLOW, GREEN)
 MAX_PAGE = 5000
@@ -47,7 +50,7 @@ class BoardRow:
     green: int = 0
 
 
-def _missed_count(today: dt.date):  # type: ignore[no-untyped-def]
+def _missed_count(today: dt.date) -> ScalarSelect[int]:
     """Per item (correlated): expected reports past their day and not filed - domain.missed_reports."""
     return (select(func.count()).select_from(ExpectedReport)
             .where(ExpectedReport.item_id == Assignment.item_id, ExpectedReport.status != "filed",
@@ -55,7 +58,7 @@ def _missed_count(today: dt.date):  # type: ignore[no-untyped-def]
             .correlate(Assignment).scalar_subquery())
 
 
-def _scoped(stmt, unit_ids: list[str], leader_id: str):  # type: ignore[no-untyped-def]
+def _scoped(stmt: S, unit_ids: list[str], leader_id: str) -> S:
     # "Not closed" rather than "one of the open statuses": it selects the same items, and SQLite then
     # walks the (due_date, item_no) index for a page instead of sorting every open item for each one.
     stmt = stmt.where(Assignment.status.not_in(domain.CLOSED_STATUSES))
@@ -67,7 +70,7 @@ def _scoped(stmt, unit_ids: list[str], leader_id: str):  # type: ignore[no-untyp
     return stmt
 
 
-def _colour(today: dt.date, last_yellow: dt.date, missed):  # type: ignore[no-untyped-def]
+def _colour(today: dt.date, last_yellow: dt.date, missed: ColumnElement[int]) -> Case[str]:
     """lights.colour_by_dates as a SQL expression."""
     return case((Assignment.due_date < today, RED),
                 (or_(Assignment.due_date <= last_yellow, missed > 0), YELLOW), else_=GREEN)

@@ -21,7 +21,7 @@ ACTIVE = ("notified", "in_progress")
 
 def store_attachments(
     tracking: Tracking, tx: UnitOfWork, assignment: Assignment, owner: str, uploads: list
-) -> list[Attachment]:  # type: ignore[type-arg]
+) -> list[Attachment]:
     stored = []
     for upload in uploads:
         if not upload.filename.strip() or len(upload.data) == 0:
@@ -50,7 +50,7 @@ def refuse_while_failure_analysis_missing(tracking: Tracking, assignment: Assign
 
 def file_report(
     tracking: Tracking, item_id: str, unit_id: str, expected_id: str, text: str, uploads: list, actor: Actor
-) -> Assignment:  # type: ignore[type-arg]
+) -> Assignment:
     if not text.strip():
         raise InvalidInput("empty report", {"text": "请填写进展情况"})
     with tracking.uow() as tx:

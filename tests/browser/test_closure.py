@@ -7,23 +7,26 @@ import re
 import time
 import uuid
 
+import pytest
 import requests
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from scripts.stack import Stack
 from tests.browser.test_pages import assert_no_page_overflow, login_as
 from tests.stack.test_ledger_flow import token
 
-PHONE = {"width": 390, "height": 844}
+pytestmark = [pytest.mark.stack, pytest.mark.postgres]  # the session's stack, on PostgreSQL
+
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
-def _api(stack: Stack, method: str, path: str, headers: dict[str, str], **kw) -> dict:  # type: ignore[no-untyped-def,type-arg]
+def _api(stack: Stack, method: str, path: str, headers: dict[str, str], **kw) -> dict:
     reply = requests.request(method, f"{stack.url}/api/v1{path}", headers=headers, timeout=30, **kw)
     assert reply.status_code in (200, 201), f"{method} {path}: {reply.status_code} {reply.text[:300]}"
-    return reply.json()  # type: ignore[no-any-return]
+    return reply.json()
 
 
-def _awaiting_signature(stack: Stack, title: str) -> dict:  # type: ignore[type-arg]
+def _awaiting_signature(stack: Stack, title: str) -> dict:
     office, fgj = token(stack, "office"), token(stack, "fgj")
     item = _api(stack, "POST", "/items", office, json={
         "title": title, "source": "leader_assignment", "category": "general", "lead_unit_id": "fgj",
@@ -40,6 +43,7 @@ def _awaiting_signature(stack: Stack, title: str) -> dict:  # type: ignore[type-
     return item
 
 
+@pytest.mark.slow
 def test_a_leader_signs_on_a_phone_and_the_new_instruction_becomes_a_follow_up(page: Page, stack: Stack) -> None:
     title = f"手机签批{uuid.uuid4().hex[:6]}"
     item = _awaiting_signature(stack, title)

@@ -12,13 +12,15 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from scripts.demo_data import DEMO_PASSWORD
 
+pytestmark = [pytest.mark.stack, pytest.mark.postgres]  # the session's stack, on PostgreSQL
+
 LIGHT_TEXT = re.compile(r"^(绿灯|黄灯|红灯)$")
 LIGHT_NAMES = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
-TABLET = {"width": 768, "height": 1024}
+TABLET: ViewportSize = {"width": 768, "height": 1024}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -65,6 +67,7 @@ def fill_registration(page: Page, title: str, content: str = "") -> None:
     page.get_by_label("牵头（主办）单位").select_option(label="区发展和改革局")
 
 
+@pytest.mark.slow
 def test_registered_item_is_listed_with_light_and_scoped_to_its_units(page: Page) -> None:
     title = f"浏览器立项{uuid.uuid4().hex[:8]}"
     login_as(page, "office")
@@ -102,6 +105,7 @@ def test_registered_item_is_listed_with_light_and_scoped_to_its_units(page: Page
     expect(page.locator("table tbody tr").first).to_contain_text("立项")  # the history's first change
 
 
+@pytest.mark.slow
 def test_lights_board_leads_from_a_count_to_its_items(page: Page) -> None:
     title = f"灯板事项{uuid.uuid4().hex[:8]}"
     login_as(page, "office")
@@ -164,6 +168,7 @@ def ledger_xlsx(good_title: str) -> bytes:
     registered = (dt.date.today() - dt.timedelta(days=3)).isoformat()
     book = Workbook()
     sheet = book.active
+    assert sheet is not None
     sheet.append(["事项名称", "事项来源", "事项类别", "牵头单位", "立项时间"])
     sheet.append([good_title, "领导交办工作事项", "一般事项", "区发展和改革局", registered])
     sheet.append([f"{good_title}-坏行", "领导交办工作事项", "一般事项", "不存在的单位", registered])

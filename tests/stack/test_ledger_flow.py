@@ -5,12 +5,15 @@ from __future__ import annotations
 import time
 import uuid
 
+import pytest
 import requests
 
 from libs.common import topics
 from libs.common.testing import EventReader
 from scripts.demo_data import DEMO_PASSWORD
 from scripts.stack import Stack
+
+pytestmark = [pytest.mark.stack, pytest.mark.postgres]  # the session's stack, on PostgreSQL
 
 
 def token(stack: Stack, username: str) -> dict[str, str]:
@@ -34,6 +37,7 @@ def test_register_through_gateway_reaches_kafka_and_scoped_lists(stack: Stack) -
     assert item["item_no"] and item["light"] == "green"
     assert requests.get(f"{stack.url}/api/v1/items/{item['id']}", headers=fgj, timeout=10).status_code == 200
     assert requests.get(f"{stack.url}/api/v1/items/{item['id']}", headers=jyj, timeout=10).status_code == 404
+    assert stack.broker is not None
     reader = EventReader(stack.broker.bootstrap, topics.LEDGER_EVENTS)
     try:
         events = reader.poll_until(lambda evs: any(e.subject == item["id"] for e in evs))
@@ -42,6 +46,7 @@ def test_register_through_gateway_reaches_kafka_and_scoped_lists(stack: Stack) -
     assert [e.type for e in events if e.subject == item["id"]] == ["item.registered"]
 
 
+@pytest.mark.slow
 def test_ledger_killed_mid_flow_loses_and_doubles_nothing(stack: Stack) -> None:
     office = token(stack, "office")
     tag = uuid.uuid4().hex[:6]
@@ -63,6 +68,7 @@ def test_ledger_killed_mid_flow_loses_and_doubles_nothing(stack: Stack) -> None:
     numbers = sorted(int(i["item_no"].split("-")[1]) for i in listed["items"])
     assert numbers == list(range(numbers[0], numbers[0] + 10))  # gap-free across the crash
     ids = {i["id"] for i in listed["items"]}
+    assert stack.broker is not None
     reader = EventReader(stack.broker.bootstrap, topics.LEDGER_EVENTS)
     deadline = time.monotonic() + 30
     try:

@@ -19,6 +19,8 @@ from scripts.demo_data import DEMO_PASSWORD
 from scripts.stack import Stack
 from services.gateway.openapi import spec
 
+pytestmark = [pytest.mark.stack, pytest.mark.postgres]  # the session's stack, on PostgreSQL
+
 schema = schemathesis.openapi.from_dict(spec())
 
 
@@ -32,7 +34,7 @@ def auth(stack: Stack) -> dict[str, str]:
 @schema.exclude(path="/api/v1/auth/token").parametrize()
 # derandomize: the same examples every run, so CI is repeatable; widen max_examples to explore more.
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-def test_api_conforms_to_its_openapi_document(case, stack: Stack, auth: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def test_api_conforms_to_its_openapi_document(case, stack: Stack, auth: dict[str, str]) -> None:
     case.call_and_validate(base_url=stack.url, headers=auth, excluded_checks=[positive_data_acceptance])
 
 

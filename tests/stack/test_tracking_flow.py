@@ -7,6 +7,7 @@ import time
 import uuid
 
 import grpc
+import pytest
 import requests
 
 from duban.common.v1 import common_pb2, common_pb2_grpc
@@ -14,6 +15,8 @@ from libs.common import topics
 from libs.common.testing import EventReader
 from scripts.stack import Stack
 from tests.stack.test_ledger_flow import token
+
+pytestmark = [pytest.mark.stack, pytest.mark.postgres]  # the session's stack, on PostgreSQL
 
 
 def set_time(stack: Stack, when: str) -> None:
@@ -23,11 +26,11 @@ def set_time(stack: Stack, when: str) -> None:
                                                              wait_for_ready=True)
 
 
-def call(method: str, stack: Stack, path: str, headers: dict[str, str], **kw) -> requests.Response:  # type: ignore[no-untyped-def]
+def call(method: str, stack: Stack, path: str, headers: dict[str, str], **kw) -> requests.Response:
     return requests.request(method, f"{stack.url}/api/v1{path}", headers=headers, timeout=30, **kw)
 
 
-def wait_for(fetch, until, timeout: float = 30.0):  # type: ignore[no-untyped-def]
+def wait_for(fetch, until, timeout: float = 30.0):
     deadline = time.monotonic() + timeout
     while True:
         reply = fetch()
@@ -37,6 +40,7 @@ def wait_for(fetch, until, timeout: float = 30.0):  # type: ignore[no-untyped-de
         time.sleep(0.1)
 
 
+@pytest.mark.slow
 def test_register_to_closure_with_a_tracking_crash(stack: Stack) -> None:
     office, fgj, jyj, leader = (token(stack, u) for u in ("office", "fgj", "jyj", "leader"))
     set_time(stack, "2026-11-26T09:00:00+08:00")
@@ -95,6 +99,7 @@ def test_register_to_closure_with_a_tracking_crash(stack: Stack) -> None:
     assert row["assigned_on"] == "2026-11-26" and row["due_date"] == "2026-12-14"
 
     # Nothing lost, nothing doubled across the crash: each act is one event.
+    assert stack.broker is not None
     reader = EventReader(stack.broker.bootstrap, topics.TRACKING_EVENTS)
     try:
         events = reader.poll_until(lambda evs: any(e.subject == iid and e.type == "item.archived" for e in evs))
@@ -135,6 +140,7 @@ def test_pages_of_each_role(stack: Stack) -> None:
     assert sent.status_code == 200 and "督办通知已发出" in sent.text  # followed the redirect
 
 
+@pytest.mark.slow
 def test_sweep_command_is_what_the_cronjob_runs(stack: Stack) -> None:
     import subprocess
     import sys

@@ -33,7 +33,7 @@ def test_round_trip_through_headers() -> None:
           ("ce_specversion", b"0.3")], "specversion"),
     ],
 )
-def test_unreadable_records_are_refused(headers, message) -> None:  # type: ignore[no-untyped-def]
+def test_unreadable_records_are_refused(headers, message) -> None:
     with pytest.raises(InvalidEvent, match=message):
         from_headers(headers, b"{}")
 

@@ -125,7 +125,7 @@ def wait_for(predicate: Callable[[], bool], seconds: float = 30.0) -> None:
         time.sleep(0.1)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/probe.db"
@@ -138,7 +138,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 def test_a_service_built_from_the_base_alone(broker: Broker, tmp_path: Path, database_url: str) -> None:
     row, bootstrap, _ = probe_service(tmp_path)
     with running_service(bootstrap, settings_from_env, broker.bootstrap, database_url) as probe:
-        health = health_pb2_grpc.HealthStub(probe.channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
+        stub = health_pb2_grpc.HealthStub(probe.channel)
+        health = stub.Check(health_pb2.HealthCheckRequest(), timeout=5)  # type: ignore[attr-defined]  # types-grpcio-health-checking's HealthStub declares no methods
         assert health.status == health_pb2.HealthCheckResponse.SERVING
 
         note = common_pb2.PersonSnapshot(id=str(uuid.uuid4()), name="一条记录")
@@ -168,8 +169,8 @@ def test_a_service_built_from_the_base_alone(broker: Broker, tmp_path: Path, dat
         _, key = next((e, k) for e, k in reader.events if e.id == event.id)
         marker = new_event("note.written", "duban/probe", str(uuid.uuid4()), note, probe.app.clock.now())
         again = confluent_kafka.Producer({"bootstrap.servers": broker.bootstrap})
-        again.produce(row.topic, key=key, value=event.data, headers=event.headers())
-        again.produce(row.topic, key=key, value=marker.data, headers=marker.headers())
+        again.produce(row.topic, key=key, value=event.data, headers=list(event.header_pairs()))
+        again.produce(row.topic, key=key, value=marker.data, headers=list(marker.header_pairs()))
         again.flush(10)
         wait_for(lambda: len(applied()) >= 2)
         assert sorted((a.event_id, a.note_id) for a in applied()) == sorted(

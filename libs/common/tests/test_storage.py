@@ -13,7 +13,7 @@ from libs.common.testing import create_bucket
 
 
 @pytest.fixture(params=["local", "s3"])
-def store(request, tmp_path):  # type: ignore[no-untyped-def]
+def store(request, tmp_path):
     if request.param == "local":
         return open_storage(StorageSettings(directory=str(tmp_path / "files")))
     endpoint = request.getfixturevalue("s3_endpoint")
@@ -25,7 +25,7 @@ def _count(name: str, backend: str, op: str) -> float:
     return REGISTRY.get_sample_value(name, {"backend": backend, "op": op}) or 0.0
 
 
-def test_put_get_overwrite_and_missing(store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_put_get_overwrite_and_missing(store, tmp_path) -> None:
     data = os.urandom(1024 * 1024) + "督办通知".encode()
     written_before = _count("duban_storage_bytes_total", store.backend, "put")
     assert store.put("tracking/item-1/attachments/a1", data) == "tracking/item-1/attachments/a1"
@@ -45,7 +45,7 @@ def test_put_get_overwrite_and_missing(store, tmp_path) -> None:  # type: ignore
         assert not (tmp_path / "unused").exists()  # nothing went to the local disk
 
 
-def test_a_bucket_that_is_not_there_stops_the_start(s3_endpoint) -> None:  # type: ignore[no-untyped-def]
+def test_a_bucket_that_is_not_there_stops_the_start(s3_endpoint) -> None:
     with pytest.raises(ConfigError, match="storage bucket 'no-such-bucket' at http://127.0.0.1:.* is not usable"):
         open_storage(StorageSettings(directory="unused", s3_bucket="no-such-bucket", s3_endpoint=s3_endpoint))
 

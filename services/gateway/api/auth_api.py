@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, g
+from flask.typing import ResponseReturnValue
 
 from services.gateway import accounts
 from services.gateway.api import bp
@@ -10,15 +13,16 @@ from services.gateway.auth import attempt_login, db, now, require
 from services.gateway.orm import ApiToken
 from services.gateway.present import Reader, json_body
 from services.gateway.problems import problem
+from services.gateway.scope import Principal
 
 
-def principal_json(user) -> dict:  # type: ignore[no-untyped-def,type-arg]
+def principal_json(user: Principal) -> dict[str, Any]:
     return {"id": user.user_id, "username": user.username, "display_name": user.display_name, "role": user.role,
             "unit_id": user.unit_id, "person_id": user.person_id}
 
 
 @bp.post("/auth/token")
-def create_token():  # type: ignore[no-untyped-def]
+def create_token() -> ResponseReturnValue:
     reader = Reader(json_body())
     username, password = reader.text("username", 60), reader.text("password", 200)
     name = reader.text("name", 100) or "api"
@@ -44,7 +48,7 @@ def create_token():  # type: ignore[no-untyped-def]
 
 @bp.delete("/auth/token")
 @require()
-def revoke_token():  # type: ignore[no-untyped-def]
+def revoke_token() -> ResponseReturnValue:
     if g.via != "token":
         return problem(400, "只能撤销 Bearer 令牌；网页会话请使用退出登录")
     found = accounts.user_for_token(db(), _raw_token(), now())
@@ -63,5 +67,5 @@ def _raw_token() -> str:
 
 @bp.get("/me")
 @require()
-def me():  # type: ignore[no-untyped-def]
+def me() -> dict[str, Any]:
     return principal_json(g.user)

@@ -2,30 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, g, request
 
 from duban.ledger.v1 import ledger_pb2
 from services.gateway.api import bp
 from services.gateway.api.items import actor
 from services.gateway.auth import require
+from services.gateway.clients import ServiceClient
 from services.gateway.idempotency import write
 from services.gateway.present import Reader, json_body, to_json
 
 
-def ledger():  # type: ignore[no-untyped-def]
+def ledger() -> ServiceClient:
     return current_app.extensions["ledger"]
 
 
 @bp.get("/units")
 @require("directory.read")
-def list_units():  # type: ignore[no-untyped-def]
+def list_units() -> dict[str, Any]:
     units = ledger().call("ListUnits", ledger_pb2.ListUnitsRequest()).units
     return {"units": [to_json(u) for u in units]}
 
 
 @bp.put("/units/<unit_id>")
 @require("directory.write")
-def put_unit(unit_id: str):  # type: ignore[no-untyped-def]
+def put_unit(unit_id: str) -> dict[str, Any]:
     reader = Reader(json_body())
     reader.unknown({"name", "kind", "active"})
     active = reader.flag("active")
@@ -37,7 +40,7 @@ def put_unit(unit_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/people")
 @require("directory.read")
-def list_people():  # type: ignore[no-untyped-def]
+def list_people() -> dict[str, Any]:
     reader = Reader(request.args)
     req = ledger_pb2.ListPeopleRequest(unit_id=reader.text("unit_id", 40), role=reader.text("role", 20))
     reader.done()
@@ -46,7 +49,7 @@ def list_people():  # type: ignore[no-untyped-def]
 
 @bp.put("/people/<person_id>")
 @require("directory.write")
-def put_person(person_id: str):  # type: ignore[no-untyped-def]
+def put_person(person_id: str) -> dict[str, Any]:
     reader = Reader(json_body())
     reader.unknown({"name", "unit_id", "role", "title", "active"})
     active = reader.flag("active")

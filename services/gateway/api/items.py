@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import Response, current_app, g, request, url_for
+from werkzeug.sansio.response import Response as SansIOResponse
 
 from duban.common.v1 import common_pb2
 from duban.ledger.v1 import ledger_pb2
 from libs.common.errors import NotFound
 from services.gateway.api import bp
 from services.gateway.auth import require
+from services.gateway.clients import ServiceClient
 from services.gateway.idempotency import replayed, write
 from services.gateway.present import Reader, json_body, to_json
 from services.gateway.scope import Principal, can_see, scoped_filter
@@ -23,7 +28,7 @@ PATCH_TEXT = ("title", "content", "source", "category", "responsible_leader_id",
 FILTER_PARAMS = ("unit_id", "source", "category", "status", "due_from", "due_to", "q", "light")
 
 
-def ledger():  # type: ignore[no-untyped-def]
+def ledger() -> ServiceClient:
     return current_app.extensions["ledger"]
 
 
@@ -32,7 +37,7 @@ def actor(user: Principal) -> common_pb2.Actor:
                             person_id=user.person_id, extra_roles=list(user.extra_roles))
 
 
-def item_filter(args, reader: Reader | None = None) -> ledger_pb2.ItemFilter:  # type: ignore[no-untyped-def]
+def item_filter(args: Mapping[str, str], reader: Reader | None = None) -> ledger_pb2.ItemFilter:
     """The ledger filter from query parameters; with `reader`, errors are collected there, not raised."""
     own = reader is None
     reader = reader or Reader(args)
@@ -57,7 +62,7 @@ def visible_item(user: Principal, item_id: str) -> ledger_pb2.Item:
     return item
 
 
-def list_page(user: Principal, args) -> ledger_pb2.ListItemsResponse:  # type: ignore[no-untyped-def]
+def list_page(user: Principal, args: Mapping[str, str]) -> ledger_pb2.ListItemsResponse:
     reader = Reader(args)
     size = reader.integer("page_size", 50, 1, 500)
     token = reader.text("page_token", 500)
@@ -73,9 +78,9 @@ def list_page(user: Principal, args) -> ledger_pb2.ListItemsResponse:  # type: i
 
 @bp.get("/items")
 @require("items.read")
-def list_items():  # type: ignore[no-untyped-def]
+def list_items() -> dict[str, Any]:
     page = list_page(g.user, request.args)
-    body = {"items": [to_json(i) for i in page.items], "next_page_token": page.next_page_token}
+    body: dict[str, Any] = {"items": [to_json(i) for i in page.items], "next_page_token": page.next_page_token}
     if request.args.get("include_total") in ("true", "1"):
         body["total_size"] = page.total_size
     return body
@@ -83,7 +88,7 @@ def list_items():  # type: ignore[no-untyped-def]
 
 @bp.post("/items")
 @require("items.register")
-def register_item():  # type: ignore[no-untyped-def]
+def register_item() -> Response:
     body = json_body()
     reader = Reader(body)
     reader.unknown(REGISTER_FIELDS)
@@ -111,7 +116,7 @@ def register_item():  # type: ignore[no-untyped-def]
 
 @bp.get("/items/<item_id>")
 @require("items.read")
-def get_item(item_id: str):  # type: ignore[no-untyped-def]
+def get_item(item_id: str) -> SansIOResponse:
     item = visible_item(g.user, item_id)
     response = current_app.json.response(to_json(item))
     response.headers["ETag"] = f'"{item.version}"'
@@ -120,7 +125,7 @@ def get_item(item_id: str):  # type: ignore[no-untyped-def]
 
 @bp.patch("/items/<item_id>")
 @require("items.update")
-def update_item(item_id: str):  # type: ignore[no-untyped-def]
+def update_item(item_id: str) -> dict[str, Any]:
     visible_item(g.user, item_id)
     body = json_body()
     reader = Reader(body)
@@ -147,7 +152,7 @@ def update_item(item_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/items/<item_id>/history")
 @require("items.read")
-def item_history(item_id: str):  # type: ignore[no-untyped-def]
+def item_history(item_id: str) -> dict[str, Any]:
     item = visible_item(g.user, item_id)
     changes = ledger().call("GetItemHistory", ledger_pb2.GetItemHistoryRequest(id=item.id)).changes
     return {"changes": [to_json(c) for c in changes]}

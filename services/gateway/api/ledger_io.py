@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import Response, current_app, g, request
 
 from duban.ledger.v1 import ledger_pb2
@@ -14,14 +17,14 @@ from services.gateway.present import Reader, file_response, to_json
 from services.gateway.scope import scoped_filter
 
 
-def export_response(form: str, args) -> Response:  # type: ignore[no-untyped-def]
+def export_response(form: str, args: Mapping[str, str]) -> Response:
     request_ = ledger_pb2.ExportLedgerRequest(form=form, filter=scoped_filter(g.user, item_filter(args)))
     return file_response(ledger().stream("ExportLedger", request_))
 
 
 @bp.get("/ledger/export")
 @require("ledger.export")
-def export_ledger():  # type: ignore[no-untyped-def]
+def export_ledger() -> Response:
     return export_response(request.args.get("form", "ledger_710"), request.args)
 
 
@@ -41,5 +44,5 @@ def run_import() -> ledger_pb2.ImportLedgerResponse:
 
 @bp.post("/ledger/import")
 @require("ledger.import")
-def import_ledger():  # type: ignore[no-untyped-def]
+def import_ledger() -> dict[str, Any]:
     return to_json(run_import())

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from flask import Response, current_app, g, request
 
@@ -13,12 +15,18 @@ from libs.common.errors import InvalidInput
 from services.gateway.api import bp
 from services.gateway.api.items import actor, visible_item
 from services.gateway.auth import require
+from services.gateway.clients import ServiceClient
 from services.gateway.idempotency import write
 from services.gateway.present import Reader, file_response, json_body, to_json
 from services.gateway.scope import NOBODY, Principal, scoped_tracking_request
 
+# The tracking list requests scoped by the caller (see scoped).
+ScopedRequest = TypeVar(
+    "ScopedRequest", tracking_pb2.ListAssignmentsRequest, tracking_pb2.ListLightsRequest, tracking_pb2.LightBoardRequest
+)
 
-def tracking():  # type: ignore[no-untyped-def]
+
+def tracking() -> ServiceClient:
     return current_app.extensions["tracking"]
 
 
@@ -27,7 +35,7 @@ def visible(item_id: str) -> str:
     return visible_item(g.user, item_id).id
 
 
-def attachments(body: dict, reader: Reader) -> list[tracking_pb2.Attachment]:  # type: ignore[type-arg]
+def attachments(body: dict[str, Any], reader: Reader) -> list[tracking_pb2.Attachment]:
     """JSON clients send files as {filename, content_type, data (base64)}; forms send multipart files."""
     result = []
     for i, entry in enumerate(body.get("attachments") or []):
@@ -48,19 +56,19 @@ def attachments(body: dict, reader: Reader) -> list[tracking_pb2.Attachment]:  #
     return result
 
 
-def body() -> dict:  # type: ignore[type-arg]
+def body() -> dict[str, Any]:
     return request.form.to_dict() if request.mimetype == "multipart/form-data" else json_body()
 
 
 @bp.get("/items/<item_id>/tracking")
 @require("tracking.read")
-def get_tracking(item_id: str):  # type: ignore[no-untyped-def]
+def get_tracking(item_id: str) -> dict[str, Any]:
     return to_json(tracking().call("GetAssignment", tracking_pb2.GetAssignmentRequest(item_id=visible(item_id))))
 
 
 @bp.post("/items/<item_id>/notice")
 @require("tracking.notice")
-def issue_notice(item_id: str):  # type: ignore[no-untyped-def]
+def issue_notice(item_id: str) -> dict[str, Any]:
     data = body()
     reader = Reader(data)
     reader.unknown({"requirements", "contact_name", "contact_phone"})
@@ -79,7 +87,7 @@ def issue_notice(item_id: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/items/<item_id>/acknowledgements")
 @require("tracking.unit_act")
-def acknowledge(item_id: str):  # type: ignore[no-untyped-def]
+def acknowledge(item_id: str) -> dict[str, Any]:
     reader = Reader(body() if request.content_length else {})
     unit_id = reader.text("unit_id", 40)
     reader.done()
@@ -89,7 +97,7 @@ def acknowledge(item_id: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/items/<item_id>/reports")
 @require("tracking.unit_act")
-def file_report(item_id: str):  # type: ignore[no-untyped-def]
+def file_report(item_id: str) -> dict[str, Any]:
     data = body()
     reader = Reader(data)
     reader.unknown({"text", "unit_id", "expected_report_id", "attachments"})
@@ -103,7 +111,7 @@ def file_report(item_id: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/items/<item_id>/extensions")
 @require("tracking.unit_act")
-def request_extension(item_id: str):  # type: ignore[no-untyped-def]
+def request_extension(item_id: str) -> dict[str, Any]:
     reader = Reader(body())
     reader.unknown({"reason", "new_due_date", "progress"})
     req = tracking_pb2.RequestExtensionRequest(
@@ -115,7 +123,7 @@ def request_extension(item_id: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/items/<item_id>/extensions/<extension_id>/decision")
 @require("tracking.sign")
-def decide_extension(item_id: str, extension_id: str):  # type: ignore[no-untyped-def]
+def decide_extension(item_id: str, extension_id: str) -> dict[str, Any]:
     reader = Reader(body())
     reader.unknown({"approve", "comment"})
     approve = reader.flag("approve")
@@ -130,7 +138,7 @@ def decide_extension(item_id: str, extension_id: str):  # type: ignore[no-untype
 
 @bp.post("/items/<item_id>/reply")
 @require("tracking.unit_act")
-def file_reply(item_id: str):  # type: ignore[no-untyped-def]
+def file_reply(item_id: str) -> dict[str, Any]:
     data = body()
     reader = Reader(data)
     reader.unknown({"result", "root_cause", "measures", "attachments"})
@@ -143,7 +151,7 @@ def file_reply(item_id: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/items/<item_id>/completion-report")
 @require("tracking.completion")
-def fill_completion(item_id: str):  # type: ignore[no-untyped-def]
+def fill_completion(item_id: str) -> dict[str, Any]:
     reader = Reader(body())
     reader.unknown({"report_kind", "result_summary"})
     req = tracking_pb2.FillCompletionReportRequest(
@@ -155,7 +163,7 @@ def fill_completion(item_id: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/items/<item_id>/urges")
 @require("tracking.urge")
-def urge_unit(item_id: str):  # type: ignore[no-untyped-def]
+def urge_unit(item_id: str) -> dict[str, Any]:
     reader = Reader(body())
     reader.unknown({"unit_id", "method", "text"})
     req = tracking_pb2.UrgeUnitRequest(item_id=visible(item_id), unit_id=reader.text("unit_id", 40),
@@ -167,7 +175,7 @@ def urge_unit(item_id: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/items/<item_id>/completion-report/signature")
 @require("tracking.sign")
-def sign_completion(item_id: str):  # type: ignore[no-untyped-def]
+def sign_completion(item_id: str) -> dict[str, Any]:
     reader = Reader(body())
     reader.unknown({"approve", "opinion", "follow_up"})
     approve = reader.flag("approve")
@@ -192,7 +200,7 @@ def document_response(item_id: str, kind: str, attachment_id: str = "") -> Respo
 
 @bp.get("/items/<item_id>/documents/<kind>")
 @require("tracking.read")
-def get_document(item_id: str, kind: str):  # type: ignore[no-untyped-def]
+def get_document(item_id: str, kind: str) -> Response:
     return document_response(item_id, kind, request.args.get("attachment_id", ""))
 
 
@@ -200,7 +208,7 @@ def scoped_list_request(user: Principal, view: str, page_size: int, token: str) 
     return scoped_tracking_request(user, tracking_pb2.ListAssignmentsRequest(view=view, page_size=page_size, page_token=token))
 
 
-def read_lights_query(args) -> tracking_pb2.ListLightsRequest:  # type: ignore[no-untyped-def]
+def read_lights_query(args: Mapping[str, str]) -> tracking_pb2.ListLightsRequest:
     reader = Reader(args)
     light = reader.text("light", 10)  # tracking refuses an unknown light with a field error
     lead_unit_id = reader.text("lead_unit_id", 40)
@@ -213,7 +221,7 @@ def read_lights_query(args) -> tracking_pb2.ListLightsRequest:  # type: ignore[n
 
 @bp.get("/tracking")
 @require("tracking.read")
-def list_tracking():  # type: ignore[no-untyped-def]
+def list_tracking() -> dict[str, Any]:
     reader = Reader(request.args)
     view = reader.text("view", 20)
     size = reader.integer("page_size", 50, 1, 500)
@@ -226,7 +234,7 @@ def list_tracking():  # type: ignore[no-untyped-def]
 
 @bp.get("/tracking/lights")
 @require("tracking.read")
-def list_lights():  # type: ignore[no-untyped-def]
+def list_lights() -> dict[str, Any]:
     reply = tracking().call("ListLights", read_lights_query(request.args))
     return {"items": [to_json(i) for i in reply.items], "next_page_token": reply.next_page_token,
             "total_size": reply.total_size, "today": reply.today}
@@ -234,7 +242,7 @@ def list_lights():  # type: ignore[no-untyped-def]
 
 @bp.get("/tracking/lights/board")
 @require("tracking.read")
-def light_board():  # type: ignore[no-untyped-def]
+def light_board() -> dict[str, Any]:
     Reader(request.args).done()
     reply = tracking().call("LightBoard", scoped_tracking_request(g.user, tracking_pb2.LightBoardRequest()))
     return {"rows": [to_json(r) for r in reply.rows], "total": to_json(reply.total), "today": reply.today}
@@ -242,7 +250,7 @@ def light_board():  # type: ignore[no-untyped-def]
 
 @bp.get("/leader/queue")
 @require("tracking.sign")
-def leader_queue():  # type: ignore[no-untyped-def]
+def leader_queue() -> dict[str, Any]:
     reply = tracking().call("LeaderQueue", tracking_pb2.LeaderQueueRequest(leader_id=g.user.person_id or NOBODY))
     return {"extensions_pending": [to_json(a) for a in reply.extensions_pending],
             "closures_pending": [to_json(a) for a in reply.closures_pending]}
@@ -250,5 +258,5 @@ def leader_queue():  # type: ignore[no-untyped-def]
 
 @bp.post("/tracking/sweeps")
 @require("tracking.sweep")
-def run_sweeps():  # type: ignore[no-untyped-def]
+def run_sweeps() -> dict[str, Any]:
     return to_json(tracking().call("RunSweeps", tracking_pb2.RunSweepsRequest(), timeout=120))

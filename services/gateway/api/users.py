@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import g, request
 from sqlalchemy import select
 
@@ -12,7 +14,7 @@ from services.gateway.orm import AuditEntry, User
 from services.gateway.present import Reader, json_body
 
 
-def user_json(user: User) -> dict:  # type: ignore[type-arg]
+def user_json(user: User) -> dict[str, Any]:
     return {
         "id": user.id, "username": user.username, "display_name": user.display_name, "role": user.role,
         "extra_roles": [r for r in (user.extra_roles or "").split(",") if r],
@@ -23,14 +25,14 @@ def user_json(user: User) -> dict:  # type: ignore[type-arg]
 
 @bp.get("/users")
 @require("users.manage")
-def list_users():  # type: ignore[no-untyped-def]
+def list_users() -> dict[str, Any]:
     users = db().scalars(select(User).order_by(User.id))
     return {"users": [user_json(u) for u in users]}
 
 
 @bp.post("/users")
 @require("users.manage")
-def create_user():  # type: ignore[no-untyped-def]
+def create_user() -> tuple[dict[str, Any], int]:
     reader = Reader(json_body())
     reader.unknown({"username", "display_name", "password", "role", "unit_id", "person_id", "extra_roles"})
     fields = {k: reader.text(k, 200) for k in ("username", "display_name", "password", "role", "unit_id", "person_id")}
@@ -46,11 +48,11 @@ def create_user():  # type: ignore[no-untyped-def]
 
 @bp.patch("/users/<int:user_id>")
 @require("users.manage")
-def update_user(user_id: int):  # type: ignore[no-untyped-def]
+def update_user(user_id: int) -> dict[str, Any]:
     body = json_body()
     reader = Reader(body)
     reader.unknown({"display_name", "password", "role", "unit_id", "person_id", "active", "extra_roles"})
-    changes: dict = {k: reader.text(k, 200) for k in ("display_name", "password", "role", "unit_id", "person_id")  # type: ignore[type-arg]
+    changes: dict = {k: reader.text(k, 200) for k in ("display_name", "password", "role", "unit_id", "person_id")
                      if k in body}
     if "active" in body:
         changes["active"] = reader.flag("active")
@@ -65,7 +67,7 @@ def update_user(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/audit")
 @require("audit.read")
-def list_audit():  # type: ignore[no-untyped-def]
+def list_audit() -> dict[str, Any]:
     reader = Reader(request.args)
     before = reader.integer("before_id", 0, 0, 2**31 - 1)
     size = reader.integer("page_size", 100, 1, 500)

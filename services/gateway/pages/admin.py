@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from duban.ledger.v1 import ledger_pb2
@@ -16,14 +17,14 @@ from services.gateway.pages import bp
 
 @bp.route("/admin/users", methods=["GET", "POST"])
 @require("users.manage")
-def admin_users():  # type: ignore[no-untyped-def]
+def admin_users() -> ResponseReturnValue:
     errors: dict[str, str] = {}
     message = ""
     if request.method == "POST":
         form = request.form
         try:
             if form.get("user_id"):
-                changes = {k: form.get(k, "") for k in ("role", "unit_id", "person_id", "display_name")}
+                changes: dict[str, object] = {k: form.get(k, "") for k in ("role", "unit_id", "person_id", "display_name")}
                 if form.get("password"):
                     changes["password"] = form["password"]
                 changes["active"] = form.get("active") == "on"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, redirect, render_template, request, url_for
+from flask import Response, current_app, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from duban.ledger.v1 import ledger_pb2
 from libs.common import vocabulary
@@ -17,7 +18,7 @@ from services.gateway.pages import bp
 FILTER_KEYS = ("q", "unit_id", "source", "category", "status", "light", "key_tracking", "due_from", "due_to")
 
 
-def directory() -> tuple[list, list]:  # type: ignore[type-arg]
+def directory() -> tuple[list[ledger_pb2.Unit], list[ledger_pb2.Person]]:
     units = ledger_service().call("ListUnits", ledger_pb2.ListUnitsRequest()).units
     people = ledger_service().call("ListPeople", ledger_pb2.ListPeopleRequest()).people
     return list(units), list(people)
@@ -25,7 +26,7 @@ def directory() -> tuple[list, list]:  # type: ignore[type-arg]
 
 @bp.get("/ledger")
 @require("items.read")
-def ledger():  # type: ignore[no-untyped-def]
+def ledger() -> str:
     args = request.args.to_dict()
     args.setdefault("page_size", "20")
     args["include_total"] = "true"
@@ -43,11 +44,11 @@ def ledger():  # type: ignore[no-untyped-def]
 
 @bp.get("/items/<item_id>")
 @require("items.read")
-def item_detail(item_id: str):  # type: ignore[no-untyped-def]
+def item_detail(item_id: str) -> str:
     return render_item(item_id)
 
 
-def render_item(item_id: str, errors: dict[str, str] | None = None, failed_action: str = ""):  # type: ignore[no-untyped-def]
+def render_item(item_id: str, errors: dict[str, str] | None = None, failed_action: str = "") -> str:
     """The item page: ledger facts and history, and the 督办跟踪 panel with the forms the user may use."""
     from duban.tracking.v1 import tracking_pb2
     from libs.common.errors import NotFound
@@ -72,7 +73,7 @@ def render_item(item_id: str, errors: dict[str, str] | None = None, failed_actio
 
 @bp.route("/items/new", methods=["GET", "POST"])
 @require("items.register")
-def register():  # type: ignore[no-untyped-def]
+def register() -> ResponseReturnValue:
     units, people = directory()
     errors: dict[str, str] = {}
     form = request.form
@@ -102,12 +103,12 @@ def register():  # type: ignore[no-untyped-def]
 
 @bp.get("/ledger/import")
 @require("ledger.import")
-def import_page():  # type: ignore[no-untyped-def]
+def import_page() -> str:
     settings = current_app.extensions["settings"]
     return render_template("ledger/import.html", max_mb=settings.upload_max_bytes // 1024 // 1024)
 
 
 @bp.get("/ledger/export")
 @require("ledger.export")
-def export_page():  # type: ignore[no-untyped-def]
+def export_page() -> Response:
     return export_response(request.args.get("form", "ledger_710"), request.args)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 from flask import g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 
 from services.gateway import accounts
 from services.gateway.auth import attempt_login, require
@@ -22,7 +23,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     error = ""
     status = 200
     if request.method == "POST":
@@ -46,11 +47,11 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 @require()
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     session.clear()
     return redirect(url_for("pages.login"))
 
 
 @bp.get("/")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     return redirect(url_for("pages.ledger"))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, redirect, render_template, request, url_for
+from flask import Response, current_app, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from duban.tracking.v1 import tracking_pb2
 from libs.common import vocabulary
@@ -67,7 +68,7 @@ DONE = {"notice": "督办通知已发出", "acknowledge": "已签收", "report":
 
 @bp.post("/items/<item_id>/tracking/<action>")
 @require()
-def tracking_action(item_id: str, action: str):  # type: ignore[no-untyped-def]
+def tracking_action(item_id: str, action: str) -> ResponseReturnValue:
     from flask import abort
 
     if action not in ACTIONS:
@@ -89,13 +90,13 @@ def tracking_action(item_id: str, action: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/items/<item_id>/documents/<kind>")
 @require("tracking.read")
-def item_document(item_id: str, kind: str):  # type: ignore[no-untyped-def]
+def item_document(item_id: str, kind: str) -> Response:
     return document_response(item_id, kind, request.args.get("attachment_id", ""))
 
 
 @bp.get("/desk")
 @require("tracking.notice")
-def office_desk():  # type: ignore[no-untyped-def]
+def office_desk() -> str:
     views = {}
     notice_days = current_app.extensions["settings"].policy.notice_working_days
     for view, title in (("notices_due", f"待发督办通知（立项后{notice_days}个工作日内发出）"), ("unacknowledged", "未签收的督办通知"),
@@ -107,7 +108,7 @@ def office_desk():  # type: ignore[no-untyped-def]
 
 @bp.get("/lights")
 @require("tracking.read")
-def lights():  # type: ignore[no-untyped-def]
+def lights() -> str:
     """红黄绿灯: the board per lead unit, and the items behind a chosen cell (200 a page)."""
     query = read_lights_query({"page_size": "200", **request.args.to_dict()})
     board = tracking().call("LightBoard", scoped_tracking_request(g.user, tracking_pb2.LightBoardRequest()))
@@ -121,6 +122,6 @@ def lights():  # type: ignore[no-untyped-def]
 
 @bp.get("/queue")
 @require("tracking.sign")
-def leader_queue():  # type: ignore[no-untyped-def]
+def leader_queue() -> str:
     reply = tracking().call("LeaderQueue", tracking_pb2.LeaderQueueRequest(leader_id=g.user.person_id))
     return render_template("tracking/queue.html", queue=reply)

@@ -79,7 +79,7 @@ def make_portal(ledger: LedgerUnderTest, db_url: str, tracking_port: int = 0) ->
 
 
 @pytest.fixture(scope="module")
-def portal(broker, tmp_path_factory) -> Iterator[Portal]:  # type: ignore[no-untyped-def]
+def portal(broker, tmp_path_factory) -> Iterator[Portal]:
     base = tmp_path_factory.mktemp("gateway")
     with ExitStack() as stack:
         ledger = stack.enter_context(started_ledger("sqlite", f"sqlite:///{base}/ledger.db", broker))

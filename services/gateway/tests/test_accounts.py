@@ -12,7 +12,7 @@ from services.gateway.orm import AuditEntry, User
 from services.gateway.tests.conftest import PASSWORD, Portal
 
 
-def token_for(portal: Portal, username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+def token_for(portal: Portal, username: str, password: str = PASSWORD):
     return portal.client().post("/api/v1/auth/token", json={"username": username, "password": password})
 
 

@@ -94,6 +94,7 @@ def test_list_paging_and_bad_parameters(portal: Portal) -> None:
 def test_export_and_import_through_the_api(portal: Portal) -> None:
     wb = Workbook()
     ws = wb.active
+    assert ws is not None
     ws.append(["事项名称", "事项来源", "牵头单位", "立项时间"])
     title = f"接口导入{uuid.uuid4().hex[:6]}"
     ws.append([title, "其他重要事项", "区教育局", "2026-11-20"])
@@ -116,7 +117,7 @@ def test_export_and_import_through_the_api(portal: Portal) -> None:
     assert bad_form.status_code == 422 and "form" in bad_form.get_json()["errors"]
 
 
-def test_ledger_down_is_503_problem(portal: Portal, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_ledger_down_is_503_problem(portal: Portal, tmp_path) -> None:
     from libs.common.broker import free_port
     from services.gateway.tests.conftest import make_portal
 

@@ -18,6 +18,7 @@ SEE_ALL = {"office", "admin", "inspector", "assessment"}
 def xlsx() -> bytes:
     wb = Workbook()
     ws = wb.active
+    assert ws is not None
     ws.append(["事项名称", "牵头单位", "立项时间"])
     ws.append([f"矩阵导入{uuid.uuid4().hex[:6]}", "区教育局", "2026-11-20"])
     out = io.BytesIO()
@@ -26,7 +27,7 @@ def xlsx() -> bytes:
 
 
 @pytest.fixture(scope="module")
-def fgj_item(portal: Portal) -> dict:  # type: ignore[type-arg]
+def fgj_item(portal: Portal) -> dict:
     """An item led by 发改局 (fgj), co-handled by nobody, with leader 李明 (ld-li)."""
     reply = portal.client().post("/api/v1/items", headers=portal.headers("office"), json={
         "title": "矩阵事项", "source": "other", "category": "general", "lead_unit_id": "fgj",
@@ -66,13 +67,13 @@ ENDPOINTS = [
 ]
 
 
-def call(portal: Portal, endpoint: str, user: str | None, item: dict):  # type: ignore[no-untyped-def,type-arg]
+def call(portal: Portal, endpoint: str, user: str | None, item: dict):
     method, path = endpoint.split(" ")
     path = path.replace("{id}", item["id"]).replace("{unit}", "tmp_unit").replace("{person}", "tmp_person")
     path = path.replace("{uid}", "1")
     headers = portal.headers(user) if user else {}
     client = portal.client()
-    kwargs: dict = {"headers": headers}  # type: ignore[type-arg]
+    kwargs: dict = {"headers": headers}
     if endpoint == "POST /api/v1/items":
         kwargs["json"] = {"title": "矩阵立项", "source": "other", "category": "general", "lead_unit_id": "jyj"}
     elif endpoint == "PATCH /api/v1/items/{id}":
@@ -94,7 +95,7 @@ def call(portal: Portal, endpoint: str, user: str | None, item: dict):  # type: 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 @pytest.mark.parametrize("user", sorted(USERS))
-def test_role_endpoint_matrix(portal: Portal, fgj_item, endpoint: str, user: str) -> None:  # type: ignore[no-untyped-def]
+def test_role_endpoint_matrix(portal: Portal, fgj_item, endpoint: str, user: str) -> None:
     reply = call(portal, endpoint, user, fgj_item)
     assert reply.status_code == expected_for(endpoint, user), reply.get_data(as_text=True)[:300]
     if reply.status_code >= 400:
@@ -102,7 +103,7 @@ def test_role_endpoint_matrix(portal: Portal, fgj_item, endpoint: str, user: str
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
-def test_anonymous_gets_401(portal: Portal, fgj_item, endpoint: str) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_gets_401(portal: Portal, fgj_item, endpoint: str) -> None:
     reply = call(portal, endpoint, None, fgj_item)
     assert reply.status_code == 401 and reply.mimetype == "application/problem+json"
 

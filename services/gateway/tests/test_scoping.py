@@ -10,14 +10,14 @@ from openpyxl import load_workbook
 from services.gateway.tests.conftest import Portal
 
 
-def register(portal: Portal, **fields) -> dict:  # type: ignore[no-untyped-def,type-arg]
+def register(portal: Portal, **fields) -> dict:
     body = {"title": f"范围{uuid.uuid4().hex[:6]}", "source": "other", "category": "general"} | fields
     reply = portal.client().post("/api/v1/items", headers=portal.headers("office"), json=body)
     assert reply.status_code == 201, reply.get_json()
     return reply.get_json()
 
 
-def titles(portal: Portal, user: str, **params) -> set[str]:  # type: ignore[no-untyped-def]
+def titles(portal: Portal, user: str, **params) -> set[str]:
     reply = portal.client().get("/api/v1/items", headers=portal.headers(user), query_string={"page_size": 500, **params})
     assert reply.status_code == 200
     return {i["title"] for i in reply.get_json()["items"]}

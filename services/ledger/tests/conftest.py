@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -29,8 +30,8 @@ class LedgerUnderTest:
     kind: str
     port: int
 
-    def register(self, **fields) -> ledger_pb2.Item:  # type: ignore[no-untyped-def]
-        defaults = dict(title="测试事项", source="other", category="general", lead_unit_id="fgj", actor=OFFICE)
+    def register(self, **fields) -> ledger_pb2.Item:
+        defaults: dict[str, Any] = dict(title="测试事项", source="other", category="general", lead_unit_id="fgj", actor=OFFICE)
         defaults.update(fields)
         return self.stub.RegisterItem(ledger_pb2.RegisterItemRequest(**defaults), timeout=10).item
 
@@ -62,8 +63,8 @@ def started_ledger(kind: str, url: str, broker: Broker, clock: ManualClock | Non
         yield LedgerUnderTest(running.app, stub, clock, kind, running.port)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def ledger(request, broker, tmp_path_factory) -> Iterator[LedgerUnderTest]:  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def ledger(request, broker, tmp_path_factory) -> Iterator[LedgerUnderTest]:
     with ExitStack() as stack:
         if request.param == "sqlite":
             url = f"sqlite:///{tmp_path_factory.mktemp('ledger')}/ledger.db"

@@ -9,7 +9,7 @@ from libs.common.calendar.__main__ import main as calendar_cli
 from services.ledger.tests.conftest import OFFICE, started_ledger
 
 
-def test_provisional_due_dates_are_recomputed_after_installing_the_year(broker, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_provisional_due_dates_are_recomputed_after_installing_the_year(broker, tmp_path) -> None:
     calendar_dir = tmp_path / "calendar"
     with started_ledger("sqlite", f"sqlite:///{tmp_path}/cal.db", broker, DUBAN_CALENDAR_DIR=str(calendar_dir)) as ledger:
         item = ledger.register(category="complex", registered_on="2026-12-25")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,8 +15,8 @@ CAL = load_calendar()
 UNITS = frozenset({"fgj", "jyj"})
 
 
-def reg(**kw) -> domain.Registration:  # type: ignore[no-untyped-def]
-    base = dict(title="事项", content="", source="other", category="general", key_tracking=False,
+def reg(**kw) -> domain.Registration:
+    base: dict[str, Any] = dict(title="事项", content="", source="other", category="general", key_tracking=False,
                 lead_unit_id="fgj", known_units=UNITS)
     base.update(kw)
     return domain.Registration(**base)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from google.protobuf import json_format
 
 from duban.ledger.v1 import events_pb2, ledger_pb2
@@ -14,7 +15,7 @@ from libs.common.testing import EventReader
 from services.ledger.tests.conftest import OFFICE, LedgerUnderTest, started_ledger
 
 
-def test_item_registered_reaches_a_consumer_with_cloudevents_headers(ledger: LedgerUnderTest, broker) -> None:  # type: ignore[no-untyped-def]
+def test_item_registered_reaches_a_consumer_with_cloudevents_headers(ledger: LedgerUnderTest, broker) -> None:
     item = ledger.register(title="事件测试", responsible_leader_id="ld-li")
     ledger.stub.UpdateItem(ledger_pb2.UpdateItemRequest(id=item.id, actor=OFFICE,
                                                         patch=ledger_pb2.ItemPatch(remarks="补充说明")), timeout=5)
@@ -38,7 +39,8 @@ def test_item_registered_reaches_a_consumer_with_cloudevents_headers(ledger: Led
     assert len(events) >= 2
 
 
-def test_broker_outage_during_registration_loses_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.slow
+def test_broker_outage_during_registration_loses_nothing(tmp_path) -> None:
     own = start_broker()
     port = own.port
     try:

@@ -14,7 +14,7 @@ from libs.common.grpc_errors import from_rpc_error
 from services.ledger.tests.conftest import OFFICE, LedgerUnderTest
 
 
-def field_errors(call) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def field_errors(call) -> dict[str, str]:
     with pytest.raises(grpc.RpcError) as err:
         call()
     error = from_rpc_error(err.value)
@@ -26,7 +26,7 @@ def test_health_is_serving(ledger: LedgerUnderTest) -> None:
     channel = grpc.insecure_channel(f"127.0.0.1:{ledger.port}")
     stub = health_pb2_grpc.HealthStub(channel)
     for service in ("", "duban.ledger.v1.LedgerService"):
-        reply = stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=5)
+        reply = stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=5)  # type: ignore[attr-defined]  # types-grpcio-health-checking's HealthStub declares no methods
         assert reply.status == health_pb2.HealthCheckResponse.SERVING
     channel.close()
 

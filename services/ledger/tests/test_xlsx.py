@@ -14,13 +14,13 @@ SEED_710 = ["序号", "工作任务", "交办时间", "完成时限", "责任领
 SEED_ATTACHMENT_1 = ["序号", "督查事项", "立项时间", "承办单位", "交办时间", "完成时限", "督查责任人", "督查情况", "办理结果", "备注"]
 
 
-def export(ledger: LedgerUnderTest, form: str, **filters) -> tuple[str, bytes]:  # type: ignore[no-untyped-def]
+def export(ledger: LedgerUnderTest, form: str, **filters) -> tuple[str, bytes]:
     chunks = list(ledger.stub.ExportLedger(ledger_pb2.ExportLedgerRequest(
         form=form, filter=ledger_pb2.ItemFilter(**filters)), timeout=60))
     return chunks[0].filename, b"".join(c.data for c in chunks)
 
 
-def import_(ledger: LedgerUnderTest, content: bytes, filename: str = "台账.xlsx", **kw) -> ledger_pb2.ImportLedgerResponse:  # type: ignore[no-untyped-def]
+def import_(ledger: LedgerUnderTest, content: bytes, filename: str = "台账.xlsx", **kw) -> ledger_pb2.ImportLedgerResponse:
     return ledger.stub.ImportLedger(ledger_pb2.ImportLedgerRequest(
         filename=filename, content=content, actor=OFFICE, **kw), timeout=60)
 
@@ -47,7 +47,7 @@ def test_710_form_has_seed_title_unit_line_and_columns(filled: LedgerUnderTest) 
     titles = [r[1] for r in rows[3:]]
     assert "教育项目一" in titles and "发改项目二" in titles  # a co unit's ledger lists the item too
     first = next(r for r in rows[3:] if r[1] == "教育项目一")
-    assert first[0] >= 1 and first[4] == "李明" and first[5] == "刘洋" and first[10] == "备注一"
+    assert isinstance(first[0], int) and first[0] >= 1 and first[4] == "李明" and first[5] == "刘洋" and first[10] == "备注一"
 
 
 def test_attachment_1_form(filled: LedgerUnderTest) -> None:
@@ -60,7 +60,7 @@ def test_attachment_1_form(filled: LedgerUnderTest) -> None:
     assert rows[3][3] == "区发展和改革局、区教育局"
 
 
-def test_round_trip_into_an_empty_ledger(filled: LedgerUnderTest, broker, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_round_trip_into_an_empty_ledger(filled: LedgerUnderTest, broker, tmp_path) -> None:
     _, data = export(filled, "full", text="项目")
     with started_ledger("sqlite", f"sqlite:///{tmp_path}/other.db", broker) as other:
         report = import_(other, data)
@@ -89,6 +89,7 @@ def test_reimport_into_same_ledger_creates_nothing(filled: LedgerUnderTest) -> N
 def _sheet(rows: list[list[object]]) -> bytes:
     wb = Workbook()
     ws = wb.active
+    assert ws is not None
     ws.append(["督查事项台账"])
     ws.append(["序号", "事项名称", "事项来源", "事项类别", "牵头单位", "责任领导", "立项时间", "完成时限"])
     for row in rows:
@@ -136,6 +137,7 @@ def test_good_rows_mode_keeps_the_good_ones_and_numbers_stay_gap_free(filled: Le
 def test_seed_710_form_can_be_imported(filled: LedgerUnderTest) -> None:
     wb = Workbook()
     ws = wb.active
+    assert ws is not None
     ws.append(["海东市平安区政府系统“710”台账（一般或复杂事项）"])
     ws.append(["单位（部门）：区住房和城乡建设局"])
     ws.append(SEED_710)
@@ -157,7 +159,7 @@ def test_seed_710_form_can_be_imported(filled: LedgerUnderTest) -> None:
         ("empty.xlsx", None, "no ledger rows"),
     ],
 )
-def test_bad_files_get_a_clear_error(filled: LedgerUnderTest, filename, content, message) -> None:  # type: ignore[no-untyped-def]
+def test_bad_files_get_a_clear_error(filled: LedgerUnderTest, filename, content, message) -> None:
     import grpc
 
     if content is None:
@@ -167,7 +169,7 @@ def test_bad_files_get_a_clear_error(filled: LedgerUnderTest, filename, content,
     with pytest.raises(grpc.RpcError) as err:
         import_(filled, content, filename=filename)
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert message in err.value.details()
+    assert message in (err.value.details() or "")
 
 
 def test_oversized_file_is_refused(filled: LedgerUnderTest) -> None:
@@ -176,7 +178,7 @@ def test_oversized_file_is_refused(filled: LedgerUnderTest) -> None:
     limit = filled.app.settings.import_max_bytes
     with pytest.raises(grpc.RpcError) as err:
         import_(filled, b"PK" + b"0" * (limit + 1))
-    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "limit" in err.value.details()
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "limit" in (err.value.details() or "")
 
 
 def test_unknown_form_and_mode(filled: LedgerUnderTest) -> None:

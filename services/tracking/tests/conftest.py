@@ -1,6 +1,7 @@
 """Ledger and tracking together, in-process, on real gRPC servers, real databases and the session broker.
 
-One ManualClock drives both, so tests move time instead of sleeping.
+One ManualClock drives both, so tests move time instead of sleeping. The module fixture `pair` runs each
+test module on SQLite, then on PostgreSQL (both services on the same kind), as the ledger's suite does.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -20,7 +22,7 @@ from duban.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 from duban.tracking.v1 import tracking_pb2, tracking_pb2_grpc
 from libs.common.broker import Broker
 from libs.common.clock import ManualClock
-from libs.common.testing import running_service
+from libs.common.testing import postgres_database, running_service
 from services.ledger.tests.conftest import START, started_ledger
 from services.tracking.bootstrap import TrackingApp, bootstrap
 from services.tracking.config import Settings
@@ -39,8 +41,8 @@ class Pair:
     clock: ManualClock
     app: TrackingApp
 
-    def register(self, **fields) -> ledger_pb2.Item:  # type: ignore[no-untyped-def]
-        body = dict(title=f"跟踪事项{uuid.uuid4().hex[:6]}", source="leader_assignment", category="general",
+    def register(self, **fields) -> ledger_pb2.Item:
+        body: dict[str, Any] = dict(title=f"跟踪事项{uuid.uuid4().hex[:6]}", source="leader_assignment", category="general",
                     lead_unit_id="fgj", co_units=[ledger_pb2.CoUnit(unit_id="jyj", duty="配合")],
                     responsible_leader_id="ld-li", actor=OFFICE) | fields
         return self.ledger.RegisterItem(ledger_pb2.RegisterItemRequest(**body), timeout=10).item
@@ -61,7 +63,7 @@ class Pair:
                 raise AssertionError(f"assignment {item_id} not in the expected state after {timeout}s")
             time.sleep(0.05)
 
-    def ledger_item(self, item_id: str, until: Callable[[ledger_pb2.Item], bool], timeout: float = 20.0):  # type: ignore[no-untyped-def]
+    def ledger_item(self, item_id: str, until: Callable[[ledger_pb2.Item], bool], timeout: float = 20.0):
         deadline = time.monotonic() + timeout
         while True:
             item = self.ledger.GetItem(ledger_pb2.GetItemRequest(id=item_id), timeout=5).item
@@ -72,19 +74,24 @@ class Pair:
             time.sleep(0.05)
 
 
-@pytest.fixture(scope="module")
-def pair(broker: Broker, tmp_path_factory) -> Iterator[Pair]:  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def pair(request: pytest.FixtureRequest, broker: Broker, tmp_path_factory) -> Iterator[Pair]:
     base = tmp_path_factory.mktemp("tracking")
-    with running_pair(broker, base, {"DUBAN_STORAGE_DIR": str(base / "files")}) as running:
+    with running_pair(broker, base, {"DUBAN_STORAGE_DIR": str(base / "files")}, request.param) as running:
         yield running
 
 
 @contextmanager
-def running_pair(broker: Broker, base: Path, tracking_env: dict[str, str]) -> Iterator[Pair]:
+def running_pair(broker: Broker, base: Path, tracking_env: dict[str, str], kind: str = "sqlite") -> Iterator[Pair]:
     clock = ManualClock(START)
     with ExitStack() as stack:
-        ledger = stack.enter_context(started_ledger("sqlite", f"sqlite:///{base}/l.db", broker, clock))
+        if kind == "sqlite":
+            ledger_url, tracking_url = f"sqlite:///{base}/l.db", f"sqlite:///{base}/t.db"
+        else:
+            ledger_url = stack.enter_context(postgres_database("duban_pair_ledger"))
+            tracking_url = stack.enter_context(postgres_database("duban_pair_tracking"))
+        ledger = stack.enter_context(started_ledger(kind, ledger_url, broker, clock))
         tracking = stack.enter_context(running_service(
-            bootstrap, Settings.from_env, broker.bootstrap, f"sqlite:///{base}/t.db", clock,
+            bootstrap, Settings.from_env, broker.bootstrap, tracking_url, clock,
             {"DUBAN_SWEEP_INTERVAL_SECONDS": "0", **tracking_env}))
         yield Pair(ledger.stub, tracking.stub(), clock, tracking.app)

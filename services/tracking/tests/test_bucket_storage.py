@@ -5,6 +5,7 @@ and a second tracking process on the same bucket reads them."""
 from __future__ import annotations
 
 import boto3
+import pytest
 
 from libs.common.storage import S3Storage, StorageSettings, open_storage
 from libs.common.testing import create_bucket
@@ -12,7 +13,8 @@ from services.tracking.tests.conftest import running_pair
 from services.tracking.tests.test_flow import test_whole_lifecycle as whole_lifecycle
 
 
-def test_whole_lifecycle_with_files_in_a_bucket(broker, s3_endpoint, tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.slow
+def test_whole_lifecycle_with_files_in_a_bucket(broker, s3_endpoint, tmp_path) -> None:
     bucket = create_bucket(s3_endpoint)
     env = {"DUBAN_STORAGE_DIR": str(tmp_path / "files"), "DUBAN_STORAGE_S3_BUCKET": bucket,
            "DUBAN_STORAGE_S3_ENDPOINT": s3_endpoint}

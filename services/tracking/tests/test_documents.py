@@ -8,6 +8,7 @@ import io
 import json
 import zipfile
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from docx import Document
@@ -122,8 +123,11 @@ def test_notice_is_a4_with_east_asian_fonts_and_deterministic() -> None:
     content = render_notice_docx(NOTICE)
     doc = Document(io.BytesIO(content))
     section = doc.sections[0]
+    assert section.page_width is not None and section.page_height is not None
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
-    fonts = {r._element.rPr.rFonts.get(qn("w:eastAsia")) for p in doc.paragraphs for r in p.runs}
+    properties = [r._element.rPr for p in doc.paragraphs for r in p.runs]
+    assert all(rpr is not None and rpr.rFonts is not None for rpr in properties)
+    fonts = {rpr.rFonts.get(qn("w:eastAsia")) for rpr in properties if rpr is not None and rpr.rFonts is not None}
     assert {documents.BODY_FONT, documents.TITLE_FONT, documents.HEADING_FONT} <= fonts
     assert doc.core_properties.title == "督办通知 平督通〔2026〕12号"
     assert render_notice_docx(NOTICE) == content
@@ -176,7 +180,7 @@ def test_late_report_does_not_claim_it_was_on_time() -> None:
 @pytest.mark.parametrize(
     "changes", [{"report_kind": "annual"}, {"signed_by": "李明"}, {"signed_at": dt.datetime(2026, 12, 9, 10, 30)}]
 )
-def test_completion_report_refuses_inconsistent_data(changes: dict[str, object]) -> None:
+def test_completion_report_refuses_inconsistent_data(changes: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         replace(REPORT, **changes)
 

@@ -23,7 +23,7 @@ def at(pair: Pair, day: str, hour: int = 10) -> None:
     pair.clock.set(dt.datetime.fromisoformat(day).replace(hour=hour, tzinfo=OFFICE_TZ))
 
 
-def denied(call) -> grpc.StatusCode:  # type: ignore[no-untyped-def]
+def denied(call) -> grpc.StatusCode:
     with pytest.raises(grpc.RpcError) as err:
         call()
     return err.value.code()
@@ -38,7 +38,8 @@ def document(pair: Pair, item_id: str, kind: str) -> bytes:
     return b"".join(c.data for c in chunks)
 
 
-def test_whole_lifecycle(pair: Pair, broker) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.slow
+def test_whole_lifecycle(pair: Pair, broker) -> None:
     at(pair, "2026-11-26", 9)
     item = pair.register()
     a = pair.assignment(item.id)
@@ -65,7 +66,7 @@ def test_whole_lifecycle(pair: Pair, broker) -> None:  # type: ignore[no-untyped
     assert first.urged >= 1 and sweep(pair).urged == 0
 
     # 电话督办: the office calls the lead unit as often as it takes; each call is recorded on the item.
-    def urge(actor, unit_id="fgj", method="phone", text="请今日内签收督办通知"):  # type: ignore[no-untyped-def]
+    def urge(actor, unit_id="fgj", method="phone", text="请今日内签收督办通知"):
         return pair.tracking.UrgeUnit(tracking_pb2.UrgeUnitRequest(
             item_id=item.id, unit_id=unit_id, method=method, text=text, actor=actor), timeout=10)
     assert denied(lambda: urge(FGJ)) == grpc.StatusCode.PERMISSION_DENIED

@@ -42,10 +42,11 @@ def items(pair: Pair) -> dict[str, str]:
     return made
 
 
-def _all(pair: Pair, **request) -> list[tracking_pb2.ItemLight]:  # type: ignore[no-untyped-def]
+def _all(pair: Pair, **request) -> list[tracking_pb2.ItemLight]:
     """Every page; bounded by the first page's total (the consumer also takes the registrations of the
     session's other test modules from the shared topic, so the total is not only this module's)."""
-    found, token, pages, bound = [], "", 0, 1
+    found: list[tracking_pb2.ItemLight] = []
+    token, pages, bound = "", 0, 1
     while pages < bound:
         reply = pair.tracking.ListLights(tracking_pb2.ListLightsRequest(page_token=token, **request), timeout=10)
         if not pages:
