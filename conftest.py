@@ -30,7 +30,7 @@ def pg_admin_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def broker(pg_admin_url: str, tmp_path_factory) -> Iterator[Broker]:  # type: ignore[no-untyped-def]
+def broker(pg_admin_url: str, tmp_path_factory) -> Iterator[Broker]:
     with durable_broker(pg_admin_url, tmp_path_factory.mktemp("broker")) as b:
         yield b
 

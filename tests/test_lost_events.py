@@ -20,13 +20,13 @@ N = 200  # the issue had 400 items; 100,000 are measured in bench (README)
 
 
 @pytest.fixture
-def memory_broker(tmp_path) -> Iterator[Broker]:  # type: ignore[no-untyped-def]
+def memory_broker(tmp_path) -> Iterator[Broker]:
     broker = start_broker(log_path=tmp_path / "broker.log")
     yield broker
     broker.stop()
 
 
-def test_registrations_lost_by_a_restarted_broker_reach_tracking(memory_broker: Broker, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_registrations_lost_by_a_restarted_broker_reach_tracking(memory_broker: Broker, tmp_path) -> None:
     services = Services(tmp_path, memory_broker)
     try:
         services.start("ledger")  # tracking is down
@@ -44,7 +44,7 @@ def test_registrations_lost_by_a_restarted_broker_reach_tracking(memory_broker: 
         services.stop_all()
 
 
-def test_tracking_events_lost_by_a_restarted_broker_reach_the_ledger(memory_broker: Broker, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_tracking_events_lost_by_a_restarted_broker_reach_the_ledger(memory_broker: Broker, tmp_path) -> None:
     services = Services(tmp_path, memory_broker)
     try:
         services.start("ledger")
@@ -70,7 +70,7 @@ def test_tracking_events_lost_by_a_restarted_broker_reach_the_ledger(memory_brok
         services.stop_all()
 
 
-def test_a_broker_with_its_log_in_postgres_keeps_it_across_kill_9(pg_admin_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_broker_with_its_log_in_postgres_keeps_it_across_kill_9(pg_admin_url: str, tmp_path) -> None:
     """Half A on its own: no reconciliation at all, the broker's durable log is enough."""
     with durable_broker(pg_admin_url, tmp_path, prefix="duban_lost") as broker:
         services = Services(tmp_path, broker, reconcile=False)

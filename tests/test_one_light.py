@@ -34,7 +34,7 @@ case = st.fixed_dictionaries({
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(today=st.dates(min_value=D(2025, 12, 20), max_value=D(2027, 1, 10)), cases=st.lists(case, min_size=1, max_size=8),
        yellow_within=st.integers(0, 4))
-def test_filter_item_light_and_tracking_light_agree(today: dt.date, cases: list[dict], yellow_within: int) -> None:  # type: ignore[type-arg]
+def test_filter_item_light_and_tracking_light_agree(today: dt.date, cases: list[dict], yellow_within: int) -> None:
     engine = create_engine("sqlite://")
     Base.metadata.create_all(engine)
     ledger = Ledger(uow=None, clock=ManualClock(dt.datetime.combine(today, dt.time(10), OFFICE_TZ)),  # type: ignore[arg-type]
@@ -55,7 +55,7 @@ def test_filter_item_light_and_tracking_light_agree(today: dt.date, cases: list[
         items = list(session.scalars(select(Item)))
         raised = repository.raised_counts(session, [i.id for i in items], today)
         own = {i.id: ledger.light(i, raised.get(i.id)) for i in items}
-        listed = {}
+        listed: dict[str, str] = {}
         for colour in (lights.GREEN, lights.YELLOW, lights.RED):
             query = repository.ItemQuery(light=(colour, *ledger.light_edge()))
             listed |= {i.id: colour for i in session.scalars(repository.filtered(query))}

@@ -58,7 +58,7 @@ MEMORY = BrokerStorage()
 @dataclass
 class Broker:
     port: int
-    process: subprocess.Popen  # type: ignore[type-arg]
+    process: subprocess.Popen
     storage: BrokerStorage = MEMORY
     log_path: Path | None = None
 
@@ -87,7 +87,7 @@ class Broker:
         self.process = _spawn(self.port, self.storage, self.log_path)
 
 
-def _spawn(port: int, storage: BrokerStorage, log_path: Path | None) -> subprocess.Popen:  # type: ignore[type-arg]
+def _spawn(port: int, storage: BrokerStorage, log_path: Path | None) -> subprocess.Popen:
     url = f"tcp://127.0.0.1:{port}"
     log = open(log_path, "ab") if log_path else None  # noqa: SIM115 - the child keeps its own copy
     try:

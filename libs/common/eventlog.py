@@ -62,7 +62,7 @@ class EventLogServicer(common_pb2_grpc.EventLogServicer):
         return list_events(self.engine, request)
 
 
-def registrations(engine: Engine) -> list:  # type: ignore[type-arg]
+def registrations(engine: Engine) -> list:
     return [(common_pb2_grpc.add_EventLogServicer_to_server, EventLogServicer(engine), SERVICE_NAME)]
 
 

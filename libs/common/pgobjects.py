@@ -20,6 +20,7 @@ import threading
 import urllib.parse
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from xml.sax.saxutils import escape
 
 import psycopg
@@ -169,7 +170,9 @@ class Handler(BaseHTTPRequestHandler):
         rows = self._db().execute(
             "SELECT key, etag, length(body), modified FROM s3_objects WHERE bucket = %s AND key > %s "
             "AND left(key, %s) = %s ORDER BY key", (bucket, after, len(prefix), prefix)).fetchall()
-        contents, prefixes, last, truncated = [], [], "", False
+        contents: list[Any] = []
+        prefixes: list[Any] = []
+        last, truncated = "", False
         for key, etag, size, modified in rows:
             if len(contents) + len(prefixes) >= max_keys:
                 truncated = True

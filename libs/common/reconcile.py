@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Sequence
 
 import grpc
 from sqlalchemy import select
@@ -103,7 +104,7 @@ class Reconciler:
                            self.runner.name, self.source, repaired)
         return repaired
 
-    def _apply_page(self, records: list[common_pb2.RetainedEvent]) -> tuple[int, int]:
+    def _apply_page(self, records: Sequence[common_pb2.RetainedEvent]) -> tuple[int, int]:
         """Apply what is missing in order; returns (last seq got through, events applied)."""
         events: list[tuple[int, CloudEvent | None]] = []
         for record in records:

@@ -37,7 +37,7 @@ class Clock:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def store(request, tmp_path) -> Iterator[IdempotencyStore]:  # type: ignore[no-untyped-def]
+def store(request, tmp_path) -> Iterator[IdempotencyStore]:
     def build(url: str) -> IdempotencyStore:
         engine = make_engine(url)
         for metadata in (runtime_metadata, idempotency_metadata, things_metadata):
@@ -74,7 +74,7 @@ def counts(store: IdempotencyStore) -> tuple[int, int]:
                 conn.execute(select(func.count()).select_from(outbox)).scalar_one())
 
 
-def key_row(store: IdempotencyStore, scope: str, key: str):  # type: ignore[no-untyped-def]
+def key_row(store: IdempotencyStore, scope: str, key: str):
     with store.uow.engine.connect() as conn:
         return conn.execute(select(idempotency_keys).where(idempotency_keys.c.scope == scope,
                                                            idempotency_keys.c.key == key)).first()

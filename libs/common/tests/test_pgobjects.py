@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
-def s3() -> Iterator:  # type: ignore[type-arg]
+def s3() -> Iterator:
     with postgres_database("duban_objects") as url:
         server = ObjectServer(url)
         server.start()
@@ -35,13 +35,13 @@ def s3() -> Iterator:  # type: ignore[type-arg]
         server.server_close()
 
 
-def _code(call) -> str:  # type: ignore[no-untyped-def]
+def _code(call) -> str:
     with pytest.raises(ClientError) as raised:
         call()
     return str(raised.value.response["Error"]["Code"])
 
 
-def test_objects_are_written_read_ranged_and_deleted(s3) -> None:  # type: ignore[no-untyped-def]
+def test_objects_are_written_read_ranged_and_deleted(s3) -> None:
     s3.create_bucket(Bucket="b1")
     etag = s3.put_object(Bucket="b1", Key="a/one.batch", Body=b"0123456789")["ETag"]
     got = s3.get_object(Bucket="b1", Key="a/one.batch")
@@ -54,7 +54,7 @@ def test_objects_are_written_read_ranged_and_deleted(s3) -> None:  # type: ignor
     assert s3.get_object(Bucket="b1", Key="a/two.batch")["Body"].read() == b"0123456789"
 
 
-def test_conditional_writes_are_what_the_broker_relies_on(s3) -> None:  # type: ignore[no-untyped-def]
+def test_conditional_writes_are_what_the_broker_relies_on(s3) -> None:
     first = s3.put_object(Bucket="b2", Key="meta.json", Body=b"{}", IfNoneMatch="*")["ETag"]
     assert _code(lambda: s3.put_object(Bucket="b2", Key="meta.json", Body=b"{}", IfNoneMatch="*")) == "PreconditionFailed"
     second = s3.put_object(Bucket="b2", Key="meta.json", Body=b'{"v":2}', IfMatch=first)["ETag"]
@@ -64,7 +64,7 @@ def test_conditional_writes_are_what_the_broker_relies_on(s3) -> None:  # type: 
     assert _code(lambda: s3.get_object(Bucket="b2", Key="meta.json", IfNoneMatch=second)) == "304"
 
 
-def test_listing_pages_and_rolls_up_at_the_delimiter(s3) -> None:  # type: ignore[no-untyped-def]
+def test_listing_pages_and_rolls_up_at_the_delimiter(s3) -> None:
     for key in ("t/p0/r/0001", "t/p0/r/0002", "t/p1/r/0001", "t/p0/watermark.json", "u/x"):
         s3.put_object(Bucket="b3", Key=key, Body=b"x")
     pages = s3.get_paginator("list_objects_v2").paginate(Bucket="b3", Prefix="t/", PaginationConfig={"PageSize": 2})

@@ -23,7 +23,7 @@ TOPIC = "duban.test.events.v1"
 NOW = dt.datetime.now(dt.UTC)
 
 
-def _uow(tmp_path, name: str) -> UnitOfWorkFactory:  # type: ignore[no-untyped-def]
+def _uow(tmp_path, name: str) -> UnitOfWorkFactory:
     engine = make_engine(f"sqlite:///{tmp_path}/{name}.db")
     runtime_metadata.create_all(engine)
     return UnitOfWorkFactory(engine)
@@ -42,7 +42,7 @@ def _publish(uow: UnitOfWorkFactory, subjects: list[str], sent_ago: dt.timedelta
 
 
 @pytest.fixture
-def source(tmp_path) -> Iterator[tuple[UnitOfWorkFactory, RunningServer]]:  # type: ignore[no-untyped-def]
+def source(tmp_path) -> Iterator[tuple[UnitOfWorkFactory, RunningServer]]:
     uow = _uow(tmp_path, "source")
     server = create_server(service="source", registrations=eventlog.registrations(uow.engine), port=0, host="127.0.0.1")
     yield uow, server
@@ -63,7 +63,7 @@ class Recorder:
         self.applied.append(event.subject)
 
 
-def _reconciler(tmp_path, server: RunningServer, handler: Recorder) -> Reconciler:  # type: ignore[no-untyped-def]
+def _reconciler(tmp_path, server: RunningServer, handler: Recorder) -> Reconciler:
     runner = ConsumerRunner(name="sink-group", bootstrap="127.0.0.1:1", topics_=[TOPIC], handler=handler,
                             uow=_uow(tmp_path, "sink"), producer=None)  # type: ignore[arg-type]
     return Reconciler(service="sink", runner=runner, source="source", topic=TOPIC,
@@ -74,7 +74,7 @@ def _gap() -> float:
     return REGISTRY.get_sample_value("duban_reconcile_gap_events_total", {"service": "sink", "source": "source"}) or 0
 
 
-def test_list_events_stops_at_the_first_event_still_on_its_way(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_list_events_stops_at_the_first_event_still_on_its_way(tmp_path) -> None:
     uow = _uow(tmp_path, "log")
     _publish(uow, ["a", "b"])
     _publish(uow, ["c"], sent_ago=dt.timedelta(seconds=1))  # sent, not settled
@@ -91,7 +91,7 @@ def test_list_events_stops_at_the_first_event_still_on_its_way(tmp_path) -> None
     assert not eventlog.list_events(uow.engine, common_pb2.ListEventsRequest(topic="other", after_seq=0)).events
 
 
-def test_pruning_deletes_only_sent_rows_past_the_retention_in_bounded_batches(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_pruning_deletes_only_sent_rows_past_the_retention_in_bounded_batches(tmp_path) -> None:
     uow = _uow(tmp_path, "prune")
     _publish(uow, [f"old{i}" for i in range(7)], sent_ago=dt.timedelta(days=8))
     _publish(uow, ["recent"], sent_ago=dt.timedelta(days=1))
@@ -110,7 +110,7 @@ def test_pruning_deletes_only_sent_rows_past_the_retention_in_bounded_batches(tm
         assert [r.key for r in conn.execute(select(outbox.c.key))] == ["last"]
 
 
-def test_the_reconciler_applies_what_is_missing_once_and_moves_its_checkpoint(source, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_reconciler_applies_what_is_missing_once_and_moves_its_checkpoint(source, tmp_path) -> None:
     uow, server = source
     _publish(uow, ["i1", "i2", "i3", "i4", "i5", "i6", "i7"])
     handler = Recorder()
@@ -126,7 +126,7 @@ def test_the_reconciler_applies_what_is_missing_once_and_moves_its_checkpoint(so
         assert conn.execute(select(func.count()).select_from(processed_events)).scalar_one() == 7
 
 
-def test_an_event_that_fails_holds_the_checkpoint_and_a_poison_one_is_skipped(source, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_an_event_that_fails_holds_the_checkpoint_and_a_poison_one_is_skipped(source, tmp_path) -> None:
     uow, server = source
     _publish(uow, ["p1", "p2", "p3", "p4"])
     handler = Recorder()
@@ -139,7 +139,7 @@ def test_an_event_that_fails_holds_the_checkpoint_and_a_poison_one_is_skipped(so
     assert handler.applied == ["p1", "p3", "p4"] and reconciler.checkpoint() == 4
 
 
-def test_events_pruned_before_they_were_checked_are_reported(source, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_events_pruned_before_they_were_checked_are_reported(source, tmp_path) -> None:
     uow, server = source
     _publish(uow, ["e1", "e2"])
     reconciler = _reconciler(tmp_path, server, Recorder())
@@ -153,7 +153,7 @@ def test_events_pruned_before_they_were_checked_are_reported(source, tmp_path) -
     _publish(uow, ["e6"])
     reconciler.run_once()
     assert (REGISTRY.get_sample_value("duban_reconcile_expired_total", labels) or 0) - before == 1
-    assert reconciler.checkpoint() == 6 and reconciler.runner.handler.applied == ["e1", "e2", "e5", "e6"]
+    assert reconciler.checkpoint() == 6 and reconciler.runner.handler.applied == ["e1", "e2", "e5", "e6"]  # type: ignore[attr-defined]
 
 
 def _event_of(uow: UnitOfWorkFactory, subject: str) -> CloudEvent:
@@ -162,7 +162,7 @@ def _event_of(uow: UnitOfWorkFactory, subject: str) -> CloudEvent:
     return from_headers([(k, v.encode()) for k, v in record.headers.items()], record.payload)
 
 
-def test_the_relay_prunes_in_bounded_turns(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_relay_prunes_in_bounded_turns(tmp_path) -> None:
     from libs.common.outbox import OutboxRelay
 
     calls: list[bool] = []

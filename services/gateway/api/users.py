@@ -87,7 +87,7 @@ def list_audit() -> dict[str, Any]:
     }
 
 
-def extra_roles(reader: Reader, body: dict) -> list[str] | None:  # type: ignore[type-arg]
+def extra_roles(reader: Reader, body: dict) -> list[str] | None:
     """The further roles of an account (a list of role names), or None when the body has none."""
     if "extra_roles" not in body:
         return None

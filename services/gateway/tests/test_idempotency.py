@@ -18,7 +18,7 @@ def body(title: str) -> dict[str, str]:
     return {"title": title, "source": "other", "category": "general", "lead_unit_id": "fgj"}
 
 
-def post_item(portal: Portal, user: str, key: str, title: str):  # type: ignore[no-untyped-def]
+def post_item(portal: Portal, user: str, key: str, title: str):
     return portal.client().post("/api/v1/items", headers={**portal.headers(user), "Idempotency-Key": key},
                                 json=body(title))
 

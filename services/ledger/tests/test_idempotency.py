@@ -29,14 +29,14 @@ def probe(ledger: LedgerUnderTest) -> IdempotencyProbe:
     return IdempotencyProbe(SERVICE_NAME, ledger.stub, ledger.app.uow.engine, ledger.app.parts.idempotency)
 
 
-def with_actor(request, actor: common_pb2.Actor):  # type: ignore[no-untyped-def]
+def with_actor(request, actor: common_pb2.Actor):
     copy = type(request)()
     copy.CopyFrom(request)
     copy.actor.CopyFrom(actor)
     return copy
 
 
-def changed(request, **fields):  # type: ignore[no-untyped-def]
+def changed(request, **fields):
     copy = type(request)()
     copy.CopyFrom(request)
     for name, value in fields.items():
@@ -47,6 +47,7 @@ def changed(request, **fields):  # type: ignore[no-untyped-def]
 def sheet(title: str) -> bytes:
     wb = Workbook()
     ws = wb.active
+    assert ws is not None
     ws.append(["督查事项台账"])
     ws.append(["序号", "事项名称", "事项来源", "事项类别", "牵头单位", "立项时间"])
     ws.append([1, title, "其他重要事项", "一般事项", "区发展和改革局", "2026-11-20"])
@@ -123,6 +124,7 @@ def test_a_replay_answers_as_first_even_after_the_state_moved_on(ledger: LedgerU
     """An upsert retried late must not undo a later change (and the replay is counted)."""
     write, p, key = upsert_unit(ledger), probe(ledger), str(uuid.uuid4())
     first, _ = p.call("UpsertUnit", write.request, key)
+    assert write.other_body is not None
     ledger.stub.UpsertUnit(write.other_body, timeout=10)  # someone renamed it since
     labels = {"service": "ledger", "method": "UpsertUnit", "outcome": "replayed"}
     counted = REGISTRY.get_sample_value("duban_idempotent_replays_total", labels) or 0
@@ -146,7 +148,7 @@ def test_without_a_key_a_write_runs_every_time_and_request_id_still_replays(ledg
 def test_a_key_longer_than_128_characters_is_refused(ledger: LedgerUnderTest) -> None:
     with pytest.raises(grpc.RpcError) as refused:
         ledger.stub.RegisterItem(register_item(ledger).request, metadata=((METADATA_KEY, "k" * 129),), timeout=10)
-    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "idempotency_key" in refused.value.details()
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "idempotency_key" in (refused.value.details() or "")
 
 
 def test_keys_past_the_retention_act_as_new_and_are_pruned(ledger: LedgerUnderTest) -> None:

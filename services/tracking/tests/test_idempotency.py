@@ -25,14 +25,14 @@ def probe(pair: Pair) -> IdempotencyProbe:
     return IdempotencyProbe(SERVICE_NAME, pair.tracking, pair.app.parts.engine, pair.app.parts.idempotency)
 
 
-def by(request, actor: common_pb2.Actor):  # type: ignore[no-untyped-def]
+def by(request, actor: common_pb2.Actor):
     copy = type(request)()
     copy.CopyFrom(request)
     copy.actor.CopyFrom(actor)
     return copy
 
 
-def changed(request, **fields):  # type: ignore[no-untyped-def]
+def changed(request, **fields):
     copy = type(request)()
     copy.CopyFrom(request)
     for name, value in fields.items():

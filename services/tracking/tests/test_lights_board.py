@@ -128,7 +128,8 @@ def test_the_ledger_shows_the_same_one_light(pair: Pair, items: dict[str, str]) 
 
     for item_id in items.values():
         own = pair.tracking.GetAssignment(tracking_pb2.GetAssignmentRequest(item_id=item_id), timeout=10)
-        pair.ledger_item(item_id, lambda i, own=own: (i.light, i.light_reason) == (own.light, own.light_reason))
+        wanted = (own.light, own.light_reason)
+        pair.ledger_item(item_id, lambda i: (i.light, i.light_reason) == wanted)  # noqa: B023 - awaited here
     for colour in ("red", "yellow", "green"):
         listed: set[str] = set()
         token, pages = "", 0
