@@ -36,7 +36,7 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store(request, tmp_path) -> Iterator[IdempotencyStore]:
     def build(url: str) -> IdempotencyStore:
         engine = make_engine(url)
