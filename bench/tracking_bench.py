@@ -129,10 +129,10 @@ def _probe_targets(reader) -> list[tuple[str, str]]:
 def _probe_calls(stub, target: tuple[str, str]) -> dict[str, Callable[[], object]]:
     item_id, unit_id = target
     return {
-        "GetAssignment": lambda: stub.GetAssignment(tracking_pb2.GetAssignmentRequest(item_id=item_id), timeout=60),
+        "GetAssignment": lambda: stub.GetAssignment(tracking_pb2.GetAssignmentRequest(item_id=item_id), timeout=60).assignment,
         "Acknowledge": lambda: stub.Acknowledge(
             tracking_pb2.AcknowledgeRequest(item_id=item_id, unit_id=unit_id, actor=OFFICE), timeout=60
-        ),
+        ).assignment,
     }
 
 
@@ -482,7 +482,7 @@ def _paced_registrations(
             still = []
             for item_id, returned in pending:
                 try:
-                    tracking.GetAssignment(tracking_pb2.GetAssignmentRequest(item_id=item_id), timeout=5)
+                    tracking.GetAssignment(tracking_pb2.GetAssignmentRequest(item_id=item_id), timeout=5).assignment
                     polled.append((time.perf_counter() - returned) * 1000)
                 except grpc.RpcError as exc:
                     if exc.code() != grpc.StatusCode.NOT_FOUND:

@@ -38,8 +38,8 @@ class TrackingServicer(tracking_pb2_grpc.TrackingServiceServicer):
 
     def GetAssignment(  # noqa: N802
         self, request: tracking_pb2.GetAssignmentRequest, context: grpc.ServicerContext
-    ) -> tracking_pb2.Assignment:
-        return self._view(reading.get(self.tracking, request.item_id))
+    ) -> tracking_pb2.GetAssignmentResponse:
+        return tracking_pb2.GetAssignmentResponse(assignment=self._view(reading.get(self.tracking, request.item_id)))
 
     def ListAssignments(  # noqa: N802
         self, request: tracking_pb2.ListAssignmentsRequest, context: grpc.ServicerContext
@@ -78,64 +78,64 @@ class TrackingServicer(tracking_pb2_grpc.TrackingServiceServicer):
 
     def IssueNotice(  # noqa: N802
         self, request: tracking_pb2.IssueNoticeRequest, context: grpc.ServicerContext
-    ) -> tracking_pb2.Assignment:
-        return self._view(assigning.issue_notice(
+    ) -> tracking_pb2.IssueNoticeResponse:
+        return tracking_pb2.IssueNoticeResponse(assignment=self._view(assigning.issue_notice(
             self.tracking, request.item_id, list(request.requirements), request.contact_name, request.contact_phone,
-            Actor.from_proto(request.actor)))
+            Actor.from_proto(request.actor))))
 
     def Acknowledge(  # noqa: N802
         self, request: tracking_pb2.AcknowledgeRequest, context: grpc.ServicerContext
-    ) -> tracking_pb2.Assignment:
-        return self._view(assigning.acknowledge(self.tracking, request.item_id, request.unit_id,
-                                                Actor.from_proto(request.actor)))
+    ) -> tracking_pb2.AcknowledgeResponse:
+        return tracking_pb2.AcknowledgeResponse(assignment=self._view(assigning.acknowledge(self.tracking, request.item_id, request.unit_id,
+                                                Actor.from_proto(request.actor))))
 
     def FileReport(  # noqa: N802
         self, request: tracking_pb2.FileReportRequest, context: grpc.ServicerContext
-    ) -> tracking_pb2.Assignment:
-        return self._view(progress.file_report(
+    ) -> tracking_pb2.FileReportResponse:
+        return tracking_pb2.FileReportResponse(assignment=self._view(progress.file_report(
             self.tracking, request.item_id, request.unit_id, request.expected_report_id, request.text,
-            list(request.attachments), Actor.from_proto(request.actor)))
+            list(request.attachments), Actor.from_proto(request.actor))))
 
     def RequestExtension(  # noqa: N802
         self, request: tracking_pb2.RequestExtensionRequest, context: grpc.ServicerContext
-    ) -> tracking_pb2.Assignment:
-        return self._view(decisions.request_extension(
+    ) -> tracking_pb2.RequestExtensionResponse:
+        return tracking_pb2.RequestExtensionResponse(assignment=self._view(decisions.request_extension(
             self.tracking, request.item_id, request.reason, request.new_due_date, request.progress,
-            Actor.from_proto(request.actor)))
+            Actor.from_proto(request.actor))))
 
     def DecideExtension(  # noqa: N802
         self, request: tracking_pb2.DecideExtensionRequest, context: grpc.ServicerContext
-    ) -> tracking_pb2.Assignment:
-        return self._view(decisions.decide_extension(
+    ) -> tracking_pb2.DecideExtensionResponse:
+        return tracking_pb2.DecideExtensionResponse(assignment=self._view(decisions.decide_extension(
             self.tracking, request.item_id, request.extension_id, request.approve, request.comment,
-            Actor.from_proto(request.actor)))
+            Actor.from_proto(request.actor))))
 
     def FileReply(  # noqa: N802
         self, request: tracking_pb2.FileReplyRequest, context: grpc.ServicerContext
-    ) -> tracking_pb2.Assignment:
-        return self._view(closing.file_reply(
+    ) -> tracking_pb2.FileReplyResponse:
+        return tracking_pb2.FileReplyResponse(assignment=self._view(closing.file_reply(
             self.tracking, request.item_id, request.result, request.root_cause, request.measures,
-            list(request.attachments), Actor.from_proto(request.actor)))
+            list(request.attachments), Actor.from_proto(request.actor))))
 
     def FillCompletionReport(  # noqa: N802
         self, request: tracking_pb2.FillCompletionReportRequest, context: grpc.ServicerContext
-    ) -> tracking_pb2.Assignment:
-        return self._view(closing.fill_completion_report(
+    ) -> tracking_pb2.FillCompletionReportResponse:
+        return tracking_pb2.FillCompletionReportResponse(assignment=self._view(closing.fill_completion_report(
             self.tracking, request.item_id, request.report_kind, request.result_summary,
-            Actor.from_proto(request.actor)))
+            Actor.from_proto(request.actor))))
 
     def SignCompletionReport(  # noqa: N802
         self, request: tracking_pb2.SignCompletionReportRequest, context: grpc.ServicerContext
-    ) -> tracking_pb2.Assignment:
-        return self._view(closing.sign_completion_report(
+    ) -> tracking_pb2.SignCompletionReportResponse:
+        return tracking_pb2.SignCompletionReportResponse(assignment=self._view(closing.sign_completion_report(
             self.tracking, request.item_id, request.approve, request.opinion, Actor.from_proto(request.actor),
-            request.follow_up))
+            request.follow_up)))
 
     def UrgeUnit(  # noqa: N802
         self, request: tracking_pb2.UrgeUnitRequest, context: grpc.ServicerContext
-    ) -> tracking_pb2.Assignment:
-        return self._view(urging.urge_unit(self.tracking, request.item_id, request.unit_id, request.method,
-                                           request.text, Actor.from_proto(request.actor)))
+    ) -> tracking_pb2.UrgeUnitResponse:
+        return tracking_pb2.UrgeUnitResponse(assignment=self._view(urging.urge_unit(self.tracking, request.item_id, request.unit_id, request.method,
+                                           request.text, Actor.from_proto(request.actor))))
 
     def LeaderQueue(  # noqa: N802
         self, request: tracking_pb2.LeaderQueueRequest, context: grpc.ServicerContext

@@ -63,7 +63,7 @@ def body() -> dict[str, Any]:
 @bp.get("/items/<item_id>/tracking")
 @require("tracking.read")
 def get_tracking(item_id: str) -> dict[str, Any]:
-    return to_json(tracking().call("GetAssignment", tracking_pb2.GetAssignmentRequest(item_id=visible(item_id))))
+    return to_json(tracking().call("GetAssignment", tracking_pb2.GetAssignmentRequest(item_id=visible(item_id))).assignment)
 
 
 @bp.post("/items/<item_id>/notice")
@@ -82,7 +82,7 @@ def issue_notice(item_id: str) -> dict[str, Any]:
                                           contact_name=reader.text("contact_name", 50),
                                           contact_phone=reader.text("contact_phone", 50), actor=actor(g.user))
     reader.done()
-    return to_json(write(tracking(), "IssueNotice", req))
+    return to_json(write(tracking(), "IssueNotice", req).assignment)
 
 
 @bp.post("/items/<item_id>/acknowledgements")
@@ -92,7 +92,7 @@ def acknowledge(item_id: str) -> dict[str, Any]:
     unit_id = reader.text("unit_id", 40)
     reader.done()
     return to_json(write(tracking(), "Acknowledge", tracking_pb2.AcknowledgeRequest(
-        item_id=visible(item_id), unit_id=unit_id, actor=actor(g.user))))
+        item_id=visible(item_id), unit_id=unit_id, actor=actor(g.user))).assignment)
 
 
 @bp.post("/items/<item_id>/reports")
@@ -106,7 +106,7 @@ def file_report(item_id: str) -> dict[str, Any]:
         expected_report_id=reader.text("expected_report_id", 36), attachments=attachments(data, reader),
         actor=actor(g.user))
     reader.done()
-    return to_json(write(tracking(), "FileReport", req, timeout=60))
+    return to_json(write(tracking(), "FileReport", req, timeout=60).assignment)
 
 
 @bp.post("/items/<item_id>/extensions")
@@ -118,7 +118,7 @@ def request_extension(item_id: str) -> dict[str, Any]:
         item_id=visible(item_id), reason=reader.text("reason", 2000), new_due_date=reader.text("new_due_date", 10),
         progress=reader.text("progress", 4000), actor=actor(g.user))
     reader.done()
-    return to_json(write(tracking(), "RequestExtension", req))
+    return to_json(write(tracking(), "RequestExtension", req).assignment)
 
 
 @bp.post("/items/<item_id>/extensions/<extension_id>/decision")
@@ -133,7 +133,7 @@ def decide_extension(item_id: str, extension_id: str) -> dict[str, Any]:
                                               approve=bool(approve), comment=reader.text("comment", 2000),
                                               actor=actor(g.user))
     reader.done()
-    return to_json(write(tracking(), "DecideExtension", req))
+    return to_json(write(tracking(), "DecideExtension", req).assignment)
 
 
 @bp.post("/items/<item_id>/reply")
@@ -146,7 +146,7 @@ def file_reply(item_id: str) -> dict[str, Any]:
         item_id=visible(item_id), result=reader.text("result", 8000), root_cause=reader.text("root_cause", 4000),
         measures=reader.text("measures", 4000), attachments=attachments(data, reader), actor=actor(g.user))
     reader.done()
-    return to_json(write(tracking(), "FileReply", req, timeout=60))
+    return to_json(write(tracking(), "FileReply", req, timeout=60).assignment)
 
 
 @bp.post("/items/<item_id>/completion-report")
@@ -158,7 +158,7 @@ def fill_completion(item_id: str) -> dict[str, Any]:
         item_id=visible(item_id), report_kind=reader.text("report_kind", 20),
         result_summary=reader.text("result_summary", 8000), actor=actor(g.user))
     reader.done()
-    return to_json(write(tracking(), "FillCompletionReport", req))
+    return to_json(write(tracking(), "FillCompletionReport", req).assignment)
 
 
 @bp.post("/items/<item_id>/urges")
@@ -170,7 +170,7 @@ def urge_unit(item_id: str) -> dict[str, Any]:
                                        method=reader.text("method", 20), text=reader.text("text", 2000),
                                        actor=actor(g.user))
     reader.done()
-    return to_json(write(tracking(), "UrgeUnit", req))
+    return to_json(write(tracking(), "UrgeUnit", req).assignment)
 
 
 @bp.post("/items/<item_id>/completion-report/signature")
@@ -185,7 +185,7 @@ def sign_completion(item_id: str) -> dict[str, Any]:
                                                    opinion=reader.text("opinion", 2000),
                                                    follow_up=reader.text("follow_up", 4000), actor=actor(g.user))
     reader.done()
-    return to_json(write(tracking(), "SignCompletionReport", req, timeout=60))
+    return to_json(write(tracking(), "SignCompletionReport", req, timeout=60).assignment)
 
 
 DOCUMENT_KINDS = ("notice", "completion_report", "dossier", "attachment")

@@ -60,7 +60,7 @@ def render_item(item_id: str, errors: dict[str, str] | None = None, failed_actio
     changes = ledger_service().call("GetItemHistory", ledger_pb2.GetItemHistoryRequest(id=item.id)).changes
     tracking_down = False
     try:
-        assignment = tracking().call("GetAssignment", tracking_pb2.GetAssignmentRequest(item_id=item.id))
+        assignment = tracking().call("GetAssignment", tracking_pb2.GetAssignmentRequest(item_id=item.id)).assignment
     except NotFound:
         assignment = None  # tracking hears of a new item within moments; the page says so
     except ServiceUnavailable:

@@ -53,7 +53,7 @@ class Pair:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                found = self.tracking.GetAssignment(tracking_pb2.GetAssignmentRequest(item_id=item_id), timeout=5)
+                found = self.tracking.GetAssignment(tracking_pb2.GetAssignmentRequest(item_id=item_id), timeout=5).assignment
                 if until(found):
                     return found
             except grpc.RpcError as exc:

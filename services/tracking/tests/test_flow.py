@@ -47,10 +47,10 @@ def test_whole_lifecycle(pair: Pair, broker) -> None:
 
     # 交办: only the office issues the notice; it is a DOCX; the units get 4 working hours to sign.
     assert denied(lambda: pair.tracking.IssueNotice(tracking_pb2.IssueNoticeRequest(
-        item_id=item.id, contact_name="王芳", actor=FGJ), timeout=10)) == grpc.StatusCode.PERMISSION_DENIED
+        item_id=item.id, contact_name="王芳", actor=FGJ), timeout=10).assignment) == grpc.StatusCode.PERMISSION_DENIED
     a = pair.tracking.IssueNotice(tracking_pb2.IssueNoticeRequest(
         item_id=item.id, requirements=["每周五前报送进展"], contact_name="王芳", contact_phone="0972-1234567",
-        actor=OFFICE), timeout=10)
+        actor=OFFICE), timeout=10).assignment
     assert a.status == "notified" and a.notice_no.startswith("督通〔2026〕")
     assert [(e.period, e.due_on, e.unit_id) for e in a.expected_reports] == [
         ("weekly", "2026-11-27", "fgj"), ("weekly", "2026-12-04", "fgj")]
@@ -59,8 +59,8 @@ def test_whole_lifecycle(pair: Pair, broker) -> None:
 
     # 签收: the co unit signs; the lead unit doesn't and is urged once that day, not twice.
     assert denied(lambda: pair.tracking.Acknowledge(tracking_pb2.AcknowledgeRequest(
-        item_id=item.id, unit_id="fgj", actor=JYJ), timeout=10)) == grpc.StatusCode.INVALID_ARGUMENT
-    pair.tracking.Acknowledge(tracking_pb2.AcknowledgeRequest(item_id=item.id, actor=JYJ), timeout=10)
+        item_id=item.id, unit_id="fgj", actor=JYJ), timeout=10).assignment) == grpc.StatusCode.INVALID_ARGUMENT
+    pair.tracking.Acknowledge(tracking_pb2.AcknowledgeRequest(item_id=item.id, actor=JYJ), timeout=10).assignment
     at(pair, "2026-11-26", 14)
     first = sweep(pair)
     assert first.urged >= 1 and sweep(pair).urged == 0
@@ -68,7 +68,7 @@ def test_whole_lifecycle(pair: Pair, broker) -> None:
     # 电话督办: the office calls the lead unit as often as it takes; each call is recorded on the item.
     def urge(actor, unit_id="fgj", method="phone", text="请今日内签收督办通知"):
         return pair.tracking.UrgeUnit(tracking_pb2.UrgeUnitRequest(
-            item_id=item.id, unit_id=unit_id, method=method, text=text, actor=actor), timeout=10)
+            item_id=item.id, unit_id=unit_id, method=method, text=text, actor=actor), timeout=10).assignment
     assert denied(lambda: urge(FGJ)) == grpc.StatusCode.PERMISSION_DENIED
     assert denied(lambda: urge(OFFICE, unit_id="czj")) == grpc.StatusCode.INVALID_ARGUMENT  # not its unit
     assert denied(lambda: urge(OFFICE, method="fax")) == grpc.StatusCode.INVALID_ARGUMENT
@@ -96,20 +96,20 @@ def test_whole_lifecycle(pair: Pair, broker) -> None:
     a = pair.tracking.FileReport(tracking_pb2.FileReportRequest(
         item_id=item.id, text="已完成方案初稿", actor=FGJ,
         attachments=[tracking_pb2.Attachment(filename="方案.txt", content_type="text/plain", data="初稿".encode())]),
-        timeout=10)
+        timeout=10).assignment
     assert a.expected_reports[0].status == "filed" and a.status == "in_progress"  # the report signed for fgj too
 
     # 转期: asked by the lead unit before the deadline; only this item's leader signs.
     assert denied(lambda: pair.tracking.RequestExtension(tracking_pb2.RequestExtensionRequest(
-        item_id=item.id, reason="x", new_due_date="2026-12-14", actor=JYJ), timeout=10)) == grpc.StatusCode.PERMISSION_DENIED
+        item_id=item.id, reason="x", new_due_date="2026-12-14", actor=JYJ), timeout=10).assignment) == grpc.StatusCode.PERMISSION_DENIED
     a = pair.tracking.RequestExtension(tracking_pb2.RequestExtensionRequest(
-        item_id=item.id, reason="需等待上级批复", new_due_date="2026-12-14", progress="方案已报审", actor=FGJ), timeout=10)
+        item_id=item.id, reason="需等待上级批复", new_due_date="2026-12-14", progress="方案已报审", actor=FGJ), timeout=10).assignment
     ext = a.extensions[0]
     for outsider in (FGJ, LEADER_ZHAO):
         assert denied(lambda o=outsider: pair.tracking.DecideExtension(tracking_pb2.DecideExtensionRequest(
-            item_id=item.id, extension_id=ext.id, approve=True, actor=o), timeout=10)) == grpc.StatusCode.PERMISSION_DENIED
+            item_id=item.id, extension_id=ext.id, approve=True, actor=o), timeout=10).assignment) == grpc.StatusCode.PERMISSION_DENIED
     a = pair.tracking.DecideExtension(tracking_pb2.DecideExtensionRequest(
-        item_id=item.id, extension_id=ext.id, approve=True, comment="同意", actor=LEADER_LI), timeout=10)
+        item_id=item.id, extension_id=ext.id, approve=True, comment="同意", actor=LEADER_LI), timeout=10).assignment
     assert (a.due_date, a.original_due_date) == ("2026-12-14", "2026-12-07")
     assert a.extensions[0].status == "approved" and a.extensions[0].decided_by.name == "李明"
     assert "2026-12-11" in [e.due_on for e in a.expected_reports]  # the schedule grew with the deadline
@@ -122,27 +122,27 @@ def test_whole_lifecycle(pair: Pair, broker) -> None:
     # (Other test modules share the broker, so their items may be overdue too: count this one by its events.)
     assert sweep(pair).overdue_published >= 1 and sweep(pair).overdue_published == 0
     assert denied(lambda: pair.tracking.FileReport(tracking_pb2.FileReportRequest(
-        item_id=item.id, text="继续推进", actor=FGJ), timeout=10)) == grpc.StatusCode.FAILED_PRECONDITION
+        item_id=item.id, text="继续推进", actor=FGJ), timeout=10).assignment) == grpc.StatusCode.FAILED_PRECONDITION
     assert pair.assignment(item.id).needs_failure_analysis
     assert denied(lambda: pair.tracking.FileReply(tracking_pb2.FileReplyRequest(
-        item_id=item.id, result="已完成", actor=FGJ), timeout=10)) == grpc.StatusCode.INVALID_ARGUMENT
+        item_id=item.id, result="已完成", actor=FGJ), timeout=10).assignment) == grpc.StatusCode.INVALID_ARGUMENT
     a = pair.tracking.FileReply(tracking_pb2.FileReplyRequest(
         item_id=item.id, result="改造方案已批复并开工", root_cause="审批环节多", measures="建立周调度", actor=FGJ),
-        timeout=10)
+        timeout=10).assignment
     assert a.status == "replied" and a.reply.late
 
     # 办结销号: the office fills attachment 2, the leader signs, the item closes and is archived.
     a = pair.tracking.FillCompletionReport(tracking_pb2.FillCompletionReportRequest(
-        item_id=item.id, report_kind="special", actor=OFFICE), timeout=10)
+        item_id=item.id, report_kind="special", actor=OFFICE), timeout=10).assignment
     assert a.status == "completion_filled" and not a.completion.completed_within_time
     assert denied(lambda: pair.tracking.SignCompletionReport(tracking_pb2.SignCompletionReportRequest(
-        item_id=item.id, approve=True, actor=LEADER_ZHAO), timeout=10)) == grpc.StatusCode.PERMISSION_DENIED
+        item_id=item.id, approve=True, actor=LEADER_ZHAO), timeout=10).assignment) == grpc.StatusCode.PERMISSION_DENIED
     assert denied(lambda: pair.tracking.SignCompletionReport(tracking_pb2.SignCompletionReportRequest(
         item_id=item.id, approve=False, opinion="补充材料", follow_up="再议", actor=LEADER_LI),
-        timeout=10)) == grpc.StatusCode.INVALID_ARGUMENT  # a new instruction comes with a signature
+        timeout=10).assignment) == grpc.StatusCode.INVALID_ARGUMENT  # a new instruction comes with a signature
     instruction = "请发改局会同教育局于年底前完成二期改造方案"
     a = pair.tracking.SignCompletionReport(tracking_pb2.SignCompletionReportRequest(
-        item_id=item.id, approve=True, opinion="同意销号", follow_up=instruction, actor=LEADER_LI), timeout=10)
+        item_id=item.id, approve=True, opinion="同意销号", follow_up=instruction, actor=LEADER_LI), timeout=10).assignment
     assert a.status == "archived" and a.completion.signed_by.name == "李明" and a.completion.follow_up == instruction
     zipped = document(pair, item.id, "dossier")
     assert verify_dossier(zipped) == []
@@ -194,10 +194,10 @@ def test_extension_after_the_deadline_is_refused(pair: Pair) -> None:
     item = pair.register()
     pair.assignment(item.id)
     pair.tracking.IssueNotice(tracking_pb2.IssueNoticeRequest(item_id=item.id, contact_name="王芳", actor=OFFICE),
-                              timeout=10)
+                              timeout=10).assignment
     at(pair, "2026-12-08")
     code = denied(lambda: pair.tracking.RequestExtension(tracking_pb2.RequestExtensionRequest(
-        item_id=item.id, reason="来不及", new_due_date="2026-12-20", actor=FGJ), timeout=10))
+        item_id=item.id, reason="来不及", new_due_date="2026-12-20", actor=FGJ), timeout=10).assignment)
     assert code == grpc.StatusCode.FAILED_PRECONDITION  # late: the failure analysis comes first
 
 
@@ -210,15 +210,15 @@ def test_leader_queue_and_office_views(pair: Pair) -> None:
                                                                           responsible_leader_id="ld-zhao"), timeout=10)
     assert item.id in [a.item_id for a in due.assignments]
     pair.tracking.IssueNotice(tracking_pb2.IssueNoticeRequest(item_id=item.id, contact_name="王芳", actor=OFFICE),
-                              timeout=10)
+                              timeout=10).assignment
     a = pair.tracking.RequestExtension(tracking_pb2.RequestExtensionRequest(
-        item_id=item.id, reason="天气原因", new_due_date="2026-12-18", actor=FGJ), timeout=10)
+        item_id=item.id, reason="天气原因", new_due_date="2026-12-18", actor=FGJ), timeout=10).assignment
     queue = pair.tracking.LeaderQueue(tracking_pb2.LeaderQueueRequest(leader_id="ld-zhao"), timeout=10)
     assert [x.item_id for x in queue.extensions_pending] == [item.id]
     assert pair.tracking.LeaderQueue(tracking_pb2.LeaderQueueRequest(leader_id="ld-li"), timeout=10).extensions_pending == []
     a = pair.tracking.DecideExtension(tracking_pb2.DecideExtensionRequest(
         item_id=item.id, extension_id=a.extensions[0].id, approve=False, comment="请按期完成", actor=LEADER_ZHAO),
-        timeout=10)
+        timeout=10).assignment
     assert a.due_date == a.original_due_date and a.extensions[0].status == "rejected"
     scoped = pair.tracking.ListAssignments(tracking_pb2.ListAssignmentsRequest(unit_ids=["zjj"]), timeout=10)
     assert item.id not in [x.item_id for x in scoped.assignments]

@@ -36,7 +36,7 @@ def items(pair: Pair) -> dict[str, str]:
         if name == "green_missed":  # reports are owed from the notice on: two Fridays pass unreported
             _at(pair, "2026-11-10")
             pair.tracking.IssueNotice(tracking_pb2.IssueNoticeRequest(item_id=item.id, contact_name="王芳",
-                                                                      actor=OFFICE), timeout=10)
+                                                                      actor=OFFICE), timeout=10).assignment
         made[name] = item.id
     _at(pair, "2026-11-26")
     return made
@@ -64,7 +64,7 @@ def test_each_light_is_the_items_own_light(pair: Pair, items: dict[str, str]) ->
     assert set(items.values()) <= set(lights)
     colours = {}
     for name, item_id in items.items():
-        own = pair.tracking.GetAssignment(tracking_pb2.GetAssignmentRequest(item_id=item_id), timeout=10)
+        own = pair.tracking.GetAssignment(tracking_pb2.GetAssignmentRequest(item_id=item_id), timeout=10).assignment
         listed = lights[item_id]
         assert (listed.light, listed.light_reason, listed.due_date) == (own.light, own.light_reason, own.due_date)
         colours[name] = listed.light
@@ -127,7 +127,7 @@ def test_the_ledger_shows_the_same_one_light(pair: Pair, items: dict[str, str]) 
     from duban.ledger.v1 import ledger_pb2
 
     for item_id in items.values():
-        own = pair.tracking.GetAssignment(tracking_pb2.GetAssignmentRequest(item_id=item_id), timeout=10)
+        own = pair.tracking.GetAssignment(tracking_pb2.GetAssignmentRequest(item_id=item_id), timeout=10).assignment
         wanted = (own.light, own.light_reason)
         pair.ledger_item(item_id, lambda i: (i.light, i.light_reason) == wanted)  # noqa: B023 - awaited here
     for colour in ("red", "yellow", "green"):
