@@ -482,7 +482,7 @@ def _paced_registrations(
             still = []
             for item_id, returned in pending:
                 try:
-                    tracking.GetAssignment(tracking_pb2.GetAssignmentRequest(item_id=item_id), timeout=5).assignment
+                    tracking.GetAssignment(tracking_pb2.GetAssignmentRequest(item_id=item_id), timeout=5)
                     polled.append((time.perf_counter() - returned) * 1000)
                 except grpc.RpcError as exc:
                     if exc.code() != grpc.StatusCode.NOT_FOUND:

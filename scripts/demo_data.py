@@ -121,13 +121,13 @@ def _demo_tracking(ledger_addr: str, tracking_addr: str) -> None:
                 continue  # already done on an earlier run; the newest item waits for its notice
             tracking.IssueNotice(tracking_pb2.IssueNoticeRequest(
                 item_id=item.id, requirements=["每周五前报送进展情况", "如不能按期办结，须在完成时限前申请转期"],
-                contact_name="王芳", contact_phone="0972-8612345", actor=OFFICE), timeout=10).assignment
+                contact_name="王芳", contact_phone="0972-8612345", actor=OFFICE), timeout=10)
             lead = next(u for u in item.units if u.role == "lead")
             unit_actor = common_pb2.Actor(user_id="demo", name="承办单位", role="unit_staff", unit_id=lead.unit_id)
             if item.title != ITEMS[3][0]:  # one unit has not signed yet: it shows on the desk
-                tracking.Acknowledge(tracking_pb2.AcknowledgeRequest(item_id=item.id, actor=unit_actor), timeout=10).assignment
+                tracking.Acknowledge(tracking_pb2.AcknowledgeRequest(item_id=item.id, actor=unit_actor), timeout=10)
             if item.title == ITEMS[0][0]:  # 李明's queue: an extension waiting for his signature
                 tracking.RequestExtension(tracking_pb2.RequestExtensionRequest(
                     item_id=item.id, reason="项目需市级部门联合审查，审查意见预计下周反馈",
                     new_due_date=(dt.date.fromisoformat(item.due_date) + dt.timedelta(days=14)).isoformat(),
-                    progress="前期方案已完成，已报市级部门审查", actor=unit_actor), timeout=10).assignment
+                    progress="前期方案已完成，已报市级部门审查", actor=unit_actor), timeout=10)

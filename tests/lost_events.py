@@ -103,7 +103,7 @@ class Services:
             stub = tracking_pb2_grpc.TrackingServiceStub(channel)
             for item_id in sorted(items):
                 stub.IssueNotice(tracking_pb2.IssueNoticeRequest(item_id=item_id, contact_name="王芳", actor=OFFICE),
-                                 timeout=10).assignment
+                                 timeout=10)
 
     def all_sent(self, service: str, seconds: float = 60.0) -> None:
         wait_for(lambda: pending_count(self.engine(service)) == 0, seconds, f"{service}'s outbox sent")

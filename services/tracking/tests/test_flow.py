@@ -60,7 +60,7 @@ def test_whole_lifecycle(pair: Pair, broker) -> None:
     # 签收: the co unit signs; the lead unit doesn't and is urged once that day, not twice.
     assert denied(lambda: pair.tracking.Acknowledge(tracking_pb2.AcknowledgeRequest(
         item_id=item.id, unit_id="fgj", actor=JYJ), timeout=10).assignment) == grpc.StatusCode.INVALID_ARGUMENT
-    pair.tracking.Acknowledge(tracking_pb2.AcknowledgeRequest(item_id=item.id, actor=JYJ), timeout=10).assignment
+    pair.tracking.Acknowledge(tracking_pb2.AcknowledgeRequest(item_id=item.id, actor=JYJ), timeout=10)
     at(pair, "2026-11-26", 14)
     first = sweep(pair)
     assert first.urged >= 1 and sweep(pair).urged == 0
@@ -194,7 +194,7 @@ def test_extension_after_the_deadline_is_refused(pair: Pair) -> None:
     item = pair.register()
     pair.assignment(item.id)
     pair.tracking.IssueNotice(tracking_pb2.IssueNoticeRequest(item_id=item.id, contact_name="王芳", actor=OFFICE),
-                              timeout=10).assignment
+                              timeout=10)
     at(pair, "2026-12-08")
     code = denied(lambda: pair.tracking.RequestExtension(tracking_pb2.RequestExtensionRequest(
         item_id=item.id, reason="来不及", new_due_date="2026-12-20", actor=FGJ), timeout=10).assignment)
@@ -210,7 +210,7 @@ def test_leader_queue_and_office_views(pair: Pair) -> None:
                                                                           responsible_leader_id="ld-zhao"), timeout=10)
     assert item.id in [a.item_id for a in due.assignments]
     pair.tracking.IssueNotice(tracking_pb2.IssueNoticeRequest(item_id=item.id, contact_name="王芳", actor=OFFICE),
-                              timeout=10).assignment
+                              timeout=10)
     a = pair.tracking.RequestExtension(tracking_pb2.RequestExtensionRequest(
         item_id=item.id, reason="天气原因", new_due_date="2026-12-18", actor=FGJ), timeout=10).assignment
     queue = pair.tracking.LeaderQueue(tracking_pb2.LeaderQueueRequest(leader_id="ld-zhao"), timeout=10)

@@ -48,15 +48,15 @@ def item_at(pair: Pair, stage: str) -> str:
     if stage == "registered":
         return item_id
     pair.tracking.IssueNotice(tracking_pb2.IssueNoticeRequest(item_id=item_id, contact_name="王芳", actor=OFFICE),
-                              timeout=10).assignment
+                              timeout=10)
     if stage == "extension":
         pair.tracking.RequestExtension(tracking_pb2.RequestExtensionRequest(
-            item_id=item_id, reason="等待批复", new_due_date="2026-12-14", actor=FGJ), timeout=10).assignment
+            item_id=item_id, reason="等待批复", new_due_date="2026-12-14", actor=FGJ), timeout=10)
     if stage in ("replied", "completion"):
-        pair.tracking.FileReply(tracking_pb2.FileReplyRequest(item_id=item_id, result="已完成", actor=FGJ), timeout=10).assignment
+        pair.tracking.FileReply(tracking_pb2.FileReplyRequest(item_id=item_id, result="已完成", actor=FGJ), timeout=10)
     if stage == "completion":
         pair.tracking.FillCompletionReport(tracking_pb2.FillCompletionReportRequest(
-            item_id=item_id, report_kind="special", actor=OFFICE), timeout=10).assignment
+            item_id=item_id, report_kind="special", actor=OFFICE), timeout=10)
     return item_id
 
 
@@ -147,7 +147,7 @@ def test_a_retried_urge_is_recorded_once_and_another_callers_urge_is_its_own(pai
 
 def test_without_a_key_every_call_acts(pair: Pair) -> None:
     req = urge_unit(pair).request
-    pair.tracking.UrgeUnit(req, timeout=10).assignment
+    pair.tracking.UrgeUnit(req, timeout=10)
     assert len(pair.tracking.UrgeUnit(req, timeout=10).assignment.office_urges) == 2
 
 

@@ -36,7 +36,7 @@ def items(pair: Pair) -> dict[str, str]:
         if name == "green_missed":  # reports are owed from the notice on: two Fridays pass unreported
             _at(pair, "2026-11-10")
             pair.tracking.IssueNotice(tracking_pb2.IssueNoticeRequest(item_id=item.id, contact_name="王芳",
-                                                                      actor=OFFICE), timeout=10).assignment
+                                                                      actor=OFFICE), timeout=10)
         made[name] = item.id
     _at(pair, "2026-11-26")
     return made
