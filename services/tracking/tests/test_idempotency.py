@@ -142,7 +142,7 @@ def test_a_retried_urge_is_recorded_once_and_another_callers_urge_is_its_own(pai
     p.call("UrgeUnit", write.request, key)
     p.call("UrgeUnit", write.request, key)
     mine, _ = p.call("UrgeUnit", write.other_caller, key)
-    assert [u.by.name for u in mine.office_urges] == ["王芳", "李娜"]
+    assert [u.by.name for u in mine.assignment.office_urges] == ["王芳", "李娜"]
 
 
 def test_without_a_key_every_call_acts(pair: Pair) -> None:
@@ -160,6 +160,6 @@ def test_keys_past_the_retention_act_as_new_and_are_pruned(pair: Pair) -> None:
         store.now = lambda: real_now() + dt.timedelta(hours=24, seconds=1)
         assert store.prune() >= 1
         again, replayed = p.call("UrgeUnit", write.request, key)
-        assert not replayed and len(again.office_urges) == 2
+        assert not replayed and len(again.assignment.office_urges) == 2
     finally:
         store.now = real_now
