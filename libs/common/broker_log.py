@@ -7,14 +7,13 @@ killed and restarted: the log, the topics and the consumer groups' offsets are s
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from libs.common.broker import Broker, BrokerStorage, free_port, start_broker, wait_for_port
+from libs.common.broker import Broker, BrokerStorage, start_broker
 from libs.common.pgserver import throwaway_database
+from libs.common.processes import free_port, python_server
 
 BUCKET = "tansu"
 
@@ -24,26 +23,13 @@ def postgres_object_store(database_url: str, log_path: Path | None = None) -> It
     """Our S3-compatible server on a free loopback port, its objects in `database_url`, as a process of
     its own (it must outlive a broker that is killed); yields the storage to start Tansu with."""
     port = free_port()
-    log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed below
-    process = subprocess.Popen([sys.executable, "-m", "libs.common.pgobjects", "--database", database_url,
-                                "--port", str(port)], stdout=log, stderr=log)
-    try:
-        wait_for_port("127.0.0.1", port, timeout=30)
+    with python_server(["libs.common.pgobjects", "--database", database_url, "--port", str(port)], port, log_path):
         # object_store's variables: where the store is, plain HTTP on loopback, and credentials it signs
         # with (not checked by the server, but the client will not sign without them).
         yield BrokerStorage(f"s3://{BUCKET}/", {
             "AWS_ENDPOINT": f"http://127.0.0.1:{port}", "AWS_ALLOW_HTTP": "true",
             "AWS_ACCESS_KEY_ID": "duban", "AWS_SECRET_ACCESS_KEY": "duban-embedded",
             "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1"})
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
-        if log is not subprocess.DEVNULL:
-            log.close()  # type: ignore[union-attr]
 
 
 @contextmanager

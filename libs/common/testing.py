@@ -7,25 +7,25 @@ Lives in libs/common (not in a conftest) so service suites and the stack tests s
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import confluent_kafka
 import grpc
+from google.protobuf.message import Message
 from sqlalchemy import MetaData, text
 
+from duban.common.v1 import common_pb2
 from libs.common import pgserver
-from libs.common.broker import free_port, wait_for_port
 from libs.common.clock import Clock
 from libs.common.cloudevents import CloudEvent, from_headers
 from libs.common.kafka import ensure_topics
+from libs.common.processes import free_port, python_server
 from libs.common.runtime import Runtime
 from libs.common.service_app import App
 
@@ -53,21 +53,8 @@ def s3_server(log_path: str | None = None) -> Iterator[str]:
     for name, value in S3_TEST_CREDENTIALS.items():
         os.environ.setdefault(name, value)
     port = free_port()
-    log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed below
-    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                               stdout=log, stderr=log)
-    try:
-        wait_for_port("127.0.0.1", port, timeout=30)
+    with python_server(["moto.server", "-H", "127.0.0.1", "-p", str(port)], port, log_path):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
-        if not isinstance(log, int):  # not subprocess.DEVNULL
-            log.close()
 
 
 def create_bucket(endpoint: str, name: str | None = None) -> str:
@@ -260,3 +247,23 @@ class IdempotencyProbe:
         counted = self.counts()
         assert isinstance(self.refusal(write.method, write.request, busy), IdempotencyKeyInFlight)
         assert self.counts() == counted
+
+
+M = TypeVar("M", bound=Message)
+
+
+def with_actor(request: M, actor: common_pb2.Actor) -> M:
+    """A copy of `request` made by another actor (the same call by someone else)."""
+    copy = type(request)()
+    copy.CopyFrom(request)
+    copy.actor.CopyFrom(actor)  # type: ignore[attr-defined]  # every write request names its actor
+    return copy
+
+
+def changed(request: M, **fields: Any) -> M:
+    """A copy of `request` with other values in `fields` (the same call with another body)."""
+    copy = type(request)()
+    copy.CopyFrom(request)
+    for name, value in fields.items():
+        setattr(copy, name, value)
+    return copy

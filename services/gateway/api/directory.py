@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g, request
+from flask import g, request
 
 from duban.ledger.v1 import ledger_pb2
 from services.gateway.api import bp
-from services.gateway.api.items import actor
 from services.gateway.auth import require
-from services.gateway.clients import ServiceClient
+from services.gateway.calls import actor, ledger
 from services.gateway.idempotency import write
 from services.gateway.present import Reader, json_body, to_json
-
-
-def ledger() -> ServiceClient:
-    return current_app.extensions["ledger"]
 
 
 @bp.get("/units")

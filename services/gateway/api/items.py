@@ -8,15 +8,13 @@ from typing import Any
 from flask import Response, current_app, g, request, url_for
 from werkzeug.sansio.response import Response as SansIOResponse
 
-from duban.common.v1 import common_pb2
 from duban.ledger.v1 import ledger_pb2
-from libs.common.errors import NotFound
 from services.gateway.api import bp
 from services.gateway.auth import require
-from services.gateway.clients import ServiceClient
+from services.gateway.calls import actor, ledger, visible_item
 from services.gateway.idempotency import replayed, write
 from services.gateway.present import Reader, json_body, to_json
-from services.gateway.scope import Principal, can_see, scoped_filter
+from services.gateway.scope import Principal, scoped_filter
 
 REGISTER_FIELDS = {
     "title", "content", "source", "category", "key_tracking", "lead_unit_id", "lead_duty", "co_units",
@@ -26,15 +24,6 @@ REGISTER_FIELDS = {
 PATCH_TEXT = ("title", "content", "source", "category", "responsible_leader_id", "responsible_person_id",
               "supervisor_id", "due_date", "supervision_status", "remarks", "lead_unit_id")
 FILTER_PARAMS = ("unit_id", "source", "category", "status", "due_from", "due_to", "q", "light")
-
-
-def ledger() -> ServiceClient:
-    return current_app.extensions["ledger"]
-
-
-def actor(user: Principal) -> common_pb2.Actor:
-    return common_pb2.Actor(user_id=str(user.user_id), name=user.display_name, role=user.role, unit_id=user.unit_id,
-                            person_id=user.person_id, extra_roles=list(user.extra_roles))
 
 
 def item_filter(args: Mapping[str, str], reader: Reader | None = None) -> ledger_pb2.ItemFilter:
@@ -52,14 +41,6 @@ def item_filter(args: Mapping[str, str], reader: Reader | None = None) -> ledger
     if own:
         reader.done()
     return f
-
-
-def visible_item(user: Principal, item_id: str) -> ledger_pb2.Item:
-    """The item if the user may see it; otherwise exactly the answer a missing item gets."""
-    item = ledger().call("GetItem", ledger_pb2.GetItemRequest(id=item_id)).item
-    if not can_see(user, item):
-        raise NotFound(f"item {item_id} not found", {"id": "督查事项不存在"})
-    return item
 
 
 def list_page(user: Principal, args: Mapping[str, str]) -> ledger_pb2.ListItemsResponse:

@@ -10,8 +10,9 @@ from flask import Response, current_app, g, request
 from duban.ledger.v1 import ledger_pb2
 from libs.common.errors import InvalidInput
 from services.gateway.api import bp
-from services.gateway.api.items import actor, item_filter, ledger
+from services.gateway.api.items import item_filter
 from services.gateway.auth import require
+from services.gateway.calls import actor, ledger
 from services.gateway.idempotency import write
 from services.gateway.present import Reader, file_response, to_json
 from services.gateway.scope import scoped_filter

@@ -6,35 +6,21 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any
 
-from flask import Response, current_app, g, request
+from flask import Response, g, request
 
 from duban.tracking.v1 import tracking_pb2
 from libs.common.errors import InvalidInput
 from services.gateway.api import bp
-from services.gateway.api.items import actor, visible_item
 from services.gateway.auth import require
-from services.gateway.clients import ServiceClient
+from services.gateway.calls import actor, tracking, visible
 from services.gateway.idempotency import write
 from services.gateway.present import Reader, file_response, json_body, to_json
 from services.gateway.scope import NOBODY, Principal, scoped_tracking_request
 
+
 # The tracking list requests scoped by the caller (see scoped).
-ScopedRequest = TypeVar(
-    "ScopedRequest", tracking_pb2.ListAssignmentsRequest, tracking_pb2.ListLightsRequest, tracking_pb2.LightBoardRequest
-)
-
-
-def tracking() -> ServiceClient:
-    return current_app.extensions["tracking"]
-
-
-def visible(item_id: str) -> str:
-    """Scoping is decided once, by the ledger's item: out of scope is 404 here too."""
-    return visible_item(g.user, item_id).id
-
-
 def attachments(body: dict[str, Any], reader: Reader) -> list[tracking_pb2.Attachment]:
     """JSON clients send files as {filename, content_type, data (base64)}; forms send multipart files."""
     result = []

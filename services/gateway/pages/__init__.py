@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("pages", __name__, template_folder="../templates", static_folder="../static",
                static_url_path="/static")
 
-from services.gateway.pages import admin, ledger_pages, login, tracking_pages  # noqa: E402,F401
+from services.gateway.pages import admin, item_page, ledger_pages, login, tracking_pages  # noqa: E402,F401

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from duban.ledger.v1 import ledger_pb2
 from libs.common.errors import DomainError
 from services.gateway import accounts
-from services.gateway.api.items import ledger
 from services.gateway.auth import db, now, require
+from services.gateway.calls import ledger
 from services.gateway.orm import AuditEntry, User
 from services.gateway.pages import bp
 

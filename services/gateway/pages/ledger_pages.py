@@ -8,10 +8,11 @@ from flask.typing import ResponseReturnValue
 from duban.ledger.v1 import ledger_pb2
 from libs.common import vocabulary
 from libs.common.errors import InvalidInput
-from services.gateway.api.items import actor, list_page, visible_item
-from services.gateway.api.items import ledger as ledger_service
+from services.gateway.api.items import list_page
 from services.gateway.api.ledger_io import export_response
 from services.gateway.auth import require
+from services.gateway.calls import actor
+from services.gateway.calls import ledger as ledger_service
 from services.gateway.idempotency import write
 from services.gateway.pages import bp
 
@@ -40,35 +41,6 @@ def ledger() -> str:
     active = {k: v for k, v in filters.items() if v}
     return render_template("ledger/list.html", page=page, filters=filters, active=active, units=units,
                            vocabulary=vocabulary, error=error, page_token=request.args.get("page_token", ""))
-
-
-@bp.get("/items/<item_id>")
-@require("items.read")
-def item_detail(item_id: str) -> str:
-    return render_item(item_id)
-
-
-def render_item(item_id: str, errors: dict[str, str] | None = None, failed_action: str = "") -> str:
-    """The item page: ledger facts and history, and the 督办跟踪 panel with the forms the user may use."""
-    from duban.tracking.v1 import tracking_pb2
-    from libs.common.errors import NotFound
-    from services.gateway.api.tracking import tracking
-    from services.gateway.clients import ServiceUnavailable
-    from services.gateway.pages.tracking_pages import DONE
-
-    item = visible_item(g.user, item_id)
-    changes = ledger_service().call("GetItemHistory", ledger_pb2.GetItemHistoryRequest(id=item.id)).changes
-    tracking_down = False
-    try:
-        assignment = tracking().call("GetAssignment", tracking_pb2.GetAssignmentRequest(item_id=item.id)).assignment
-    except NotFound:
-        assignment = None  # tracking hears of a new item within moments; the page says so
-    except ServiceUnavailable:
-        assignment, tracking_down = None, True  # the ledger part of the page still serves
-    return render_template("ledger/item.html", item=item, changes=changes, vocabulary=vocabulary, a=assignment,
-                           errors=errors or {}, failed_action=failed_action, form=request.form, tracking_down=tracking_down,
-                           done=DONE.get(request.args.get("done", ""), ""),
-                           today=current_app.extensions["clock"].today().isoformat())
 
 
 @bp.route("/items/new", methods=["GET", "POST"])

@@ -9,17 +9,12 @@ from duban.tracking.v1 import tracking_pb2
 from libs.common import vocabulary
 from libs.common.errors import DomainError
 from services.gateway import roles
-from services.gateway.api.items import actor
-from services.gateway.api.tracking import (
-    document_response,
-    read_lights_query,
-    scoped_list_request,
-    tracking,
-    visible,
-)
+from services.gateway.api.tracking import document_response, read_lights_query, scoped_list_request
 from services.gateway.auth import require
+from services.gateway.calls import actor, tracking, visible
 from services.gateway.idempotency import write
 from services.gateway.pages import bp
+from services.gateway.pages.item_page import render_item
 from services.gateway.problems import status_of
 from services.gateway.scope import scoped_tracking_request
 
@@ -61,11 +56,6 @@ ACTIONS = {
         item_id=item, approve=_flag("approve"), opinion=f.get("opinion", ""), follow_up=f.get("follow_up", ""),
         actor=actor(g.user))),
 }
-DONE = {"notice": "督办通知已发出", "acknowledge": "已签收", "report": "进展情况已报送", "extension": "转期申请已提交",
-        "decision": "已签署转期意见", "reply": "办理结果已回复", "completion": "办结报告单已填写，待领导签字",
-        "signature": "已签署办结报告单（如有新的批示，续办事项随后出现在督查台账）", "urge": "已记录催办"}
-
-
 @bp.post("/items/<item_id>/tracking/<action>")
 @require()
 def tracking_action(item_id: str, action: str) -> ResponseReturnValue:
@@ -80,8 +70,6 @@ def tracking_action(item_id: str, action: str) -> ResponseReturnValue:
     try:
         write(tracking(), method, build(item_id, request.form), timeout=60)
     except DomainError as exc:
-        from services.gateway.pages.ledger_pages import render_item
-
         errors = exc.field_errors or {"form": exc.message}
         return render_item(item_id, errors=errors, failed_action=action), status_of(exc)
     g.audit_target = item_id

@@ -16,7 +16,7 @@ from prometheus_client import REGISTRY
 from duban.common.v1 import common_pb2
 from duban.ledger.v1 import ledger_pb2
 from libs.common.idempotency_grpc import METADATA_KEY
-from libs.common.testing import IdempotencyProbe, KeyedWrite
+from libs.common.testing import IdempotencyProbe, KeyedWrite, changed, with_actor
 from services.ledger.grpc_api import SERVICE_NAME, WRITE_METHODS
 from services.ledger.tests.conftest import OFFICE, LedgerUnderTest
 
@@ -27,21 +27,6 @@ ADMIN_2 = common_pb2.Actor(user_id="u-admin-2", name="管理员乙", role="admin
 
 def probe(ledger: LedgerUnderTest) -> IdempotencyProbe:
     return IdempotencyProbe(SERVICE_NAME, ledger.stub, ledger.app.uow.engine, ledger.app.parts.idempotency)
-
-
-def with_actor(request, actor: common_pb2.Actor):
-    copy = type(request)()
-    copy.CopyFrom(request)
-    copy.actor.CopyFrom(actor)
-    return copy
-
-
-def changed(request, **fields):
-    copy = type(request)()
-    copy.CopyFrom(request)
-    for name, value in fields.items():
-        setattr(copy, name, value)
-    return copy
 
 
 def sheet(title: str) -> bytes:

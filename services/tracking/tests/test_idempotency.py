@@ -14,7 +14,7 @@ import pytest
 from duban.common.v1 import common_pb2
 from duban.tracking.v1 import tracking_pb2
 from libs.common.clock import OFFICE_TZ
-from libs.common.testing import IdempotencyProbe, KeyedWrite
+from libs.common.testing import IdempotencyProbe, KeyedWrite, changed, with_actor
 from services.tracking.grpc_api import SERVICE_NAME, WRITE_METHODS
 from services.tracking.tests.conftest import FGJ, JYJ, LEADER_LI, LEADER_ZHAO, OFFICE, Pair
 
@@ -23,21 +23,6 @@ OFFICE_2 = common_pb2.Actor(user_id="6", name="李娜", role="office", unit_id="
 
 def probe(pair: Pair) -> IdempotencyProbe:
     return IdempotencyProbe(SERVICE_NAME, pair.tracking, pair.app.parts.engine, pair.app.parts.idempotency)
-
-
-def by(request, actor: common_pb2.Actor):
-    copy = type(request)()
-    copy.CopyFrom(request)
-    copy.actor.CopyFrom(actor)
-    return copy
-
-
-def changed(request, **fields):
-    copy = type(request)()
-    copy.CopyFrom(request)
-    for name, value in fields.items():
-        setattr(copy, name, value)
-    return copy
 
 
 def item_at(pair: Pair, stage: str) -> str:
@@ -64,26 +49,26 @@ def issue_notice(pair: Pair) -> KeyedWrite:
     req = tracking_pb2.IssueNoticeRequest(item_id=item_at(pair, "registered"), requirements=["每周五前报送进展"],
                                           contact_name="王芳", actor=OFFICE)
     # item.assigned and item.raisers_changed (the expected reports that may raise the light)
-    return KeyedWrite("IssueNotice", req, changed(req, contact_name="李娜"), by(req, OFFICE_2), False, 2)
+    return KeyedWrite("IssueNotice", req, changed(req, contact_name="李娜"), with_actor(req, OFFICE_2), False, 2)
 
 
 def acknowledge(pair: Pair) -> KeyedWrite:
     req = tracking_pb2.AcknowledgeRequest(item_id=item_at(pair, "notified"), actor=JYJ)
     # The lead unit's staff sign for their own unit with the same key: their own act.
-    return KeyedWrite("Acknowledge", req, changed(req, unit_id="jyj"), by(req, FGJ), True, 1)
+    return KeyedWrite("Acknowledge", req, changed(req, unit_id="jyj"), with_actor(req, FGJ), True, 1)
 
 
 def file_report(pair: Pair) -> KeyedWrite:
     req = tracking_pb2.FileReportRequest(item_id=item_at(pair, "notified"), text="已完成方案初稿", actor=FGJ,
                                          attachments=[tracking_pb2.Attachment(filename="方案.txt", data=b"v1")])
     # Filing also signs for the notice: progress.reported, item.acknowledged and item.raisers_changed.
-    return KeyedWrite("FileReport", req, changed(req, text="另一份进展"), by(req, JYJ), True, 3)
+    return KeyedWrite("FileReport", req, changed(req, text="另一份进展"), with_actor(req, JYJ), True, 3)
 
 
 def request_extension(pair: Pair) -> KeyedWrite:
     req = tracking_pb2.RequestExtensionRequest(item_id=item_at(pair, "notified"), reason="需等待上级批复",
                                                new_due_date="2026-12-14", progress="方案已报审", actor=FGJ)
-    return KeyedWrite("RequestExtension", req, changed(req, new_due_date="2026-12-21"), by(req, JYJ), False, 1)
+    return KeyedWrite("RequestExtension", req, changed(req, new_due_date="2026-12-21"), with_actor(req, JYJ), False, 1)
 
 
 def decide_extension(pair: Pair) -> KeyedWrite:
@@ -92,18 +77,18 @@ def decide_extension(pair: Pair) -> KeyedWrite:
     req = tracking_pb2.DecideExtensionRequest(item_id=item_id, extension_id=extension, approve=True, comment="同意",
                                               actor=LEADER_LI)
     # extension.approved and item.raisers_changed (the schedule grew)
-    return KeyedWrite("DecideExtension", req, changed(req, approve=False), by(req, LEADER_ZHAO), False, 2)
+    return KeyedWrite("DecideExtension", req, changed(req, approve=False), with_actor(req, LEADER_ZHAO), False, 2)
 
 
 def file_reply(pair: Pair) -> KeyedWrite:
     req = tracking_pb2.FileReplyRequest(item_id=item_at(pair, "notified"), result="改造方案已批复并开工", actor=FGJ)
-    return KeyedWrite("FileReply", req, changed(req, result="另一结果"), by(req, JYJ), False, 1)
+    return KeyedWrite("FileReply", req, changed(req, result="另一结果"), with_actor(req, JYJ), False, 1)
 
 
 def fill_completion_report(pair: Pair) -> KeyedWrite:
     req = tracking_pb2.FillCompletionReportRequest(item_id=item_at(pair, "replied"), report_kind="special",
                                                    result_summary="按期完成", actor=OFFICE)
-    return KeyedWrite("FillCompletionReport", req, changed(req, report_kind="comprehensive"), by(req, OFFICE_2),
+    return KeyedWrite("FillCompletionReport", req, changed(req, report_kind="comprehensive"), with_actor(req, OFFICE_2),
                       False, 0)
 
 
@@ -111,14 +96,14 @@ def sign_completion_report(pair: Pair) -> KeyedWrite:
     req = tracking_pb2.SignCompletionReportRequest(item_id=item_at(pair, "completion"), approve=True,
                                                    opinion="同意销号", actor=LEADER_LI)
     # item.raisers_changed (none open), item.closed, item.archived
-    return KeyedWrite("SignCompletionReport", req, changed(req, opinion="同意"), by(req, LEADER_ZHAO), False, 3)
+    return KeyedWrite("SignCompletionReport", req, changed(req, opinion="同意"), with_actor(req, LEADER_ZHAO), False, 3)
 
 
 def urge_unit(pair: Pair) -> KeyedWrite:
     req = tracking_pb2.UrgeUnitRequest(item_id=item_at(pair, "notified"), unit_id="fgj", method="phone",
                                        text="请今日内签收督办通知", actor=OFFICE)
     # Another office worker's urge with the same key is another urge, recorded as such.
-    return KeyedWrite("UrgeUnit", req, changed(req, method="written"), by(req, OFFICE_2), True, 1)
+    return KeyedWrite("UrgeUnit", req, changed(req, method="written"), with_actor(req, OFFICE_2), True, 1)
 
 
 WRITES: dict[str, Callable[[Pair], KeyedWrite]] = {w.__name__: w for w in (
