@@ -119,8 +119,12 @@ def filtered(query: ItemQuery, exact_number: bool = False) -> Select:
             # A registration number: look it up through its index instead of scanning every title.
             stmt = stmt.where(or_(Item.item_no == query.text, Item.legacy_no == query.text))
         else:
-            pattern = f"%{query.text.replace('%', '').replace('_', '')}%"
-            stmt = stmt.where(or_(Item.item_no.like(pattern), Item.title.like(pattern), Item.content.like(pattern)))
+            # The text is matched as typed: % and _ are characters to find, not wildcards ("q=%" used to
+            # match every item).
+            escaped = query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            pattern = f"%{escaped}%"
+            stmt = stmt.where(or_(*(column.like(pattern, escape="\\")
+                                    for column in (Item.item_no, Item.title, Item.content))))
     return stmt
 
 

@@ -229,3 +229,20 @@ def test_the_ledger_checks_permissions_itself(ledger: LedgerUnderTest) -> None:
             call()
         assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
     assert ledger.stub.GetItem(ledger_pb2.GetItemRequest(id=item.id), timeout=5).item.title == item.title
+
+
+def test_percent_and_underscore_are_searched_as_typed(ledger: LedgerUnderTest) -> None:
+    """`q=%` and `q=_` matched every item: they are characters to find, not LIKE wildcards."""
+    tag = uuid.uuid4().hex[:6]
+    with_percent = ledger.register(title=f"完成率100%{tag}")
+    with_underscore = ledger.register(title=f"编号A_1{tag}")
+    ledger.register(title=f"普通事项{tag}")
+
+    def found(text: str) -> set[str]:
+        reply = ledger.stub.ListItems(ledger_pb2.ListItemsRequest(filter=ledger_pb2.ItemFilter(text=text),
+                                                                  page_size=500), timeout=5)
+        return {i.id for i in reply.items}
+
+    assert with_percent.id in found("%") and with_underscore.id not in found("%")
+    assert with_underscore.id in found("_") and with_percent.id not in found("_")
+    assert found(f"率%{tag}") == set() and found(f"100%{tag}") == {with_percent.id}  # % is no wildcard
