@@ -21,6 +21,8 @@ from services.gateway.config import Settings
 from services.gateway.problems import register_error_handlers
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -66,6 +68,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             response.headers[idempotency.REPLAYED_HEADER] = "true"
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        # Pages load only their own scripts, styles and images: no inline script, nothing from elsewhere.
+        response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 

@@ -81,3 +81,10 @@ def test_health_and_api_docs(portal: Portal) -> None:
     assert client.get("/healthz").get_json() == {"status": "ok"}
     assert client.get("/readyz").get_json() == {"status": "ready"}
     assert "/api/v1/items" in client.get("/api/docs").get_data(as_text=True)
+
+
+def test_pages_carry_a_content_security_policy(portal: Portal) -> None:
+    """Only the portal's own scripts and styles run (the browser tests check the pages still work)."""
+    reply = portal.client().get("/login")
+    policy = reply.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy and "unsafe-inline" not in policy
