@@ -20,7 +20,7 @@ from libs.common.cloudevents import CloudEvent
 from libs.common.db import UnitOfWork, insert_new, next_in_sequence
 from libs.common.errors import FailedPrecondition, InvalidInput
 from services.tracking import documents, domain, events, metrics
-from services.tracking.context import Tracking, require_office, require_unit
+from services.tracking.context import Tracking, acting_unit, require_office
 from services.tracking.convert import unit_duties
 from services.tracking.orm import Assignment, AssignmentUnit, ExpectedReport, NoticeSequence
 from services.tracking.repository import get_assignment, lead_unit
@@ -143,10 +143,7 @@ def acknowledge(tracking: Tracking, item_id: str, unit_id: str, actor: Actor) ->
     """签收. Signing twice is harmless: the first signature stands."""
     with tracking.uow() as tx:
         assignment = get_assignment(tx, item_id, lock=True)
-        acting = require_unit(actor, assignment)
-        unit_id = unit_id or acting
-        if actor.role not in ("office", "admin") and unit_id != actor.unit_id:
-            raise InvalidInput("a unit signs only for itself", {"unit_id": "只能为本单位签收"})
+        unit_id = acting_unit(actor, assignment, unit_id)
         if assignment.status not in ("notified", "in_progress"):
             raise FailedPrecondition(f"cannot acknowledge in {assignment.status}",
                                      {"status": "尚未交办或已办结，无需签收"})

@@ -55,6 +55,19 @@ def require_unit(actor: Actor, assignment: Assignment, lead_only: bool = False) 
     return actor.unit_id
 
 
+def acting_unit(actor: Actor, assignment: Assignment, requested: str = "") -> str:
+    """The unit an act is done as. Unit staff act only as their own unit (naming another unit is
+    refused, not silently swapped); the office may record what a unit gave by phone, naming the unit -
+    the act's snapshot keeps that the office recorded it."""
+    acting = require_unit(actor, assignment)
+    if permissions.OFFICE_ROLES.intersection(actor.roles):
+        return requested or acting
+    if requested and requested != actor.unit_id:
+        raise PermissionDenied(f"unit {actor.unit_id} may not act as {requested}",
+                               {"unit_id": "只能以本单位的名义办理"})
+    return acting
+
+
 def require_office(actor: Actor, permission: str) -> None:
     """An act of the supervision office (`permission` from libs/common/permissions.py)."""
     if not permissions.allowed(actor.roles, permission):

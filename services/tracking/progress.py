@@ -11,7 +11,7 @@ from libs.common.errors import FailedPrecondition, InvalidInput
 from libs.common.storage import sha256
 from services.tracking import domain, events, metrics
 from services.tracking.assigning import mark_acknowledged
-from services.tracking.context import Tracking, require_unit
+from services.tracking.context import Tracking, acting_unit
 from services.tracking.convert import to_proto
 from services.tracking.orm import Assignment, Attachment, ProgressReport
 from services.tracking.repository import get_assignment
@@ -55,8 +55,7 @@ def file_report(
         raise InvalidInput("empty report", {"text": "请填写进展情况"})
     with tracking.uow() as tx:
         assignment = get_assignment(tx, item_id, lock=True)
-        acting = require_unit(actor, assignment)
-        unit_id = unit_id or acting
+        unit_id = acting_unit(actor, assignment, unit_id)
         if assignment.status not in ACTIVE:
             raise FailedPrecondition(f"no reports in {assignment.status}", {"status": "当前状态不能报送进展"})
         refuse_while_failure_analysis_missing(tracking, assignment)

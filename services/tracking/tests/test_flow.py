@@ -59,7 +59,7 @@ def test_whole_lifecycle(pair: Pair, broker) -> None:
 
     # 签收: the co unit signs; the lead unit doesn't and is urged once that day, not twice.
     assert denied(lambda: pair.tracking.Acknowledge(tracking_pb2.AcknowledgeRequest(
-        item_id=item.id, unit_id="fgj", actor=JYJ), timeout=10).assignment) == grpc.StatusCode.INVALID_ARGUMENT
+        item_id=item.id, unit_id="fgj", actor=JYJ), timeout=10).assignment) == grpc.StatusCode.PERMISSION_DENIED
     pair.tracking.Acknowledge(tracking_pb2.AcknowledgeRequest(item_id=item.id, actor=JYJ), timeout=10)
     at(pair, "2026-11-26", 14)
     first = sweep(pair)
