@@ -14,10 +14,11 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import abort, current_app, g, redirect, request, session, url_for
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from services.gateway import accounts, metrics, roles
-from services.gateway.orm import User
+from services.gateway.orm import EndedSession, User
 from services.gateway.problems import problem, wants_json
 from services.gateway.scope import Principal
 
@@ -60,8 +61,11 @@ def load_user() -> None:
             else:
                 g.bad_token = True
             return
-        uid = session.get("uid")
+        uid, sid = session.get("uid"), session.get("sid")
         if uid is None:
+            return
+        if not sid or reader.get(EndedSession, sid) is not None:  # logged out (or a cookie from before sids)
+            session.clear()
             return
         user = reader.get(accounts.User, uid)
         if user is None or not user.active or user.session_version != session.get("sv"):
@@ -131,3 +135,25 @@ def require(permission: str | None = None) -> Callable[[Callable[..., Any]], Cal
         return wrapped
 
     return decorate
+
+
+def start_session(user: User) -> None:
+    """A new session at login: a fresh id and a fresh CSRF token (nothing carried over from the anonymous
+    session a login form was served in)."""
+    session.clear()
+    session.permanent = True
+    session.update(uid=user.id, sv=user.session_version, sid=secrets.token_urlsafe(32),
+                   csrf=secrets.token_urlsafe(24))
+
+
+def end_session() -> None:
+    """Logout ends this session on the server too: a copy of its cookie no longer works. The user's
+    other sessions and API tokens stay."""
+    sid = session.get("sid")
+    if sid:
+        at = now()
+        expires = at + dt.timedelta(hours=current_app.extensions["settings"].session_hours)
+        db().add(EndedSession(sid=sid, ended_at=at, expires_at=expires))
+        db().execute(delete(EndedSession).where(EndedSession.expires_at < at))  # no longer replayable
+        db().commit()
+    session.clear()

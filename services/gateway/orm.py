@@ -57,6 +57,16 @@ class LoginFailure(Base):
     __table_args__ = (Index("ix_login_failures_username_at", "username", "at"), Index("ix_login_failures_ip_at", "ip", "at"))
 
 
+class EndedSession(Base):
+    """A web session ended by logout: its cookie stops working at once, though it could still be
+    replayed until it expires (the cookie itself is signed, not stored). Kept until then."""
+
+    __tablename__ = "ended_sessions"
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ended_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+
+
 class AuditEntry(Base):
     """Every state-changing request: who, in which role and unit, did what, when, from where.
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import g, redirect, render_template, request, session, url_for
+from flask import g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from services.gateway import accounts
-from services.gateway.auth import attempt_login, require
+from services.gateway.auth import attempt_login, end_session, require, start_session
 from services.gateway.pages import bp
 
 
@@ -36,10 +36,7 @@ def login() -> ResponseReturnValue:
         except accounts.BadCredentials:
             error, status = "用户名或密码错误。", 401
         else:
-            csrf = session.get("csrf")
-            session.clear()
-            session.permanent = True
-            session.update(uid=user.id, sv=user.session_version, csrf=csrf)
+            start_session(user)
             g.user = accounts.principal(user)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", error=error), status
@@ -48,7 +45,7 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 @require()
 def logout() -> ResponseReturnValue:
-    session.clear()
+    end_session()
     return redirect(url_for("pages.login"))
 
 

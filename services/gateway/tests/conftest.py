@@ -55,7 +55,8 @@ class Portal:
             csrf = sess["csrf"]
         reply = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf})
         assert reply.status_code == 302, reply.data
-        client.csrf = csrf  # type: ignore[attr-defined]
+        with client.session_transaction() as sess:  # a login starts a new session with a new token
+            client.csrf = sess["csrf"]  # type: ignore[attr-defined]
         return client
 
 

@@ -64,6 +64,29 @@ def test_session_login_needs_csrf_and_guards_state_changes(portal: Portal) -> No
     assert browser.get("/ledger").status_code == 302
 
 
+def test_logout_ends_that_session_on_the_server_and_login_rotates_it(portal: Portal) -> None:
+    """A cookie copied before logout used to keep working for 12 hours; the anonymous session's CSRF
+    token survived login. Now both are fresh at login, logout ends that session, and the user's other
+    sessions and tokens go on."""
+    anonymous = portal.app.test_client()
+    anonymous.get("/login")
+    with anonymous.session_transaction() as sess:
+        before = sess["csrf"]
+    browser = portal.login("office")
+    other = portal.login("office")
+    with browser.session_transaction() as sess:
+        copied, sid = dict(sess), sess["sid"]
+    assert copied["csrf"] != before and sid
+    assert browser.post("/logout", data={"csrf_token": browser.csrf}).status_code == 302  # type: ignore[attr-defined]
+    thief = portal.app.test_client()
+    with thief.session_transaction() as sess:
+        sess.update(copied)
+    assert thief.get("/ledger").status_code == 302  # to the login page: the session is over
+    assert thief.get("/api/v1/items", headers={"Accept": "application/json"}).status_code == 401
+    assert other.get("/ledger").status_code == 200
+    assert portal.client().get("/api/v1/items", headers=portal.headers("office")).status_code == 200
+
+
 def test_password_change_ends_old_sessions(portal: Portal) -> None:
     browser = portal.login("leader_zhao")
     admin = portal.headers("admin")
