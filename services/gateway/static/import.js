@@ -82,7 +82,12 @@
 
   document.getElementById('download-errors').addEventListener('click', function () {
     var lines = [['行号', '字段', '问题']].concat(lastErrors).map(function (row) {
-      return row.map(function (v) { return '"' + String(v === undefined ? '' : v).replace(/"/g, '""') + '"'; }).join(',');
+      return row.map(function (v) {
+        var text = String(v === undefined ? '' : v);
+        // A cell that starts like a formula is opened by Excel as one: keep it text.
+        if (/^[=+\-@\t\r]/.test(text)) { text = "'" + text; }
+        return '"' + text.replace(/"/g, '""') + '"';
+      }).join(',');
     });
     var blob = new Blob(['\ufeff' + lines.join('\r\n')], { type: 'text/csv;charset=utf-8' });
     var link = document.createElement('a');
