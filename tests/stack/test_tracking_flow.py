@@ -135,6 +135,9 @@ def test_pages_of_each_role(stack: Stack) -> None:
     assert desk.status_code == 200 and "待发督办通知" in desk.text
     detail = session.get(f"{stack.url}/items/{item['id']}", timeout=10).text
     assert "督办跟踪" in detail and "发出督办通知" in detail
+    # The login started a new session with a new token: the login page's token no longer counts.
+    assert detail.split('name="csrf-token" content="')[1].split('"')[0] != csrf
+    csrf = detail.split('name="csrf-token" content="')[1].split('"')[0]
     sent = session.post(f"{stack.url}/items/{item['id']}/tracking/notice", timeout=10,
                         data={"csrf_token": csrf, "requirements": "按时报送", "contact_name": "王芳"})
     assert sent.status_code == 200 and "督办通知已发出" in sent.text  # followed the redirect
