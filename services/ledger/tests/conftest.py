@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,29 @@ class LedgerUnderTest:
         defaults: dict[str, Any] = dict(title="测试事项", source="other", category="general", lead_unit_id="fgj", actor=OFFICE)
         defaults.update(fields)
         return self.stub.RegisterItem(ledger_pb2.RegisterItemRequest(**defaults), timeout=10).item
+
+    def start_import(self, content: bytes, filename: str = "台账.xlsx", mode: str = "",
+                     actor: common_pb2.Actor = OFFICE) -> ledger_pb2.ImportJob:
+        return self.stub.StartImport(ledger_pb2.StartImportRequest(
+            filename=filename, content=content, mode=mode, actor=actor), timeout=10).job
+
+    def job(self, job_id: str) -> ledger_pb2.ImportJob:
+        return self.stub.GetImportJob(ledger_pb2.GetImportJobRequest(id=job_id), timeout=10).job
+
+    def wait_for_job(self, job_id: str, until: Callable[[ledger_pb2.ImportJob], bool] | None = None,
+                     timeout: float = 60.0) -> ledger_pb2.ImportJob:
+        """Poll the job's status (as the page does) until it ended, or until `until` holds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            job = self.job(job_id)
+            if (until(job) if until else job.state in ("finished", "failed")):
+                return job
+            assert time.monotonic() < deadline, f"import job still {job.state} ({job.phase} {job.done})"
+            time.sleep(0.05)
+
+    def import_file(self, content: bytes, filename: str = "台账.xlsx", mode: str = "") -> ledger_pb2.ImportJob:
+        """Start an import and wait for its end."""
+        return self.wait_for_job(self.start_import(content, filename, mode).id)
 
 
 def seed_directory(stub: ledger_pb2_grpc.LedgerServiceStub) -> None:
