@@ -392,7 +392,7 @@ def spec() -> dict[str, Any]:
                 "get": {"summary": "导入任务状态与结果", "operationId": "getImport",
                         "parameters": [{"name": "job_id", "in": "path", "required": True,
                                         "schema": {"type": "string", "minLength": 1}}],
-                        "responses": {**ok(ref("ImportJob")), **problem_responses(401, 403, 404, 503)}},
+                        "responses": {**ok(ref("ImportJob")), **problem_responses(401, 403, 404, 422, 503)}},
             },
             "/api/v1/users": {
                 "get": {"summary": "用户列表（管理员）", "operationId": "listUsers", "responses": {

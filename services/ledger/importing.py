@@ -24,14 +24,14 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
 from libs.common import permissions
 from libs.common.actor import Actor
 from libs.common.errors import InvalidInput, NotFound
 from libs.common.vocabulary import IMPORT_MODES
-from services.ledger import metrics, registering, xlsx_import
+from services.ledger import import_queue, metrics, registering, xlsx_import
 from services.ledger.config import ImportLimits
 from services.ledger.context import Ledger
 from services.ledger.orm import ImportJob
@@ -39,24 +39,7 @@ from services.ledger.orm import ImportJob
 logger = logging.getLogger(__name__)
 
 MODES = tuple(IMPORT_MODES)
-ENDED = ("finished", "failed")
-# The big columns a status or a list never needs.
-_HEAVY = (defer(ImportJob.content), defer(ImportJob.plan))
 RowErrors = list[tuple[int, str, str]]  # (Excel row number, field, "sheet!row: message")
-
-
-def wall_now() -> dt.datetime:
-    """Jobs are timed by the wall clock, not the business clock (which a demo may pin or move): leases
-    say whether a process is still alive, retention how long a report is kept."""
-    return dt.datetime.now(dt.UTC)
-
-
-class LostJob(Exception):
-    """This worker no longer holds the job (its lease expired and another worker took it over)."""
-
-
-class Interrupted(Exception):
-    """The process is stopping: the job is handed back, to be resumed where it stands."""
 
 
 def start_import(ledger: Ledger, limits: ImportLimits, max_bytes: int, filename: str, content: bytes, mode: str,
@@ -70,7 +53,7 @@ def start_import(ledger: Ledger, limits: ImportLimits, max_bytes: int, filename:
                            {"mode": "导入方式应为 validate（仅检查）、all_or_nothing（有错误行则全部不导入）或 good_rows（只导入正确的行）"})
     xlsx_import.check_archive(content, filename, max_bytes, limits.max_inflated_bytes)
     xlsx_import.check_declared_rows(content, limits.max_rows)
-    now = wall_now()
+    now = import_queue.wall_now()
     job = ImportJob(
         id=str(uuid.uuid4()), filename=filename[:255], mode=mode, state="queued", phase="", outcome="", failure="",
         actor=json.dumps(asdict(actor), ensure_ascii=False), actor_name=actor.name[:100], content=content,
@@ -86,7 +69,7 @@ def start_import(ledger: Ledger, limits: ImportLimits, max_bytes: int, filename:
 
 def get_job(ledger: Ledger, job_id: str) -> ImportJob:
     with ledger.uow.read() as tx:
-        job = tx.session.scalars(select(ImportJob).options(*_HEAVY).where(ImportJob.id == job_id)).first()
+        job = tx.session.scalars(select(ImportJob).options(*import_queue.HEAVY).where(ImportJob.id == job_id)).first()
     if job is None:
         raise NotFound(f"import job {job_id} not found", {"id": "导入任务不存在或已过保留期"})
     return job
@@ -97,89 +80,15 @@ def list_jobs(ledger: Ledger, page_size: int) -> list[ImportJob]:
     size = 20 if page_size <= 0 else min(page_size, 100)
     with ledger.uow.read() as tx:
         return list(tx.session.scalars(
-            select(ImportJob).options(*_HEAVY, defer(ImportJob.errors), defer(ImportJob.item_nos))
+            select(ImportJob).options(*import_queue.HEAVY, defer(ImportJob.errors), defer(ImportJob.item_nos))
             .order_by(ImportJob.created_at.desc(), ImportJob.id).limit(size)))
-
-
-def claim(ledger: Ledger, limits: ImportLimits, worker: str) -> str | None:
-    """Take the oldest job waiting, or one whose worker stopped renewing its lease; None if there is none.
-
-    A job interrupted `max_attempts` times fails with that reason instead (a file that brings its
-    process down must not do it forever)."""
-    while True:
-        now = wall_now()
-        with ledger.uow() as tx:
-            job = tx.session.scalars(
-                select(ImportJob).options(*_HEAVY)
-                .where(or_(ImportJob.state == "queued",
-                           and_(ImportJob.state == "running", ImportJob.lease_until < now)))
-                .order_by(ImportJob.created_at).limit(1).with_for_update(skip_locked=True)).first()
-            if job is None:
-                return None
-            if job.attempts >= limits.max_attempts:
-                _end(job, now, "failed", failure=(
-                    f"导入已中断 {job.attempts} 次（服务重启或出错），不再继续；" + _committed_text(job)))
-                tx.commit()
-                _count_end(job, "failed")
-                logger.warning("import job %s failed: interrupted %d times", job.id, job.attempts)
-                continue
-            job.state, job.worker, job.attempts = "running", worker, job.attempts + 1
-            job.lease_until = now + dt.timedelta(seconds=limits.lease_seconds)
-            job.started_at = job.started_at or now
-            job.updated_at = now
-            tx.commit()
-            if job.attempts > 1:
-                logger.info("import job %s resumed (attempt %d, phase %s)", job.id, job.attempts, job.phase or "-")
-            return job.id
-
-
-def release(ledger: Ledger, job_id: str, worker: str) -> None:
-    """Hand a job back at shutdown: the next worker takes it at once, and this run is not counted."""
-    now = wall_now()
-    with ledger.uow() as tx:
-        tx.session.execute(update(ImportJob).where(
-            ImportJob.id == job_id, ImportJob.worker == worker, ImportJob.state == "running",
-        ).values(lease_until=now, worker="", attempts=ImportJob.attempts - 1, updated_at=now))
-        tx.commit()
-
-
-@dataclass
-class _Run:
-    """One worker's run of one job: renews the lease with every step and notices a stop."""
-
-    ledger: Ledger
-    limits: ImportLimits
-    job_id: str
-    worker: str
-    stopping: Callable[[], bool]
-
-    def step(self, **values: object) -> None:
-        """Record progress (and renew the lease) in a short transaction of its own."""
-        if self.stopping():
-            raise Interrupted
-        now = wall_now()
-        with self.ledger.uow() as tx:
-            mine = tx.session.execute(update(ImportJob).where(
-                ImportJob.id == self.job_id, ImportJob.worker == self.worker, ImportJob.state == "running",
-            ).values(lease_until=now + dt.timedelta(seconds=self.limits.lease_seconds), updated_at=now, **values))
-            if mine.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's CursorResult
-                raise LostJob
-            tx.commit()
-
-    def locked_job(self, session: Session) -> ImportJob:
-        """The job row locked for this transaction, still held by this worker (else LostJob)."""
-        job = session.scalars(select(ImportJob).options(defer(ImportJob.content))
-                              .where(ImportJob.id == self.job_id).with_for_update()).first()
-        if job is None or job.worker != self.worker or job.state != "running":
-            raise LostJob
-        return job
 
 
 def run_job(ledger: Ledger, limits: ImportLimits, max_bytes: int, job_id: str, worker: str,
             stopping: Callable[[], bool]) -> None:
     """Run (or resume) a claimed job to its end. Raises Interrupted when the process stops, LostJob
     when another worker took it over; a file that breaks a bound or cannot be read fails the job."""
-    run = _Run(ledger, limits, job_id, worker, stopping)
+    run = import_queue.JobRun(ledger, limits, job_id, worker, stopping)
     with ledger.uow.read() as tx:
         job = tx.session.get(ImportJob, job_id)
         assert job is not None
@@ -226,7 +135,7 @@ class _Checked:
                 "duplicates": self.duplicates, "passed": len(self.plan), "error_rows": self.refused}
 
 
-def _check(run: _Run, rows: Sequence[xlsx_import.Row]) -> _Checked:
+def _check(run: import_queue.JobRun, rows: Sequence[xlsx_import.Row]) -> _Checked:
     """Every row checked as a registration, reading only."""
     checked = _Checked(len(rows), [], [], 0, 0)
     seen: set[str] = set()
@@ -264,7 +173,7 @@ def _row_problems(ledger: Ledger, session: Session, row: xlsx_import.Row, direct
     return {}
 
 
-def _write(run: _Run, rows: Sequence[xlsx_import.Row], actor: Actor) -> None:
+def _write(run: import_queue.JobRun, rows: Sequence[xlsx_import.Row], actor: Actor) -> None:
     """The write phase from where the job stands: one transaction per chunk, the job's counts with it."""
     with run.ledger.uow.read() as tx:
         job = tx.session.get(ImportJob, run.job_id)
@@ -273,11 +182,11 @@ def _write(run: _Run, rows: Sequence[xlsx_import.Row], actor: Actor) -> None:
         start = job.done
     for offset in range(start, len(plan), run.limits.chunk_rows):
         if run.stopping():
-            raise Interrupted
+            raise import_queue.Interrupted
         write_chunk(run, rows, plan[offset:offset + run.limits.chunk_rows], offset, actor)
 
 
-def write_chunk(run: _Run, rows: Sequence[xlsx_import.Row], indexes: Sequence[int], offset: int,
+def write_chunk(run: import_queue.JobRun, rows: Sequence[xlsx_import.Row], indexes: Sequence[int], offset: int,
                 actor: Actor) -> None:
     """Register one chunk of rows and advance the job in the same transaction (all of it or none)."""
     ledger = run.ledger
@@ -287,7 +196,7 @@ def write_chunk(run: _Run, rows: Sequence[xlsx_import.Row], indexes: Sequence[in
     with ledger.uow() as tx:
         job = run.locked_job(tx.session)
         if job.done != offset:  # another run of this job got further: never write a row twice
-            raise LostJob
+            raise import_queue.LostJob
         directory = xlsx_import.Directory(tx.session)
         seen: set[str] = set()
         for index in indexes:
@@ -310,7 +219,7 @@ def write_chunk(run: _Run, rows: Sequence[xlsx_import.Row], indexes: Sequence[in
                     continue
             errors += _as_errors(row, problems)
             refused += 1
-        now = wall_now()
+        now = import_queue.wall_now()
         job.done = offset + len(indexes)
         job.created += created
         job.duplicates += duplicates
@@ -325,43 +234,26 @@ def write_chunk(run: _Run, rows: Sequence[xlsx_import.Row], indexes: Sequence[in
     metrics.IMPORT_ROWS.labels("duplicate").inc(duplicates)
 
 
-def _finish(run: _Run, outcome: str, checked: _Checked | None = None) -> None:
+def _finish(run: import_queue.JobRun, outcome: str, checked: _Checked | None = None) -> None:
     """The job's end, with what the check found when it ends there (validated, rejected)."""
     with run.ledger.uow() as tx:
         job = run.locked_job(tx.session)
         for name, value in (checked.columns() if checked else {}).items():
             setattr(job, name, value)
-        _end(job, wall_now(), "finished", outcome=outcome)
+        import_queue.end_job(job, import_queue.wall_now(), "finished", outcome=outcome)
         tx.commit()
-    _count_end(job, outcome)
+    import_queue.count_end(job, outcome)
     logger.info("import job %s finished: %s, %d rows, %d created, %d duplicates, %d refused", job.id, outcome,
                 job.rows_total, job.created, job.duplicates, job.error_rows)
 
 
-def _fail(run: _Run, reason: str) -> None:
+def _fail(run: import_queue.JobRun, reason: str) -> None:
     with run.ledger.uow() as tx:
         job = run.locked_job(tx.session)
-        _end(job, wall_now(), "failed", failure=reason)
+        import_queue.end_job(job, import_queue.wall_now(), "failed", failure=reason)
         tx.commit()
-    _count_end(job, "failed")
+    import_queue.count_end(job, "failed")
     logger.info("import job %s failed: %s", job.id, reason)
-
-
-def _end(job: ImportJob, now: dt.datetime, state: str, outcome: str = "", failure: str = "") -> None:
-    job.state, job.outcome, job.failure, job.phase = state, outcome, failure, ""
-    job.content, job.plan, job.worker, job.lease_until = None, "[]", "", None
-    job.finished_at = job.updated_at = now
-
-
-def _count_end(job: ImportJob, outcome: str) -> None:
-    metrics.IMPORT_JOBS.labels(outcome).inc()
-    metrics.IMPORT_ROWS.labels("error").inc(job.error_rows)
-    if job.finished_at is not None:
-        metrics.IMPORT_JOB_SECONDS.labels(outcome).observe((job.finished_at - job.created_at).total_seconds())
-
-
-def _committed_text(job: ImportJob) -> str:
-    return f"已写入 {job.created} 项（编号见结果）" if job.created else "未写入任何事项"
 
 
 def _as_errors(row: xlsx_import.Row, problems: dict[str, str]) -> RowErrors:
@@ -375,10 +267,3 @@ def _actor(text: str) -> Actor:
     return Actor(**fields)
 
 
-def prune(ledger: Ledger, limits: ImportLimits) -> int:
-    """Delete the jobs that ended more than the retention ago (their reports with them)."""
-    cutoff = wall_now() - dt.timedelta(hours=limits.retention_hours)
-    with ledger.uow() as tx:
-        gone = tx.session.execute(delete(ImportJob).where(ImportJob.state.in_(ENDED), ImportJob.finished_at < cutoff))
-        tx.commit()
-    return int(gone.rowcount)  # type: ignore[attr-defined]  # a DELETE's CursorResult

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from libs.common import permissions
 from libs.common.actor import Actor
-from services.ledger import domain, events, importing
+from services.ledger import domain, events, import_queue, importing
 from services.ledger.config import ImportLimits
 from services.ledger.context import Ledger
 from services.ledger.orm import Item
@@ -55,12 +55,10 @@ def recompute_provisional(ledger: Ledger, actor: Actor) -> tuple[int, int]:
     return updated, still
 
 
-
-
 class ImportWorker:
     """The ledger's import worker (a background loop of every ledger process): takes queued jobs, and
     jobs whose process died, one at a time, and prunes the ended ones past their retention. Several
-    ledger replicas share the queue: a job is held by one worker's lease (importing.claim)."""
+    ledger replicas share the queue: a job is held by one worker's lease (import_queue.claim)."""
 
     def __init__(self, ledger: Ledger, limits: ImportLimits, max_bytes: int) -> None:
         self.ledger, self.limits, self.max_bytes = ledger, limits, max_bytes
@@ -72,28 +70,28 @@ class ImportWorker:
         self._wake.set()
 
     def run(self, stop: threading.Event) -> None:
-        pruned_at = 0.0
+        next_prune = time.monotonic()
         while not stop.is_set():
+            self._wake.clear()  # before looking: a job queued from now on wakes the wait below
             try:
-                if time.monotonic() - pruned_at > PRUNE_EVERY_SECONDS:
-                    importing.prune(self.ledger, self.limits)
-                    pruned_at = time.monotonic()
-                job_id = importing.claim(self.ledger, self.limits, self.name)
+                if time.monotonic() >= next_prune:
+                    import_queue.prune(self.ledger, self.limits)
+                    next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
+                job_id = import_queue.claim(self.ledger, self.limits, self.name)
                 if job_id is not None:
                     self._run(job_id, stop)
                     continue
             except Exception:  # noqa: BLE001 - a database outage must not end the loop; the next poll retries
                 logger.exception("import worker: poll failed")
             self._wake.wait(POLL_SECONDS)
-            self._wake.clear()
 
     def _run(self, job_id: str, stop: threading.Event) -> None:
         try:
             importing.run_job(self.ledger, self.limits, self.max_bytes, job_id, self.name, stop.is_set)
-        except importing.Interrupted:
-            importing.release(self.ledger, job_id, self.name)
+        except import_queue.Interrupted:
+            import_queue.release(self.ledger, job_id, self.name)
             logger.info("import job %s handed back at shutdown", job_id)
-        except importing.LostJob:
+        except import_queue.LostJob:
             logger.warning("import job %s was taken over by another worker; this run stops", job_id)
         except Exception:  # noqa: BLE001 - its lease runs out and it is resumed (or failed after max attempts)
             logger.exception("import job %s: run failed", job_id)

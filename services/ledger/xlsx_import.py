@@ -13,6 +13,7 @@ import hashlib
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -92,14 +93,17 @@ def check_declared_rows(content: bytes, max_rows: int) -> None:
     """The rows the sheets declare (their `<dimension ref="A1:H12003"/>`), against the bound: an honest
     oversized file is refused at upload. Up to 10 header lines per sheet are not data rows."""
     declared = 0
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        for info in archive.infolist():
-            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-                with archive.open(info) as member:
-                    head = member.read(4096)
-                found = _DIMENSION.search(head)
-                if found:
-                    declared += max(0, int(found.group(1)) - HEADER_LINES)
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            for info in archive.infolist():
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                    with archive.open(info) as member:
+                        head = member.read(4096)
+                    found = _DIMENSION.search(head)
+                    if found:
+                        declared += max(0, int(found.group(1)) - HEADER_LINES)
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        raise InvalidInput(f"the archive cannot be read: {exc}", {"file": "文件已损坏或不是有效的 XLSX 文件"}) from None
     if declared > max_rows:
         raise InvalidInput(
             f"the sheets declare {declared} rows, over the {max_rows} limit",
@@ -167,7 +171,9 @@ def read_rows(content: bytes, filename: str, max_rows: int,
                     )
                 data = {name: values[i] for i, name in header.items() if i < len(values)}
                 rows.append(Row(ws.title, number, data, sheet_unit))
-    except zipfile.BadZipFile as exc:  # a sheet's member fails its CRC only when it is read
+    except (zipfile.BadZipFile, zlib.error, EOFError, SyntaxError, KeyError, ValueError) as exc:
+        # A sheet is inflated and parsed only as it is read: a damaged member or broken XML shows here
+        # (ElementTree's and lxml's parse errors are SyntaxErrors).
         raise InvalidInput(f"{filename} cannot be read: {exc}", {"file": "文件已损坏或不是有效的 XLSX 文件"}) from None
     finally:
         workbook.close()

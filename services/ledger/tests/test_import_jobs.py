@@ -26,7 +26,7 @@ from libs.common.db import make_engine
 from libs.common.errors import InvalidInput
 from libs.common.grpc_errors import from_rpc_error
 from libs.common.testing import postgres_database
-from services.ledger import importing, xlsx_import
+from services.ledger import import_queue, importing, xlsx_import
 from services.ledger.orm import ImportJob, Item
 from services.ledger.tests.conftest import LedgerUnderTest, started_ledger
 
@@ -83,7 +83,7 @@ class Gate:
         self.outcome: BaseException | None = None
         real, calls = importing.write_chunk, [0]
 
-        def gated(run, *args, **kwargs):  # noqa: ANN001, ANN202 - the same signature as write_chunk
+        def gated(run, *args, **kwargs):  # the signature of write_chunk
             if worker is None or run.worker == worker:
                 calls[0] += 1
                 if calls[0] > after_chunks and not self.passed.is_set():
@@ -232,7 +232,7 @@ def test_a_job_whose_process_died_is_taken_over_and_the_dead_one_writes_nothing(
         assert (done.state, done.outcome, done.created, done.attempts) == ("finished", "imported", 17, 2)
         gate.opened.set()
         assert gate.passed.wait(30)
-        assert isinstance(gate.outcome, importing.LostJob)
+        assert isinstance(gate.outcome, import_queue.LostJob)
         assert items_titled(second, "接管") == 17 and second.job(job.id).created == 17
 
 
@@ -255,7 +255,7 @@ def test_a_job_interrupted_too_often_fails_with_its_reason_and_says_what_was_com
         assert items_titled(second, "放弃") == 5
         assert REGISTRY.get_sample_value("ledger_import_jobs_total", {"outcome": "failed"}) == failed_before + 1
         gate.opened.set()
-        assert gate.passed.wait(30) and isinstance(gate.outcome, importing.LostJob)
+        assert gate.passed.wait(30) and isinstance(gate.outcome, import_queue.LostJob)
         assert items_titled(second, "放弃") == 5
 
 
