@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -79,9 +79,10 @@ def seed_directory(stub: ledger_pb2_grpc.LedgerServiceStub) -> None:
 
 @contextmanager
 def started_ledger(kind: str, url: str, broker: Broker, clock: ManualClock | None = None,
-                   **env: str) -> Iterator[LedgerUnderTest]:
+                   settings: Mapping[str, str] | None = None, **env: str) -> Iterator[LedgerUnderTest]:
+    """`settings` and `env`: environment variables of the ledger (its Settings.from_env)."""
     clock = clock or ManualClock(START)
-    with running_service(bootstrap, Settings.from_env, broker.bootstrap, url, clock, env) as running:
+    with running_service(bootstrap, Settings.from_env, broker.bootstrap, url, clock, {**(settings or {}), **env}) as running:
         stub = running.stub()
         seed_directory(stub)
         yield LedgerUnderTest(running.app, stub, clock, kind, running.port)

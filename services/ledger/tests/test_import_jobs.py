@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -72,7 +73,7 @@ def bounded(request, broker, tmp_path_factory) -> Iterator[LedgerUnderTest]:
     with ExitStack() as stack:
         url = (f"sqlite:///{tmp_path_factory.mktemp('bounded')}/ledger.db" if request.param == "sqlite"
                else stack.enter_context(postgres_database("duban_import")))
-        yield stack.enter_context(started_ledger(request.param, url, broker, **BOUNDED))
+        yield stack.enter_context(started_ledger(request.param, url, broker, settings=BOUNDED))
 
 
 class Gate:
@@ -103,7 +104,8 @@ class Gate:
 
 
 def worker_name(ledger: LedgerUnderTest) -> str:
-    return dict(ledger.app.loops)["import-worker"].__self__.name
+    run: Any = dict(ledger.app.loops)["import-worker"]  # the bound ImportWorker.run
+    return str(run.__self__.name)
 
 
 def test_the_upload_answers_at_once_and_the_ledger_runs_the_import(ledger: LedgerUnderTest, monkeypatch) -> None:
@@ -184,6 +186,7 @@ def test_the_row_bound(bounded: LedgerUnderTest) -> None:
     assert bounded.import_file(sheet(titles("正好", 40))).created == 40
 
 
+@pytest.mark.slow  # two ledgers in turn, and a lease to run out: 4-7 s
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_stopped_ledger_hands_the_job_back_and_the_next_one_finishes_it(
     kind: str, broker, tmp_path: Path, monkeypatch
@@ -194,7 +197,7 @@ def test_a_stopped_ledger_hands_the_job_back_and_the_next_one_finishes_it(
         url = f"sqlite:///{tmp_path}/ledger.db" if kind == "sqlite" else stack.enter_context(
             postgres_database("duban_import_stop"))
         names = titles("续导", 23)
-        with started_ledger(kind, url, broker, **BOUNDED) as first:
+        with started_ledger(kind, url, broker, settings=BOUNDED) as first:
             Gate(monkeypatch, worker=worker_name(first), after_chunks=2)
             job = first.start_import(sheet(names))
             first.wait_for_job(job.id, lambda j: j.phase == "writing" and j.done == 10)
@@ -205,7 +208,7 @@ def test_a_stopped_ledger_hands_the_job_back_and_the_next_one_finishes_it(
                                        ImportJob.worker).where(ImportJob.id == job.id)).one()
         engine.dispose()
         assert tuple(left) == ("running", "writing", 15, 15, "")
-        with started_ledger(kind, url, broker, **BOUNDED) as second:
+        with started_ledger(kind, url, broker, settings=BOUNDED) as second:
             done = second.wait_for_job(job.id)
             assert (done.state, done.outcome, done.created, done.duplicates) == ("finished", "imported", 23, 0)
             assert items_titled(second, "续导") == 23
@@ -213,6 +216,7 @@ def test_a_stopped_ledger_hands_the_job_back_and_the_next_one_finishes_it(
             assert seqs == list(range(seqs[0], seqs[0] + 23))
 
 
+@pytest.mark.slow  # two ledgers in turn, and a lease to run out: 4-7 s
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_job_whose_process_died_is_taken_over_and_the_dead_one_writes_nothing(
     kind: str, broker, tmp_path: Path, monkeypatch
@@ -223,11 +227,11 @@ def test_a_job_whose_process_died_is_taken_over_and_the_dead_one_writes_nothing(
         url = f"sqlite:///{tmp_path}/ledger.db" if kind == "sqlite" else stack.enter_context(
             postgres_database("duban_import_kill"))
         names = titles("接管", 17)
-        first = stack.enter_context(started_ledger(kind, url, broker, **BOUNDED))
+        first = stack.enter_context(started_ledger(kind, url, broker, settings=BOUNDED))
         gate = Gate(monkeypatch, worker=worker_name(first), after_chunks=1)
         job = first.start_import(sheet(names))
         assert gate.reached.wait(30)
-        second = stack.enter_context(started_ledger(kind, url, broker, **BOUNDED))
+        second = stack.enter_context(started_ledger(kind, url, broker, settings=BOUNDED))
         done = second.wait_for_job(job.id)
         assert (done.state, done.outcome, done.created, done.attempts) == ("finished", "imported", 17, 2)
         gate.opened.set()
@@ -236,6 +240,7 @@ def test_a_job_whose_process_died_is_taken_over_and_the_dead_one_writes_nothing(
         assert items_titled(second, "接管") == 17 and second.job(job.id).created == 17
 
 
+@pytest.mark.slow  # two ledgers in turn, and a lease to run out: 4-7 s
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_job_interrupted_too_often_fails_with_its_reason_and_says_what_was_committed(
     kind: str, broker, tmp_path: Path, monkeypatch
@@ -243,12 +248,12 @@ def test_a_job_interrupted_too_often_fails_with_its_reason_and_says_what_was_com
     with ExitStack() as stack:
         url = f"sqlite:///{tmp_path}/ledger.db" if kind == "sqlite" else stack.enter_context(
             postgres_database("duban_import_fail"))
-        first = stack.enter_context(started_ledger(kind, url, broker, **BOUNDED))
+        first = stack.enter_context(started_ledger(kind, url, broker, settings=BOUNDED))
         gate = Gate(monkeypatch, worker=worker_name(first), after_chunks=1)
         job = first.start_import(sheet(titles("放弃", 12)))
         assert gate.reached.wait(30)
         failed_before = REGISTRY.get_sample_value("ledger_import_jobs_total", {"outcome": "failed"}) or 0
-        second = stack.enter_context(started_ledger(kind, url, broker, **BOUNDED, DUBAN_IMPORT_MAX_ATTEMPTS="1"))
+        second = stack.enter_context(started_ledger(kind, url, broker, settings=BOUNDED, DUBAN_IMPORT_MAX_ATTEMPTS="1"))
         done = second.wait_for_job(job.id)
         assert done.state == "failed" and "导入已中断 1 次" in done.failure and "已写入 5 项" in done.failure
         assert done.created == 5 and done.committed and len(done.item_nos) == 5
