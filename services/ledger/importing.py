@@ -198,19 +198,19 @@ def write_chunk(run: import_queue.JobRun, rows: Sequence[xlsx_import.Row], index
         if job.done != offset:  # another run of this job got further: never write a row twice
             raise import_queue.LostJob
         directory = xlsx_import.Directory(tx.session)
-        seen: set[str] = set()
         for index in indexes:
             row = rows[index]
-            problems = _row_problems(ledger, tx.session, row, directory, seen)
-            if problems is None:
-                duplicates += 1  # imported meanwhile by someone else
+            # Checked before, but the ledger may have moved on since (a unit renamed, the same row
+            # imported by someone else): read again, and register_in checks the rules again itself.
+            reg, problems = xlsx_import.registration(row, directory)
+            key, legacy_no = xlsx_import.import_key(reg), xlsx_import.legacy_no(row)
+            if not problems and xlsx_import.already_imported(tx.session, key, legacy_no, reg.title):
+                duplicates += 1
                 continue
             if not problems:
-                reg, _ = xlsx_import.registration(row, directory)
                 try:
                     with tx.savepoint():
-                        item = registering.register_in(ledger, tx, reg, actor, import_key=xlsx_import.import_key(reg),
-                                                       legacy_no=xlsx_import.legacy_no(row))
+                        item = registering.register_in(ledger, tx, reg, actor, import_key=key, legacy_no=legacy_no)
                 except InvalidInput as exc:
                     problems = exc.field_errors
                 else:

@@ -5,6 +5,7 @@ failed with its reason, and never writes a row twice."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import struct
 import threading
@@ -318,3 +319,20 @@ def lying(content: bytes, name: str, declared: int) -> bytes:
     true = struct.pack("<III", info.CRC, info.compress_size, info.file_size)
     assert content.count(true) == 2, "the sizes appear in the local header and the central directory"
     return content.replace(true, struct.pack("<III", info.CRC, info.compress_size, declared))
+
+
+def test_ended_jobs_are_kept_for_the_retention_then_pruned(ledger: LedgerUnderTest) -> None:
+    from sqlalchemy import update
+
+    kept = ledger.import_file(sheet(titles("保留", 1)), mode="validate")
+    old = ledger.import_file(sheet(titles("过期", 1)), mode="validate")
+    limits = ledger.app.settings.imports
+    past = import_queue.wall_now() - dt.timedelta(hours=limits.retention_hours, minutes=1)
+    with ledger.app.uow() as tx:
+        tx.session.execute(update(ImportJob).where(ImportJob.id == old.id).values(finished_at=past))
+        tx.commit()
+    assert import_queue.prune(ledger.app.core, limits) == 1
+    assert ledger.job(kept.id).state == "finished"
+    with pytest.raises(grpc.RpcError) as gone:
+        ledger.job(old.id)
+    assert gone.value.code() == grpc.StatusCode.NOT_FOUND
