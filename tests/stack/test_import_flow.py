@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.stack, pytest.mark.postgres]  # the session's stack, o
 
 # A short lease, so the restarted ledger takes the killed one's job over in seconds; small chunks, so
 # the kill lands between commits of a job that is still writing.
-IMPORT_ENV = {"DUBAN_IMPORT_LEASE_SECONDS": "2", "DUBAN_IMPORT_CHUNK_ROWS": "20"}
+IMPORT_ENV = {"DUBAN_IMPORT_LEASE_SECONDS": "2", "DUBAN_IMPORT_CHUNK_ROWS": "10"}
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_an_import_survives_a_killed_ledger(ledger_with_short_leases: Stack) -> 
     stack = ledger_with_short_leases
     office = token(stack, "office")
     tag = uuid.uuid4().hex[:6]
-    rows = 600
+    rows = 300
     data = sheet([f"全栈导入{tag}-{i:03d}" for i in range(rows)])
     started = time.monotonic()
     accepted = requests.post(f"{stack.url}/api/v1/ledger/import", headers={**office, "Idempotency-Key": str(uuid.uuid4())},
