@@ -18,7 +18,7 @@ from libs.common.broker import Broker, free_port
 from libs.common.clock import ManualClock
 from libs.common.outbox import pending_count, processed_events
 from libs.common.runtime import Runtime
-from libs.common.testing import signed_channel, test_keys
+from libs.common.testing import call_keys, signed_channel
 from services.ledger.bootstrap import LedgerApp
 from services.ledger.bootstrap import bootstrap as ledger_bootstrap
 from services.ledger.config import Settings as LedgerSettings
@@ -65,7 +65,7 @@ class Services:
                "DUBAN_STORAGE_DIR": str(self.base / "files"),
                # Settled after a second, checked every second: a test's scale of the defaults (60 s).
                "DUBAN_RECONCILE_SETTLE_SECONDS": "1", "DUBAN_RECONCILE_INTERVAL_SECONDS": "1",
-               **test_keys().env(service)}
+               **call_keys().env(service)}
         if self.reconcile:
             env |= {"DUBAN_LEDGER_ADDR": f"127.0.0.1:{self.ports['ledger']}",
                     "DUBAN_TRACKING_ADDR": f"127.0.0.1:{self.ports['tracking']}"}

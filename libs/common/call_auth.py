@@ -306,7 +306,7 @@ def actor_in_request(request: Any) -> Actor | None:
     return Actor.from_proto(field) if field is not None and field.ByteSize() and field.role != SYSTEM else None
 
 
-class SigningInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):  # type: ignore[misc]
+class SigningInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
     """Adds a fresh token to every call to `audience`; `actor_of(request)` names the person acting
     (None: the signer acts as itself)."""
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
-import sys
 import logging
+import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Engine, text
 
 from libs.common import call_auth, clock_control, eventlog, migrations, topics
-from libs.common.call_auth import Signer, VerifyingInterceptor
+from libs.common.call_auth import Signer
 from libs.common.clock import Clock, clock_from_setting
 from libs.common.config import ConfigError, ReconcileSettings, ServiceSettings, settings_or_exit
 from libs.common.consumer import ConsumerRunner, Handler
@@ -65,7 +65,7 @@ class ServiceParts:
             if address and self.signer is None:
                 logger.error("%s: %s from %s is not reconciled: no signing key (DUBAN_CALL_SIGNING_KEY) to "
                              "call %s with", self.service, topic, source, source)
-            elif address:
+            elif address and self.signer is not None:
                 self.reconcilers.append(Reconciler(
                     service=self.service, runner=runner, source=source, topic=topic, address=address,
                     signer=self.signer,
@@ -106,24 +106,21 @@ def start_parts(
     runtime: Runtime,
     registrations: Sequence[tuple[Callable[[Any, Any], None], Any, str]],
     port: int,
+    verifier: call_auth.Verifier,
     host: str = "0.0.0.0",
     max_message_bytes: int = 32 * 1024 * 1024,
     write_methods: Sequence[str] = (),
-    verifier: call_auth.Verifier | None = None,
 ) -> RunningServer:
     """Serve gRPC, run the relay and the consumers in background threads; SERVING once the DB answers.
 
     `write_methods` (full method names, declared once beside each servicer) take idempotency keys.
-    `verifier` checks every call's token (libs/common/call_auth.py); it is required.
+    `verifier` checks every call's token (libs/common/call_auth.py).
     """
-    if verifier is None:
-        raise ValueError(f"{parts.service}: a gRPC server needs a verifier of its callers' tokens")
     # Every service serves its retained outbox, so its consumers elsewhere can repair their gaps.
     registrations = [*registrations, *eventlog.registrations(parts.engine)]
-    server = create_server(service=parts.service, registrations=registrations, port=port, host=host,
-                           max_message_bytes=max_message_bytes,
-                           interceptors=[VerifyingInterceptor(parts.service, verifier),
-                                         IdempotencyInterceptor(parts.idempotency, write_methods)])
+    server = create_server(service=parts.service, registrations=registrations, verifier=verifier, port=port,
+                           host=host, max_message_bytes=max_message_bytes,
+                           interceptors=[IdempotencyInterceptor(parts.idempotency, write_methods)])
     runtime.spawn("outbox-relay", parts.relay.run)
     # Expired keys act as new anyway; pruning only keeps the table small (a few rounds per retention).
     runtime.spawn("idempotency-prune", parts.idempotency.prune_loop(
@@ -214,9 +211,8 @@ class App(Generic[S, C]):
         for name, loop in self.loops:
             runtime.spawn(name, loop)
         return start_parts(self.parts, runtime, registrations, self.settings.grpc_port if port is None else port,
-                           host or self.settings.grpc_host, max_message_bytes=self.max_message_bytes,
-                           write_methods=self.write_methods,
-                           verifier=call_auth.verifier_for(self.settings.call_auth, self.row.name))
+                           call_auth.verifier_for(self.settings.call_auth, self.row.name), host or self.settings.grpc_host, max_message_bytes=self.max_message_bytes,
+                           write_methods=self.write_methods)
 
 
 Command = Callable[[App[Any, Any], argparse.Namespace], int]

@@ -38,7 +38,7 @@ PG_ADMIN_URL = os.environ.get("DUBAN_TEST_PG_ADMIN_URL", pgserver.DEFAULT_ADMIN_
 
 
 @dataclass(frozen=True)
-class TestKeys:
+class CallKeys:
     """The test session's call keys: the test code signs as `tests` (it may name people, as the gateway
     does), the in-process gateway as `gateway`, each service as itself; one trusted set for all."""
 
@@ -60,16 +60,16 @@ PEOPLE_SIGNERS = ("tests", "gateway")
 
 
 @functools.cache
-def test_keys() -> TestKeys:
+def call_keys() -> CallKeys:
     directory = Path(tempfile.mkdtemp(prefix="duban-test-keys-"))
     signers = [(name, True) for name in PEOPLE_SIGNERS] + [(row.name, False) for row in SERVICES]
-    return TestKeys(directory, call_auth.write_keys(directory, signers))
+    return CallKeys(directory, call_auth.write_keys(directory, signers))
 
 
 def signed_channel(address: str, service: str, issuer: str = "tests") -> grpc.Channel:
     """A channel to `service` whose calls carry the test keys' token: the person a request's `actor`
     names, or `issuer` itself where it names none."""
-    return call_auth.signed_channel(address, test_keys().signer(issuer), service)
+    return call_auth.signed_channel(address, call_keys().signer(issuer), service)
 
 
 @contextmanager
@@ -190,7 +190,7 @@ def running_service(
         "DUBAN_DATABASE_URL": database_url, "DUBAN_KAFKA_BOOTSTRAP": broker_bootstrap, "DUBAN_GRPC_PORT": "0",
         "DUBAN_GRPC_HOST": "127.0.0.1", "DUBAN_METRICS_PORT": "0",
         "DUBAN_CONSUMER_GROUP_PREFIX": f"t{uuid.uuid4().hex[:8]}-",
-        **test_keys().env(_service_of(bootstrap)), **(env or {}),
+        **call_keys().env(_service_of(bootstrap)), **(env or {}),
     })
     app = bootstrap(settings, clock=clock)
     runtime = Runtime(f"{app.row.name}-test")

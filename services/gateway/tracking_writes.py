@@ -127,7 +127,7 @@ def build(action: str, item_id: str, source: Mapping[str, Any], ignore: frozense
     at once (InvalidInput); `ignore` names fields the sender adds that are not the write's."""
     spec = WRITES[action]
     reader = Reader(source)
-    reader.unknown(spec.fields | ignore)
+    reader.unknown(set(spec.fields | ignore))
     message = spec.build(item_id, reader, source)
     reader.done()
     message.actor.CopyFrom(actor(g.user))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 import uuid
 
-import grpc
 import pytest
 import requests
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import time
 from pathlib import Path
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from libs.common import call_auth
 from libs.common.actor import Actor
@@ -26,6 +30,10 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, KeySet]:
 
 def signer(keys: tuple[Path, KeySet], issuer: str, people: bool = False, kid: str = "") -> Signer:
     return Signer.load(issuer, kid or f"{issuer}-1", keys[0] / f"{issuer}.pem", people)
+
+
+def b64(data: str | bytes) -> str:
+    return base64.urlsafe_b64encode(data.encode() if isinstance(data, str) else data).rstrip(b"=").decode()
 
 
 def refused(verifier: Verifier, token: str) -> str:
@@ -85,10 +93,13 @@ def test_other_algorithms_and_garbage_are_refused(keys) -> None:
     verifier = Verifier(keys[1], "ledger")
     now = int(time.time())
     claims = {"iss": "gateway", "aud": "ledger", "sub": "7", "iat": now, "exp": now + 60}
-    # HS256 with the public key's bytes as the secret: the classic algorithm-confusion forgery.
-    public = json.dumps(call_auth.public_jwk("gateway-1", "gateway", True, signer(keys, "gateway").key.public_key()))
-    hs = jwt.encode(claims, public, algorithm="HS256", headers={"kid": "gateway-1"})
-    assert refused(verifier, hs) == "invalid"
+    # HS256 with the public key as the secret: the classic algorithm-confusion forgery, made by hand
+    # (PyJWT itself refuses to sign it).
+    public = signer(keys, "gateway").key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                                   serialization.PublicFormat.SubjectPublicKeyInfo)
+    signing_input = f"{b64(json.dumps({'alg': 'HS256', 'kid': 'gateway-1'}))}.{b64(json.dumps(claims))}"
+    mac = b64(hmac.new(public, signing_input.encode(), hashlib.sha256).digest())
+    assert refused(verifier, f"{signing_input}.{mac}") == "invalid"
     unsigned = jwt.encode(claims, None, algorithm="none", headers={"kid": "gateway-1"})  # type: ignore[arg-type]
     assert refused(verifier, unsigned) == "invalid"
     assert refused(verifier, "not-a-token") == "invalid"

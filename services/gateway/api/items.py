@@ -83,7 +83,7 @@ def register_request(source: Mapping[str, Any], ignore: frozenset[str] = frozens
     """RegisterItem's request from a JSON body or the registration form (turned into the same fields),
     every field error at once: the API and the page check a registration the same way."""
     reader = Reader(source)
-    reader.unknown(REGISTER_FIELDS | ignore)
+    reader.unknown(set(REGISTER_FIELDS | ignore))
     co_units = reader.pairs("co_units") or []
     req = ledger_pb2.RegisterItemRequest(
         title=reader.text("title", 200), content=reader.text("content"), source=reader.text("source", 40),

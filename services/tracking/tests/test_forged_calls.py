@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from duban.common.v1 import common_pb2
 from duban.tracking.v1 import tracking_pb2, tracking_pb2_grpc
 from libs.common import call_auth
-from libs.common.outbox import outbox
 from libs.common.actor import Actor
-from libs.common.testing import signed_channel, test_keys
+from libs.common.outbox import outbox
+from libs.common.testing import call_keys, signed_channel
 from services.tracking.tests.conftest import Pair
 from services.tracking.tests.test_idempotency import item_at
 
@@ -30,7 +30,7 @@ def urge(item_id: str) -> tracking_pb2.UrgeUnitRequest:
 def urged_events(pair: Pair) -> int:
     with pair.app.parts.engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(outbox).where(
-            outbox.c.type == "item.urged")).scalar_one()
+            outbox.c.headers.contains("item.urged"))).scalar_one()
 
 
 def refused(reason: str) -> float:
@@ -86,7 +86,7 @@ def test_the_token_decides_who_acts_not_the_request(pair: Pair) -> None:
     assert urged_events(pair) == before
     # The gateway's token names the real office user: the urge is recorded as theirs, not the request's.
     real = Actor(user_id="1", name="王芳", role="office", unit_id="dcs", person_id="sv-wang")
-    with call_auth.signed_channel(address, test_keys().signer("gateway"), "tracking", lambda request: real) as ch:
+    with call_auth.signed_channel(address, call_keys().signer("gateway"), "tracking", lambda request: real) as ch:
         answer = tracking_pb2_grpc.TrackingServiceStub(ch).UrgeUnit(urge(item_id), timeout=10).assignment
     assert urged_events(pair) == before + 1
     assert answer.office_urges[-1].by.name == "王芳"
