@@ -90,3 +90,13 @@ def test_the_token_decides_who_acts_not_the_request(pair: Pair) -> None:
         answer = tracking_pb2_grpc.TrackingServiceStub(ch).UrgeUnit(urge(item_id), timeout=10).assignment
     assert urged_events(pair) == before + 1
     assert answer.office_urges[-1].by.name == "王芳"
+
+
+def test_a_request_that_names_nobody_is_judged_by_its_token(pair: Pair) -> None:
+    """RunSweeps carries no actor: the token's person decides. Unit staff may not run the office's job."""
+    address = f"127.0.0.1:{pair.app.server.port}"  # type: ignore[union-attr]
+    staff = Actor(user_id="2", name="陈静", role="unit_staff", unit_id="fgj", person_id="st-chen")
+    with call_auth.signed_channel(address, call_keys().signer("gateway"), "tracking", lambda request: staff) as ch:
+        stub = tracking_pb2_grpc.TrackingServiceStub(ch)
+        assert code_of(lambda: stub.RunSweeps(tracking_pb2.RunSweepsRequest(), timeout=30)
+                       ) == grpc.StatusCode.PERMISSION_DENIED
