@@ -455,7 +455,7 @@ def bench_list_and_export(cfg: Config, state: Path) -> list[Table]:
             engine = make_engine(url)
             loaded = fixture.load(engine, cfg.items, TODAY)
             engine.dispose()
-            open_ = loaded.statuses["registered"] + loaded.statuses["assigned"]
+            open_ = sum(n for status, n in loaded.statuses.items() if status not in ("closed", "archived"))
             loads.add(kind, loaded.items, loaded.item_units, open_, loaded.items - open_, loaded.seconds)
             bus = stack.enter_context(broker(state))
             with ledger_process(state, url, bus.bootstrap, name=f"ledger-list-{kind}") as ledger:
