@@ -55,7 +55,7 @@ def test_whole_lifecycle(pair: Pair, broker) -> None:
     assert [(e.period, e.due_on, e.unit_id) for e in a.expected_reports] == [
         ("weekly", "2026-11-27", "fgj"), ("weekly", "2026-12-04", "fgj")]
     assert document(pair, item.id, "notice")[:2] == b"PK"
-    assert pair.ledger_item(item.id, lambda i: i.assigned_on == "2026-11-26").status == "assigned"
+    assert pair.ledger_item(item.id, lambda i: i.assigned_on == "2026-11-26" and i.status == "notified")
 
     # 签收: the co unit signs; the lead unit doesn't and is urged once that day, not twice.
     assert denied(lambda: pair.tracking.Acknowledge(tracking_pb2.AcknowledgeRequest(
