@@ -177,8 +177,11 @@ def test_whole_lifecycle(pair: Pair, broker) -> None:
     finally:
         reader.close()
     mine = [e for e in events if e.subject == item.id]
-    kinds = [e.type for e in mine]
+    kinds = [e.type for e in mine if e.type != "item.status_changed"]
     assert kinds[0] == "item.assigned" and kinds[-2:] == ["item.closed", "item.archived"]
+    moves = [e.decode(events_pb2.ItemStatusChanged()) for e in mine if e.type == "item.status_changed"]
+    assert [(m.status, m.seq) for m in moves] == [(s, n) for n, s in enumerate(
+        ["notified", "in_progress", "replied", "completion_filled", "closed", "archived"], start=1)]
     assert kinds.count("item.overdue") == 1
     assert {"item.acknowledged", "progress.reported", "extension.requested", "extension.approved",
             "item.replied", "item.urged"} <= set(kinds)

@@ -13,7 +13,8 @@ from duban.tracking.v1 import events_pb2, tracking_pb2
 from libs.common import topics
 from libs.common.clock import OFFICE_TZ
 from libs.common.testing import EventReader
-from services.tracking import domain
+from services.ledger.orm import Item
+from services.tracking import domain, jobs
 from services.tracking.orm import Assignment
 from services.tracking.tests.conftest import FGJ, JYJ, LEADER_LI, OFFICE, Pair
 
@@ -106,3 +107,24 @@ def test_a_status_set_around_the_move_is_refused(pair: Pair) -> None:
         assert assignment is not None
         with pytest.raises(RuntimeError, match="outside moving.move"):
             assignment.status = "notified"
+
+
+def test_announce_statuses_brings_a_copy_left_behind_by_the_upgrade(pair: Pair) -> None:
+    pair.clock.set(dt.datetime(2026, 11, 26, 10, tzinfo=OFFICE_TZ))
+    item_id = pair.register().id
+    pair.assignment(item_id)
+    _notice(pair, item_id)
+    _reply(pair, item_id)
+    assert _same_status(pair, item_id) == "replied"
+    # What the ledger's migration leaves of an item that had been replied to: "assigned" mapped, seq 0.
+    assert pair.ledger_app is not None
+    with pair.ledger_app.core.uow() as tx:
+        row = tx.session.get(Item, item_id)
+        assert row is not None and row.status_seq == 2
+        row.status, row.status_seq = "notified", 0
+        tx.commit()
+    assert jobs.announce_statuses(pair.app.core) >= 1
+    pair.ledger_item(item_id, lambda i: i.status == "replied")
+    with pair.ledger_app.core.uow() as tx:
+        row = tx.session.get(Item, item_id)
+        assert row is not None and row.status_seq == 2  # the count tracking has, not one more
