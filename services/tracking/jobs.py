@@ -222,8 +222,8 @@ def announce_statuses(tracking: Tracking) -> int:
     the events written. `previous_status` is empty: a restatement, not a move."""
     now = tracking.clock.now()
     with tracking.uow.read() as tx:
-        rows = tx.session.execute(select(Assignment.item_id, Assignment.status, Assignment.status_seq)
-                                  .where(Assignment.status_seq > 0).order_by(Assignment.item_id)).all()
+        rows = list(tx.session.execute(select(Assignment.item_id, Assignment.status, Assignment.status_seq)
+                                       .where(Assignment.status_seq > 0).order_by(Assignment.item_id)))
     with tracking.uow.bulk():
         for chunk in _chunks(rows):
             with tracking.uow() as tx:
