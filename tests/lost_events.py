@@ -115,7 +115,7 @@ class Services:
 
     def assigned_in_ledger(self) -> set[str]:
         with self.engine("ledger").connect() as conn:
-            return {row[0] for row in conn.execute(text("SELECT id FROM items WHERE status = 'assigned'"))}
+            return {row[0] for row in conn.execute(text("SELECT id FROM items WHERE status = 'notified' AND assigned_on IS NOT NULL"))}
 
     def processed(self, service: str) -> tuple[int, int]:
         """(rows, distinct event ids) in the service's processed_events."""

@@ -120,7 +120,7 @@ def register_in(
         due_date=due.value,
         due_date_reason=due.manual_reason,
         due_date_provisional=bool(due.provisional_years),
-        status="registered",
+        status="awaiting_notice",  # tracking's first status, before its assignment exists (Art. 6.2)
         remarks=reg.remarks.strip(),
         legacy_no=legacy_no,
         follow_up_of=follow_up_of.id if follow_up_of else "",
