@@ -49,8 +49,11 @@ def walk_add_provisional(cal: WorkCalendar, start: dt.date, n: int) -> Provision
 
 
 def walk_between(cal: WorkCalendar, start: dt.date, end: dt.date) -> int:
+    """Counted day by day; like the calendar, it needs the table of every year from start's to end's."""
     if end < start:
         return -walk_between(cal, end, start)
+    for year in range(start.year, end.year + 1):
+        cal.table(year)
     count, day = 0, start
     while day < end:
         day += DAY

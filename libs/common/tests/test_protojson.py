@@ -87,12 +87,12 @@ def _test_types() -> list[Descriptor]:
         every.field.append(_field(name + "_list", number + 100, kind, repeated=True))
     every.field.append(_field("colour", 20, F.TYPE_ENUM, type_name=".duban.test.Colour"))
     every.field.append(_field("colour_list", 120, F.TYPE_ENUM, True, ".duban.test.Colour"))
+    every.oneof_decl.add(name="choice")  # real oneofs first, then the synthetic ones of `optional`
+    choice = 0
     for i, (name, kind, type_name) in enumerate((("opt_s", F.TYPE_STRING, ""), ("opt_i", F.TYPE_INT32, ""),
                                                  ("opt_colour", F.TYPE_ENUM, ".duban.test.Colour"))):
         every.oneof_decl.add(name="_" + name)
-        every.field.append(_field(name, 21 + i, kind, type_name=type_name, oneof=i, proto3_optional=True))
-    every.oneof_decl.add(name="choice")
-    choice = len(every.oneof_decl) - 1
+        every.field.append(_field(name, 21 + i, kind, type_name=type_name, oneof=i + 1, proto3_optional=True))
     every.field.extend([
         _field("choice_s", 30, F.TYPE_STRING, oneof=choice),
         _field("choice_inner", 31, F.TYPE_MESSAGE, type_name=".duban.test.Inner", oneof=choice),
@@ -247,9 +247,10 @@ def _same(message: Message) -> dict[str, Any] | None:
         with pytest.raises(type(error)):
             protojson.to_dict(message)
         return None
-    actual = protojson.to_dict(message)
+    # The plan itself, not to_dict's fall-back to json_format, must give it.
+    actual = protojson._write(protojson.plan_for(message.DESCRIPTOR), message)
     assert json.dumps(actual, sort_keys=True) == json.dumps(expected, sort_keys=True)
-    assert actual == expected
+    assert actual == expected == protojson.to_dict(message)
     return actual
 
 
@@ -274,6 +275,7 @@ def test_every_kind_of_field_as_json_format_writes_it(descriptor: Descriptor, da
 
 def test_unset_messages_and_defaults() -> None:
     for descriptor in SERVICE_TYPES + TEST_TYPES:
+        assert not protojson.plan_for(descriptor).whole, descriptor.full_name  # written from a plan
         _same(message_factory.GetMessageClass(descriptor)())
     item = ledger_pb2.Item(id="x", working_days_left=0)
     assert protojson.to_dict(item)["working_days_left"] == 0 and "responsible_leader" not in protojson.to_dict(item)

@@ -7,8 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import tempfile
 import xml.etree.ElementTree as ET
 import zipfile
+from pathlib import Path
 
 import xlsxwriter
 from hypothesis import HealthCheck, given, settings
@@ -40,11 +42,16 @@ def _stream(sheets: list[tuple[str, list[list[object]]]], styles=(), take_every:
 
 
 def _xlsxwriter(sheets: list[tuple[str, list[list[object]]]]) -> bytes:
-    """The file the export wrote before: XlsxWriter, constant memory, dates as yyyy-mm-dd."""
-    handle = io.BytesIO()
-    book = xlsxwriter.Workbook(handle, {"constant_memory": True, "default_date_format": "yyyy-mm-dd",
-                                        "strings_to_numbers": False, "strings_to_formulas": False,
-                                        "strings_to_urls": False, "in_memory": True})
+    """The file the export wrote before: XlsxWriter, constant memory (so into a file: in_memory would
+    turn it off), dates as yyyy-mm-dd."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return _xlsxwriter_into(Path(tmp) / "old.xlsx", sheets)
+
+
+def _xlsxwriter_into(path: Path, sheets: list[tuple[str, list[list[object]]]]) -> bytes:
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "default_date_format": "yyyy-mm-dd",
+                                           "strings_to_numbers": False, "strings_to_formulas": False,
+                                           "strings_to_urls": False})
     for name, rows in sheets:
         ws = book.add_worksheet(name)
         for i, w in enumerate((6, 40, 12)):
@@ -52,7 +59,7 @@ def _xlsxwriter(sheets: list[tuple[str, list[list[object]]]]) -> bytes:
         for r, row in enumerate(rows):
             ws.write_row(r, 0, row)
     book.close()
-    return handle.getvalue()
+    return path.read_bytes()
 
 
 def _read(data: bytes, read_only: bool) -> list[tuple[str, list[tuple[object, ...]]]]:
