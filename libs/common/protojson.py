@@ -5,9 +5,9 @@ always_print_fields_with_no_presence=True)` - proto field names, implicit-presen
 their defaults, fields with presence (messages, `optional`, oneof members) only when set, enums by
 name, 64-bit integers and bytes (base64) as strings, Timestamps in RFC 3339 - but MessageToDict walks
 the descriptors of every field of every message, which made it more than half of a list request's
-time. Here each message type gets a plan once (its fields, how each value is written, the defaults of
-the unset ones), and a message is written from its set fields (`ListFields`) over a copy of the
-defaults. Well-known types other than Timestamp (wrappers, Struct, Any, Duration...) and anything the
+time. Here each message type gets a plan once: its plain fields (strings, booleans, 32-bit integers
+without presence) are read in one C call, the others field by field, each with its way of being
+written. Well-known types other than Timestamp (wrappers, Struct, Any, Duration...) and anything the
 plan does not expect are handed to json_format itself, so the output never differs (a property test
 compares the two over random messages of every type the gateway answers with).
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import math
+import operator
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -42,16 +43,17 @@ Writer = Callable[[Any], Any]
 
 
 class _Plan:
-    """One message type: per field number (name, kind, writer, repeated)."""
+    """One message type: its plain fields (implicit presence, written as they are: strings, booleans,
+    32-bit integers) read in one `attrgetter` call, and the other fields one by one."""
 
-    __slots__ = ("defaults", "empty_lists", "empty_maps", "fields", "whole")
+    __slots__ = ("get_plain", "plain", "rest", "whole")
 
     def __init__(self) -> None:
-        self.fields: dict[int, tuple[str, int, Any, bool]] = {}
-        self.defaults: dict[str, Any] = {}  # implicit-presence scalars, as printed when unset
-        self.empty_lists: tuple[str, ...] = ()  # repeated fields, printed [] when empty
-        self.empty_maps: tuple[str, ...] = ()
-        self.whole = False  # a well-known type: json_format writes it
+        self.plain: tuple[str, ...] = ()
+        self.get_plain: Callable[[Message], tuple[Any, ...]] = lambda message: ()
+        # (name, kind, writer, repeated, has presence)
+        self.rest: tuple[tuple[str, int, Any, bool, bool], ...] = ()
+        self.whole = False  # a well-known type, or one with extensions: json_format writes it
 
 
 _PLANS: dict[Descriptor, _Plan] = {}  # complete plans only: read without the lock
@@ -173,7 +175,10 @@ def plan_for(descriptor: Descriptor) -> _Plan:
 
 
 def _fill(plan: _Plan, descriptor: Descriptor) -> None:
-    lists, maps = [], []
+    if descriptor.extension_ranges:  # extensions are not fields: only ListFields (json_format) sees them
+        plan.whole = True
+        return
+    plain, rest = [], []
     for field in descriptor.fields:
         message_type = field.message_type if field.cpp_type == FieldDescriptor.CPPTYPE_MESSAGE else None
         if message_type is not None and message_type.GetOptions().map_entry:
@@ -183,20 +188,22 @@ def _fill(plan: _Plan, descriptor: Descriptor) -> None:
             else:
                 kind, writer = _scalar(value_field)
             key_field = message_type.fields_by_name["key"]
-            plan.fields[field.number] = (field.name, MAP, (kind, writer, key_field.type == FieldDescriptor.TYPE_BOOL),
-                                         False)
-            maps.append(field.name)
+            rest.append((field.name, MAP, (kind, writer, key_field.type == FieldDescriptor.TYPE_BOOL), False, False))
             continue
         if message_type is not None:
             kind, writer = _message_kind(message_type)
         else:
             kind, writer = _scalar(field)
-        plan.fields[field.number] = (field.name, kind, writer, field.is_repeated)
-        if field.is_repeated:
-            lists.append(field.name)
-        elif not field.has_presence:
-            plan.defaults[field.name] = _write_value(kind, writer, field.default_value)
-    plan.empty_lists, plan.empty_maps = tuple(lists), tuple(maps)
+        if kind == SAME and not field.is_repeated and not field.has_presence:
+            plain.append(field.name)
+        else:
+            rest.append((field.name, kind, writer, field.is_repeated, field.has_presence))
+    plan.plain, plan.rest = tuple(plain), tuple(rest)
+    if len(plain) > 1:
+        plan.get_plain = operator.attrgetter(*plain)
+    elif plain:
+        getter = operator.attrgetter(plain[0])
+        plan.get_plain = lambda message: (getter(message),)
 
 
 def _write_map(spec: tuple[int, Any, bool], value: Any) -> dict[str, Any]:
@@ -209,12 +216,15 @@ def _write_map(spec: tuple[int, Any, bool], value: Any) -> dict[str, Any]:
 
 
 def _write(plan: _Plan, message: Message) -> dict[str, Any]:
+    """Implicit-presence fields always (an unset one reads as its default, which is what json_format
+    prints for it), fields with presence only when set."""
     if plan.whole:
         return json_format.MessageToDict(message, **_OPTIONS)  # type: ignore[no-any-return]
-    js = plan.defaults.copy()
-    fields = plan.fields
-    for field, value in message.ListFields():
-        name, kind, writer, repeated = fields[field.number]  # an extension: KeyError, see to_dict
+    js = dict(zip(plan.plain, plan.get_plain(message)))
+    for name, kind, writer, repeated, presence in plan.rest:
+        if presence and not message.HasField(name):
+            continue
+        value = getattr(message, name)
         if repeated:
             if kind == SAME:
                 js[name] = list(value)
@@ -222,20 +232,14 @@ def _write(plan: _Plan, message: Message) -> dict[str, Any]:
                 js[name] = [_write(writer, v) for v in value]
             else:
                 js[name] = [_write_value(kind, writer, v) for v in value]
-        elif kind == SAME:
-            js[name] = value
         elif kind == MESSAGE:
             js[name] = _write(writer, value)
+        elif kind == SAME:
+            js[name] = value
         elif kind == MAP:
             js[name] = _write_map(writer, value)
         else:
             js[name] = _write_value(kind, writer, value)
-    for name in plan.empty_lists:
-        if name not in js:
-            js[name] = []
-    for name in plan.empty_maps:
-        if name not in js:
-            js[name] = {}
     return js
 
 
