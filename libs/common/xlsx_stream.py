@@ -34,6 +34,7 @@ _ESCAPE_LIKE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _STRMAX = 32767  # Excel's cell text limit, in UTF-16 units (XlsxWriter cuts longer text there)
 _EPOCH = dt.date(1899, 12, 31)
 DATE_STYLE = 1
+_SERIALS: dict[dt.date, str] = {}  # date -> its serial number as written
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,14 @@ class XlsxStream:
                 cells.append(f'<c r="{ref}"{s}><v>{value if -10**15 < value < 10**15 else format(value, ".16G")}</v></c>')  # type: ignore[operator]
             elif kind is bool:
                 cells.append(f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>')  # type: ignore[call-overload]
-            elif kind is dt.date or kind is dt.datetime:
+            elif kind is dt.date:
+                serial = _SERIALS.get(value)
+                if serial is None:
+                    serial = _serial(value)  # type: ignore[arg-type]
+                    if len(_SERIALS) < 100_000:  # a ledger has a few thousand distinct dates
+                        _SERIALS[value] = serial  # type: ignore[index]
+                cells.append(f'<c r="{ref}" s="{style or DATE_STYLE}"><v>{serial}</v></c>')
+            elif kind is dt.datetime:
                 cells.append(f'<c r="{ref}" s="{style or DATE_STYLE}"><v>{_serial(value)}</v></c>')  # type: ignore[arg-type]
             else:  # float
                 if not math.isfinite(value):  # type: ignore[arg-type]
