@@ -63,6 +63,7 @@ _LOCK = threading.RLock()
 
 def _enum_writer(field: FieldDescriptor) -> Writer:
     enum = field.enum_type
+    assert enum is not None
     if enum.full_name == "google.protobuf.NullValue":
         return lambda value: None
     # json_format's own answer for each known number (names, or a json_name option if one is set).
@@ -87,6 +88,7 @@ def _probe(field: FieldDescriptor, number: int) -> Message:
     """A message of the field's type with only that enum field set (so json_format names the value)."""
     from google.protobuf import message_factory
 
+    assert field.containing_type is not None
     message = message_factory.GetMessageClass(field.containing_type)()
     if field.is_repeated:
         getattr(message, field.name).append(number)
@@ -149,7 +151,7 @@ def _message_kind(descriptor: Descriptor) -> tuple[int, Any]:
     return MESSAGE, plan_for(descriptor)
 
 
-def plan_for(descriptor: Descriptor) -> _Plan:
+def plan_for(descriptor: Any) -> _Plan:  # a Descriptor (upb's or python's)
     """The plan of one message type, made on first use (recursive types refer to their own plan).
     Plans are published only when complete, so another thread never writes from half a plan."""
     plan = _PLANS.get(descriptor)
@@ -183,7 +185,7 @@ def _fill(plan: _Plan, descriptor: Descriptor) -> None:
         message_type = field.message_type if field.cpp_type == FieldDescriptor.CPPTYPE_MESSAGE else None
         if message_type is not None and message_type.GetOptions().map_entry:
             value_field = message_type.fields_by_name["value"]
-            if value_field.cpp_type == FieldDescriptor.CPPTYPE_MESSAGE:
+            if value_field.message_type is not None:
                 kind, writer = _message_kind(value_field.message_type)
             else:
                 kind, writer = _scalar(value_field)
@@ -219,8 +221,8 @@ def _write(plan: _Plan, message: Message) -> dict[str, Any]:
     """Implicit-presence fields always (an unset one reads as its default, which is what json_format
     prints for it), fields with presence only when set."""
     if plan.whole:
-        return json_format.MessageToDict(message, **_OPTIONS)  # type: ignore[no-any-return]
-    js = dict(zip(plan.plain, plan.get_plain(message)))
+        return json_format.MessageToDict(message, **_OPTIONS)
+    js = dict(zip(plan.plain, plan.get_plain(message), strict=True))
     for name, kind, writer, repeated, presence in plan.rest:
         if presence and not message.HasField(name):
             continue
@@ -248,7 +250,7 @@ def to_dict(message: Message) -> dict[str, Any]:
     try:
         return _write(plan_for(message.DESCRIPTOR), message)
     except Exception:  # noqa: BLE001 - an extension, a bad Timestamp...: json_format answers (or raises) as ever
-        return json_format.MessageToDict(message, **_OPTIONS)  # type: ignore[no-any-return]
+        return json_format.MessageToDict(message, **_OPTIONS)
 
 
 _DUMPS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS

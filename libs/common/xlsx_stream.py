@@ -106,7 +106,7 @@ class XlsxStream:
 
     def __init__(self, styles: Sequence[CellStyle] = (), compresslevel: int = 1, width: int = 0) -> None:
         self._sink = _Sink()
-        self._zip = zipfile.ZipFile(self._sink, "w", compression=zipfile.ZIP_DEFLATED,  # type: ignore[arg-type]
+        self._zip = zipfile.ZipFile(self._sink, "w", compression=zipfile.ZIP_DEFLATED,  # type: ignore[call-overload]
                                     compresslevel=compresslevel)
         self._styles = tuple(styles)
         self._sheets: list[str] = []
@@ -166,7 +166,7 @@ class XlsxStream:
             elif kind is bool:
                 cells.append(f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>')  # type: ignore[call-overload]
             elif kind is dt.date:
-                serial = _SERIALS.get(value)
+                serial = _SERIALS.get(value)  # type: ignore[call-overload]
                 if serial is None:
                     serial = _serial(value)  # type: ignore[arg-type]
                     if len(_SERIALS) < 100_000:  # a ledger has a few thousand distinct dates
@@ -265,7 +265,7 @@ def _plain(ref: str, value: object) -> object:
     """A subclass of a kind row() writes (a str or int subclass, an enum...) as that kind itself."""
     for kind in (str, bool, int, float):
         if isinstance(value, kind):
-            return kind(value)  # type: ignore[call-arg]
+            return kind(value)
     if isinstance(value, dt.datetime):
         return dt.datetime(value.year, value.month, value.day, value.hour, value.minute, value.second,
                            value.microsecond, value.tzinfo)

@@ -41,7 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         JSON_AS_ASCII=False,
     )
     app.json = JSONProvider(app)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False
     engine = make_engine(settings.database_url, pool_size=5)
     if settings.migrate_on_start:
         migrations.upgrade(MIGRATIONS, engine)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from flask import Response, request, stream_with_context
 from flask.json.provider import DefaultJSONProvider
 from google.protobuf.message import Message
+from werkzeug.sansio.response import Response as SansIOResponse
 
 from duban.common.v1 import common_pb2
 from libs.common import protojson
@@ -32,7 +33,7 @@ class JSONProvider(DefaultJSONProvider):
     differ (orjson writes 1e16, json.dumps 1e+16).
     """
 
-    def response(self, *args: Any, **kwargs: Any) -> Response:
+    def response(self, *args: Any, **kwargs: Any) -> SansIOResponse:
         if self.compact is False or (self.compact is None and self._app.debug) or self.ensure_ascii \
                 or not self.sort_keys:
             return super().response(*args, **kwargs)
@@ -41,7 +42,7 @@ class JSONProvider(DefaultJSONProvider):
             body = protojson.dumps(obj, self.default) + b"\n"
         except TypeError:
             return super().response(*args, **kwargs)
-        return self._app.response_class(body, mimetype=self.mimetype)
+        return cast(type[Response], self._app.response_class)(body, mimetype=self.mimetype)
 
 
 def json_body() -> dict[str, Any]:

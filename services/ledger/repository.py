@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -188,8 +188,8 @@ _UNITS_OF = (select(ItemUnit.item_id, ItemUnit.unit_id, ItemUnit.unit_name, Item
 
 @dataclass(frozen=True)
 class ItemPage:
-    rows: list[Row[Any]]  # ITEM_COLUMNS, in ledger order
-    units: dict[str, list[Row[Any]]]  # item id -> (item_id, unit_id, unit_name, role, duty), lead first
+    rows: Sequence[Row[Any]]  # ITEM_COLUMNS, in ledger order
+    units: dict[str, list[Any]]  # item id -> rows (item_id, unit_id, unit_name, role, duty), lead first
     next_token: str
     total: int
 
@@ -212,7 +212,7 @@ def list_item_rows(
     rows = connection.execute(stmt).all()
     next_token = encode_token(rows[size - 1]) if len(rows) > size else ""  # type: ignore[arg-type]
     rows = rows[:size]
-    units: dict[str, list[Row[Any]]] = {}
+    units: dict[str, list[Any]] = {}
     if rows:
         for unit in connection.execute(_UNITS_OF, {"ids": [r.id for r in rows]}).all():
             units.setdefault(unit.item_id, []).append(unit)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections import defaultdict, namedtuple
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 from sqlalchemy import Select, bindparam, select
@@ -57,7 +57,8 @@ def _with_units(session: Session, stmt: Select, with_units: bool = True) -> Iter
     query, lead first; left empty when the form shows no units): the forms' cells read it like an Item,
     at tuple speed."""
     result = session.connection().execute(stmt.execution_options(yield_per=BATCH))
-    cells = namedtuple("cells", [*result.keys(), "units"])  # type: ignore[misc]
+    fields = [*result.keys(), "units"]
+    cells = cast(Callable[..., Any], namedtuple("cells", fields))
     for batch in result.partitions():
         units: dict[str, list[Any]] = defaultdict(list)
         if with_units:

@@ -111,7 +111,7 @@ def walk_last_yellow(cal: WorkCalendar, policy: LightPolicy, today: dt.date) -> 
     return last
 
 
-def outcome(f, *args):  # type: ignore[no-untyped-def]
+def outcome(f, *args):
     """The value, or the exception's type and year: a missing year must raise the same way."""
     try:
         return "ok", f(*args)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory
-from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from google.protobuf.descriptor import Descriptor
 from google.protobuf.message import Message
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -133,8 +133,8 @@ def _test_types() -> list[Descriptor]:
 
 TEST_TYPES = _test_types()
 
-TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
-INTS = {
+TEXT = st.text(st.characters(codec="utf-8"), max_size=12)
+INTS: dict[int, tuple[int, int]] = {
     F.TYPE_INT32: (-(2**31), 2**31 - 1), F.TYPE_SINT32: (-(2**31), 2**31 - 1), F.TYPE_SFIXED32: (-(2**31), 2**31 - 1),
     F.TYPE_UINT32: (0, 2**32 - 1), F.TYPE_FIXED32: (0, 2**32 - 1),
     F.TYPE_INT64: (-(2**63), 2**63 - 1), F.TYPE_SINT64: (-(2**63), 2**63 - 1), F.TYPE_SFIXED64: (-(2**63), 2**63 - 1),
@@ -145,7 +145,7 @@ JSON_VALUES = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3), max_leaves=6)
 
 
-def _wkt(descriptor: Descriptor) -> st.SearchStrategy[Message] | None:
+def _wkt(descriptor: Any) -> st.SearchStrategy[Message] | None:
     cls = message_factory.GetMessageClass(descriptor)
     name = descriptor.full_name
     if name == "google.protobuf.Timestamp":
@@ -159,7 +159,7 @@ def _wkt(descriptor: Descriptor) -> st.SearchStrategy[Message] | None:
         return st.builds(cls, value=st.integers(-(2**63), 2**63 - 1))
     if name in ("google.protobuf.Struct", "google.protobuf.Value"):
         def filled(value: Any) -> Message:
-            message = cls()
+            message: Any = cls()
             if name == "google.protobuf.Struct":
                 message.update({"v": value})
             else:
@@ -169,7 +169,7 @@ def _wkt(descriptor: Descriptor) -> st.SearchStrategy[Message] | None:
     return None
 
 
-def _value(field: FieldDescriptor, depth: int) -> st.SearchStrategy[Any]:
+def _value(field: Any, depth: int) -> st.SearchStrategy[Any]:
     if field.type == F.TYPE_MESSAGE:
         return messages(field.message_type, depth + 1)
     if field.type == F.TYPE_ENUM:
@@ -189,7 +189,7 @@ def _value(field: FieldDescriptor, depth: int) -> st.SearchStrategy[Any]:
     return st.sampled_from([0, low, high]) | st.integers(low, high)
 
 
-def _set(message: Message, field: FieldDescriptor, value: Any) -> None:
+def _set(message: Message, field: Any, value: Any) -> None:
     target = getattr(message, field.name)
     if field.type == F.TYPE_MESSAGE and field.message_type.GetOptions().map_entry:
         value_field = field.message_type.fields_by_name["value"]
@@ -211,7 +211,7 @@ def _set(message: Message, field: FieldDescriptor, value: Any) -> None:
         setattr(message, field.name, value)
 
 
-def messages(descriptor: Descriptor, depth: int = 0) -> st.SearchStrategy[Message]:
+def messages(descriptor: Any, depth: int = 0) -> st.SearchStrategy[Message]:
     wkt = _wkt(descriptor)
     if wkt is not None:
         return wkt
@@ -235,7 +235,7 @@ def messages(descriptor: Descriptor, depth: int = 0) -> st.SearchStrategy[Messag
             _set(message, descriptor.fields_by_name[name], value)
         return message
 
-    return st.fixed_dictionaries({}, optional=optional).map(build)  # type: ignore[arg-type]
+    return st.fixed_dictionaries({}, optional=optional).map(build)
 
 
 def _same(message: Message) -> dict[str, Any] | None:

@@ -23,7 +23,8 @@ def listed(ledger: LedgerUnderTest) -> LedgerUnderTest:
 
 
 def _all_pages(ledger: LedgerUnderTest, **filters) -> list[ledger_pb2.Item]:
-    items, token = [], ""
+    items: list[ledger_pb2.Item] = []
+    token = ""
     while True:
         page = ledger.stub.ListItems(ledger_pb2.ListItemsRequest(
             filter=ledger_pb2.ItemFilter(**filters), page_size=2, page_token=token, include_total=True), timeout=10)
