@@ -214,12 +214,12 @@ def load(engine: Engine, count: int, today: dt.date, seed: int = 2026, batch: in
                 status = (
                     "archived"
                     if (age > 365 and rng.random() < 0.6)
-                    else ("closed" if rng.random() < 0.92 else "assigned")
+                    else ("closed" if rng.random() < 0.92 else "in_progress")
                 )
             elif due < today:
-                status = "closed" if rng.random() < 0.6 else "assigned"
+                status = "closed" if rng.random() < 0.6 else "in_progress"
             else:
-                status = "assigned" if rng.random() < 0.7 else "registered"
+                status = "notified" if rng.random() < 0.7 else "awaiting_notice"
             statuses[status] += 1
             lead = rng.choice(unit_ids)
             co = rng.sample([u for u in unit_ids if u != lead], rng.choices((0, 1, 2), (50, 35, 15))[0])
@@ -253,12 +253,12 @@ def load(engine: Engine, count: int, today: dt.date, seed: int = 2026, batch: in
                     "supervisor_name": supervisor[1],
                     "supervisor_unit": unit_name["dcs"],
                     "registered_on": day,
-                    "assigned_on": None if status == "registered" else day + dt.timedelta(days=1),
+                    "assigned_on": None if status == "awaiting_notice" else day + dt.timedelta(days=1),
                     "due_date": due,
                     "due_date_reason": "",
                     "due_date_provisional": provisional,
                     "status": status,
-                    "supervision_status": "已跟踪督办" if status != "registered" else "",
+                    "supervision_status": "已跟踪督办" if status != "awaiting_notice" else "",
                     "result": "已按期办结" if closed else "",
                     "closure_signature": leader[1] if closed else "",
                     "extension_reason": "",

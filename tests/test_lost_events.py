@@ -53,7 +53,8 @@ def test_tracking_events_lost_by_a_restarted_broker_reach_the_ledger(memory_brok
         services.stop("ledger")  # the ledger is down while tracking publishes
         services.start("tracking")  # gets the registrations through the broker, which still has them
         wait_for(lambda: services.assignments() >= items, 60, "assignments")
-        services.issue_notices(items)  # 督办通知 issued: N item.assigned and N item.raisers_changed ...
+        services.issue_notices(items)  # 督办通知 issued: N each of item.status_changed, item.assigned and
+        # item.raisers_changed ...
         services.all_sent("tracking")  # ... relayed to the broker ...
         memory_broker.kill()
         memory_broker.restart()  # ... and forgotten before the ledger read them
@@ -61,8 +62,8 @@ def test_tracking_events_lost_by_a_restarted_broker_reach_the_ledger(memory_brok
         services.start("ledger")
         wait_for(lambda: services.assigned_in_ledger() >= items, 60, "the ledger's 交办 columns")
         assert services.assigned_in_ledger() == items
-        assert gap_events("ledger", "tracking") - before == 2 * N
-        assert services.processed("ledger") == (2 * N, 2 * N)
+        assert gap_events("ledger", "tracking") - before == 3 * N
+        assert services.processed("ledger") == (3 * N, 3 * N)
         # One change per item in the ledger's history for the 交办时间 column, not two.
         assert count(services.engine("ledger"),
                      "SELECT count(*) FROM item_changes WHERE field = 'assigned_on'") == N

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from libs.common import lights
+from libs.common import lights, vocabulary
 from libs.common.calendar import load_calendar
 from libs.common.clock import OFFICE_TZ, ManualClock
 from services.ledger import repository
@@ -26,7 +26,7 @@ D = dt.date
 case = st.fixed_dictionaries({
     "offset": st.integers(-20, 40),  # deadline relative to today
     "raisers": st.lists(st.integers(-15, 15), max_size=3),  # expected reports' days relative to today
-    "status": st.sampled_from(["registered", "assigned", "closed", "archived"]),
+    "status": st.sampled_from(list(vocabulary.STATUSES)),
     "provisional": st.booleans(),
 })
 
@@ -62,7 +62,7 @@ def test_filter_item_light_and_tracking_light_agree(today: dt.date, cases: list[
         assert listed == {i: light.colour for i, light in own.items()}
         for i in items:
             missed = sum(1 for d in cases[i.seq]["raisers"] if d < 0)
-            closed = i.status in ("closed", "archived")
+            closed = i.status in tracking_domain.CLOSED_STATUSES
             theirs = tracking_domain.item_light(CAL, tracking_policy, i.due_date, today, closed, missed)
             assert theirs.colour == own[i.id].colour
             if not i.due_date_provisional:

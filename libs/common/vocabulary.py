@@ -14,7 +14,15 @@ SOURCES: dict[str, str] = {
     "other": "其他重要事项",
 }
 CATEGORIES: dict[str, str] = {"general": "一般事项", "complex": "复杂事项"}
-STATUSES: dict[str, str] = {"registered": "已立项", "assigned": "已交办", "closed": "已销号", "archived": "已归档"}
+# The item's status (Art. 6.2-6.8), one vocabulary everywhere: tracking moves it along its one table
+# (services/tracking/domain.py TRANSITIONS), the ledger keeps a copy fed by item.status_changed.
+STATUSES: dict[str, str] = {
+    "awaiting_notice": "待交办", "notified": "已交办", "in_progress": "办理中", "replied": "已回复",
+    "completion_filled": "待销号", "closed": "已销号", "archived": "已归档",
+}
+# The ledger's own words before there was one vocabulary, as ledger events (item.status) and history
+# rows written before it still carry them: what each reads as now (closed and archived kept their names).
+FORMER_STATUSES: dict[str, str] = {"registered": "awaiting_notice", "assigned": "notified"}
 UNIT_KINDS: dict[str, str] = {"department": "部门", "township": "乡镇", "office": "办公室"}
 PERSON_ROLES: dict[str, str] = {"leader": "领导", "staff": "工作人员", "supervisor": "督查人员"}
 LIGHTS: dict[str, str] = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
@@ -46,12 +54,7 @@ FIELD_LABELS: dict[str, str] = {
 # How tracking's events read in the ledger's history.
 EVENT_LABELS: dict[str, str] = {
     "item.assigned": "督办通知发出", "extension.approved": "转期经责任领导签字同意", "item.replied": "承办单位书面回复",
-    "item.closed": "责任领导签字销号", "item.archived": "整理建档",
-}
-# Tracking (Art. 6.2-6.8).
-TRACKING_STATUSES: dict[str, str] = {
-    "awaiting_notice": "待交办", "notified": "已交办", "in_progress": "办理中", "replied": "已回复",
-    "completion_filled": "待销号", "closed": "已销号", "archived": "已归档",
+    "item.closed": "责任领导签字销号", "item.status_changed": "督办跟踪状态变化",
 }
 URGE_METHODS: dict[str, str] = {"phone": "电话督办", "written": "书面督办"}
 PERIODS: dict[str, str] = {"weekly": "周汇报", "monthly": "月总结", "quarterly": "季检查"}

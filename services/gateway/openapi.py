@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, render_template
 
-from libs.common.vocabulary import CATEGORIES, SOURCES, STATUSES, TRACKING_STATUSES
+from libs.common.vocabulary import CATEGORIES, SOURCES, STATUSES
 
 bp = Blueprint("openapi", __name__)
 
@@ -139,7 +139,7 @@ SCHEMAS: dict[str, Any] = {
         "description": "督办跟踪：交办、签收、应报进展、转期、回复、办结报告单、灯及其时间线",
         "required": ["item_id", "status", "due_date", "original_due_date", "light"],
         "properties": {
-            "item_id": S, "item_no": S, "title": S, "status": {"enum": list(TRACKING_STATUSES)},
+            "item_id": S, "item_no": S, "title": S, "status": {"enum": list(STATUSES)},
             "notice_due_on": S, "notice_no": S, "due_date": S, "original_due_date": S,
             "light": {"enum": ["green", "yellow", "red"]}, "light_reason": S,
             "units": {"type": "array", "items": {"type": "object"}},
@@ -154,7 +154,7 @@ SCHEMAS: dict[str, Any] = {
     },
     "ItemLight": {
         "type": "object", "required": ["item_id", "item_no", "due_date", "light", "light_reason"],
-        "properties": {"item_id": S, "item_no": S, "title": S, "status": {"enum": list(TRACKING_STATUSES)},
+        "properties": {"item_id": S, "item_no": S, "title": S, "status": {"enum": list(STATUSES)},
                        "due_date": DATE, "lead_unit_id": S, "lead_unit_name": S,
                        "light": {"enum": ["green", "yellow", "red"]}, "light_reason": S,
                        "missed_reports": {"type": "integer", "minimum": 0}},

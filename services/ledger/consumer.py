@@ -15,6 +15,6 @@ def handler(ledger: Ledger) -> Handler:
         "extension.approved": following.on_extension_approved,
         "item.replied": following.on_replied,
         "item.closed": following.on_closed,
-        "item.archived": following.on_archived,
+        "item.status_changed": following.on_status_changed,
         "item.raisers_changed": following.on_raisers_changed,
     })

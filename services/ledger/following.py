@@ -1,4 +1,4 @@
-"""The ledger follows tracking: its status columns (交办时间, 转期理由/签字, 办理结果, 销号签字) fill in.
+"""The ledger follows tracking: its columns (交办时间, 转期理由/签字, 办理结果, 销号签字, 状态) fill in.
 
 Each applied event is recorded in the item's history as a change by the system, so the ledger shows
 who signed and when without anyone typing it twice.
@@ -16,6 +16,7 @@ from libs.common import vocabulary
 from libs.common.actor import Actor
 from libs.common.clock import OFFICE_TZ
 from libs.common.cloudevents import CloudEvent
+from libs.common.consumer import InvalidMessage
 from libs.common.db import UnitOfWork
 from libs.common.errors import InvalidInput
 from services.ledger import domain, metrics
@@ -33,7 +34,7 @@ def _signature(name: str, when: dt.datetime) -> str:
 
 def on_assigned(ledger: Ledger, tx: UnitOfWork, event: CloudEvent) -> None:
     body = event.decode(events_pb2.ItemAssigned())
-    apply(ledger, tx, event, {"assigned_on": body.assigned_on, "status": "assigned"})
+    apply(ledger, tx, event, {"assigned_on": body.assigned_on})
 
 
 def on_extension_approved(ledger: Ledger, tx: UnitOfWork, event: CloudEvent) -> None:
@@ -53,12 +54,23 @@ def on_closed(ledger: Ledger, tx: UnitOfWork, event: CloudEvent) -> None:
     signed = body.completion.signed_at.ToDatetime(dt.UTC)
     if body.completion.follow_up.strip():
         open_follow_up(ledger, tx, event, body.completion)
-    apply(ledger, tx, event, {"result": body.result, "status": "closed",
+    apply(ledger, tx, event, {"result": body.result,
                               "closure_signature": _signature(body.completion.signed_by.name, signed)})
 
 
-def on_archived(ledger: Ledger, tx: UnitOfWork, event: CloudEvent) -> None:
-    apply(ledger, tx, event, {"status": "archived"})
+def on_status_changed(ledger: Ledger, tx: UnitOfWork, event: CloudEvent) -> None:
+    """The item's status is tracking's: every move comes as item.status_changed with the item's move
+    count. Only a higher count than the one applied is applied, so a repaired event that arrives after a
+    later one (libs/common/reconcile.py) or a restatement of what is known leaves the status where it is;
+    a count that skips one (its event still on its way) is applied all the same."""
+    body = event.decode(events_pb2.ItemStatusChanged())
+    if body.status not in domain.STATUSES:
+        raise InvalidMessage(f"unknown status {body.status!r} in {event.id}")
+    item = tx.session.get(Item, event.subject)
+    if item is None or body.seq <= item.status_seq:
+        return
+    item.status_seq = body.seq
+    apply(ledger, tx, event, {"status": body.status})
 
 
 def on_raisers_changed(ledger: Ledger, tx: UnitOfWork, event: CloudEvent) -> None:

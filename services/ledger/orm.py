@@ -75,7 +75,10 @@ class Item(Base):
     due_date: Mapped[dt.date] = mapped_column(Date, index=True)
     due_date_reason: Mapped[str] = mapped_column(Text, default="")
     due_date_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(20), default="registered", index=True)
+    # Tracking's status of the item, copied from item.status_changed (following.on_status_changed), and
+    # the seq of the event it came from: an older event arriving late never moves it back.
+    status: Mapped[str] = mapped_column(String(20), default="awaiting_notice", index=True)
+    status_seq: Mapped[int] = mapped_column(Integer, default=0)
     supervision_status: Mapped[str] = mapped_column(Text, default="")
     result: Mapped[str] = mapped_column(Text, default="")
     closure_signature: Mapped[str] = mapped_column(String(200), default="")

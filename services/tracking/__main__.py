@@ -1,4 +1,4 @@
-"""`python -m services.tracking serve|migrate|sweep` - tracking's entry points (image, make run, CronJob)."""
+"""`python -m services.tracking serve|migrate|sweep|announce-statuses` - tracking's entry points (image, make run, CronJob)."""
 
 from __future__ import annotations
 
@@ -24,10 +24,19 @@ def sweep(app: App[Any, Any], args: argparse.Namespace) -> int:
     return 0
 
 
+def announce_statuses(app: App[Any, Any], _args: argparse.Namespace) -> int:
+    written = jobs.announce_statuses(app.core)
+    delivered = app.relay.drain()
+    print(f"announce-statuses: {written} item.status_changed written; {delivered} events sent")
+    return 0
+
+
 def arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as-of", default="", help="sweep as if it were this time (ISO 8601)")
 
 
 if __name__ == "__main__":
     sys.exit(service_main(ROW, Settings.from_env, bootstrap, MIGRATIONS, commands={
-        "sweep": ("publish item.overdue and send urges once, then exit (the CronJob)", sweep)}, arguments=arguments))
+        "sweep": ("publish item.overdue and send urges once, then exit (the CronJob)", sweep),
+        "announce-statuses": ("publish every moved item's current status once (after the upgrade to one status "
+                              "vocabulary), then exit", announce_statuses)}, arguments=arguments))

@@ -19,7 +19,7 @@ from libs.common.actor import Actor
 from libs.common.cloudevents import CloudEvent
 from libs.common.db import UnitOfWork, insert_new, next_in_sequence
 from libs.common.errors import FailedPrecondition, InvalidInput
-from services.tracking import documents, domain, events, metrics
+from services.tracking import documents, domain, events, metrics, moving
 from services.tracking.context import Tracking, acting_unit, require_office
 from services.tracking.convert import unit_duties
 from services.tracking.orm import Assignment, AssignmentUnit, ExpectedReport, NoticeSequence
@@ -126,7 +126,7 @@ def issue_notice(
         )
         assignment.notice_key = tracking.storage.put(f"tracking/{item_id}/notice.docx",
                                                      documents.render_notice_docx(data))
-        assignment.status = domain.move(assignment.status, "notified")
+        moving.move(tx, assignment, "notified", now)
         assignment.version += 1
         assignment.updated_at = now
         tx.session.flush()
@@ -161,7 +161,7 @@ def mark_acknowledged(tracking: Tracking, tx: UnitOfWork, assignment: Assignment
     now = tracking.clock.now()
     unit.acknowledged_at, unit.acknowledged_by = now, actor.snapshot()
     if all(u.acknowledged_at for u in assignment.units) and assignment.status == "notified":
-        assignment.status = domain.move(assignment.status, "in_progress")
+        moving.move(tx, assignment, "in_progress", now)
     assignment.version += 1
     assignment.updated_at = now
     tx.publish(events.event(events.ITEM_ACKNOWLEDGED, assignment.item_id, events_pb2.ItemAcknowledged(

@@ -10,7 +10,7 @@ from libs.common.clock import OFFICE_TZ
 from libs.common.db import UnitOfWork
 from libs.common.errors import FailedPrecondition, InvalidInput
 from libs.common.storage import sha256
-from services.tracking import documents, domain, dossier, events, metrics
+from services.tracking import documents, domain, dossier, events, metrics, moving
 from services.tracking.context import Tracking, require_leader, require_office, require_unit, snapshot_name
 from services.tracking.convert import to_proto
 from services.tracking.orm import Assignment, Attachment, AuditEntry
@@ -32,7 +32,7 @@ def file_reply(tracking: Tracking, item_id: str, result: str, root_cause: str, m
         assignment.reply_root_cause, assignment.reply_measures = root_cause.strip(), measures.strip()
         assignment.replied_at, assignment.replied_by = now, actor.snapshot()
         store_attachments(tracking, tx, assignment, "reply", uploads)
-        assignment.status = domain.move(assignment.status, "replied")
+        moving.move(tx, assignment, "replied", now)
         assignment.version += 1
         assignment.updated_at = now
         tx.session.flush()
@@ -85,7 +85,7 @@ def fill_completion_report(tracking: Tracking, item_id: str, kind: str, summary:
         assignment.completion_key = tracking.storage.put(
             f"tracking/{item_id}/completion_report.docx",
             documents.render_completion_report_docx(_completion_data(tracking, assignment)))
-        assignment.status = domain.move(assignment.status, "completion_filled")
+        moving.move(tx, assignment, "completion_filled", now)
         assignment.version += 1
         assignment.updated_at = now
         tx.commit()
@@ -120,13 +120,14 @@ def sign_completion_report(tracking: Tracking, item_id: str, approve: bool, opin
         assignment.version += 1
         assignment.updated_at = now
         if not approve:
-            assignment.status = domain.move(assignment.status, "replied")  # back to the office, which may fill the report again
+            moving.move(tx, assignment, "replied", now)  # back to the office, which may fill the report again
             tx.commit()
             return assignment
         assignment.completion_key = tracking.storage.put(
             f"tracking/{item_id}/completion_report.docx",
             documents.render_completion_report_docx(_completion_data(tracking, assignment)))
-        assignment.status, assignment.closed_at = domain.move(assignment.status, "closed"), now
+        moving.move(tx, assignment, "closed", now)
+        assignment.closed_at = now
         tx.session.flush()
         proto = to_proto(tracking, assignment, with_timeline=False)
         tx.publish(events.raisers_changed(assignment, now))  # closed: nothing raises its light any more
@@ -171,6 +172,7 @@ def archive(tracking: Tracking, tx: UnitOfWork, assignment: Assignment, actor: A
     archived_by = actor.name or "系统"
     zipped = dossier.build_dossier_zip(assignment.item_no, assignment.title, entries, now, archived_by)
     assignment.dossier_key = tracking.storage.put(f"tracking/{assignment.item_id}/dossier.zip", zipped)
-    assignment.status, assignment.archived_at = domain.move(assignment.status, "archived"), now
+    moving.move(tx, assignment, "archived", now)
+    assignment.archived_at = now
     tx.publish(events.event(events.ITEM_ARCHIVED, assignment.item_id, events_pb2.ItemArchived(
         item_id=assignment.item_id, dossier_sha256=sha256(zipped), files=len(entries)), now))

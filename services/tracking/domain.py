@@ -45,7 +45,7 @@ def move(current: str, to: str) -> str:
         raise FailedPrecondition(f"no move from {current} to {to}",
                                  {"status": f"当前状态（{STATUS_LABELS.get(current, current)}）不能办理此操作"})
     return to
-STATUS_LABELS = vocabulary.TRACKING_STATUSES
+STATUS_LABELS = vocabulary.STATUSES
 PERIOD_LABELS = vocabulary.PERIODS
 REPORT_KINDS = vocabulary.REPORT_KINDS
 

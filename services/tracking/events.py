@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from duban.common.v1 import common_pb2
 from duban.tracking.v1 import events_pb2
@@ -27,6 +28,7 @@ ITEM_REPLIED = "item.replied"
 ITEM_CLOSED = "item.closed"
 ITEM_ARCHIVED = "item.archived"
 RAISERS_CHANGED = "item.raisers_changed"
+STATUS_CHANGED = "item.status_changed"
 
 
 def event(type_: str, item_id: str, message: Message, now: dt.datetime) -> OutboxEvent:
@@ -42,6 +44,23 @@ def raisers_changed(assignment: Assignment, now: dt.datetime) -> OutboxEvent:
         for e in assignment.expected if e.status != "filed"]
     message = common_pb2.LightRaisersChanged(item_id=assignment.item_id, source=REPORTS, open=open_)
     return event(RAISERS_CHANGED, assignment.item_id, message, now)
+
+
+def status_changed(assignment: Assignment, previous: str, now: dt.datetime) -> OutboxEvent:
+    """The move just made (moving.move stages it; its seq orders the item's moves for every reader)."""
+    return _status(assignment.item_id, assignment.status, previous, assignment.status_seq, now)
+
+
+def restated(item_id: str, status: str, seq: int, now: dt.datetime) -> OutboxEvent:
+    """The item's current status said again (jobs.announce_statuses): no previous status, its last seq."""
+    return _status(item_id, status, "", seq, now)
+
+
+def _status(item_id: str, status: str, previous: str, seq: int, now: dt.datetime) -> OutboxEvent:
+    at = Timestamp()
+    at.FromDatetime(now)
+    message = events_pb2.ItemStatusChanged(item_id=item_id, status=status, previous_status=previous, at=at, seq=seq)
+    return event(STATUS_CHANGED, item_id, message, now)
 
 
 # The sweep's events, written by the tens of thousands: encoded from their fields (see FieldsEncoder).

@@ -212,3 +212,22 @@ def _run_sweeps(tracking: Tracking, as_of: dt.datetime | None) -> tuple[int, int
     _refresh_gauges(tracking, today)
     metrics.SWEEP_SECONDS.observe(time.perf_counter() - started)
     return len(overdue), len(urges), marked
+
+
+def announce_statuses(tracking: Tracking) -> int:
+    """Publish item.status_changed for every item that has moved, with its current status and move count:
+    the ledger's copy catches up with whatever it missed (its upgrade to the one vocabulary mapped only
+    what it knew; events were lost past the outbox's retention) and ignores what it already has (its
+    copy's count is as high), so running it again is harmless. The admin's `announce-statuses`; returns
+    the events written. `previous_status` is empty: a restatement, not a move."""
+    now = tracking.clock.now()
+    with tracking.uow.read() as tx:
+        rows = list(tx.session.execute(select(Assignment.item_id, Assignment.status, Assignment.status_seq)
+                                       .where(Assignment.status_seq > 0).order_by(Assignment.item_id)))
+    with tracking.uow.bulk():
+        for chunk in _chunks(rows):
+            with tracking.uow() as tx:
+                for item_id, status, seq in chunk:
+                    tx.publish(events.restated(item_id, status, seq, now))
+                tx.commit()
+    return len(rows)

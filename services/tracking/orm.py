@@ -41,6 +41,9 @@ class Assignment(Base):
     original_due_date: Mapped[dt.date] = mapped_column(Date)
     due_date: Mapped[dt.date] = mapped_column(Date, index=True)
     status: Mapped[str] = mapped_column(String(20), default="awaiting_notice", index=True)
+    # How many moves the item has made (moving.move): item.status_changed carries it, so a reader can
+    # tell an older event from a newer one whatever order they arrive in.
+    status_seq: Mapped[int] = mapped_column(Integer, default=0)
     leader_id: Mapped[str] = mapped_column(String(40), default="", index=True)
     leader_name: Mapped[str] = mapped_column(String(50), default="")
     # The lead unit again, beside its row in assignment_units: lists and the lights board show it for

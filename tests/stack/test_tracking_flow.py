@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 import uuid
 
-import grpc
 import pytest
 import requests
 
@@ -20,8 +19,8 @@ pytestmark = [pytest.mark.stack, pytest.mark.postgres]  # the session's stack, o
 
 
 def set_time(stack: Stack, when: str) -> None:
-    for port in (stack.grpc_port("ledger"), stack.grpc_port("tracking")):
-        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+    for service in ("ledger", "tracking"):
+        with stack.channel(service) as channel:
             common_pb2_grpc.ClockControlStub(channel).SetTime(common_pb2.SetTimeRequest(now=when), timeout=10,
                                                              wait_for_ready=True)
 
@@ -40,6 +39,15 @@ def wait_for(fetch, until, timeout: float = 30.0):
         time.sleep(0.1)
 
 
+def same_status(stack: Stack, item: dict, headers: dict[str, str], status: str) -> None:
+    """One status: tracking's, and the ledger's copy the item API, the list and its filter show."""
+    iid = item["id"]
+    assert call("GET", stack, f"/items/{iid}/tracking", headers).json()["status"] == status
+    wait_for(lambda: call("GET", stack, f"/items/{iid}", headers), lambda i: i["status"] == status)
+    listed = call("GET", stack, "/items", headers, params={"status": status, "q": item["item_no"]}).json()
+    assert [i["status"] for i in listed["items"] if i["id"] == iid] == [status]
+
+
 @pytest.mark.slow
 def test_register_to_closure_with_a_tracking_crash(stack: Stack) -> None:
     office, fgj, jyj, leader = (token(stack, u) for u in ("office", "fgj", "jyj", "leader"))
@@ -51,6 +59,9 @@ def test_register_to_closure_with_a_tracking_crash(stack: Stack) -> None:
     iid = item["id"]
     a = wait_for(lambda: call("GET", stack, f"/items/{iid}/tracking", office), lambda a: a["status"] == "awaiting_notice")
     assert a["notice_due_on"] == "2026-11-30"
+    same_status(stack, item, office, "awaiting_notice")
+    bad = call("GET", stack, "/items", office, params={"status": "assigned"})  # the ledger's former word
+    assert bad.status_code == 422 and "status" in bad.json()["errors"]
     assert call("GET", stack, f"/items/{iid}/tracking", token(stack, "jyj")).status_code == 200  # co unit sees it
     assert call("POST", stack, f"/items/{iid}/notice", fgj, json={"contact_name": "x"}).status_code == 403
 
@@ -60,7 +71,9 @@ def test_register_to_closure_with_a_tracking_crash(stack: Stack) -> None:
     notice = call("GET", stack, f"/items/{iid}/documents/notice", fgj)
     assert notice.status_code == 200 and notice.content[:2] == b"PK"
     assert call("POST", stack, f"/items/{iid}/acknowledgements", fgj).json()["units"][0]["acknowledged_by"]["name"]
+    same_status(stack, item, office, "notified")
     call("POST", stack, f"/items/{iid}/acknowledgements", jyj)
+    same_status(stack, item, office, "in_progress")  # both signed: item.status_changed alone says so
 
     # The first weekly report on time; the tracking process dies right after (SIGKILL) and comes back.
     set_time(stack, "2026-11-27T10:00:00+08:00")
@@ -85,7 +98,9 @@ def test_register_to_closure_with_a_tracking_crash(stack: Stack) -> None:
     set_time(stack, "2026-12-10T10:00:00+08:00")
     call("POST", stack, f"/items/{iid}/reports", fgj, json={"text": "第三周：已开工"})
     assert call("POST", stack, f"/items/{iid}/reply", fgj, json={"result": "已按期完成改造方案并开工"}).status_code == 200
+    same_status(stack, item, office, "replied")
     assert call("POST", stack, f"/items/{iid}/completion-report", office, json={"report_kind": "comprehensive"}).status_code == 200
+    same_status(stack, item, office, "completion_filled")
     a = call("POST", stack, f"/items/{iid}/completion-report/signature", leader,
              json={"approve": True, "opinion": "同意销号", "follow_up": "请教育局牵头做好二期改造"}).json()
     assert a["status"] == "archived" and a["completion"]["completed_within_time"]

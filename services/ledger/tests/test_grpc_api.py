@@ -44,7 +44,7 @@ def test_register_general_item_gets_number_and_7_working_days(ledger: LedgerUnde
     assert not item.due_date_provisional
     assert [(u.unit_id, u.role, u.duty) for u in item.units] == [("zjj", "lead", "牵头制定方案"), ("fgj", "co", "资金保障")]
     assert item.responsible_leader.name == "李明" and item.responsible_leader.unit_name == "区委区政府督查室"
-    assert item.supervisor.name == "王芳" and item.status == "registered" and item.version == 1
+    assert item.supervisor.name == "王芳" and item.status == "awaiting_notice" and item.version == 1
 
 
 def test_complex_item_gets_10_working_days(ledger: LedgerUnderTest) -> None:

@@ -23,6 +23,7 @@ from duban.tracking.v1 import tracking_pb2, tracking_pb2_grpc
 from libs.common.broker import Broker
 from libs.common.clock import ManualClock
 from libs.common.testing import postgres_database, running_service
+from services.ledger.bootstrap import LedgerApp
 from services.ledger.tests.conftest import START, started_ledger
 from services.tracking.bootstrap import TrackingApp, bootstrap
 from services.tracking.config import Settings
@@ -40,6 +41,7 @@ class Pair:
     tracking: tracking_pb2_grpc.TrackingServiceStub
     clock: ManualClock
     app: TrackingApp
+    ledger_app: LedgerApp | None = None  # the ledger's own, for tests that set its rows directly
 
     def register(self, **fields) -> ledger_pb2.Item:
         body: dict[str, Any] = dict(title=f"跟踪事项{uuid.uuid4().hex[:6]}", source="leader_assignment", category="general",
@@ -94,4 +96,4 @@ def running_pair(broker: Broker, base: Path, tracking_env: dict[str, str], kind:
         tracking = stack.enter_context(running_service(
             bootstrap, Settings.from_env, broker.bootstrap, tracking_url, clock,
             {"DUBAN_SWEEP_INTERVAL_SECONDS": "0", **tracking_env}))
-        yield Pair(ledger.stub, tracking.stub(), clock, tracking.app)
+        yield Pair(ledger.stub, tracking.stub(), clock, tracking.app, ledger.app)

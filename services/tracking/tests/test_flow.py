@@ -55,7 +55,7 @@ def test_whole_lifecycle(pair: Pair, broker) -> None:
     assert [(e.period, e.due_on, e.unit_id) for e in a.expected_reports] == [
         ("weekly", "2026-11-27", "fgj"), ("weekly", "2026-12-04", "fgj")]
     assert document(pair, item.id, "notice")[:2] == b"PK"
-    assert pair.ledger_item(item.id, lambda i: i.assigned_on == "2026-11-26").status == "assigned"
+    assert pair.ledger_item(item.id, lambda i: i.assigned_on == "2026-11-26" and i.status == "notified")
 
     # 签收: the co unit signs; the lead unit doesn't and is urged once that day, not twice.
     assert denied(lambda: pair.tracking.Acknowledge(tracking_pb2.AcknowledgeRequest(
@@ -177,8 +177,11 @@ def test_whole_lifecycle(pair: Pair, broker) -> None:
     finally:
         reader.close()
     mine = [e for e in events if e.subject == item.id]
-    kinds = [e.type for e in mine]
+    kinds = [e.type for e in mine if e.type != "item.status_changed"]
     assert kinds[0] == "item.assigned" and kinds[-2:] == ["item.closed", "item.archived"]
+    moves = [e.decode(events_pb2.ItemStatusChanged()) for e in mine if e.type == "item.status_changed"]
+    assert [(m.status, m.seq) for m in moves] == [(s, n) for n, s in enumerate(
+        ["notified", "in_progress", "replied", "completion_filled", "closed", "archived"], start=1)]
     assert kinds.count("item.overdue") == 1
     assert {"item.acknowledged", "progress.reported", "extension.requested", "extension.approved",
             "item.replied", "item.urged"} <= set(kinds)

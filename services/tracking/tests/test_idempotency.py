@@ -48,8 +48,8 @@ def item_at(pair: Pair, stage: str) -> str:
 def issue_notice(pair: Pair) -> KeyedWrite:
     req = tracking_pb2.IssueNoticeRequest(item_id=item_at(pair, "registered"), requirements=["每周五前报送进展"],
                                           contact_name="王芳", actor=OFFICE)
-    # item.assigned and item.raisers_changed (the expected reports that may raise the light)
-    return KeyedWrite("IssueNotice", req, changed(req, contact_name="李娜"), with_actor(req, OFFICE_2), False, 2)
+    # item.status_changed, item.assigned and item.raisers_changed (the expected reports that may raise the light)
+    return KeyedWrite("IssueNotice", req, changed(req, contact_name="李娜"), with_actor(req, OFFICE_2), False, 3)
 
 
 def acknowledge(pair: Pair) -> KeyedWrite:
@@ -82,21 +82,24 @@ def decide_extension(pair: Pair) -> KeyedWrite:
 
 def file_reply(pair: Pair) -> KeyedWrite:
     req = tracking_pb2.FileReplyRequest(item_id=item_at(pair, "notified"), result="改造方案已批复并开工", actor=FGJ)
-    return KeyedWrite("FileReply", req, changed(req, result="另一结果"), with_actor(req, JYJ), False, 1)
+    # item.status_changed and item.replied
+    return KeyedWrite("FileReply", req, changed(req, result="另一结果"), with_actor(req, JYJ), False, 2)
 
 
 def fill_completion_report(pair: Pair) -> KeyedWrite:
     req = tracking_pb2.FillCompletionReportRequest(item_id=item_at(pair, "replied"), report_kind="special",
                                                    result_summary="按期完成", actor=OFFICE)
+    # item.status_changed (replied -> completion_filled): the only event of this act
     return KeyedWrite("FillCompletionReport", req, changed(req, report_kind="comprehensive"), with_actor(req, OFFICE_2),
-                      False, 0)
+                      False, 1)
 
 
 def sign_completion_report(pair: Pair) -> KeyedWrite:
     req = tracking_pb2.SignCompletionReportRequest(item_id=item_at(pair, "completion"), approve=True,
                                                    opinion="同意销号", actor=LEADER_LI)
-    # item.raisers_changed (none open), item.closed, item.archived
-    return KeyedWrite("SignCompletionReport", req, changed(req, opinion="同意"), with_actor(req, LEADER_ZHAO), False, 3)
+    # item.status_changed (closed), item.raisers_changed (none open), item.closed, item.status_changed
+    # (archived), item.archived
+    return KeyedWrite("SignCompletionReport", req, changed(req, opinion="同意"), with_actor(req, LEADER_ZHAO), False, 5)
 
 
 def urge_unit(pair: Pair) -> KeyedWrite:
