@@ -58,6 +58,13 @@ EVENT_LABELS: dict[str, str] = {
 }
 URGE_METHODS: dict[str, str] = {"phone": "电话督办", "written": "书面督办"}
 PERIODS: dict[str, str] = {"weekly": "周汇报", "monthly": "月总结", "quarterly": "季检查"}
+# Import jobs (导入台账): how a file is taken, where the job stands, how it ended.
+IMPORT_MODES: dict[str, str] = {
+    "validate": "仅检查，不写入", "all_or_nothing": "有错误行则全部不导入", "good_rows": "只导入正确的行",
+}
+IMPORT_STATES: dict[str, str] = {"queued": "排队中", "running": "进行中", "finished": "已完成", "failed": "失败"}
+IMPORT_PHASES: dict[str, str] = {"reading": "读取文件", "checking": "逐行检查", "writing": "写入台账"}
+IMPORT_OUTCOMES: dict[str, str] = {"validated": "检查完毕，未写入", "imported": "已导入", "rejected": "有错误行，全部未写入"}
 REPORT_KINDS: dict[str, str] = {"special": "专项", "comprehensive": "综合"}
 EXTENSION_STATUSES: dict[str, str] = {"pending": "待审批", "approved": "已同意", "rejected": "未同意"}
 EXPECTED_STATUSES: dict[str, str] = {"expected": "待报送", "filed": "已报送", "missed": "未按时报送"}

@@ -10,7 +10,15 @@ from typing import Any
 
 from flask import Blueprint, render_template
 
-from libs.common.vocabulary import CATEGORIES, SOURCES, STATUSES
+from libs.common.vocabulary import (
+    CATEGORIES,
+    IMPORT_MODES,
+    IMPORT_OUTCOMES,
+    IMPORT_PHASES,
+    IMPORT_STATES,
+    SOURCES,
+    STATUSES,
+)
 
 bp = Blueprint("openapi", __name__)
 
@@ -127,12 +135,33 @@ SCHEMAS: dict[str, Any] = {
     "Unit": {"type": "object", "properties": {"id": S, "name": S, "kind": S, "active": {"type": "boolean"}}},
     "Person": {"type": "object", "properties": {"id": S, "name": S, "unit_id": S, "role": S, "title": S,
                                                 "active": {"type": "boolean"}}},
-    "ImportReport": {
+    "ImportJob": {
         "type": "object",
-        "properties": {"rows": {"type": "integer"}, "created": {"type": "integer"}, "duplicates": {"type": "integer"},
-                       "committed": {"type": "boolean"}, "item_nos": {"type": "array", "items": S},
-                       "errors": {"type": "array", "items": {"type": "object", "properties": {
-                           "row": {"type": "integer"}, "field": S, "message": S}}}},
+        "description": "导入任务：上传后由台账服务在后台逐行检查、写入；status 说明进度，结束后说明确切写入了什么",
+        "required": ["id", "state", "mode"],
+        "properties": {
+            "id": S, "filename": S,
+            "mode": {"enum": list(IMPORT_MODES), "description": "validate 仅检查不写入；all_or_nothing 有错误行则全部不写入；"
+                                                               "good_rows 只写入正确的行"},
+            "state": {"enum": list(IMPORT_STATES)},
+            "phase": {"enum": ["", *IMPORT_PHASES], "description": "运行中所处阶段：读取、检查、写入"},
+            "done": {"type": "integer", "description": "本阶段已处理行数"},
+            "phase_total": {"type": "integer", "description": "本阶段总行数（读取阶段为 0：尚不知道）"},
+            "rows": {"type": "integer", "description": "文件中的数据行数"},
+            "passed": {"type": "integer", "description": "通过检查的行数（将写入或已写入）"},
+            "created": {"type": "integer", "description": "已写入的事项数（与事项在同一事务中计数，确切）"},
+            "duplicates": {"type": "integer", "description": "已在台账中（或文件中重复）而跳过的行数"},
+            "error_rows": {"type": "integer", "description": "被拒绝的行数"},
+            "committed": {"type": "boolean", "description": "是否写入了事项（created > 0）"},
+            "outcome": {"enum": ["", *IMPORT_OUTCOMES],
+                        "description": "结束时：validated 已检查（未写入）；imported 已写入；rejected 有错误行，全部未写入"},
+            "failure": {"type": "string", "description": "失败原因（超出限制、文件损坏、多次中断）"},
+            "errors": {"type": "array", "description": "每个被拒绝的行的问题（仅单个任务的状态中）", "items": {
+                "type": "object", "properties": {"row": {"type": "integer"}, "field": S, "message": S}}},
+            "item_nos": {"type": "array", "items": S, "description": "已写入事项的立项编号（仅单个任务的状态中）"},
+            "started_by": S, "started_by_id": S, "attempts": {"type": "integer"}, "size": {"type": "integer"},
+            "created_at": S, "finished_at": S, "expires_at": {"type": "string", "description": "结果保留至此时"},
+        },
     },
     "Assignment": {
         "type": "object",
@@ -337,14 +366,32 @@ def spec() -> dict[str, Any]:
                             **problem_responses(401, 422, 503)}},
             },
             "/api/v1/ledger/import": {
-                "post": {"summary": "导入 XLSX 台账", "operationId": "importLedger", "parameters": [IDEMPOTENCY_KEY],
+                "post": {"summary": "导入 XLSX 台账（后台任务）", "operationId": "importLedger",
+                         "description": "文件在上传时检查大小、解压后大小与行数上限；通过后排入导入任务并立即返回 202，"
+                                        "Location 为任务状态地址（GET 轮询，直到 state 为 finished 或 failed）。",
+                         "parameters": [IDEMPOTENCY_KEY],
                          "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                              "type": "object", "required": ["file"],
                              "properties": {"file": {"type": "string", "contentMediaType": "application/octet-stream"},
-                                            "mode": {"enum": ["all_or_nothing", "good_rows"]},
-                                            "dry_run": {"type": "boolean"}}}}}},
-                         "responses": {**ok(ref("ImportReport")),
+                                            "mode": {"enum": list(IMPORT_MODES)}}}}}},
+                         "responses": {"202": {"description": "已排入导入任务（同一 Idempotency-Key 重复提交返回同一任务）",
+                                               "headers": {"Location": {"description": "任务状态地址",
+                                                                        "schema": S, "required": True}},
+                                               "content": {"application/json": {"schema": ref("ImportJob")}}},
                                        **problem_responses(401, 403, 409, 413, 422, 503)}},
+            },
+            "/api/v1/ledger/imports": {
+                "get": {"summary": "最近的导入任务", "operationId": "listImports",
+                        "parameters": [q("page_size", {"type": "integer", "minimum": 1, "maximum": 100})],
+                        "responses": {**ok({"type": "object", "properties": {
+                            "jobs": {"type": "array", "items": ref("ImportJob")}}}),
+                            **problem_responses(401, 403, 422, 503)}},
+            },
+            "/api/v1/ledger/imports/{job_id}": {
+                "get": {"summary": "导入任务状态与结果", "operationId": "getImport",
+                        "parameters": [{"name": "job_id", "in": "path", "required": True,
+                                        "schema": {"type": "string", "minLength": 1}}],
+                        "responses": {**ok(ref("ImportJob")), **problem_responses(401, 403, 404, 422, 503)}},
             },
             "/api/v1/users": {
                 "get": {"summary": "用户列表（管理员）", "operationId": "listUsers", "responses": {

@@ -11,7 +11,7 @@ from libs.common.kafka import Producer
 from libs.common.lights import LightPolicy
 from libs.common.service_app import App
 from libs.common.service_table import service
-from services.ledger import consumer
+from services.ledger import consumer, jobs
 from services.ledger.config import Settings
 from services.ledger.context import Ledger
 from services.ledger.grpc_api import WRITE_METHODS, LedgerServicer
@@ -32,7 +32,11 @@ def bootstrap(settings: Settings, clock: Clock | None = None, producer: Producer
         light_policy=LightPolicy(yellow_within=settings.yellow_within),
         calendar_dir=settings.calendar_dir or None,
     )
-    app.serve(ledger_pb2_grpc.add_LedgerServiceServicer_to_server, LedgerServicer(ledger, settings), WRITE_METHODS)
+    # Imports run here, in the ledger's own worker, never in the call that uploads the file.
+    import_worker = jobs.ImportWorker(ledger, settings.imports, settings.import_max_bytes)
+    app.loops.append(("import-worker", import_worker.run))
+    app.serve(ledger_pb2_grpc.add_LedgerServiceServicer_to_server, LedgerServicer(ledger, settings, import_worker),
+              WRITE_METHODS)
     # The ledger's status columns (交办时间, 转期, 办理结果, 销号) follow tracking's events.
     app.consume(consumer.GROUP, consumer.handler(ledger))
     app.max_message_bytes = settings.import_max_bytes + 1024 * 1024

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -140,3 +141,22 @@ def change_to_proto(change: orm.ItemChange) -> ledger_pb2.ItemChange:
         new_value=change.new_value,
         reason=change.reason,
     )
+
+
+def import_job_to_proto(job: orm.ImportJob, retention_hours: int, full: bool = True) -> ledger_pb2.ImportJob:
+    """An import job's state; `full` adds its row errors and item numbers (a status, not a list)."""
+    actor = json.loads(job.actor)
+    message = ledger_pb2.ImportJob(
+        id=job.id, filename=job.filename, mode=job.mode, state=job.state, phase=job.phase, done=job.done,
+        phase_total=job.phase_total, rows=job.rows_total, created=job.created, duplicates=job.duplicates,
+        error_rows=job.error_rows, committed=job.created > 0, outcome=job.outcome, failure=job.failure,
+        started_by=job.actor_name, started_by_id=actor.get("user_id", ""), attempts=job.attempts,
+        created_at=_ts(job.created_at), size=job.size, passed=job.passed,
+    )
+    if job.finished_at is not None:
+        message.finished_at.CopyFrom(_ts(job.finished_at))
+        message.expires_at.CopyFrom(_ts(job.finished_at + dt.timedelta(hours=retention_hours)))
+    if full:
+        message.errors.extend(ledger_pb2.RowError(row=r, field=f, message=m) for r, f, m in json.loads(job.errors))
+        message.item_nos.extend(json.loads(job.item_nos))
+    return message

@@ -15,23 +15,30 @@ from libs.common.idempotency_grpc import write_methods
 from services.ledger import (
     directory,
     domain,
+    importing,
     jobs,
     reading,
     registering,
     repository,
     updating,
     xlsx_export,
-    xlsx_import,
 )
 from services.ledger.config import Settings
 from services.ledger.context import Ledger
-from services.ledger.convert import add_item_row, change_to_proto, item_to_proto, person_to_proto, unit_to_proto
-from services.ledger.orm import Item
+from services.ledger.convert import (
+    add_item_row,
+    change_to_proto,
+    import_job_to_proto,
+    item_to_proto,
+    person_to_proto,
+    unit_to_proto,
+)
+from services.ledger.orm import ImportJob, Item
 
 SERVICE_NAME = ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"].full_name
 # The writes that take an idempotency key (gRPC metadata `idempotency-key`, see libs/common/idempotency.py).
 WRITE_METHODS = write_methods(SERVICE_NAME, (
-    "RegisterItem", "UpdateItem", "UpsertUnit", "UpsertPerson", "ImportLedger", "RecomputeProvisionalDueDates",
+    "RegisterItem", "UpdateItem", "UpsertUnit", "UpsertPerson", "StartImport", "RecomputeProvisionalDueDates",
 ))
 
 # Final keeps the names literal, so ItemPatch.HasField type-checks them.
@@ -71,9 +78,10 @@ def query_from_filter(f: ledger_pb2.ItemFilter, ledger: Ledger) -> repository.It
 
 
 class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
-    def __init__(self, ledger: Ledger, settings: Settings) -> None:
+    def __init__(self, ledger: Ledger, settings: Settings, import_worker: jobs.ImportWorker) -> None:
         self.ledger = ledger
         self.settings = settings
+        self.import_worker = import_worker
 
     def _item(self, item: Item) -> ledger_pb2.Item:
         return self._items([item])[0]
@@ -182,21 +190,29 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         for chunk in chunks:
             yield common_pb2.FileChunk(data=chunk)
 
-    def ImportLedger(  # noqa: N802
-        self, request: ledger_pb2.ImportLedgerRequest, context: grpc.ServicerContext
-    ) -> ledger_pb2.ImportLedgerResponse:
-        report = xlsx_import.import_ledger(
-            self.ledger, request.filename, request.content, request.mode, request.dry_run,
-            Actor.from_proto(request.actor), self.settings.import_max_bytes,
+    def StartImport(  # noqa: N802
+        self, request: ledger_pb2.StartImportRequest, context: grpc.ServicerContext
+    ) -> ledger_pb2.StartImportResponse:
+        job = importing.start_import(
+            self.ledger, self.settings.imports, self.settings.import_max_bytes, request.filename, request.content,
+            request.mode, Actor.from_proto(request.actor),
         )
-        return ledger_pb2.ImportLedgerResponse(
-            rows=report.rows,
-            created=report.created,
-            duplicates=report.duplicates,
-            errors=[ledger_pb2.RowError(row=r, field=f, message=m) for r, f, m in report.errors],
-            committed=report.committed,
-            item_nos=report.item_nos,
-        )
+        self.import_worker.wake()
+        return ledger_pb2.StartImportResponse(job=self._job(job))
+
+    def GetImportJob(  # noqa: N802
+        self, request: ledger_pb2.GetImportJobRequest, context: grpc.ServicerContext
+    ) -> ledger_pb2.GetImportJobResponse:
+        return ledger_pb2.GetImportJobResponse(job=self._job(importing.get_job(self.ledger, request.id)))
+
+    def ListImportJobs(  # noqa: N802
+        self, request: ledger_pb2.ListImportJobsRequest, context: grpc.ServicerContext
+    ) -> ledger_pb2.ListImportJobsResponse:
+        jobs = importing.list_jobs(self.ledger, request.page_size)
+        return ledger_pb2.ListImportJobsResponse(jobs=[self._job(j, full=False) for j in jobs])
+
+    def _job(self, job: ImportJob, full: bool = True) -> ledger_pb2.ImportJob:
+        return import_job_to_proto(job, self.settings.imports.retention_hours, full)
 
     def RecomputeProvisionalDueDates(  # noqa: N802
         self, request: ledger_pb2.RecomputeProvisionalDueDatesRequest, context: grpc.ServicerContext

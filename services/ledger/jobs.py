@@ -1,5 +1,5 @@
 """The ledger's jobs: run by the admin (or a CronJob) with `python -m services.ledger <job>`, and over
-gRPC from the admin pages.
+gRPC from the admin pages; and the import worker, a background loop of every ledger process.
 
 recompute-deadlines: once the State Council's table for a year is installed (`python -m
 libs.common.calendar install`), every deadline that was provisional in that year gets its official value.
@@ -7,14 +7,26 @@ libs.common.calendar install`), every deadline that was provisional in that year
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+
 from sqlalchemy import select
 
 from libs.common import permissions
 from libs.common.actor import Actor
-from services.ledger import domain, events
+from services.ledger import domain, events, import_queue, importing
+from services.ledger.config import ImportLimits
 from services.ledger.context import Ledger
 from services.ledger.orm import Item
 from services.ledger.registering import history_row
+
+logger = logging.getLogger(__name__)
+POLL_SECONDS = 1.0  # how soon a job queued by another replica (or left by a dead process) is noticed
+PRUNE_EVERY_SECONDS = 600.0
 
 
 def recompute_provisional(ledger: Ledger, actor: Actor) -> tuple[int, int]:
@@ -43,3 +55,43 @@ def recompute_provisional(ledger: Ledger, actor: Actor) -> tuple[int, int]:
     return updated, still
 
 
+class ImportWorker:
+    """The ledger's import worker (a background loop of every ledger process): takes queued jobs, and
+    jobs whose process died, one at a time, and prunes the ended ones past their retention. Several
+    ledger replicas share the queue: a job is held by one worker's lease (import_queue.claim)."""
+
+    def __init__(self, ledger: Ledger, limits: ImportLimits, max_bytes: int) -> None:
+        self.ledger, self.limits, self.max_bytes = ledger, limits, max_bytes
+        self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._wake = threading.Event()
+
+    def wake(self) -> None:
+        """A job was queued in this process: start it now rather than at the next poll."""
+        self._wake.set()
+
+    def run(self, stop: threading.Event) -> None:
+        next_prune = time.monotonic()
+        while not stop.is_set():
+            self._wake.clear()  # before looking: a job queued from now on wakes the wait below
+            try:
+                if time.monotonic() >= next_prune:
+                    import_queue.prune(self.ledger, self.limits)
+                    next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
+                job_id = import_queue.claim(self.ledger, self.limits, self.name)
+                if job_id is not None:
+                    self._run(job_id, stop)
+                    continue
+            except Exception:  # noqa: BLE001 - a database outage must not end the loop; the next poll retries
+                logger.exception("import worker: poll failed")
+            self._wake.wait(POLL_SECONDS)
+
+    def _run(self, job_id: str, stop: threading.Event) -> None:
+        try:
+            importing.run_job(self.ledger, self.limits, self.max_bytes, job_id, self.name, stop.is_set)
+        except import_queue.Interrupted:
+            import_queue.release(self.ledger, job_id, self.name)
+            logger.info("import job %s handed back at shutdown", job_id)
+        except import_queue.LostJob:
+            logger.warning("import job %s was taken over by another worker; this run stops", job_id)
+        except Exception:  # noqa: BLE001 - its lease runs out and it is resumed (or failed after max attempts)
+            logger.exception("import job %s: run failed", job_id)

@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
 )
@@ -143,3 +144,44 @@ class LightRaiser(Base):
     source: Mapped[str] = mapped_column(String(40), primary_key=True)
     ref_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     due_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class ImportJob(Base):
+    """One XLSX import, run by the ledger's import worker (importing.py), not by the call that uploads it.
+
+    The file stays here until the job ends, so a job whose process died is resumed from its last
+    committed step; the counts, errors and numbers are updated in the same transaction as the rows they
+    describe, so they say exactly what was committed. Kept `DUBAN_IMPORT_RETENTION_HOURS` after it ends.
+    """
+
+    __tablename__ = "import_jobs"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    mode: Mapped[str] = mapped_column(String(20))  # validate | all_or_nothing | good_rows
+    state: Mapped[str] = mapped_column(String(20))  # queued | running | finished | failed
+    phase: Mapped[str] = mapped_column(String(20), default="")  # reading | checking | writing, while running
+    outcome: Mapped[str] = mapped_column(String(20), default="")  # validated | imported | rejected, once finished
+    failure: Mapped[str] = mapped_column(Text, default="")  # why it failed, for the office (Chinese)
+    actor: Mapped[str] = mapped_column(Text)  # who started it (JSON), the actor of every row it registers
+    actor_name: Mapped[str] = mapped_column(String(100), default="")
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)  # dropped when the job ends
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    rows_total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)  # rows of the current phase done
+    phase_total: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    passed: Mapped[int] = mapped_column(Integer, default=0)  # rows that passed the check (what would be written)
+    error_rows: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[str] = mapped_column(Text, default="[]")  # JSON [[row, field, message], ...]
+    item_nos: Mapped[str] = mapped_column(Text, default="[]")  # JSON: numbers of the items committed
+    plan: Mapped[str] = mapped_column(Text, default="[]")  # JSON: indexes of the rows the write phase writes
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str] = mapped_column(String(64), default="")
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_import_jobs_state_created_at", "state", "created_at"),)

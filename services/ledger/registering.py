@@ -1,4 +1,4 @@
-"""立项: registering items, alone, by the all-or-nothing import and as a follow-up of a closure.
+"""立项: registering items, alone, by an import job and as a follow-up of a closure.
 
 Each registration runs in one unit of work: the rows, the history and the outbox event commit together.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -47,6 +47,42 @@ def person_snapshot(session: Session, person_id: str, field: str, role: str | No
     return person.id, person.name, unit_name
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A registration that passed every check, with what its rows are made of."""
+
+    reg: domain.Registration
+    units: dict[str, Unit]
+    registered_on: dt.date
+    due: domain.DueDate
+    leader: tuple[str, str, str]
+    person: tuple[str, str, str]
+    supervisor: tuple[str, str, str]
+
+
+def check_in(ledger: Ledger, session: Session, reg: domain.Registration) -> Checked:
+    """Every check of a registration, reading only (the import's check phase runs it without writing);
+    InvalidInput names each bad field."""
+    units = repository.units_by_id(session, {reg.lead_unit_id, *(u for u, _ in reg.co_units)})
+    reg = replace(reg, known_units=frozenset(u for u, unit in units.items() if unit.active))
+    errors = domain.check_registration(reg)
+    if errors:
+        raise InvalidInput("invalid registration: " + ", ".join(sorted(errors)), errors)
+    people = repository.people_with_units(
+        session, {reg.responsible_leader_id, reg.responsible_person_id, reg.supervisor_id} - {""})
+    leader = person_snapshot(session, reg.responsible_leader_id, "responsible_leader_id", "leader", people)
+    person = person_snapshot(session, reg.responsible_person_id, "responsible_person_id", None, people)
+    supervisor = person_snapshot(session, reg.supervisor_id, "supervisor_id", None, people)
+    registered_on = (
+        domain.parse_date(reg.registered_on, "registered_on") if reg.registered_on else ledger.clock.today()
+    )
+    if reg.due_date:
+        due = domain.DueDate(domain.parse_date(reg.due_date, "due_date"), manual_reason=reg.due_date_reason.strip())
+    else:
+        due = domain.compute_due_date(ledger.calendar, ledger.policy, reg.category, registered_on)
+    return Checked(reg, units, registered_on, due, leader, person, supervisor)
+
+
 def register_in(
     ledger: Ledger,
     tx: UnitOfWork,
@@ -58,28 +94,13 @@ def register_in(
     legacy_no: str = "",
     follow_up_of: Item | None = None,
 ) -> Item:
-    """Register one item inside an open unit of work (used alone, by the all-or-nothing import, and for
+    """Register one item inside an open unit of work (used alone, by the import's write phase, and for
     a follow-up item opened by a leader's new instruction on `follow_up_of`)."""
     session = tx.session
-    units = repository.units_by_id(session, {reg.lead_unit_id, *(u for u, _ in reg.co_units)})
-    reg = replace(reg, known_units=frozenset(u for u, unit in units.items() if unit.active))
-    errors = domain.check_registration(reg)
-    if errors:
-        raise InvalidInput("invalid registration: " + ", ".join(sorted(errors)), errors)
-    people = repository.people_with_units(
-        session, {reg.responsible_leader_id, reg.responsible_person_id, reg.supervisor_id} - {""})
-    leader = person_snapshot(session, reg.responsible_leader_id, "responsible_leader_id", "leader", people)
-    person = person_snapshot(session, reg.responsible_person_id, "responsible_person_id", None, people)
-    supervisor = person_snapshot(session, reg.supervisor_id, "supervisor_id", None, people)
-
+    checked = check_in(ledger, session, reg)
+    reg, units, registered_on, due = checked.reg, checked.units, checked.registered_on, checked.due
+    leader, person, supervisor = checked.leader, checked.person, checked.supervisor
     now = ledger.clock.now()
-    registered_on = (
-        domain.parse_date(reg.registered_on, "registered_on") if reg.registered_on else ledger.clock.today()
-    )
-    if reg.due_date:
-        due = domain.DueDate(domain.parse_date(reg.due_date, "due_date"), manual_reason=reg.due_date_reason.strip())
-    else:
-        due = domain.compute_due_date(ledger.calendar, ledger.policy, reg.category, registered_on)
     seq = repository.next_sequence(session, registered_on.year)
     item = Item(
         id=str(uuid.uuid4()),

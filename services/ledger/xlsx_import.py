@@ -1,8 +1,9 @@
-"""Reading an existing ledger from XLSX: every bad row reported, all-or-nothing or good rows only.
+"""Reading an existing ledger from XLSX: the file's bounds, its rows, and each row as a registration.
 
 Columns are found by their header text, so the full form and both seed forms can be read. Re-importing
 a file creates nothing new: a row whose 立项编号 and title match a known item, or whose title + lead
-unit + registration date match an imported row, is counted as a duplicate.
+unit + registration date match an imported row, is counted as a duplicate. The job that checks and
+writes the rows is importing.py.
 """
 
 from __future__ import annotations
@@ -12,36 +13,24 @@ import hashlib
 import io
 import re
 import zipfile
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from openpyxl import load_workbook
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from libs.common import permissions
-from libs.common.actor import Actor
 from libs.common.errors import InvalidInput
-from services.ledger import domain, metrics
-from services.ledger.context import Ledger
+from services.ledger import domain
 from services.ledger.forms import IMPORT_HEADERS, UNIT_LINE_PREFIX
 from services.ledger.orm import Item, Person, Unit
-from services.ledger.registering import register_in
 
-MODES = ("all_or_nothing", "good_rows")
+HEADER_LINES = 10  # a sheet's header must be within its first lines (title, unit line, header)
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+[0-9]+:[A-Z]+([0-9]+)"')
 _LABEL_TO_SOURCE = {label: key for key, label in domain.SOURCES.items()}
 _LABEL_TO_CATEGORY = {"一般": "general", "一般事项": "general", "复杂": "complex", "复杂事项": "complex"}
 _YES = {"是", "Y", "y", "yes", "true", "1", "重点"}
-
-
-@dataclass
-class ImportReport:
-    rows: int = 0
-    created: int = 0
-    duplicates: int = 0
-    errors: list[tuple[int, str, str]] = field(default_factory=list)  # (row, field, message)
-    committed: bool = False
-    item_nos: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -77,24 +66,91 @@ def _date_text(value: object) -> str:
         return text  # left as is: registration reports it as a bad date
 
 
-def read_rows(content: bytes, filename: str, max_bytes: int) -> list[Row]:
+def check_archive(content: bytes, filename: str, max_bytes: int, max_inflated: int) -> None:
+    """The bounds a file must keep before it is parsed, from what the archive declares (at upload, so
+    the office hears at once): its size, that it is an XLSX, the inflated size of its members, and the
+    rows its sheets say they hold. A lying archive is caught by `inflate_within`."""
     if len(content) > max_bytes:
         raise InvalidInput(
             f"file is {len(content)} bytes, over the {max_bytes} limit",
-            {"file": f"文件超过大小限制（{max_bytes // 1024 // 1024} MB）"},
+            {"file": f"文件超过大小限制（{_mb(max_bytes)}）"},
         )
     if not content.startswith(b"PK") or not filename.lower().endswith((".xlsx", ".xlsm")):
         raise InvalidInput(f"{filename} is not an XLSX file", {"file": "只能导入 Excel（.xlsx）文件"})
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            declared = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise InvalidInput(f"{filename} cannot be read: {exc}", {"file": "文件已损坏或不是有效的 XLSX 文件"}) from None
+    if declared > max_inflated:
+        raise InvalidInput(
+            f"{filename} inflates to {declared} bytes, over the {max_inflated} limit",
+            {"file": f"文件解压后为 {_mb(declared)}，超过 {_mb(max_inflated)} 的上限（请删去无用的内容或分成几个文件）"},
+        )
+
+
+def check_declared_rows(content: bytes, max_rows: int) -> None:
+    """The rows the sheets declare (their `<dimension ref="A1:H12003"/>`), against the bound: an honest
+    oversized file is refused at upload. Up to 10 header lines per sheet are not data rows."""
+    declared = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            for info in archive.infolist():
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                    with archive.open(info) as member:
+                        head = member.read(4096)
+                    found = _DIMENSION.search(head)
+                    if found:
+                        declared += max(0, int(found.group(1)) - HEADER_LINES)
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        raise InvalidInput(f"the archive cannot be read: {exc}", {"file": "文件已损坏或不是有效的 XLSX 文件"}) from None
+    if declared > max_rows:
+        raise InvalidInput(
+            f"the sheets declare {declared} rows, over the {max_rows} limit",
+            {"file": f"文件约有 {declared} 行，超过每次导入 {max_rows} 行的上限（请分成几个文件导入）"},
+        )
+
+
+def inflate_within(content: bytes, max_inflated: int) -> int:
+    """Inflate every member once, counting, and stop as soon as the total passes the bound: an archive
+    may declare small sizes and hold a bomb. (zipfile also stops each member at its declared size and
+    then fails its CRC, which is reported as a damaged file.) Returns the inflated total."""
+    total = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            for info in archive.infolist():
+                with archive.open(info) as member:
+                    while chunk := member.read(1024 * 1024):
+                        total += len(chunk)
+                        if total > max_inflated:
+                            raise InvalidInput(
+                                f"the archive inflates past {max_inflated} bytes",
+                                {"file": f"文件解压后超过 {_mb(max_inflated)} 的上限（请删去无用的内容或分成几个文件）"},
+                            )
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        raise InvalidInput(f"the archive cannot be inflated: {exc}",
+                           {"file": "文件已损坏（压缩内容与其声明不符），请用 Excel 重新保存后再导入"}) from None
+    return total
+
+
+def read_rows(content: bytes, filename: str, max_rows: int,
+              progress: Callable[[int], None] | None = None) -> list[Row]:
+    """The data rows of every ledger sheet (found by their header), at most `max_rows` of them:
+    reading stops at the first row past the bound. `progress(rows read)` is called every 1,000 lines."""
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise InvalidInput(f"{filename} cannot be read: {exc}", {"file": "文件已损坏或不是有效的 XLSX 文件"}) from None
     rows: list[Row] = []
+    lines = 0
     try:
         for ws in workbook.worksheets:
             header: dict[int, str] | None = None
             sheet_unit = ""
             for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+                lines += 1
+                if progress and lines % 1000 == 0:
+                    progress(len(rows))
                 cells = [_text(v) for v in values]
                 if header is None:
                     first = next((c for c in cells if c), "")
@@ -103,13 +159,22 @@ def read_rows(content: bytes, filename: str, max_bytes: int) -> list[Row]:
                     mapped = {i: IMPORT_HEADERS[c] for i, c in enumerate(cells) if c in IMPORT_HEADERS}
                     if "title" in mapped.values():
                         header = mapped
-                    elif number > 10:
+                    elif number > HEADER_LINES:
                         break  # no header in the first rows: not a ledger sheet
                     continue
                 if not any(cells):
                     continue
+                if len(rows) == max_rows:
+                    raise InvalidInput(
+                        f"{filename} has more than {max_rows} rows",
+                        {"file": f"文件超过每次导入 {max_rows} 行的上限（请分成几个文件导入）"},
+                    )
                 data = {name: values[i] for i, name in header.items() if i < len(values)}
                 rows.append(Row(ws.title, number, data, sheet_unit))
+    except (zipfile.BadZipFile, zlib.error, EOFError, SyntaxError, KeyError, ValueError) as exc:
+        # A sheet is inflated and parsed only as it is read: a damaged member or broken XML shows here
+        # (ElementTree's and lxml's parse errors are SyntaxErrors).
+        raise InvalidInput(f"{filename} cannot be read: {exc}", {"file": "文件已损坏或不是有效的 XLSX 文件"}) from None
     finally:
         workbook.close()
     if not rows:
@@ -117,7 +182,11 @@ def read_rows(content: bytes, filename: str, max_bytes: int) -> list[Row]:
     return rows
 
 
-class _Directory:
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.0f} MB" if size >= 1024 * 1024 else f"{size / 1024:.0f} KB"
+
+
+class Directory:
     """Units and people looked up by the names a spreadsheet uses (or by their ids).
 
     Same names are common, so a name is narrowed by the role the column asks for and by the item's
@@ -162,7 +231,7 @@ class _Directory:
 _NAME_WITH_ID = re.compile(r"(.+?)[（(]([^）)]+)[）)]")
 
 
-def _registration(row: Row, directory: _Directory) -> tuple[domain.Registration, dict[str, str]]:
+def registration(row: Row, directory: Directory) -> tuple[domain.Registration, dict[str, str]]:
     v = {k: _text(x) for k, x in row.values.items()}
     errors: dict[str, str] = {}
     source_text = v.get("source", "")
@@ -204,7 +273,7 @@ def import_key(reg: domain.Registration) -> str:
     return hashlib.sha256(basis.encode()).hexdigest()
 
 
-def _already_imported(session: Session, key: str, legacy_no: str, title: str) -> bool:
+def already_imported(session: Session, key: str, legacy_no: str, title: str) -> bool:
     """Same fingerprint, or the same number *and* title (another ledger may use the same numbers)."""
     if session.scalars(select(Item.id).where(Item.import_key == key)).first():
         return True
@@ -214,49 +283,6 @@ def _already_imported(session: Session, key: str, legacy_no: str, title: str) ->
     return any(domain.normalise(t) == domain.normalise(title) for t in titles)
 
 
-def import_ledger(
-    ledger: Ledger, filename: str, content: bytes, mode: str, dry_run: bool, actor: Actor, max_bytes: int
-) -> ImportReport:
-    permissions.require(actor.roles, "ledger.import")
-    if mode and mode not in MODES:
-        raise InvalidInput(f"unknown mode {mode!r}", {"mode": "导入方式应为 all_or_nothing 或 good_rows"})
-    mode = mode or "all_or_nothing"
-    rows = read_rows(content, filename, max_bytes)
-    report = ImportReport(rows=len(rows))
-    with ledger.uow() as tx:
-        session = tx.session
-        directory = _Directory(session)
-        seen_keys: set[str] = set()
-        for row in rows:
-            where = f"{row.sheet}!{row.number}"
-            reg, errors = _registration(row, directory)
-            if errors:
-                report.errors += [(row.number, f, f"{where}: {m}") for f, m in errors.items()]
-                continue
-            legacy_no = _text(row.values.get("item_no"))
-            key = import_key(reg)
-            known = _already_imported(session, key, legacy_no, reg.title)
-            if known or key in seen_keys:
-                report.duplicates += 1
-                continue
-            try:
-                with tx.savepoint():
-                    item = register_in(ledger, tx, reg, actor, import_key=key, legacy_no=legacy_no)
-            except InvalidInput as exc:
-                report.errors += [(row.number, f, f"{where}: {m}") for f, m in exc.field_errors.items()]
-                continue
-            seen_keys.add(key)
-            report.created += 1
-            report.item_nos.append(item.item_no)
-        failed = bool(report.errors) and mode == "all_or_nothing"
-        if dry_run or failed:
-            report.committed = False
-            if failed:
-                report.item_nos, report.created = [], 0
-        else:
-            tx.commit()
-            report.committed = True
-    metrics.IMPORT_ROWS.labels("created").inc(report.created if report.committed else 0)
-    metrics.IMPORT_ROWS.labels("duplicate").inc(report.duplicates)
-    metrics.IMPORT_ROWS.labels("error").inc(len({r for r, _, _ in report.errors}))
-    return report
+def legacy_no(row: Row) -> str:
+    """The number the row carries from its old ledger (立项编号), if any."""
+    return _text(row.values.get("item_no"))

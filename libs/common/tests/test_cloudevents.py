@@ -55,7 +55,7 @@ def test_bad_characters_are_found_in_nested_and_repeated_fields() -> None:
         assert bad_text_field(ledger_pb2.RegisterItemRequest(content=f"x{bad}y")) == "content", repr(bad)
     assert bad_text_field(ledger_pb2.RegisterItemRequest(co_units=[ledger_pb2.CoUnit(unit_id="x"),
                                                                    ledger_pb2.CoUnit(duty="\x00")])) == "co_units.duty"
-    assert bad_text_field(ledger_pb2.ImportLedgerRequest(content=b"\x00")) is None  # bytes may hold anything
+    assert bad_text_field(ledger_pb2.StartImportRequest(content=b"\x00")) is None  # bytes may hold anything
 
 
 def test_the_gateway_refuses_control_characters_and_lone_surrogates() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Response, current_app, g, redirect, render_template, request, url_for
@@ -9,6 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from duban.ledger.v1 import ledger_pb2
 from libs.common import vocabulary
+from libs.common.clock import OFFICE_TZ
 from libs.common.errors import InvalidInput
 from services.gateway.api.items import list_page, register_request
 from services.gateway.api.ledger_io import export_response
@@ -71,8 +73,17 @@ def register() -> ResponseReturnValue:
 @bp.get("/ledger/import")
 @require("ledger.import")
 def import_page() -> str:
+    """The upload form, the job given by `?job=` (its progress, then its result) and the recent imports."""
     settings = current_app.extensions["settings"]
-    return render_template("ledger/import.html", max_mb=settings.upload_max_bytes // 1024 // 1024)
+    reply = ledger_service().call("ListImportJobs", ledger_pb2.ListImportJobsRequest(page_size=20))
+    jobs = [{"id": j.id, "filename": j.filename, "mode": j.mode, "state": j.state, "phase": j.phase,
+             "outcome": j.outcome, "failure": j.failure, "started_by": j.started_by, "rows": j.rows,
+             "created": j.created, "duplicates": j.duplicates, "error_rows": j.error_rows,
+             "created_at": j.created_at.ToDatetime(dt.UTC).astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M")}
+            for j in reply.jobs]
+    job_id = request.args.get("job", "")[:36]
+    return render_template("ledger/import.html", max_mb=settings.upload_max_bytes // 1024 // 1024, jobs=jobs,
+                           job_id=job_id, vocabulary=vocabulary)
 
 
 @bp.get("/ledger/export")

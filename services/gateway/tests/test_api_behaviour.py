@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import time
 import uuid
+from typing import Any
 
 from openpyxl import Workbook, load_workbook
 
@@ -102,8 +104,11 @@ def test_export_and_import_through_the_api(portal: Portal) -> None:
     out = io.BytesIO()
     wb.save(out)
     data = out.getvalue()
-    report = portal.client().post("/api/v1/ledger/import", headers=office(portal), content_type="multipart/form-data",
-                                  data={"file": (io.BytesIO(data), "in.xlsx"), "mode": "good_rows"}).get_json()
+    accepted = portal.client().post("/api/v1/ledger/import", headers=office(portal), content_type="multipart/form-data",
+                                    data={"file": (io.BytesIO(data), "in.xlsx"), "mode": "good_rows"})
+    assert accepted.status_code == 202, accepted.get_data(as_text=True)
+    report = poll_import(portal, accepted.headers["Location"])
+    assert report["state"] == "finished" and report["outcome"] == "imported"
     assert report["created"] == 1 and report["committed"] and {e["row"] for e in report["errors"]} == {3}
     export = portal.client().get("/api/v1/ledger/export", headers=office(portal),
                                  query_string={"form": "ledger_710", "unit_id": "jyj"})
@@ -113,8 +118,59 @@ def test_export_and_import_through_the_api(portal: Portal) -> None:
     missing = portal.client().post("/api/v1/ledger/import", headers=office(portal), content_type="multipart/form-data",
                                    data={"mode": "good_rows"})
     assert missing.status_code == 422 and "file" in missing.get_json()["errors"]
+    old_flag = portal.client().post("/api/v1/ledger/import", headers=office(portal), content_type="multipart/form-data",
+                                    data={"file": (io.BytesIO(data), "in.xlsx"), "dry_run": "true"})
+    assert old_flag.status_code == 422 and "mode=validate" in old_flag.get_json()["errors"]["dry_run"]
     bad_form = portal.client().get("/api/v1/ledger/export", headers=office(portal), query_string={"form": "poster"})
     assert bad_form.status_code == 422 and "form" in bad_form.get_json()["errors"]
+
+
+def poll_import(portal: Portal, url: str, until: str = "ended", timeout: float = 60.0) -> dict:
+    """GET the job's status URL as the page does, until it ended (or reached the phase `until`)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        reply = portal.client().get(url, headers=office(portal))
+        assert reply.status_code == 200, reply.get_data(as_text=True)
+        job = reply.get_json()
+        if job["state"] in ("finished", "failed") if until == "ended" else job["phase"] == until:
+            return job
+        assert time.monotonic() < deadline, job
+        time.sleep(0.05)
+
+
+def test_the_import_answers_202_at_once_and_the_gateway_never_waits_for_it(portal: Portal, monkeypatch) -> None:
+    """The issue's 500 after 31 s: the request now only queues the file. With the ledger's writing held,
+    the POST has answered 202 with the status URL, the status shows the job writing, and only once let
+    go does it finish; a retry with the same key names the same job."""
+    from services.ledger.tests.test_import_jobs import Gate, sheet
+
+    gate = Gate(monkeypatch)
+    title = f"后台导入{uuid.uuid4().hex[:6]}"
+    data = sheet([title, title + "二"])
+    headers = {**office(portal), "Idempotency-Key": str(uuid.uuid4())}
+
+    def post() -> Any:
+        return portal.client().post("/api/v1/ledger/import", headers=headers, content_type="multipart/form-data",
+                                    data={"file": (io.BytesIO(data), "大台账.xlsx")})
+
+    started = time.monotonic()
+    accepted = post()
+    assert accepted.status_code == 202 and time.monotonic() - started < 5
+    job = accepted.get_json()
+    assert accepted.headers["Location"] == f"/api/v1/ledger/imports/{job['id']}" and job["state"] == "queued"
+    assert gate.reached.wait(30)
+    writing = poll_import(portal, accepted.headers["Location"], until="writing")
+    assert writing["state"] == "running" and writing["phase_total"] == 2 and writing["created"] == 0
+    again = post()
+    assert again.status_code == 202 and again.get_json()["id"] == job["id"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    listed = portal.client().get("/api/v1/ledger/imports", headers=office(portal)).get_json()["jobs"]
+    assert listed[0]["id"] == job["id"] and listed[0]["state"] == "running"
+    gate.opened.set()
+    done = poll_import(portal, accepted.headers["Location"])
+    assert (done["outcome"], done["created"], len(done["item_nos"])) == ("imported", 2, 2)
+    missing = portal.client().get(f"/api/v1/ledger/imports/{uuid.uuid4()}", headers=office(portal))
+    assert missing.status_code == 404
 
 
 def test_ledger_down_is_503_problem(portal: Portal, tmp_path) -> None:

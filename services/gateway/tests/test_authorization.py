@@ -50,7 +50,8 @@ def expected_for(endpoint: str, user: str) -> int:
         "GET /api/v1/people": 200,
         "PUT /api/v1/people/{person}": 200 if user == "admin" else 403,
         "GET /api/v1/ledger/export": 200,
-        "POST /api/v1/ledger/import": 200 if user in WRITERS else 403,
+        "POST /api/v1/ledger/import": 202 if user in WRITERS else 403,
+        "GET /api/v1/ledger/imports": 200 if user in WRITERS else 403,
         "GET /api/v1/users": 200 if user == "admin" else 403,
         "POST /api/v1/users": 201 if user == "admin" else 403,
         "PATCH /api/v1/users/{uid}": 200 if user == "admin" else 403,
@@ -63,6 +64,7 @@ ENDPOINTS = [
     "GET /api/v1/me", "GET /api/v1/items", "POST /api/v1/items", "GET /api/v1/items/{id}",
     "GET /api/v1/items/{id}/history", "PATCH /api/v1/items/{id}", "GET /api/v1/units", "PUT /api/v1/units/{unit}",
     "GET /api/v1/people", "PUT /api/v1/people/{person}", "GET /api/v1/ledger/export", "POST /api/v1/ledger/import",
+    "GET /api/v1/ledger/imports",
     "GET /api/v1/users", "POST /api/v1/users", "PATCH /api/v1/users/{uid}", "GET /api/v1/audit",
 ]
 
@@ -83,7 +85,7 @@ def call(portal: Portal, endpoint: str, user: str | None, item: dict):
     elif endpoint == "PUT /api/v1/people/{person}":
         kwargs["json"] = {"name": "临时人员", "unit_id": "dcs", "role": "staff"}
     elif endpoint == "POST /api/v1/ledger/import":
-        kwargs["data"] = {"file": (io.BytesIO(xlsx()), "matrix.xlsx"), "dry_run": "true"}
+        kwargs["data"] = {"file": (io.BytesIO(xlsx()), "matrix.xlsx"), "mode": "validate"}
         kwargs["content_type"] = "multipart/form-data"
     elif endpoint == "POST /api/v1/users":
         kwargs["json"] = {"username": f"u{uuid.uuid4().hex[:8]}", "display_name": "新用户", "password": "longenough1",

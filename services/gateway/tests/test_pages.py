@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 
 from services.gateway.tests.conftest import Portal
@@ -60,6 +61,28 @@ def test_export_and_import_pages(portal: Portal) -> None:
     assert export.status_code == 200 and export.data[:2] == b"PK"
     page = browser.get("/ledger/import").get_data(as_text=True)
     assert "导入台账" in page and "progress" in page and "下载错误报告" in page
+
+
+def test_the_import_page_lists_recent_imports_and_follows_one(portal: Portal) -> None:
+    """Leave the page and come back: the recent imports name the file, who started it and how it ended;
+    ?job=<id> is the page following that job (its script polls the status URL)."""
+    from services.gateway.tests.test_api_behaviour import poll_import
+    from services.ledger.tests.test_import_jobs import sheet
+
+    browser = portal.login("office")
+    filename = f"旧台账{uuid.uuid4().hex[:6]}.xlsx"
+    accepted = browser.post("/api/v1/ledger/import", headers={"X-CSRF-Token": browser.csrf},  # type: ignore[attr-defined]
+                            content_type="multipart/form-data",
+                            data={"file": (io.BytesIO(sheet([f"页面导入{uuid.uuid4().hex[:6]}"], bad=1)), filename),
+                                  "mode": "validate"})
+    assert accepted.status_code == 202, accepted.get_data(as_text=True)
+    job = poll_import(portal, accepted.headers["Location"])
+    page = browser.get("/ledger/import").get_data(as_text=True)
+    row = page[page.index(filename):].split("</tr>")[0]
+    assert "仅检查，不写入" in row and "office姓名" in row and "检查完毕，未写入" in row
+    assert f"/ledger/import?job={job['id']}" in page
+    followed = browser.get("/ledger/import", query_string={"job": job["id"]}).get_data(as_text=True)
+    assert f'data-job="{job["id"]}"' in followed
 
 
 def test_admin_page_lists_users_and_audit(portal: Portal) -> None:

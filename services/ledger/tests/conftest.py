@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,29 @@ class LedgerUnderTest:
         defaults.update(fields)
         return self.stub.RegisterItem(ledger_pb2.RegisterItemRequest(**defaults), timeout=10).item
 
+    def start_import(self, content: bytes, filename: str = "台账.xlsx", mode: str = "",
+                     actor: common_pb2.Actor = OFFICE) -> ledger_pb2.ImportJob:
+        return self.stub.StartImport(ledger_pb2.StartImportRequest(
+            filename=filename, content=content, mode=mode, actor=actor), timeout=10).job
+
+    def job(self, job_id: str) -> ledger_pb2.ImportJob:
+        return self.stub.GetImportJob(ledger_pb2.GetImportJobRequest(id=job_id), timeout=10).job
+
+    def wait_for_job(self, job_id: str, until: Callable[[ledger_pb2.ImportJob], bool] | None = None,
+                     timeout: float = 60.0) -> ledger_pb2.ImportJob:
+        """Poll the job's status (as the page does) until it ended, or until `until` holds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            job = self.job(job_id)
+            if (until(job) if until else job.state in ("finished", "failed")):
+                return job
+            assert time.monotonic() < deadline, f"import job still {job.state} ({job.phase} {job.done})"
+            time.sleep(0.05)
+
+    def import_file(self, content: bytes, filename: str = "台账.xlsx", mode: str = "") -> ledger_pb2.ImportJob:
+        """Start an import and wait for its end."""
+        return self.wait_for_job(self.start_import(content, filename, mode).id)
+
 
 def seed_directory(stub: ledger_pb2_grpc.LedgerServiceStub) -> None:
     for uid, name in (("fgj", "区发展和改革局"), ("jyj", "区教育局"), ("zjj", "区住房和城乡建设局"), ("dcs", "区委区政府督查室")):
@@ -55,9 +79,10 @@ def seed_directory(stub: ledger_pb2_grpc.LedgerServiceStub) -> None:
 
 @contextmanager
 def started_ledger(kind: str, url: str, broker: Broker, clock: ManualClock | None = None,
-                   **env: str) -> Iterator[LedgerUnderTest]:
+                   settings: Mapping[str, str] | None = None, **env: str) -> Iterator[LedgerUnderTest]:
+    """`settings` and `env`: environment variables of the ledger (its Settings.from_env)."""
     clock = clock or ManualClock(START)
-    with running_service(bootstrap, Settings.from_env, broker.bootstrap, url, clock, env) as running:
+    with running_service(bootstrap, Settings.from_env, broker.bootstrap, url, clock, {**(settings or {}), **env}) as running:
         stub = running.stub()
         seed_directory(stub)
         yield LedgerUnderTest(running.app, stub, clock, kind, running.port)

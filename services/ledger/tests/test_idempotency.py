@@ -71,11 +71,26 @@ def upsert_person(ledger: LedgerUnderTest) -> KeyedWrite:
     return KeyedWrite("UpsertPerson", req, other, with_actor(other, ADMIN_2), True, 0)
 
 
-def import_ledger(ledger: LedgerUnderTest) -> KeyedWrite:
-    req = ledger_pb2.ImportLedgerRequest(filename="台账.xlsx", content=sheet(f"导入{uuid.uuid4().hex[:6]}"),
-                                         actor=OFFICE)
-    # Another caller importing the same file gets its own report (the row is a duplicate by then).
-    return KeyedWrite("ImportLedger", req, changed(req, mode="good_rows"), with_actor(req, ADMIN), True, 1)
+def start_import(ledger: LedgerUnderTest) -> KeyedWrite:
+    # A check only: the job it queues writes no row of its own, so the probe's counts stay put while it runs.
+    req = ledger_pb2.StartImportRequest(filename="台账.xlsx", content=sheet(f"导入{uuid.uuid4().hex[:6]}"),
+                                        mode="validate", actor=OFFICE)
+    # Another caller importing the same file gets a job of their own.
+    return KeyedWrite("StartImport", req, changed(req, mode="good_rows"), with_actor(req, ADMIN), True, 0)
+
+
+def test_a_retried_upload_queues_one_job(ledger: LedgerUnderTest) -> None:
+    """The job is the answer kept with the key: the retry names the same job and queues nothing more."""
+    key, p = str(uuid.uuid4()), probe(ledger)
+    req = ledger_pb2.StartImportRequest(filename="台账.xlsx", content=sheet(f"重试{uuid.uuid4().hex[:6]}"),
+                                        actor=OFFICE)
+    first, _ = p.call("StartImport", req, key)
+    again, replayed = p.call("StartImport", req, key)
+    assert replayed and again.job.id == first.job.id
+    done = ledger.wait_for_job(first.job.id)
+    assert done.outcome == "imported" and done.created == 1
+    assert [j.id for j in ledger.stub.ListImportJobs(ledger_pb2.ListImportJobsRequest(), timeout=10).jobs
+            ].count(first.job.id) == 1
 
 
 def recompute(ledger: LedgerUnderTest) -> KeyedWrite:
@@ -83,12 +98,12 @@ def recompute(ledger: LedgerUnderTest) -> KeyedWrite:
     return KeyedWrite("RecomputeProvisionalDueDates", req, None, with_actor(req, ADMIN), True, 0)
 
 
-WRITES = {w.__name__: w for w in (register_item, update_item, upsert_unit, upsert_person, import_ledger, recompute)}
+WRITES = {w.__name__: w for w in (register_item, update_item, upsert_unit, upsert_person, start_import, recompute)}
 
 
 def test_every_write_method_is_covered() -> None:
     methods = {m.rsplit("/", 1)[-1] for m in WRITE_METHODS}
-    assert methods == {"RegisterItem", "UpdateItem", "UpsertUnit", "UpsertPerson", "ImportLedger",
+    assert methods == {"RegisterItem", "UpdateItem", "UpsertUnit", "UpsertPerson", "StartImport",
                        "RecomputeProvisionalDueDates"}
 
 

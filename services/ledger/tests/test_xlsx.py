@@ -8,7 +8,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from duban.ledger.v1 import ledger_pb2
-from services.ledger.tests.conftest import OFFICE, LedgerUnderTest, started_ledger
+from services.ledger.tests.conftest import LedgerUnderTest, started_ledger
 
 SEED_710 = ["序号", "工作任务", "交办时间", "完成时限", "责任领导", "责任人", "办理结果", "销号签字", "转期理由", "转期签字", "备注"]
 SEED_ATTACHMENT_1 = ["序号", "督查事项", "立项时间", "承办单位", "交办时间", "完成时限", "督查责任人", "督查情况", "办理结果", "备注"]
@@ -20,9 +20,8 @@ def export(ledger: LedgerUnderTest, form: str, **filters) -> tuple[str, bytes]:
     return chunks[0].filename, b"".join(c.data for c in chunks)
 
 
-def import_(ledger: LedgerUnderTest, content: bytes, filename: str = "台账.xlsx", **kw) -> ledger_pb2.ImportLedgerResponse:
-    return ledger.stub.ImportLedger(ledger_pb2.ImportLedgerRequest(
-        filename=filename, content=content, actor=OFFICE, **kw), timeout=60)
+def import_(ledger: LedgerUnderTest, content: bytes, filename: str = "台账.xlsx", mode: str = "") -> ledger_pb2.ImportJob:
+    return ledger.import_file(content, filename, mode)
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +63,7 @@ def test_round_trip_into_an_empty_ledger(filled: LedgerUnderTest, broker, tmp_pa
     _, data = export(filled, "full", text="项目")
     with started_ledger("sqlite", f"sqlite:///{tmp_path}/other.db", broker) as other:
         report = import_(other, data)
+        assert report.state == "finished" and report.outcome == "imported"
         assert report.errors == [] and report.committed and report.created == 2 and report.rows == 2
         items = {i.title: i for i in other.stub.ListItems(ledger_pb2.ListItemsRequest(), timeout=5).items}
         originals = {i.title: i for i in filled.stub.ListItems(ledger_pb2.ListItemsRequest(
@@ -77,7 +77,8 @@ def test_round_trip_into_an_empty_ledger(filled: LedgerUnderTest, broker, tmp_pa
             assert item.responsible_leader.id == orig.responsible_leader.id
             assert item.legacy_no == orig.item_no
         again = import_(other, data)
-        assert again.created == 0 and again.duplicates == 2 and again.committed
+        # Nothing new, and the status says so: no item committed, both rows skipped as duplicates.
+        assert again.outcome == "imported" and again.created == 0 and again.duplicates == 2 and not again.committed
 
 
 def test_reimport_into_same_ledger_creates_nothing(filled: LedgerUnderTest) -> None:
@@ -113,7 +114,8 @@ BAD_ROWS = [
 def test_all_or_nothing_reports_every_bad_row_and_writes_nothing(filled: LedgerUnderTest) -> None:
     before = filled.stub.ListItems(ledger_pb2.ListItemsRequest(include_total=True), timeout=5).total_size
     report = import_(filled, _sheet(BAD_ROWS))
-    assert not report.committed and report.created == 0
+    assert report.outcome == "rejected" and not report.committed and report.created == 0 and report.item_nos == []
+    assert report.passed == 2 and report.error_rows == 5
     by_row = {(e.row, e.field) for e in report.errors}
     assert {(4, "title"), (5, "lead_unit"), (6, "leader"), (7, "due_date"), (8, "source")} <= by_row
     assert all(e.message for e in report.errors)
@@ -122,10 +124,9 @@ def test_all_or_nothing_reports_every_bad_row_and_writes_nothing(filled: LedgerU
 
 
 def test_good_rows_mode_keeps_the_good_ones_and_numbers_stay_gap_free(filled: LedgerUnderTest) -> None:
-    dry = import_(filled, _sheet(BAD_ROWS), mode="good_rows", dry_run=True)
-    assert not dry.committed and dry.created == 2
     report = import_(filled, _sheet(BAD_ROWS), mode="good_rows")
-    assert report.committed and report.created == 2 and len({e.row for e in report.errors}) == 5
+    assert report.outcome == "imported" and report.committed and report.created == 2 and report.error_rows == 5
+    assert len({e.row for e in report.errors}) == 5
     numbers = sorted(report.item_nos)
     follow = filled.register(registered_on="2026-04-20")
     seqs = [int(n.split("-")[1]) for n in numbers + [follow.item_no]]
@@ -156,20 +157,22 @@ def test_seed_710_form_can_be_imported(filled: LedgerUnderTest) -> None:
     [
         ("notes.txt", b"hello", "not an XLSX file"),
         ("fake.xlsx", b"PK\x03\x04garbage", "cannot be read"),
-        ("empty.xlsx", None, "no ledger rows"),
     ],
 )
-def test_bad_files_get_a_clear_error(filled: LedgerUnderTest, filename, content, message) -> None:
+def test_bad_files_are_refused_at_upload(filled: LedgerUnderTest, filename, content, message) -> None:
     import grpc
 
-    if content is None:
-        out = io.BytesIO()
-        Workbook().save(out)
-        content = out.getvalue()
     with pytest.raises(grpc.RpcError) as err:
-        import_(filled, content, filename=filename)
+        filled.start_import(content, filename=filename)
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert message in (err.value.details() or "")
+
+
+def test_a_workbook_without_ledger_rows_fails_its_job_with_the_reason(filled: LedgerUnderTest) -> None:
+    out = io.BytesIO()
+    Workbook().save(out)
+    job = import_(filled, out.getvalue(), filename="empty.xlsx")
+    assert job.state == "failed" and "未找到台账数据行" in job.failure and not job.committed
 
 
 def test_oversized_file_is_refused(filled: LedgerUnderTest) -> None:
@@ -177,7 +180,7 @@ def test_oversized_file_is_refused(filled: LedgerUnderTest) -> None:
 
     limit = filled.app.settings.import_max_bytes
     with pytest.raises(grpc.RpcError) as err:
-        import_(filled, b"PK" + b"0" * (limit + 1))
+        filled.start_import(b"PK" + b"0" * (limit + 1))
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "limit" in (err.value.details() or "")
 
 
@@ -187,5 +190,6 @@ def test_unknown_form_and_mode(filled: LedgerUnderTest) -> None:
     with pytest.raises(grpc.RpcError) as err:
         export(filled, "poster")
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    with pytest.raises(grpc.RpcError):
-        import_(filled, _sheet([]), mode="most")
+    with pytest.raises(grpc.RpcError) as refused:
+        filled.start_import(_sheet([]), mode="most")
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "mode" in (refused.value.details() or "")

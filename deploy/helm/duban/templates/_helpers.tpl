@@ -124,6 +124,12 @@ DUBAN_ITEM_NO_PATTERN: {{ $v.policy.itemNoPattern | quote }}
 DUBAN_OUTBOX_RETENTION_HOURS: {{ $v.reconcile.outboxRetentionHours | toString | quote }}
 DUBAN_RECONCILE_INTERVAL_SECONDS: {{ $v.reconcile.intervalSeconds | toString | quote }}
 DUBAN_RECONCILE_SETTLE_SECONDS: {{ $v.reconcile.settleSeconds | toString | quote }}
+DUBAN_IMPORT_MAX_BYTES: {{ $v.imports.maxBytes | int64 | toString | quote }}
+DUBAN_IMPORT_MAX_INFLATED_BYTES: {{ $v.imports.maxInflatedBytes | int64 | toString | quote }}
+DUBAN_IMPORT_MAX_ROWS: {{ $v.imports.maxRows | int64 | toString | quote }}
+DUBAN_IMPORT_RETENTION_HOURS: {{ $v.imports.retentionHours | toString | quote }}
+DUBAN_IMPORT_LEASE_SECONDS: {{ $v.imports.leaseSeconds | toString | quote }}
+DUBAN_IMPORT_MAX_ATTEMPTS: {{ $v.imports.maxAttempts | toString | quote }}
 {{- range $name, $svc := $v.services }}
 {{- if and $svc.enabled (ne $name "gateway") }}
 {{ printf "DUBAN_%s_ADDR" (upper $name) }}: {{ printf "%s:%v" (include "duban.componentName" (dict "root" $ "name" $name)) $svc.grpcPort | quote }}
