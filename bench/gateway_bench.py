@@ -25,6 +25,7 @@ from libs.common.broker import free_port, wait_for_port
 from libs.common.db import make_engine
 from scripts import demo_data
 from scripts.stack import ServiceProcess, Stack
+from services.gateway import gunicorn_conf
 
 TODAY = dt.datetime.fromisoformat(FIXED_NOW).date()
 RATIO_TARGET = 0.5
@@ -166,6 +167,11 @@ def run(quick: bool, state: Path) -> list[Table]:
                 f"127.0.0.1:{bare_port}",
                 "--workers",
                 str(stack.http_workers),
+                # The gateway's worker kind too (threads, keep-alive), so the baseline differs only in the app.
+                "--worker-class",
+                gunicorn_conf.worker_class,
+                "--threads",
+                str(gunicorn_conf.threads),
                 "--no-control-socket",
                 "--graceful-timeout",
                 "10",

@@ -14,6 +14,7 @@ tracking's raisers (`item.raisers_changed` events), computed by the same functio
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -36,18 +37,21 @@ class Light:
 
 
 def _holidays_between(calendar: WorkCalendar, start: dt.date, end: dt.date) -> list[str]:
-    names: dict[str, int] = {}
-    day = start
-    while day < end:
-        day += dt.timedelta(days=1)
-        if calendar.has_year(day.year) and not calendar.is_working_day(day) and (name := calendar.day_name(day)):
-            names[name] = names.get(name, 0) + 1
-    return [f"{name}{count}天" for name, count in names.items()]
+    return [f"{name}{count}天" for name, count in calendar.named_days_off(start, end)]
 
 
 def light_of(
     calendar: WorkCalendar, policy: LightPolicy, due: dt.date, today: dt.date, closed: bool = False,
     provisional: bool = False,
+) -> Light:
+    """The deadline's light. Computed once per distinct (calendar, policy, due, today, closed,
+    provisional): a page of items has a handful of deadlines, and a Light is immutable."""
+    return _light_of(calendar, policy, due, today, closed, provisional)
+
+
+@functools.lru_cache(maxsize=8192)
+def _light_of(
+    calendar: WorkCalendar, policy: LightPolicy, due: dt.date, today: dt.date, closed: bool, provisional: bool,
 ) -> Light:
     if closed:
         return Light(GREEN, "已办结销号", None)
@@ -85,12 +89,21 @@ def item_light(
     provisional: bool = False, raised: Mapping[str, int] | None = None,
 ) -> Light:
     """The item's light: the deadline's, raised to yellow while obligations are past their day
-    (`raised`: how many per source), which is what drives urging."""
-    light = light_of(calendar, policy, due, today, closed=closed, provisional=provisional)
-    if closed or not raised or not any(raised.values()):
+    (`raised`: how many per source), which is what drives urging. Memoised like light_of."""
+    return _item_light(calendar, policy, due, today, closed, provisional,
+                       tuple(sorted(raised.items())) if raised else ())
+
+
+@functools.lru_cache(maxsize=8192)
+def _item_light(
+    calendar: WorkCalendar, policy: LightPolicy, due: dt.date, today: dt.date, closed: bool, provisional: bool,
+    raised: tuple[tuple[str, int], ...],
+) -> Light:
+    light = _light_of(calendar, policy, due, today, closed, provisional)
+    if closed or not any(n for _, n in raised):
         return light
     colour = YELLOW if light.colour == GREEN else light.colour
-    return Light(colour, f"{light.reason}；{raised_text(raised)}", light.working_days_left)
+    return Light(colour, f"{light.reason}；{raised_text(dict(raised))}", light.working_days_left)
 
 
 def colour_by_dates(due: dt.date, today: dt.date, last_yellow: dt.date, raised: bool) -> str:
@@ -103,6 +116,7 @@ def colour_by_dates(due: dt.date, today: dt.date, last_yellow: dt.date, raised: 
     return GREEN
 
 
+@functools.lru_cache(maxsize=256)
 def last_yellow_deadline(calendar: WorkCalendar, policy: LightPolicy, today: dt.date) -> dt.date:
     """The latest deadline that shows yellow today: earlier deadlines from today on are yellow, later
     ones green, past ones red. The colour only rises as the deadline nears, so one scan forward finds

@@ -18,6 +18,7 @@ from libs.common.db import make_engine, read_only
 from services.gateway import audit, auth, calls, idempotency, metrics, roles
 from services.gateway.clients import service_clients
 from services.gateway.config import Settings
+from services.gateway.present import JSONProvider
 from services.gateway.problems import register_error_handlers
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -39,7 +40,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=settings.session_hours),
         JSON_AS_ASCII=False,
     )
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json = JSONProvider(app)
+    app.json.ensure_ascii = False
     engine = make_engine(settings.database_url, pool_size=5)
     if settings.migrate_on_start:
         migrations.upgrade(MIGRATIONS, engine)

@@ -1,5 +1,11 @@
 """gunicorn settings of the gateway (`-c python:services.gateway.gunicorn_conf`).
 
+Threaded workers (gthread) keep client connections open between requests: a sync worker answers
+every request with `Connection: close`, so each API call paid a new TCP connection. Nothing in the
+gateway is per-process request state: flask.g and the request are per thread, the gRPC channels and
+SQLAlchemy's pool are thread-safe, and module globals are constants. DUBAN_HTTP_THREADS threads per
+worker (default 4); the worker count stays on the command line (`--workers`, DUBAN_HTTP_WORKERS).
+
 Each worker keeps its metrics in PROMETHEUS_MULTIPROC_DIR; the master adds them up and serves them on
 DUBAN_METRICS_PORT (the chart's "metrics" port), so /metrics never has to be exposed with the portal.
 """
@@ -15,6 +21,11 @@ from prometheus_client import CollectorRegistry, multiprocess, start_http_server
 if TYPE_CHECKING:  # gunicorn is only there when gunicorn loads this file
     from gunicorn.arbiter import Arbiter
     from gunicorn.workers.base import Worker
+
+
+worker_class = "gthread"
+threads = int(os.environ.get("DUBAN_HTTP_THREADS") or 4)
+keepalive = 5  # seconds an idle kept-alive connection waits for its next request
 
 
 def _multiproc_dir() -> Path | None:

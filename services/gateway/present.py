@@ -3,22 +3,46 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from flask import Response, request, stream_with_context
-from google.protobuf import json_format
+from flask.json.provider import DefaultJSONProvider
 from google.protobuf.message import Message
+from werkzeug.sansio.response import Response as SansIOResponse
 
 from duban.common.v1 import common_pb2
+from libs.common import protojson
 from libs.common.errors import InvalidInput
 from libs.common.text import FIELD_ERROR, has_bad_characters
 
 
 def to_json(message: Message) -> dict[str, Any]:
-    return json_format.MessageToDict(
-        message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
-    )
+    """The message as the API writes it: proto field names, every implicit-presence field with its
+    default (libs.common.protojson, equal to json_format.MessageToDict with those two options)."""
+    return protojson.to_dict(message)
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON answers (a view returning a dict, `json.response`) written by orjson: the same bytes
+    as the default provider's compact sorted-keys output, several times faster on a page of 50 items.
+
+    Only `response` changes; `dumps` (problem bodies, the registration's body) keeps json.dumps and its
+    spacing. A debug-mode (indented) answer, or a value orjson cannot write (an integer beyond 64 bits,
+    a non-string key), goes the default way. The API's bodies hold no floats, where the two would
+    differ (orjson writes 1e16, json.dumps 1e+16).
+    """
+
+    def response(self, *args: Any, **kwargs: Any) -> SansIOResponse:
+        if self.compact is False or (self.compact is None and self._app.debug) or self.ensure_ascii \
+                or not self.sort_keys:
+            return super().response(*args, **kwargs)
+        obj = self._prepare_response_obj(args, kwargs)
+        try:
+            body = protojson.dumps(obj, self.default) + b"\n"
+        except TypeError:
+            return super().response(*args, **kwargs)
+        return cast(type[Response], self._app.response_class)(body, mimetype=self.mimetype)
 
 
 def json_body() -> dict[str, Any]:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row
 
 from libs.common import lights
 from libs.common.calendar import WorkCalendar, load_calendar
@@ -36,10 +39,11 @@ class Ledger:
         today = self.clock.today()
         return today, lights.last_yellow_deadline(self.calendar, self.light_policy, today)
 
-    def light(self, item: Item, raised: Mapping[str, int] | None = None) -> Light:
+    def light(self, item: Item | Row[Any], raised: Mapping[str, int] | None = None, today: dt.date | None = None) -> Light:
         """The item's one light (libs.common.lights.item_light): its deadline, and what tracking's
-        obligations past their day raise it by (`raised`, from repository.raised_counts)."""
+        obligations past their day raise it by (`raised`, from repository.raised_counts). `item` may
+        be a row with the same columns (due_date, status, due_date_provisional)."""
         return lights.item_light(
-            self.calendar, self.light_policy, item.due_date, self.clock.today(),
+            self.calendar, self.light_policy, item.due_date, today or self.clock.today(),
             closed=item.status in domain.CLOSED_STATUSES, provisional=item.due_date_provisional, raised=raised,
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
+from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -76,6 +78,45 @@ def _item(item: orm.Item) -> ledger_pb2.Item:
         follow_up_of=item.follow_up_of,
         follow_up_of_no=item.follow_up_of_no,
     )
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_NAIVE_EPOCH = dt.datetime(1970, 1, 1)
+_SECOND = dt.timedelta(seconds=1)
+
+
+def _ts_fields(value: dt.datetime | None) -> dict[str, int]:
+    """_ts as constructor fields, without Timestamp.FromDatetime's Python-level conversion: the same
+    seconds (naive is UTC) and nanos; None gives an empty Timestamp, set, as _ts does."""
+    if value is None:
+        return {}
+    seconds = (value - (_EPOCH if value.tzinfo is not None else _NAIVE_EPOCH)) // _SECOND
+    return {"seconds": seconds, "nanos": value.microsecond * 1000}
+
+
+def add_item_row(items: Any, row: Any, units: Sequence[Any], light: Light) -> None:
+    """Append to `items` (a repeated Item field) the message item_to_proto makes of the same item, from
+    a row of repository.ITEM_COLUMNS and its units (lists read rows, not ORM objects). Nested messages
+    are given as dicts: the message is built once, in place, instead of built and copied."""
+    message = items.add(
+        id=row.id, item_no=row.item_no, title=row.title, content=row.content, source=row.source,
+        category=row.category, key_tracking=row.key_tracking,
+        units=[{"unit_id": u.unit_id, "unit_name": u.unit_name, "role": u.role, "duty": u.duty} for u in units],
+        responsible_leader={"id": row.responsible_leader_id, "name": row.responsible_leader_name,
+                            "unit_name": row.responsible_leader_unit},
+        responsible_person={"id": row.responsible_person_id, "name": row.responsible_person_name,
+                            "unit_name": row.responsible_person_unit},
+        supervisor={"id": row.supervisor_id, "name": row.supervisor_name, "unit_name": row.supervisor_unit},
+        registered_on=_date(row.registered_on), assigned_on=_date(row.assigned_on), due_date=_date(row.due_date),
+        due_date_reason=row.due_date_reason, due_date_provisional=row.due_date_provisional, status=row.status,
+        supervision_status=row.supervision_status, result=row.result, closure_signature=row.closure_signature,
+        extension_reason=row.extension_reason, extension_signature=row.extension_signature, remarks=row.remarks,
+        version=row.version, created_at=_ts_fields(row.created_at), updated_at=_ts_fields(row.updated_at),
+        legacy_no=row.legacy_no, follow_up_of=row.follow_up_of, follow_up_of_no=row.follow_up_of_no,
+        light=light.colour, light_reason=light.reason,
+    )
+    if light.working_days_left is not None:
+        message.working_days_left = light.working_days_left
 
 
 def unit_to_proto(unit: orm.Unit) -> ledger_pb2.Unit:

@@ -29,6 +29,10 @@ def _all_units(item: Item) -> str:
     return "、".join(u.unit_name for u in item.units)
 
 
+# The cells that read an item's units: a form without them is exported without the units query.
+UNIT_CELLS: frozenset[Cell] = frozenset({_co_units, _lead_unit, _all_units})
+
+
 @dataclass(frozen=True)
 class Form:
     name: str

@@ -26,6 +26,7 @@ from services.ledger import (
 from services.ledger.config import Settings
 from services.ledger.context import Ledger
 from services.ledger.convert import (
+    add_item_row,
     change_to_proto,
     import_job_to_proto,
     item_to_proto,
@@ -133,13 +134,16 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
     def ListItems(  # noqa: N802
         self, request: ledger_pb2.ListItemsRequest, context: grpc.ServicerContext
     ) -> ledger_pb2.ListItemsResponse:
-        items, token, total = reading.list_items(
+        page, raised = reading.list_item_page(
             self.ledger, query_from_filter(request.filter, self.ledger), request.page_size, request.page_token,
             request.include_total,
         )
-        return ledger_pb2.ListItemsResponse(
-            items=self._items(items), next_page_token=token, total_size=total
-        )
+        response = ledger_pb2.ListItemsResponse(next_page_token=page.next_token, total_size=page.total)
+        today = self.ledger.clock.today()
+        for row in page.rows:
+            add_item_row(response.items, row, page.units.get(row.id, ()),
+                         self.ledger.light(row, raised.get(row.id), today))
+        return response
 
     def GetItemHistory(  # noqa: N802
         self, request: ledger_pb2.GetItemHistoryRequest, context: grpc.ServicerContext
@@ -178,16 +182,13 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
     def ExportLedger(  # noqa: N802
         self, request: ledger_pb2.ExportLedgerRequest, context: grpc.ServicerContext
     ) -> Iterator[common_pb2.FileChunk]:
-        filename, path = xlsx_export.export_ledger(
+        filename, chunks = xlsx_export.export_ledger(
             self.ledger, request.form, query_from_filter(request.filter, self.ledger), self.settings.org_name
         )
-        first = True
-        for chunk in xlsx_export.read_chunks(path):
-            if first:
-                yield common_pb2.FileChunk(filename=filename, content_type=xlsx_export.CONTENT_TYPE, data=chunk)
-                first = False
-            else:
-                yield common_pb2.FileChunk(data=chunk)
+        # The first chunk (with the name) leaves as soon as the first rows are written.
+        yield common_pb2.FileChunk(filename=filename, content_type=xlsx_export.CONTENT_TYPE, data=next(chunks))
+        for chunk in chunks:
+            yield common_pb2.FileChunk(data=chunk)
 
     def StartImport(  # noqa: N802
         self, request: ledger_pb2.StartImportRequest, context: grpc.ServicerContext

@@ -27,6 +27,16 @@ def list_items(
         return repository.list_items(tx.session, query, page_size, token, include_total)
 
 
+def list_item_page(
+    ledger: Ledger, query: repository.ItemQuery, page_size: int, token: str, include_total: bool
+) -> tuple[repository.ItemPage, dict[str, dict[str, int]]]:
+    """A page of the ledger as rows, with what raises each item's light today, in one read."""
+    with ledger.uow.read() as tx:
+        page = repository.list_item_rows(tx.session, query, page_size, token, include_total)
+        raised = repository.raised_counts(tx.session, [r.id for r in page.rows], ledger.clock.today())
+    return page, raised
+
+
 def raised_counts(ledger: Ledger, item_ids: list[str]) -> dict[str, dict[str, int]]:
     """What raises each item's light today (tracking's obligations past their day), in one query."""
     with ledger.uow.read() as tx:

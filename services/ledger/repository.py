@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, bindparam, exists, func, or_, select, tuple_
+from sqlalchemy import Row, Select, Table, and_, bindparam, exists, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from libs.common.db import next_in_sequence
@@ -78,8 +78,9 @@ class ItemQuery:
     light: tuple[str, dt.date, dt.date] | None = None
 
 
-def filtered(query: ItemQuery, exact_number: bool = False) -> Select:
-    stmt = select(Item)
+def filtered(query: ItemQuery, exact_number: bool = False, base: Select | None = None) -> Select:
+    """`base` (default: select(Item)) narrowed to the items the query asks for."""
+    stmt = select(Item) if base is None else base
     if query.unit_ids:
         stmt = stmt.where(
             select(ItemUnit.item_id)
@@ -166,6 +167,60 @@ def list_items(
     return rows[:size], next_token, total
 
 
+# What a listed item's message and light need, read as plain rows: a page of 50 costs a few
+# milliseconds less without building and tracking 50 ORM objects (the session is read-only anyway).
+ITEM_COLUMNS = (
+    Item.id, Item.item_no, Item.title, Item.content, Item.source, Item.category, Item.key_tracking,
+    Item.responsible_leader_id, Item.responsible_leader_name, Item.responsible_leader_unit,
+    Item.responsible_person_id, Item.responsible_person_name, Item.responsible_person_unit,
+    Item.supervisor_id, Item.supervisor_name, Item.supervisor_unit, Item.registered_on, Item.seq,
+    Item.assigned_on, Item.due_date, Item.due_date_reason, Item.due_date_provisional, Item.status,
+    Item.supervision_status, Item.result, Item.closure_signature, Item.extension_reason,
+    Item.extension_signature, Item.remarks, Item.version, Item.created_at, Item.updated_at, Item.legacy_no,
+    Item.follow_up_of, Item.follow_up_of_no,
+)
+_ITEM_ROWS = select(*ITEM_COLUMNS)  # built once: coercing 35 columns cost more than running the query
+_UNITS_OF = (select(ItemUnit.item_id, ItemUnit.unit_id, ItemUnit.unit_name, ItemUnit.role, ItemUnit.duty)
+             .where(ItemUnit.item_id.in_(bindparam("ids", expanding=True)))
+             .order_by(ItemUnit.item_id, ItemUnit.position))
+
+
+@dataclass(frozen=True)
+class ItemPage:
+    rows: Sequence[Row[Any]]  # ITEM_COLUMNS, in ledger order
+    units: dict[str, list[Any]]  # item id -> rows (item_id, unit_id, unit_name, role, duty), lead first
+    next_token: str
+    total: int
+
+
+def list_item_rows(
+    session: Session, query: ItemQuery, page_size: int, page_token: str, include_total: bool
+) -> ItemPage:
+    """list_items as rows: the same page, order, token and total, with each item's units in one query.
+    Run on the session's connection: plain Core rows, without the ORM's result processing."""
+    size = DEFAULT_PAGE if page_size <= 0 else min(page_size, MAX_PAGE)
+    exact = bool(query.text) and session.scalar(
+        select(Item.id).where(or_(Item.item_no == query.text, Item.legacy_no == query.text)).limit(1)
+    ) is not None
+    stmt = filtered(query, exact, _ITEM_ROWS)
+    if page_token:
+        day, seq = decode_token(page_token)
+        stmt = stmt.where(tuple_(Item.registered_on, Item.seq) < tuple_(day, seq))
+    stmt = stmt.order_by(Item.registered_on.desc(), Item.seq.desc()).limit(size + 1)
+    connection = session.connection()
+    rows = connection.execute(stmt).all()
+    next_token = encode_token(rows[size - 1]) if len(rows) > size else ""  # type: ignore[arg-type]
+    rows = rows[:size]
+    units: dict[str, list[Any]] = {}
+    if rows:
+        for unit in connection.execute(_UNITS_OF, {"ids": [r.id for r in rows]}).all():
+            units.setdefault(unit.item_id, []).append(unit)
+    total = 0
+    if include_total:
+        total = session.execute(select(func.count()).select_from(filtered(query, exact).subquery())).scalar_one()
+    return ItemPage(rows, units, next_token, total)
+
+
 def iter_items(session: Session, query: ItemQuery, batch: int = 1000) -> Iterator[Item]:
     """Every matching item in ledger order, fetched in batches (for streaming exports)."""
     token = ""
@@ -176,15 +231,17 @@ def iter_items(session: Session, query: ItemQuery, batch: int = 1000) -> Iterato
             return
 
 
+# Built once, the ids bound as one expanding parameter: a page's 50 ids are not coerced one by one.
+_RAISED = (select(LightRaiser.item_id, LightRaiser.source, func.count())
+           .where(LightRaiser.item_id.in_(bindparam("ids", expanding=True)), LightRaiser.due_on < bindparam("today"))
+           .group_by(LightRaiser.item_id, LightRaiser.source))
+
+
 def raised_counts(session: Session, item_ids: list[str], today: dt.date) -> dict[str, dict[str, int]]:
     """Per item, how many obligations per source are past their day: what raises its light today."""
     if not item_ids:
         return {}
-    rows = session.execute(
-        select(LightRaiser.item_id, LightRaiser.source, func.count())
-        .where(LightRaiser.item_id.in_(item_ids), LightRaiser.due_on < today)
-        .group_by(LightRaiser.item_id, LightRaiser.source))
     found: dict[str, dict[str, int]] = {}
-    for item_id, source, count in rows:
+    for item_id, source, count in session.connection().execute(_RAISED, {"ids": item_ids, "today": today}).all():
         found.setdefault(item_id, {})[source] = count
     return found

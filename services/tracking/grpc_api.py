@@ -45,7 +45,7 @@ class TrackingServicer(tracking_pb2_grpc.TrackingServiceServicer):
     def ListAssignments(  # noqa: N802
         self, request: tracking_pb2.ListAssignmentsRequest, context: grpc.ServicerContext
     ) -> tracking_pb2.ListAssignmentsResponse:
-        rows, token, total = reading.list_assignments(
+        rows, token, total = reading.list_assignment_rows(
             self.tracking, list(request.unit_ids), request.responsible_leader_id, request.status, request.view,
             request.page_size, request.page_token)
         return tracking_pb2.ListAssignmentsResponse(
