@@ -8,8 +8,16 @@ from __future__ import annotations
 
 import re
 
-_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# The refused characters as a regular-expression class, written with escapes: the same source builds
+# the check below and the pattern the OpenAPI document gives every text field (ECMA-262 and Python
+# read \uXXXX alike).
+BAD_CLASS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff"
+_BAD = re.compile(f"[{BAD_CLASS}]")
 FIELD_ERROR = "包含不允许的控制字符或无效字符"
+# What a text field accepts, as a JSON Schema pattern; the second also needs one non-blank character
+# (the fields a rule says must be filled in: `.strip()` would leave nothing).
+SCHEMA_PATTERN = f"^[^{BAD_CLASS}]*$"
+SCHEMA_PATTERN_NOT_BLANK = f"^[^{BAD_CLASS}]*[^{BAD_CLASS}\\s][^{BAD_CLASS}]*$"
 
 
 def has_bad_characters(value: str) -> bool:

@@ -17,6 +17,11 @@ if TYPE_CHECKING:  # gunicorn is only there when gunicorn loads this file
     from gunicorn.workers.base import Worker
 
 
+# gunicorn's own default, stated here because the OpenAPI document promises it (414 beyond it, answered
+# by gunicorn itself as HTML, before the app sees the request).
+limit_request_line = 4094
+
+
 def _multiproc_dir() -> Path | None:
     value = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     return Path(value) if value else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -101,6 +102,15 @@ class Reader:
             raise InvalidInput("invalid input: " + ", ".join(sorted(self.errors)), self.errors)
 
 
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}")
+
+
+def media_type(value: str) -> str:
+    """The stored content type if it is a plain media type (RFC 6838 names): an attachment keeps the
+    type its uploader gave, and that may be anything - a header can carry only these."""
+    return value if _MEDIA_TYPE.fullmatch(value) else "application/octet-stream"
+
+
 def file_response(chunks: Iterator[common_pb2.FileChunk]) -> Response:
     """Stream FileChunks from a service as a download. The first chunk is read before answering, so a
     service error still becomes a proper problem response instead of a broken download."""
@@ -111,7 +121,7 @@ def file_response(chunks: Iterator[common_pb2.FileChunk]) -> Response:
         for chunk in chunks:
             yield chunk.data
 
-    response = Response(stream_with_context(body()), mimetype=first.content_type or "application/octet-stream")
+    response = Response(stream_with_context(body()), mimetype=media_type(first.content_type))
     name = first.filename or "download"
     response.headers["Content-Disposition"] = f"attachment; filename=\"download\"; filename*=UTF-8''{quote(name)}"
     return response

@@ -114,7 +114,7 @@ def update_item(item_id: str) -> dict[str, Any]:
     patch = ledger_pb2.ItemPatch()
     for name in PATCH_TEXT:
         if name in body:
-            setattr(patch, name, reader.text(name))
+            setattr(patch, name, reader.text(name, 200 if name == "title" else 4000))
     if "key_tracking" in body:
         patch.key_tracking = bool(reader.flag("key_tracking"))
     co_units = reader.pairs("co_units")
