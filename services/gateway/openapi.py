@@ -22,9 +22,10 @@ bp = Blueprint("openapi", __name__)
 S = {"type": "string"}  # in answers; what a request may send is `text(...)`
 # [0-9], not \d: a Python regex (schemathesis generates with one) takes \d for any Unicode digit. The
 # pattern cannot tell 2026-02-30 from a date; the API answers that with 422 (errors.<field>).
-_YMD = r"[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+_YMD = r"(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"  # years of libs/common/dates.py
 DATE = {"type": "string", "pattern": f"^{_YMD}$", "examples": ["2026-11-26"]}
 DATE_OR_EMPTY = {"type": "string", "pattern": f"^({_YMD})?$", "description": "YYYY-MM-DD；空值表示不限"}
+A_DATE = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}  # in answers: a deadline counted past 2999 too
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -85,7 +86,7 @@ IDEMPOTENCY_KEY = {
                    "返回第一次的结果（响应头 Idempotent-Replayed: true）；同一键、不同内容返回 422；第一次仍在处理中返回 409。"
                    "键按用户与操作区分，保留 24 小时（DUBAN_IDEMPOTENCY_RETENTION_HOURS）。",
 }
-ITEM_ID = {"name": "item_id", "in": "path", "required": True, "schema": text(filled=True),
+ITEM_ID = {"name": "item_id", "in": "path", "required": True, "schema": text(minLength=1),
            "description": "事项 id 或立项编号"}
 # A page token is one the server issued with the previous page: any other is refused (422, errors.page_token).
 PAGE_TOKEN = text(500, description="上一页返回的 next_page_token；其他值返回 422（errors.page_token）")
@@ -103,8 +104,8 @@ FILTERS = [
 PERSON = {"type": "object", "properties": {"id": S, "name": S, "unit_id": S, "unit_name": S}}
 ITEM_UNIT = {"type": "object", "properties": {"unit_id": S, "unit_name": S, "role": {"enum": ["lead", "co"]}, "duty": S}}
 # A unit, a person: the id of one in the directory (GET /api/v1/units, /people); another is refused (422).
-UNIT_REF = text(40, description="单位目录中的单位 id；不存在的单位返回 422")
-PERSON_REF = text(40, description="人员目录中的人员 id；不存在的人员返回 422")
+UNIT_REF = text(40, description="单位目录中的单位 id；不存在的单位返回 422", examples=["fgj"])
+PERSON_REF = text(40, description="人员目录中的人员 id；不存在的人员返回 422", examples=["sv-wang"])
 CO_UNIT = {"type": "object", "properties": {"unit_id": UNIT_REF, "duty": text(4000)}, "required": ["unit_id"]}
 
 SCHEMAS: dict[str, Any] = {
@@ -144,13 +145,16 @@ SCHEMAS: dict[str, Any] = {
             "title": text(200, filled=True), "content": text(4000),
             "source": one_of(SOURCES), "category": one_of(CATEGORIES),
             "key_tracking": {"type": "boolean"}, "lead_unit_id": UNIT_REF, "lead_duty": text(4000),
-            "co_units": {"type": "array", "items": CO_UNIT}, "responsible_leader_id": PERSON_REF,
-            "responsible_person_id": PERSON_REF, "supervisor_id": PERSON_REF, "registered_on": DATE,
-            "due_date": DATE | {"description": "手工指定完成时限；须同时填写 due_date_reason，且不早于立项时间"},
+            "co_units": {"type": "array", "items": CO_UNIT},
+            "responsible_leader_id": PERSON_REF | {"description": "责任领导（人员目录中角色为 leader 的人员 id）", "examples": ["ld-li"]},
+            "responsible_person_id": PERSON_REF, "supervisor_id": PERSON_REF,
+            "registered_on": DATE_OR_EMPTY | {"description": "立项时间；空值为今天"},
+            "due_date": DATE_OR_EMPTY | {"description": "手工指定完成时限（空值：按类别计算）；须同时填写 due_date_reason，且不早于立项时间"},
             "due_date_reason": text(500), "remarks": text(4000),
         },
         # A deadline given by hand needs its reason.
-        "dependentRequired": {"due_date": ["due_date_reason"]},
+        "if": {"required": ["due_date"], "properties": {"due_date": {"minLength": 1}}},
+        "then": {"required": ["due_date_reason"], "properties": {"due_date_reason": text(500, filled=True)}},
     },
     "ItemPatch": {
         "type": "object",
@@ -165,7 +169,6 @@ SCHEMAS: dict[str, Any] = {
             "expected_version": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
             "reason": text(500, description="修改完成时限时必填"),
         },
-        "dependentRequired": {"due_date": ["reason"]},
     },
     "Change": {"type": "object", "properties": {"at": S, "actor": {"type": "object"}, "field": S, "old_value": S,
                                                 "new_value": S, "reason": S}},
@@ -200,7 +203,7 @@ SCHEMAS: dict[str, Any] = {
     "ItemLight": {
         "type": "object", "required": ["item_id", "item_no", "due_date", "light", "light_reason"],
         "properties": {"item_id": S, "item_no": S, "title": S, "status": {"enum": list(TRACKING_STATUSES)},
-                       "due_date": DATE, "lead_unit_id": S, "lead_unit_name": S,
+                       "due_date": A_DATE, "lead_unit_id": S, "lead_unit_name": S,
                        "light": {"enum": ["green", "yellow", "red"]}, "light_reason": S,
                        "missed_reports": {"type": "integer", "minimum": 0}},
     },
@@ -209,8 +212,9 @@ SCHEMAS: dict[str, Any] = {
         "properties": {"unit_id": S, "unit_name": S, "red": {"type": "integer", "minimum": 0},
                        "yellow": {"type": "integer", "minimum": 0}, "green": {"type": "integer", "minimum": 0}},
     },
-    "UploadedFile": {"type": "object", "required": ["filename", "data"],
-                     "properties": {"filename": text(200), "content_type": text(100),
+    "UploadedFile": {"type": "object", "required": ["data"],
+                     "properties": {"filename": text(description="文件名；超过 200 字的部分不保留"),
+                                    "content_type": text(description="内容类型，下载时原样返回；超过 100 字的部分不保留"),
                                     "data": {"type": "string", "contentEncoding": "base64", "pattern": BASE64_NOT_EMPTY,
                                              "description": "文件内容（base64，不能为空）"}}},
     "User": {"type": "object", "properties": {"id": {"type": "integer"}, "username": S, "display_name": S,
@@ -283,7 +287,7 @@ TRACKING_PATHS: dict[str, Any] = {
             new_due_date=DATE | {"description": "须晚于现完成时限"}, progress=text(4000))),
     "/api/v1/items/{item_id}/extensions/{extension_id}/decision": tracking_act(
         "转期签字（该事项责任领导）", "decideExtension", obj("approve", approve={"type": "boolean"}, comment=text(2000)),
-        {"name": "extension_id", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}),
+        {"name": "extension_id", "in": "path", "required": True, "schema": text(minLength=1)}),
     "/api/v1/items/{item_id}/reply": tracking_act(
         "书面回复办理结果（逾期须附问题根源与整改措施）", "fileReply",
         obj("result", result=text(8000, filled=True),
@@ -312,12 +316,12 @@ TRACKING_PATHS: dict[str, Any] = {
         "responses": {**ok({"type": "object", "required": ["items", "next_page_token", "total_size", "today"],
                             "properties": {"items": {"type": "array", "items": ref("ItemLight")},
                                            "next_page_token": S, "total_size": {"type": "integer"},
-                                           "today": DATE}}), **problem_responses(401, 422, 503)}}},
+                                           "today": A_DATE}}), **problem_responses(401, 422, 503)}}},
     "/api/v1/tracking/lights/board": {"get": {
         "summary": "红黄绿灯看板：各牵头单位的红灯、黄灯、绿灯数", "operationId": "lightBoard",
         "responses": {**ok({"type": "object", "required": ["rows", "total", "today"],
                             "properties": {"rows": {"type": "array", "items": ref("LightBoardRow")},
-                                           "total": ref("LightBoardRow"), "today": DATE}}),
+                                           "total": ref("LightBoardRow"), "today": A_DATE}}),
                       **problem_responses(401, 422, 503)}}},
     "/api/v1/leader/queue": {"get": {
         "summary": "待我签批（转期、销号）", "operationId": "leaderQueue",
@@ -452,7 +456,7 @@ def spec() -> dict[str, Any]:
                           "responses": {**ok(ref("User")), **problem_responses(401, 403, 404, 422)}},
             },
             "/api/v1/audit": {"get": {"summary": "审计日志（管理员）", "operationId": "listAudit",
-                                      "parameters": [q("before_id", {"type": "integer", "minimum": 0}),
+                                      "parameters": [q("before_id", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}),
                                                      q("page_size", {"type": "integer", "minimum": 1, "maximum": 500})],
                                       "responses": {**ok({"type": "object"}), **problem_responses(401, 403, 422)}}},
             **TRACKING_PATHS,

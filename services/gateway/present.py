@@ -89,6 +89,9 @@ class Reader:
             if not isinstance(unit_id, str) or not isinstance(duty, str):
                 self.errors[f"{name}[{i}]"] = "unit_id 与 duty 应为字符串"
                 continue
+            if len(unit_id) > 40 or len(duty) > 4000:
+                self.errors[f"{name}[{i}]"] = "unit_id 不能超过40字，duty 不能超过4000字"
+                continue
             result.append((unit_id, duty))
         return result
 
