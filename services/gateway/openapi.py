@@ -241,7 +241,7 @@ def obj(*required: str, **properties: Any) -> dict[str, Any]:
 
 
 # The downloads, each with the media type it is answered with; an attachment keeps the type it was sent with.
-DOCUMENTS = [
+DOCUMENTS: list[tuple[str, str, dict[str, Any]]] = [
     ("notice", "下载督办通知（DOCX）", {DOCX: {}}),
     ("completion_report", "下载督查事项办结报告单（DOCX）", {DOCX: {}}),
     ("dossier", "下载档案（ZIP：全部文书、汇报、附件、manifest.json 与 SHA256SUMS）", {"application/zip": {}}),
@@ -411,15 +411,15 @@ def spec() -> dict[str, Any]:
             "/api/v1/items/{item_id}/history": {
                 "get": {"summary": "修改记录", "operationId": "itemHistory", "parameters": [ITEM_ID],
                         "responses": {**ok({"type": "object", "properties": {
-                            "changes": {"type": "array", "items": ref("Change")}}}), **problem_responses(401, 404)}},
+                            "changes": {"type": "array", "items": ref("Change")}}}), **problem_responses(401, 404, 503)}},
             },
             "/api/v1/units": {"get": {"summary": "单位目录", "operationId": "listUnits", "responses": {
                 **ok({"type": "object", "properties": {"units": {"type": "array", "items": ref("Unit")}}}),
-                **problem_responses(401)}}},
+                **problem_responses(401, 503)}}},
             "/api/v1/people": {"get": {"summary": "人员目录", "operationId": "listPeople",
                                        "parameters": [q("unit_id", text(40)), q("role", text(20))], "responses": {
                 **ok({"type": "object", "properties": {"people": {"type": "array", "items": ref("Person")}}}),
-                **problem_responses(401)}}},
+                **problem_responses(401, 503)}}},
             "/api/v1/ledger/export": {
                 "get": {"summary": "导出台账 XLSX", "operationId": "exportLedger",
                         "parameters": [q("form", one_of(["ledger_710", "unit_ledger", "full"]))]

@@ -55,6 +55,7 @@ SERVER_SIDE: dict[str, set[str]] = {
     "signCompletionReport": WRITE | {"opinion", "follow_up"},
     "issueNotice": WRITE, "decideExtension": WRITE, "fillCompletionReport": WRITE,
     "createUser": {"unit_id", "person_id"},
+    "importLedger": WRITE | {"file"},  # a ledger workbook: being XLSX with ledger rows is no schema's to say
     "updateUser": {"unit_id", "person_id"},
 }
 

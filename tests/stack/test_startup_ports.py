@@ -108,7 +108,7 @@ def test_a_service_port_held_by_a_healthy_impostor_fails_start_up(
     assert code == 1
     assert f"ledger did not start on 127.0.0.1:{port}: exited during start-up" in err
     assert f"port {port} is held by another process" in err
-    assert "could not bind gRPC port" in err  # the ledger's own log, shown in the message
+    assert f"Failed to bind to address 127.0.0.1:{port}" in err  # the ledger's own log, shown in the message
     assert [m for m in impostor.methods if m != HEALTH_CHECK] == []  # nothing was written into it
     assert rows(tmp_path / "ledger.db", "units") == 0 and rows(tmp_path / "gateway.db", "users") == 0
     assert "gateway" not in stack.processes or not stack.processes["gateway"].alive
