@@ -22,24 +22,29 @@ def to_json(message: Message) -> dict[str, Any]:
     )
 
 
-def json_body() -> dict[str, Any]:
+class JsonObject(dict[str, Any]):
+    """A request's JSON body: its values have JSON types, so a Reader takes them as typed (no null for
+    a text, no "true" for a boolean, no "5" for a number), as the OpenAPI document says."""
+
+
+def json_body() -> JsonObject:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise InvalidInput("the request body must be a JSON object", {"body": "请求体必须是 JSON 对象"})
-    return body
+    return JsonObject(body)
 
 
 class Reader:
-    """Typed access to a JSON object or query string, collecting every field error before failing."""
+    """Typed access to a JSON object, a form or a query string, collecting every field error before
+    failing. Forms and query strings carry only text, so there "true" is a boolean and "5" a number."""
 
     def __init__(self, source: Any) -> None:
         self.source = source
+        self.typed = isinstance(source, JsonObject)
         self.errors: dict[str, str] = {}
 
     def text(self, name: str, max_len: int = 4000) -> str:
         value = self.source.get(name, "")
-        if value is None:
-            return ""
         if not isinstance(value, str):
             self.errors[name] = "应为字符串"
             return ""
@@ -52,19 +57,24 @@ class Reader:
         return value
 
     def flag(self, name: str) -> bool | None:
-        value = self.source.get(name)
-        if value is None or value == "":
+        if name not in self.source:
             return None
+        value = self.source.get(name)
         if isinstance(value, bool):
             return value
-        if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
+        if not self.typed and value == "":
+            return None
+        if not self.typed and isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
             return value.lower() in ("true", "1")
         self.errors[name] = "应为 true 或 false"
         return None
 
     def integer(self, name: str, default: int, low: int, high: int) -> int:
+        if name not in self.source:
+            return default
         value = self.source.get(name)
-        if value is None:
+        if self.typed and not isinstance(value, int):
+            self.errors[name] = "应为整数"
             return default
         try:
             number = int(value)
@@ -77,9 +87,9 @@ class Reader:
         return number
 
     def pairs(self, name: str) -> list[tuple[str, str]] | None:
-        value = self.source.get(name)
-        if value is None:
+        if name not in self.source:
             return None
+        value = self.source.get(name)
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             self.errors[name] = "应为 [{unit_id, duty}] 列表"
             return None

@@ -24,7 +24,11 @@ from services.gateway.scope import NOBODY, Principal, scoped_tracking_request
 def attachments(body: dict[str, Any], reader: Reader) -> list[tracking_pb2.Attachment]:
     """JSON clients send files as {filename, content_type, data (base64)}; forms send multipart files."""
     result = []
-    for i, entry in enumerate(body.get("attachments") or []):
+    listed = body.get("attachments", [])
+    if not isinstance(listed, list):
+        reader.errors["attachments"] = "应为 [{filename, content_type, data}] 列表"
+        listed = []
+    for i, entry in enumerate(listed):
         if not isinstance(entry, dict):
             reader.errors[f"attachments[{i}]"] = "应为 {filename, content_type, data} 对象"
             continue
@@ -58,8 +62,8 @@ def issue_notice(item_id: str) -> dict[str, Any]:
     data = body()
     reader = Reader(data)
     reader.unknown({"requirements", "contact_name", "contact_phone"})
-    requirements = data.get("requirements") or []
-    if isinstance(requirements, str):
+    requirements = data.get("requirements", [])
+    if isinstance(requirements, str) and not reader.typed:  # a form's textarea: one requirement a line
         requirements = [line for line in requirements.splitlines() if line.strip()]
     if not isinstance(requirements, list) or not all(isinstance(r, str) for r in requirements):
         reader.errors["requirements"] = "应为字符串列表"
