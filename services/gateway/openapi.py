@@ -422,7 +422,7 @@ def spec() -> dict[str, Any]:
                 **problem_responses(401, 503)}}},
             "/api/v1/ledger/export": {
                 "get": {"summary": "导出台账 XLSX", "operationId": "exportLedger",
-                        "parameters": [q("form", one_of(["ledger_710", "unit_ledger", "full"]))]
+                        "parameters": [q("form", one_of(["", "ledger_710", "unit_ledger", "full"]), "台账样式；空值同 ledger_710")]
                         + FILTERS,
                         "responses": {"200": {"description": "XLSX 文件", "content": {
                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
