@@ -12,18 +12,22 @@ from __future__ import annotations
 
 import os
 
-import grpc
 from flask import Flask, request
 from google.protobuf import json_format
 
 from duban.ledger.v1 import ledger_pb2, ledger_pb2_grpc
+from libs.common import call_auth
+from libs.common.config import call_auth_from_env
 
 
 def create_app() -> Flask:
     app = Flask(__name__)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # as the gateway
-    channel = grpc.insecure_channel(
-        os.environ.get("DUBAN_LEDGER_ADDR", "127.0.0.1:50051"),
+    # Signed as the gateway signs (the ledger refuses a call without a token); the gateway itself acts.
+    signer = call_auth.signer_for(call_auth_from_env(), "gateway", people=True)
+    assert signer is not None, "DUBAN_CALL_SIGNING_KEY is required"
+    channel = call_auth.signed_channel(
+        os.environ.get("DUBAN_LEDGER_ADDR", "127.0.0.1:50051"), signer, "ledger",
         options=[("grpc.max_receive_message_length", 64 * 1024 * 1024)],
     )
     stub = ledger_pb2_grpc.LedgerServiceStub(channel)

@@ -20,7 +20,7 @@ import confluent_kafka
 from sqlalchemy import update
 
 from bench.report import Table, percentile
-from libs.common import eventlog, pgserver
+from libs.common import call_auth, eventlog, pgserver
 from libs.common.broker import Broker, start_broker
 from libs.common.broker_log import durable_broker
 from libs.common.cloudevents import CloudEvent
@@ -116,7 +116,10 @@ def reconcile_cost(quick: bool, state: Path) -> Table:
         tx.commit()
     with source.engine.begin() as conn:
         conn.execute(update(outbox).values(sent_at=sent_at))
-    server = create_server(service="bench-source", registrations=eventlog.registrations(source.engine), port=0,
+    signer, trusted = call_auth.generate("bench-sink", "bench-sink-1")
+    server = create_server(service="bench-source", registrations=eventlog.registrations(source.engine),
+                           verifier=call_auth.Verifier(call_auth.KeySet.from_jwks({"keys": [trusted]}), "bench-source"),
+                           port=0,
                            host="127.0.0.1")
 
     def nothing(tx: UnitOfWork, event: CloudEvent) -> None:
@@ -127,7 +130,7 @@ def reconcile_cost(quick: bool, state: Path) -> Table:
             sink = _uow(f"sqlite:///{state}/reconcile-sink.db")
             runner = ConsumerRunner(name="bench-sink", bootstrap="127.0.0.1:1", topics_=[TOPIC], handler=nothing,
                                     uow=sink, producer=None)  # type: ignore[arg-type]
-            reconciler = Reconciler(service="bench-sink", runner=runner, source="bench-source", topic=TOPIC,
+            reconciler = Reconciler(service="bench-sink", runner=runner, source="bench-source", topic=TOPIC, signer=signer,
                                     address=f"127.0.0.1:{server.port}", settle_seconds=0)
             if case.startswith("all"):
                 with sink.engine.begin() as conn:  # forget the checkpoint, keep the processed ids

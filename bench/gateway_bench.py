@@ -143,7 +143,7 @@ def run(quick: bool, state: Path) -> list[Table]:
     try:
         stack.start()
         gw_db = stack.processes["gateway"].env["DUBAN_DATABASE_URL"]
-        demo_data.load(stack.addr("ledger"), gw_db)
+        demo_data.load(stack.addr("ledger"), gw_db, stack.signer())
         tokens = {}
         for username in ("office", "fgj"):
             reply = requests.post(

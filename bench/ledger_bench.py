@@ -22,7 +22,7 @@ from types import SimpleNamespace
 import grpc
 from sqlalchemy import create_engine, func, select
 
-from bench import fixture
+from bench import fixture, raw_stack
 from bench.machine import MONITOR, settle
 from bench.procs import FIXED_NOW, Deadline, broker, ledger_process, read_topic, sqlite_url
 from bench.report import Table, percentile, verdict
@@ -228,12 +228,21 @@ def bench_registrations(cfg: Config, state: Path) -> list[Table]:
             "result",
         ],
     )
+    raw = Table(
+        "A1r. The raw stack underneath, in the same run",
+        "What the parts can do alone, from the same number of client threads: 'raw gRPC' is Health/Check on\n"
+        "the same ledger process (no token, no database); 'raw SQL' is one registration's rows (item, 2 units,\n"
+        "history, outbox) in one transaction through the driver alone (bench/raw_stack.py). 'RegisterItem vs\n"
+        "raw' is A1's rate at the same thread count divided by this row's.",
+        ["database", "yardstick", "threads", "calls", "errors", "calls/s", "p50 ms", "p99 ms", "RegisterItem vs raw"],
+    )
     relay = Table(
         "A1b. Ledger: outbox relay keeping up during those runs",
         "Pending outbox rows sampled every 0.25 s during each run, pending when the last registration\n"
         "returned, and the time until none was pending; then every event must be on the Kafka topic.",
         ["database", "threads", "max backlog", "pending at end", "drain s", "result"],
     )
+    rates: dict[tuple[str, int], float] = {}
     for kind in cfg.databases:
         with ExitStack() as stack:
             url = sqlite_url(state, "reg") if kind == "sqlite" else stack.enter_context(postgres_database(PG_PREFIX))
@@ -253,6 +262,7 @@ def bench_registrations(cfg: Config, state: Path) -> list[Table]:
                     run = _register_run(stub, reader, threads, count, cfg.reg_seconds, salt=threads)
                 cpu = ledger.cpu_seconds() - cpu_before  # includes draining the outbox
                 registered += run.done
+                rates[(kind, threads)] = run.rate
                 reached = run.errors == 0 and run.done == count and run.rate >= REG_TARGET
                 rate.add(
                     kind,
@@ -280,12 +290,22 @@ def bench_registrations(cfg: Config, state: Path) -> list[Table]:
                     run.drain_seconds if drained else "> 60",
                     verdict(drained),
                 )
+            for threads in cfg.thread_counts:
+                settle()
+                count = cfg.registrations if threads > 1 else cfg.registrations // 3
+                ours = rates[(kind, threads)]
+                sql = (raw_stack.sqlite_inserts(state / "raw.db", threads, count, cfg.reg_seconds) if kind == "sqlite"
+                       else raw_stack.postgres_inserts(url, threads, count, cfg.reg_seconds))
+                grpc_run = raw_stack.grpc_health(ledger.address, threads, count * 3, cfg.reg_seconds)
+                for name, got in (("raw gRPC", grpc_run), ("raw SQL", sql)):
+                    raw.add(kind, name, threads, got.done, got.errors, got.rate, got.p50, got.p99,
+                            f"{ours / got.rate:.0%}" if got.rate else "-")
             on_topic = _events_on_topic(bus.bootstrap, registered)
             relay.note(
                 f"{kind}: {registered:,} items registered, {on_topic:,} events on {topics.LEDGER_EVENTS}"
                 + ("" if on_topic >= registered else "  <-- EVENTS MISSING")
             )
-    return [rate, relay]
+    return [rate, raw, relay]
 
 
 # --- A2: list latency -----------------------------------------------------------------------------

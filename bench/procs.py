@@ -19,7 +19,7 @@ import grpc
 
 from duban.ledger.v1 import ledger_pb2_grpc
 from duban.tracking.v1 import tracking_pb2_grpc
-from libs.common import pgserver
+from libs.common import call_auth, pgserver
 from libs.common.broker import Broker, free_port, start_broker
 from libs.common.broker_log import durable_broker
 from scripts.stack import ROOT, ServiceProcess, wait_serving
@@ -47,6 +47,24 @@ def broker(state_dir: Path) -> Iterator[Broker]:
         yield running
 
 
+def call_keys(state_dir: Path) -> Path:
+    """The run's call keys (written once per state directory): each service signs as itself, the
+    benchmark client as `operator`, which names the people acting, as the gateway does."""
+    directory = state_dir / "keys"
+    if not (directory / "trusted.json").exists():
+        call_auth.write_keys(directory, [("operator", True), ("gateway", True), ("ledger", False),
+                                         ("tracking", False)])
+    return directory
+
+
+def client_channel(state_dir: Path, address: str, service: str) -> grpc.Channel:
+    keys = call_keys(state_dir)
+    signer = call_auth.Signer.load("operator", "operator-1", keys / "operator.pem", people=True)
+    # Large replies (a page of 500 assignments) fit; the server side allows them too.
+    return call_auth.signed_channel(address, signer, service,
+                                    options=[("grpc.max_receive_message_length", 64 * 1024 * 1024)])
+
+
 class ServiceUnderTest:
     """`python -m services.<service> serve` on a free loopback port, stopped with SIGTERM.
 
@@ -66,6 +84,7 @@ class ServiceUnderTest:
     ) -> None:
         name = name or self.service
         self.name = name
+        self.state_dir = state_dir
         self.port = free_port()
         env = dict(os.environ)
         env.update(
@@ -76,6 +95,9 @@ class ServiceUnderTest:
                 "DUBAN_GRPC_PORT": str(self.port),
                 "DUBAN_METRICS_PORT": "0",
                 "PYTHONUNBUFFERED": "1",
+                "DUBAN_CALL_TRUSTED_KEYS": str(call_keys(state_dir) / "trusted.json"),
+                "DUBAN_CALL_SIGNING_KEY": str(call_keys(state_dir) / f"{self.service}.pem"),
+                "DUBAN_CALL_KEY_ID": f"{self.service}-1",
             }
         )
         env.pop("DUBAN_FIXED_NOW", None)
@@ -108,10 +130,7 @@ class ServiceUnderTest:
         except TimeoutError:
             self.stop()
             raise RuntimeError(f"{self.name} did not start; log tail:\n{self.log_tail()}") from None
-        # Large replies (a page of 500 assignments) fit; the server side allows them too.
-        self.channel = grpc.insecure_channel(
-            self.address, options=[("grpc.max_receive_message_length", 64 * 1024 * 1024)]
-        )
+        self.channel = client_channel(self.state_dir, self.address, self.service)
         return self
 
     def log_tail(self, chars: int = 3000) -> str:

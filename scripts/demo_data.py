@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from duban.common.v1 import common_pb2
 from duban.ledger.v1 import ledger_pb2, ledger_pb2_grpc
+from libs.common import call_auth
 from libs.common.calendar import load_calendar
 from libs.common.clock import SystemClock
 from libs.common.db import make_engine
@@ -52,9 +53,12 @@ ITEMS = [  # title, source, category, lead, co, leader, person, working days ago
 OFFICE = common_pb2.Actor(user_id="demo", name="演示数据", role="office", unit_id="dcs")
 
 
-def load(ledger_addr: str, gateway_db_url: str, tracking_addr: str = "") -> list[tuple[str, str, str]]:
-    """Load everything; returns the demo logins (username, role label, unit)."""
-    with grpc.insecure_channel(ledger_addr) as channel:
+def load(ledger_addr: str, gateway_db_url: str, signer: call_auth.Signer,
+         tracking_addr: str = "") -> list[tuple[str, str, str]]:
+    """Load everything through the services' APIs, signed by `signer` (the stack's operator: it names
+    the office and unit staff who act, and acts as itself for the directory); returns the demo logins
+    (username, role label, unit)."""
+    with call_auth.signed_channel(ledger_addr, signer, "ledger") as channel:
         stub = ledger_pb2_grpc.LedgerServiceStub(channel)
         for uid, name, kind in UNITS:
             stub.UpsertUnit(ledger_pb2.UpsertUnitRequest(unit=ledger_pb2.Unit(id=uid, name=name, kind=kind, active=True)),
@@ -74,7 +78,7 @@ def load(ledger_addr: str, gateway_db_url: str, tracking_addr: str = "") -> list
                     responsible_person_id=person, supervisor_id="sv-wang", registered_on=registered.isoformat(),
                     actor=OFFICE, request_id=f"demo-{title}"), timeout=10)
     if tracking_addr:
-        _demo_tracking(ledger_addr, tracking_addr)
+        _demo_tracking(ledger_addr, tracking_addr, signer)
     engine = make_engine(gateway_db_url)
     with Session(engine) as session:
         for username, name, role, unit, person in USERS:
@@ -96,13 +100,14 @@ def _working_days_back(calendar, today: dt.date, n: int) -> dt.date:
     return day
 
 
-def _demo_tracking(ledger_addr: str, tracking_addr: str) -> None:
+def _demo_tracking(ledger_addr: str, tracking_addr: str, signer: call_auth.Signer) -> None:
     """Notices out for most demo items, some signed for, a report filed: the desk shows every state."""
     import time
 
     from duban.tracking.v1 import tracking_pb2, tracking_pb2_grpc
 
-    with grpc.insecure_channel(ledger_addr) as lc, grpc.insecure_channel(tracking_addr) as tc:
+    with (call_auth.signed_channel(ledger_addr, signer, "ledger") as lc,
+          call_auth.signed_channel(tracking_addr, signer, "tracking") as tc):
         ledger = ledger_pb2_grpc.LedgerServiceStub(lc)
         tracking = tracking_pb2_grpc.TrackingServiceStub(tc)
         items = ledger.ListItems(ledger_pb2.ListItemsRequest(filter=ledger_pb2.ItemFilter(), page_size=50), timeout=10).items

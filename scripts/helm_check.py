@@ -3,7 +3,7 @@
 Runs `helm lint`; renders the chart with its default values (plus the one required value) and with
 values-production.example.yaml; validates every rendered object against the Kubernetes JSON schemas
 (kubernetes-validate, strict) for the oldest and newest Kubernetes the chart supports; checks the
-hardening and wiring every workload must have; checks that bad values make `helm template` fail with
+hardening and wiring every workload must have (each pod mounting only its own call signing key); checks that bad values make `helm template` fail with
 the schema's or validateValues' message; checks that every service package has its Deployment; and
 lints docker/Dockerfile with hadolint. Exit status 0 when all pass, 1 otherwise.
 """
@@ -18,7 +18,7 @@ import subprocess
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import kubernetes_validate
@@ -30,8 +30,13 @@ PRODUCTION_VALUES = CHART / "values-production.example.yaml"
 DOCKERFILE = ROOT / "docker" / "Dockerfile"
 HELM = Path(os.environ.get("DUBAN_HELM", ROOT / ".tools" / "helm"))
 RELEASE = "duban"
-# The one value without a default; CI and this check supply it.
-REQUIRED_VALUES = ("--set", "kafka.bootstrapServers=kafka-0.kafka.kafka.svc:9092")
+# The values without a default; CI and this check supply them.
+REQUIRED_VALUES = (
+    "--set",
+    "kafka.bootstrapServers=kafka-0.kafka.kafka.svc:9092",
+    "--set",
+    "callKeys.keyIdSuffix=2026-12",
+)
 # Chart.yaml's kubeVersion floor, and the newest schemas kubernetes-validate ships.
 KUBE_VERSIONS = ("1.27.0", kubernetes_validate.utils.latest_version())
 POD_KINDS = {"Deployment", "Job", "CronJob"}
@@ -116,6 +121,21 @@ BAD_VALUES: tuple[BadValues, ...] = (
         ("calendar.extraYears[2027.json] is not valid JSON",),
     ),
     BadValues(
+        "missing callKeys.keyIdSuffix",
+        ("--set", "kafka.bootstrapServers=kafka-0.kafka.kafka.svc:9092"),
+        ("callKeys.keyIdSuffix is required: services.gateway signs its calls with the key id gateway-<keyIdSuffix>",),
+    ),
+    BadValues(
+        "callKeys.keyIds for a component that does not exist",
+        (*REQUIRED_VALUES, "--set", "callKeys.keyIds.gatway=gatway-2027-01"),
+        ("at '/callKeys/keyIds': additional properties 'gatway' not allowed",),
+    ),
+    BadValues(
+        "key id suffix with a space",
+        (*REQUIRED_VALUES, "--set", "callKeys.keyIdSuffix=2026 12"),
+        ("at '/callKeys/keyIdSuffix'", "does not match pattern"),
+    ),
+    BadValues(
         "shared ReadWriteOnce volume",
         (
             *REQUIRED_VALUES,
@@ -198,12 +218,20 @@ def pod_specs(obj: dict[str, Any]) -> list[dict[str, Any]]:
 
 def env_names(container: dict[str, Any], objects: list[dict[str, Any]]) -> set[str]:
     """Names of the variables a container gets, following its envFrom ConfigMaps."""
-    names = {entry["name"] for entry in container.get("env", [])}
+    return set(env_values(container, objects))
+
+
+def env_values(container: dict[str, Any], objects: list[dict[str, Any]]) -> dict[str, str | None]:
+    """The variables a container gets and their values (None: from a Secret or a field), following its
+    envFrom ConfigMaps as Kubernetes does: a later envFrom source wins, `env` wins over all of them."""
+    values: dict[str, str | None] = {}
     config_maps = {o["metadata"]["name"]: o for o in objects if o["kind"] == "ConfigMap"}
     for source in container.get("envFrom", []):
         ref = source.get("configMapRef", {}).get("name")
-        names.update((config_maps.get(ref) or {}).get("data", {}))
-    return names
+        values.update((config_maps.get(ref) or {}).get("data", {}))
+    for entry in container.get("env", []):
+        values[entry["name"]] = entry.get("value") if "valueFrom" not in entry else None
+    return values
 
 
 REQUIRED_ENV = {
@@ -218,6 +246,9 @@ REQUIRED_ENV = {
     "DUBAN_GENERAL_DUE_DAYS",
     "DUBAN_COMPLEX_DUE_DAYS",
     "DUBAN_ITEM_NO_PATTERN",
+    "DUBAN_CALL_TRUSTED_KEYS",
+    "DUBAN_CALL_SIGNING_KEY",
+    "DUBAN_CALL_KEY_ID",
 }
 
 
@@ -254,11 +285,77 @@ def check_workloads(objects: list[dict[str, Any]]) -> list[str]:
                     problems.append(f"{where}: environment lacks {', '.join(sorted(missing))}")
                 if obj["kind"] == "Deployment":
                     problems.extend(check_probes(where, container))
+    problems.extend(check_call_keys(objects))
     problems.extend(check_gateway_addresses(objects))
     problems.extend(check_hooks(objects))
     problems.extend(check_service_monitors(objects))
     problems.extend(check_prometheus_rules(objects))
     return problems
+
+
+CALL_KEY_MODE = 0o400  # the private key: readable by its owner only (the kubelet adds the fsGroup's read)
+
+
+def check_call_keys(objects: list[dict[str, Any]]) -> list[str]:
+    """Signed service calls (libs/common/call_auth.py): every pod of a component (Deployment, migration
+    Job, CronJob) mounts its component's private key and no other - one item, <component>.pem, of a
+    Secret volume, mode 0400, read-only - at DUBAN_CALL_SIGNING_KEY, and the trusted set (trusted.json of
+    a ConfigMap) at DUBAN_CALL_TRUSTED_KEYS, and names its key in DUBAN_CALL_KEY_ID."""
+    problems = []
+    for obj in objects:
+        for pod in pod_specs(obj):
+            volumes = {v["name"]: v for v in pod.get("volumes", [])}
+            if pod.get("securityContext", {}).get("fsGroup") != 10001:
+                problems.append(f"{describe(obj)}: needs fsGroup 10001, or uid 10001 cannot read its mode-0400 key")
+            for container in pod["containers"]:
+                where = f"{describe(obj)} container {container['name']}"
+                component = container["args"][0]
+                env = env_values(container, objects)
+                mounts = {m["mountPath"]: m for m in container.get("volumeMounts", [])}
+                if not env.get("DUBAN_CALL_KEY_ID"):
+                    problems.append(f"{where}: DUBAN_CALL_KEY_ID is empty")
+                key = _mounted_file(env.get("DUBAN_CALL_SIGNING_KEY"), mounts, volumes, "secret")
+                if key is None:
+                    problems.append(f"{where}: DUBAN_CALL_SIGNING_KEY is not a file of a mounted Secret volume")
+                else:
+                    volume, mount, path = key
+                    items = volume["secret"].get("items")
+                    if items != [{"key": f"{component}.pem", "path": path}]:
+                        problems.append(f"{where}: must mount only its own key {component}.pem as {path}, not {items}")
+                    if volume["secret"].get("defaultMode") != CALL_KEY_MODE or any("mode" in i for i in items or []):
+                        problems.append(f"{where}: its private key needs mode 0400")
+                    if not mount.get("readOnly") or "subPath" in mount:
+                        problems.append(f"{where}: its private key must be mounted read-only (whole volume)")
+                    secret = volume["secret"]["secretName"]
+                    others = [
+                        v["name"]
+                        for v in volumes.values()
+                        if v is not volume and v.get("secret", {}).get("secretName") == secret
+                    ]
+                    if others:
+                        problems.append(f"{where}: mounts the call keys' Secret again as {others}")
+                trusted = _mounted_file(env.get("DUBAN_CALL_TRUSTED_KEYS"), mounts, volumes, "configMap")
+                if trusted is None:
+                    problems.append(f"{where}: DUBAN_CALL_TRUSTED_KEYS is not a file of a mounted ConfigMap volume")
+                elif trusted[0]["configMap"].get("items") != [{"key": "trusted.json", "path": trusted[2]}]:
+                    problems.append(f"{where}: the trusted set must be the ConfigMap's key trusted.json")
+                elif trusted[0]["configMap"].get("optional"):
+                    problems.append(f"{where}: the trusted set's ConfigMap must not be optional")
+    return problems
+
+
+def _mounted_file(
+    file: str | None, mounts: dict[str, dict[str, Any]], volumes: dict[str, dict[str, Any]], kind: str
+) -> tuple[dict[str, Any], dict[str, Any], str] | None:
+    """(volume, mount, path inside the volume) of the `kind` volume mounted at `file`'s directory."""
+    if not file:
+        return None
+    path = PurePosixPath(file)
+    mount = mounts.get(str(path.parent))
+    volume = volumes.get(mount["name"]) if mount else None
+    if mount is None or volume is None or kind not in volume:
+        return None
+    return volume, mount, path.name
 
 
 def check_probes(where: str, container: dict[str, Any]) -> list[str]:
@@ -416,7 +513,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             for kind in sorted(skipped):
                 print(f"     skipped {kind}: kubernetes-validate has no schema for it (checked structurally)")
-            report(f"{label}: hardening, probes, environment, hooks, monitors", check_workloads(objects))
+            report(f"{label}: hardening, probes, environment, call keys, hooks, monitors", check_workloads(objects))
         packages = service_packages()
         report(
             f"every service package has a Deployment ({', '.join(packages)})",

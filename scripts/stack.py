@@ -22,7 +22,7 @@ from typing import NoReturn
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from libs.common import pgserver
+from libs.common import call_auth, pgserver
 from libs.common.broker import Broker, free_port
 from libs.common.broker_log import durable_broker
 from libs.common.processes import StartupFailed, holds_listener, port_answers, startup_message
@@ -128,6 +128,26 @@ class Stack:
     ports: dict[str, int] = field(default_factory=dict)  # "broker", "<service>", "<service>-metrics"
     _resources: ExitStack = field(default_factory=ExitStack)
 
+    # Who signs service calls here: the gateway and the operator (the demo loader, tests, admin tools
+    # driving the services directly) may name people; each service acts as itself.
+    PEOPLE_SIGNERS = ("gateway", "operator")
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.state_dir / "keys"
+
+    def signer(self, issuer: str = "operator") -> call_auth.Signer:
+        return call_auth.Signer.load(issuer, f"{issuer}-1", self.keys_dir / f"{issuer}.pem",
+                                     people=issuer in self.PEOPLE_SIGNERS)
+
+    def channel(self, service: str, issuer: str = "operator") -> grpc.Channel:
+        """A channel to one of the stack's services whose calls carry `issuer`'s token."""
+        return call_auth.signed_channel(self.addr(service), self.signer(issuer), service)
+
+    def _call_keys(self, issuer: str) -> dict[str, str]:
+        return {"DUBAN_CALL_TRUSTED_KEYS": str(self.keys_dir / "trusted.json"),
+                "DUBAN_CALL_SIGNING_KEY": str(self.keys_dir / f"{issuer}.pem"), "DUBAN_CALL_KEY_ID": f"{issuer}-1"}
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}"
@@ -153,7 +173,9 @@ class Stack:
             "DUBAN_CALENDAR_DIR": str(self.state_dir / "calendar"),
             "DUBAN_STORAGE_DIR": str(self.state_dir / "files"),
             "DUBAN_GRPC_HOST": "127.0.0.1",
+            "DUBAN_METRICS_HOST": "127.0.0.1",
             "PYTHONUNBUFFERED": "1",
+            **self._call_keys(service),
         })
         env.update(self.extra_env)
         env.update(values)
@@ -163,6 +185,9 @@ class Stack:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         (self.state_dir / "logs").mkdir(exist_ok=True)
         rows = [row for row in SERVICES if row.name in self.services]
+        # A fresh key per signer at every start: nothing outside this stack can sign for it.
+        call_auth.write_keys(self.keys_dir, [(name, True) for name in self.PEOPLE_SIGNERS] +
+                             [(row.name, False) for row in SERVICES])
         wanted = {"broker": 9092, "gateway": self.http_port, "gateway-metrics": GATEWAY_METRICS_PORT}
         for row in rows:
             wanted.update({row.name: row.grpc_port, f"{row.name}-metrics": row.metrics_port})

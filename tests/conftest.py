@@ -27,5 +27,5 @@ def stack(tmp_path_factory, pg_admin_url: str) -> Iterator[Stack]:
                                                       "DUBAN_SWEEP_INTERVAL_SECONDS": "0"})
         resources.callback(running.stop)
         running.start()
-        demo_data.load(running.addr("ledger"), urls["gateway"], running.addr("tracking"))
+        demo_data.load(running.addr("ledger"), urls["gateway"], running.signer(), running.addr("tracking"))
         yield running

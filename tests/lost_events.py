@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import grpc
 from prometheus_client import REGISTRY
 from sqlalchemy import Engine, func, select, text
 
@@ -19,6 +18,7 @@ from libs.common.broker import Broker, free_port
 from libs.common.clock import ManualClock
 from libs.common.outbox import pending_count, processed_events
 from libs.common.runtime import Runtime
+from libs.common.testing import call_keys, signed_channel
 from services.ledger.bootstrap import LedgerApp
 from services.ledger.bootstrap import bootstrap as ledger_bootstrap
 from services.ledger.config import Settings as LedgerSettings
@@ -64,7 +64,8 @@ class Services:
                "DUBAN_DATABASE_URL": f"sqlite:///{self.base}/{service}.db", "DUBAN_SWEEP_INTERVAL_SECONDS": "0",
                "DUBAN_STORAGE_DIR": str(self.base / "files"),
                # Settled after a second, checked every second: a test's scale of the defaults (60 s).
-               "DUBAN_RECONCILE_SETTLE_SECONDS": "1", "DUBAN_RECONCILE_INTERVAL_SECONDS": "1"}
+               "DUBAN_RECONCILE_SETTLE_SECONDS": "1", "DUBAN_RECONCILE_INTERVAL_SECONDS": "1",
+               **call_keys().env(service)}
         if self.reconcile:
             env |= {"DUBAN_LEDGER_ADDR": f"127.0.0.1:{self.ports['ledger']}",
                     "DUBAN_TRACKING_ADDR": f"127.0.0.1:{self.ports['tracking']}"}
@@ -91,7 +92,7 @@ class Services:
         return self.apps[service].parts.engine
 
     def register(self, n: int) -> list[str]:
-        with grpc.insecure_channel(f"127.0.0.1:{self.ports['ledger']}") as channel:
+        with signed_channel(f"127.0.0.1:{self.ports['ledger']}", "ledger") as channel:
             stub = ledger_pb2_grpc.LedgerServiceStub(channel)
             seed_directory(stub)
             return [stub.RegisterItem(ledger_pb2.RegisterItemRequest(
@@ -99,7 +100,7 @@ class Services:
                 timeout=10).item.id for i in range(n)]
 
     def issue_notices(self, items: set[str]) -> None:
-        with grpc.insecure_channel(f"127.0.0.1:{self.ports['tracking']}") as channel:
+        with signed_channel(f"127.0.0.1:{self.ports['tracking']}", "tracking") as channel:
             stub = tracking_pb2_grpc.TrackingServiceStub(channel)
             for item_id in sorted(items):
                 stub.IssueNotice(tracking_pb2.IssueNoticeRequest(item_id=item_id, contact_name="王芳", actor=OFFICE),

@@ -29,6 +29,10 @@ class Actor:
         return cls(message.user_id, message.name, message.role or "system", message.unit_id, message.person_id,
                    tuple(message.extra_roles))
 
+    def to_proto(self) -> common_pb2.Actor:
+        return common_pb2.Actor(user_id=self.user_id, name=self.name, role=self.role, unit_id=self.unit_id,
+                                person_id=self.person_id, extra_roles=list(self.extra_roles))
+
     def snapshot(self) -> str:
         """A frozen record of who acted (JSON), kept with the act: later renames don't rewrite history."""
         return json.dumps({"id": self.person_id or self.user_id, "name": self.name, "unit_id": self.unit_id,

@@ -98,6 +98,21 @@ class ReconcileSettings:
 
 
 @dataclass(frozen=True)
+class CallAuthSettings:
+    """Who may call this process and how it signs its own calls (libs/common/call_auth.py)."""
+
+    trusted_keys: str  # path of the trusted set (JWKS); required to serve gRPC
+    signing_key: str  # path of this process's private key (PEM); needed to call another service
+    key_id: str  # the kid of signing_key in the trusted set
+
+
+def call_auth_from_env(env: Mapping[str, str] | None = None) -> CallAuthSettings:
+    return CallAuthSettings(trusted_keys=env_str("DUBAN_CALL_TRUSTED_KEYS", "", env),
+                            signing_key=env_str("DUBAN_CALL_SIGNING_KEY", "", env),
+                            key_id=env_str("DUBAN_CALL_KEY_ID", "", env))
+
+
+@dataclass(frozen=True)
 class ServiceSettings:
     """What every gRPC service reads the same way (see service_basics); services extend it."""
 
@@ -106,6 +121,7 @@ class ServiceSettings:
     grpc_port: int
     grpc_host: str
     metrics_port: int
+    metrics_host: str
     log_level: str
     calendar_dir: str
     migrate_on_start: bool
@@ -117,6 +133,7 @@ class ServiceSettings:
     idempotency_lease_seconds: float
     outbox_retention_hours: int
     reconcile: ReconcileSettings
+    call_auth: CallAuthSettings
 
 
 def service_basics(
@@ -129,6 +146,7 @@ def service_basics(
         "grpc_port": env_int("DUBAN_GRPC_PORT", grpc_port, env),
         # A pod listens on every interface; the embedded stack and the tests on loopback only.
         "grpc_host": env_str("DUBAN_GRPC_HOST", "0.0.0.0", env),
+        "metrics_host": env_str("DUBAN_METRICS_HOST", "0.0.0.0", env),
         "metrics_port": env_int("DUBAN_METRICS_PORT", metrics_port, env),
         "log_level": env_str("DUBAN_LOG_LEVEL", "INFO", env),
         "calendar_dir": env_str("DUBAN_CALENDAR_DIR", "", env),
@@ -151,4 +169,6 @@ def service_basics(
             interval_seconds=env_float("DUBAN_RECONCILE_INTERVAL_SECONDS", 60.0, env),
             settle_seconds=env_int("DUBAN_RECONCILE_SETTLE_SECONDS", 60, env),
         ),
+        # Who may call this service (trusted public keys) and how it signs its own calls to others.
+        "call_auth": call_auth_from_env(env),
     }

@@ -17,7 +17,7 @@ import orjson
 from sqlalchemy import Engine, delete, func, select
 
 from duban.common.v1 import common_pb2, common_pb2_grpc
-from libs.common import metrics
+from libs.common import call_auth, metrics, permissions
 from libs.common.outbox import outbox
 from libs.common.write_turn import sqlite_write_lock
 
@@ -59,6 +59,9 @@ class EventLogServicer(common_pb2_grpc.EventLogServicer):
 
     def ListEvents(self, request: common_pb2.ListEventsRequest,  # noqa: N802
                    context: grpc.ServicerContext) -> common_pb2.ListEventsResponse:
+        # Every event of every item: for the services that consume them, not for a person's session.
+        caller = call_auth.caller()
+        permissions.require(caller.roles if caller else (), "events.read")
         return list_events(self.engine, request)
 
 

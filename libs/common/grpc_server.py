@@ -15,6 +15,7 @@ from grpc_reflection.v1alpha import reflection
 
 from libs.common import metrics, text
 from libs.common.calendar import CalendarYearMissing
+from libs.common.call_auth import Verifier, VerifyingInterceptor
 from libs.common.errors import DomainError, InvalidInput
 from libs.common.grpc_errors import to_status
 
@@ -147,6 +148,7 @@ def create_server(
     *,
     service: str,
     registrations: Sequence[tuple[Callable[[Any, grpc.Server], None], Any, str]],
+    verifier: Verifier,
     port: int,
     host: str = "0.0.0.0",
     max_workers: int = 16,
@@ -156,11 +158,13 @@ def create_server(
     """Start a server with the given (add_XServicer_to_server, servicer, full service name) triples.
 
     Port 0 picks a free port (tests). Health starts NOT_SERVING; the caller sets SERVING once its
-    database answers. `interceptors` run inside the metrics/error one (its error mapping covers them).
+    database answers. Every call but health and reflection must carry a token `verifier` accepts
+    (libs/common/call_auth.py); there is no server without one. `interceptors` run inside the
+    metrics/error one and the token check (its error mapping covers them).
     """
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"{service}-grpc"),
-        interceptors=[ServerInterceptor(service), *interceptors],
+        interceptors=[ServerInterceptor(service), VerifyingInterceptor(service, verifier), *interceptors],
         options=[
             ("grpc.max_receive_message_length", max_message_bytes),
             ("grpc.max_send_message_length", max_message_bytes),

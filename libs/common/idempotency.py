@@ -38,6 +38,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -187,15 +188,25 @@ class IdempotencyStore:
         token = uuid.uuid4().hex
         where = (t.scope == scope, t.key == key)
         with self._transaction() as session:
+            # The common case is a new key: insert first and let the primary key find a duplicate, so
+            # a first call costs one statement; only a key already there is read.
+            dialect = postgresql if self._postgres else sqlite
+            inserted = session.execute(dialect.insert(idempotency_keys).values(
+                scope=scope, key=key, fingerprint=fingerprint, state=IN_FLIGHT, claim=token,
+                lease_until=now + lease, response=None, created_at=now)
+                .on_conflict_do_nothing().returning(idempotency_keys.c.claim)).first()
+            if inserted is not None:  # (rowcount is not told for an INSERT on psycopg)
+                return Claim(scope, key, token)
             row = session.execute(select(t.fingerprint, t.state, t.claim, t.lease_until, t.response,
                                          t.created_at).where(*where)).first()
-            if row is None or row.created_at <= now - self.retention:
+            if row is None:  # pruned or replaced between the two statements: a concurrent first call
+                raise self._in_flight(method)
+            if row.created_at <= now - self.retention:
                 # Expired: the key acts as new. Only the row as read is replaced: if a concurrent call
                 # replaced it first, this one is its duplicate.
-                if row is not None:
-                    replaced = session.execute(delete(idempotency_keys).where(*where, t.claim == row.claim))
-                    if replaced.rowcount != 1:  # type: ignore[attr-defined]
-                        raise self._in_flight(method)
+                replaced = session.execute(delete(idempotency_keys).where(*where, t.claim == row.claim))
+                if replaced.rowcount != 1:  # type: ignore[attr-defined]
+                    raise self._in_flight(method)
                 session.execute(idempotency_keys.insert().values(
                     scope=scope, key=key, fingerprint=fingerprint, state=IN_FLIGHT, claim=token,
                     lease_until=now + lease, response=None, created_at=now))

@@ -13,6 +13,7 @@ import grpc
 from google.protobuf import descriptor_pool, message_factory
 from google.protobuf.message import Message
 
+from libs.common import call_auth
 from libs.common.actor import Actor
 from libs.common.idempotency import IdempotencyStore, check_key
 
@@ -34,9 +35,9 @@ class Caller:
 
 
 def caller_of(request: Message, context: grpc.ServicerContext | None = None) -> Caller:
-    """Who is asking, for scoping keys. For now the request's `actor` as the gateway filled it in; the
-    verified signed token will replace this, here and nowhere else."""
-    actor = Actor.from_proto(getattr(request, "actor", None))
+    """Who is asking, for scoping keys: the caller the call's token proved (libs/common/call_auth.py);
+    outside a verified call (an in-process test of the interceptor) the request's `actor`."""
+    actor = call_auth.caller() or Actor.from_proto(getattr(request, "actor", None))
     return Caller(actor.user_id, actor.role)
 
 

@@ -49,10 +49,15 @@ RECONCILE_EXPIRED = Counter(
 )
 RECONCILE_CHECKED_SEQ = Gauge("duban_reconcile_checked_seq", "the source seq up to which every event is applied",
                               ["service", "source"])
+CALLS_REFUSED = Counter(
+    "duban_grpc_calls_refused_total", "gRPC calls refused for a missing or invalid caller token, by reason",
+    ["service", "reason"],  # reason: missing | invalid | expired | unknown_key | wrong_issuer | wrong_audience | ...
+)
 CONSUMER_LAG = Gauge("duban_consumer_lag_records", "records behind the partition end", ["consumer", "topic"])
 
 
-def serve_metrics(port: int) -> None:
-    """Expose the default registry on 127.0.0.1/0.0.0.0:port; port 0 disables it."""
+def serve_metrics(port: int, host: str = "0.0.0.0") -> None:
+    """Expose the default registry on host:port (a pod: every interface; the embedded stack: loopback);
+    port 0 disables it."""
     if port:
-        start_http_server(port)
+        start_http_server(port, addr=host)

@@ -57,6 +57,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "tracking.urge": OFFICE_ROLES,  # 电话督办 / 书面督办
     "tracking.sign": frozenset({LEADER, PRINCIPAL_LEADER}),  # only the item's own responsible leader, see tracking
     "tracking.sweep": frozenset({ADMIN, SYSTEM}),
+    "events.read": frozenset({SYSTEM}),  # a service's retained outbox, read by its consumers' reconcilers
 }
 
 # Which items a role sees: all of them, its unit's (lead or co unit), or the ones it is the responsible

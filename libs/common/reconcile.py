@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from duban.common.v1 import common_pb2, common_pb2_grpc
 from libs.common import metrics
+from libs.common.call_auth import Signer, signed_channel
 from libs.common.cloudevents import CloudEvent, InvalidEvent, from_headers
 from libs.common.consumer import ConsumerRunner, InvalidMessage
 from libs.common.outbox import reconcile_checkpoints
@@ -38,13 +39,14 @@ class Reconciler:
     """Repairs one consumer's gaps against one source service (the producer of `topic`)."""
 
     def __init__(self, *, service: str, runner: ConsumerRunner, source: str, topic: str, address: str,
-                 interval_seconds: float = 60.0, settle_seconds: int = 60, page_size: int = 1000,
+                 signer: Signer, interval_seconds: float = 60.0, settle_seconds: int = 60, page_size: int = 1000,
                  call_timeout: float = 10.0) -> None:
         self.service = service
         self.runner = runner
         self.source = source
         self.topic = topic
         self.address = address
+        self.signer = signer  # the source's EventLog serves only services (their own identity)
         self.interval_seconds = interval_seconds
         self.settle_seconds = settle_seconds
         self.page_size = page_size
@@ -77,7 +79,8 @@ class Reconciler:
         Raises grpc.RpcError if the source is unreachable; stops early at an event that fails."""
         repaired = 0
         after = self.checkpoint()
-        with grpc.insecure_channel(self.address, options=[("grpc.max_receive_message_length", 64 << 20)]) as ch:
+        with signed_channel(self.address, self.signer, self.source,
+                            options=[("grpc.max_receive_message_length", 64 << 20)]) as ch:
             stub = common_pb2_grpc.EventLogStub(ch)
             for _ in range(max_pages):
                 if stop is not None and stop.is_set():

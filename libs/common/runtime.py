@@ -90,13 +90,14 @@ class Runtime:
         logger.info("%s: stopped", self.service)
 
 
-def serve_forever(service: str, metrics_port: int, start: Callable[[Runtime], object]) -> int:
+def serve_forever(service: str, metrics_port: int, start: Callable[[Runtime], object],
+                  metrics_host: str = "0.0.0.0") -> int:
     """A service process's `serve`: signals, /metrics, start the parts, run until SIGTERM/SIGINT."""
     from libs.common import metrics
 
     runtime = Runtime(service)
     runtime.install_signal_handlers()
-    metrics.serve_metrics(metrics_port)
+    metrics.serve_metrics(metrics_port, metrics_host)
     start(runtime)
     runtime.wait()
     return 0

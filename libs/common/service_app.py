@@ -9,6 +9,7 @@ import argparse
 import datetime as dt
 import gc
 import logging
+import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,9 +18,10 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Engine, text
 
-from libs.common import clock_control, eventlog, migrations, topics
+from libs.common import call_auth, clock_control, eventlog, migrations, topics
+from libs.common.call_auth import Signer
 from libs.common.clock import Clock, clock_from_setting
-from libs.common.config import ReconcileSettings, ServiceSettings, settings_or_exit
+from libs.common.config import ConfigError, ReconcileSettings, ServiceSettings, settings_or_exit
 from libs.common.consumer import ConsumerRunner, Handler
 from libs.common.db import UnitOfWorkFactory, make_engine
 from libs.common.grpc_server import RunningServer, create_server
@@ -46,6 +48,7 @@ class ServiceParts:
     idempotency: IdempotencyStore
     group_prefix: str = ""
     reconcile: ReconcileSettings | None = None
+    signer: Signer | None = None  # this service's identity in its calls to others (None: no key given)
     consumers: list[ConsumerRunner] = field(default_factory=list)
     reconcilers: list[Reconciler] = field(default_factory=list)
     server: RunningServer | None = None
@@ -59,9 +62,13 @@ class ServiceParts:
         for topic in topics_:
             source = topics.SOURCE_OF.get(topic, "")
             address = self.reconcile.source_addrs.get(source) if self.reconcile else None
-            if address:
+            if address and self.signer is None:
+                logger.error("%s: %s from %s is not reconciled: no signing key (DUBAN_CALL_SIGNING_KEY) to "
+                             "call %s with", self.service, topic, source, source)
+            elif address and self.signer is not None:
                 self.reconcilers.append(Reconciler(
                     service=self.service, runner=runner, source=source, topic=topic, address=address,
+                    signer=self.signer,
                     interval_seconds=self.reconcile.interval_seconds,  # type: ignore[union-attr]
                     settle_seconds=self.reconcile.settle_seconds))  # type: ignore[union-attr]
             else:
@@ -86,7 +93,7 @@ def build_parts(
     idempotency = IdempotencyStore(uow, service, dt.timedelta(hours=settings.idempotency_retention_hours),
                                    dt.timedelta(seconds=settings.idempotency_lease_seconds))
     return ServiceParts(service, kafka_bootstrap, engine, uow, producer, relay, idempotency, group_prefix,
-                        settings.reconcile)
+                        settings.reconcile, call_auth.signer_for(settings.call_auth, service))
 
 
 def service_clock(settings: ServiceSettings, clock: Clock | None = None) -> Clock:
@@ -99,6 +106,7 @@ def start_parts(
     runtime: Runtime,
     registrations: Sequence[tuple[Callable[[Any, Any], None], Any, str]],
     port: int,
+    verifier: call_auth.Verifier,
     host: str = "0.0.0.0",
     max_message_bytes: int = 32 * 1024 * 1024,
     write_methods: Sequence[str] = (),
@@ -106,11 +114,12 @@ def start_parts(
     """Serve gRPC, run the relay and the consumers in background threads; SERVING once the DB answers.
 
     `write_methods` (full method names, declared once beside each servicer) take idempotency keys.
+    `verifier` checks every call's token (libs/common/call_auth.py).
     """
     # Every service serves its retained outbox, so its consumers elsewhere can repair their gaps.
     registrations = [*registrations, *eventlog.registrations(parts.engine)]
-    server = create_server(service=parts.service, registrations=registrations, port=port, host=host,
-                           max_message_bytes=max_message_bytes,
+    server = create_server(service=parts.service, registrations=registrations, verifier=verifier, port=port,
+                           host=host, max_message_bytes=max_message_bytes,
                            interceptors=[IdempotencyInterceptor(parts.idempotency, write_methods)])
     runtime.spawn("outbox-relay", parts.relay.run)
     # Expired keys act as new anyway; pruning only keeps the table small (a few rounds per retention).
@@ -202,7 +211,7 @@ class App(Generic[S, C]):
         for name, loop in self.loops:
             runtime.spawn(name, loop)
         return start_parts(self.parts, runtime, registrations, self.settings.grpc_port if port is None else port,
-                           host or self.settings.grpc_host, max_message_bytes=self.max_message_bytes,
+                           call_auth.verifier_for(self.settings.call_auth, self.row.name), host or self.settings.grpc_host, max_message_bytes=self.max_message_bytes,
                            write_methods=self.write_methods)
 
 
@@ -232,7 +241,13 @@ def service_main(
     if args.command == "migrate":
         migrations.upgrade(migrations_dir, make_engine(settings.database_url))
         return 0
+    if args.command == "serve":
+        try:  # refuse to serve unverified before anything connects
+            call_auth.verifier_for(settings.call_auth, row.name)
+        except ConfigError as exc:
+            print(f"{row.name}: configuration error: {exc}", file=sys.stderr)
+            return 2
     app = bootstrap(settings)
     if args.command in commands:
         return commands[args.command][1](app, args)
-    return serve_forever(row.name, settings.metrics_port, lambda runtime: app.start(runtime))
+    return serve_forever(row.name, settings.metrics_port, lambda runtime: app.start(runtime), settings.metrics_host)

@@ -6,7 +6,9 @@ Lives in libs/common (not in a conftest) so service suites and the stack tests s
 
 from __future__ import annotations
 
+import functools
 import os
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -21,17 +23,53 @@ from google.protobuf.message import Message
 from sqlalchemy import MetaData, text
 
 from duban.common.v1 import common_pb2
-from libs.common import pgserver
+from libs.common import call_auth, pgserver
 from libs.common.clock import Clock
 from libs.common.cloudevents import CloudEvent, from_headers
 from libs.common.kafka import ensure_topics
 from libs.common.processes import free_port, python_server
 from libs.common.runtime import Runtime
 from libs.common.service_app import App
+from libs.common.service_table import SERVICES
 
 # The test session's PostgreSQL; the root conftest sets it to the server pgserver.admin_server found
 # or started (DUBAN_TEST_PG_ADMIN_URL or DUBAN_PG_ADMIN_URL name one; else 127.0.0.1:5432 or a private one).
 PG_ADMIN_URL = os.environ.get("DUBAN_TEST_PG_ADMIN_URL", pgserver.DEFAULT_ADMIN_URL)
+
+
+@dataclass(frozen=True)
+class CallKeys:
+    """The test session's call keys: the test code signs as `tests` (it may name people, as the gateway
+    does), the in-process gateway as `gateway`, each service as itself; one trusted set for all."""
+
+    directory: Path
+    trusted: Path
+
+    def signer(self, issuer: str = "tests") -> call_auth.Signer:
+        return call_auth.Signer.load(issuer, f"{issuer}-1", self.directory / f"{issuer}.pem",
+                                     people=issuer in PEOPLE_SIGNERS)
+
+    def env(self, issuer: str) -> dict[str, str]:
+        """The settings of a process that serves and calls as `issuer`."""
+        return {"DUBAN_CALL_TRUSTED_KEYS": str(self.trusted),
+                "DUBAN_CALL_SIGNING_KEY": str(self.directory / f"{issuer}.pem"),
+                "DUBAN_CALL_KEY_ID": f"{issuer}-1"}
+
+
+PEOPLE_SIGNERS = ("tests", "gateway")
+
+
+@functools.cache
+def call_keys() -> CallKeys:
+    directory = Path(tempfile.mkdtemp(prefix="duban-test-keys-"))
+    signers = [(name, True) for name in PEOPLE_SIGNERS] + [(row.name, False) for row in SERVICES]
+    return CallKeys(directory, call_auth.write_keys(directory, signers))
+
+
+def signed_channel(address: str, service: str, issuer: str = "tests") -> grpc.Channel:
+    """A channel to `service` whose calls carry the test keys' token: the person a request's `actor`
+    names, or `issuer` itself where it names none."""
+    return call_auth.signed_channel(address, call_keys().signer(issuer), service)
 
 
 @contextmanager
@@ -151,18 +189,27 @@ def running_service(
     settings = settings_from_env({
         "DUBAN_DATABASE_URL": database_url, "DUBAN_KAFKA_BOOTSTRAP": broker_bootstrap, "DUBAN_GRPC_PORT": "0",
         "DUBAN_GRPC_HOST": "127.0.0.1", "DUBAN_METRICS_PORT": "0",
-        "DUBAN_CONSUMER_GROUP_PREFIX": f"t{uuid.uuid4().hex[:8]}-", **(env or {}),
+        "DUBAN_CONSUMER_GROUP_PREFIX": f"t{uuid.uuid4().hex[:8]}-",
+        **call_keys().env(_service_of(bootstrap)), **(env or {}),
     })
     app = bootstrap(settings, clock=clock)
     runtime = Runtime(f"{app.row.name}-test")
     server = app.start(runtime)
-    channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
+    channel = signed_channel(f"127.0.0.1:{server.port}", app.row.name)
     try:
         yield RunningService(app, channel, server.port)
     finally:
         channel.close()
         runtime.shutdown()
         app.parts.engine.dispose()
+
+
+def _service_of(bootstrap: Callable[..., Any]) -> str:
+    """The service a bootstrap function belongs to (services.<name>.bootstrap), for its key; a test's
+    throwaway service signs with the test keys' own."""
+    parts = getattr(bootstrap, "__module__", "").split(".")
+    names = {row.name for row in SERVICES}
+    return parts[1] if len(parts) > 1 and parts[0] == "services" and parts[1] in names else "tests"
 
 
 @dataclass

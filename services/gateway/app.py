@@ -12,10 +12,10 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
-from libs.common import migrations
+from libs.common import call_auth, migrations
 from libs.common.clock import OFFICE_TZ, clock_from_setting
 from libs.common.db import make_engine, read_only
-from services.gateway import audit, auth, idempotency, metrics, roles
+from services.gateway import audit, auth, calls, idempotency, metrics, roles
 from services.gateway.clients import service_clients
 from services.gateway.config import Settings
 from services.gateway.problems import register_error_handlers
@@ -49,7 +49,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Who-is-calling lookups only read: no write lock on SQLite, and the session ends at once.
     app.extensions["accounts_read"] = sessionmaker(read_only(engine), expire_on_commit=False)
     app.extensions["accounts_engine"] = engine
-    app.extensions.update(service_clients(settings.service_addrs, settings.grpc_timeout_seconds))
+    signer = call_auth.signer_for(settings.call_auth, "gateway", people=True)
+    assert signer is not None  # Settings require the gateway's signing key
+    app.extensions.update(service_clients(settings.service_addrs, settings.grpc_timeout_seconds, signer,
+                                          calls.acting))
 
     @app.before_request
     def _start() -> None:

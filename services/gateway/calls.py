@@ -4,10 +4,14 @@ neither imports the other for it."""
 
 from __future__ import annotations
 
-from flask import current_app, g
+from typing import Any
+
+from flask import current_app, g, has_request_context
 
 from duban.common.v1 import common_pb2
 from duban.ledger.v1 import ledger_pb2
+from libs.common.actor import Actor
+from libs.common.call_auth import actor_in_request
 from libs.common.errors import NotFound
 from services.gateway.clients import ServiceClient
 from services.gateway.scope import Principal, can_see
@@ -35,6 +39,17 @@ def actor(user: Principal) -> common_pb2.Actor:
 
 def current_actor() -> common_pb2.Actor:
     return actor(g.user)
+
+
+def acting(request: Any) -> Actor | None:
+    """Whom the token of a service call names: the person a write's `actor` field names, else the
+    signed-in user (a read); outside a user's request the gateway acts as itself."""
+    named = actor_in_request(request)
+    if named is not None:
+        return named
+    if has_request_context() and getattr(g, "user", None) is not None:
+        return Actor.from_proto(actor(g.user))
+    return None
 
 
 def visible_item(user: Principal, item_id: str) -> ledger_pb2.Item:

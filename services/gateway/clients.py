@@ -6,11 +6,13 @@ that is down becomes ServiceUnavailable, which the gateway answers with 503.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import grpc
 
+from libs.common.actor import Actor
+from libs.common.call_auth import Signer, signed_channel
 from libs.common.grpc_errors import from_rpc_error
 from libs.common.idempotency_grpc import METADATA_KEY, REPLAYED_METADATA
 from libs.common.service_table import SERVICES
@@ -35,11 +37,15 @@ AWAY = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.Sta
 
 
 class ServiceClient:
-    def __init__(self, name: str, address: str, stub_class: type, timeout: float) -> None:
+    """One service's stub; every call carries a token the gateway signs for the person `acting(request)`
+    names (libs/common/call_auth.py)."""
+
+    def __init__(self, name: str, address: str, stub_class: type, timeout: float, signer: Signer,
+                 acting: Callable[[Any], Actor | None]) -> None:
         self.name = name
         self.timeout = timeout
-        self.channel = grpc.insecure_channel(
-            address,
+        self.channel = signed_channel(
+            address, signer, name, acting,
             options=[
                 ("grpc.max_receive_message_length", 64 * 1024 * 1024),
                 ("grpc.max_send_message_length", 64 * 1024 * 1024),
@@ -105,6 +111,8 @@ class ServiceClient:
         self.channel.close()
 
 
-def service_clients(addrs: Mapping[str, str], timeout: float) -> dict[str, ServiceClient]:
+def service_clients(addrs: Mapping[str, str], timeout: float, signer: Signer,
+                    acting: Callable[[Any], Actor | None]) -> dict[str, ServiceClient]:
     """A client for every service of the service table, by name (app.extensions[name])."""
-    return {row.name: ServiceClient(row.name, addrs[row.name], row.stub_class(), timeout) for row in SERVICES}
+    return {row.name: ServiceClient(row.name, addrs[row.name], row.stub_class(), timeout, signer, acting)
+            for row in SERVICES}

@@ -6,9 +6,17 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from libs.common.config import ConfigError, env_bool, env_int, env_str
+from libs.common.config import CallAuthSettings, ConfigError, call_auth_from_env, env_bool, env_int, env_str
 from libs.common.policy import Policy
 from libs.common.service_table import SERVICES
+
+
+def _signing(env: Mapping[str, str] | None) -> CallAuthSettings:
+    settings = call_auth_from_env(env)
+    if not settings.signing_key:
+        raise ConfigError("DUBAN_CALL_SIGNING_KEY is required: the gateway's private key, with which it signs "
+                          "each service call for the person acting (README, 'Service calls')")
+    return settings
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,7 @@ class Settings:
     org_name: str
     migrate_on_start: bool
     metrics_port: int
+    call_auth: CallAuthSettings  # the gateway's signing key: every service call carries its token
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -56,4 +65,5 @@ class Settings:
             migrate_on_start=env_bool("DUBAN_MIGRATE_ON_START", True, env),
             # Non-zero: the gunicorn master serves /metrics there (gunicorn_conf.py), not the portal.
             metrics_port=env_int("DUBAN_METRICS_PORT", 0, env),
+            call_auth=_signing(env),
         )

@@ -40,7 +40,8 @@ def when_ready(server: Arbiter) -> None:
     if port and _multiproc_dir():
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-        start_http_server(port, registry=registry)
+        # A pod: every interface (the chart's metrics port); the embedded stack: loopback only.
+        start_http_server(port, addr=os.environ.get("DUBAN_METRICS_HOST") or "0.0.0.0", registry=registry)
 
 
 def child_exit(server: Arbiter, worker: Worker) -> None:

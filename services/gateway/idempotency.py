@@ -16,6 +16,8 @@ from services.gateway.auth import csrf_token
 from services.gateway.clients import ServiceClient
 
 HEADER = "Idempotency-Key"
+# The hidden fields form_keys() adds to every writing form: the page's, not the write's.
+FORM_ONLY = frozenset({"csrf_token", KEY_FIELD})
 REPLAYED_HEADER = "Idempotent-Replayed"
 # A double-clicked form's second request meets the first still running; the page waits this long for
 # the first to finish (then answers as it did), rather than showing a conflict to someone who clicked twice.

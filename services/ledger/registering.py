@@ -128,19 +128,19 @@ def register_item(ledger: Ledger, reg: domain.Registration, actor: Actor, reques
     """Register an item; a retry with the same request_id returns the first registration (replayed)."""
     permissions.require(actor.roles, "items.register")
     try:
-        with ledger.uow() as tx:  # one transaction: the replay check and the registration
-            if request_id:
-                earlier = tx.session.scalars(repository.BY_REQUEST_ID, {"request_id": request_id}).first()
-                if earlier is not None:
-                    return earlier, True
+        with ledger.uow() as tx:
             item = register_in(ledger, tx, reg, actor, request_id=request_id)
             tx.commit()
             return item, False
     except IntegrityError:
         if not request_id:
             raise
-        # Two retries raced: the other one committed first; answer with its item.
+        # The request id's unique index found the earlier registration (a retry, or two racing): no
+        # read before every insert, only for the rare retry. Answer with the first item.
         with ledger.uow.read() as tx:
-            return tx.session.scalars(select(Item).where(Item.request_id == request_id)).one(), True
+            earlier = tx.session.scalars(select(Item).where(Item.request_id == request_id)).first()
+        if earlier is None:  # another constraint failed, not the request id's
+            raise
+        return earlier, True
 
 

@@ -38,7 +38,6 @@ def get_item(session: Session, id_or_no: str) -> Item:
 _UNITS_NAMED = select(Unit).where(Unit.id.in_(bindparam("ids", expanding=True)))
 _PEOPLE_NAMED = (select(Person, Unit.name).join(Unit, Unit.id == Person.unit_id, isouter=True)
                  .where(Person.id.in_(bindparam("ids", expanding=True))))
-BY_REQUEST_ID = select(Item).where(Item.request_id == bindparam("request_id"))
 
 
 def units_by_id(session: Session, ids: set[str] | None = None) -> dict[str, Unit]:

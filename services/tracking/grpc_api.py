@@ -8,6 +8,7 @@ import grpc
 
 from duban.common.v1 import common_pb2
 from duban.tracking.v1 import tracking_pb2, tracking_pb2_grpc
+from libs.common import call_auth, permissions
 from libs.common.actor import Actor
 from libs.common.clock import OFFICE_TZ
 from libs.common.errors import InvalidInput, NotFound
@@ -181,6 +182,8 @@ class TrackingServicer(tracking_pb2_grpc.TrackingServiceServicer):
     ) -> tracking_pb2.RunSweepsResponse:
         import datetime as dt
 
+        caller = call_auth.caller()  # the request names nobody: the token says who asks
+        permissions.require(caller.roles if caller else (), "tracking.sweep")
         as_of = None
         if request.as_of:
             try:

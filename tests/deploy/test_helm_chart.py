@@ -244,3 +244,126 @@ def test_reconciliation_settings_reach_every_service(production_objects: Objects
     assert shared["DUBAN_OUTBOX_RETENTION_HOURS"] == "168" and shared["DUBAN_RECONCILE_INTERVAL_SECONDS"] == "60"
     # Each service's reconcilers find their sources where the gateway finds them.
     assert shared["DUBAN_LEDGER_ADDR"] == "duban-ledger:50051" and shared["DUBAN_TRACKING_ADDR"] == "duban-tracking:50051"
+
+
+# -- signed service calls (libs/common/call_auth.py) --------------------------------------------------
+def call_key_wiring(
+    obj: dict[str, Any], objects: Objects
+) -> tuple[dict[str, str | None], list[dict[str, Any]], dict[str, Any]]:
+    """(environment, the call keys' volumes, their mounts by volume name) of a workload's container."""
+    pod = helm_check.pod_specs(obj)[0]
+    volumes = [v for v in pod["volumes"] if v["name"] in ("call-signing-key", "call-trusted-keys")]
+    mounts = {m["name"]: m for m in pod["containers"][0]["volumeMounts"]}
+    return helm_check.env_values(pod["containers"][0], objects), volumes, mounts
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "component"),
+    [
+        ("Deployment", "duban-gateway", "gateway"),
+        ("Deployment", "duban-ledger", "ledger"),
+        ("Deployment", "duban-tracking", "tracking"),
+        ("Job", "duban-gateway-migrate", "gateway"),  # `gateway migrate` refuses to run without the key
+        ("Job", "duban-ledger-migrate", "ledger"),
+        ("CronJob", "duban-tracking-sweep", "tracking"),
+    ],
+)
+def test_each_pod_mounts_only_its_own_call_key(default_objects: Objects, kind: str, name: str, component: str) -> None:
+    env, volumes, mounts = call_key_wiring(find(default_objects, kind, name), default_objects)
+    assert env["DUBAN_CALL_SIGNING_KEY"] == "/etc/duban/call-keys/own/key.pem"
+    assert env["DUBAN_CALL_TRUSTED_KEYS"] == "/etc/duban/call-keys/trusted/trusted.json"
+    assert env["DUBAN_CALL_KEY_ID"] == f"{component}-2026-12"
+    assert volumes == [
+        {
+            "name": "call-trusted-keys",
+            "configMap": {
+                "name": "duban-call-keys-trusted",
+                "items": [{"key": "trusted.json", "path": "trusted.json"}],
+                "defaultMode": 0o444,
+            },
+        },
+        {
+            "name": "call-signing-key",
+            "secret": {
+                "secretName": "duban-call-keys",
+                "items": [{"key": f"{component}.pem", "path": "key.pem"}],
+                "defaultMode": 0o400,
+            },
+        },
+    ]
+    assert mounts["call-signing-key"] == {
+        "name": "call-signing-key",
+        "mountPath": "/etc/duban/call-keys/own",
+        "readOnly": True,
+    }
+    assert mounts["call-trusted-keys"]["mountPath"] == "/etc/duban/call-keys/trusted"
+    assert mounts["call-trusted-keys"]["readOnly"] is True
+
+
+def test_every_pod_signs_with_its_own_key(default_objects: Objects, production_objects: Objects) -> None:
+    """All workloads of both renders (every service of the production example, its CronJobs too)."""
+    assert helm_check.check_call_keys(default_objects) == []
+    assert helm_check.check_call_keys(production_objects) == []
+    pem_files = {
+        item["key"]
+        for obj in production_objects
+        for pod in helm_check.pod_specs(obj)
+        for volume in pod["volumes"]
+        if "secret" in volume and volume["secret"]["secretName"] == "duban-call-keys"
+        for item in volume["secret"]["items"]
+    }
+    services = ("gateway", "ledger", "tracking", "inspection", "notification", "evaluation")
+    assert pem_files == {f"{name}.pem" for name in services}
+
+
+def test_a_pod_with_another_components_key_is_reported(default_objects: Objects) -> None:
+    deployment = json.loads(json.dumps(find(default_objects, "Deployment", "duban-gateway")))
+    volume = next(v for v in helm_check.pod_specs(deployment)[0]["volumes"] if v["name"] == "call-signing-key")
+    volume["secret"]["items"].append({"key": "ledger.pem", "path": "ledger.pem"})
+    config_maps = [o for o in default_objects if o["kind"] == "ConfigMap"]  # its environment
+    [problem] = helm_check.check_call_keys([deployment, *config_maps])
+    assert "must mount only its own key gateway.pem" in problem
+    volume["secret"]["items"] = [{"key": "gateway.pem", "path": "key.pem"}]
+    volume["secret"]["defaultMode"] = 0o644
+    [problem] = helm_check.check_call_keys([deployment, *config_maps])
+    assert "needs mode 0400" in problem
+
+
+def test_call_key_names_and_ids_follow_the_values() -> None:
+    objects = helm_check.render(
+        *helm_check.REQUIRED_VALUES,
+        "--set",
+        "callKeys.existingSecret=duban-call-keys-2027-03",
+        "--set",
+        "callKeys.trustedConfigMap=duban-trusted",
+        "--set",
+        "callKeys.keyIds.gateway=gateway-2027-03",
+    )
+    env, volumes, _ = call_key_wiring(find(objects, "Deployment", "duban-gateway"), objects)
+    assert env["DUBAN_CALL_KEY_ID"] == "gateway-2027-03"
+    sources = {v["name"]: v["secret"]["secretName"] if "secret" in v else v["configMap"]["name"] for v in volumes}
+    assert sources == {"call-trusted-keys": "duban-trusted", "call-signing-key": "duban-call-keys-2027-03"}
+    env, _, _ = call_key_wiring(find(objects, "Job", "duban-gateway-migrate"), objects)
+    assert env["DUBAN_CALL_KEY_ID"] == "gateway-2027-03"
+    env, _, _ = call_key_wiring(find(objects, "Deployment", "duban-ledger"), objects)
+    assert env["DUBAN_CALL_KEY_ID"] == "ledger-2026-12"  # the others keep <component>-<keyIdSuffix>
+    assert helm_check.check_call_keys(objects) == []
+    assert helm_check.validate_objects(objects)[0] == []
+
+
+def test_pods_roll_when_the_trusted_keys_change(default_objects: Objects) -> None:
+    """The trusted set is read at start; the Deployments' pod templates carry a checksum of the ConfigMap
+    (looked up in the cluster; `helm template` sees none, so the value is the checksum of nothing)."""
+    for name in ("duban-gateway", "duban-ledger", "duban-tracking"):
+        annotations = find(default_objects, "Deployment", name)["spec"]["template"]["metadata"]["annotations"]
+        assert len(annotations["checksum/call-keys-trusted"]) == 64
+
+
+def test_an_alert_fires_on_refused_calls(production_objects: Objects) -> None:
+    groups = {g["name"]: g for g in find(production_objects, "PrometheusRule", "duban-events")["spec"]["groups"]}
+    [rule] = groups["duban-calls"]["rules"]
+    assert rule["alert"] == "DubanCallsRefused"
+    assert "duban_grpc_calls_refused_total" in rule["expr"] and "by (service, reason)" in rule["expr"]
+    assert rule["for"] == "15m"
+    assert rule["labels"]["severity"] == "warning"
+    assert helm_check.check_prometheus_rules(production_objects) == []

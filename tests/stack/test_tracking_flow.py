@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 import uuid
 
-import grpc
 import pytest
 import requests
 
@@ -20,8 +19,8 @@ pytestmark = [pytest.mark.stack, pytest.mark.postgres]  # the session's stack, o
 
 
 def set_time(stack: Stack, when: str) -> None:
-    for port in (stack.grpc_port("ledger"), stack.grpc_port("tracking")):
-        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+    for service in ("ledger", "tracking"):
+        with stack.channel(service) as channel:
             common_pb2_grpc.ClockControlStub(channel).SetTime(common_pb2.SetTimeRequest(now=when), timeout=10,
                                                              wait_for_ready=True)
 

@@ -12,12 +12,14 @@ from sqlalchemy import func, select, update
 from duban.common.v1 import common_pb2
 from duban.tracking.v1 import events_pb2
 from libs.common import eventlog
+from libs.common.call_auth import KeySet, Verifier
 from libs.common.cloudevents import CloudEvent, from_headers, new_event
 from libs.common.consumer import ConsumerRunner, InvalidMessage
 from libs.common.db import UnitOfWork, UnitOfWorkFactory, make_engine
 from libs.common.grpc_server import RunningServer, create_server
 from libs.common.outbox import OutboxEvent, outbox, processed_events, runtime_metadata
 from libs.common.reconcile import Reconciler
+from libs.common.testing import call_keys
 
 TOPIC = "duban.test.events.v1"
 NOW = dt.datetime.now(dt.UTC)
@@ -44,7 +46,8 @@ def _publish(uow: UnitOfWorkFactory, subjects: list[str], sent_ago: dt.timedelta
 @pytest.fixture
 def source(tmp_path) -> Iterator[tuple[UnitOfWorkFactory, RunningServer]]:
     uow = _uow(tmp_path, "source")
-    server = create_server(service="source", registrations=eventlog.registrations(uow.engine), port=0, host="127.0.0.1")
+    server = create_server(service="source", registrations=eventlog.registrations(uow.engine),
+                           verifier=Verifier(KeySet.load(call_keys().trusted), "source"), port=0, host="127.0.0.1")
     yield uow, server
     server.stop(0)
     uow.engine.dispose()
@@ -66,7 +69,7 @@ class Recorder:
 def _reconciler(tmp_path, server: RunningServer, handler: Recorder) -> Reconciler:
     runner = ConsumerRunner(name="sink-group", bootstrap="127.0.0.1:1", topics_=[TOPIC], handler=handler,
                             uow=_uow(tmp_path, "sink"), producer=None)  # type: ignore[arg-type]
-    return Reconciler(service="sink", runner=runner, source="source", topic=TOPIC,
+    return Reconciler(service="sink", runner=runner, source="source", topic=TOPIC, signer=call_keys().signer("ledger"),
                       address=f"127.0.0.1:{server.port}", settle_seconds=5, page_size=3)
 
 

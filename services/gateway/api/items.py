@@ -17,11 +17,11 @@ from services.gateway.idempotency import replayed, write
 from services.gateway.present import Reader, json_body, to_json
 from services.gateway.scope import Principal, scoped_filter
 
-REGISTER_FIELDS = {
+REGISTER_FIELDS = frozenset({
     "title", "content", "source", "category", "key_tracking", "lead_unit_id", "lead_duty", "co_units",
     "responsible_leader_id", "responsible_person_id", "supervisor_id", "registered_on", "due_date",
     "due_date_reason", "remarks",
-}
+})
 PATCH_TEXT = ("title", "content", "source", "category", "responsible_leader_id", "responsible_person_id",
               "supervisor_id", "due_date", "supervision_status", "remarks", "lead_unit_id")
 FILTER_PARAMS = ("unit_id", "source", "category", "status", "due_from", "due_to", "q", "light")
@@ -71,9 +71,20 @@ def list_items() -> dict[str, Any]:
 @bp.post("/items")
 @require("items.register")
 def register_item() -> Response:
-    body = json_body()
-    reader = Reader(body)
-    reader.unknown(REGISTER_FIELDS)
+    reply = write(ledger(), "RegisterItem", register_request(json_body()))
+    g.audit_target = reply.item.item_no
+    response = Response(status=200 if replayed() else 201)
+    response.set_data(current_app.json.dumps(to_json(reply.item)))
+    response.mimetype = "application/json"
+    response.headers["Location"] = url_for("api.get_item", item_id=reply.item.id)
+    return response
+
+
+def register_request(source: Mapping[str, Any], ignore: frozenset[str] = frozenset()) -> ledger_pb2.RegisterItemRequest:
+    """RegisterItem's request from a JSON body or the registration form (turned into the same fields),
+    every field error at once: the API and the page check a registration the same way."""
+    reader = Reader(source)
+    reader.unknown(set(REGISTER_FIELDS | ignore))
     co_units = reader.pairs("co_units") or []
     req = ledger_pb2.RegisterItemRequest(
         title=reader.text("title", 200), content=reader.text("content"), source=reader.text("source", 40),
@@ -87,13 +98,7 @@ def register_item() -> Response:
         remarks=reader.text("remarks"), actor=actor(g.user),
     )
     reader.done()
-    reply = write(ledger(), "RegisterItem", req)
-    g.audit_target = reply.item.item_no
-    response = Response(status=200 if replayed() else 201)
-    response.set_data(current_app.json.dumps(to_json(reply.item)))
-    response.mimetype = "application/json"
-    response.headers["Location"] = url_for("api.get_item", item_id=reply.item.id)
-    return response
+    return req
 
 
 @bp.get("/items/<item_id>")

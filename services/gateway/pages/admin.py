@@ -1,4 +1,4 @@
-"""Administrators manage accounts: role, unit, linked person, password, active."""
+"""Administrators manage accounts: role and further roles, unit, linked person, password, active."""
 
 from __future__ import annotations
 
@@ -28,12 +28,16 @@ def admin_users() -> ResponseReturnValue:
                 if form.get("password"):
                     changes["password"] = form["password"]
                 changes["active"] = form.get("active") == "on"
+                # A person may hold more than one role (the 区长: principal and responsible leader).
+                changes["extra_roles"] = form.getlist("extra_roles")
                 accounts.update_user(db(), accounts.get_user(db(), int(form["user_id"])), changes)
                 message = "已保存"
             else:
-                accounts.create_user(db(), form.get("username", ""), form.get("display_name", ""),
-                                     form.get("password", ""), form.get("role", ""), form.get("unit_id", ""),
-                                     form.get("person_id", ""), now=now())
+                user = accounts.create_user(db(), form.get("username", ""), form.get("display_name", ""),
+                                            form.get("password", ""), form.get("role", ""), form.get("unit_id", ""),
+                                            form.get("person_id", ""), now=now())
+                if form.getlist("extra_roles"):
+                    accounts.update_user(db(), user, {"extra_roles": form.getlist("extra_roles")})
                 message = "已创建用户"
             db().commit()
             return redirect(url_for("pages.admin_users", message=message))

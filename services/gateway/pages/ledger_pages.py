@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, current_app, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from duban.ledger.v1 import ledger_pb2
 from libs.common import vocabulary
 from libs.common.errors import InvalidInput
-from services.gateway.api.items import list_page
+from services.gateway.api.items import list_page, register_request
 from services.gateway.api.ledger_io import export_response
 from services.gateway.auth import require
-from services.gateway.calls import actor
 from services.gateway.calls import ledger as ledger_service
-from services.gateway.idempotency import write
+from services.gateway.idempotency import FORM_ONLY, write
 from services.gateway.pages import bp
 
 FILTER_KEYS = ("q", "unit_id", "source", "category", "status", "light", "key_tracking", "due_from", "due_to")
@@ -50,19 +51,13 @@ def register() -> ResponseReturnValue:
     errors: dict[str, str] = {}
     form = request.form
     if request.method == "POST":
-        co_units = [ledger_pb2.CoUnit(unit_id=u) for u in form.getlist("co_unit_ids") if u]
-        req = ledger_pb2.RegisterItemRequest(
-            title=form.get("title", ""), content=form.get("content", ""), source=form.get("source", ""),
-            category=form.get("category", ""), key_tracking=form.get("key_tracking") == "on",
-            lead_unit_id=form.get("lead_unit_id", ""), lead_duty=form.get("lead_duty", ""), co_units=co_units,
-            responsible_leader_id=form.get("responsible_leader_id", ""),
-            responsible_person_id=form.get("responsible_person_id", ""),
-            supervisor_id=form.get("supervisor_id", ""), registered_on=form.get("registered_on", ""),
-            due_date=form.get("due_date", ""), due_date_reason=form.get("due_date_reason", ""),
-            remarks=form.get("remarks", ""), actor=actor(g.user),
-        )
+        # The form's own shapes (a checkbox, a multi-select of co units) as the API's fields; then the
+        # API's builder checks them.
+        fields: dict[str, Any] = {k: v for k, v in form.items() if k not in ("co_unit_ids", "key_tracking")}
+        fields["key_tracking"] = form.get("key_tracking") == "on"
+        fields["co_units"] = [{"unit_id": u, "duty": ""} for u in form.getlist("co_unit_ids") if u]
         try:
-            item = write(ledger_service(), "RegisterItem", req).item
+            item = write(ledger_service(), "RegisterItem", register_request(fields, ignore=FORM_ONLY)).item
         except InvalidInput as exc:
             errors = exc.field_errors
         else:

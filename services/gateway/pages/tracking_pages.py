@@ -8,67 +8,29 @@ from flask.typing import ResponseReturnValue
 from duban.tracking.v1 import tracking_pb2
 from libs.common import vocabulary
 from libs.common.errors import DomainError
-from services.gateway import roles
+from services.gateway import roles, tracking_writes
 from services.gateway.api.tracking import document_response, read_lights_query, scoped_list_request
 from services.gateway.auth import require
-from services.gateway.calls import actor, tracking, visible
-from services.gateway.idempotency import write
+from services.gateway.calls import tracking, visible
+from services.gateway.idempotency import FORM_ONLY
 from services.gateway.pages import bp
 from services.gateway.pages.item_page import render_item
 from services.gateway.problems import status_of
 from services.gateway.scope import scoped_tracking_request
 
 
-def _form_attachments() -> list[tracking_pb2.Attachment]:
-    return [tracking_pb2.Attachment(filename=f.filename[:200], content_type=f.mimetype or "", data=f.read())
-            for f in request.files.getlist("attachments") if f.filename]
-
-
-def _flag(name: str) -> bool:
-    return request.form.get(name) in ("true", "on", "1")
-
-
-# Each form action: (permission, RPC, request builder). One handler serves them all.
-ACTIONS = {
-    "notice": ("tracking.notice", "IssueNotice", lambda item, f: tracking_pb2.IssueNoticeRequest(
-        item_id=item, requirements=[x for x in f.get("requirements", "").splitlines() if x.strip()],
-        contact_name=f.get("contact_name", ""), contact_phone=f.get("contact_phone", ""), actor=actor(g.user))),
-    "acknowledge": ("tracking.unit_act", "Acknowledge", lambda item, f: tracking_pb2.AcknowledgeRequest(
-        item_id=item, actor=actor(g.user))),
-    "report": ("tracking.unit_act", "FileReport", lambda item, f: tracking_pb2.FileReportRequest(
-        item_id=item, text=f.get("text", ""), attachments=_form_attachments(), actor=actor(g.user))),
-    "extension": ("tracking.unit_act", "RequestExtension", lambda item, f: tracking_pb2.RequestExtensionRequest(
-        item_id=item, reason=f.get("reason", ""), new_due_date=f.get("new_due_date", ""),
-        progress=f.get("progress", ""), actor=actor(g.user))),
-    "decision": ("tracking.sign", "DecideExtension", lambda item, f: tracking_pb2.DecideExtensionRequest(
-        item_id=item, extension_id=f.get("extension_id", ""), approve=_flag("approve"), comment=f.get("comment", ""),
-        actor=actor(g.user))),
-    "reply": ("tracking.unit_act", "FileReply", lambda item, f: tracking_pb2.FileReplyRequest(
-        item_id=item, result=f.get("result", ""), root_cause=f.get("root_cause", ""), measures=f.get("measures", ""),
-        attachments=_form_attachments(), actor=actor(g.user))),
-    "completion": ("tracking.completion", "FillCompletionReport", lambda item, f: tracking_pb2.FillCompletionReportRequest(
-        item_id=item, report_kind=f.get("report_kind", ""), result_summary=f.get("result_summary", ""),
-        actor=actor(g.user))),
-    "urge": ("tracking.urge", "UrgeUnit", lambda item, f: tracking_pb2.UrgeUnitRequest(
-        item_id=item, unit_id=f.get("unit_id", ""), method=f.get("method", ""), text=f.get("text", ""),
-        actor=actor(g.user))),
-    "signature": ("tracking.sign", "SignCompletionReport", lambda item, f: tracking_pb2.SignCompletionReportRequest(
-        item_id=item, approve=_flag("approve"), opinion=f.get("opinion", ""), follow_up=f.get("follow_up", ""),
-        actor=actor(g.user))),
-}
 @bp.post("/items/<item_id>/tracking/<action>")
 @require()
 def tracking_action(item_id: str, action: str) -> ResponseReturnValue:
     from flask import abort
 
-    if action not in ACTIONS:
+    if action not in tracking_writes.WRITES:
         abort(404)
-    permission, method, build = ACTIONS[action]
-    if not roles.allowed(g.user.roles, permission):
+    if not roles.allowed(g.user.roles, tracking_writes.WRITES[action].permission):
         abort(403)
     item_id = visible(item_id)
     try:
-        write(tracking(), method, build(item_id, request.form), timeout=60)
+        tracking_writes.send(action, item_id, request.form, ignore=FORM_ONLY)
     except DomainError as exc:
         errors = exc.field_errors or {"form": exc.message}
         return render_item(item_id, errors=errors, failed_action=action), status_of(exc)

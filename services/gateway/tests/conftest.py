@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from libs.common.clock import ManualClock
-from libs.common.testing import running_service
+from libs.common.testing import call_keys, running_service
 from services.gateway import accounts
 from services.gateway.app import create_app
 from services.gateway.config import Settings
@@ -64,7 +64,7 @@ def make_portal(ledger: LedgerUnderTest, db_url: str, tracking_port: int = 0) ->
     settings = Settings.from_env({
         "DUBAN_DATABASE_URL": db_url, "DUBAN_SECRET_KEY": "test-secret-key-0123456789",
         "DUBAN_LEDGER_ADDR": f"127.0.0.1:{ledger.port}", "DUBAN_SECURE_COOKIES": "false",
-        "DUBAN_TRACKING_ADDR": f"127.0.0.1:{tracking_port or 1}",
+        "DUBAN_TRACKING_ADDR": f"127.0.0.1:{tracking_port or 1}", **call_keys().env("gateway"),
     })
     clock = ManualClock(START)
     app = create_app({"settings": settings, "clock": clock})

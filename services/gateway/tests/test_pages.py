@@ -76,6 +76,26 @@ def test_admin_page_lists_users_and_audit(portal: Portal) -> None:
     assert bad.status_code == 422 and "密码至少8位" in bad.get_data(as_text=True)
 
 
+def test_admin_gives_an_account_a_second_role(portal: Portal) -> None:
+    """The 区长 is the principal leader and the responsible leader of items: one account, two roles."""
+    admin = portal.login("admin")
+    username = f"qz{uuid.uuid4().hex[:6]}"
+    created = admin.post("/admin/users", data={"csrf_token": admin.csrf, "username": username, "display_name": "区长",  # type: ignore[attr-defined]
+                                               "password": "long-enough-1", "role": "principal_leader",
+                                               "person_id": "ld-li", "extra_roles": ["leader"]})
+    assert created.status_code == 302
+    user = next(u for u in admin.get("/api/v1/users").get_json()["users"] if u["username"] == username)
+    assert user["role"] == "principal_leader" and user["extra_roles"] == ["leader"]
+    assert "兼任角色：责任领导" in admin.get("/admin/users").get_data(as_text=True)
+    # Saving the row without the box ticked takes the role away again.
+    saved = admin.post("/admin/users", data={"csrf_token": admin.csrf, "user_id": str(user["id"]),  # type: ignore[attr-defined]
+                                             "display_name": "区长", "role": "principal_leader", "unit_id": "",
+                                             "person_id": "ld-li", "active": "on"})
+    assert saved.status_code == 302
+    user = next(u for u in admin.get("/api/v1/users").get_json()["users"] if u["username"] == username)
+    assert user["extra_roles"] == []
+
+
 def test_health_and_api_docs(portal: Portal) -> None:
     client = portal.client()
     assert client.get("/healthz").get_json() == {"status": "ok"}

@@ -131,6 +131,22 @@ DUBAN_RECONCILE_SETTLE_SECONDS: {{ $v.reconcile.settleSeconds | toString | quote
 {{- end }}
 {{- end }}
 
+{{/*
+Signed service calls (libs/common/call_auth.py): where a pod finds the trusted public keys (the
+callKeys.trustedConfigMap, key trusted.json) and its own component's private key (callKeys.existingSecret,
+key <component>.pem, mounted as key.pem). The directories are mount points of their own volumes.
+*/}}
+{{- define "duban.callTrustedDir" -}}/etc/duban/call-keys/trusted{{- end }}
+{{- define "duban.callKeyDir" -}}/etc/duban/call-keys/own{{- end }}
+
+{{/* Key id one component signs with (DUBAN_CALL_KEY_ID): callKeys.keyIds.<name>, else <name>-<keyIdSuffix>;
+"" when neither is set (validateValues refuses that). Takes (dict "root" $ "name" $name). */}}
+{{- define "duban.callKeyId" -}}
+{{- $keys := .root.Values.callKeys -}}
+{{- $own := get (default dict $keys.keyIds) .name -}}
+{{- if $own }}{{ $own }}{{ else if $keys.keyIdSuffix }}{{ printf "%s-%s" .name $keys.keyIdSuffix }}{{ end }}
+{{- end }}
+
 {{/* Environment of one service (its <fullname>-<service> ConfigMap), as a YAML map. */}}
 {{- define "duban.serviceEnv" -}}
 DUBAN_SERVICE: {{ .name | quote }}
@@ -144,6 +160,9 @@ DUBAN_METRICS_PORT: {{ .svc.metricsPort | toString | quote }}
 {{- with .svc.logLevel }}
 DUBAN_LOG_LEVEL: {{ . | quote }}
 {{- end }}
+DUBAN_CALL_TRUSTED_KEYS: {{ printf "%s/trusted.json" (include "duban.callTrustedDir" .) | quote }}
+DUBAN_CALL_SIGNING_KEY: {{ printf "%s/key.pem" (include "duban.callKeyDir" .) | quote }}
+DUBAN_CALL_KEY_ID: {{ include "duban.callKeyId" . | quote }}
 {{- range $k, $val := .svc.env }}
 {{ $k }}: {{ $val | toString | quote }}
 {{- end }}
@@ -203,14 +222,31 @@ seccompProfile:
 {{- end }}
 
 {{/*
-Volumes of a pod; takes (dict "root" $ "hook" bool). A hook Job runs before the chart's ConfigMaps and
-PVC exist (pre-install), so it mounts the calendar as optional and files on an emptyDir.
+Volumes of one component's pod; takes (dict "root" $ "name" $name "hook" bool). A hook Job runs before
+the chart's ConfigMaps and PVC exist (pre-install), so it mounts the calendar as optional and files on
+an emptyDir. The call keys' Secret and ConfigMap exist before the install (they are never optional).
+The pod gets only its own component's private key; mode 0400, which the kubelet turns into 0440
+root:<fsGroup 10001> (duban.podSecurityContext): readable by the service's user and nobody else.
 */}}
 {{- define "duban.volumes" -}}
 {{- $v := .root.Values -}}
 - name: tmp
   emptyDir:
     sizeLimit: 256Mi
+- name: call-trusted-keys
+  configMap:
+    name: {{ $v.callKeys.trustedConfigMap }}
+    items:
+      - key: trusted.json
+        path: trusted.json
+    defaultMode: 292 # 0444: public keys
+- name: call-signing-key
+  secret:
+    secretName: {{ $v.callKeys.existingSecret }}
+    items:
+      - key: {{ printf "%s.pem" .name }}
+        path: key.pem
+    defaultMode: 256 # 0400
 - name: calendar
   configMap:
     name: {{ include "duban.fullname" .root }}-calendar
@@ -231,6 +267,12 @@ PVC exist (pre-install), so it mounts the calendar as optional and files on an e
 {{- define "duban.volumeMounts" -}}
 - name: tmp
   mountPath: /tmp
+- name: call-trusted-keys
+  mountPath: {{ include "duban.callTrustedDir" . }}
+  readOnly: true
+- name: call-signing-key
+  mountPath: {{ include "duban.callKeyDir" . }}
+  readOnly: true
 - name: calendar
   mountPath: {{ .Values.calendar.mountPath }}
   readOnly: true
@@ -312,6 +354,9 @@ naming the values to change. Included once, from deployment.yaml.
 {{- if $svc.enabled }}
 {{- $enabled = append $enabled $name }}
 {{- $pods = add $pods (ternary $svc.autoscaling.maxReplicas $svc.replicas $svc.autoscaling.enabled) }}
+{{- if not (include "duban.callKeyId" (dict "root" $ "name" $name)) }}
+{{- fail (printf "callKeys.keyIdSuffix is required: services.%s signs its calls with the key id %s-<keyIdSuffix> (DUBAN_CALL_KEY_ID), the kid its key has in trusted.json; e.g. --set callKeys.keyIdSuffix=2026-12 for keys made with --kid %s-2026-12 (or set callKeys.keyIds.%s)" $name $name $name $name) }}
+{{- end }}
 {{- if eq (int $svc.metricsPort) (int (include "duban.servePort" (dict "name" $name "svc" $svc))) }}
 {{- fail (printf "services.%s.metricsPort (%v) must differ from the service's %s port" $name $svc.metricsPort (ternary "HTTP" "gRPC" (eq $name "gateway"))) }}
 {{- end }}
