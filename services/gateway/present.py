@@ -45,6 +45,8 @@ class Reader:
 
     def text(self, name: str, max_len: int = 4000) -> str:
         value = self.source.get(name, "")
+        if value is None and not self.typed:  # a page's own dict of fields may leave one out so
+            return ""
         if not isinstance(value, str):
             self.errors[name] = "应为字符串"
             return ""
@@ -62,7 +64,7 @@ class Reader:
         value = self.source.get(name)
         if isinstance(value, bool):
             return value
-        if not self.typed and value == "":
+        if not self.typed and value in ("", None):
             return None
         if not self.typed and isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
             return value.lower() in ("true", "1")
@@ -73,6 +75,8 @@ class Reader:
         if name not in self.source:
             return default
         value = self.source.get(name)
+        if value is None and not self.typed:
+            return default
         if self.typed and not isinstance(value, int):
             self.errors[name] = "应为整数"
             return default
@@ -87,9 +91,9 @@ class Reader:
         return number
 
     def pairs(self, name: str) -> list[tuple[str, str]] | None:
-        if name not in self.source:
-            return None
         value = self.source.get(name)
+        if name not in self.source or (value is None and not self.typed):
+            return None
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             self.errors[name] = "应为 [{unit_id, duty}] 列表"
             return None
