@@ -8,6 +8,7 @@ import sys
 import threading
 from pathlib import Path
 
+from libs.common.processes import StartupFailed
 from scripts import demo_data
 from scripts.stack import ROOT, Stack
 
@@ -19,15 +20,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-demo", action="store_true", help="start empty (no demo units, people, items)")
     args = parser.parse_args(argv)
 
-    stack = Stack(state_dir=args.state.resolve(), http_port=args.port)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    return run(Stack(state_dir=args.state.resolve(), http_port=args.port), demo=not args.no_demo, stop=stop)
+
+
+def run(stack: Stack, demo: bool, stop: threading.Event) -> int:
+    """Start `stack`, load the demo data into it, print where it runs; wait for `stop` or a process
+    that ends. 1 when a process did not come up (the message names it, its port and its log)."""
     try:
         print(f"starting broker, {', '.join(stack.services)} and gateway ...", flush=True)
-        stack.start()
+        try:
+            stack.start()
+        except StartupFailed as failed:
+            print(f"\nduban did not start: {failed}", file=sys.stderr, flush=True)
+            return 1
         logins = []
-        if not args.no_demo:
+        if demo:
             logins = demo_data.load(stack.addr("ledger"), stack.processes["gateway"].env["DUBAN_DATABASE_URL"],
                                     stack.signer(), stack.addr("tracking"))
         print(f"\n  duban is running:  {stack.url}\n")

@@ -12,16 +12,20 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from libs.common import call_auth, pgserver
-from libs.common.broker import Broker, free_port, wait_for_port
+from libs.common.broker import Broker, free_port
 from libs.common.broker_log import durable_broker
+from libs.common.processes import StartupFailed, holds_listener, port_answers, startup_message
 from libs.common.service_table import GATEWAY_HTTP_PORT, GATEWAY_METRICS_PORT, SERVICES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,18 +43,31 @@ def port_or_free(preferred: int) -> int:
             return free_port()
 
 
+def serving(port: int) -> bool:
+    """Whether the gRPC server on 127.0.0.1:`port` answers its health check with SERVING."""
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        try:
+            reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=1)  # type: ignore[attr-defined]  # types-grpcio-health-checking's HealthStub declares no methods
+        except grpc.RpcError:
+            return False
+        return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
+
+
+def http_ready(port: int) -> bool:
+    """Whether the gateway on 127.0.0.1:`port` answers /readyz (its database answers) with 200."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as reply:
+            return bool(reply.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
 def wait_serving(port: int, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
-    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        while time.monotonic() < deadline:
-            try:
-                reply = stub.Check(health_pb2.HealthCheckRequest(), timeout=1)  # type: ignore[attr-defined]  # types-grpcio-health-checking's HealthStub declares no methods
-                if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-            except grpc.RpcError:
-                pass
-            time.sleep(0.1)
+    while time.monotonic() < deadline:
+        if serving(port):
+            return
+        time.sleep(0.1)
     raise TimeoutError(f"gRPC server on port {port} not SERVING after {timeout}s")
 
 
@@ -92,7 +109,9 @@ class Stack:
     """Broker, every service of the service table and the gateway, as processes on loopback.
 
     Ports: the preferred ones of the service table (make run), or, with `free_ports`, any free ones
-    (tests and benchmarks: several stacks on one machine)."""
+    (tests and benchmarks: several stacks on one machine); an entry already in `ports` ("broker",
+    "<service>", "<service>-metrics", "gateway" for HTTP, "gateway-metrics") is used as given, taken or
+    not. `start` raises StartupFailed when a process we started does not come up."""
 
     state_dir: Path
     http_port: int = GATEWAY_HTTP_PORT
@@ -169,12 +188,13 @@ class Stack:
         # A fresh key per signer at every start: nothing outside this stack can sign for it.
         call_auth.write_keys(self.keys_dir, [(name, True) for name in self.PEOPLE_SIGNERS] +
                              [(row.name, False) for row in SERVICES])
-        self.ports["broker"] = self._port(9092)
+        wanted = {"broker": 9092, "gateway": self.http_port, "gateway-metrics": GATEWAY_METRICS_PORT}
         for row in rows:
-            self.ports[row.name] = self._port(row.grpc_port)
-            self.ports[f"{row.name}-metrics"] = self._port(row.metrics_port)
-        self.http_port = self._port(self.http_port)
-        self.ports["gateway-metrics"] = self._port(GATEWAY_METRICS_PORT)
+            wanted.update({row.name: row.grpc_port, f"{row.name}-metrics": row.metrics_port})
+        for key, preferred in wanted.items():
+            # A port found free here may be taken before the process binds it: start_service tells.
+            self.ports.setdefault(key, self._port(preferred))
+        self.http_port = self.ports["gateway"]
         admin = self.pg_admin_url or self._resources.enter_context(pgserver.admin_server(self.state_dir))
         self.broker = self._resources.enter_context(durable_broker(admin, self.state_dir / "logs",
                                                                    self.ports["broker"]))
@@ -208,23 +228,41 @@ class Stack:
             self.start_service(name)
         return self
 
-    def start_service(self, name: str) -> None:
-        """Start one process and wait until it answers; the process we started must be the one that
-        answers (a port taken by something else would otherwise look like a running service)."""
+    def start_service(self, name: str, timeout: float = 60.0) -> None:
+        """Start one process and wait until it is ready. Ready means: the process we started is alive,
+        holds the listening socket of its port itself, and answers there (health SERVING, or the
+        gateway's /readyz). A port answering is not enough: with the port taken, our process fails to
+        bind (a service only after its migrations, gunicorn after retrying) while the other answers, and
+        the demo data would go to that other stack. Raises StartupFailed naming the port, with the log."""
         proc = self.processes[name]
+        port = self.http_port if name == "gateway" else int(proc.env["DUBAN_GRPC_PORT"])
+        ready = http_ready if name == "gateway" else serving
         proc.start()
-        try:
-            if name == "gateway":
-                wait_for_port("127.0.0.1", self.http_port, timeout=30)
-            else:
-                wait_serving(int(proc.env["DUBAN_GRPC_PORT"]))
-            time.sleep(0.2)  # a child that failed to bind exits right after its first log line
+        assert proc.process is not None
+        deadline = time.monotonic() + timeout
+        foreign = False
+        while True:
             if not proc.alive:
-                raise TimeoutError
-        except TimeoutError:
-            tail = proc.log_path.read_text(errors="replace")[-3000:] if proc.log_path.exists() else ""
-            proc.stop()
-            raise RuntimeError(f"{name} did not start; log tail:\n{tail}") from None
+                self._failed(name, port, f"exited during start-up with code {proc.process.returncode}", foreign)
+            owned = holds_listener(proc.process.pid, port)
+            if owned is False:
+                foreign = foreign or port_answers("127.0.0.1", port)
+            elif ready(port):
+                if owned:
+                    return
+                # Without /proc (owned is None) only the process's survival can be checked: a child that
+                # failed to bind exits right after its first log line.
+                time.sleep(0.5)
+                if proc.alive:
+                    return
+            if time.monotonic() > deadline:
+                self._failed(name, port, f"not ready after {timeout:g}s", foreign)
+            time.sleep(0.1)
+
+    def _failed(self, name: str, port: int, what: str, foreign: bool) -> NoReturn:
+        proc = self.processes[name]
+        proc.stop()
+        raise StartupFailed(startup_message(name, port, what, foreign, proc.log_path))
 
     def stop(self) -> None:
         for name in reversed(list(self.processes)):

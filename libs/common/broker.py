@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from libs.common.processes import free_port, stop_process, wait_for_port  # noqa: F401 - re-exported
+from libs.common.processes import StartupFailed, free_port, stop_process, wait_for_own_port, wait_for_port  # noqa: F401 - re-exported
 
 
 def tansu_binary() -> Path:
@@ -79,9 +79,13 @@ def _spawn(port: int, storage: BrokerStorage, log_path: Path | None) -> subproce
         if log:
             log.close()
     try:
-        wait_for_port("127.0.0.1", port)
-    except TimeoutError:
-        process.kill()
+        # The broker we started must be the one listening: services would otherwise send their events
+        # to whichever broker holds the port.
+        wait_for_own_port(process, "broker", port, log_path=log_path)
+    except StartupFailed:
+        if process.poll() is None:
+            process.kill()
+            process.wait(5)
         raise
     return process
 

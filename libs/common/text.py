@@ -8,8 +8,17 @@ from __future__ import annotations
 
 import re
 
-_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# The refused characters as regular-expression classes written with escapes: the same source builds
+# the check below and the pattern the OpenAPI document gives every text field (ECMA-262, Python and
+# the Rust regex schemathesis validates with read \uXXXX alike). Lone surrogates are outside the
+# pattern: no Rust (or valid UTF-8) string can hold one, so a pattern naming them is refused as invalid.
+CONTROL_CLASS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff"
+_BAD = re.compile(f"[{CONTROL_CLASS}\ud800-\udfff]")
 FIELD_ERROR = "包含不允许的控制字符或无效字符"
+# What a text field accepts, as a JSON Schema pattern; the second also needs one non-blank character
+# (the fields a rule says must be filled in: `.strip()` would leave nothing).
+SCHEMA_PATTERN = f"^[^{CONTROL_CLASS}]*$"
+SCHEMA_PATTERN_NOT_BLANK = f"^[^{CONTROL_CLASS}]*[^{CONTROL_CLASS}\\s][^{CONTROL_CLASS}]*$"
 
 
 def has_bad_characters(value: str) -> bool:

@@ -19,6 +19,8 @@ from services.gateway.scope import Principal
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "dbn_"
 MIN_PASSWORD = 8
+# A person's name is 50 characters in the ledger's directory and in every record of who acted.
+NAME_MAX = 50
 
 
 class LoginLocked(Exception):
@@ -60,8 +62,8 @@ def create_user(
     errors = check_user_fields(role, unit_id, person_id, password)
     if not username.strip() or len(username) > 60:
         errors["username"] = "用户名不能为空且不超过60字符"
-    if not display_name.strip():
-        errors["display_name"] = "姓名不能为空"
+    if not display_name.strip() or len(display_name.strip()) > NAME_MAX:
+        errors["display_name"] = f"姓名不能为空且不超过{NAME_MAX}字"
     if errors:
         raise InvalidInput("invalid user", errors)
     if session.scalars(select(User).where(User.username == username.strip())).first():
@@ -143,7 +145,8 @@ def user_for_token(session: Session, raw: str, now: dt.datetime) -> tuple[User, 
 
 
 def get_user(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
+    # The route takes any digits; a number past the column's range is no user (PostgreSQL would refuse it).
+    user = session.get(User, user_id) if 0 < user_id <= 2**31 - 1 else None
     if user is None:
         raise NotFound(f"user {user_id} not found", {"id": "用户不存在"})
     return user
@@ -154,8 +157,8 @@ def update_user(session: Session, user: User, changes: dict) -> User:
     unit_id = changes.get("unit_id", user.unit_id)
     person_id = changes.get("person_id", user.person_id)
     errors = check_user_fields(role, unit_id, person_id, changes.get("password"))
-    if "display_name" in changes and not str(changes["display_name"]).strip():
-        errors["display_name"] = "姓名不能为空"
+    if "display_name" in changes and not 0 < len(str(changes["display_name"]).strip()) <= NAME_MAX:
+        errors["display_name"] = f"姓名不能为空且不超过{NAME_MAX}字"
     if errors:
         raise InvalidInput("invalid user", errors)
     if "extra_roles" in changes:

@@ -10,21 +10,53 @@ from typing import Any
 
 from flask import Blueprint, render_template
 
+from libs.common.idempotency import MAX_KEY_LENGTH
+from libs.common.permissions import ROLE_LABELS
+from libs.common.text import SCHEMA_PATTERN, SCHEMA_PATTERN_NOT_BLANK
 from libs.common.vocabulary import (
     CATEGORIES,
     IMPORT_MODES,
     IMPORT_OUTCOMES,
     IMPORT_PHASES,
     IMPORT_STATES,
+    REPORT_KINDS,
     SOURCES,
     STATUSES,
+    URGE_METHODS,
 )
+from services.gateway.accounts import MIN_PASSWORD, NAME_MAX
+from services.gateway.gunicorn_conf import limit_request_line
 
 bp = Blueprint("openapi", __name__)
 
-S = {"type": "string"}
-DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "examples": ["2026-11-26"]}
-DATE_OR_EMPTY = {"type": "string", "pattern": r"^(\d{4}-\d{2}-\d{2})?$", "description": "YYYY-MM-DD；空值表示不限"}
+S = {"type": "string"}  # in answers; what a request may send is `text(...)`
+# [0-9], not \d: a Python regex (schemathesis generates with one) takes \d for any Unicode digit. The
+# pattern cannot tell 2026-02-30 from a date; the API answers that with 422 (errors.<field>).
+_YMD = r"(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"  # years of libs/common/dates.py
+DATE = {"type": "string", "pattern": f"^{_YMD}$", "examples": ["2026-11-26"]}
+DATE_OR_EMPTY = {"type": "string", "pattern": f"^({_YMD})?$", "description": "YYYY-MM-DD；空值表示不限"}
+A_DATE = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}  # in answers: a deadline counted past 2999 too
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def text(max_length: int | None = None, *, filled: bool = False, **extra: Any) -> dict[str, Any]:
+    """A text field of a request: only characters every service takes (no control characters but tab
+    and line breaks, no lone surrogates, no U+FFFE/U+FFFF: libs/common/text.py), at most `max_length`
+    of them (the gateway's limit for the field); `filled`: a rule needs it non-blank."""
+    schema: dict[str, Any] = {"type": "string", "pattern": SCHEMA_PATTERN_NOT_BLANK if filled else SCHEMA_PATTERN}
+    if max_length is not None:
+        schema["maxLength"] = max_length
+    if filled:
+        schema["minLength"] = 1
+    return schema | extra
+
+
+# Standard base64 with its padding, at least one byte: what the gateway decodes (strictly) and keeps.
+BASE64_NOT_EMPTY = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)$"
+
+
+def one_of(values: Any) -> dict[str, Any]:
+    return {"type": "string", "enum": list(values)}
 
 
 def ref(name: str) -> dict[str, str]:
@@ -32,13 +64,16 @@ def ref(name: str) -> dict[str, str]:
 
 
 def problem_responses(*codes: int) -> dict[str, Any]:
-    text = {400: "请求格式错误", 401: "未登录或令牌无效", 403: "无权限", 404: "不存在或不在本单位范围内",
+    descriptions = {400: "请求格式错误", 401: "未登录或令牌无效", 403: "无权限", 404: "不存在或不在本单位范围内",
             409: "版本冲突或状态不允许；或同一 Idempotency-Key 的请求仍在处理中（Retry-After 秒后重试）",
             413: "文件过大",
+            414: f"请求行（方法、路径与查询串）超过 {limit_request_line} 字节：由 HTTP 服务器（gunicorn）在应用之前拒绝，"
+                 "正文为 HTML 而非 problem+json",
             422: "字段错误（errors 列出各字段）；或 Idempotency-Key 已用于内容不同的请求（errors.idempotency_key）",
             429: "登录尝试过多", 503: "后端服务不可用"}
-    return {str(c): {"description": text[c], "content": {"application/problem+json": {"schema": ref("Problem")}}}
-            for c in codes}
+    return {str(c): {"description": descriptions[c], "content": (
+        {"text/html": {"schema": {"type": "string"}}} if c == 414
+        else {"application/problem+json": {"schema": ref("Problem")}})} for c in codes}
 
 
 def json_body(schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
@@ -55,27 +90,33 @@ def q(name: str, schema: dict[str, Any], description: str = "") -> dict[str, Any
 
 # Every POST/PATCH that writes through a service takes it; the services keep the keys.
 IDEMPOTENCY_KEY = {
-    "name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 128},
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH, "pattern": "^[ -~]*$"},
     "description": "幂等键（最长 128 个可打印 ASCII 字符，如 UUID）。同一用户以同一键重复提交相同内容只执行一次，"
                    "返回第一次的结果（响应头 Idempotent-Replayed: true）；同一键、不同内容返回 422；第一次仍在处理中返回 409。"
                    "键按用户与操作区分，保留 24 小时（DUBAN_IDEMPOTENCY_RETENTION_HOURS）。",
 }
-ITEM_ID = {"name": "item_id", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1},
+ITEM_ID = {"name": "item_id", "in": "path", "required": True, "schema": text(minLength=1),
            "description": "事项 id 或立项编号"}
+# A page token is one the server issued with the previous page: any other is refused (422, errors.page_token).
+PAGE_TOKEN = text(500, description="上一页返回的 next_page_token；其他值返回 422（errors.page_token）")
 FILTERS = [
-    q("unit_id", S, "承办单位（主办或协办）"),
-    q("source", {"type": "string", "enum": [""] + list(SOURCES)}),
-    q("category", {"type": "string", "enum": ["", *CATEGORIES]}),
+    q("unit_id", text(40), "承办单位（主办或协办）"),
+    q("source", one_of(["", *SOURCES])),
+    q("category", one_of(["", *CATEGORIES])),
     q("key_tracking", {"type": "boolean"}),
-    q("status", {"type": "string", "enum": ["", *STATUSES]}),
+    q("status", one_of(["", *STATUSES])),
     q("due_from", DATE_OR_EMPTY),
     q("due_to", DATE_OR_EMPTY),
-    q("q", {"type": "string", "maxLength": 100}, "编号、名称或内容中的文字"),
-    q("light", {"type": "string", "enum": ["", "green", "yellow", "red"]}),
+    q("q", text(100), "编号、名称或内容中的文字"),
+    q("light", one_of(["", "green", "yellow", "red"])),
 ]
 PERSON = {"type": "object", "properties": {"id": S, "name": S, "unit_id": S, "unit_name": S}}
 ITEM_UNIT = {"type": "object", "properties": {"unit_id": S, "unit_name": S, "role": {"enum": ["lead", "co"]}, "duty": S}}
-CO_UNIT = {"type": "object", "properties": {"unit_id": S, "duty": S}, "required": ["unit_id"]}
+# A unit, a person: the id of one in the directory (GET /api/v1/units, /people); another is refused (422).
+UNIT_REF = text(40, description="单位目录中的单位 id；不存在的单位返回 422", examples=["fgj"])
+PERSON_REF = text(40, description="人员目录中的人员 id；不存在的人员返回 422", examples=["sv-wang"])
+CO_UNIT = {"type": "object", "properties": {"unit_id": UNIT_REF, "duty": text(4000)}, "required": ["unit_id"]}
 
 SCHEMAS: dict[str, Any] = {
     "Problem": {
@@ -111,23 +152,32 @@ SCHEMAS: dict[str, Any] = {
         "required": ["title", "source", "category", "lead_unit_id"],
         "additionalProperties": False,
         "properties": {
-            "title": {"type": "string", "maxLength": 200}, "content": {"type": "string", "maxLength": 4000},
-            "source": {"enum": list(SOURCES)}, "category": {"enum": list(CATEGORIES)},
-            "key_tracking": {"type": "boolean"}, "lead_unit_id": S, "lead_duty": S,
-            "co_units": {"type": "array", "items": CO_UNIT}, "responsible_leader_id": S,
-            "responsible_person_id": S, "supervisor_id": S, "registered_on": DATE, "due_date": DATE,
-            "due_date_reason": S, "remarks": S,
+            "title": text(200, filled=True), "content": text(4000),
+            "source": one_of(SOURCES), "category": one_of(CATEGORIES),
+            "key_tracking": {"type": "boolean"}, "lead_unit_id": UNIT_REF, "lead_duty": text(4000),
+            "co_units": {"type": "array", "items": CO_UNIT},
+            "responsible_leader_id": PERSON_REF | {"description": "责任领导（人员目录中角色为 leader 的人员 id）", "examples": ["ld-li"]},
+            "responsible_person_id": PERSON_REF, "supervisor_id": PERSON_REF,
+            "registered_on": DATE_OR_EMPTY | {"description": "立项时间；空值为今天"},
+            "due_date": DATE_OR_EMPTY | {"description": "手工指定完成时限（空值：按类别计算）；须同时填写 due_date_reason，且不早于立项时间"},
+            "due_date_reason": text(500), "remarks": text(4000),
         },
+        # A deadline given by hand needs its reason.
+        "if": {"required": ["due_date"], "properties": {"due_date": {"minLength": 1}}},
+        "then": {"required": ["due_date_reason"], "properties": {"due_date_reason": text(500, filled=True)}},
     },
     "ItemPatch": {
         "type": "object",
         "additionalProperties": False,
         "properties": {
-            "title": S, "content": S, "source": {"enum": list(SOURCES)}, "category": {"enum": list(CATEGORIES)},
-            "key_tracking": {"type": "boolean"}, "lead_unit_id": S, "co_units": {"type": "array", "items": CO_UNIT},
-            "responsible_leader_id": S, "responsible_person_id": S, "supervisor_id": S, "due_date": DATE,
-            "supervision_status": S, "remarks": S, "expected_version": {"type": "integer", "minimum": 0},
-            "reason": {"type": "string", "description": "修改完成时限时必填"},
+            "title": text(200, filled=True), "content": text(4000), "source": one_of(SOURCES),
+            "category": one_of(CATEGORIES), "key_tracking": {"type": "boolean"}, "lead_unit_id": UNIT_REF,
+            "co_units": {"type": "array", "items": CO_UNIT}, "responsible_leader_id": PERSON_REF,
+            "responsible_person_id": PERSON_REF, "supervisor_id": PERSON_REF,
+            "due_date": DATE | {"description": "须同时填写 reason，且不早于立项时间"},
+            "supervision_status": text(4000), "remarks": text(4000),
+            "expected_version": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
+            "reason": text(500, description="修改完成时限时必填"),
         },
     },
     "Change": {"type": "object", "properties": {"at": S, "actor": {"type": "object"}, "field": S, "old_value": S,
@@ -184,7 +234,7 @@ SCHEMAS: dict[str, Any] = {
     "ItemLight": {
         "type": "object", "required": ["item_id", "item_no", "due_date", "light", "light_reason"],
         "properties": {"item_id": S, "item_no": S, "title": S, "status": {"enum": list(STATUSES)},
-                       "due_date": DATE, "lead_unit_id": S, "lead_unit_name": S,
+                       "due_date": A_DATE, "lead_unit_id": S, "lead_unit_name": S,
                        "light": {"enum": ["green", "yellow", "red"]}, "light_reason": S,
                        "missed_reports": {"type": "integer", "minimum": 0}},
     },
@@ -193,8 +243,11 @@ SCHEMAS: dict[str, Any] = {
         "properties": {"unit_id": S, "unit_name": S, "red": {"type": "integer", "minimum": 0},
                        "yellow": {"type": "integer", "minimum": 0}, "green": {"type": "integer", "minimum": 0}},
     },
-    "UploadedFile": {"type": "object", "required": ["filename", "data"],
-                     "properties": {"filename": S, "content_type": S, "data": {"type": "string", "contentEncoding": "base64"}}},
+    "UploadedFile": {"type": "object", "required": ["data"],
+                     "properties": {"filename": text(description="文件名；超过 200 字的部分不保留"),
+                                    "content_type": text(description="内容类型，下载时原样返回；超过 100 字的部分不保留"),
+                                    "data": {"type": "string", "contentEncoding": "base64", "pattern": BASE64_NOT_EMPTY,
+                                             "description": "文件内容（base64，不能为空）"}}},
     "User": {"type": "object", "properties": {"id": {"type": "integer"}, "username": S, "display_name": S,
                                               "role": S, "unit_id": S, "person_id": S,
                                               "extra_roles": {"type": "array", "items": S},
@@ -218,63 +271,88 @@ def obj(*required: str, **properties: Any) -> dict[str, Any]:
     return {"type": "object", "additionalProperties": False, "required": list(required), "properties": properties}
 
 
+# The downloads, each with the media type it is answered with; an attachment keeps the type it was sent with.
+DOCUMENTS: list[tuple[str, str, dict[str, Any]]] = [
+    ("notice", "下载督办通知（DOCX）", {DOCX: {}}),
+    ("completion_report", "下载督查事项办结报告单（DOCX）", {DOCX: {}}),
+    ("dossier", "下载档案（ZIP：全部文书、汇报、附件、manifest.json 与 SHA256SUMS）", {"application/zip": {}}),
+    ("attachment", "下载附件（上传时的内容类型）", {"*/*": {}}),
+]
+
+
+def document(kind: str, summary: str, media: dict[str, Any]) -> dict[str, Any]:
+    parameters = [ITEM_ID]
+    if kind == "attachment":
+        parameters.append({"name": "attachment_id", "in": "query", "required": True, "schema": text(36),
+                           "description": "附件 id（见 reports[].attachments、reply.attachments）"})
+    content = {kind_: {"schema": {"type": "string", "contentMediaType": kind_ if kind_ != "*/*" else "application/octet-stream"}}
+               for kind_ in media}
+    return {"get": {
+        "summary": summary, "operationId": "getDocument" + "".join(w.title() for w in kind.split("_")),
+        "parameters": parameters,
+        "responses": {"200": {"description": "文件（Content-Disposition: attachment，文件名 UTF-8）", "content": content},
+                      **problem_responses(401, 404, 422, 503)}}}
+
+
 TRACKING_PATHS: dict[str, Any] = {
     "/api/v1/items/{item_id}/tracking": {"get": {
         "summary": "督办跟踪情况（含灯与时间线）", "operationId": "getTracking", "parameters": [ITEM_ID],
         "responses": {**ok(ref("Assignment")), **problem_responses(401, 404, 503)}}},
     "/api/v1/items/{item_id}/notice": tracking_act(
         "发出督办通知（督查室）", "issueNotice",
-        obj("contact_name", requirements={"type": "array", "items": S}, contact_name=S, contact_phone=S)),
+        obj("contact_name", requirements={"type": "array", "maxItems": 20, "items": text(500)},
+            contact_name=text(50, filled=True), contact_phone=text(50))),
     "/api/v1/items/{item_id}/acknowledgements": tracking_act("签收督办通知", "acknowledge", None),
     "/api/v1/items/{item_id}/urges": tracking_act(
         "催办：电话督办或书面督办（督查室），记入事项", "urgeUnit",
-        obj("unit_id", "method", "text", unit_id=S, method={"enum": ["phone", "written"]}, text=S)),
+        obj("unit_id", "method", "text", unit_id=text(40, description="该事项的承办单位；其他单位返回 422"),
+            method=one_of(URGE_METHODS), text=text(2000, filled=True))),
     "/api/v1/items/{item_id}/reports": tracking_act(
         "报送进展", "fileReport",
-        obj("text", text=S, unit_id=S, expected_report_id=S, attachments={"type": "array", "items": ref("UploadedFile")})),
+        obj("text", text=text(8000, filled=True), unit_id=text(40, description="该事项的承办单位；其他单位返回 422"),
+            expected_report_id=text(36, description="待报送的一期汇报的 id；其他值返回 422"),
+            attachments={"type": "array", "items": ref("UploadedFile")})),
     "/api/v1/items/{item_id}/extensions": tracking_act(
         "申请转期（牵头单位，须在完成时限前）", "requestExtension",
-        obj("reason", "new_due_date", reason=S, new_due_date=DATE, progress=S)),
+        obj("reason", "new_due_date", reason=text(2000, filled=True),
+            new_due_date=DATE | {"description": "须晚于现完成时限"}, progress=text(4000))),
     "/api/v1/items/{item_id}/extensions/{extension_id}/decision": tracking_act(
-        "转期签字（该事项责任领导）", "decideExtension", obj("approve", approve={"type": "boolean"}, comment=S),
-        {"name": "extension_id", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}),
+        "转期签字（该事项责任领导）", "decideExtension", obj("approve", approve={"type": "boolean"}, comment=text(2000)),
+        {"name": "extension_id", "in": "path", "required": True, "schema": text(minLength=1)}),
     "/api/v1/items/{item_id}/reply": tracking_act(
         "书面回复办理结果（逾期须附问题根源与整改措施）", "fileReply",
-        obj("result", result=S, root_cause=S, measures=S, attachments={"type": "array", "items": ref("UploadedFile")})),
+        obj("result", result=text(8000, filled=True),
+            root_cause=text(4000, description="已超过完成时限时必填"), measures=text(4000, description="已超过完成时限时必填"),
+            attachments={"type": "array", "items": ref("UploadedFile")})),
     "/api/v1/items/{item_id}/completion-report": tracking_act(
         "填写督查事项办结报告单（督查室）", "fillCompletionReport",
-        obj("report_kind", report_kind={"enum": ["special", "comprehensive"]}, result_summary=S)),
+        obj("report_kind", report_kind=one_of(REPORT_KINDS), result_summary=text(8000))),
     "/api/v1/items/{item_id}/completion-report/signature": tracking_act(
         "办结报告单签字销号或退回（该事项责任领导）；follow_up：新的批示，随销号登记为续办事项", "signCompletionReport",
-        obj("approve", approve={"type": "boolean"}, opinion=S, follow_up=S)),
-    "/api/v1/items/{item_id}/documents/{kind}": {"get": {
-        "summary": "下载督办通知、办结报告单、档案或附件", "operationId": "getDocument",
-        "parameters": [ITEM_ID, {"name": "kind", "in": "path", "required": True,
-                                 "schema": {"enum": ["notice", "completion_report", "dossier", "attachment"]}},
-                       q("attachment_id", S)],
-        "responses": {"200": {"description": "文件", "content": {"application/octet-stream": {
-            "schema": {"type": "string", "contentMediaType": "application/octet-stream"}}}},
-            **problem_responses(401, 404, 422, 503)}}},
+        obj("approve", approve={"type": "boolean"}, opinion=text(2000, description="退回时必填"),
+            follow_up=text(4000, description="新的批示；只能随同意销号一起提交"))),
+    **{f"/api/v1/items/{{item_id}}/documents/{kind}": document(kind, summary, media)
+       for kind, summary, media in DOCUMENTS},
     "/api/v1/tracking": {"get": {
         "summary": "督办工作清单（本单位/本人范围）", "operationId": "listTracking",
-        "parameters": [q("view", {"enum": ["", "notices_due", "overdue", "unacknowledged", "urged_today"]}),
-                       q("page_size", {"type": "integer", "minimum": 1, "maximum": 500}), q("page_token", S)],
+        "parameters": [q("view", one_of(["", "notices_due", "overdue", "unacknowledged", "urged_today"])),
+                       q("page_size", {"type": "integer", "minimum": 1, "maximum": 500}), q("page_token", PAGE_TOKEN)],
         "responses": {**ok({"type": "object", "properties": {
             "assignments": {"type": "array", "items": ref("Assignment")}, "next_page_token": S,
             "total_size": {"type": "integer"}}}), **problem_responses(401, 422, 503)}}},
     "/api/v1/tracking/lights": {"get": {
         "summary": "红黄绿灯：未办结事项的灯与原因（本单位/本人范围，最急在前）", "operationId": "listLights",
-        "parameters": [q("light", {"enum": ["", "red", "yellow", "green"]}), q("lead_unit_id", S),
-                       q("page_size", {"type": "integer", "minimum": 1, "maximum": 5000}), q("page_token", S)],
+        "parameters": [q("light", one_of(["", "red", "yellow", "green"])), q("lead_unit_id", text(40)),
+                       q("page_size", {"type": "integer", "minimum": 1, "maximum": 5000}), q("page_token", PAGE_TOKEN)],
         "responses": {**ok({"type": "object", "required": ["items", "next_page_token", "total_size", "today"],
                             "properties": {"items": {"type": "array", "items": ref("ItemLight")},
                                            "next_page_token": S, "total_size": {"type": "integer"},
-                                           "today": DATE}}), **problem_responses(401, 422, 503)}}},
+                                           "today": A_DATE}}), **problem_responses(401, 422, 503)}}},
     "/api/v1/tracking/lights/board": {"get": {
         "summary": "红黄绿灯看板：各牵头单位的红灯、黄灯、绿灯数", "operationId": "lightBoard",
         "responses": {**ok({"type": "object", "required": ["rows", "total", "today"],
                             "properties": {"rows": {"type": "array", "items": ref("LightBoardRow")},
-                                           "total": ref("LightBoardRow"), "today": DATE}}),
+                                           "total": ref("LightBoardRow"), "today": A_DATE}}),
                       **problem_responses(401, 422, 503)}}},
     "/api/v1/leader/queue": {"get": {
         "summary": "待我签批（转期、销号）", "operationId": "leaderQueue",
@@ -285,13 +363,30 @@ TRACKING_PATHS: dict[str, Any] = {
 }
 
 
+def user_body(new: bool) -> dict[str, Any]:
+    """An account as the administrator sends it: a new one, or a change of any of its fields. A unit
+    staff account needs its unit_id and a leader's its person_id (422 otherwise: on a change it depends
+    on what the account already has)."""
+    fields: dict[str, Any] = {
+        "display_name": text(NAME_MAX, filled=True), "password": text(200, minLength=MIN_PASSWORD),
+        "role": one_of(ROLE_LABELS), "unit_id": text(40, description="role 为 unit_staff 时必填"),
+        "person_id": text(40, description="role 为 leader 时必填"),
+        "extra_roles": {"type": "array", "items": one_of(ROLE_LABELS), "description": "兼任的其他角色"},
+    }
+    if new:
+        return obj("username", "display_name", "password", "role", username=text(60, filled=True), **fields)
+    return obj(active={"type": "boolean", "description": "false：停用"}, **fields)
+
+
 def with_field_errors(paths: dict[str, Any]) -> dict[str, Any]:
     """Every operation that takes a path parameter, a query parameter or a body may answer 422: text is
-    refused at the field when it holds control characters or lone surrogates (libs/common/text.py)."""
+    refused at the field when it holds control characters or lone surrogates (libs/common/text.py).
+    Every one may answer 414: a request line longer than gunicorn takes never reaches the app."""
     for path, operations in paths.items():
         for operation in operations.values():
             if "{" in path or operation.get("parameters") or operation.get("requestBody"):
                 operation["responses"].setdefault("422", problem_responses(422)["422"])
+            operation["responses"].setdefault("414", problem_responses(414)["414"])
     return paths
 
 
@@ -327,7 +422,7 @@ def spec() -> dict[str, Any]:
             "/api/v1/items": {
                 "get": {"summary": "台账列表（键集分页）", "operationId": "listItems",
                         "parameters": FILTERS + [q("page_size", {"type": "integer", "minimum": 1, "maximum": 500}),
-                                                 q("page_token", S), q("include_total", {"type": "boolean"})],
+                                                 q("page_token", PAGE_TOKEN), q("include_total", {"type": "boolean"})],
                         "responses": {**ok(ref("ItemPage")), **problem_responses(401, 422, 503)}},
                 "post": {"summary": "立项登记", "operationId": "registerItem",
                          "parameters": [IDEMPOTENCY_KEY],
@@ -347,18 +442,18 @@ def spec() -> dict[str, Any]:
             "/api/v1/items/{item_id}/history": {
                 "get": {"summary": "修改记录", "operationId": "itemHistory", "parameters": [ITEM_ID],
                         "responses": {**ok({"type": "object", "properties": {
-                            "changes": {"type": "array", "items": ref("Change")}}}), **problem_responses(401, 404)}},
+                            "changes": {"type": "array", "items": ref("Change")}}}), **problem_responses(401, 404, 503)}},
             },
             "/api/v1/units": {"get": {"summary": "单位目录", "operationId": "listUnits", "responses": {
                 **ok({"type": "object", "properties": {"units": {"type": "array", "items": ref("Unit")}}}),
-                **problem_responses(401)}}},
+                **problem_responses(401, 503)}}},
             "/api/v1/people": {"get": {"summary": "人员目录", "operationId": "listPeople",
-                                       "parameters": [q("unit_id", S), q("role", S)], "responses": {
+                                       "parameters": [q("unit_id", text(40)), q("role", text(20))], "responses": {
                 **ok({"type": "object", "properties": {"people": {"type": "array", "items": ref("Person")}}}),
-                **problem_responses(401)}}},
+                **problem_responses(401, 503)}}},
             "/api/v1/ledger/export": {
                 "get": {"summary": "导出台账 XLSX", "operationId": "exportLedger",
-                        "parameters": [q("form", {"type": "string", "enum": ["ledger_710", "unit_ledger", "full"]})]
+                        "parameters": [q("form", one_of(["", "ledger_710", "unit_ledger", "full"]), "台账样式；空值同 ledger_710")]
                         + FILTERS,
                         "responses": {"200": {"description": "XLSX 文件", "content": {
                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
@@ -398,15 +493,19 @@ def spec() -> dict[str, Any]:
                     **ok({"type": "object", "properties": {"users": {"type": "array", "items": ref("User")}}}),
                     **problem_responses(401, 403)}},
                 "post": {"summary": "新建用户（管理员）", "operationId": "createUser",
-                         "requestBody": json_body({"type": "object", "required": ["username", "display_name",
-                                                                                   "password", "role"],
-                                                   "properties": {"username": S, "display_name": S, "password": S,
-                                                                  "role": S, "unit_id": S, "person_id": S,
-                                                                  "extra_roles": {"type": "array", "items": S}}}),
+                         "requestBody": json_body(user_body(new=True)),
                          "responses": {**ok(ref("User"), "已创建", "201"), **problem_responses(401, 403, 409, 422)}},
             },
+            "/api/v1/users/{user_id}": {
+                "patch": {"summary": "修改用户（管理员）：姓名、密码、角色、单位、人员、停用、兼任角色", "operationId": "updateUser",
+                          "description": "修改密码、停用、角色、单位、人员或兼任角色时，该用户已有的会话与令牌失效。",
+                          "parameters": [{"name": "user_id", "in": "path", "required": True,
+                                          "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}}],
+                          "requestBody": json_body(user_body(new=False)),
+                          "responses": {**ok(ref("User")), **problem_responses(401, 403, 404, 422)}},
+            },
             "/api/v1/audit": {"get": {"summary": "审计日志（管理员）", "operationId": "listAudit",
-                                      "parameters": [q("before_id", {"type": "integer", "minimum": 0}),
+                                      "parameters": [q("before_id", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}),
                                                      q("page_size", {"type": "integer", "minimum": 1, "maximum": 500})],
                                       "responses": {**ok({"type": "object"}), **problem_responses(401, 403, 422)}}},
             **TRACKING_PATHS,

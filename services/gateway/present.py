@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any, cast
 from urllib.parse import quote
@@ -45,23 +46,30 @@ class JSONProvider(DefaultJSONProvider):
         return cast(type[Response], self._app.response_class)(body, mimetype=self.mimetype)
 
 
-def json_body() -> dict[str, Any]:
+class JsonObject(dict[str, Any]):
+    """A request's JSON body: its values have JSON types, so a Reader takes them as typed (no null for
+    a text, no "true" for a boolean, no "5" for a number), as the OpenAPI document says."""
+
+
+def json_body() -> JsonObject:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise InvalidInput("the request body must be a JSON object", {"body": "请求体必须是 JSON 对象"})
-    return body
+    return JsonObject(body)
 
 
 class Reader:
-    """Typed access to a JSON object or query string, collecting every field error before failing."""
+    """Typed access to a JSON object, a form or a query string, collecting every field error before
+    failing. Forms and query strings carry only text, so there "true" is a boolean and "5" a number."""
 
     def __init__(self, source: Any) -> None:
         self.source = source
+        self.typed = isinstance(source, JsonObject)
         self.errors: dict[str, str] = {}
 
     def text(self, name: str, max_len: int = 4000) -> str:
         value = self.source.get(name, "")
-        if value is None:
+        if value is None and not self.typed:  # a page's own dict of fields may leave one out so
             return ""
         if not isinstance(value, str):
             self.errors[name] = "应为字符串"
@@ -75,19 +83,26 @@ class Reader:
         return value
 
     def flag(self, name: str) -> bool | None:
-        value = self.source.get(name)
-        if value is None or value == "":
+        if name not in self.source:
             return None
+        value = self.source.get(name)
         if isinstance(value, bool):
             return value
-        if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
+        if not self.typed and value in ("", None):
+            return None
+        if not self.typed and isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
             return value.lower() in ("true", "1")
         self.errors[name] = "应为 true 或 false"
         return None
 
     def integer(self, name: str, default: int, low: int, high: int) -> int:
+        if name not in self.source:
+            return default
         value = self.source.get(name)
-        if value is None:
+        if value is None and not self.typed:
+            return default
+        if self.typed and not isinstance(value, int):
+            self.errors[name] = "应为整数"
             return default
         try:
             number = int(value)
@@ -101,7 +116,7 @@ class Reader:
 
     def pairs(self, name: str) -> list[tuple[str, str]] | None:
         value = self.source.get(name)
-        if value is None:
+        if name not in self.source or (value is None and not self.typed):
             return None
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             self.errors[name] = "应为 [{unit_id, duty}] 列表"
@@ -111,6 +126,9 @@ class Reader:
             unit_id, duty = entry.get("unit_id", ""), entry.get("duty", "")
             if not isinstance(unit_id, str) or not isinstance(duty, str):
                 self.errors[f"{name}[{i}]"] = "unit_id 与 duty 应为字符串"
+                continue
+            if len(unit_id) > 40 or len(duty) > 4000:
+                self.errors[f"{name}[{i}]"] = "unit_id 不能超过40字，duty 不能超过4000字"
                 continue
             result.append((unit_id, duty))
         return result
@@ -125,6 +143,15 @@ class Reader:
             raise InvalidInput("invalid input: " + ", ".join(sorted(self.errors)), self.errors)
 
 
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}")
+
+
+def media_type(value: str) -> str:
+    """The stored content type if it is a plain media type (RFC 6838 names): an attachment keeps the
+    type its uploader gave, and that may be anything - a header can carry only these."""
+    return value if _MEDIA_TYPE.fullmatch(value) else "application/octet-stream"
+
+
 def file_response(chunks: Iterator[common_pb2.FileChunk]) -> Response:
     """Stream FileChunks from a service as a download. The first chunk is read before answering, so a
     service error still becomes a proper problem response instead of a broken download."""
@@ -135,7 +162,7 @@ def file_response(chunks: Iterator[common_pb2.FileChunk]) -> Response:
         for chunk in chunks:
             yield chunk.data
 
-    response = Response(stream_with_context(body()), mimetype=first.content_type or "application/octet-stream")
+    response = Response(stream_with_context(body()), mimetype=media_type(first.content_type))
     name = first.filename or "download"
     response.headers["Content-Disposition"] = f"attachment; filename=\"download\"; filename*=UTF-8''{quote(name)}"
     return response

@@ -22,8 +22,8 @@ from services.gateway.present import Reader
 def attachments(source: Mapping[str, Any], reader: Reader) -> list[tracking_pb2.Attachment]:
     """JSON clients send files as {filename, content_type, data (base64)}; forms send multipart files."""
     result = []
-    listed = source.get("attachments") or []
-    if isinstance(listed, str):  # a form's empty file field arrives as text
+    listed = source.get("attachments", [])
+    if isinstance(listed, str) and not reader.typed:  # a form's empty file field arrives as text
         listed = []
     if not isinstance(listed, list):
         reader.errors["attachments"] = "应为附件列表"
@@ -48,8 +48,8 @@ def attachments(source: Mapping[str, Any], reader: Reader) -> list[tracking_pb2.
 
 def _lines(source: Mapping[str, Any], reader: Reader, name: str) -> list[str]:
     """A list of strings, or one text with a line each (a form's textarea)."""
-    value = source.get(name) or []
-    if isinstance(value, str):
+    value = source.get(name, [])
+    if isinstance(value, str) and not reader.typed:
         value = [line for line in value.splitlines() if line.strip()]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         reader.errors[name] = "应为字符串列表"

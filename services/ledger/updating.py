@@ -58,6 +58,8 @@ def update_item(
                 setattr(item, name, str(patch[name]).strip())
         if "title" in patch and not item.title:
             errors["title"] = "事项名称不能为空"
+        elif len(item.title) > domain.TITLE_MAX:  # the column's size: a longer title would fail the write
+            errors["title"] = f"事项名称不能超过{domain.TITLE_MAX}字"
         if "source" in patch:
             if patch["source"] not in domain.SOURCES:
                 errors["source"] = f"未知的事项来源 {patch['source']!r}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -119,7 +120,7 @@ def update_item(item_id: str) -> dict[str, Any]:
     patch = ledger_pb2.ItemPatch()
     for name in PATCH_TEXT:
         if name in body:
-            setattr(patch, name, reader.text(name))
+            setattr(patch, name, reader.text(name, 200 if name == "title" else 4000))
     if "key_tracking" in body:
         patch.key_tracking = bool(reader.flag("key_tracking"))
     co_units = reader.pairs("co_units")
@@ -127,7 +128,9 @@ def update_item(item_id: str) -> dict[str, Any]:
         patch.replace_co_units = True
         patch.co_units.extend(ledger_pb2.CoUnit(unit_id=u, duty=d) for u, d in co_units)
     if_match = request.headers.get("If-Match", "").strip('"')
-    version = reader.integer("expected_version", int(if_match) if if_match.isdigit() else 0, 0, 1_000_000)
+    # ASCII digits only ("²".isdigit() holds, int() refuses it), and few enough for the request's int32.
+    version = reader.integer("expected_version", int(if_match) if re.fullmatch("[0-9]{1,9}", if_match) else 0,
+                             0, 1_000_000)
     reason = reader.text("reason", 500)
     reader.done()
     item = write(ledger(), "UpdateItem", ledger_pb2.UpdateItemRequest(

@@ -63,7 +63,8 @@ def decide_extension(item_id: str, extension_id: str) -> dict[str, Any]:
     source = body()
     if "extension_id" in source:
         raise InvalidInput("extension_id is in the path", {"extension_id": "未知字段"})
-    return _send("decision", item_id, {**source, "extension_id": extension_id})
+    source["extension_id"] = extension_id  # a fresh object per request; a JSON body stays typed
+    return _send("decision", item_id, source)
 
 
 @bp.post("/items/<item_id>/reply")

@@ -13,6 +13,10 @@ from services.gateway.auth import db, now, require
 from services.gateway.orm import AuditEntry, User
 from services.gateway.present import Reader, json_body
 
+# The longest value of each text field (the columns' sizes: a longer one is a field error, not a failed write).
+LIMITS = {"username": 60, "display_name": accounts.NAME_MAX, "password": 200, "role": 20, "unit_id": 40,
+          "person_id": 40}
+
 
 def user_json(user: User) -> dict[str, Any]:
     return {
@@ -35,7 +39,7 @@ def list_users() -> dict[str, Any]:
 def create_user() -> tuple[dict[str, Any], int]:
     reader = Reader(json_body())
     reader.unknown({"username", "display_name", "password", "role", "unit_id", "person_id", "extra_roles"})
-    fields = {k: reader.text(k, 200) for k in ("username", "display_name", "password", "role", "unit_id", "person_id")}
+    fields = {k: reader.text(k, LIMITS[k]) for k in ("username", "display_name", "password", "role", "unit_id", "person_id")}
     extra = extra_roles(reader, json_body())
     reader.done()
     user = accounts.create_user(db(), now=now(), **fields)
@@ -52,7 +56,7 @@ def update_user(user_id: int) -> dict[str, Any]:
     body = json_body()
     reader = Reader(body)
     reader.unknown({"display_name", "password", "role", "unit_id", "person_id", "active", "extra_roles"})
-    changes: dict = {k: reader.text(k, 200) for k in ("display_name", "password", "role", "unit_id", "person_id")
+    changes: dict = {k: reader.text(k, LIMITS[k]) for k in ("display_name", "password", "role", "unit_id", "person_id")
                      if k in body}
     if "active" in body:
         changes["active"] = reader.flag("active")

@@ -201,3 +201,44 @@ def test_control_characters_and_lone_surrogates_are_field_errors(portal: Portal)
     assert surrogate.status_code == 422 and set(surrogate.get_json()["errors"]) == {"title"}
     listed = portal.client().get(f"/api/v1/items?q={title}", headers=office(portal)).get_json()
     assert listed["items"] == []
+
+
+def test_json_values_have_their_json_types(portal: Portal) -> None:
+    """What the OpenAPI document says of each field holds for JSON: null is no text, "true" no boolean,
+    "5" no number (a form's or query string's text still reads as before)."""
+    reply = portal.client().post("/api/v1/items", headers=office(portal), json={
+        "title": "类型", "source": "other", "category": "general", "lead_unit_id": "fgj", "remarks": None,
+        "key_tracking": "true", "co_units": None})
+    assert reply.status_code == 422
+    assert set(reply.get_json()["errors"]) == {"remarks", "key_tracking", "co_units"}
+    item = portal.client().post("/api/v1/items", headers=office(portal), json={
+        "title": "类型", "source": "other", "category": "general", "lead_unit_id": "fgj"}).get_json()
+    stale = portal.client().patch(f"/api/v1/items/{item['id']}", headers=office(portal),
+                                  json={"remarks": "x", "expected_version": "1"})
+    assert stale.status_code == 422 and set(stale.get_json()["errors"]) == {"expected_version"}
+    listed = portal.client().get("/api/v1/items?key_tracking=true&page_size=5", headers=office(portal))
+    assert listed.status_code == 200
+
+
+def test_dates_outside_1900_to_2999_and_odd_if_match_are_field_errors_not_failures(portal: Portal) -> None:
+    far = portal.client().post("/api/v1/items", headers=office(portal), json={
+        "title": "远期", "source": "other", "category": "general", "lead_unit_id": "fgj",
+        "registered_on": "9999-12-31"})
+    assert far.status_code == 422 and set(far.get_json()["errors"]) == {"registered_on"}
+    item = portal.client().post("/api/v1/items", headers=office(portal), json={
+        "title": "版本头", "source": "other", "category": "general", "lead_unit_id": "fgj"}).get_json()
+    for header in ("²", "99999999999999"):  # "²".isdigit() holds; int() refuses it / past int32
+        reply = portal.client().patch(f"/api/v1/items/{item['id']}", headers={**office(portal), "If-Match": header},
+                                      json={"remarks": "x"})
+        assert reply.status_code == 200, reply.get_data(as_text=True)
+    long_title = portal.client().patch(f"/api/v1/items/{item['id']}", headers=office(portal), json={"title": "长" * 201})
+    assert long_title.status_code == 422 and set(long_title.get_json()["errors"]) == {"title"}
+
+
+def test_user_fields_are_held_to_their_columns(portal: Portal) -> None:
+    admin = portal.headers("admin")
+    reply = portal.client().post("/api/v1/users", headers=admin, json={
+        "username": "long-names", "display_name": "名" * 51, "password": "x" * 12, "role": "inspector",
+        "unit_id": "u" * 41})
+    assert reply.status_code == 422 and set(reply.get_json()["errors"]) == {"display_name", "unit_id"}
+    assert portal.client().patch(f"/api/v1/users/{2**40}", headers=admin, json={"active": False}).status_code == 404
