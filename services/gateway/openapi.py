@@ -19,9 +19,11 @@ from libs.common.vocabulary import (
     IMPORT_OUTCOMES,
     IMPORT_PHASES,
     IMPORT_STATES,
+    PERSON_ROLES,
     REPORT_KINDS,
     SOURCES,
     STATUSES,
+    UNIT_KINDS,
     URGE_METHODS,
 )
 from services.gateway.accounts import MIN_PASSWORD, NAME_MAX
@@ -267,6 +269,12 @@ def tracking_act(summary: str, op_id: str, body: dict[str, Any] | None, *params:
     return {"post": operation}
 
 
+def directory_id(name: str, label: str) -> dict[str, Any]:
+    """A unit's or person's code, as the ledger's directory takes it (services/ledger/directory.py)."""
+    return {"name": name, "in": "path", "required": True, "description": f"{label}：1-40位字母、数字、- 或 _",
+            "schema": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$"}}
+
+
 def obj(*required: str, **properties: Any) -> dict[str, Any]:
     return {"type": "object", "additionalProperties": False, "required": list(required), "properties": properties}
 
@@ -447,6 +455,20 @@ def spec() -> dict[str, Any]:
             "/api/v1/units": {"get": {"summary": "单位目录", "operationId": "listUnits", "responses": {
                 **ok({"type": "object", "properties": {"units": {"type": "array", "items": ref("Unit")}}}),
                 **problem_responses(401, 503)}}},
+            "/api/v1/units/{unit_id}": {"put": {
+                "summary": "新增或修改单位（系统管理员）", "operationId": "putUnit",
+                "parameters": [directory_id("unit_id", "单位代码"), IDEMPOTENCY_KEY],
+                "requestBody": json_body(obj("name", name=text(100, filled=True),
+                                             kind={"enum": list(UNIT_KINDS), "description": "缺省为 department"},
+                                             active={"type": "boolean", "description": "缺省为 true；false 即停用"})),
+                "responses": {**ok(ref("Unit")), **problem_responses(401, 403, 409, 422, 503)}}},
+            "/api/v1/people/{person_id}": {"put": {
+                "summary": "新增或修改人员（系统管理员）", "operationId": "putPerson",
+                "parameters": [directory_id("person_id", "人员编号"), IDEMPOTENCY_KEY],
+                "requestBody": json_body(obj("name", "role", name=text(50, filled=True), unit_id=text(40),
+                                             role={"enum": list(PERSON_ROLES)}, title=text(50),
+                                             active={"type": "boolean", "description": "缺省为 true；false 即停用"})),
+                "responses": {**ok(ref("Person")), **problem_responses(401, 403, 422, 503)}}},
             "/api/v1/people": {"get": {"summary": "人员目录", "operationId": "listPeople",
                                        "parameters": [q("unit_id", text(40)), q("role", text(20))], "responses": {
                 **ok({"type": "object", "properties": {"people": {"type": "array", "items": ref("Person")}}}),
@@ -485,7 +507,7 @@ def spec() -> dict[str, Any]:
             "/api/v1/ledger/imports/{job_id}": {
                 "get": {"summary": "导入任务状态与结果", "operationId": "getImport",
                         "parameters": [{"name": "job_id", "in": "path", "required": True,
-                                        "schema": {"type": "string", "minLength": 1}}],
+                                        "schema": text(minLength=1)}],
                         "responses": {**ok(ref("ImportJob")), **problem_responses(401, 403, 404, 422, 503)}},
             },
             "/api/v1/users": {
