@@ -130,3 +130,16 @@ def test_keygen_adds_to_the_trusted_set_and_rotates(tmp_path: Path) -> None:
         token = Signer.load("gateway", kid, tmp_path / f"{kid}.pem", people=True).token("ledger", OFFICE)
         assert Verifier(keyset, "ledger").verify(token) == OFFICE
     assert (tmp_path / "gateway-2026-12.pem").stat().st_mode & 0o077 == 0
+
+
+def test_a_verified_token_is_remembered_but_still_expires(keys, monkeypatch: pytest.MonkeyPatch) -> None:
+    gateway = signer(keys, "gateway", people=True)
+    short = Signer(gateway.issuer, gateway.kid, gateway.key, people=True, seconds=1)
+    verifier = Verifier(keys[1], "ledger")
+    token = short.token("ledger", OFFICE)
+    assert verifier.verify(token) == OFFICE and verifier.verify(token) == OFFICE  # the second from memory
+    later = time.time() + 30
+    monkeypatch.setattr(call_auth.time, "time", lambda: later)
+    assert refused(verifier, token) == "expired"
+    # A token that failed is not remembered as good: a tampered copy is checked, and refused.
+    assert refused(verifier, token[:-2] + ("AA" if not token.endswith("AA") else "BB")) in ("invalid", "expired")
