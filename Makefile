@@ -1,6 +1,6 @@
 # duban - the 710 supervision system. `make run` starts everything; `make test` runs the whole suite.
 .DEFAULT_GOAL := help
-.PHONY: help venv proto pg-binaries run test bench lint fmt helm-check clean
+.PHONY: help venv proto pg-binaries print-tools run test bench lint fmt helm-check clean
 
 PYTHON_BIN ?= python3.11
 VENV := .venv
@@ -41,7 +41,7 @@ pg-binaries:
 run: proto pg-binaries ## start broker, services, gateway and demo data; prints the URL and logins (Ctrl-C stops all)
 	$(PY) -m scripts.run_stack $(ARGS)
 
-test: lint pg-binaries .tools/helm .tools/node_modules/axe-core/axe.min.js /usr/bin/chromium ## lint (ruff, mypy), then the whole test suite (ARGS=... passes options to pytest)
+test: lint pg-binaries print-tools .tools/helm .tools/node_modules/axe-core/axe.min.js /usr/bin/chromium ## lint (ruff, mypy), then the whole test suite (ARGS=... passes options to pytest)
 	$(PY) -m pytest $(ARGS)
 
 bench: proto pg-binaries /usr/bin/wrk ## run the benchmarks and print their tables
@@ -74,6 +74,18 @@ fmt: venv ## ruff format
 	mkdir -p .tools
 	npm install --prefix .tools --no-save --no-audit --no-fund --no-package-lock axe-core@4.14.1
 	test -f $@
+
+# The document tests print every export and document as an office would: LibreOffice (writer and calc,
+# headless) converts them to PDF, poppler-utils reads and renders the pages, and the CJK fonts with the
+# aliases in deploy/fonts (宋体, 仿宋_GB2312, 小标宋 ... -> the free faces) keep the text readable.
+PRINT_FONTS_CONF := /etc/fonts/conf.d/65-duban-cjk.conf
+print-tools: ## install LibreOffice (headless writer + calc), poppler-utils and CJK fonts for the print tests
+	@if ! command -v soffice >/dev/null || ! command -v pdftoppm >/dev/null || ! fc-list | grep -q 'Noto Serif CJK' \
+	    || ! fc-list | grep -q 'AR PL UMing'; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils fonts-noto-cjk fonts-arphic-uming fonts-arphic-ukai; \
+	fi
+	@cmp -s deploy/fonts/65-duban-cjk.conf $(PRINT_FONTS_CONF) || { cp deploy/fonts/65-duban-cjk.conf $(PRINT_FONTS_CONF) && fc-cache -f >/dev/null; }
 
 # The browser tests drive Debian's chromium through Playwright (a Playwright browser download is not used).
 /usr/bin/chromium:

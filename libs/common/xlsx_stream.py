@@ -9,6 +9,11 @@ as Excel's `_xHHHH_` (a literal `_xHHHH_` gets its underscore escaped as `_x005F
 either end kept - so any reader sees the same cell text as in XlsxWriter's files. A row is written as
 wide as the sheet's widest row (empty cells pad it), which is what readers would otherwise take from a
 `<dimension>` element that a stream cannot know in advance.
+
+A sheet can be set up for print (`PageSetup`): merged ranges (a title across the form), rows frozen
+below the header, paper and orientation, fit to the page width, header rows repeated on every printed
+page (the workbook's `_xlnm.Print_Titles` defined name) and a footer with page numbers. All of it is
+known when the sheet starts or written when the workbook ends, so rows still stream.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from dataclasses import dataclass
 from typing import IO
 from xml.sax.saxutils import quoteattr
 
-__all__ = ["CellStyle", "XlsxStream", "cell_text"]
+__all__ = ["CellStyle", "PageSetup", "XlsxStream", "cell_text"]
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -39,9 +44,36 @@ _SERIALS: dict[dt.date, str] = {}  # date -> its serial number as written
 
 @dataclass(frozen=True)
 class CellStyle:
+    """A cell's look. `font` "" is the workbook's font; `border` a thin frame (a printed table's grid);
+    `wrap` breaks long text inside the column's width (the row grows)."""
+
     bold: bool = False
-    size: int = 11
+    size: float = 11
     center: bool = False
+    font: str = ""
+    border: bool = False
+    wrap: bool = False
+    middle: bool = False  # vertically centred
+
+
+PAPER_A4 = 9  # OOXML paperSize codes (ECMA-376 18.3.1.63)
+
+
+@dataclass(frozen=True)
+class PageSetup:
+    """How a sheet prints and shows. Margins in inches (OOXML's unit). `repeat_rows` (first, last),
+    1-based, print on every page; `freeze_rows` stay in view while scrolling; `footer` is OOXML
+    header/footer text (`&P` page, `&N` pages, `&C` centre)."""
+
+    merges: tuple[str, ...] = ()
+    freeze_rows: int = 0
+    repeat_rows: tuple[int, int] | None = None
+    paper: int = PAPER_A4
+    landscape: bool = False
+    fit_width: bool = False
+    center_horizontally: bool = False
+    margins: tuple[float, float, float, float] = (0.7, 0.7, 0.75, 0.75)  # left, right, top, bottom
+    footer: str = ""
 
 
 def _column(index: int) -> str:
@@ -101,26 +133,36 @@ class XlsxStream:
     """Write sheets and rows, and take() the file's bytes as they are made; close() gives the rest.
 
     Styles: 0 is plain, DATE_STYLE (1) is dates as yyyy-mm-dd (given to every date cell), and the
-    `styles` passed in are 2, 3, ... in order.
+    `styles` passed in are 2, 3, ... in order; a date in a row of one of them keeps that style's look
+    in the date format. `font` / `font_size` are the workbook's own (style 0's, and any style's without
+    a font of its own).
     """
 
-    def __init__(self, styles: Sequence[CellStyle] = (), compresslevel: int = 1, width: int = 0) -> None:
+    def __init__(self, styles: Sequence[CellStyle] = (), compresslevel: int = 1, width: int = 0,
+                 font: str = "Calibri", font_size: float = 11) -> None:
         self._sink = _Sink()
         self._zip = zipfile.ZipFile(self._sink, "w", compression=zipfile.ZIP_DEFLATED,  # type: ignore[call-overload]
                                     compresslevel=compresslevel)
         self._styles = tuple(styles)
+        self._font = font
+        self._font_size = font_size
+        # style -> the same look in the date format: the styles given, then their date twins
+        self._date_styles = {i + 2: i + 2 + len(self._styles) for i in range(len(self._styles))}
         self._sheets: list[str] = []
+        self._setups: list[PageSetup] = []
         self._entry: IO[bytes] | None = None
         self._pending: list[str] = []
         self._row = 0
         self._width = width
         self._columns: list[str] = []
 
-    def sheet(self, name: str, widths: Sequence[float] = (), width: int = 0) -> None:
+    def sheet(self, name: str, widths: Sequence[float] = (), width: int = 0, setup: PageSetup | None = None) -> None:
         """Start the next sheet (ending the one before); rows are padded to `width` cells (at least
         the widths given)."""
         self._end_sheet()
+        setup = setup or PageSetup()
         self._sheets.append(name)
+        self._setups.append(setup)
         self._row = 0
         self._width = max(width, len(widths))
         self._columns = [_column(i) for i in range(max(self._width, 1))]
@@ -128,14 +170,21 @@ class XlsxStream:
         cols = "".join(f'<col min="{i + 1}" max="{i + 1}" width="{_excel_width(w):.16g}" customWidth="1"/>'
                        for i, w in enumerate(widths))
         selected = ' tabSelected="1"' if len(self._sheets) == 1 else ""
+        sheet_pr = '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>' if setup.fit_width else ""
+        pane = ""
+        if setup.freeze_rows:
+            top = f"A{setup.freeze_rows + 1}"
+            pane = (f'<pane ySplit="{setup.freeze_rows}" topLeftCell="{top}" activePane="bottomLeft" state="frozen"/>'
+                    f'<selection pane="bottomLeft" activeCell="{top}" sqref="{top}"/>')
         self._pending.append(
-            f'{_HEAD}<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}"><sheetViews><sheetView{selected} workbookViewId="0"/>'
-            f'</sheetViews><sheetFormatPr defaultRowHeight="15"/>{"<cols>" + cols + "</cols>" if cols else ""}'
-            '<sheetData>')
+            f'{_HEAD}<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">{sheet_pr}<sheetViews><sheetView{selected} '
+            f'workbookViewId="0">{pane}</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
+            f'{"<cols>" + cols + "</cols>" if cols else ""}<sheetData>')
 
-    def row(self, values: Iterable[object], style: int = 0) -> None:
-        """The next row: None and "" leave a cell empty; str, int, float, bool, date and datetime are
-        written as their kind (dates in the date style unless `style` is given)."""
+    def row(self, values: Iterable[object], style: int = 0, height: float = 0) -> None:
+        """The next row: None and "" leave a cell empty (in the row's style); str, int, float, bool,
+        date and datetime are written as their kind (dates in the row style's date twin, or the date
+        style). `height` in points fixes the row's height (0: the reader fits it to the text)."""
         if self._entry is None:
             raise RuntimeError("start a sheet first")
         self._row += 1
@@ -143,6 +192,7 @@ class XlsxStream:
         columns = self._columns
         cells = []
         s = f' s="{style}"' if style else ""
+        date_style = self._date_styles.get(style, style or DATE_STYLE)
         i = -1
         for i, value in enumerate(values):
             if i >= len(columns):
@@ -171,16 +221,17 @@ class XlsxStream:
                     serial = _serial(value)  # type: ignore[arg-type]
                     if len(_SERIALS) < 100_000:  # a ledger has a few thousand distinct dates
                         _SERIALS[value] = serial  # type: ignore[index]
-                cells.append(f'<c r="{ref}" s="{style or DATE_STYLE}"><v>{serial}</v></c>')
+                cells.append(f'<c r="{ref}" s="{date_style}"><v>{serial}</v></c>')
             elif kind is dt.datetime:
-                cells.append(f'<c r="{ref}" s="{style or DATE_STYLE}"><v>{_serial(value)}</v></c>')  # type: ignore[arg-type]
+                cells.append(f'<c r="{ref}" s="{date_style}"><v>{_serial(value)}</v></c>')  # type: ignore[arg-type]
             else:  # float
                 if not math.isfinite(value):  # type: ignore[arg-type]
                     raise ValueError(f"cell {ref}: Excel has no {value}")
                 cells.append(f'<c r="{ref}"{s}><v>{value:.16G}</v></c>')
         for j in range(i + 1, self._width):
-            cells.append(f'<c r="{columns[j]}{number}"/>')
-        self._pending.append(f'<row r="{number}">{"".join(cells)}</row>')
+            cells.append(f'<c r="{columns[j]}{number}"{s}/>')
+        ht = f' ht="{height:g}" customHeight="1"' if height else ""
+        self._pending.append(f'<row r="{number}"{ht}>{"".join(cells)}</row>')
         if len(self._pending) >= 200:
             self._write_pending()
 
@@ -191,8 +242,7 @@ class XlsxStream:
 
     def _end_sheet(self) -> None:
         if self._entry is not None:
-            self._pending.append('</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" '
-                                 'header="0.3" footer="0.3"/></worksheet>')
+            self._pending.append(f"</sheetData>{_print_xml(self._setups[-1])}</worksheet>")
             self._write_pending()
             self._entry.close()
             self._entry = None
@@ -215,8 +265,14 @@ class XlsxStream:
         n = len(self._sheets)
         sheets = "".join(f'<sheet name={quoteattr(name)} sheetId="{i + 1}" r:id="rId{i + 1}"/>'
                          for i, name in enumerate(self._sheets))
+        # Rows printed on every page: Excel's reserved defined name, one per sheet (localSheetId).
+        titles = "".join(
+            f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">'
+            f"{_sheet_ref(name)}!${setup.repeat_rows[0]}:${setup.repeat_rows[1]}</definedName>"
+            for i, (name, setup) in enumerate(zip(self._sheets, self._setups, strict=True)) if setup.repeat_rows)
         self._part("xl/workbook.xml", f'{_HEAD}<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><workbookPr/>'
                    f'<bookViews><workbookView/></bookViews><sheets>{sheets}</sheets>'
+                   f'{"<definedNames>" + titles + "</definedNames>" if titles else ""}'
                    '<calcPr calcId="124519" fullCalcOnLoad="1"/></workbook>')
         rels = "".join(f'<Relationship Id="rId{i + 1}" Type="{_REL}/worksheet" Target="worksheets/sheet{i + 1}.xml"/>'
                        for i in range(n))
@@ -241,24 +297,61 @@ class XlsxStream:
         self._zip.writestr(name, text.encode())
 
     def _styles_xml(self) -> str:
-        def font(style: CellStyle) -> str:
-            return f'<font>{"<b/>" if style.bold else ""}<sz val="{style.size}"/><color theme="1"/>' \
-                   '<name val="Calibri"/><family val="2"/><scheme val="minor"/></font>'
+        def font(bold: bool, size: float, name: str) -> str:
+            name = name or self._font
+            # A CJK face is named as such (charset 134, GB2312) so readers pick it for Chinese text.
+            charset = '<charset val="134"/>' if not name.isascii() else ""
+            return f'<font>{"<b/>" if bold else ""}<sz val="{size:g}"/><color theme="1"/>' \
+                   f'<name val={quoteattr(name)}/>{charset}<family val="2"/></font>'
 
-        fonts = [font(CellStyle())] + [font(s) for s in self._styles]
+        def xf(number_format: int, font_id: int, style: CellStyle) -> str:
+            applied = ' applyFont="1"' + (' applyNumberFormat="1"' if number_format else "") \
+                + (' applyBorder="1"' if style.border else "")
+            align = "".join((' horizontal="center"' if style.center else "",
+                             ' vertical="center"' if style.middle else "", ' wrapText="1"' if style.wrap else ""))
+            head = f'<xf numFmtId="{number_format}" fontId="{font_id}" fillId="0" borderId="{int(style.border)}" xfId="0"'
+            return f'{head}{applied} applyAlignment="1"><alignment{align}/></xf>' if align else f"{head}{applied}/>"
+
+        fonts = [font(False, self._font_size, "")] + [font(s.bold, s.size, s.font) for s in self._styles]
         xfs = ['<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>',
                '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>']
-        for i, style in enumerate(self._styles):
-            align = '<alignment horizontal="center"/>' if style.center else ""
-            xfs.append(f'<xf numFmtId="0" fontId="{i + 1}" fillId="0" borderId="0" xfId="0" applyFont="1"'
-                       f'{" applyAlignment=" + chr(34) + "1" + chr(34) if align else ""}>{align}</xf>')
+        xfs += [xf(0, i + 1, style) for i, style in enumerate(self._styles)]
+        xfs += [xf(164, i + 1, style) for i, style in enumerate(self._styles)]  # the date twins
+        thin = '<left style="thin"><color auto="1"/></left><right style="thin"><color auto="1"/></right>' \
+               '<top style="thin"><color auto="1"/></top><bottom style="thin"><color auto="1"/></bottom><diagonal/>'
         return (f'{_HEAD}<styleSheet xmlns="{_MAIN}"><numFmts count="1"><numFmt numFmtId="164" '
                 f'formatCode="yyyy-mm-dd"/></numFmts><fonts count="{len(fonts)}">{"".join(fonts)}</fonts>'
                 '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill '
-                'patternType="gray125"/></fill></fills><borders count="1"><border><left/><right/><top/><bottom/>'
-                '<diagonal/></border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" '
-                f'borderId="0"/></cellStyleXfs><cellXfs count="{len(xfs)}">{"".join(xfs)}</cellXfs>'
-                '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
+                'patternType="gray125"/></fill></fills><borders count="2"><border><left/><right/><top/><bottom/>'
+                f'<diagonal/></border><border>{thin}</border></borders><cellStyleXfs count="1"><xf numFmtId="0" '
+                f'fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="{len(xfs)}">{"".join(xfs)}'
+                '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+                '</styleSheet>')
+
+
+def _sheet_ref(name: str) -> str:
+    """A sheet name as a formula writes it: quoted, a quote doubled (and XML-escaped for the element)."""
+    return cell_text("'" + name.replace("'", "''") + "'")
+
+
+def _print_xml(setup: PageSetup) -> str:
+    """What follows a sheet's data, in the schema's order: merges, print options, margins, page setup,
+    footer."""
+    parts = []
+    if setup.merges:
+        parts.append(f'<mergeCells count="{len(setup.merges)}">'
+                     + "".join(f'<mergeCell ref="{ref}"/>' for ref in setup.merges) + "</mergeCells>")
+    if setup.center_horizontally:
+        parts.append('<printOptions horizontalCentered="1"/>')
+    left, right, top, bottom = setup.margins
+    parts.append(f'<pageMargins left="{left:g}" right="{right:g}" top="{top:g}" bottom="{bottom:g}" '
+                 'header="0.3" footer="0.3"/>')
+    fit = ' fitToWidth="1" fitToHeight="0"' if setup.fit_width else ""
+    orientation = "landscape" if setup.landscape else "portrait"
+    parts.append(f'<pageSetup paperSize="{setup.paper}" orientation="{orientation}"{fit}/>')
+    if setup.footer:
+        parts.append(f"<headerFooter><oddFooter>{cell_text(setup.footer)}</oddFooter></headerFooter>")
+    return "".join(parts)
 
 
 def _plain(ref: str, value: object) -> object:

@@ -13,6 +13,8 @@ def handler(ledger: Ledger) -> Handler:
     return dispatcher(ledger, {
         "item.assigned": following.on_assigned,
         "extension.approved": following.on_extension_approved,
+        "extension.rejected": following.on_extension_rejected,
+        "item.urged": following.on_urged,
         "item.replied": following.on_replied,
         "item.closed": following.on_closed,
         "item.status_changed": following.on_status_changed,

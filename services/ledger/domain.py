@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from libs.common import vocabulary
@@ -115,6 +116,42 @@ def check_registration(reg: Registration) -> dict[str, str]:
         if not reg.due_date_reason.strip():
             errors["due_date_reason"] = "手工指定完成时限时必须说明理由"
     return errors
+
+
+# --- 督查情况: the office's record of the item ----------------------------------------------------------
+
+SWEEP_URGE = "系统催办"  # the sweep's own urges (late signing, missing reports), beside 电话督办 / 书面督办
+
+
+def office_day(when: dt.date) -> str:
+    return f"{when.year}年{when.month}月{when.day}日"
+
+
+def urge_note(when: dt.datetime, unit_name: str, office_urge: bool, text: str) -> str:
+    """One urge as the 督查情况 column says it: the office's own (its text starts with the method,
+    "电话督办：...") or the sweep's."""
+    unit = f"（{unit_name}）" if unit_name else ""
+    if office_urge:
+        method, _, said = text.partition("：")
+        return f"{office_day(when)} {method}{unit}：{said}" if said else f"{office_day(when)} 督办{unit}：{text}"
+    return f"{office_day(when)} {SWEEP_URGE}{unit}：{text}"
+
+
+def status_note(when: dt.datetime, status: str) -> str:
+    return f"{office_day(when)} 状态：{STATUSES.get(status, status)}"
+
+
+def extension_note(when: dt.datetime, approved: bool, leader: str, reason: str, due_date: str) -> str:
+    if approved:
+        return f"{office_day(when)} 转期经{leader}同意（{reason}），完成时限调整为{due_date}"
+    return f"{office_day(when)} 转期申请未获{leader}同意（{reason}），完成时限仍为{due_date}"
+
+
+def supervision_record(typed: str, notes: Sequence[str]) -> str:
+    """督查情况 as the forms print it: what the office typed, never changed, then the record of the item
+    (urges, status moves, extension decisions) below it, oldest first."""
+    typed = (typed or "").strip()
+    return "\n".join([typed, *notes] if typed else notes)
 
 
 # --- registration numbers -------------------------------------------------------------------------

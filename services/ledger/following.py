@@ -1,7 +1,9 @@
 """The ledger follows tracking: its columns (交办时间, 转期理由/签字, 办理结果, 销号签字, 状态) fill in.
 
 Each applied event is recorded in the item's history as a change by the system, so the ledger shows
-who signed and when without anyone typing it twice.
+who signed and when without anyone typing it twice. Urges, status moves and extension decisions also
+become lines of the item's record (supervision_notes), which the forms' 督查情况 prints below what the
+office typed.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from libs.common.errors import InvalidInput
 from services.ledger import domain, metrics
 from services.ledger import events as ledger_events
 from services.ledger.context import Ledger
-from services.ledger.orm import Item, LightRaiser
+from services.ledger.orm import Item, ItemUnit, LightRaiser, SupervisionNote
 from services.ledger.registering import history_row, register_in
 
 TRACKING = Actor(user_id="tracking", name="督查跟踪", role="system")
@@ -40,9 +42,37 @@ def on_assigned(ledger: Ledger, tx: UnitOfWork, event: CloudEvent) -> None:
 def on_extension_approved(ledger: Ledger, tx: UnitOfWork, event: CloudEvent) -> None:
     body = event.decode(events_pb2.ExtensionDecided())
     signer = body.extension.decided_by.name
+    _extension_note(tx, event, body, approved=True)
     apply(ledger, tx, event, {
         "due_date": body.due_date, "extension_reason": body.extension.reason,
         "extension_signature": _signature(signer, body.extension.decided_at.ToDatetime(dt.UTC))})
+
+
+def on_extension_rejected(ledger: Ledger, tx: UnitOfWork, event: CloudEvent) -> None:
+    _extension_note(tx, event, event.decode(events_pb2.ExtensionDecided()), approved=False)
+
+
+def _extension_note(tx: UnitOfWork, event: CloudEvent, body: events_pb2.ExtensionDecided, approved: bool) -> None:
+    decided = body.extension.decided_at.ToDatetime(dt.UTC)
+    due = dt.date.fromisoformat(body.due_date) if body.due_date else None
+    note(tx, event.subject, decided, "extension", domain.extension_note(
+        decided.astimezone(OFFICE_TZ), approved, body.extension.decided_by.name, body.extension.reason,
+        domain.office_day(due) if due else ""))
+
+
+def on_urged(ledger: Ledger, tx: UnitOfWork, event: CloudEvent) -> None:
+    """An urge (the office's 电话督办 / 书面督办, or the sweep's) as a line of the item's record, with the
+    unit's name as the ledger knows it."""
+    body = event.decode(events_pb2.ItemUrged())
+    unit = tx.session.get(ItemUnit, (body.item_id or event.subject, body.unit_id))
+    note(tx, event.subject, event.time, "urge", domain.urge_note(
+        event.time.astimezone(OFFICE_TZ), unit.unit_name if unit else "", body.reason == "office", body.text))
+
+
+def note(tx: UnitOfWork, item_id: str, when: dt.datetime, kind: str, text: str) -> None:
+    """A line of the item's record (an item this ledger never had is skipped)."""
+    if tx.session.get(Item, item_id) is not None:
+        tx.session.add(SupervisionNote(item_id=item_id, noted_at=when, kind=kind, text=text))
 
 
 def on_replied(ledger: Ledger, tx: UnitOfWork, event: CloudEvent) -> None:
@@ -70,6 +100,8 @@ def on_status_changed(ledger: Ledger, tx: UnitOfWork, event: CloudEvent) -> None
     if item is None or body.seq <= item.status_seq:
         return
     item.status_seq = body.seq
+    moved = body.at.ToDatetime(dt.UTC) if body.HasField("at") else event.time
+    note(tx, item.id, moved, "status", domain.status_note(moved.astimezone(OFFICE_TZ), body.status))
     apply(ledger, tx, event, {"status": body.status})
 
 

@@ -1,8 +1,10 @@
 """The ledger forms of the seed, column by column, and the full form used for import.
 
 `ledger_710`: the attached "“710”台账（一般或复杂事项）", one sheet per unit.
-`unit_ledger`: attachment 1 "单位督查事项管理台账", one sheet per unit. The seed's sample prints
-"交班时间", an evident slip for 交办时间 (assignment date); the export uses 交办时间.
+`unit_ledger`: attachment 1 "单位督查事项管理台账", one sheet per unit, with no unit line (the seed's
+sample has none: its 承办单位 column names the units). The seed's sample prints "交班时间", an evident
+slip for 交办时间 (assignment date); the export uses 交办时间. Its 督查情况 is what the office typed,
+then the item's record from tracking (urges, status moves, extension decisions).
 `full`: every field of an item, one sheet; the import reads it (and the two seed forms) back.
 """
 
@@ -29,8 +31,13 @@ def _all_units(item: Item) -> str:
     return "、".join(u.unit_name for u in item.units)
 
 
-# The cells that read an item's units: a form without them is exported without the units query.
+def _supervision(item: Item) -> str:
+    return domain.supervision_record(item.supervision_status, item.notes)  # type: ignore[attr-defined]
+
+
+# The cells that read an item's units (or its record): a form without them is exported without that query.
 UNIT_CELLS: frozenset[Cell] = frozenset({_co_units, _lead_unit, _all_units})
+NOTE_CELLS: frozenset[Cell] = frozenset({_supervision})
 
 
 @dataclass(frozen=True)
@@ -39,13 +46,15 @@ class Form:
     title: str  # may contain {org}
     per_unit: bool
     columns: tuple[tuple[str, Cell], ...]
-    widths: tuple[int, ...]
+    widths: tuple[float, ...]  # in characters; chosen so the form fits A4 landscape at about 95 %
+    unit_line: bool = False  # a per-unit form's "单位（部门）：X" line under the title
 
 
 LEDGER_710 = Form(
     name="ledger_710",
     title="{org}“710”台账（一般或复杂事项）",
     per_unit=True,
+    unit_line=True,
     columns=(
         ("序号", lambda i: None),  # filled with the row number
         ("工作任务", lambda i: i.title),
@@ -59,7 +68,7 @@ LEDGER_710 = Form(
         ("转期签字", lambda i: i.extension_signature),
         ("备注", lambda i: i.remarks),
     ),
-    widths=(6, 40, 12, 12, 10, 10, 30, 12, 24, 12, 16),
+    widths=(5, 28, 11, 11, 9, 9, 20, 11, 16, 11, 12),
 )
 
 UNIT_LEDGER = Form(
@@ -74,11 +83,11 @@ UNIT_LEDGER = Form(
         ("交办时间", lambda i: i.assigned_on),
         ("完成时限", lambda i: i.due_date),
         ("督查责任人", lambda i: i.supervisor_name),
-        ("督查情况", lambda i: i.supervision_status),
+        ("督查情况", _supervision),
         ("办理结果", lambda i: i.result),
         ("备注", lambda i: i.remarks),
     ),
-    widths=(6, 40, 12, 24, 12, 12, 12, 30, 30, 16),
+    widths=(5, 24, 11, 16, 11, 11, 11, 30, 18, 10),
 )
 
 FULL = Form(
@@ -103,11 +112,11 @@ FULL = Form(
         ("完成时限", lambda i: i.due_date),
         ("时限理由", lambda i: i.due_date_reason),
         ("状态", lambda i: domain.STATUSES.get(i.status, i.status)),
-        ("督查情况", lambda i: i.supervision_status),
+        ("督查情况", _supervision),
         ("办理结果", lambda i: i.result),
         ("备注", lambda i: i.remarks),
     ),
-    widths=(6, 12, 36, 40, 24, 8, 8, 18, 24, 10, 10, 10, 12, 12, 12, 20, 8, 24, 24, 16),
+    widths=(5, 11, 20, 24, 14, 8, 8, 14, 14, 9, 9, 9, 11, 11, 11, 12, 8, 20, 16, 12),
 )
 
 FORMS = {f.name: f for f in (LEDGER_710, UNIT_LEDGER, FULL)}

@@ -146,6 +146,19 @@ class LightRaiser(Base):
     due_on: Mapped[dt.date] = mapped_column(Date)
 
 
+class SupervisionNote(Base):
+    """One line of the office's record of an item, from tracking's events (an urge, a status move, an
+    extension decision): the 督查情况 column prints them below what the office typed."""
+
+    __tablename__ = "supervision_notes"
+    __table_args__ = (Index("ix_supervision_notes_item_id_noted_at", "item_id", "noted_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    noted_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    kind: Mapped[str] = mapped_column(String(20))  # urge | status | extension
+    text: Mapped[str] = mapped_column(Text)
+
+
 class ImportJob(Base):
     """One XLSX import, run by the ledger's import worker (importing.py), not by the call that uploads it.
 

@@ -15,14 +15,16 @@ from sqlalchemy import select
 from duban.ledger.v1 import ledger_pb2
 from services.ledger import repository, xlsx_export
 from services.ledger.context import Ledger
-from services.ledger.forms import FORMS, UNIT_LINE_PREFIX, Form
+from services.ledger.forms import FORMS, NOTE_CELLS, UNIT_LINE_PREFIX, Form
 from services.ledger.orm import Item, ItemUnit, Unit
 from services.ledger.tests.conftest import LedgerUnderTest
 
 
 def xlsxwriter_export(ledger: Ledger, form_name: str, query: repository.ItemQuery, org: str) -> bytes:
-    """The export as it was written before streaming (XlsxWriter into a temporary file)."""
+    """The export as it was written before streaming (XlsxWriter into a temporary file), with the
+    cells of today's forms (no unit line on attachment 1, 督查情况 with the item's record)."""
     form = FORMS[form_name]
+    notes = any(getter in NOTE_CELLS for _, getter in form.columns)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "old.xlsx"
         workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "default_date_format": "yyyy-mm-dd",
@@ -64,21 +66,22 @@ def xlsxwriter_export(ledger: Ledger, form_name: str, query: repository.ItemQuer
                         .order_by(ItemUnit.unit_id, Item.registered_on.desc(), Item.seq.desc()))
                 used: set[str] = set()
                 sheet = None
-                for row, item in xlsx_export._with_units(session, stmt):
+                for row, item in xlsx_export._with_units(session, stmt, with_notes=notes):
                     if sheet is None or sheet.unit_id != row.sheet_unit:
                         name = units[row.sheet_unit]
-                        sheet = Sheet(form, xlsx_export._sheet_name(name, used), name)
+                        sheet = Sheet(form, xlsx_export._sheet_name(name, used), name if form.unit_line else None)
                         sheet.unit_id = row.sheet_unit
                     sheet.add(item)
                 if sheet is None and len(wanted) == 1:
-                    Sheet(form, xlsx_export._sheet_name(units[wanted[0]], used), units[wanted[0]])
+                    Sheet(form, xlsx_export._sheet_name(units[wanted[0]], used),
+                          units[wanted[0]] if form.unit_line else None)
             else:
                 sheet = Sheet(form, "台账", None)
                 for _, item in xlsx_export._with_units(session, base.order_by(Item.registered_on.desc(),
-                                                                               Item.seq.desc())):
+                                                                               Item.seq.desc()), with_notes=notes):
                     sheet.add(item)
         if not workbook.worksheets():
-            Sheet(form, "台账", "")
+            Sheet(form, "台账", "" if form.unit_line else None)
         workbook.close()
         return path.read_bytes()
 
@@ -113,7 +116,7 @@ def test_streamed_export_shows_what_xlsxwriter_showed(varied: LedgerUnderTest, f
     ours = b"".join(chunks)
     assert shown(ours) == shown(xlsxwriter_export(ledger, form, query, "测试单位"))
     sheet = load_workbook(io.BytesIO(ours)).worksheets[0]
-    assert sheet["A1"].font.b and sheet["A1"].font.sz == 14 and sheet["A1"].value.startswith(
+    assert sheet["A1"].font.b and sheet["A1"].font.sz == 18 and sheet["A1"].value.startswith(
         "测试单位" if form != "unit_ledger" else "单位督查事项管理台账")
 
 

@@ -54,9 +54,10 @@ def test_attachment_1_form(filled: LedgerUnderTest) -> None:
     wb = load_workbook(io.BytesIO(data), read_only=True)
     assert wb.sheetnames == ["区发展和改革局"]
     rows = list(wb.worksheets[0].iter_rows(values_only=True))
-    assert rows[0][0] == "单位督查事项管理台账" and list(rows[2]) == SEED_ATTACHMENT_1
-    assert [r[1] for r in rows[3:]] == ["发改项目二"]
-    assert rows[3][3] == "区发展和改革局、区教育局"
+    # As the seed's sample: the title, then the header (no "单位（部门）：" line; 承办单位 names the units).
+    assert rows[0][0] == "单位督查事项管理台账" and list(rows[1]) == SEED_ATTACHMENT_1
+    assert [r[1] for r in rows[2:]] == ["发改项目二"]
+    assert rows[2][3] == "区发展和改革局、区教育局"
 
 
 def test_round_trip_into_an_empty_ledger(filled: LedgerUnderTest, broker, tmp_path) -> None:
