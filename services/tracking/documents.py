@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -22,12 +23,25 @@ from libs.common import vocabulary
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
-# GB/T 9704 habits: 仿宋_GB2312 三号 body, 方正小标宋简体 二号 titles, 黑体 for first-level headings.
-# Word substitutes a font that is not installed, so no fallback list is needed (or possible) per run.
+# GB/T 9704-2012 (党政机关公文格式): A4, 版心 156 mm x 225 mm (上 37, 下 35, 左 28, 右 26 mm); 正文 3号
+# 仿宋_GB2312, 22 lines of 28 characters filling the 版心 (7.1: "一般每面排22行，每行排28个字"); 标题 2号
+# 方正小标宋简体 centred; 发文机关标志 in red 小标宋 over the 发文字号 and a red rule as wide as the 版心;
+# 一级标题 黑体; page numbers 4号 半角宋体 "— 1 —", odd pages right and even pages left, one character in.
+# Word (and LibreOffice through fontconfig, deploy/fonts) substitutes a font that is not installed.
 BODY_FONT, TITLE_FONT, HEADING_FONT, LATIN_FONT = "仿宋_GB2312", "方正小标宋简体", "黑体", "Times New Roman"
-BODY_SIZE, TITLE_SIZE, SMALL_SIZE = Pt(16), Pt(22), Pt(14)
+PAGE_NUMBER_FONT = "宋体"
+BODY_SIZE, TITLE_SIZE, SMALL_SIZE = Pt(16), Pt(22), Pt(14)  # 3号, 2号, 4号
+MARK_SIZE = Pt(30)  # 发文机关标志: GB/T leaves its size to the office (醒目、美观、庄重)
 RED = RGBColor(0xC0, 0x00, 0x00)
 INDENT = Pt(32)  # two characters of 三号 text
+TEXT_WIDTH, TEXT_HEIGHT = Mm(156), Mm(225)
+LINES_PER_PAGE, CHARS_PER_LINE = 22, 28
+LINE_PITCH = Pt(round(TEXT_HEIGHT.pt / LINES_PER_PAGE * 20) / 20)  # 29 pt (in whole twips): 22 lines fill the 版心
+# 28 characters fill the 156 mm line when each is drawn 0.2 pt closer than its 16 pt (a line grid and this
+# spacing, not Word's character grid: LibreOffice lays a linesAndChars grid out at twice the pitch).
+CHAR_SPACING_TWIPS = math.floor((TEXT_WIDTH.pt / CHARS_PER_LINE - BODY_SIZE.pt) * 20)
+RULE_GAP = Pt(11)  # the red rule 4 mm below the 发文字号
+RULE_UNDER_TEXT = Pt(4)
 SIGNATURE_LABEL = (
     "签\u3000\u3000\u3000\u3000名："  # the seed's "签        名：", padded to the width of "领导审核意见："
 )
@@ -147,7 +161,7 @@ def _para(
     p = doc_or_cell.add_paragraph()
     fmt = p.paragraph_format
     fmt.space_before = fmt.space_after = Pt(0)
-    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(28) if size >= BODY_SIZE else Pt(22)
+    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, LINE_PITCH if size >= BODY_SIZE else Pt(22)
     if align is not None:
         p.alignment = align
     if indent:
@@ -166,11 +180,13 @@ def _labelled(doc: DocxDocument, label: str, value: str, *, indent: bool = True)
     return p
 
 
-def _bottom_rule(paragraph: Paragraph, color: str = "C00000", eighths_of_point: int = 18) -> None:
+def _bottom_rule(paragraph: Paragraph, color: str = "C00000", eighths_of_point: int = 18,
+                 gap: Length = RULE_UNDER_TEXT) -> None:
     ppr = paragraph._p.get_or_add_pPr()
     border = OxmlElement("w:pBdr")
     bottom = OxmlElement("w:bottom")
-    for key, value in (("w:val", "single"), ("w:sz", str(eighths_of_point)), ("w:space", "4"), ("w:color", color)):
+    for key, value in (("w:val", "single"), ("w:sz", str(eighths_of_point)), ("w:space", str(round(gap.pt))),
+                       ("w:color", color)):
         bottom.set(qn(key), value)
     border.append(bottom)
     # CT_PPr is a strict sequence: pBdr goes before shd/tabs/.../spacing/ind/jc.
@@ -206,33 +222,87 @@ def _bottom_rule(paragraph: Paragraph, color: str = "C00000", eighths_of_point: 
     )
 
 
+def _page_number(paragraph: Paragraph, odd: bool) -> None:
+    """"— N —" in 4号 宋体, odd pages right and even pages left, one character in from the edge."""
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT if odd else WD_ALIGN_PARAGRAPH.LEFT
+    fmt = paragraph.paragraph_format
+    fmt.right_indent, fmt.left_indent = (SMALL_SIZE, None) if odd else (None, SMALL_SIZE)
+    _font(paragraph.add_run("— "), PAGE_NUMBER_FONT, SMALL_SIZE)
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    shown = OxmlElement("w:r")  # the cached result; Word and LibreOffice recompute it on layout
+    props = OxmlElement("w:rPr")
+    fonts = OxmlElement("w:rFonts")
+    for key in ("w:ascii", "w:hAnsi", "w:eastAsia"):
+        fonts.set(qn(key), PAGE_NUMBER_FONT)
+    size = OxmlElement("w:sz")
+    size.set(qn("w:val"), str(int(SMALL_SIZE.pt * 2)))
+    props.append(fonts)
+    props.append(size)
+    shown.append(props)
+    text = OxmlElement("w:t")
+    text.text = "1"
+    shown.append(text)
+    field.append(shown)
+    paragraph._p.append(field)
+    _font(paragraph.add_run(" —"), PAGE_NUMBER_FONT, SMALL_SIZE)
+
+
+def _grid(section_properties: OxmlElement) -> None:
+    """The 22-line grid (Word's 文档网格: 只指定行网格, 每页 22 行)."""
+    grid = section_properties.find(qn("w:docGrid"))
+    if grid is None:
+        grid = OxmlElement("w:docGrid")
+        section_properties.append(grid)
+    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), str(round(LINE_PITCH.pt * 20)))  # twentieths of a point
+
+
 def _new_document(title: str, author: str, when: date) -> DocxDocument:
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin, section.bottom_margin = Mm(37), Mm(35)
     section.left_margin, section.right_margin = Mm(28), Mm(26)
+    # The page number's top 7 mm below the 版心: its 4号 line (about 5 mm) ends 23 mm above the edge.
+    section.footer_distance = Mm(23)
+    _grid(section._sectPr)
     normal = doc.styles["Normal"]
     normal.font.name, normal.font.size = LATIN_FONT, BODY_SIZE
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
-    footer = section.footer.paragraphs[0]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(footer.add_run("— "), BODY_FONT, SMALL_SIZE)
-    field = OxmlElement("w:fldSimple")
-    field.set(qn("w:instr"), "PAGE")
-    shown = OxmlElement("w:r")  # the cached result; Word and LibreOffice recompute it on layout
-    text = OxmlElement("w:t")
-    text.text = "1"
-    shown.append(text)
-    field.append(shown)
-    footer._p.append(field)
-    _font(footer.add_run(" —"), BODY_FONT, SMALL_SIZE)
+    normal_run = normal.element.get_or_add_rPr()
+    normal_run.get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
+    spacing = OxmlElement("w:spacing")  # 28 characters a line (CT_RPr: spacing after the fonts, before sz)
+    spacing.set(qn("w:val"), str(CHAR_SPACING_TWIPS))
+    normal_run.insert_element_before(spacing, "w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight",
+                                     "w:u", "w:effect", "w:bdr", "w:shd", "w:fitText", "w:vertAlign", "w:rtl",
+                                     "w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath")
+    doc.settings.odd_and_even_pages_header_footer = True
+    _page_number(section.footer.paragraphs[0], odd=True)
+    _page_number(section.even_page_footer.paragraphs[0], odd=False)
     stamp = datetime.combine(when, time(0, 0))
     props = doc.core_properties
     props.title, props.author, props.last_modified_by = title, author, author
     props.created = props.modified = stamp
     props.revision = 1
     return doc
+
+
+def _masthead(doc: DocxDocument, office: str, number: str = "") -> None:
+    """版头: the 发文机关标志 in red 小标宋 centred, two blank lines, the 发文字号 centred, and the red rule
+    4 mm below it as wide as the 版心 (with no number, the rule under the mark)."""
+    mark = _para(doc, office, font=TITLE_FONT, size=MARK_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER, color=RED)
+    mark.paragraph_format.line_spacing = Pt(MARK_SIZE.pt * 1.5)
+    if number:
+        _para(doc)
+        _para(doc)
+        _bottom_rule(_para(doc, number, align=WD_ALIGN_PARAGRAPH.CENTER), gap=RULE_GAP)
+    else:
+        _bottom_rule(mark, gap=RULE_GAP)
+
+
+def _text_width(text: str) -> float:
+    """Width in characters of 三号 text: Arabic digits and Latin letters are half a character."""
+    return sum(0.5 if ch.isascii() else 1 for ch in text)
 
 
 def _to_bytes(doc: DocxDocument, when: date) -> bytes:
@@ -250,15 +320,22 @@ def _to_bytes(doc: DocxDocument, when: date) -> bytes:
 
 
 def _title(doc: DocxDocument, text: str) -> None:
+    """标题: 2号小标宋 centred, a blank line below the red rule and above the 主送机关."""
     p = _para(doc, text, font=TITLE_FONT, size=TITLE_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER)
-    p.paragraph_format.line_spacing = Pt(36)
-    p.paragraph_format.space_before, p.paragraph_format.space_after = Pt(12), Pt(12)
+    p.paragraph_format.line_spacing = Pt(LINE_PITCH.pt * 1.25)
+    p.paragraph_format.space_before, p.paragraph_format.space_after = LINE_PITCH, LINE_PITCH
 
 
 def _closing(doc: DocxDocument, signer: str, when: str) -> None:
+    """落款 of a document without a seal (GB/T 9704 7.3.5.2): a blank line after the text, the 成文日期
+    two characters in from the right and the 署名 centred over it (the longer of the two takes the two
+    characters, the other is centred on it)."""
+    signer_width, date_width = _text_width(signer), _text_width(when)
+    widest = max(signer_width, date_width)
     _para(doc)
-    _para(doc, signer, align=WD_ALIGN_PARAGRAPH.RIGHT, right_indent=INDENT)
-    _para(doc, when, align=WD_ALIGN_PARAGRAPH.RIGHT, right_indent=INDENT)
+    for text, width in ((signer, signer_width), (when, date_width)):
+        _para(doc, text, align=WD_ALIGN_PARAGRAPH.RIGHT,
+              right_indent=Pt(INDENT.pt + (widest - width) / 2 * BODY_SIZE.pt))
 
 
 # --- 督办通知 ---------------------------------------------------------------------------------------------
@@ -276,10 +353,7 @@ def render_notice_docx(data: NoticeData) -> bytes:
     """The 督办通知 of Art. 6.2: red 版头 with the office, number, addressees, the task, 完成时限, 办理要求,
     reporting, contact and the 落款. Deterministic: the same data gives the same bytes."""
     doc = _new_document(f"督办通知 {data.notice_no}", data.office_name, data.issued_on)
-    _para(doc, data.office_name, font=TITLE_FONT, size=Pt(30), align=WD_ALIGN_PARAGRAPH.CENTER, color=RED)
-    _para(doc)
-    rule = _para(doc, data.notice_no, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _bottom_rule(rule)
+    _masthead(doc, data.office_name, data.notice_no)
     _title(doc, "督办通知")
 
     addressees = "、".join([data.lead_unit[0], *(name for name, _ in data.co_units)])
@@ -376,6 +450,7 @@ def render_completion_report_docx(data: CompletionReportData) -> bytes:
     """Attachment 2 as the seed lays it out, filled in; unsigned forms keep blank space to sign by hand.
     After the form, an appendix lists the 办理结果 and the 转期 records the leader signs against."""
     doc = _new_document(f"督查事项办结报告单 {data.item_no}", data.unit_name, data.filled_on)
+    _masthead(doc, data.unit_name)  # the office that fills the form; a form has no 发文字号
     _title(doc, "督查事项办结报告单")
     _para(doc, f"{data.leader_name}同志：")
     _para(doc, completion_sentence(data), indent=True)

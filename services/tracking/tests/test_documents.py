@@ -135,7 +135,7 @@ def test_notice_is_a4_with_east_asian_fonts_and_deterministic() -> None:
 
 def test_completion_report_uses_the_seed_sentence() -> None:
     lines = texts(render_completion_report_docx(REPORT))
-    assert lines[0] == "督查事项办结报告单"
+    assert lines[:2] == ["区委区政府督查室", "督查事项办结报告单"]  # 版头 (the office's mark), then the title
     assert "李明同志：" in lines
     assert (
         "老旧小区改造项目推进（2026-0012）事项于2026年11月20日立项督办。经督促检查，该事项已在规定时限内办结，"
