@@ -14,6 +14,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Length, Mm, Pt, RGBColor
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
@@ -248,7 +249,7 @@ def _page_number(paragraph: Paragraph, odd: bool) -> None:
     _font(paragraph.add_run(" —"), PAGE_NUMBER_FONT, SMALL_SIZE)
 
 
-def _grid(section_properties: OxmlElement) -> None:
+def _grid(section_properties: BaseOxmlElement) -> None:
     """The 22-line grid (Word's 文档网格: 只指定行网格, 每页 22 行)."""
     grid = section_properties.find(qn("w:docGrid"))
     if grid is None:

@@ -24,7 +24,7 @@ PRINT_OUT = Path(os.environ.get("DUBAN_PRINT_OUT", "var/test/print"))
 
 
 def _east_asia(paragraph: Paragraph) -> set[str]:
-    return {r._element.rPr.rFonts.get(qn("w:eastAsia")) for r in paragraph.runs if r.text.strip()}
+    return {r._element.xpath("string(w:rPr/w:rFonts/@w:eastAsia)") for r in paragraph.runs if r.text.strip()}
 
 
 def _sizes(paragraph: Paragraph) -> set[float]:
@@ -70,7 +70,7 @@ def test_notice_masthead_title_and_closing() -> None:
     assert _east_asia(mark) == {"方正小标宋简体"} and mark.runs[0].font.color.rgb == documents.RED
     number = _find(doc, "平督通〔2026〕12号")
     assert number.alignment == WD_ALIGN_PARAGRAPH.CENTER and _east_asia(number) == {"仿宋_GB2312"}
-    rule = number._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))
+    rule = number._p.find(qn("w:pPr")).find(qn("w:pBdr")).find(qn("w:bottom"))
     assert rule.get(qn("w:color")) == "C00000" and rule.get(qn("w:val")) == "single"
     assert [p._p for p in doc.paragraphs].index(number._p) == 3  # two blank lines between the mark and the number
     title = _find(doc, "督办通知")
@@ -90,7 +90,7 @@ def test_completion_report_has_the_offices_mark_and_rule() -> None:
     doc = Document(io.BytesIO(documents.render_completion_report_docx(SIGNED)))
     mark, title = doc.paragraphs[0], doc.paragraphs[1]
     assert mark.text == SIGNED.unit_name and mark.runs[0].font.color.rgb == documents.RED
-    assert mark._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom")).get(qn("w:color")) == "C00000"
+    assert mark._p.xpath("string(w:pPr/w:pBdr/w:bottom/@w:color)") == "C00000"
     assert title.text == "督查事项办结报告单" and _sizes(title) == {22} and _east_asia(title) == {"方正小标宋简体"}
 
 
