@@ -3,11 +3,13 @@ services' clocks (ClockControl) instead of sleeping, and the tracking service ki
 
 from __future__ import annotations
 
+import io
 import time
 import uuid
 
 import pytest
 import requests
+from openpyxl import load_workbook
 
 from duban.common.v1 import common_pb2, common_pb2_grpc
 from libs.common import topics
@@ -77,6 +79,10 @@ def test_register_to_closure_with_a_tracking_crash(stack: Stack) -> None:
     call("POST", stack, f"/items/{iid}/acknowledgements", jyj)
     same_status(stack, item, office, "in_progress")  # both signed: item.status_changed alone says so
 
+    # The office's own 电话督办 (Art. 5): recorded by tracking, carried to the ledger's 督查情况 (below).
+    assert call("POST", stack, f"/items/{iid}/urges", office, json={
+        "unit_id": "jyj", "method": "phone", "text": "请协办单位本周内提供资金测算"}).status_code == 200
+
     # The first weekly report on time; the tracking process dies right after (SIGKILL) and comes back.
     set_time(stack, "2026-11-27T10:00:00+08:00")
     assert call("POST", stack, f"/items/{iid}/reports", fgj, json={"text": "第一周：方案已起草"}).status_code == 200
@@ -114,6 +120,15 @@ def test_register_to_closure_with_a_tracking_crash(stack: Stack) -> None:
     assert row["result"] == "已按期完成改造方案并开工" and row["closure_signature"] == "李明 2026-12-10"
     assert row["extension_reason"] == "等待市级批复" and row["extension_signature"] == "李明 2026-12-03"
     assert row["assigned_on"] == "2026-11-26" and row["due_date"] == "2026-12-14"
+
+    # Attachment 1's 督查情况: the item's record from tracking (the urge, the moves, the extension) in order.
+    sheet = load_workbook(io.BytesIO(call("GET", stack, "/ledger/export", office, params={
+        "form": "unit_ledger", "unit_id": "fgj", "q": item["item_no"]}).content), read_only=True).worksheets[0]
+    record = next(r[7] for r in sheet.iter_rows(values_only=True) if r[1] == item["title"]).split("\n")
+    assert record[:3] == ["2026年11月26日 状态：已交办", "2026年11月26日 状态：办理中",
+                          "2026年11月26日 电话督办（区教育局）：请协办单位本周内提供资金测算"]
+    assert "2026年12月3日 转期经李明同意（等待市级批复），完成时限调整为2026年12月14日" in record
+    assert record[-1] == "2026年12月10日 状态：已归档"
 
     # Nothing lost, nothing doubled across the crash: each act is one event.
     assert stack.broker is not None
