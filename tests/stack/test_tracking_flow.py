@@ -124,7 +124,7 @@ def test_register_to_closure_with_a_tracking_crash(stack: Stack) -> None:
     # Attachment 1's 督查情况: the item's record from tracking (the urge, the moves, the extension) in order.
     sheet = load_workbook(io.BytesIO(call("GET", stack, "/ledger/export", office, params={
         "form": "unit_ledger", "unit_id": "fgj", "q": item["item_no"]}).content), read_only=True).worksheets[0]
-    record = next(r[7] for r in sheet.iter_rows(values_only=True) if r[1] == item["title"]).split("\n")
+    record = str(next(r[7] for r in sheet.iter_rows(values_only=True) if r[1] == item["title"])).split("\n")
     assert record[:3] == ["2026年11月26日 状态：已交办", "2026年11月26日 状态：办理中",
                           "2026年11月26日 电话督办（区教育局）：请协办单位本周内提供资金测算"]
     assert "2026年12月3日 转期经李明同意（等待市级批复），完成时限调整为2026年12月14日" in record
