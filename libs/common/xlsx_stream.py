@@ -148,6 +148,7 @@ class XlsxStream:
         self._font_size = font_size
         # style -> the same look in the date format: the styles given, then their date twins
         self._date_styles = {i + 2: i + 2 + len(self._styles) for i in range(len(self._styles))}
+        self._attrs: dict[tuple[int, ...], list[tuple[str, int]]] = {}
         self._sheets: list[str] = []
         self._setups: list[PageSetup] = []
         self._entry: IO[bytes] | None = None
@@ -181,22 +182,27 @@ class XlsxStream:
             f'workbookViewId="0">{pane}</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
             f'{"<cols>" + cols + "</cols>" if cols else ""}<sheetData>')
 
-    def row(self, values: Iterable[object], style: int = 0, height: float = 0) -> None:
+    def row(self, values: Iterable[object], style: int = 0, height: float = 0,
+            cell_styles: tuple[int, ...] = ()) -> None:
         """The next row: None and "" leave a cell empty (in the row's style); str, int, float, bool,
         date and datetime are written as their kind (dates in the row style's date twin, or the date
-        style). `height` in points fixes the row's height (0: the reader fits it to the text)."""
+        style). `height` in points fixes the row's height (0: the reader fits it to the text).
+        `cell_styles` gives cells their own style, column by column (the rest take `style`)."""
         if self._entry is None:
             raise RuntimeError("start a sheet first")
         self._row += 1
         number = str(self._row)
         columns = self._columns
         cells = []
-        s = f' s="{style}"' if style else ""
-        date_style = self._date_styles.get(style, style or DATE_STYLE)
+        s = row_s = f' s="{style}"' if style else ""
+        date_style = row_date = self._date_styles.get(style, style or DATE_STYLE)
+        per_cell = self._cell_attrs(cell_styles) if cell_styles else None
         i = -1
         for i, value in enumerate(values):
             if i >= len(columns):
                 columns.append(_column(i))
+            if per_cell is not None:
+                s, date_style = per_cell[i] if i < len(per_cell) else (row_s, row_date)
             ref = columns[i] + number
             kind = type(value)
             if kind not in _KINDS:
@@ -204,13 +210,13 @@ class XlsxStream:
                 kind = type(value)
             if kind is str:
                 if not value:
-                    cells.append(f'<c r="{ref}"{s}/>' if style else f'<c r="{ref}"/>')
+                    cells.append(f'<c r="{ref}"{s}/>')
                     continue
                 text = cell_text(value)  # type: ignore[arg-type]
                 space = ' xml:space="preserve"' if (text[0].isspace() or text[-1].isspace()) else ""
                 cells.append(f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{text}</t></is></c>')
             elif value is None:
-                cells.append(f'<c r="{ref}"{s}/>' if style else f'<c r="{ref}"/>')
+                cells.append(f'<c r="{ref}"{s}/>')
             elif kind is int:
                 cells.append(f'<c r="{ref}"{s}><v>{value if -10**15 < value < 10**15 else format(value, ".16G")}</v></c>')  # type: ignore[operator]
             elif kind is bool:
@@ -229,11 +235,20 @@ class XlsxStream:
                     raise ValueError(f"cell {ref}: Excel has no {value}")
                 cells.append(f'<c r="{ref}"{s}><v>{value:.16G}</v></c>')
         for j in range(i + 1, self._width):
-            cells.append(f'<c r="{columns[j]}{number}"{s}/>')
+            pad = per_cell[j][0] if per_cell is not None and j < len(per_cell) else row_s
+            cells.append(f'<c r="{columns[j]}{number}"{pad}/>')
         ht = f' ht="{height:g}" customHeight="1"' if height else ""
         self._pending.append(f'<row r="{number}"{ht}>{"".join(cells)}</row>')
         if len(self._pending) >= 200:
             self._write_pending()
+
+    def _cell_attrs(self, cell_styles: tuple[int, ...]) -> list[tuple[str, int]]:
+        """Per column: the cell's style attribute and its date twin (made once per tuple of styles)."""
+        attrs = self._attrs.get(cell_styles)
+        if attrs is None:
+            attrs = self._attrs[cell_styles] = [
+                (f' s="{st}"' if st else "", self._date_styles.get(st, st or DATE_STYLE)) for st in cell_styles]
+        return attrs
 
     def _write_pending(self) -> None:
         if self._pending and self._entry is not None:

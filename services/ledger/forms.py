@@ -120,6 +120,9 @@ FULL = Form(
 )
 
 FORMS = {f.name: f for f in (LEDGER_710, UNIT_LEDGER, FULL)}
+# Columns printed centred (numbers, dates, names and signatures); text columns read from the left.
+CENTRED_HEADERS = frozenset({"序号", "立项编号", "立项时间", "交办时间", "完成时限", "责任领导", "责任人", "督查责任人",
+                             "销号签字", "转期签字", "事项类别", "重点跟踪", "状态"})
 
 # Header text -> field, for reading any of the forms back (several forms name a field differently).
 IMPORT_HEADERS: dict[str, str] = {

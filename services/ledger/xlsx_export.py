@@ -24,7 +24,7 @@ from libs.common.errors import InvalidInput
 from libs.common.xlsx_stream import CellStyle, PageSetup, XlsxStream
 from services.ledger import metrics, repository
 from services.ledger.context import Ledger
-from services.ledger.forms import FORMS, NOTE_CELLS, UNIT_CELLS, UNIT_LINE_PREFIX, Form
+from services.ledger.forms import CENTRED_HEADERS, FORMS, NOTE_CELLS, UNIT_CELLS, UNIT_LINE_PREFIX, Form
 from services.ledger.orm import Item, ItemUnit, SupervisionNote, Unit
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -33,12 +33,13 @@ BATCH = 2000
 # The workbook's styles (xlsx_stream: 0 plain, 1 dates, then these): the title in 宋体 like a printed
 # form's heading, the header row in bold 宋体, the rows in 仿宋 (the office's body face), framed.
 TITLE_FONT, TABLE_FONT = "宋体", "仿宋"
-TITLE, UNIT_LINE, HEADER, BODY = 2, 3, 4, 5
+TITLE, UNIT_LINE, HEADER, BODY, BODY_CENTRED = 2, 3, 4, 5, 6
 STYLES = (
     CellStyle(bold=True, size=18, center=True, middle=True, font=TITLE_FONT),
     CellStyle(size=12, middle=True, font=TITLE_FONT),
     CellStyle(bold=True, size=11, center=True, middle=True, wrap=True, border=True, font=TITLE_FONT),
     CellStyle(size=11, middle=True, wrap=True, border=True),
+    CellStyle(size=11, center=True, middle=True, wrap=True, border=True),
 )
 TITLE_HEIGHT, UNIT_LINE_HEIGHT, HEADER_HEIGHT = 36, 22, 30  # points
 # A row is as high as its longest wrapped cell: readers keep a streamed row's default height (LibreOffice
@@ -111,8 +112,9 @@ class _Sheet:
             book.row([f"{UNIT_LINE_PREFIX}{unit_name}"], UNIT_LINE, UNIT_LINE_HEIGHT)
         book.row([text for text, _ in form.columns], HEADER, HEADER_HEIGHT)
         self.getters = [getter for _, getter in form.columns][1:]
-        # per column: how many CJK characters fit on one line of it
+        # per column: how many CJK characters fit on one line of it, and its cells' style
         self.fits = [max(1, int((w * 7 + 5 - 6) // CJK_PX)) for w in form.widths]
+        self.styles = tuple(BODY_CENTRED if text in CENTRED_HEADERS else BODY for text, _ in form.columns)
         self.count = 0
 
     def add(self, item: Item) -> None:
@@ -122,7 +124,7 @@ class _Sheet:
         for value, fit in zip(values, self.fits, strict=False):
             if type(value) is str and (len(value) > fit or "\n" in value):
                 lines = max(lines, wrapped_lines(value, fit))
-        self.book.row(values, BODY, max(ROW_MIN_PT, lines * LINE_PT + ROW_PADDING_PT))
+        self.book.row(values, BODY, max(ROW_MIN_PT, lines * LINE_PT + ROW_PADDING_PT), self.styles)
 
 
 def wrapped_lines(text: str, fit: int) -> int:

@@ -146,3 +146,36 @@ def test_bytes_leave_before_the_end_and_memory_stays_flat() -> None:
     rest = book.close()
     assert first_at is not None and first_at < 20_000  # the first bytes left early, not at the end
     assert taken > 0.8 * (taken + len(rest))  # most of the file left while rows were still coming
+
+
+def test_print_setup_merges_frozen_rows_and_print_titles() -> None:
+    from libs.common.xlsx_stream import PageSetup
+
+    body = CellStyle(border=True, wrap=True, font="仿宋")
+    book = XlsxStream((CellStyle(bold=True, size=18, center=True, font="宋体"), body), font="仿宋", font_size=11)
+    setup = PageSetup(merges=("A1:C1",), freeze_rows=2, repeat_rows=(2, 2), landscape=True, fit_width=True,
+                      center_horizontally=True, margins=(0.5, 0.5, 0.6, 0.6), footer="&C第 &P 页，共 &N 页")
+    book.sheet("O'Brien 台账", (6, 40, 12), width=3, setup=setup)
+    book.row(["标题"], 2, height=36)
+    book.row(["序号", "事项", "日期"], 3)
+    book.row([1, "很长的事项", D(2026, 3, 2)], 3, height=30)
+    book.row([2], 3)
+    book.sheet("plain", (6,))
+    book.row(["x"])
+    wb = load_workbook(io.BytesIO(book.close()))
+    ws = wb["O'Brien 台账"]
+    assert [str(r) for r in ws.merged_cells.ranges] == ["A1:C1"] and ws.freeze_panes == "A3"
+    assert ws.print_title_rows == "$2:$2"  # the sheet name with a quote is quoted in the defined name
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+    assert ws.sheet_properties.pageSetUpPr is not None and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.print_options.horizontalCentered and ws.page_margins.left == 0.5
+    assert ws.oddFooter is not None and ws.oddFooter.center.text == "第 &P 页，共 &N 页"
+    assert ws.row_dimensions[1].height == 36 and ws.row_dimensions[3].height == 30
+    assert ws["A1"].font.name == "宋体" and ws["A1"].font.sz == 18 and ws["A1"].alignment.horizontal == "center"
+    date = ws["C3"]  # a date in a styled row keeps the row's look, in the date format
+    assert date.number_format == "yyyy-mm-dd" and date.border.left.style == "thin" and date.font.name == "仿宋"
+    assert ws["B3"].alignment.wrap_text and ws["C4"].border.bottom.style == "thin"  # padding cells styled too
+    plain = wb["plain"]
+    assert plain["A1"].font.name == "仿宋" and plain.print_title_rows is None and plain.freeze_panes is None
+    assert plain.page_setup.orientation == "portrait"

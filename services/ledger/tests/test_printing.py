@@ -52,6 +52,10 @@ def test_710_ledger_is_set_up_for_a4_landscape(ledger: LedgerUnderTest) -> None:
     row = ws[4]
     assert row[1].value == "打印设置检查事项" and row[1].font.name == "仿宋" and row[1].alignment.wrap_text
     assert all(c.border.left.style == "thin" and c.border.bottom.style == "thin" for c in row)  # padded cells too
+    # numbers, dates and names centred, text from the left; a date keeps its format in the centred style
+    assert [c.alignment.horizontal for c in row] == [
+        "center", None, "center", "center", "center", "center", None, "center", None, "center", None]
+    assert row[3].number_format == "yyyy-mm-dd" and row[3].font.name == "仿宋"
     assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape"  # 9: A4
     fit = ws.sheet_properties.pageSetUpPr
     assert fit is not None and fit.fitToPage and ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
@@ -116,9 +120,13 @@ def test_supervision_status_is_the_office_text_then_the_items_record(ledger: Led
 @pytest.mark.skipif(not printing.available(), reason="make print-tools installs LibreOffice and poppler-utils")
 def test_ledgers_print_on_a4_landscape_with_the_header_on_every_page(ledger: LedgerUnderTest) -> None:
     for n in range(45):  # enough for three pages, with titles that wrap
-        ledger.register(title=f"第{n + 1}项：推进城区老旧小区改造、背街小巷整治和雨污分流管网建设工程", lead_unit_id="zjj",
-                        registered_on="2026-03-02", responsible_leader_id="ld-li", supervisor_id="sv-wang",
-                        remarks="按月报送进展")
+        item = ledger.register(title=f"第{n + 1}项：推进城区老旧小区改造、背街小巷整治和雨污分流管网建设工程",
+                               lead_unit_id="zjj", registered_on="2026-03-02", responsible_leader_id="ld-li",
+                               supervisor_id="sv-wang", remarks="按月报送进展")
+        if n >= 42:  # the last ones (printed first) with a record in 督查情况
+            _apply(ledger, new_event("item.urged", "duban/tracking", item.id, events_pb2.ItemUrged(
+                item_id=item.id, item_no=item.item_no, unit_id="zjj", reason="office",
+                text="电话督办：请于本周内报送施工进度"), AT))
     for form, headers in (("ledger_710", SEED_710), ("unit_ledger", SEED_ATTACHMENT_1)):
         _, data = export(ledger, form, unit_id="zjj")
         pdf = printing.to_pdf(data, ".xlsx")
@@ -134,4 +142,6 @@ def test_ledgers_print_on_a4_landscape_with_the_header_on_every_page(ledger: Led
         first = pages[0].text
         assert ("“710”台账（一般或复杂事项）" if form == "ledger_710" else "单位督查事项管理台账") in first
         assert "第45项" in first.replace(" ", "") and "□" not in first
+        if form == "unit_ledger":
+            assert "2026年3月4日电话督办" in first.replace(" ", "")  # 督查情况, wrapped in its column
         assert printing.to_png(pdf, PRINT_OUT, form)
