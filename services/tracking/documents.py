@@ -37,7 +37,8 @@ RED = RGBColor(0xC0, 0x00, 0x00)
 INDENT = Pt(32)  # two characters of 三号 text
 TEXT_WIDTH, TEXT_HEIGHT = Mm(156), Mm(225)
 LINES_PER_PAGE, CHARS_PER_LINE = 22, 28
-LINE_PITCH = Pt(round(TEXT_HEIGHT.pt / LINES_PER_PAGE * 20) / 20)  # 29 pt (in whole twips): 22 lines fill the 版心
+# 28.95 pt: whole twips, rounded down so that 22 lines fit in the 版心 (29 pt would make it 225.1 mm)
+LINE_PITCH = Pt(math.floor(TEXT_HEIGHT.pt / LINES_PER_PAGE * 20) / 20)
 # 28 characters fill the 156 mm line when each is drawn 0.2 pt closer than its 16 pt (a line grid and this
 # spacing, not Word's character grid: LibreOffice lays a linesAndChars grid out at twice the pitch).
 CHAR_SPACING_TWIPS = math.floor((TEXT_WIDTH.pt / CHARS_PER_LINE - BODY_SIZE.pt) * 20)

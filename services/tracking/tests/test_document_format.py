@@ -47,11 +47,11 @@ def test_page_grid_and_page_numbers(render) -> None:
     assert mm((section.page_width, section.page_height)) == (210, 297)
     assert mm((section.top_margin, section.bottom_margin, section.left_margin, section.right_margin)) == (37, 35, 28, 26)
     grid = section._sectPr.find(qn("w:docGrid"))
-    assert grid.get(qn("w:type")) == "lines" and grid.get(qn("w:linePitch")) == "580"  # 29 pt
+    assert grid.get(qn("w:type")) == "lines" and grid.get(qn("w:linePitch")) == "579"  # 28.95 pt
     # 28 characters of 16 pt, each drawn closer by the Normal style's spacing, fit in the 156 mm line
     spacing = doc.styles["Normal"].element.rPr.find(qn("w:spacing"))
     assert 28 * (16 + int(spacing.get(qn("w:val"))) / 20) <= Mm(156).pt < 29 * 16
-    assert abs(225 / 25.4 * 72 / documents.LINE_PITCH.pt - 22) < 0.02  # 22 lines fill the 225 mm 版心
+    assert 22 <= 225 / 25.4 * 72 / documents.LINE_PITCH.pt < 22.05  # 22 lines fill the 225 mm 版心, and fit
     assert doc.settings.odd_and_even_pages_header_footer
     odd, even = section.footer.paragraphs[0], section.even_page_footer.paragraphs[0]
     for footer, align in ((odd, WD_ALIGN_PARAGRAPH.RIGHT), (even, WD_ALIGN_PARAGRAPH.LEFT)):
@@ -110,6 +110,9 @@ def test_documents_print_on_a4_portrait() -> None:
         assert all(text in first for text in expected), (name, first[:200])
         for page in pages:
             assert f"—{page.number}—" in page.text.replace(" ", ""), (name, page.number)
+        for page in pages[1:-1]:  # a full page holds 22 lines (one fewer when a paragraph's last line moves on)
+            lines = [line for line in page.text.splitlines() if line.strip()][:-1]  # without the page number
+            assert 21 <= len(lines) <= 22, (name, page.number, len(lines))
         # 28 characters a line: the longest full line of the first page's text
         widest = max(len(line.strip()) for line in pages[0].text.splitlines() if "，" in line)
         assert 26 <= widest <= 30, (name, widest)
