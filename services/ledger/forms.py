@@ -116,7 +116,7 @@ FULL = Form(
         ("办理结果", lambda i: i.result),
         ("备注", lambda i: i.remarks),
     ),
-    widths=(5, 11, 20, 24, 14, 8, 8, 14, 14, 9, 9, 9, 11, 11, 11, 12, 8, 20, 16, 12),
+    widths=(5, 11, 20, 24, 14, 8, 8, 14, 14, 9, 9, 11, 11, 11, 11, 12, 8, 20, 16, 12),
 )
 
 FORMS = {f.name: f for f in (LEDGER_710, UNIT_LEDGER, FULL)}
