@@ -66,8 +66,11 @@ def check_in(ledger: Ledger, session: Session, reg: domain.Registration) -> Chec
     units = repository.units_by_id(session, {reg.lead_unit_id, *(u for u, _ in reg.co_units)})
     reg = replace(reg, known_units=frozenset(u for u, unit in units.items() if unit.active))
     errors = domain.check_registration(reg)
+    suggestions: dict[str, str] = {}
+    if not errors:
+        errors, suggestions = domain.check_registration_dates(reg, ledger.calendar, ledger.clock.today())
     if errors:
-        raise InvalidInput("invalid registration: " + ", ".join(sorted(errors)), errors)
+        raise InvalidInput("invalid registration: " + ", ".join(sorted(errors)), errors, suggestions)
     people = repository.people_with_units(
         session, {reg.responsible_leader_id, reg.responsible_person_id, reg.supervisor_id} - {""})
     leader = person_snapshot(session, reg.responsible_leader_id, "responsible_leader_id", "leader", people)

@@ -161,10 +161,10 @@ REPORTS = "tracking.report"  # the light raiser source of expected progress repo
 
 def item_light(
     calendar: WorkCalendar, policy: TrackingPolicy, due: dt.date, today: dt.date, closed: bool,
-    missed_reports: int,
+    missed_reports: int, provisional: bool = False,
 ) -> Light:
     """The item's light (libs.common.lights.item_light), raised while expected reports are missing."""
-    return lights.item_light(calendar, policy.light, due, today, closed, raised={REPORTS: missed_reports})
+    return lights.item_light(calendar, policy.light, due, today, closed, provisional, raised={REPORTS: missed_reports})
 
 
 def check_extension(
