@@ -12,6 +12,7 @@ import time
 from contextlib import ExitStack
 
 import grpc
+import pytest
 from docx import Document
 
 from duban.ledger.v1 import ledger_pb2
@@ -19,7 +20,7 @@ from duban.tracking.v1 import events_pb2, tracking_pb2
 from libs.common import topics
 from libs.common.calendar.__main__ import main as calendar_cli
 from libs.common.clock import OFFICE_TZ, ManualClock
-from libs.common.testing import EventReader, running_service
+from libs.common.testing import EventReader, postgres_database, running_service
 from services.ledger.tests.conftest import started_ledger
 from services.tracking.bootstrap import bootstrap
 from services.tracking.config import Settings
@@ -45,14 +46,20 @@ def _wait(read, until, timeout: float = 20.0):
         time.sleep(0.05)
 
 
-def test_a_provisional_deadline_is_marked_then_revised_and_the_units_are_told(broker, tmp_path) -> None:
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_a_provisional_deadline_is_marked_then_revised_and_the_units_are_told(broker, tmp_path, kind: str) -> None:
     clock = ManualClock(dt.datetime(2026, 12, 24, 9, tzinfo=OFFICE_TZ))
     calendar_dir = tmp_path / "calendar"
     env = {"DUBAN_CALENDAR_DIR": str(calendar_dir)}
     with ExitStack() as stack:
-        ledger = stack.enter_context(started_ledger("sqlite", f"sqlite:///{tmp_path}/l.db", broker, clock, env))
+        if kind == "sqlite":
+            ledger_url, tracking_url = f"sqlite:///{tmp_path}/l.db", f"sqlite:///{tmp_path}/t.db"
+        else:
+            ledger_url = stack.enter_context(postgres_database("duban_prov_ledger"))
+            tracking_url = stack.enter_context(postgres_database("duban_prov_tracking"))
+        ledger = stack.enter_context(started_ledger(kind, ledger_url, broker, clock, env))
         service = stack.enter_context(running_service(
-            bootstrap, Settings.from_env, broker.bootstrap, f"sqlite:///{tmp_path}/t.db", clock,
+            bootstrap, Settings.from_env, broker.bootstrap, tracking_url, clock,
             {"DUBAN_SWEEP_INTERVAL_SECONDS": "0", "DUBAN_STORAGE_DIR": str(tmp_path / "files"), **env}))
         tracking = service.stub()
         # The item: registered 24 Dec 2026, complex (10 working days), deadline in 2027.
