@@ -120,12 +120,19 @@ UNIT_REF = text(40, description="单位目录中的单位 id；不存在的单�
 PERSON_REF = text(40, description="人员目录中的人员 id；不存在的人员返回 422", examples=["sv-wang"])
 CO_UNIT = {"type": "object", "properties": {"unit_id": UNIT_REF, "duty": text(4000)}, "required": ["unit_id"]}
 
+# Beside every deadline the API gives: counted across a year whose holiday arrangement is not published yet.
+PROVISIONAL = {"type": "boolean", "description": "完成时限为暂定：跨越了国务院尚未公布节假日安排的年度（已扣除法定节假日，"
+                                                "调休、补休未知）；安排载入后重新计算并改为 false"}
+
 SCHEMAS: dict[str, Any] = {
     "Problem": {
         "type": "object",
         "required": ["title", "status"],
         "properties": {"type": S, "title": S, "status": {"type": "integer"}, "detail": S,
-                       "errors": {"type": "object", "additionalProperties": S}},
+                       "errors": {"type": "object", "additionalProperties": S},
+                       "suggestions": {"type": "object", "additionalProperties": A_DATE,
+                                       "description": "被拒绝字段的建议值（字段名 → 值），与 errors 中同名字段对应："
+                                                      "手工完成时限不是工作日时为下一个工作日（YYYY-MM-DD）"}},
     },
     "Item": {
         "type": "object",
@@ -135,7 +142,7 @@ SCHEMAS: dict[str, Any] = {
             "category": {"enum": list(CATEGORIES)}, "key_tracking": {"type": "boolean"},
             "units": {"type": "array", "items": ITEM_UNIT}, "responsible_leader": PERSON,
             "responsible_person": PERSON, "supervisor": PERSON, "registered_on": S, "assigned_on": S,
-            "due_date": S, "due_date_reason": S, "due_date_provisional": {"type": "boolean"},
+            "due_date": S, "due_date_reason": S, "due_date_provisional": PROVISIONAL,
             "status": {"enum": list(STATUSES)}, "supervision_status": S, "result": S, "closure_signature": S,
             "extension_reason": S, "extension_signature": S, "remarks": S, "version": {"type": "integer"},
             "created_at": S, "updated_at": S, "legacy_no": S, "follow_up_of": S, "follow_up_of_no": S,
@@ -160,8 +167,10 @@ SCHEMAS: dict[str, Any] = {
             "co_units": {"type": "array", "items": CO_UNIT},
             "responsible_leader_id": PERSON_REF | {"description": "责任领导（人员目录中角色为 leader 的人员 id）", "examples": ["ld-li"]},
             "responsible_person_id": PERSON_REF, "supervisor_id": PERSON_REF,
-            "registered_on": DATE_OR_EMPTY | {"description": "立项时间；空值为今天"},
-            "due_date": DATE_OR_EMPTY | {"description": "手工指定完成时限（空值：按类别计算）；须同时填写 due_date_reason，且不早于立项时间"},
+            "registered_on": DATE_OR_EMPTY | {"description": "立项时间；空值为今天；晚于今天返回 422（errors.registered_on）"},
+            "due_date": DATE_OR_EMPTY | {"description": "手工指定完成时限（空值：按类别计算）；须同时填写 due_date_reason，"
+                                                        "不早于立项时间，且须为工作日：否则 422，errors.due_date 说明原因，"
+                                                        "suggestions.due_date 为下一个工作日"},
             "due_date_reason": text(500), "remarks": text(4000),
         },
         # A deadline given by hand needs its reason.
@@ -176,7 +185,8 @@ SCHEMAS: dict[str, Any] = {
             "category": one_of(CATEGORIES), "key_tracking": {"type": "boolean"}, "lead_unit_id": UNIT_REF,
             "co_units": {"type": "array", "items": CO_UNIT}, "responsible_leader_id": PERSON_REF,
             "responsible_person_id": PERSON_REF, "supervisor_id": PERSON_REF,
-            "due_date": DATE | {"description": "须同时填写 reason，且不早于立项时间"},
+            "due_date": DATE | {"description": "须同时填写 reason，不早于立项时间，且须为工作日（否则 422，"
+                                                "suggestions.due_date 为下一个工作日）"},
             "supervision_status": text(4000), "remarks": text(4000),
             "expected_version": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
             "reason": text(500, description="修改完成时限时必填"),
@@ -222,6 +232,12 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "item_id": S, "item_no": S, "title": S, "status": {"enum": list(STATUSES)},
             "notice_due_on": S, "notice_no": S, "due_date": S, "original_due_date": S,
+            "due_date_provisional": PROVISIONAL,
+            "notice_revisions": {"type": "array", "description": "督办通知的修订（国务院公布节假日安排后暂定完成时限的调整），先早后晚",
+                                 "items": {"type": "object", "properties": {
+                                     "at": {"type": "string", "format": "date-time"}, "old_due_date": A_DATE,
+                                     "new_due_date": A_DATE, "reason": S,
+                                     "calendar_years": {"type": "array", "items": {"type": "integer"}}}}},
             "light": {"enum": ["green", "yellow", "red"]}, "light_reason": S,
             "units": {"type": "array", "items": {"type": "object"}},
             "expected_reports": {"type": "array", "items": {"type": "object"}},
@@ -236,8 +252,8 @@ SCHEMAS: dict[str, Any] = {
     "ItemLight": {
         "type": "object", "required": ["item_id", "item_no", "due_date", "light", "light_reason"],
         "properties": {"item_id": S, "item_no": S, "title": S, "status": {"enum": list(STATUSES)},
-                       "due_date": A_DATE, "lead_unit_id": S, "lead_unit_name": S,
-                       "light": {"enum": ["green", "yellow", "red"]}, "light_reason": S,
+                       "due_date": A_DATE, "due_date_provisional": PROVISIONAL, "lead_unit_id": S,
+                       "lead_unit_name": S, "light": {"enum": ["green", "yellow", "red"]}, "light_reason": S,
                        "missed_reports": {"type": "integer", "minimum": 0}},
     },
     "LightBoardRow": {

@@ -63,8 +63,11 @@ def check_in(ledger: Ledger, session: Session, reg: domain.Registration) -> Chec
     units = {u: directory.units[u] for u in named if u in directory.units}
     reg = replace(reg, known_units=frozenset(u for u, unit in units.items() if unit.active))
     errors = domain.check_registration(reg)
+    suggestions: dict[str, str] = {}
+    if not errors:
+        errors, suggestions = domain.check_registration_dates(reg, ledger.calendar, ledger.clock.today())
     if errors:
-        raise InvalidInput("invalid registration: " + ", ".join(sorted(errors)), errors)
+        raise InvalidInput("invalid registration: " + ", ".join(sorted(errors)), errors, suggestions)
     leader = person_snapshot(directory, reg.responsible_leader_id, "responsible_leader_id", "leader")
     person = person_snapshot(directory, reg.responsible_person_id, "responsible_person_id", None)
     supervisor = person_snapshot(directory, reg.supervisor_id, "supervisor_id", None)

@@ -70,7 +70,8 @@ class TrackingPolicy:
 
 
 def _working(calendar: WorkCalendar, day: dt.date) -> bool:
-    return calendar.is_working_day(day) if calendar.has_year(day.year) else day.weekday() < 5
+    # A year without a table: its statutory holidays are known, its 调休 swaps not (provisional).
+    return calendar.is_working_day(day, provisional=True)
 
 
 def notice_due_on(calendar: WorkCalendar, policy: TrackingPolicy, registered_on: dt.date) -> dt.date:
@@ -160,10 +161,10 @@ REPORTS = "tracking.report"  # the light raiser source of expected progress repo
 
 def item_light(
     calendar: WorkCalendar, policy: TrackingPolicy, due: dt.date, today: dt.date, closed: bool,
-    missed_reports: int,
+    missed_reports: int, provisional: bool = False,
 ) -> Light:
     """The item's light (libs.common.lights.item_light), raised while expected reports are missing."""
-    return lights.item_light(calendar, policy.light, due, today, closed, raised={REPORTS: missed_reports})
+    return lights.item_light(calendar, policy.light, due, today, closed, provisional, raised={REPORTS: missed_reports})
 
 
 def check_extension(
@@ -215,13 +216,15 @@ def timeline(calendar: WorkCalendar, policy: TrackingPolicy, a: Any) -> list[tup
     day, end = a.registered_on, max(a.due_date, a.original_due_date)
     while day < end:
         day += dt.timedelta(days=1)
-        if not calendar.has_year(day.year):
-            entries.append((day, f"{day.year}年节假日安排未载入，暂按周一至周五计算"))
-            break
-        name = calendar.day_name(day)
+        known = calendar.has_year(day.year)
+        if not known and (day == a.registered_on + dt.timedelta(days=1) or (day.month, day.day) == (1, 1)):
+            entries.append((day, f"{day.year}年节假日安排国务院尚未公布：暂按法定节假日和周末计算，"
+                                 "调休、补休待公布后确认"))
+        name = calendar.day_name(day, provisional=True)
         if name:
-            counted = "调休上班，计入工作日" if calendar.is_working_day(day) else "法定节假日，不计工作日"
-            entries.append((day, f"{name}：{counted}"))
+            counted = ("调休上班，计入工作日" if calendar.is_working_day(day, provisional=True)
+                       else "法定节假日，不计工作日")
+            entries.append((day, f"{name}：{counted}{'' if known else '（暂定）'}"))
     for ext in a.extensions:
         entries.append((ext.requested_at.astimezone(OFFICE_TZ).date(),
                         f"申请转期至 {ext.new_due_date.isoformat()}：{ext.reason}"))

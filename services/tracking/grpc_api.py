@@ -61,7 +61,7 @@ class TrackingServicer(tracking_pb2_grpc.TrackingServiceServicer):
         return tracking_pb2.ListLightsResponse(
             items=[tracking_pb2.ItemLight(
                 item_id=i.item_id, item_no=i.item_no, title=i.title, status=i.status, due_date=i.due_date.isoformat(),
-                lead_unit_id=i.lead_unit_id, lead_unit_name=i.lead_unit_name, light=i.light,
+                due_date_provisional=i.due_date_provisional, lead_unit_id=i.lead_unit_id, lead_unit_name=i.lead_unit_name, light=i.light,
                 light_reason=i.light_reason, missed_reports=i.missed_reports) for i in items],
             next_page_token=token, total_size=total, today=today.isoformat())
 
