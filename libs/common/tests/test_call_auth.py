@@ -149,7 +149,12 @@ def test_a_caller_signs_once_per_second_per_audience_and_person(keys, monkeypatc
     gateway = signer(keys, "gateway", people=True)
     signed: list[str] = []
     mint = Signer._mint
-    monkeypatch.setattr(Signer, "_mint", lambda self, *args: signed.append(args[0]) or mint(self, *args))
+
+    def counted(self: Signer, audience: str, now: int, actor: Actor | None) -> str:
+        signed.append(audience)
+        return mint(self, audience, now, actor)
+
+    monkeypatch.setattr(Signer, "_mint", counted)
     now = [1_800_000_000.2]
     monkeypatch.setattr(call_auth.time, "time", lambda: now[0])
     first = gateway.token("ledger", OFFICE)
