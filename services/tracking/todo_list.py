@@ -145,7 +145,7 @@ def _extensions_to_sign(tracking: Tracking, connection: Any, leaders: list[str])
         late=domain.is_late(tracking.today(), r.due_date), since=r.requested_at,
         waited_working_days=_waited(tracking, r.requested_at), asked_by=r.requested_by,
         asked_by_unit=r.unit_name or "", ref_id=r.id,
-        summary=f"{r.unit_name or r.unit_id}{snapshot_name(r.requested_by)}申请将完成时限由 {r.due_date.isoformat()} "
+        summary=f"{r.unit_name or r.unit_id} {snapshot_name(r.requested_by)}申请将完成时限由 {r.due_date.isoformat()} "
                 f"延至 {r.new_due_date.isoformat()}",
         details=_extension_details(r),
     ) for r in _extension_rows(connection, Assignment.leader_id.in_(leaders))]
