@@ -13,6 +13,7 @@ from flask import Blueprint, render_template
 from libs.common.idempotency import MAX_KEY_LENGTH
 from libs.common.permissions import ROLE_LABELS
 from libs.common.text import SCHEMA_PATTERN, SCHEMA_PATTERN_NOT_BLANK
+from libs.common.todo import KINDS as TODO_KIND_ROWS
 from libs.common.vocabulary import (
     CATEGORIES,
     IMPORT_MODES,
@@ -39,6 +40,7 @@ DATE = {"type": "string", "pattern": f"^{_YMD}$", "examples": ["2026-11-26"]}
 DATE_OR_EMPTY = {"type": "string", "pattern": f"^({_YMD})?$", "description": "YYYY-MM-DD；空值表示不限"}
 A_DATE = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}  # in answers: a deadline counted past 2999 too
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+TODO_KINDS = [k.name for k in TODO_KIND_ROWS]
 
 
 def text(max_length: int | None = None, *, filled: bool = False, **extra: Any) -> dict[str, Any]:
@@ -261,6 +263,24 @@ SCHEMAS: dict[str, Any] = {
         "properties": {"unit_id": S, "unit_name": S, "red": {"type": "integer", "minimum": 0},
                        "yellow": {"type": "integer", "minimum": 0}, "green": {"type": "integer", "minimum": 0}},
     },
+    "TodoEntry": {
+        "type": "object", "description": "一项待办：最急的在前（已逾期、期限早、等待久）",
+        "required": ["kind", "kind_label", "item_id", "item_no", "title", "due_on", "late", "summary", "page"],
+        "properties": {
+            "kind": {"enum": list(TODO_KINDS)}, "kind_label": S, "item_id": S, "item_no": S, "title": S,
+            "unit_id": S, "unit_name": S,
+            "due_on": {"type": "string", "description": "期限 YYYY-MM-DD；空值表示没有期限"},
+            "due_at": {"type": "string", "description": "精确时限（如签收：交办后 4 个工作小时）"},
+            "late": {"type": "boolean"}, "since": {"type": "string", "description": "开始等待的时间（交办、提交申请）"},
+            "waited_working_days": {"type": "integer", "minimum": 0},
+            "asked_by": PERSON | {"description": "谁提出（申请人、提请人）及其单位"},
+            "ref_id": {"type": "string", "description": "所指对象的 id（应报进展、转期申请等）"},
+            "summary": S, "details": {"type": "array", "items": {"type": "object", "properties": {"label": S, "text": S}}},
+            "page": {"type": "string", "description": "网页中办理的位置"},
+            "act": {"type": ["object", "null"], "description": "办理接口；null 表示仅供查看",
+                    "properties": {"method": S, "path": S}},
+        },
+    },
     "UploadedFile": {"type": "object", "required": ["data"],
                      "properties": {"filename": text(description="文件名；超过 200 字的部分不保留"),
                                     "content_type": text(description="内容类型，下载时原样返回；超过 100 字的部分不保留"),
@@ -378,6 +398,17 @@ TRACKING_PATHS: dict[str, Any] = {
                             "properties": {"rows": {"type": "array", "items": ref("LightBoardRow")},
                                            "total": ref("LightBoardRow"), "today": A_DATE}}),
                       **problem_responses(401, 422, 503)}}},
+    "/api/v1/todo": {"get": {
+        "summary": "我的待办（承办单位：待签收、应报与逾期进展、待回复、待审批转期）与待我签批（责任领导：转期申请、办结报告单）",
+        "operationId": "myTodo",
+        "description": "当前用户本人的待办，与网页“我的待办”“待我签批”及导航中的数字相同；每项给出办理页面（page）"
+                       "与办理接口（act）。督查室等没有待办的角色返回 403。",
+        "parameters": [q("kind", one_of(["", *TODO_KINDS]), "只看这一类（不是本人角色的类型则为空）")],
+        "responses": {**ok({"type": "object", "required": ["today", "total", "counts", "entries"], "properties": {
+            "today": A_DATE, "total": {"type": "integer", "minimum": 0},
+            "counts": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0},
+                       "description": "本人各类待办的数目（没有的为 0）"},
+            "entries": {"type": "array", "items": ref("TodoEntry")}}}), **problem_responses(401, 403, 422, 503)}}},
     "/api/v1/leader/queue": {"get": {
         "summary": "待我签批（转期、销号）", "operationId": "leaderQueue",
         "responses": {**ok({"type": "object"}), **problem_responses(401, 403, 503)}}},
@@ -414,6 +445,48 @@ def with_field_errors(paths: dict[str, Any]) -> dict[str, Any]:
     return paths
 
 
+# The areas of the API, in the order the docs page lists them (its table of contents): each operation is
+# tagged with the first area one of whose path prefixes its path starts with.
+AREAS: list[tuple[str, str, tuple[str, ...]]] = [
+    ("auth", "登录与令牌", ("/api/v1/auth", "/api/v1/me")),
+    ("todo", "我的待办与待我签批", ("/api/v1/todo", "/api/v1/leader/")),
+    ("documents", "文书与附件下载", ("/api/v1/items/{item_id}/documents/",)),
+    ("tracking", "督办跟踪：交办、签收、进展、转期、回复、销号",
+     ("/api/v1/items/{item_id}/tracking", "/api/v1/items/{item_id}/notice", "/api/v1/items/{item_id}/acknowledgements",
+      "/api/v1/items/{item_id}/urges", "/api/v1/items/{item_id}/reports", "/api/v1/items/{item_id}/extensions",
+      "/api/v1/items/{item_id}/reply", "/api/v1/items/{item_id}/completion-report", "/api/v1/tracking/sweeps")),
+    ("lists", "工作清单与红黄绿灯", ("/api/v1/tracking",)),
+    ("items", "督查事项（立项、修改、台账）", ("/api/v1/items",)),
+    ("ledger", "台账导出与导入", ("/api/v1/ledger/",)),
+    ("directory", "单位与人员目录", ("/api/v1/units", "/api/v1/people")),
+    ("admin", "用户与审计（管理员）", ("/api/v1/users", "/api/v1/audit")),
+]
+OTHER_AREA = ("other", "其他接口")
+
+
+def area_of(path: str) -> str:
+    return next((name for name, _, prefixes in AREAS if path.startswith(prefixes)), OTHER_AREA[0])
+
+
+def with_tags(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every operation tagged with its area (the contents of the docs page, and any OpenAPI viewer's)."""
+    for path, operations in paths.items():
+        for operation in operations.values():
+            operation["tags"] = [area_of(path)]
+    return paths
+
+
+def contents(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The docs page's sections: each area that has operations, with them (anchor, method, path, summary)."""
+    sections: dict[str, dict[str, Any]] = {
+        tag["name"]: {"name": tag["name"], "title": tag["description"], "operations": []} for tag in document["tags"]}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            sections[operation["tags"][0]]["operations"].append(
+                {"anchor": f"op-{operation['operationId']}", "method": method, "path": path, "op": operation})
+    return [s for s in sections.values() if s["operations"]]
+
+
 def spec() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -421,6 +494,8 @@ def spec() -> dict[str, Any]:
                  "description": "“710”督查事项台账。所有接口需登录（Bearer 令牌或网页会话）；"
                                 "承办单位只能看到本单位主办或协办的事项。错误为 application/problem+json。"},
         "servers": [{"url": "/"}],
+        "tags": [{"name": name, "description": title} for name, title, _ in AREAS]
+                + [{"name": OTHER_AREA[0], "description": OTHER_AREA[1]}],
         "security": AUTH,
         "components": {
             "schemas": SCHEMAS,
@@ -430,7 +505,7 @@ def spec() -> dict[str, Any]:
                                "description": "网页会话；修改类请求须带 X-CSRF-Token"},
             },
         },
-        "paths": with_field_errors({
+        "paths": with_tags(with_field_errors({
             "/api/v1/auth/token": {
                 "post": {"summary": "用户名密码换取 Bearer 令牌", "security": [], "operationId": "createToken",
                          "requestBody": json_body({"type": "object", "required": ["username", "password"],
@@ -547,7 +622,7 @@ def spec() -> dict[str, Any]:
                                                      q("page_size", {"type": "integer", "minimum": 1, "maximum": 500})],
                                       "responses": {**ok({"type": "object"}), **problem_responses(401, 403, 422)}}},
             **TRACKING_PATHS,
-        }),
+        })),
     }
 
 
@@ -558,4 +633,5 @@ def openapi_json() -> dict[str, Any]:
 
 @bp.get("/api/docs")
 def openapi_page() -> str:
-    return render_template("api/docs.html", spec=spec())
+    document = spec()
+    return render_template("api/docs.html", spec=document, sections=contents(document))
