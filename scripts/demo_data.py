@@ -128,7 +128,10 @@ def _demo_tracking(ledger_addr: str, tracking_addr: str, signer: call_auth.Signe
                 item_id=item.id, requirements=["每周五前报送进展情况", "如不能按期办结，须在完成时限前申请转期"],
                 contact_name="王芳", contact_phone="0972-8612345", actor=OFFICE), timeout=10)
             lead = next(u for u in item.units if u.role == "lead")
-            unit_actor = common_pb2.Actor(user_id="demo", name="承办单位", role="unit_staff", unit_id=lead.unit_id)
+            # The unit acts through the item's responsible person, so pages show who asked by name.
+            person = item.responsible_person
+            unit_actor = common_pb2.Actor(user_id="demo", name=person.name or "承办单位", role="unit_staff",
+                                          unit_id=lead.unit_id, person_id=person.id)
             if item.title != ITEMS[3][0]:  # one unit has not signed yet: it shows on the desk
                 tracking.Acknowledge(tracking_pb2.AcknowledgeRequest(item_id=item.id, actor=unit_actor), timeout=10)
             if item.title == ITEMS[0][0]:  # 李明's queue: an extension waiting for his signature

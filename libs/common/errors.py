@@ -6,12 +6,16 @@ from collections.abc import Mapping
 
 
 class DomainError(Exception):
-    """Base of every expected failure. `field_errors` names the offending fields (field -> message)."""
+    """Base of every expected failure. `field_errors` names the offending fields (field -> message);
+    `suggestions` a value the caller could send instead, where the rule knows one (field -> value: the
+    next working day for a deadline on a holiday)."""
 
-    def __init__(self, message: str, field_errors: Mapping[str, str] | None = None) -> None:
+    def __init__(self, message: str, field_errors: Mapping[str, str] | None = None,
+                 suggestions: Mapping[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field_errors: dict[str, str] = dict(field_errors or {})
+        self.suggestions: dict[str, str] = dict(suggestions or {})
 
 
 class NotFound(DomainError):

@@ -34,6 +34,8 @@ ERROR_OF = {code: kind for kind, (code, _) in STATUS_OF.items() if not hasattr(k
 ERROR_OF[grpc.StatusCode.ABORTED] = IdempotencyKeyInFlight
 BY_REASON: dict[str, type[DomainError]] = {kind.reason: kind for kind in STATUS_OF if hasattr(kind, "reason")}
 REASON_DOMAIN = "duban"
+# The ErrorInfo that carries DomainError.suggestions (field -> suggested value) in its metadata.
+SUGGESTIONS_REASON = "SUGGESTED_VALUES"
 
 
 def to_status(error: Exception) -> grpc.Status:
@@ -49,6 +51,11 @@ def to_status(error: Exception) -> grpc.Status:
         info = any_pb2.Any()
         info.Pack(error_details_pb2.ErrorInfo(reason=reason, domain=REASON_DOMAIN))
         status.details.append(info)
+    if error.suggestions:
+        hint = any_pb2.Any()
+        hint.Pack(error_details_pb2.ErrorInfo(reason=SUGGESTIONS_REASON, domain=REASON_DOMAIN,
+                                              metadata=error.suggestions))
+        status.details.append(hint)
     if error.field_errors:
         detail = any_pb2.Any()
         detail.Pack(
@@ -69,15 +76,18 @@ def from_rpc_error(error: grpc.RpcError) -> DomainError | None:
     if kind is None:
         return None
     fields: dict[str, str] = {}
+    suggestions: dict[str, str] = {}
     status = rpc_status.from_call(error)  # type: ignore[arg-type]
     for detail in status.details if status else []:
         if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
             info = error_details_pb2.ErrorInfo()
             detail.Unpack(info)
-            if info.domain == REASON_DOMAIN and info.reason in BY_REASON:
+            if info.domain == REASON_DOMAIN and info.reason == SUGGESTIONS_REASON:
+                suggestions.update(info.metadata)
+            elif info.domain == REASON_DOMAIN and info.reason in BY_REASON:
                 kind = BY_REASON[info.reason]
         elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
             bad = error_details_pb2.BadRequest()
             detail.Unpack(bad)
             fields.update({v.field: v.description for v in bad.field_violations})
-    return kind(error.details() or "", fields)
+    return kind(error.details() or "", fields, suggestions)

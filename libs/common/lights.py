@@ -18,7 +18,8 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from libs.common.calendar import CalendarYearMissing, WorkCalendar
+from libs.common.calendar import WorkCalendar
+from libs.common.deadline_text import provisional_note
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
 LABELS = {GREEN: "绿灯", YELLOW: "黄灯", RED: "红灯"}
@@ -37,7 +38,7 @@ class Light:
 
 
 def _holidays_between(calendar: WorkCalendar, start: dt.date, end: dt.date) -> list[str]:
-    return [f"{name}{count}天" for name, count in calendar.named_days_off(start, end)]
+    return [f"{name}{count}天" for name, count in calendar.named_days_off(start, end, provisional=True)]
 
 
 def light_of(
@@ -55,16 +56,13 @@ def _light_of(
 ) -> Light:
     if closed:
         return Light(GREEN, "已办结销号", None)
-    note = "（完成时限为暂定：该年度节假日安排尚未载入）" if provisional else ""
-    try:
-        if today > due:
-            late = calendar.working_days_between(due, today)
-            return Light(RED, f"已超过完成时限{due.isoformat()}，逾期{late}个工作日{note}", -late)
-        left = calendar.working_days_between(today, due)
-    except CalendarYearMissing as missing:
-        days = (due - today).days
-        colour = RED if days < 0 else (YELLOW if days <= policy.yellow_within else GREEN)
-        return Light(colour, f"{missing.year}年节假日安排未载入，按自然日估算还剩{days}天", None)
+    # A year without a table is counted as the deadline was: with its statutory holidays (provisional).
+    missing = calendar.missing_years(today, due)
+    note = f"（{provisional_note(missing or (due.year,))}）" if provisional or missing else ""
+    if today > due:
+        late = calendar.working_days_between(due, today, provisional=True)
+        return Light(RED, f"已超过完成时限{due.isoformat()}，逾期{late}个工作日{note}", -late)
+    left = calendar.working_days_between(today, due, provisional=True)
     holidays = _holidays_between(calendar, today, due)
     counted = f"（已扣除{'、'.join(holidays)}）" if holidays else ""
     if left <= policy.yellow_within:

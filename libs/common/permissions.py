@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from libs.common import todo
 from libs.common.errors import PermissionDenied
 
 OFFICE = "office"  # 督查室工作人员
@@ -58,6 +59,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "tracking.sign": frozenset({LEADER, PRINCIPAL_LEADER}),  # only the item's own responsible leader, see tracking
     "tracking.sweep": frozenset({ADMIN, SYSTEM}),
     "events.read": frozenset({SYSTEM}),  # a service's retained outbox, read by its consumers' reconcilers
+    # 我的待办 / 待我签批 (libs/common/todo.py): the roles with work of their own to list, see TODO_AUDIENCES
+    "todo.read": frozenset({UNIT_STAFF, DEPT_SUPERVISOR, LEADER, PRINCIPAL_LEADER, SYSTEM}),
 }
 
 # Which items a role sees: all of them, its unit's (lead or co unit), or the ones it is the responsible
@@ -68,6 +71,16 @@ SCOPES: dict[str, str] = {
     UNIT_STAFF: UNIT, DEPT_SUPERVISOR: UNIT,
     LEADER: OWN_LEADER,
 }
+
+# Whose to-do a role reads: its unit's work ("unit", by the account's unit) or the signatures waiting for
+# it ("leader", by the account's person). The office has its desk instead; a role with no entry has none.
+TODO_AUDIENCES: dict[str, str] = {UNIT_STAFF: todo.UNIT, DEPT_SUPERVISOR: todo.UNIT, LEADER: todo.LEADER,
+                                  PRINCIPAL_LEADER: todo.LEADER}
+
+
+def todo_audiences(roles: str | Iterable[str]) -> frozenset[str]:
+    """The to-do audiences of `roles` (libs/common/todo.py UNIT, LEADER); empty means no to-do."""
+    return frozenset(TODO_AUDIENCES[r] for r in ([roles] if isinstance(roles, str) else roles) if r in TODO_AUDIENCES)
 
 
 def allowed(roles: str | Iterable[str], permission: str) -> bool:

@@ -12,7 +12,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
-from libs.common import call_auth, migrations
+from libs.common import call_auth, deadline_text, migrations
 from libs.common.clock import OFFICE_TZ, clock_from_setting
 from libs.common.db import make_engine, read_only
 from services.gateway import audit, auth, calls, idempotency, metrics, roles
@@ -85,6 +85,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         return {"csrf_token": auth.csrf_token, "form_keys": idempotency.form_keys, "current_user": g.get("user"),
                 "ROLES": roles.ROLES, "OFFICE_ROLES": sorted(roles.OFFICE_ROLES), "policy": settings.policy,
                 "allowed": roles.allowed, "org_name": settings.org_name}
+
+    @app.template_filter("due_text")
+    def _due_text(due: str, provisional: bool = False) -> str:
+        """A deadline (YYYY-MM-DD) as people read it, with what a provisional one waits for."""
+        return deadline_text.due_date_text(dt.date.fromisoformat(due), provisional) if due else ""
+
+    @app.template_filter("provisional_explanation")
+    def _provisional_explanation(due: str) -> str:
+        return deadline_text.provisional_explanation([dt.date.fromisoformat(due).year]) if due else ""
 
     @app.template_filter("local_time")
     def _local_time(ts: Timestamp) -> str:

@@ -13,6 +13,7 @@ from flask import Blueprint, render_template
 from libs.common.idempotency import MAX_KEY_LENGTH
 from libs.common.permissions import ROLE_LABELS
 from libs.common.text import SCHEMA_PATTERN, SCHEMA_PATTERN_NOT_BLANK
+from libs.common.todo import KINDS as TODO_KIND_ROWS
 from libs.common.vocabulary import (
     CATEGORIES,
     IMPORT_MODES,
@@ -39,6 +40,7 @@ DATE = {"type": "string", "pattern": f"^{_YMD}$", "examples": ["2026-11-26"]}
 DATE_OR_EMPTY = {"type": "string", "pattern": f"^({_YMD})?$", "description": "YYYY-MM-DD；空值表示不限"}
 A_DATE = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}  # in answers: a deadline counted past 2999 too
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+TODO_KINDS = [k.name for k in TODO_KIND_ROWS]
 
 
 def text(max_length: int | None = None, *, filled: bool = False, **extra: Any) -> dict[str, Any]:
@@ -120,12 +122,19 @@ UNIT_REF = text(40, description="单位目录中的单位 id；不存在的单�
 PERSON_REF = text(40, description="人员目录中的人员 id；不存在的人员返回 422", examples=["sv-wang"])
 CO_UNIT = {"type": "object", "properties": {"unit_id": UNIT_REF, "duty": text(4000)}, "required": ["unit_id"]}
 
+# Beside every deadline the API gives: counted across a year whose holiday arrangement is not published yet.
+PROVISIONAL = {"type": "boolean", "description": "完成时限为暂定：跨越了国务院尚未公布节假日安排的年度（已扣除法定节假日，"
+                                                "调休、补休未知）；安排载入后重新计算并改为 false"}
+
 SCHEMAS: dict[str, Any] = {
     "Problem": {
         "type": "object",
         "required": ["title", "status"],
         "properties": {"type": S, "title": S, "status": {"type": "integer"}, "detail": S,
-                       "errors": {"type": "object", "additionalProperties": S}},
+                       "errors": {"type": "object", "additionalProperties": S},
+                       "suggestions": {"type": "object", "additionalProperties": A_DATE,
+                                       "description": "被拒绝字段的建议值（字段名 → 值），与 errors 中同名字段对应："
+                                                      "手工完成时限不是工作日时为下一个工作日（YYYY-MM-DD）"}},
     },
     "Item": {
         "type": "object",
@@ -135,7 +144,7 @@ SCHEMAS: dict[str, Any] = {
             "category": {"enum": list(CATEGORIES)}, "key_tracking": {"type": "boolean"},
             "units": {"type": "array", "items": ITEM_UNIT}, "responsible_leader": PERSON,
             "responsible_person": PERSON, "supervisor": PERSON, "registered_on": S, "assigned_on": S,
-            "due_date": S, "due_date_reason": S, "due_date_provisional": {"type": "boolean"},
+            "due_date": S, "due_date_reason": S, "due_date_provisional": PROVISIONAL,
             "status": {"enum": list(STATUSES)}, "supervision_status": S, "result": S, "closure_signature": S,
             "extension_reason": S, "extension_signature": S, "remarks": S, "version": {"type": "integer"},
             "created_at": S, "updated_at": S, "legacy_no": S, "follow_up_of": S, "follow_up_of_no": S,
@@ -160,8 +169,10 @@ SCHEMAS: dict[str, Any] = {
             "co_units": {"type": "array", "items": CO_UNIT},
             "responsible_leader_id": PERSON_REF | {"description": "责任领导（人员目录中角色为 leader 的人员 id）", "examples": ["ld-li"]},
             "responsible_person_id": PERSON_REF, "supervisor_id": PERSON_REF,
-            "registered_on": DATE_OR_EMPTY | {"description": "立项时间；空值为今天"},
-            "due_date": DATE_OR_EMPTY | {"description": "手工指定完成时限（空值：按类别计算）；须同时填写 due_date_reason，且不早于立项时间"},
+            "registered_on": DATE_OR_EMPTY | {"description": "立项时间；空值为今天；晚于今天返回 422（errors.registered_on）"},
+            "due_date": DATE_OR_EMPTY | {"description": "手工指定完成时限（空值：按类别计算）；须同时填写 due_date_reason，"
+                                                        "不早于立项时间，且须为工作日：否则 422，errors.due_date 说明原因，"
+                                                        "suggestions.due_date 为下一个工作日"},
             "due_date_reason": text(500), "remarks": text(4000),
         },
         # A deadline given by hand needs its reason.
@@ -176,7 +187,8 @@ SCHEMAS: dict[str, Any] = {
             "category": one_of(CATEGORIES), "key_tracking": {"type": "boolean"}, "lead_unit_id": UNIT_REF,
             "co_units": {"type": "array", "items": CO_UNIT}, "responsible_leader_id": PERSON_REF,
             "responsible_person_id": PERSON_REF, "supervisor_id": PERSON_REF,
-            "due_date": DATE | {"description": "须同时填写 reason，且不早于立项时间"},
+            "due_date": DATE | {"description": "须同时填写 reason，不早于立项时间，且须为工作日（否则 422，"
+                                                "suggestions.due_date 为下一个工作日）"},
             "supervision_status": text(4000), "remarks": text(4000),
             "expected_version": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
             "reason": text(500, description="修改完成时限时必填"),
@@ -222,6 +234,12 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "item_id": S, "item_no": S, "title": S, "status": {"enum": list(STATUSES)},
             "notice_due_on": S, "notice_no": S, "due_date": S, "original_due_date": S,
+            "due_date_provisional": PROVISIONAL,
+            "notice_revisions": {"type": "array", "description": "督办通知的修订（国务院公布节假日安排后暂定完成时限的调整），先早后晚",
+                                 "items": {"type": "object", "properties": {
+                                     "at": {"type": "string", "format": "date-time"}, "old_due_date": A_DATE,
+                                     "new_due_date": A_DATE, "reason": S,
+                                     "calendar_years": {"type": "array", "items": {"type": "integer"}}}}},
             "light": {"enum": ["green", "yellow", "red"]}, "light_reason": S,
             "units": {"type": "array", "items": {"type": "object"}},
             "expected_reports": {"type": "array", "items": {"type": "object"}},
@@ -236,14 +254,32 @@ SCHEMAS: dict[str, Any] = {
     "ItemLight": {
         "type": "object", "required": ["item_id", "item_no", "due_date", "light", "light_reason"],
         "properties": {"item_id": S, "item_no": S, "title": S, "status": {"enum": list(STATUSES)},
-                       "due_date": A_DATE, "lead_unit_id": S, "lead_unit_name": S,
-                       "light": {"enum": ["green", "yellow", "red"]}, "light_reason": S,
+                       "due_date": A_DATE, "due_date_provisional": PROVISIONAL, "lead_unit_id": S,
+                       "lead_unit_name": S, "light": {"enum": ["green", "yellow", "red"]}, "light_reason": S,
                        "missed_reports": {"type": "integer", "minimum": 0}},
     },
     "LightBoardRow": {
         "type": "object", "required": ["unit_id", "unit_name", "red", "yellow", "green"],
         "properties": {"unit_id": S, "unit_name": S, "red": {"type": "integer", "minimum": 0},
                        "yellow": {"type": "integer", "minimum": 0}, "green": {"type": "integer", "minimum": 0}},
+    },
+    "TodoEntry": {
+        "type": "object", "description": "一项待办：最急的在前（已逾期、期限早、等待久）",
+        "required": ["kind", "kind_label", "item_id", "item_no", "title", "due_on", "late", "summary", "page"],
+        "properties": {
+            "kind": {"enum": list(TODO_KINDS)}, "kind_label": S, "item_id": S, "item_no": S, "title": S,
+            "unit_id": S, "unit_name": S,
+            "due_on": {"type": "string", "description": "期限 YYYY-MM-DD；空值表示没有期限"},
+            "due_at": {"type": "string", "description": "精确时限（如签收：交办后 4 个工作小时）"},
+            "late": {"type": "boolean"}, "since": {"type": "string", "description": "开始等待的时间（交办、提交申请）"},
+            "waited_working_days": {"type": "integer", "minimum": 0},
+            "asked_by": PERSON | {"description": "谁提出（申请人、提请人）及其单位"},
+            "ref_id": {"type": "string", "description": "所指对象的 id（应报进展、转期申请等）"},
+            "summary": S, "details": {"type": "array", "items": {"type": "object", "properties": {"label": S, "text": S}}},
+            "page": {"type": "string", "description": "网页中办理的位置"},
+            "act": {"type": ["object", "null"], "description": "办理接口；null 表示仅供查看",
+                    "properties": {"method": S, "path": S}},
+        },
     },
     "UploadedFile": {"type": "object", "required": ["data"],
                      "properties": {"filename": text(description="文件名；超过 200 字的部分不保留"),
@@ -362,6 +398,17 @@ TRACKING_PATHS: dict[str, Any] = {
                             "properties": {"rows": {"type": "array", "items": ref("LightBoardRow")},
                                            "total": ref("LightBoardRow"), "today": A_DATE}}),
                       **problem_responses(401, 422, 503)}}},
+    "/api/v1/todo": {"get": {
+        "summary": "我的待办（承办单位：待签收、应报与逾期进展、待回复、待审批转期）与待我签批（责任领导：转期申请、办结报告单）",
+        "operationId": "myTodo",
+        "description": "当前用户本人的待办，与网页“我的待办”“待我签批”及导航中的数字相同；每项给出办理页面（page）"
+                       "与办理接口（act）。督查室等没有待办的角色返回 403。",
+        "parameters": [q("kind", one_of(["", *TODO_KINDS]), "只看这一类（不是本人角色的类型则为空）")],
+        "responses": {**ok({"type": "object", "required": ["today", "total", "counts", "entries"], "properties": {
+            "today": A_DATE, "total": {"type": "integer", "minimum": 0},
+            "counts": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0},
+                       "description": "本人各类待办的数目（没有的为 0）"},
+            "entries": {"type": "array", "items": ref("TodoEntry")}}}), **problem_responses(401, 403, 422, 503)}}},
     "/api/v1/leader/queue": {"get": {
         "summary": "待我签批（转期、销号）", "operationId": "leaderQueue",
         "responses": {**ok({"type": "object"}), **problem_responses(401, 403, 503)}}},
@@ -398,6 +445,48 @@ def with_field_errors(paths: dict[str, Any]) -> dict[str, Any]:
     return paths
 
 
+# The areas of the API, in the order the docs page lists them (its table of contents): each operation is
+# tagged with the first area one of whose path prefixes its path starts with.
+AREAS: list[tuple[str, str, tuple[str, ...]]] = [
+    ("auth", "登录与令牌", ("/api/v1/auth", "/api/v1/me")),
+    ("todo", "我的待办与待我签批", ("/api/v1/todo", "/api/v1/leader/")),
+    ("documents", "文书与附件下载", ("/api/v1/items/{item_id}/documents/",)),
+    ("tracking", "督办跟踪：交办、签收、进展、转期、回复、销号",
+     ("/api/v1/items/{item_id}/tracking", "/api/v1/items/{item_id}/notice", "/api/v1/items/{item_id}/acknowledgements",
+      "/api/v1/items/{item_id}/urges", "/api/v1/items/{item_id}/reports", "/api/v1/items/{item_id}/extensions",
+      "/api/v1/items/{item_id}/reply", "/api/v1/items/{item_id}/completion-report", "/api/v1/tracking/sweeps")),
+    ("lists", "工作清单与红黄绿灯", ("/api/v1/tracking",)),
+    ("items", "督查事项（立项、修改、台账）", ("/api/v1/items",)),
+    ("ledger", "台账导出与导入", ("/api/v1/ledger/",)),
+    ("directory", "单位与人员目录", ("/api/v1/units", "/api/v1/people")),
+    ("admin", "用户与审计（管理员）", ("/api/v1/users", "/api/v1/audit")),
+]
+OTHER_AREA = ("other", "其他接口")
+
+
+def area_of(path: str) -> str:
+    return next((name for name, _, prefixes in AREAS if path.startswith(prefixes)), OTHER_AREA[0])
+
+
+def with_tags(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every operation tagged with its area (the contents of the docs page, and any OpenAPI viewer's)."""
+    for path, operations in paths.items():
+        for operation in operations.values():
+            operation["tags"] = [area_of(path)]
+    return paths
+
+
+def contents(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The docs page's sections: each area that has operations, with them (anchor, method, path, summary)."""
+    sections: dict[str, dict[str, Any]] = {
+        tag["name"]: {"name": tag["name"], "title": tag["description"], "operations": []} for tag in document["tags"]}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            sections[operation["tags"][0]]["operations"].append(
+                {"anchor": f"op-{operation['operationId']}", "method": method, "path": path, "op": operation})
+    return [s for s in sections.values() if s["operations"]]
+
+
 def spec() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -405,6 +494,8 @@ def spec() -> dict[str, Any]:
                  "description": "“710”督查事项台账。所有接口需登录（Bearer 令牌或网页会话）；"
                                 "承办单位只能看到本单位主办或协办的事项。错误为 application/problem+json。"},
         "servers": [{"url": "/"}],
+        "tags": [{"name": name, "description": title} for name, title, _ in AREAS]
+                + [{"name": OTHER_AREA[0], "description": OTHER_AREA[1]}],
         "security": AUTH,
         "components": {
             "schemas": SCHEMAS,
@@ -414,7 +505,7 @@ def spec() -> dict[str, Any]:
                                "description": "网页会话；修改类请求须带 X-CSRF-Token"},
             },
         },
-        "paths": with_field_errors({
+        "paths": with_tags(with_field_errors({
             "/api/v1/auth/token": {
                 "post": {"summary": "用户名密码换取 Bearer 令牌", "security": [], "operationId": "createToken",
                          "requestBody": json_body({"type": "object", "required": ["username", "password"],
@@ -531,7 +622,7 @@ def spec() -> dict[str, Any]:
                                                      q("page_size", {"type": "integer", "minimum": 1, "maximum": 500})],
                                       "responses": {**ok({"type": "object"}), **problem_responses(401, 403, 422)}}},
             **TRACKING_PATHS,
-        }),
+        })),
     }
 
 
@@ -542,4 +633,5 @@ def openapi_json() -> dict[str, Any]:
 
 @bp.get("/api/docs")
 def openapi_page() -> str:
-    return render_template("api/docs.html", spec=spec())
+    document = spec()
+    return render_template("api/docs.html", spec=document, sections=contents(document))

@@ -65,7 +65,10 @@ def register_error_handlers(app: Flask) -> None:
     def domain_error(error: DomainError) -> ResponseReturnValue:
         status = status_of(error)
         if wants_json():
-            response = problem(status, error.message, error.field_errors)
+            # `suggestions`: a value the rule offers for a refused field (the next working day for a
+            # deadline on a holiday), beside the field's message in `errors`.
+            extra = {"suggestions": error.suggestions} if error.suggestions else {}
+            response = problem(status, error.message, error.field_errors, **extra)
             if isinstance(error, IdempotencyKeyInFlight):
                 response.headers["Retry-After"] = "1"  # the first request with the key is still running
             return response

@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
+from duban.common.v1 import todo_pb2
 from duban.ledger.v1 import ledger_pb2
 from duban.tracking.v1 import tracking_pb2
-from libs.common import permissions
+from libs.common import permissions, todo
 
 NOBODY = "__out_of_scope__"  # an id no unit or person has: an empty result without a special case
 
@@ -83,6 +84,18 @@ def scoped_tracking_request(user: Principal, req: ScopedRequest) -> ScopedReques
     else:
         req.unit_ids.append(user.unit_id if user.scope == permissions.UNIT and user.unit_id else NOBODY)
     return req
+
+
+def scoped_todo_request(user: Principal, kinds: list[str]) -> todo_pb2.ListTodoRequest:
+    """The user's own to-do (permissions.TODO_AUDIENCES): their unit's work if their scope is their unit,
+    the signatures waiting for their person if they sign; a role with no audience asks for nothing."""
+    audiences = permissions.todo_audiences(user.roles)
+    request = todo_pb2.ListTodoRequest(kinds=kinds)
+    if todo.UNIT in audiences and user.scope == permissions.UNIT and user.unit_id:
+        request.unit_ids.append(user.unit_id)
+    if todo.LEADER in audiences and user.person_id:
+        request.leader_id = user.person_id
+    return request
 
 
 def can_see(user: Principal, item: ledger_pb2.Item) -> bool:

@@ -21,6 +21,9 @@ def item_registered(item: orm.Item, now: dt.datetime) -> OutboxEvent:
     return OutboxEvent(topics.LEDGER_EVENTS, item.id, new_event(ITEM_REGISTERED, SOURCE, item.id, message, now))
 
 
-def item_updated(item: orm.Item, changes: list[orm.ItemChange], now: dt.datetime) -> OutboxEvent:
-    message = events_pb2.ItemUpdated(item=item_to_proto(item), changes=[change_to_proto(c) for c in changes])
+def item_updated(item: orm.Item, changes: list[orm.ItemChange], now: dt.datetime,
+                 calendar_years: tuple[int, ...] = ()) -> OutboxEvent:
+    """`calendar_years`: the deadline was recomputed on these years' published tables (not a manual edit)."""
+    message = events_pb2.ItemUpdated(item=item_to_proto(item), changes=[change_to_proto(c) for c in changes],
+                                     calendar_years=calendar_years)
     return OutboxEvent(topics.LEDGER_EVENTS, item.id, new_event(ITEM_UPDATED, SOURCE, item.id, message, now))

@@ -41,6 +41,10 @@ def on_assigned(ledger: Ledger, tx: UnitOfWork, event: CloudEvent) -> None:
 
 def on_extension_approved(ledger: Ledger, tx: UnitOfWork, event: CloudEvent) -> None:
     body = event.decode(events_pb2.ExtensionDecided())
+    item = tx.session.get(Item, event.subject)
+    if item is not None:
+        # The deadline is now the date the leader signed, not a count: nothing left to recompute.
+        item.due_date_provisional = False
     signer = body.extension.decided_by.name
     _extension_note(tx, event, body, approved=True)
     apply(ledger, tx, event, {

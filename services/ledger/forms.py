@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from libs.common import deadline_text
 from services.ledger import domain
 from services.ledger.orm import Item
 
@@ -29,6 +30,14 @@ def _lead_unit(item: Item) -> str:
 
 def _all_units(item: Item) -> str:
     return "、".join(u.unit_name for u in item.units)
+
+
+def _due(item: Item) -> object:
+    """The deadline as a date cell; a provisional one as text that says so (a reader of the printed form
+    must see it is not final). Import reads such a cell as "count it again", not as a manual deadline."""
+    if item.due_date_provisional:
+        return deadline_text.due_date_text(item.due_date, True)
+    return item.due_date
 
 
 def _supervision(item: Item) -> str:
@@ -59,7 +68,7 @@ LEDGER_710 = Form(
         ("序号", lambda i: None),  # filled with the row number
         ("工作任务", lambda i: i.title),
         ("交办时间", lambda i: i.assigned_on),
-        ("完成时限", lambda i: i.due_date),
+        ("完成时限", _due),
         ("责任领导", lambda i: i.responsible_leader_name),
         ("责任人", lambda i: i.responsible_person_name),
         ("办理结果", lambda i: i.result),
@@ -81,7 +90,7 @@ UNIT_LEDGER = Form(
         ("立项时间", lambda i: i.registered_on),
         ("承办单位", _all_units),
         ("交办时间", lambda i: i.assigned_on),
-        ("完成时限", lambda i: i.due_date),
+        ("完成时限", _due),
         ("督查责任人", lambda i: i.supervisor_name),
         ("督查情况", _supervision),
         ("办理结果", lambda i: i.result),
@@ -109,7 +118,7 @@ FULL = Form(
         ("督查责任人", lambda i: i.supervisor_name),
         ("立项时间", lambda i: i.registered_on),
         ("交办时间", lambda i: i.assigned_on),
-        ("完成时限", lambda i: i.due_date),
+        ("完成时限", _due),
         ("时限理由", lambda i: i.due_date_reason),
         ("状态", lambda i: domain.STATUSES.get(i.status, i.status)),
         ("督查情况", _supervision),

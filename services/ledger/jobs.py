@@ -16,7 +16,7 @@ import uuid
 
 from sqlalchemy import select
 
-from libs.common import permissions
+from libs.common import deadline_text, permissions
 from libs.common.actor import Actor
 from services.ledger import domain, events, import_queue, importing
 from services.ledger.config import ImportLimits
@@ -30,8 +30,11 @@ PRUNE_EVERY_SECONDS = 600.0
 
 
 def recompute_provisional(ledger: Ledger, actor: Actor) -> tuple[int, int]:
-    """Once a missing calendar year is loaded, give flagged due dates their official value."""
+    """Once a missing calendar year is loaded, give flagged due dates their official value: moved or
+    confirmed, each with a history line in Chinese and an item.updated that names the years (tracking
+    then revises a notice already issued and tells the units)."""
     permissions.require(actor.roles, "calendar.manage")
+    before = ledger.calendar
     ledger.reload_calendar()
     updated = still = 0
     with ledger.uow() as tx:
@@ -42,14 +45,18 @@ def recompute_provisional(ledger: Ledger, actor: Actor) -> tuple[int, int]:
             if due.provisional_years:
                 still += 1
                 continue
+            # The years that were counted provisionally and now have their table (the deadline's own year
+            # if this process already started with the table loaded).
+            years = domain.compute_due_date(before, ledger.policy, item.category,
+                                            item.registered_on).provisional_years or (item.due_date.year,)
             change = history_row(item.id, now, actor, "due_date", item.due_date.isoformat(), due.value.isoformat(),
-                             "按新载入的官方节假日安排重新计算")
+                                 deadline_text.recomputed_text(item.due_date, due.value, years))
             item.due_date, item.due_date_provisional = due.value, False
             item.version += 1
             item.updated_at = now
             tx.session.add(change)
             tx.session.flush()
-            tx.publish(events.item_updated(item, [change], now))
+            tx.publish(events.item_updated(item, [change], now, calendar_years=years))
             updated += 1
         tx.commit()
     return updated, still

@@ -51,6 +51,7 @@ def update_item(
             raise FailedPrecondition(f"item {item.item_no} is {item.status}", {"status": "已销号的事项不能修改"})
         before = _fields(item)
         errors: dict[str, str] = {}
+        suggestions: dict[str, str] = {}
         units = repository.units_by_id(session)
 
         for name in SIMPLE_TEXT:
@@ -82,14 +83,17 @@ def update_item(
         for field, role in (("responsible_leader_id", "leader"), ("responsible_person_id", None), ("supervisor_id", None)):
             if field in patch:
                 prefix = field.removesuffix("_id")
-                snap = person_snapshot(session, patch[field], field, role)
+                snap = person_snapshot(ledger.directory.get(session), patch[field], field, role)
                 setattr(item, f"{prefix}_id", snap[0])
                 setattr(item, f"{prefix}_name", snap[1])
                 setattr(item, f"{prefix}_unit", snap[2])
         if "due_date" in patch:
             due = domain.parse_date(patch["due_date"], "due_date")
+            refused = domain.non_working_due_date(ledger.calendar, due)
             if due < item.registered_on:
                 errors["due_date"] = "完成时限不能早于立项时间"
+            elif due != item.due_date and refused is not None:
+                errors["due_date"], suggestions["due_date"] = refused[0], refused[1].isoformat()
             elif due != item.due_date:
                 if not reason.strip():
                     errors["reason"] = "修改完成时限必须说明理由"
@@ -99,7 +103,7 @@ def update_item(
             computed = domain.compute_due_date(ledger.calendar, ledger.policy, item.category, item.registered_on)
             item.due_date, item.due_date_provisional = computed.value, bool(computed.provisional_years)
         if errors:
-            raise InvalidInput("invalid update: " + ", ".join(sorted(errors)), errors)
+            raise InvalidInput("invalid update: " + ", ".join(sorted(errors)), errors, suggestions)
 
         changed = domain.diff(before, _fields(item))
         if not changed:

@@ -53,6 +53,9 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
+PROVISIONAL_MARK = "（暂定"
+
+
 def _date_text(value: object) -> str:
     """Accepts Excel dates and 2026-11-26, 2026/11/26, 2026.11.26, 2026年11月26日."""
     text = _text(value)
@@ -243,7 +246,10 @@ def registration(row: Row, directory: Directory) -> tuple[domain.Registration, d
     co_names = [n.strip() for n in v.get("co_units", "").replace(",", "、").replace("，", "、").split("、") if n.strip()]
     co_units = tuple((directory.unit(n, "co_units", errors), "") for n in co_names)
     registered_on = _date_text(row.values.get("registered_on")) or _date_text(row.values.get("assigned_on"))
-    due_date = _date_text(row.values.get("due_date"))
+    # A provisional deadline exported by this system ("2027年1月7日（暂定，…）") was counted, not set by
+    # hand: it is counted again (on today's calendar), not imported as a manual deadline.
+    due_text = _text(row.values.get("due_date"))
+    due_date = "" if PROVISIONAL_MARK in due_text else _date_text(row.values.get("due_date"))
     reg = domain.Registration(
         title=v.get("title", ""),
         content=v.get("content", ""),

@@ -19,7 +19,7 @@ from libs.common.actor import Actor
 from libs.common.cloudevents import CloudEvent
 from libs.common.db import UnitOfWork, insert_new, next_in_sequence
 from libs.common.errors import FailedPrecondition, InvalidInput
-from services.tracking import documents, domain, events, metrics, moving
+from services.tracking import documents, domain, events, metrics, moving, revising
 from services.tracking.context import Tracking, acting_unit, require_office
 from services.tracking.convert import unit_duties
 from services.tracking.orm import Assignment, AssignmentUnit, ExpectedReport, NoticeSequence
@@ -40,7 +40,8 @@ def on_item_registered(tracking: Tracking, tx: UnitOfWork, event: CloudEvent) ->
         item_id=item.id, item_no=item.item_no, title=item.title, content=item.content, source=item.source,
         category=item.category, key_tracking=item.key_tracking, registered_on=registered_on,
         notice_due_on=domain.notice_due_on(tracking.calendar, tracking.policy, registered_on),
-        original_due_date=due, due_date=due, status="awaiting_notice", leader_id=item.responsible_leader.id,
+        original_due_date=due, due_date=due, due_date_provisional=item.due_date_provisional,
+        status="awaiting_notice", leader_id=item.responsible_leader.id,
         leader_name=item.responsible_leader.name, version=1, created_at=now, updated_at=now,
     )
     set_units(assignment, item.units)
@@ -59,8 +60,11 @@ def on_item_updated(tracking: Tracking, tx: UnitOfWork, event: CloudEvent) -> No
     assignment.key_tracking = item.key_tracking
     assignment.leader_id, assignment.leader_name = item.responsible_leader.id, item.responsible_leader.name
     changed_due = {c.field for c in message.changes} & {"due_date"}
-    if changed_due and assignment.status == "awaiting_notice":
+    if changed_due and message.calendar_years:  # recomputed on the published calendar: applies after the notice too
+        revising.apply_recomputed_due_date(tracking, tx, assignment, item, tuple(message.calendar_years))
+    elif changed_due and assignment.status == "awaiting_notice":
         assignment.due_date = assignment.original_due_date = dt.date.fromisoformat(item.due_date)
+        assignment.due_date_provisional = item.due_date_provisional
     if assignment.status == "awaiting_notice":
         set_units(assignment, item.units)
 
@@ -123,7 +127,9 @@ def issue_notice(
             contact_name=contact_name.strip(), contact_phone=contact_phone.strip(), org_name=tracking.org_name,
             office_name=tracking.office_name, notice_no=assignment.notice_no,
             report_cadence_label="、".join(domain.PERIOD_LABELS[p] for p in cadence),
+            due_date_provisional=assignment.due_date_provisional,
         )
+        assignment.notice_fields = documents.notice_data_json(data)
         assignment.notice_key = tracking.storage.put(f"tracking/{item_id}/notice.docx",
                                                      documents.render_notice_docx(data))
         moving.move(tx, assignment, "notified", now)

@@ -154,6 +154,11 @@ def archive(tracking: Tracking, tx: UnitOfWork, assignment: Assignment, actor: A
         dossier.DossierEntry("05_办结/督查事项办结报告单.docx", tracking.storage.get(assignment.completion_key),
                              "督查事项办结报告单", "completion_report"),
     ]
+    # A notice revised after the published calendar moved its deadline: the one first sent is filed too.
+    for i, revision in enumerate((r for r in assignment.notice_revisions if r.previous_notice_key), start=1):
+        entries.append(dossier.DossierEntry(f"01_交办/督办通知（修订前{i}）.docx",
+                                            tracking.storage.get(revision.previous_notice_key),
+                                            f"督办通知（{revision.at.astimezone(OFFICE_TZ):%Y-%m-%d}修订前）", "notice"))
     for i, report in enumerate(assignment.reports, start=1):
         entries.append(dossier.DossierEntry(f"02_进展汇报/{i:02d}_{report.unit_id}.txt", report.text.encode(),
                                             f"进展汇报 {report.filed_at.astimezone(OFFICE_TZ):%Y-%m-%d}", "report"))

@@ -6,11 +6,11 @@ import datetime as dt
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from duban.common.v1 import common_pb2
+from duban.common.v1 import common_pb2, todo_pb2
 from duban.tracking.v1 import tracking_pb2
 from services.tracking import domain
 from services.tracking.context import Tracking, snapshot_proto
-from services.tracking.orm import Assignment
+from services.tracking.orm import Assignment, NoticeRevision
 
 
 def _ts(value: dt.datetime | None) -> Timestamp | None:
@@ -36,20 +36,27 @@ def unit_duties(assignment: Assignment) -> list[tracking_pb2.UnitDuty]:
     ]
 
 
+def revision_proto(revision: NoticeRevision) -> tracking_pb2.NoticeRevision:
+    return tracking_pb2.NoticeRevision(
+        at=_ts(revision.at), old_due_date=revision.old_due_date.isoformat(),
+        new_due_date=revision.new_due_date.isoformat(), reason=revision.reason,
+        calendar_years=[int(y) for y in revision.calendar_years.split(",") if y])
+
+
 def to_proto(tracking: Tracking, assignment: Assignment, with_timeline: bool = True,
              brief: bool = False) -> tracking_pb2.Assignment:
     """The full assignment; `brief` (lists) leaves out reports and extensions, which lists don't show."""
     today = tracking.today()
     closed = assignment.status in domain.CLOSED_STATUSES
     light = domain.item_light(tracking.calendar, tracking.policy, assignment.due_date, today, closed,
-                              domain.missed_reports(assignment.expected, today))
+                              domain.missed_reports(assignment.expected, today), assignment.due_date_provisional)
     message = tracking_pb2.Assignment(
         item_id=assignment.item_id, item_no=assignment.item_no, title=assignment.title, content=assignment.content,
         category=assignment.category, key_tracking=assignment.key_tracking,
         registered_on=assignment.registered_on.isoformat(), notice_due_on=assignment.notice_due_on.isoformat(),
         notice_no=assignment.notice_no, notice_issued_at=_ts(assignment.notice_issued_at),
         original_due_date=assignment.original_due_date.isoformat(), due_date=assignment.due_date.isoformat(),
-        status=assignment.status, units=unit_duties(assignment), light=light.colour, light_reason=light.reason,
+        due_date_provisional=assignment.due_date_provisional, status=assignment.status, units=unit_duties(assignment), light=light.colour, light_reason=light.reason,
         needs_failure_analysis=domain.needs_failure_analysis(today, assignment.due_date,
                                                              bool(assignment.reply_root_cause), closed),
         version=assignment.version, closed_at=_ts(assignment.closed_at), archived_at=_ts(assignment.archived_at),
@@ -72,6 +79,7 @@ def to_proto(tracking: Tracking, assignment: Assignment, with_timeline: bool = T
             new_due_date=x.new_due_date.isoformat(), status=x.status, requested_at=_ts(x.requested_at),
             requested_by=_snap(x.requested_by), decided_at=_ts(x.decided_at), decided_by=_snap(x.decided_by),
             comment=x.comment))
+    message.notice_revisions.extend(revision_proto(r) for r in assignment.notice_revisions)
     for u in assignment.office_urges:
         message.office_urges.append(tracking_pb2.OfficeUrge(
             unit_id=u.unit_id, unit_name=u.unit_name, method=u.method, text=u.text, by=_snap(u.by), at=_ts(u.at)))
@@ -89,4 +97,17 @@ def to_proto(tracking: Tracking, assignment: Assignment, with_timeline: bool = T
     if with_timeline:
         message.timeline.extend(tracking_pb2.TimelineEntry(day=day.isoformat(), text=text)
                                 for day, text in domain.timeline(tracking.calendar, tracking.policy, assignment))
+    return message
+
+
+def todo_proto(entry: domain.Todo) -> todo_pb2.TodoEntry:
+    """One to-do entry (domain.Todo) as the shared message every service answers ListTodo with."""
+    message = todo_pb2.TodoEntry(
+        kind=entry.kind, item_id=entry.item_id, item_no=entry.item_no, title=entry.title, unit_id=entry.unit_id,
+        unit_name=entry.unit_name, due_on=entry.due_on.isoformat() if entry.due_on else "", due_at=_ts(entry.due_at),
+        late=entry.late, since=_ts(entry.since), waited_working_days=entry.waited_working_days, ref_id=entry.ref_id,
+        summary=entry.summary, details=[todo_pb2.TodoDetail(label=label, text=text) for label, text in entry.details])
+    if entry.asked_by:
+        message.asked_by.CopyFrom(_snap(entry.asked_by))
+        message.asked_by.unit_name = entry.asked_by_unit
     return message

@@ -56,6 +56,7 @@ def decide_extension(
         extension.decided_at, extension.decided_by, extension.comment = now, actor.snapshot(), comment.strip()
         if approve:
             assignment.due_date = extension.new_due_date  # the original deadline stays in original_due_date
+            assignment.due_date_provisional = False  # a date the leader signed, not a count
             cadence = tracking.policy.cadence_for(assignment.category, assignment.key_tracking)
             known = {(e.period, e.due_on) for e in assignment.expected}
             for expected in domain.report_schedule(tracking.calendar, cadence, extension.old_due_date,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import json
 import math
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -20,7 +23,7 @@ from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
-from libs.common import vocabulary
+from libs.common import deadline_text, vocabulary
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -82,6 +85,29 @@ class NoticeData:
     office_name: str = "区委区政府督查室"
     notice_no: str
     report_cadence_label: str
+    due_date_provisional: bool = False  # counted across a year whose holiday table is not published
+    revision_note: str = ""  # set when reprinted after the published calendar moved the deadline
+
+
+_NOTICE_DATES = ("registered_on", "issued_on", "due_date")
+
+
+def notice_data_json(data: NoticeData) -> str:
+    """The notice's data kept with the assignment, so a revision prints the same notice again."""
+    fields = dataclasses.asdict(data)
+    for name in _NOTICE_DATES:
+        fields[name] = fields[name].isoformat()
+    return json.dumps(fields, ensure_ascii=False)
+
+
+def notice_data_from_json(text: str) -> NoticeData:
+    fields: dict[str, Any] = json.loads(text)
+    for name in _NOTICE_DATES:
+        fields[name] = date.fromisoformat(fields[name])
+    fields["lead_unit"] = tuple(fields["lead_unit"])
+    fields["co_units"] = tuple(tuple(u) for u in fields["co_units"])
+    fields["requirements"] = tuple(fields["requirements"])
+    return NoticeData(**fields)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -356,7 +382,7 @@ def render_notice_docx(data: NoticeData) -> bytes:
     reporting, contact and the 落款. Deterministic: the same data gives the same bytes."""
     doc = _new_document(f"督办通知 {data.notice_no}", data.office_name, data.issued_on)
     _masthead(doc, data.office_name, data.notice_no)
-    _title(doc, "督办通知")
+    _title(doc, "督办通知（修订）" if data.revision_note else "督办通知")
 
     addressees = "、".join([data.lead_unit[0], *(name for name, _ in data.co_units)])
     _para(doc, f"{addressees}：")
@@ -386,7 +412,12 @@ def render_notice_docx(data: NoticeData) -> bytes:
         _para(doc, "主办单位牵头负责，协办单位按职责分工密切配合。", indent=True)
 
     _para(doc, "三、完成时限", font=HEADING_FONT, indent=True)
-    _para(doc, f"请于{chinese_date(data.due_date)}前办结，并以书面形式报送办理结果。", indent=True)
+    due = deadline_text.due_date_text(data.due_date, data.due_date_provisional)
+    _para(doc, f"请于{due}前办结，并以书面形式报送办理结果。", indent=True)
+    if data.due_date_provisional:
+        _para(doc, deadline_text.provisional_explanation([data.due_date.year]), indent=True)
+    if data.revision_note:
+        _para(doc, data.revision_note, indent=True, bold=True)
 
     _para(doc, "四、办理要求", font=HEADING_FONT, indent=True)
     for n, requirement in enumerate(data.requirements, start=1):

@@ -70,7 +70,8 @@ class TrackingPolicy:
 
 
 def _working(calendar: WorkCalendar, day: dt.date) -> bool:
-    return calendar.is_working_day(day) if calendar.has_year(day.year) else day.weekday() < 5
+    # A year without a table: its statutory holidays are known, its 调休 swaps not (provisional).
+    return calendar.is_working_day(day, provisional=True)
 
 
 def notice_due_on(calendar: WorkCalendar, policy: TrackingPolicy, registered_on: dt.date) -> dt.date:
@@ -160,10 +161,10 @@ REPORTS = "tracking.report"  # the light raiser source of expected progress repo
 
 def item_light(
     calendar: WorkCalendar, policy: TrackingPolicy, due: dt.date, today: dt.date, closed: bool,
-    missed_reports: int,
+    missed_reports: int, provisional: bool = False,
 ) -> Light:
     """The item's light (libs.common.lights.item_light), raised while expected reports are missing."""
-    return lights.item_light(calendar, policy.light, due, today, closed, raised={REPORTS: missed_reports})
+    return lights.item_light(calendar, policy.light, due, today, closed, provisional, raised={REPORTS: missed_reports})
 
 
 def check_extension(
@@ -215,13 +216,15 @@ def timeline(calendar: WorkCalendar, policy: TrackingPolicy, a: Any) -> list[tup
     day, end = a.registered_on, max(a.due_date, a.original_due_date)
     while day < end:
         day += dt.timedelta(days=1)
-        if not calendar.has_year(day.year):
-            entries.append((day, f"{day.year}年节假日安排未载入，暂按周一至周五计算"))
-            break
-        name = calendar.day_name(day)
+        known = calendar.has_year(day.year)
+        if not known and (day == a.registered_on + dt.timedelta(days=1) or (day.month, day.day) == (1, 1)):
+            entries.append((day, f"{day.year}年节假日安排国务院尚未公布：暂按法定节假日和周末计算，"
+                                 "调休、补休待公布后确认"))
+        name = calendar.day_name(day, provisional=True)
         if name:
-            counted = "调休上班，计入工作日" if calendar.is_working_day(day) else "法定节假日，不计工作日"
-            entries.append((day, f"{name}：{counted}"))
+            counted = ("调休上班，计入工作日" if calendar.is_working_day(day, provisional=True)
+                       else "法定节假日，不计工作日")
+            entries.append((day, f"{name}：{counted}{'' if known else '（暂定）'}"))
     for ext in a.extensions:
         entries.append((ext.requested_at.astimezone(OFFICE_TZ).date(),
                         f"申请转期至 {ext.new_due_date.isoformat()}：{ext.reason}"))
@@ -252,3 +255,54 @@ def check_reply(late: bool, result: str, root_cause: str, measures: str) -> None
         errors["measures"] = "事项已超过完成时限，须提出整改措施"
     if errors:
         raise InvalidInput("invalid reply", errors)
+
+
+@dataclass(frozen=True)
+class Todo:
+    """One thing waiting for a unit or a leader (libs/common/todo.py names the kinds)."""
+
+    kind: str
+    item_id: str
+    item_no: str
+    title: str
+    unit_id: str
+    unit_name: str
+    due_on: dt.date | None = None
+    due_at: dt.datetime | None = None
+    late: bool = False
+    since: dt.datetime | None = None
+    waited_working_days: int = 0
+    asked_by: str = ""  # the person snapshot (JSON) of who asked
+    asked_by_unit: str = ""  # the name of their unit
+    ref_id: str = ""
+    summary: str = ""
+    details: tuple[tuple[str, str], ...] = ()
+
+
+def working_days_waited(calendar: WorkCalendar, since: dt.date, today: dt.date) -> int:
+    """Working days from `since` to `today` (0 on the same day); Mon-Fri in a year with no table yet."""
+    if today <= since:
+        return 0
+    if all(calendar.has_year(y) for y in range(since.year, today.year + 1)):
+        return calendar.working_days_between(since, today)
+    return sum(1 for n in range(1, (today - since).days + 1) if _working(calendar, since + dt.timedelta(days=n)))
+
+
+def todo_order(entry: Todo) -> tuple[Any, ...]:
+    """The most urgent first: what is late, then by its day, then what has waited longest."""
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    return (not entry.late, entry.due_on or dt.date.max, entry.since or far, entry.item_no, entry.kind)
+
+
+def reports_open_to_unit(expected: Iterable[Any], today: dt.date) -> Iterator[tuple[Any, bool]]:
+    """The expected reports a unit should act on now, each with whether it is late: every one past its
+    day unfiled, and of the rest the next one of each period (the later ones are not due yet)."""
+    seen: set[tuple[str, str]] = set()
+    for e in sorted(expected, key=lambda e: (e.due_on, e.period)):
+        if e.status == "filed":
+            continue
+        if e.due_on < today:
+            yield e, True
+        elif (e.item_id, e.period) not in seen:
+            seen.add((e.item_id, e.period))
+            yield e, False

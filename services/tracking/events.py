@@ -29,6 +29,7 @@ ITEM_CLOSED = "item.closed"
 ITEM_ARCHIVED = "item.archived"
 RAISERS_CHANGED = "item.raisers_changed"
 STATUS_CHANGED = "item.status_changed"
+NOTICE_REVISED = "notice.revised"
 
 
 def event(type_: str, item_id: str, message: Message, now: dt.datetime) -> OutboxEvent:

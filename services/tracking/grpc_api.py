@@ -6,16 +6,26 @@ from collections.abc import Iterator
 
 import grpc
 
-from duban.common.v1 import common_pb2
+from duban.common.v1 import common_pb2, todo_pb2
 from duban.tracking.v1 import tracking_pb2, tracking_pb2_grpc
 from libs.common import call_auth, permissions
 from libs.common.actor import Actor
 from libs.common.clock import OFFICE_TZ
 from libs.common.errors import InvalidInput, NotFound
 from libs.common.idempotency_grpc import write_methods
-from services.tracking import assigning, closing, decisions, jobs, lights_board, progress, reading, urging
+from services.tracking import (
+    assigning,
+    closing,
+    decisions,
+    jobs,
+    lights_board,
+    progress,
+    reading,
+    todo_list,
+    urging,
+)
 from services.tracking.context import Tracking
-from services.tracking.convert import to_proto
+from services.tracking.convert import to_proto, todo_proto
 from services.tracking.orm import Assignment, Attachment
 
 SERVICE_NAME = tracking_pb2.DESCRIPTOR.services_by_name["TrackingService"].full_name
@@ -61,7 +71,7 @@ class TrackingServicer(tracking_pb2_grpc.TrackingServiceServicer):
         return tracking_pb2.ListLightsResponse(
             items=[tracking_pb2.ItemLight(
                 item_id=i.item_id, item_no=i.item_no, title=i.title, status=i.status, due_date=i.due_date.isoformat(),
-                lead_unit_id=i.lead_unit_id, lead_unit_name=i.lead_unit_name, light=i.light,
+                due_date_provisional=i.due_date_provisional, lead_unit_id=i.lead_unit_id, lead_unit_name=i.lead_unit_name, light=i.light,
                 light_reason=i.light_reason, missed_reports=i.missed_reports) for i in items],
             next_page_token=token, total_size=total, today=today.isoformat())
 
@@ -145,6 +155,14 @@ class TrackingServicer(tracking_pb2_grpc.TrackingServiceServicer):
         return tracking_pb2.LeaderQueueResponse(
             extensions_pending=[self._view(a, timeline=False) for a in extensions],
             closures_pending=[self._view(a, timeline=False) for a in closures])
+
+    def ListTodo(  # noqa: N802
+        self, request: todo_pb2.ListTodoRequest, context: grpc.ServicerContext
+    ) -> todo_pb2.ListTodoResponse:
+        entries = todo_list.todo_list(self.tracking, call_auth.caller(), list(request.unit_ids), request.leader_id,
+                                      list(request.kinds))
+        return todo_pb2.ListTodoResponse(entries=[todo_proto(e) for e in entries],
+                                         today=self.tracking.today().isoformat())
 
     def GetDocument(  # noqa: N802
         self, request: tracking_pb2.GetDocumentRequest, context: grpc.ServicerContext

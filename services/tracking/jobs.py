@@ -57,10 +57,8 @@ def _chunks(rows: list, size: int = CHUNK) -> Iterator[list]:
 
 
 def _late_days(tracking: Tracking, due: dt.date, today: dt.date) -> int:
-    try:
-        return tracking.calendar.working_days_between(due, today)
-    except LookupError:  # a year without its table: calendar days, not a guess of working days
-        return (today - due).days
+    # As the light counts them: a year without its table with its statutory holidays (provisional).
+    return tracking.calendar.working_days_between(due, today, provisional=True)
 
 
 def _not_urged_today(today: dt.date, item_id: ColumnExpressionArgument[str], unit_id: ColumnExpressionArgument[str],

@@ -34,6 +34,7 @@ class ItemLight:
     title: str
     status: str
     due_date: dt.date
+    due_date_provisional: bool
     lead_unit_id: str
     lead_unit_name: str
     light: str
@@ -90,7 +91,8 @@ def list_lights(tracking: Tracking, unit_ids: list[str], leader_id: str, light: 
     if light:
         conditions.append(_colour(today, last_yellow, missed) == light)
     stmt = _scoped(select(Assignment.item_id, Assignment.item_no, Assignment.title, Assignment.status,
-                          Assignment.due_date, Assignment.lead_unit_id, Assignment.lead_unit_name,
+                          Assignment.due_date, Assignment.due_date_provisional, Assignment.lead_unit_id,
+                          Assignment.lead_unit_name,
                           missed.label("missed")), unit_ids, leader_id).where(*conditions)
     size = min(max(page_size or 1000, 1), MAX_PAGE)
     with tracking.uow.read() as tx:
@@ -100,16 +102,17 @@ def list_lights(tracking: Tracking, unit_ids: list[str], leader_id: str, light: 
         if token:
             stmt = stmt.where(after_token(token))
         rows = tx.session.execute(stmt.order_by(*LIST_ORDER).limit(size + 1)).all()
-    reasons: dict[tuple[dt.date, int], tuple[str, str]] = {}
+    reasons: dict[tuple[dt.date, int, bool], tuple[str, str]] = {}
     items = []
-    for item_id, item_no, title, status, due, lead_id, lead_name, missed_reports in rows[:size]:
-        key = (due, missed_reports)
+    for item_id, item_no, title, status, due, provisional, lead_id, lead_name, missed_reports in rows[:size]:
+        key = (due, missed_reports, provisional)
         if key not in reasons:
-            found = domain.item_light(tracking.calendar, tracking.policy, due, today, False, missed_reports)
+            found = domain.item_light(tracking.calendar, tracking.policy, due, today, False, missed_reports,
+                                      provisional)
             reasons[key] = (found.colour, found.reason)
         colour, reason = reasons[key]
-        items.append(ItemLight(item_id, item_no, title, status, due, lead_id, lead_name, colour, reason,
-                               missed_reports))
+        items.append(ItemLight(item_id, item_no, title, status, due, provisional, lead_id, lead_name, colour,
+                               reason, missed_reports))
     return items, (page_token(rows[size - 1]) if len(rows) > size else ""), total or 0, today
 
 

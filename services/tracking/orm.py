@@ -40,6 +40,10 @@ class Assignment(Base):
     notice_key: Mapped[str] = mapped_column(String(200), default="")
     original_due_date: Mapped[dt.date] = mapped_column(Date)
     due_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    # Counted across a year without a published holiday table (the ledger's flag, followed by event).
+    due_date_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the notice was issued with (requirements, contact: JSON), so a revision can print it again.
+    notice_fields: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="awaiting_notice", index=True)
     # How many moves the item has made (moving.move): item.status_changed carries it, so a reader can
     # tell an older event from a newer one whatever order they arrive in.
@@ -94,6 +98,9 @@ class Assignment(Base):
     )
     office_urges: Mapped[list[OfficeUrge]] = relationship(
         cascade="all, delete-orphan", order_by="OfficeUrge.at", lazy="selectin"
+    )
+    notice_revisions: Mapped[list[NoticeRevision]] = relationship(
+        cascade="all, delete-orphan", order_by="NoticeRevision.at", lazy="selectin"
     )
 
 
@@ -228,3 +235,18 @@ class OfficeUrge(Base):
     text: Mapped[str] = mapped_column(Text)
     by: Mapped[str] = mapped_column(String(200))  # person snapshot (JSON)
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class NoticeRevision(Base):
+    """The notice revised after it went out: the published calendar moved its provisional deadline."""
+
+    __tablename__ = "notice_revisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("assignments.item_id", ondelete="CASCADE"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    old_due_date: Mapped[dt.date] = mapped_column(Date)
+    new_due_date: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    calendar_years: Mapped[str] = mapped_column(String(40))  # "2027" or "2027,2028"
+    notice_key: Mapped[str] = mapped_column(String(200), default="")  # the revised document ("" if not reprinted)
+    previous_notice_key: Mapped[str] = mapped_column(String(200), default="")

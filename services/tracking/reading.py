@@ -77,7 +77,8 @@ def list_assignments(tracking: Tracking, unit_ids: list[str], leader_id: str, st
 _LIST_COLUMNS = (
     Assignment.item_id, Assignment.item_no, Assignment.title, Assignment.content, Assignment.category,
     Assignment.key_tracking, Assignment.registered_on, Assignment.notice_due_on, Assignment.notice_no,
-    Assignment.notice_issued_at, Assignment.original_due_date, Assignment.due_date, Assignment.status,
+    Assignment.notice_issued_at, Assignment.original_due_date, Assignment.due_date,
+    Assignment.due_date_provisional, Assignment.status,
     Assignment.leader_id, Assignment.leader_name, Assignment.reply_root_cause, Assignment.version,
     Assignment.closed_at, Assignment.archived_at,
 )

@@ -24,13 +24,21 @@ TABLET: ViewportSize = {"width": 768, "height": 1024}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+# The page each demo account lands on after login: its own work (the others land on the ledger).
+LANDING = {"office": "督办工作台", "fgj": "我的待办", "jyj": "我的待办", "leader": "待我签批"}
+
+
 def login_as(page: Page, username: str) -> None:
-    """Fill the login form and wait for the ledger it lands on."""
+    """Fill the login form, wait for the user's own page it lands on, then open the ledger (where the
+    tests start from)."""
     page.goto("/login")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", level=1, name="督查台账")).to_be_visible()
+    expect(page.get_by_role("heading", level=1, name=LANDING.get(username, "督查台账"))).to_be_visible()
+    if username in LANDING:
+        page.get_by_role("navigation", name="主导航").get_by_role("link", name="督查台账").click()
+        expect(page.get_by_role("heading", level=1, name="督查台账")).to_be_visible()
 
 
 def logout(page: Page) -> None:
@@ -229,6 +237,8 @@ A11Y_PAGES = [
     ("/items/no-such-item", "fgj"),
     ("/lights", "office"),
     ("/desk", "office"),
+    ("/todo", "fgj"),
+    ("/queue", "leader"),
 ]
 
 
@@ -335,5 +345,5 @@ def test_login_with_the_keyboard_only(page: Page) -> None:
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="登录")).to_be_focused()
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", level=1, name="督查台账")).to_be_visible()
+    expect(page.get_by_role("heading", level=1, name="督办工作台")).to_be_visible()  # the office's own page
     expect(page.get_by_role("button", name="退出")).to_be_visible()

@@ -6,7 +6,8 @@ The document states every rule it can (lengths, patterns, enums, required and de
 cannot state stays a 422 naming the field, and only that is let through the acceptance check: a value
 that must be known to the server - a page token it issued, a unit, person or report that exists, a unit
 that undertakes the item, an Idempotency-Key not used before with another body - a date the pattern
-takes but the calendar has not (2026-02-30), and rules on the item's or the account's state (a deadline
+takes but the calendar has not (2026-02-30), a registration dated after today or a deadline on a day off
+(which the calendar, not a pattern, decides), and rules on the item's or the account's state (a deadline
 not before the registration, an extension later than the current deadline, the root cause of a late
 reply, a refusal's opinion, the unit of a unit-staff account). SERVER_SIDE lists those fields per
 operation; a 422 naming any other field fails the test.

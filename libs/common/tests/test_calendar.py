@@ -69,7 +69,8 @@ def test_missing_year_raises_not_guesses() -> None:
 def test_missing_year_provisional_result_is_flagged() -> None:
     result = CAL.add_working_days_provisional(D(2026, 12, 25), 10)
     assert result.provisional and result.assumed_years == (2027,)
-    assert result.value == D(2027, 1, 8)
+    # 28-31 Dec, then 2027: 1 Jan is 元旦 (statutory, known before the table), 4-8 and 11 Jan.
+    assert result.value == D(2027, 1, 11)
     assert not CAL.add_working_days_provisional(D(2026, 11, 26), 7).provisional
 
 

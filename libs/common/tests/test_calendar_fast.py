@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from libs.common import lights
-from libs.common.calendar import CalendarYearMissing, ProvisionalDate, WorkCalendar, YearTable, load_calendar
+from libs.common.calendar import CalendarYearMissing, DayKind, ProvisionalDate, WorkCalendar, YearTable, load_calendar
 from libs.common.lights import Light, LightPolicy
 
 D = dt.date
@@ -38,12 +38,9 @@ def walk_add_provisional(cal: WorkCalendar, start: dt.date, n: int) -> Provision
     day = start
     while n > 0:
         day += DAY
-        if cal.has_year(day.year):
-            working = cal.is_working_day(day)
-        else:
+        if not cal.has_year(day.year):
             assumed.add(day.year)
-            working = day.weekday() < 5
-        if working:
+        if cal.is_working_day(day, provisional=True):
             n -= 1
     return ProvisionalDate(day, tuple(sorted(assumed)))
 
@@ -61,12 +58,25 @@ def walk_between(cal: WorkCalendar, start: dt.date, end: dt.date) -> int:
     return count
 
 
+def walk_between_provisional(cal: WorkCalendar, start: dt.date, end: dt.date) -> int:
+    """Counted day by day, a year without a table with its statutory holidays."""
+    if end < start:
+        return -walk_between_provisional(cal, end, start)
+    count, day = 0, start
+    while day < end:
+        day += DAY
+        count += cal.is_working_day(day, provisional=True)
+    return count
+
+
 def walk_holidays(cal: WorkCalendar, start: dt.date, end: dt.date) -> list[str]:
+    """Named days off; in a year without a table, its statutory holidays (which are never worked)."""
     names: dict[str, int] = {}
     day = start
     while day < end:
         day += DAY
-        if cal.has_year(day.year) and not cal.is_working_day(day) and (name := cal.day_name(day)):
+        off = not cal.is_working_day(day) if cal.has_year(day.year) else True
+        if off and (name := cal.day_name(day, provisional=True)) and cal.day_kind(day, True) == DayKind.HOLIDAY:
             names[name] = names.get(name, 0) + 1
     return [f"{name}{count}天" for name, count in names.items()]
 
@@ -75,16 +85,13 @@ def walk_light_of(cal: WorkCalendar, policy: LightPolicy, due: dt.date, today: d
                   provisional: bool = False) -> Light:
     if closed:
         return Light(lights.GREEN, "已办结销号", None)
-    note = "（完成时限为暂定：该年度节假日安排尚未载入）" if provisional else ""
-    try:
-        if today > due:
-            late = walk_between(cal, due, today)
-            return Light(lights.RED, f"已超过完成时限{due.isoformat()}，逾期{late}个工作日{note}", -late)
-        left = walk_between(cal, today, due)
-    except CalendarYearMissing as missing:
-        days = (due - today).days
-        colour = lights.RED if days < 0 else (lights.YELLOW if days <= policy.yellow_within else lights.GREEN)
-        return Light(colour, f"{missing.year}年节假日安排未载入，按自然日估算还剩{days}天", None)
+    missing = sorted(set(range(min(today, due).year, max(today, due).year + 1)) - set(cal.years))
+    note = f"（暂定，待国务院公布{'、'.join(map(str, missing or [due.year]))}年节假日安排后确认）" \
+        if provisional or missing else ""
+    if today > due:
+        late = walk_between_provisional(cal, due, today)
+        return Light(lights.RED, f"已超过完成时限{due.isoformat()}，逾期{late}个工作日{note}", -late)
+    left = walk_between_provisional(cal, today, due)
     holidays = walk_holidays(cal, today, due)
     counted = f"（已扣除{'、'.join(holidays)}）" if holidays else ""
     if left <= policy.yellow_within:
@@ -162,6 +169,7 @@ def test_add_working_days_equals_the_walk(cal: WorkCalendar, start: dt.date, n: 
 @given(cal=calendars(), a=dates, b=dates)
 def test_counts_and_named_days_off_equal_the_walk(cal: WorkCalendar, a: dt.date, b: dt.date) -> None:
     assert outcome(cal.working_days_between, a, b) == outcome(walk_between, cal, a, b)
+    assert cal.working_days_between(a, b, provisional=True) == walk_between_provisional(cal, a, b)
     assert lights._holidays_between(cal, a, b) == walk_holidays(cal, a, b)
 
 
@@ -186,11 +194,11 @@ def test_lights_equal_the_walk_and_stay_equal_when_memoised(
 def test_a_reloaded_calendar_is_not_answered_from_the_old_ones_memo(tmp_path) -> None:
     policy = LightPolicy()
     before = lights.light_of(BUILTIN, policy, D(2027, 1, 8), D(2026, 12, 30))
-    assert before.working_days_left is None  # 2027 has no table
+    assert "暂定" in before.reason  # 2027 has no table: counted with its statutory holidays
     (tmp_path / "2027.json").write_text(
         '{"year": 2027, "holidays": [{"name": "元旦", "from": "2027-01-01", "to": "2027-01-03"}]}', encoding="utf-8")
     after = lights.light_of(load_calendar(str(tmp_path)), policy, D(2027, 1, 8), D(2026, 12, 30))
-    assert after.working_days_left is not None and "元旦" in after.reason
+    assert "暂定" not in after.reason and "元旦3天" in after.reason
 
 
 def test_negative_n_is_refused() -> None:

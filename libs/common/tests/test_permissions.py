@@ -11,7 +11,14 @@ from duban.ledger.v1 import ledger_pb2
 from duban.tracking.v1 import tracking_pb2
 from libs.common import permissions
 from libs.common.errors import PermissionDenied
-from services.gateway.scope import NOBODY, Principal, can_see, scoped_filter, scoped_tracking_request
+from services.gateway.scope import (
+    NOBODY,
+    Principal,
+    can_see,
+    scoped_filter,
+    scoped_todo_request,
+    scoped_tracking_request,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -27,6 +34,10 @@ def test_a_role_nobody_listed_may_do_nothing_and_sees_nothing() -> None:
     assert list(scoped_tracking_request(nobody, tracking_pb2.ListLightsRequest()).unit_ids) == [NOBODY]
     item = ledger_pb2.Item(units=[ledger_pb2.ItemUnit(unit_id="fgj")])
     assert not can_see(nobody, item)
+    # No to-do either: the request asks for no unit and no leader, and tracking answers nothing to it.
+    assert permissions.todo_audiences("janitor") == frozenset()
+    asked = scoped_todo_request(nobody, [])
+    assert (list(asked.unit_ids), asked.leader_id) == ([], "")
 
 
 def test_every_permission_the_code_asks_for_is_in_the_table() -> None:

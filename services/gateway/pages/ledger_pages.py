@@ -51,6 +51,7 @@ def ledger() -> str:
 def register() -> ResponseReturnValue:
     units, people = directory()
     errors: dict[str, str] = {}
+    suggestions: dict[str, str] = {}
     form = request.form
     if request.method == "POST":
         # The form's own shapes (a checkbox, a multi-select of co units) as the API's fields; then the
@@ -61,12 +62,12 @@ def register() -> ResponseReturnValue:
         try:
             item = write(ledger_service(), "RegisterItem", register_request(fields, ignore=FORM_ONLY)).item
         except InvalidInput as exc:
-            errors = exc.field_errors
+            errors, suggestions = exc.field_errors, exc.suggestions
         else:
             g.audit_target = item.item_no
             return redirect(url_for("pages.item_detail", item_id=item.id, registered=1))
     return render_template("ledger/register.html", units=units, people=people, errors=errors, form=form,
-                           vocabulary=vocabulary,
+                           suggestions=suggestions, vocabulary=vocabulary,
                            today=current_app.extensions["clock"].today().isoformat()), (422 if errors else 200)
 
 

@@ -7,18 +7,23 @@ from urllib.parse import urlparse
 from flask import g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from services.gateway import accounts
+from services.gateway import accounts, roles
 from services.gateway.auth import attempt_login, end_session, require, start_session
 from services.gateway.pages import bp
+
+
+def _home() -> str:
+    """The signed-in person's own work (roles.HOME)."""
+    return url_for(roles.home(g.user.roles))
 
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths: a crafted ?next= must not send people elsewhere after login."""
     if not target:
-        return url_for("pages.ledger")
+        return _home()
     parsed = urlparse(target)
     if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("pages.ledger")
+        return _home()
     return target
 
 
@@ -51,4 +56,4 @@ def logout() -> ResponseReturnValue:
 
 @bp.get("/")
 def index() -> ResponseReturnValue:
-    return redirect(url_for("pages.ledger"))
+    return redirect(_home() if g.get("user") else url_for("pages.ledger"))

@@ -1,22 +1,29 @@
-"""Tracking pages: the item's 督办跟踪 panel and its forms, the office desk, the leader's phone queue."""
+"""Tracking pages: the item's 督办跟踪 panel and its forms, the office desk, a unit's 我的待办, the leader's
+phone queue (待我签批), and the counts of the last two in the navigation."""
 
 from __future__ import annotations
+
+import logging
+from typing import Any
 
 from flask import Response, current_app, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from duban.tracking.v1 import tracking_pb2
-from libs.common import vocabulary
+from libs.common import permissions, todo, vocabulary
 from libs.common.errors import DomainError
-from services.gateway import roles, tracking_writes
+from services.gateway import roles, todos, tracking_writes
 from services.gateway.api.tracking import document_response, read_lights_query, scoped_list_request
 from services.gateway.auth import require
 from services.gateway.calls import tracking, visible
+from services.gateway.clients import ServiceFailed, ServiceUnavailable
 from services.gateway.idempotency import FORM_ONLY
 from services.gateway.pages import bp
 from services.gateway.pages.item_page import render_item
 from services.gateway.problems import status_of
 from services.gateway.scope import scoped_tracking_request
+
+logger = logging.getLogger(__name__)
 
 
 @bp.post("/items/<item_id>/tracking/<action>")
@@ -70,8 +77,42 @@ def lights() -> str:
                            lead_unit_id=query.lead_unit_id, heading=heading, vocabulary=vocabulary)
 
 
+@bp.get("/todo")
+@require("todo.read")
+def my_todo() -> str:
+    """我的待办: everything waiting for the user's unit (and their signatures), each with where it is done."""
+    found = todos.todo_list(g.user)
+    audiences = permissions.todo_audiences(g.user.roles)
+    groups = [group for audience in (todo.UNIT, todo.LEADER) if audience in audiences for group in found.grouped(audience)]
+    return render_template("tracking/todo.html", groups=groups, total=len(found.entries), today=found.today,
+                           todos=todos)
+
+
 @bp.get("/queue")
 @require("tracking.sign")
 def leader_queue() -> str:
-    reply = tracking().call("LeaderQueue", tracking_pb2.LeaderQueueRequest(leader_id=g.user.person_id))
-    return render_template("tracking/queue.html", queue=reply)
+    """待我签批: each request with who asked (unit and person), when, and how long it has waited."""
+    found = todos.todo_list(g.user)
+    return render_template("tracking/queue.html", groups=found.grouped(todo.LEADER), total=len(found.of(todo.LEADER)),
+                           todos=todos)
+
+
+@bp.app_context_processor
+def _todo_navigation() -> dict[str, Any]:
+    """For the navigation: `has_todo(audience)` (the user's roles have that to-do) and `todo_count(audience)`,
+    the length of the very list the link opens, or None when the services cannot say (the page still renders)."""
+
+    def has_todo(audience: str) -> bool:
+        user = g.get("user")
+        return user is not None and audience in permissions.todo_audiences(user.roles)
+
+    def todo_count(audience: str) -> int | None:
+        if not has_todo(audience):
+            return None
+        try:
+            return len(todos.todo_list(g.user).of(audience))
+        except (ServiceUnavailable, ServiceFailed, DomainError) as exc:
+            logger.warning("to-do counts unavailable: %s", exc)
+            return None
+
+    return {"has_todo": has_todo, "todo_count": todo_count}

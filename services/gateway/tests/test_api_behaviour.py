@@ -242,3 +242,33 @@ def test_user_fields_are_held_to_their_columns(portal: Portal) -> None:
         "unit_id": "u" * 41})
     assert reply.status_code == 422 and set(reply.get_json()["errors"]) == {"display_name", "unit_id"}
     assert portal.client().patch(f"/api/v1/users/{2**40}", headers=admin, json={"active": False}).status_code == 404
+
+
+def test_dates_are_checked_a_future_registration_and_a_deadline_on_a_day_off(portal: Portal) -> None:
+    """Today is 2026-11-26 (the ledger's clock). The API's problem document names the field, and for a
+    deadline on a day off carries the next working day in `suggestions`; the page shows the same."""
+    base = {"title": "日期检查", "source": "other", "category": "general", "lead_unit_id": "fgj"}
+    future = portal.client().post("/api/v1/items", headers=office(portal), json=base | {"registered_on": "2026-11-27"})
+    assert future.status_code == 422 and future.mimetype == "application/problem+json"
+    assert future.get_json()["errors"] == {"registered_on": "立项时间不能晚于今天（2026-11-26）"}
+    assert "suggestions" not in future.get_json()
+    saturday = portal.client().post("/api/v1/items", headers=office(portal), json=base | {
+        "due_date": "2026-12-05", "due_date_reason": "领导要求"})
+    body = saturday.get_json()
+    assert saturday.status_code == 422 and body["suggestions"] == {"due_date": "2026-12-07"}
+    assert body["errors"]["due_date"] == "2026-12-05是星期六，不是工作日；下一个工作日是2026-12-07"
+    taken = portal.client().post("/api/v1/items", headers=office(portal), json=base | {
+        "due_date": body["suggestions"]["due_date"], "due_date_reason": "领导要求"})
+    assert taken.status_code == 201 and taken.get_json()["due_date"] == "2026-12-07"
+    moved = portal.client().patch(f"/api/v1/items/{taken.get_json()['id']}", headers=office(portal),
+                                  json={"due_date": "2027-01-01", "reason": "延后"})
+    assert moved.status_code == 422 and moved.get_json()["suggestions"] == {"due_date": "2027-01-04"}
+    assert "元旦" in moved.get_json()["errors"]["due_date"]
+
+    browser = portal.login("office")
+    page = browser.post("/items/new", data={"csrf_token": browser.csrf, **base,  # type: ignore[attr-defined]
+                                            "registered_on": "2026-11-26", "due_date": "2026-12-05",
+                                            "due_date_reason": "领导要求"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422 and 'id="err-due_date"' in html and "下一个工作日是2026-12-07" in html
+    assert 'data-fill="due_date" data-value="2026-12-07"' in html and "suggest.js" in html

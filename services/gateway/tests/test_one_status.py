@@ -44,7 +44,7 @@ def test_item_page_list_and_api_show_one_status(portal: Portal) -> None:
     listed = client.get("/api/v1/items", headers=office, query_string={"status": "in_progress", "q": title}).get_json()
     assert [i["id"] for i in listed["items"]] == [item_id]
     ledger = browser.get("/ledger", query_string={"q": title, "status": "in_progress"}).get_data(as_text=True)
-    assert title in ledger and "<td>办理中</td>" in ledger
+    assert title in ledger and ">办理中</td>" in ledger  # the status cell (class nowrap)
     options = re.findall(r'<option value="([a-z_]+)"[^>]*>([^<]+)</option>',
                          ledger.split('id="f-status"')[1].split("</select>")[0])
     assert options == list(vocabulary.STATUSES.items())  # the filter offers the seven words, labelled

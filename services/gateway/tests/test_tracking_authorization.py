@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html as html_lib
 import re
 import time
@@ -164,3 +165,25 @@ def test_the_office_urges_from_the_item_page(portal: Portal, fgj_item: str) -> N
     bad = portal.client().get("/api/v1/tracking", headers=portal.headers("office"), query_string={"view": "urged"})
     assert bad.status_code == 422 and "urged_today" in bad.get_json()["errors"]["view"]
     assert "催办（电话督办或书面督办）" not in portal.login("fgj_staff").get(f"/items/{fgj_item}").get_data(as_text=True)
+
+
+def test_tracking_views_say_whether_a_deadline_is_provisional(portal: Portal, fgj_item: str) -> None:
+    """Beside every deadline the API gives, a typed flag (the deadline's year has its published table here)."""
+    office = portal.headers("office")
+    one = portal.client().get(f"/api/v1/items/{fgj_item}/tracking", headers=office).get_json()
+    assert one["due_date_provisional"] is False and one["notice_revisions"] == []
+    listed = portal.client().get("/api/v1/tracking", headers=office).get_json()
+    assert all(a["due_date_provisional"] is False for a in listed["assignments"])
+    lights = portal.client().get("/api/v1/tracking/lights", headers=office).get_json()
+    assert fgj_item in {i["item_id"] for i in lights["items"] if i["due_date_provisional"] is False}
+    # Registered on 24 Dec (the ledger's clock moved there for it), due in 2027: provisional everywhere.
+    with portal.ledger.today_is(dt.date(2026, 12, 24)):
+        item = portal.ledger.register(title="跨年度", category="complex", registered_on="2026-12-24")
+    deadline = time.monotonic() + 20
+    while (reply := portal.client().get(f"/api/v1/items/{item.id}/tracking", headers=office)).status_code != 200:
+        assert time.monotonic() < deadline, "tracking never heard of the item"
+        time.sleep(0.05)
+    assert reply.get_json()["due_date"] == "2027-01-08" and reply.get_json()["due_date_provisional"] is True
+    assert portal.client().get(f"/api/v1/items/{item.id}", headers=office).get_json()["due_date_provisional"] is True
+    lights = portal.client().get("/api/v1/tracking/lights", headers=office).get_json()
+    assert [i["due_date_provisional"] for i in lights["items"] if i["item_id"] == item.id] == [True]

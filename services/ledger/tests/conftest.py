@@ -31,6 +31,16 @@ class LedgerUnderTest:
     kind: str
     port: int
 
+    @contextmanager
+    def today_is(self, day: dt.date) -> Iterator[None]:
+        """A registration may not be dated after today: move the clock (and back) for one that must be."""
+        before = self.clock.now()
+        self.clock.set(dt.datetime.combine(day, dt.time(9), OFFICE_TZ))
+        try:
+            yield
+        finally:
+            self.clock.set(before)
+
     def register(self, **fields) -> ledger_pb2.Item:
         defaults: dict[str, Any] = dict(title="测试事项", source="other", category="general", lead_unit_id="fgj", actor=OFFICE)
         defaults.update(fields)

@@ -29,7 +29,8 @@ def _close(ledger: LedgerUnderTest, item: ledger_pb2.Item, leader_id: str, leade
         signed_by=common_pb2.PersonSnapshot(id=leader_id, name=leader_name, unit_id="dcs"))
     event = new_event("item.closed", "duban/tracking", item.id, events_pb2.ItemClosed(
         item_id=item.id, item_no=item.item_no, completion=completion, result="已完成", within_time=True), SIGNED)
-    with ledger.app.core.uow() as tx:
+    # Applied the day it was signed (a follow-up item is registered on that day, never after today).
+    with ledger.today_is(SIGNED.date()), ledger.app.core.uow() as tx:
         consumer.handler(ledger.app.core)(tx, event)
         tx.commit()
 

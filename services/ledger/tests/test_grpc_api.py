@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import grpc
@@ -58,8 +59,11 @@ def test_registered_on_defaults_to_today_from_the_clock(ledger: LedgerUnderTest)
 
 
 def test_due_date_in_a_year_without_table_is_flagged(ledger: LedgerUnderTest) -> None:
-    item = ledger.register(category="complex", registered_on="2026-12-25")
-    assert item.due_date == "2027-01-08" and item.due_date_provisional
+    with ledger.today_is(dt.date(2026, 12, 25)):
+        item = ledger.register(category="complex", registered_on="2026-12-25")
+    # 28-31 Dec, 元旦 1 Jan (statutory: known before 2027's table), 4-8 and 11 Jan.
+    assert item.due_date == "2027-01-11" and item.due_date_provisional
+    assert "暂定，待国务院公布2027年节假日安排后确认" in item.light_reason
 
 
 def test_manual_due_date_needs_reason_and_is_recorded(ledger: LedgerUnderTest) -> None:
@@ -81,6 +85,8 @@ def test_manual_due_date_needs_reason_and_is_recorded(ledger: LedgerUnderTest) -
         ({"co_units": [ledger_pb2.CoUnit(unit_id="nope")]}, "co_units[0].unit_id"),
         ({"registered_on": "2026-11-26", "due_date": "2026-11-01", "due_date_reason": "x"}, "due_date"),
         ({"registered_on": "26/11/2026"}, "registered_on"),
+        ({"registered_on": "2026-11-27"}, "registered_on"),  # tomorrow: 立项 after its own 交办
+        ({"due_date": "2026-11-28", "due_date_reason": "x"}, "due_date"),  # a Saturday
         ({"responsible_leader_id": "st-chen"}, "responsible_leader_id"),  # staff, not a leader
         ({"responsible_person_id": "ghost"}, "responsible_person_id"),
     ],
@@ -109,6 +115,40 @@ def test_get_by_id_and_number_and_not_found(ledger: LedgerUnderTest) -> None:
     with pytest.raises(grpc.RpcError) as err:
         ledger.stub.GetItem(ledger_pb2.GetItemRequest(id="missing"), timeout=5)
     assert err.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def refused(call):
+    with pytest.raises(grpc.RpcError) as err:
+        call()
+    error = from_rpc_error(err.value)
+    assert error is not None and err.value.code() == grpc.StatusCode.INVALID_ARGUMENT, err.value
+    return error
+
+
+def test_a_registration_dated_after_today_is_refused(ledger: LedgerUnderTest) -> None:
+    error = refused(lambda: ledger.register(registered_on="2026-12-01"))  # today is 2026-11-26
+    assert error.field_errors == {"registered_on": "立项时间不能晚于今天（2026-11-26）"}
+    assert ledger.register(registered_on="2026-11-26").registered_on == "2026-11-26"
+
+
+@pytest.mark.parametrize(("due", "why", "suggested"), [
+    ("2026-11-28", "星期六", "2026-11-30"),
+    ("2026-10-07", "国庆节", "2026-10-08"),  # the last day of the National Day holiday
+    ("2027-01-01", "元旦", "2027-01-04"),  # no 2027 table: 元旦 is statutory, known already
+])
+def test_a_manual_deadline_on_a_day_off_is_refused_with_the_next_working_day(
+    ledger: LedgerUnderTest, due: str, why: str, suggested: str,
+) -> None:
+    fields = {"registered_on": "2026-09-01", "due_date": due, "due_date_reason": "领导要求"}
+    error = refused(lambda: ledger.register(**fields))
+    assert why in error.field_errors["due_date"] and f"下一个工作日是{suggested}" in error.field_errors["due_date"]
+    assert error.suggestions == {"due_date": suggested}
+    item = ledger.register(**(fields | {"due_date": suggested}))
+    assert item.due_date == suggested
+    # Changing a deadline by hand follows the same rule.
+    error = refused(lambda: ledger.stub.UpdateItem(ledger_pb2.UpdateItemRequest(
+        id=item.id, patch=ledger_pb2.ItemPatch(due_date="2026-12-05"), reason="延后", actor=OFFICE), timeout=5))
+    assert error.suggestions == {"due_date": "2026-12-07"} and "星期六" in error.field_errors["due_date"]
 
 
 def test_update_keeps_history_and_checks_version(ledger: LedgerUnderTest) -> None:

@@ -3,6 +3,8 @@ for byte, with the same light, over pages, filters and totals."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from duban.ledger.v1 import ledger_pb2
@@ -16,7 +18,8 @@ def listed(ledger: LedgerUnderTest) -> LedgerUnderTest:
     ledger.register(title="列表事项二", lead_unit_id="fgj", registered_on="2026-11-20", category="complex",
                     co_units=[ledger_pb2.CoUnit(unit_id="jyj", duty="配合"), ledger_pb2.CoUnit(unit_id="zjj")],
                     key_tracking=True, source="work_report")
-    ledger.register(title="列表事项三", lead_unit_id="zjj", registered_on="2026-12-28")  # deadline in 2027: provisional
+    with ledger.today_is(dt.date(2026, 12, 28)):
+        ledger.register(title="列表事项三", lead_unit_id="zjj", registered_on="2026-12-28")  # deadline in 2027: provisional
     ledger.register(title="手工时限", lead_unit_id="zjj", registered_on="2026-10-09", due_date="2026-10-20",
                     due_date_reason="领导要求")  # overdue: red
     return ledger

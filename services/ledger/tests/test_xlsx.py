@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
 from openpyxl import Workbook, load_workbook
 
 from duban.ledger.v1 import ledger_pb2
+from libs.common.clock import OFFICE_TZ, ManualClock
 from services.ledger.tests.conftest import LedgerUnderTest, started_ledger
 
 SEED_710 = ["序号", "工作任务", "交办时间", "完成时限", "责任领导", "责任人", "办理结果", "销号签字", "转期理由", "转期签字", "备注"]
@@ -194,3 +196,32 @@ def test_unknown_form_and_mode(filled: LedgerUnderTest) -> None:
     with pytest.raises(grpc.RpcError) as refused:
         filled.start_import(_sheet([]), mode="most")
     assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "mode" in (refused.value.details() or "")
+
+
+def test_a_provisional_deadline_is_marked_in_every_export_and_counted_again_on_import(broker, tmp_path) -> None:
+    clock = ManualClock(dt.datetime(2026, 12, 24, 9, tzinfo=OFFICE_TZ))
+    with started_ledger("sqlite", f"sqlite:///{tmp_path}/p.db", broker, clock) as ledger:
+        item = ledger.register(title="跨年事项", lead_unit_id="zjj", category="complex", registered_on="2026-12-24")
+        final = ledger.register(title="年内事项", lead_unit_id="zjj", registered_on="2026-12-01")
+        assert item.due_date_provisional and not final.due_date_provisional
+        marked = "2027年1月8日（暂定，待国务院公布2027年节假日安排后确认）"
+        for form, column in (("ledger_710", 3), ("unit_ledger", 5), ("full", 14)):
+            _, data = export(ledger, form, unit_id="zjj")
+            rows = list(load_workbook(io.BytesIO(data), read_only=True).worksheets[0].iter_rows(values_only=True))
+            by_title = {r[1] if form != "full" else r[2]: r for r in rows}
+            assert by_title["跨年事项"][column] == marked, form
+            assert isinstance(by_title["年内事项"][column], dt.datetime), form  # a final deadline stays a date cell
+        # The full form read back: the marked deadline is counted again, not taken as one set by hand.
+        _, data = export(ledger, "full", unit_id="zjj")
+        book = load_workbook(io.BytesIO(data))
+        sheet = book.worksheets[0]
+        for row in sheet.iter_rows(min_row=3):
+            if row[2].value == "跨年事项":
+                row[2].value = "跨年事项（再导入）"
+        out = io.BytesIO()
+        book.save(out)
+        job = import_(ledger, out.getvalue(), mode="good_rows")
+        assert job.created >= 1, job
+        again = ledger.stub.ListItems(ledger_pb2.ListItemsRequest(
+            filter=ledger_pb2.ItemFilter(text="跨年事项（再导入）")), timeout=10).items
+        assert [(i.due_date, i.due_date_provisional, i.due_date_reason) for i in again] == [("2027-01-08", True, "")]
