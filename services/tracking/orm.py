@@ -95,6 +95,10 @@ class Assignment(Base):
     office_urges: Mapped[list[OfficeUrge]] = relationship(
         cascade="all, delete-orphan", order_by="OfficeUrge.at", lazy="selectin"
     )
+    # The files of its reports and reply (their names, sizes and keys; the bytes are in storage).
+    attachments: Mapped[list[Attachment]] = relationship(
+        cascade="all, delete-orphan", order_by="(Attachment.owner, Attachment.filename)", lazy="selectin"
+    )
 
 
 class AssignmentUnit(Base):
@@ -147,6 +151,8 @@ class ProgressReport(Base):
 
 
 class Attachment(Base):
+    """A file given with a progress report or the reply; who gave it and when are its owner's."""
+
     __tablename__ = "attachments"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     item_id: Mapped[str] = mapped_column(ForeignKey("assignments.item_id", ondelete="CASCADE"), index=True)

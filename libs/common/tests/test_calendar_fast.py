@@ -74,7 +74,7 @@ def walk_holidays(cal: WorkCalendar, start: dt.date, end: dt.date) -> list[str]:
 def walk_light_of(cal: WorkCalendar, policy: LightPolicy, due: dt.date, today: dt.date, closed: bool = False,
                   provisional: bool = False) -> Light:
     if closed:
-        return Light(lights.GREEN, "已办结销号", None)
+        return Light(lights.NO_LIGHT, lights.CLOSED_REASON, None)
     note = "（完成时限为暂定：该年度节假日安排尚未载入）" if provisional else ""
     try:
         if today > due:
