@@ -79,8 +79,9 @@ def fill_completion_report(tracking: Tracking, item_id: str, kind: str, summary:
         if assignment.status != "replied":
             raise FailedPrecondition(f"completion report needs a reply, status {assignment.status}",
                                      {"status": "承办单位书面回复后才能填写办结报告单"})
-        domain.check_unsigned_confirmed([u.unit_name for u in assignment.units if u.acknowledged_at is None],
-                                        confirm_unsigned)
+        # The lead unit's written reply (which brought the item here) shows it had the notice.
+        domain.check_unsigned_confirmed([u.unit_name for u in assignment.units
+                                         if u.acknowledged_at is None and u.role != "lead"], confirm_unsigned)
         now = tracking.clock.now()
         assignment.completion_kind = kind
         assignment.completion_summary = summary.strip() or assignment.reply_result
