@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from services.gateway.tests.conftest import Portal
 
 
-def _wait(check, what: str, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+def _wait(check, what: str, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < deadline, what

@@ -16,7 +16,7 @@ from services.tracking import jobs
 from services.tracking.tests.conftest import FGJ, LEADER_LI, OFFICE, Pair
 
 
-def _refusal(call) -> grpc.RpcError:  # type: ignore[no-untyped-def]
+def _refusal(call) -> grpc.RpcError:
     with pytest.raises(grpc.RpcError) as caught:
         call()
     return caught.value
