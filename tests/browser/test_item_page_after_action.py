@@ -138,3 +138,12 @@ def test_the_item_page_shows_what_each_action_did_at_once(stack: Stack, people: 
     expect(leader.locator("p.explain .light")).to_have_class(re.compile("light-none"))
     expect(leader.locator("#tracking")).not_to_contain_text("待报送")
     _shoot(leader, "item-closed")
+    leader.goto(f"/ledger?q={title}")
+    row = leader.locator("table tbody tr").filter(has_text=title)
+    for _ in range(100):  # the ledger's copy follows by event; bounded
+        if "已归档" in row.inner_text():
+            break
+        leader.wait_for_timeout(200)
+        leader.reload()
+    expect(row.locator(".light")).to_have_text("已办结")  # the list too: no colour for a closed item
+    _shoot(leader, "ledger-closed")
