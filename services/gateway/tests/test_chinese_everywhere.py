@@ -178,6 +178,10 @@ def test_a_full_lifecycle_shows_no_identifier_where_a_person_reads(portal: Porta
     api = portal.client()
     _wait(lambda: api.get(f"/api/v1/items/{item_id}/tracking", headers=portal.headers("office")).status_code == 200,
           "tracking never heard of the item")
+    # The office corrects the source and category: the history shows both by their labels.
+    patched = api.patch(f"/api/v1/items/{item_id}", json={"source": "other", "category": "complex"},
+                        headers={**portal.headers("office"), "If-Match": '"1"'})
+    assert patched.status_code == 200, patched.get_json()
     _pages(seen, clients, item_id, "registered")
 
     _act(office, item_id, "notice", {"contact_name": "王芳", "contact_phone": "0972-1234567",
