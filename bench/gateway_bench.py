@@ -125,7 +125,9 @@ def run(quick: bool, state: Path) -> list[Table]:
         f"{items:,} items on SQLite) is the same process for both. The bare endpoint makes the same\n"
         "ListItems call and returns the same JSON without accounts/scoping/audit/metrics.\n"
         "'web CPU': gunicorn master + workers, 'ledger CPU': the ledger process, per request; 'other CPU':\n"
-        "cores used by processes outside the benchmark meanwhile.",
+        "cores used by processes outside the benchmark meanwhile. 'vs hello': the row's rate as a share of the\n"
+        "first row's (the raw stack's yardstick). The item page rows read one item registered through the API\n"
+        "(its JSON, its tracking view, and the page itself with a signed-in session); 'tracking CPU' is for them.",
         [
             "endpoint",
             "requests",
@@ -135,8 +137,10 @@ def run(quick: bool, state: Path) -> list[Table]:
             "p99 ms",
             "web CPU ms/req",
             "ledger CPU ms/req",
+            "tracking CPU ms/req",
             "other CPU",
             "vs bare",
+            "vs hello",
             "target",
             "result",
         ],
@@ -154,6 +158,7 @@ def run(quick: bool, state: Path) -> list[Table]:
             )
             reply.raise_for_status()
             tokens[username] = reply.json()["token"]
+        item_id, page_cookie = _item_for_the_page(stack.url, tokens["office"])
         bare_port = free_port()
         env = dict(stack.processes["gateway"].env)
         env["DUBAN_LEDGER_ADDR"] = stack.addr("ledger")
@@ -200,6 +205,7 @@ def run(quick: bool, state: Path) -> list[Table]:
         gateway_pid = stack.processes["gateway"].process.pid  # type: ignore[union-attr]
         bare_pid = bare.process.pid  # type: ignore[union-attr]
         ledger_pid = stack.processes["ledger"].process.pid  # type: ignore[union-attr]
+        tracking_pid = stack.processes["tracking"].process.pid  # type: ignore[union-attr]
         cases = [  # (name, url, headers, index of the row it is compared with, web server pid)
             ("hello world (bare Flask, reference)", f"{bare_url}/hello", None, None, bare_pid),
             (
@@ -219,6 +225,12 @@ def run(quick: bool, state: Path) -> list[Table]:
                 4,
                 gateway_pid,
             ),
+            ("gateway /api/v1/items/{id} (the item page's item)", f"{stack.url}/api/v1/items/{item_id}",
+             auth("office"), None, gateway_pid),
+            ("gateway /api/v1/items/{id}/tracking (its tracking panel)",
+             f"{stack.url}/api/v1/items/{item_id}/tracking", auth("office"), None, gateway_pid),
+            ("gateway /items/{id} (the item page, HTML)", f"{stack.url}/items/{item_id}", page_cookie, None,
+             gateway_pid),
         ]
         audit_before = _audit_rows(gw_db)
         results: list[WrkResult] = []
@@ -226,12 +238,15 @@ def run(quick: bool, state: Path) -> list[Table]:
             wrk(target, 2, connections, headers)  # warm-up: worker imports, connections, caches
             settle()
             web_cpu, ledger_cpu = tree_cpu_seconds(web_pid), tree_cpu_seconds(ledger_pid)
+            tracking_cpu = tree_cpu_seconds(tracking_pid)
             with MONITOR.window() as busy:
                 result = wrk(target, seconds, connections, headers)
             web_cpu = tree_cpu_seconds(web_pid) - web_cpu
             ledger_cpu = tree_cpu_seconds(ledger_pid) - ledger_cpu
+            tracking_cpu = tree_cpu_seconds(tracking_pid) - tracking_cpu
             results.append(result)
             ratio = result.rate / results[baseline].rate if baseline is not None else None
+            of_hello = result.rate / results[0].rate if results[0].rate and results else None
             done = max(result.requests, 1)
             table.add(
                 name,
@@ -242,8 +257,10 @@ def run(quick: bool, state: Path) -> list[Table]:
                 result.p99_ms,
                 web_cpu / done * 1000,
                 ledger_cpu / done * 1000,
+                tracking_cpu / done * 1000,
                 busy.other_cores,
                 f"{ratio:.0%}" if ratio is not None else "-",
+                f"{of_hello:.1%}" if of_hello is not None and len(results) > 1 else "-",
                 f">= {RATIO_TARGET:.0%}" if ratio is not None else "-",
                 verdict(ratio >= RATIO_TARGET and result.errors == 0) if ratio is not None else "(ref)",
             )
@@ -258,6 +275,32 @@ def run(quick: bool, state: Path) -> list[Table]:
             bare.stop()
         stack.stop()
     return [table]
+
+
+def _item_for_the_page(url: str, token: str) -> tuple[str, dict[str, str]]:
+    """An item registered through the API, once tracking has opened its assignment, and a signed-in
+    page session (cookie header) to read its page with."""
+    reply = requests.post(f"{url}/api/v1/items", timeout=30, headers={
+        "Authorization": f"Bearer {token}", "Idempotency-Key": "bench-item-page"}, json={
+        "title": "基准测试事项页", "source": "other", "category": "general", "lead_unit_id": "fgj",
+        "co_units": [{"unit_id": "jyj", "duty": "配合"}]})
+    reply.raise_for_status()
+    item_id = reply.json()["id"]
+    deadline = Deadline(60)
+    while requests.get(f"{url}/api/v1/items/{item_id}/tracking", timeout=30,
+                       headers={"Authorization": f"Bearer {token}"}).status_code != 200:
+        if deadline.passed:
+            raise RuntimeError("tracking did not open the benchmark item's assignment within 60 s")
+        time.sleep(0.2)
+    session = requests.Session()
+    form = session.get(f"{url}/login", timeout=30).text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    session.post(f"{url}/login", timeout=30, allow_redirects=False, data={
+        "username": "office", "password": demo_data.DEMO_PASSWORD, "csrf_token": csrf.group(1) if csrf else ""})
+    page = session.get(f"{url}/items/{item_id}", timeout=30)
+    if page.status_code != 200 or "基准测试事项页" not in page.text:
+        raise RuntimeError(f"the item page did not open for the benchmark: {page.status_code}")
+    return item_id, {"Cookie": "; ".join(f"{k}={v}" for k, v in session.cookies.items())}
 
 
 def _audit_rows(url: str) -> int:

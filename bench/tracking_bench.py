@@ -25,7 +25,7 @@ import confluent_kafka
 import grpc
 from sqlalchemy import create_engine, func, select
 
-from bench import tracking_fixture
+from bench import raw_stack, tracking_fixture
 from bench.ledger_bench import _registration, _seed_directory
 from bench.machine import MONITOR, settle, tree_cpu_seconds
 from bench.procs import FIXED_NOW, Deadline, broker, ledger_process, read_topic, sqlite_url, tracking_process
@@ -250,7 +250,9 @@ def bench_sweep_and_lights(cfg: Config, state: Path) -> list[Table]:
         "One client pages from the first page to the last (keyset token): each open item's light, reason, deadline,\n"
         "lead unit and missed reports - what the 红黄绿灯 page and REST /api/v1/tracking/lights serve; after the\n"
         "sweep above. 'board s': LightBoard (counts per lead unit and colour over all of them), one call.\n"
-        f"'ListAssignments p50': reference, the first {REFERENCE_PAGES} pages of {PAGE_SIZE} whole assignments.",
+        f"'ListAssignments p50': reference, the first {REFERENCE_PAGES} pages of {PAGE_SIZE} whole assignments;\n"
+        "'raw gRPC p50': Health/Check on the same tracking process, serially (bench/raw_stack.py), the yardstick\n"
+        "of one unary call; 'vs raw' is ListAssignments' p50 in multiples of it.",
         [
             "database",
             "pages",
@@ -264,6 +266,8 @@ def bench_sweep_and_lights(cfg: Config, state: Path) -> list[Table]:
             "green",
             "board s",
             "ListAssignments p50 ms",
+            "raw gRPC p50 ms",
+            "vs raw",
             "tracking CPU s",
             "other CPU",
             "target",
@@ -371,6 +375,7 @@ def bench_sweep_and_lights(cfg: Config, state: Path) -> list[Table]:
             board = stub.LightBoard(tracking_pb2.LightBoardRequest(), timeout=60).total
             board_seconds = time.perf_counter() - t0
             reference = _assignment_pages(stub, REFERENCE_PAGES)
+            raw = raw_stack.grpc_health(tracking.address, 1, 300, 20)
             complete = got.complete and got.listed == loaded.open == got.total_size
             if (board.red, board.yellow, board.green) != (got.colours["red"], got.colours["yellow"], got.colours["green"]):
                 complete = False
@@ -388,6 +393,8 @@ def bench_sweep_and_lights(cfg: Config, state: Path) -> list[Table]:
                 got.colours["green"],
                 board_seconds,
                 percentile(reference, 50),
+                raw.p50,
+                f"{percentile(reference, 50) / raw.p50:.0f}x" if raw.p50 else "-",
                 cpu,
                 busy.other_cores,
                 f"< {LIGHTS_SECONDS_TARGET:.0f} s",

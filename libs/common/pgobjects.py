@@ -12,6 +12,7 @@ signatures are not checked. Run: `python -m libs.common.pgobjects --database URL
 from __future__ import annotations
 
 import argparse
+import bisect
 import datetime as dt
 import hashlib
 import logging
@@ -20,7 +21,7 @@ import threading
 import urllib.parse
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
 import psycopg
@@ -36,6 +37,60 @@ NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 def libpq_url(url: str) -> str:
     """A SQLAlchemy URL (`postgresql+psycopg://`) as libpq takes it."""
     return re.sub(r"^postgresql\+\w+://", "postgresql://", url)
+
+
+class Listed(NamedTuple):
+    """What a listing shows of one object, rendered once when it is written: a page of 1,000 is a join."""
+
+    xml: str
+
+    @classmethod
+    def of(cls, key: str, etag: str, size: int, modified: dt.datetime) -> Listed:
+        when = modified.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        return cls(f"<Contents><Key>{escape(key)}</Key><LastModified>{when}</LastModified>"
+                   f"<ETag>{escape(etag)}</ETag><Size>{size}</Size><StorageClass>STANDARD</StorageClass></Contents>")
+
+
+class KeyIndex:
+    """Every object's key, in S3's order, with what a listing shows of it. The broker lists a partition's
+    record batches on every fetch, and a log holds one object per batch, so a listing from the database
+    grew with the log (a page of 1,000 read every row after its token). This server is the only writer
+    of its database: it loads the keys once and keeps them with each write, so a page is a bisect.
+    Python orders str by code point, which is S3's (UTF-8 byte) order; PostgreSQL's collation may not be."""
+
+    def __init__(self, rows: list[tuple[str, str, str, int, dt.datetime]]) -> None:
+        self._lock = threading.Lock()
+        self._keys: dict[str, list[str]] = {}
+        self._meta: dict[tuple[str, str], Listed] = {}
+        for bucket, key, etag, size, modified in rows:
+            self.put(bucket, key, Listed.of(key, etag, size, modified))
+
+    def put(self, bucket: str, key: str, listed: Listed) -> None:
+        with self._lock:
+            keys = self._keys.setdefault(bucket, [])
+            if (bucket, key) not in self._meta:
+                bisect.insort(keys, key)
+            self._meta[(bucket, key)] = listed
+
+    def delete(self, bucket: str, keys: list[str]) -> None:
+        with self._lock:
+            ordered = self._keys.get(bucket, [])
+            for key in keys:
+                if self._meta.pop((bucket, key), None) is not None:
+                    del ordered[bisect.bisect_left(ordered, key)]
+
+    def after(self, bucket: str, prefix: str, after: str, limit: int) -> list[tuple[str, Listed]]:
+        """Up to `limit` keys under `prefix` that sort after `after`, in order."""
+        with self._lock:
+            ordered = self._keys.get(bucket, [])
+            start = bisect.bisect_right(ordered, after) if after >= prefix else bisect.bisect_left(ordered, prefix)
+            found: list[tuple[str, Listed]] = []
+            for position in range(start, len(ordered)):
+                key = ordered[position]
+                if len(found) >= limit or not key.startswith(prefix):
+                    break
+                found.append((key, self._meta[(bucket, key)]))
+            return found
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -96,17 +151,18 @@ class Handler(BaseHTTPRequestHandler):
         db = self._db()
         if self.headers.get("If-None-Match") == "*":
             row = db.execute("INSERT INTO s3_objects (bucket, key, etag, body) VALUES (%s, %s, %s, %s) "
-                             "ON CONFLICT DO NOTHING RETURNING 1", (bucket, key, etag, body)).fetchone()
+                             "ON CONFLICT DO NOTHING RETURNING modified", (bucket, key, etag, body)).fetchone()
         elif expected := self.headers.get("If-Match"):
             row = db.execute("UPDATE s3_objects SET etag = %s, body = %s, modified = now() "
-                             "WHERE bucket = %s AND key = %s AND etag = %s RETURNING 1",
+                             "WHERE bucket = %s AND key = %s AND etag = %s RETURNING modified",
                              (etag, body, bucket, key, expected)).fetchone()
         else:
             row = db.execute("INSERT INTO s3_objects (bucket, key, etag, body) VALUES (%s, %s, %s, %s) "
                              "ON CONFLICT (bucket, key) DO UPDATE SET etag = excluded.etag, body = excluded.body, "
-                             "modified = now() RETURNING 1", (bucket, key, etag, body)).fetchone()
+                             "modified = now() RETURNING modified", (bucket, key, etag, body)).fetchone()
         if row is None:
             return self._error(412, "PreconditionFailed", key)
+        self.server.index.put(bucket, key, Listed.of(key, etag, len(body), row[0]))
         self._reply(200, headers={"ETag": etag})
 
     def _copy(self, bucket: str, key: str, source: str) -> None:
@@ -114,10 +170,11 @@ class Handler(BaseHTTPRequestHandler):
         row = self._db().execute(
             "INSERT INTO s3_objects (bucket, key, etag, body) SELECT %s, %s, etag, body FROM s3_objects "
             "WHERE bucket = %s AND key = %s ON CONFLICT (bucket, key) DO UPDATE SET etag = excluded.etag, "
-            "body = excluded.body, modified = now() RETURNING etag",
+            "body = excluded.body, modified = now() RETURNING etag, length(body), modified",
             (bucket, key, src_bucket, src_key)).fetchone()
         if row is None:
             return self._error(404, "NoSuchKey", src_key)
+        self.server.index.put(bucket, key, Listed.of(key, *row))
         xml = f"<CopyObjectResult><ETag>{escape(row[0])}</ETag></CopyObjectResult>"
         self._reply(200, xml.encode())
 
@@ -149,6 +206,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:  # noqa: N802
         bucket, key, _ = self._target()
         self._db().execute("DELETE FROM s3_objects WHERE bucket = %s AND key = %s", (bucket, key))
+        self.server.index.delete(bucket, [key])
         self._reply(204)
 
     def do_POST(self) -> None:  # noqa: N802 - only the batch delete (POST /bucket?delete)
@@ -159,6 +217,7 @@ class Handler(BaseHTTPRequestHandler):
         keys = [urllib.parse.unquote(k) for k in re.findall(r"<Key>(.*?)</Key>", body, re.S)]
         keys = [k.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") for k in keys]
         self._db().execute("DELETE FROM s3_objects WHERE bucket = %s AND key = ANY(%s)", (bucket, keys))
+        self.server.index.delete(bucket, keys)
         deleted = "".join(f"<Deleted><Key>{escape(k)}</Key></Deleted>" for k in keys)
         self._reply(200, f"<DeleteResult xmlns='{NS}'>{deleted}</DeleteResult>".encode())
 
@@ -167,13 +226,13 @@ class Handler(BaseHTTPRequestHandler):
         prefix, delimiter = query.get("prefix", ""), query.get("delimiter", "")
         after = query.get("continuation-token") or query.get("start-after") or ""
         max_keys = min(int(query.get("max-keys") or 1000), 1000)
-        rows = self._db().execute(
-            "SELECT key, etag, length(body), modified FROM s3_objects WHERE bucket = %s AND key > %s "
-            "AND left(key, %s) = %s ORDER BY key", (bucket, after, len(prefix), prefix)).fetchall()
+        # A page rolled up at a delimiter may pass over any number of keys; a plain page reads one more
+        # key than it shows, to know whether it is truncated.
+        limit = 1 << 62 if delimiter else max_keys + 1
         contents: list[Any] = []
         prefixes: list[Any] = []
         last, truncated = "", False
-        for key, etag, size, modified in rows:
+        for key, (xml,) in self.server.index.after(bucket, prefix, after, limit):
             if len(contents) + len(prefixes) >= max_keys:
                 truncated = True
                 break
@@ -184,10 +243,7 @@ class Handler(BaseHTTPRequestHandler):
                     prefixes.append(common)
                 last = key
                 continue
-            when = modified.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-            contents.append(f"<Contents><Key>{escape(key)}</Key><LastModified>{when}</LastModified>"
-                            f"<ETag>{escape(etag)}</ETag><Size>{size}</Size><StorageClass>STANDARD</StorageClass>"
-                            "</Contents>")
+            contents.append(xml)
             last = key
         token = f"<NextContinuationToken>{escape(last)}</NextContinuationToken>" if truncated else ""
         xml = (f"<?xml version='1.0' encoding='UTF-8'?><ListBucketResult xmlns='{NS}'><Name>{escape(bucket)}</Name>"
@@ -206,6 +262,8 @@ class ObjectServer(ThreadingHTTPServer):
         self.database = libpq_url(database)
         with psycopg.connect(self.database, autocommit=True) as conn:
             conn.execute(SCHEMA)
+            self.index = KeyIndex(conn.execute(
+                "SELECT bucket, key, etag, length(body), modified FROM s3_objects").fetchall())
         super().__init__(("127.0.0.1", port), Handler)
 
     def start(self) -> threading.Thread:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Row
@@ -14,7 +14,8 @@ from libs.common.calendar import WorkCalendar, load_calendar
 from libs.common.clock import Clock
 from libs.common.db import UnitOfWorkFactory
 from libs.common.lights import Light, LightPolicy
-from services.ledger import domain
+from libs.common.snapshot import VersionedSnapshot
+from services.ledger import domain, repository
 from services.ledger.orm import Item
 
 
@@ -29,6 +30,9 @@ class Ledger:
     item_no_pattern: str
     light_policy: LightPolicy = LightPolicy()
     calendar_dir: str | None = None
+    # Units and people, read again only after UpsertUnit/UpsertPerson changed them (libs/common/snapshot.py).
+    directory: VersionedSnapshot[repository.Directory] = field(
+        default_factory=lambda: VersionedSnapshot(repository.directory_version, repository.load_directory))
 
     def reload_calendar(self) -> None:
         """Pick up year tables installed since start-up (the office's admin path for next year)."""

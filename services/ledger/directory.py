@@ -9,7 +9,7 @@ from sqlalchemy import select
 from libs.common import permissions
 from libs.common.actor import Actor
 from libs.common.errors import Conflict, InvalidInput
-from services.ledger import domain
+from services.ledger import domain, repository
 from services.ledger.context import Ledger
 from services.ledger.orm import Person, Unit
 
@@ -43,6 +43,7 @@ def upsert_unit(ledger: Ledger, unit_id: str, name: str, kind: str, active: bool
         unit = tx.session.get(Unit, unit_id) or Unit(id=unit_id.strip())
         unit.name, unit.kind, unit.active = name.strip(), kind, active
         tx.session.add(unit)
+        repository.directory_changed(tx.session)
         tx.commit()
         return unit
 
@@ -79,5 +80,6 @@ def upsert_person(ledger: Ledger, person_id: str, name: str, unit_id: str, role:
             name.strip(), unit_id, role, title.strip(), active,
         )
         tx.session.add(person)
+        repository.directory_changed(tx.session)
         tx.commit()
         return person

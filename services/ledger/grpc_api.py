@@ -113,7 +113,9 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         item, replayed = registering.register_item(
             self.ledger, reg, Actor.from_proto(request.actor), request.request_id
         )
-        return ledger_pb2.RegisterItemResponse(item=self._item(item), replayed=replayed)
+        # A new item has nothing raising its light yet (tracking has not heard of it): no read for that.
+        answer = self._item(item) if replayed else item_to_proto(item, self.ledger.light(item))
+        return ledger_pb2.RegisterItemResponse(item=answer, replayed=replayed)
 
     def GetItem(  # noqa: N802
         self, request: ledger_pb2.GetItemRequest, context: grpc.ServicerContext

@@ -41,6 +41,15 @@ class Person(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+class DirectoryVersion(Base):
+    """One row whose number moves with every change to units or people, in the changing transaction:
+    the registrations' in-memory copy of the directory (context.Ledger.directory) reloads when it moved."""
+
+    __tablename__ = "directory_version"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer)
+
+
 class ItemSequence(Base):
     """The last number given per year; updated in the registering transaction, so numbers have no gaps."""
 

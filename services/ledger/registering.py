@@ -19,7 +19,7 @@ from libs.common.db import UnitOfWork, insert_new
 from libs.common.errors import InvalidInput
 from services.ledger import domain, events, metrics, repository
 from services.ledger.context import Ledger
-from services.ledger.orm import Item, ItemChange, ItemUnit, Person, Unit
+from services.ledger.orm import Item, ItemChange, ItemUnit
 
 
 def history_row(
@@ -31,20 +31,15 @@ def history_row(
     )
 
 
-def person_snapshot(session: Session, person_id: str, field: str, role: str | None,
-              found: dict[str, tuple[Person, str]] | None = None) -> tuple[str, str, str]:
+def person_snapshot(directory: repository.Directory, person_id: str, field: str,
+                    role: str | None) -> tuple[str, str, str]:
     """(id, name, unit name) of a person as they are now: the frozen snapshot kept with the act."""
     if not person_id:
         return "", "", ""
-    if found is not None and person_id in found:
-        person, unit_name = found[person_id]
-    else:
-        person = repository.get_person(session, person_id, field)
-        unit = session.get(Unit, person.unit_id)
-        unit_name = unit.name if unit else ""
+    person = directory.person(person_id, field)
     if role and person.role != role:
         raise InvalidInput(f"{field}: {person.name} is not a {role}", {field: f"{person.name} 不是{domain.PERSON_ROLES[role]}"})
-    return person.id, person.name, unit_name
+    return person.id, person.name, person.unit_name
 
 
 @dataclass(frozen=True)
@@ -52,7 +47,7 @@ class Checked:
     """A registration that passed every check, with what its rows are made of."""
 
     reg: domain.Registration
-    units: dict[str, Unit]
+    units: dict[str, repository.UnitEntry]
     registered_on: dt.date
     due: domain.DueDate
     leader: tuple[str, str, str]
@@ -63,16 +58,16 @@ class Checked:
 def check_in(ledger: Ledger, session: Session, reg: domain.Registration) -> Checked:
     """Every check of a registration, reading only (the import's check phase runs it without writing);
     InvalidInput names each bad field."""
-    units = repository.units_by_id(session, {reg.lead_unit_id, *(u for u, _ in reg.co_units)})
+    directory = ledger.directory.get(session)
+    named = {reg.lead_unit_id, *(u for u, _ in reg.co_units)}
+    units = {u: directory.units[u] for u in named if u in directory.units}
     reg = replace(reg, known_units=frozenset(u for u, unit in units.items() if unit.active))
     errors = domain.check_registration(reg)
     if errors:
         raise InvalidInput("invalid registration: " + ", ".join(sorted(errors)), errors)
-    people = repository.people_with_units(
-        session, {reg.responsible_leader_id, reg.responsible_person_id, reg.supervisor_id} - {""})
-    leader = person_snapshot(session, reg.responsible_leader_id, "responsible_leader_id", "leader", people)
-    person = person_snapshot(session, reg.responsible_person_id, "responsible_person_id", None, people)
-    supervisor = person_snapshot(session, reg.supervisor_id, "supervisor_id", None, people)
+    leader = person_snapshot(directory, reg.responsible_leader_id, "responsible_leader_id", "leader")
+    person = person_snapshot(directory, reg.responsible_person_id, "responsible_person_id", None)
+    supervisor = person_snapshot(directory, reg.supervisor_id, "supervisor_id", None)
     registered_on = (
         domain.parse_date(reg.registered_on, "registered_on") if reg.registered_on else ledger.clock.today()
     )

@@ -9,13 +9,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Row, Select, Table, and_, bindparam, exists, func, or_, select, tuple_
+from sqlalchemy import Row, Select, Table, and_, bindparam, exists, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from libs.common.db import next_in_sequence
 from libs.common.errors import InvalidInput, NotFound
 from services.ledger import domain
-from services.ledger.orm import Item, ItemSequence, ItemUnit, LightRaiser, Person, Unit
+from services.ledger.orm import DirectoryVersion, Item, ItemSequence, ItemUnit, LightRaiser, Person, Unit
 
 MAX_PAGE = 500
 DEFAULT_PAGE = 50
@@ -34,32 +34,66 @@ def get_item(session: Session, id_or_no: str) -> Item:
     return item
 
 
-# Built once: registration runs these on every call, and building a statement costs as much as running it.
-_UNITS_NAMED = select(Unit).where(Unit.id.in_(bindparam("ids", expanding=True)))
-_PEOPLE_NAMED = (select(Person, Unit.name).join(Unit, Unit.id == Person.unit_id, isouter=True)
-                 .where(Person.id.in_(bindparam("ids", expanding=True))))
+@dataclass(frozen=True)
+class UnitEntry:
+    id: str
+    name: str
+    kind: str
+    active: bool
 
 
-def units_by_id(session: Session, ids: set[str] | None = None) -> dict[str, Unit]:
-    """All units, or only those named (a registration needs two or three, not the directory)."""
-    if ids is None:
-        return {u.id: u for u in session.scalars(select(Unit))}
-    return {u.id: u for u in session.scalars(_UNITS_NAMED, {"ids": list(ids)})}
+@dataclass(frozen=True)
+class PersonEntry:
+    id: str
+    name: str
+    unit_id: str
+    role: str
+    title: str
+    active: bool
+    unit_name: str
 
 
-def people_with_units(session: Session, ids: set[str]) -> dict[str, tuple[Person, str]]:
-    """The named people with their unit's name, in one query."""
-    if not ids:
-        return {}
-    rows = session.execute(_PEOPLE_NAMED, {"ids": list(ids)})
-    return {person.id: (person, unit_name or "") for person, unit_name in rows}
+@dataclass(frozen=True)
+class Directory:
+    """The units and people as plain values: what registrations check against and copy names from."""
+
+    units: dict[str, UnitEntry]
+    people: dict[str, PersonEntry]
+
+    def person(self, person_id: str, field: str) -> PersonEntry:
+        found = self.people.get(person_id)
+        if found is None:
+            raise InvalidInput(f"{field}: unknown person {person_id}", {field: f"未知的人员 {person_id!r}"})
+        return found
 
 
-def get_person(session: Session, person_id: str, field: str) -> Person:
-    person = session.get(Person, person_id)
-    if person is None:
-        raise InvalidInput(f"{field}: unknown person {person_id}", {field: f"未知的人员 {person_id!r}"})
-    return person
+# Built once: the version is read on every registration.
+_DIRECTORY_VERSION = select(DirectoryVersion.version).where(DirectoryVersion.id == 1)
+
+
+def directory_version(session: Session) -> int:
+    return session.execute(_DIRECTORY_VERSION).scalar_one_or_none() or 0
+
+
+def load_directory(session: Session) -> Directory:
+    """Every unit and person (a district's directory is hundreds of rows, read again only after a change)."""
+    units = {u.id: UnitEntry(u.id, u.name, u.kind, u.active)
+             for u in session.execute(select(Unit.id, Unit.name, Unit.kind, Unit.active))}
+    people = {p.id: PersonEntry(p.id, p.name, p.unit_id, p.role, p.title, p.active,
+                                units[p.unit_id].name if p.unit_id in units else "")
+              for p in session.execute(select(Person.id, Person.name, Person.unit_id, Person.role, Person.title,
+                                              Person.active))}
+    return Directory(units, people)
+
+
+def directory_changed(session: Session) -> None:
+    """Called in the transaction that changes a unit or person: every copy reloads after it commits."""
+    session.execute(update(DirectoryVersion).where(DirectoryVersion.id == 1)
+                    .values(version=DirectoryVersion.version + 1))
+
+
+def units_by_id(session: Session) -> dict[str, Unit]:
+    return {u.id: u for u in session.scalars(select(Unit))}
 
 
 @dataclass(frozen=True)

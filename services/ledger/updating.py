@@ -82,7 +82,7 @@ def update_item(
         for field, role in (("responsible_leader_id", "leader"), ("responsible_person_id", None), ("supervisor_id", None)):
             if field in patch:
                 prefix = field.removesuffix("_id")
-                snap = person_snapshot(session, patch[field], field, role)
+                snap = person_snapshot(ledger.directory.get(session), patch[field], field, role)
                 setattr(item, f"{prefix}_id", snap[0])
                 setattr(item, f"{prefix}_name", snap[1])
                 setattr(item, f"{prefix}_unit", snap[2])

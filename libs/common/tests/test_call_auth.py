@@ -143,3 +143,19 @@ def test_a_verified_token_is_remembered_but_still_expires(keys, monkeypatch: pyt
     assert refused(verifier, token) == "expired"
     # A token that failed is not remembered as good: a tampered copy is checked, and refused.
     assert refused(verifier, token[:-2] + ("AA" if not token.endswith("AA") else "BB")) in ("invalid", "expired")
+
+
+def test_a_caller_signs_once_per_second_per_audience_and_person(keys, monkeypatch: pytest.MonkeyPatch) -> None:
+    gateway = signer(keys, "gateway", people=True)
+    signed: list[str] = []
+    mint = Signer._mint
+    monkeypatch.setattr(Signer, "_mint", lambda self, *args: signed.append(args[0]) or mint(self, *args))
+    now = [1_800_000_000.2]
+    monkeypatch.setattr(call_auth.time, "time", lambda: now[0])
+    first = gateway.token("ledger", OFFICE)
+    assert gateway.token("ledger", OFFICE) == first and len(signed) == 1
+    other = Actor(user_id="8", name="陈静", role="unit_staff", unit_id="fgj")
+    assert gateway.token("ledger", other) != first and gateway.token("tracking", OFFICE) != first
+    now[0] += 1
+    assert gateway.token("ledger", OFFICE) != first
+    assert signed == ["ledger", "ledger", "tracking", "ledger"]

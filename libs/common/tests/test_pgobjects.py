@@ -22,17 +22,26 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
-def s3() -> Iterator:
+def objects_database() -> Iterator[str]:
     with postgres_database("duban_objects") as url:
-        server = ObjectServer(url)
-        server.start()
-        yield boto3.client(
-            "s3", endpoint_url=f"http://127.0.0.1:{server.server_address[1]}", region_name="us-east-1",
-            aws_access_key_id="duban", aws_secret_access_key="duban-embedded",
-            # Plain bodies: the broker's client sends no aws-chunked trailing checksums either.
-            config=Config(request_checksum_calculation="when_required", s3={"addressing_style": "path"}))
-        server.shutdown()
-        server.server_close()
+        yield url
+
+
+def _client(server: ObjectServer):  # type: ignore[no-untyped-def]
+    return boto3.client(
+        "s3", endpoint_url=f"http://127.0.0.1:{server.server_address[1]}", region_name="us-east-1",
+        aws_access_key_id="duban", aws_secret_access_key="duban-embedded",
+        # Plain bodies: the broker's client sends no aws-chunked trailing checksums either.
+        config=Config(request_checksum_calculation="when_required", s3={"addressing_style": "path"}))
+
+
+@pytest.fixture(scope="module")
+def s3(objects_database: str) -> Iterator:
+    server = ObjectServer(objects_database)
+    server.start()
+    yield _client(server)
+    server.shutdown()
+    server.server_close()
 
 
 def _code(call) -> str:
@@ -103,3 +112,26 @@ def test_the_configured_server_must_answer(tmp_path: Path) -> None:
     bad = {pgserver.ADMIN_URL_VARIABLE: "postgresql+psycopg://postgres@127.0.0.1:1/none"}
     with pytest.raises(pgserver.ConfigError, match="does not answer"), pgserver.admin_server(tmp_path, bad):
         pass
+
+
+def test_listings_come_from_the_keys_the_server_keeps_and_survive_its_restart(s3, objects_database) -> None:
+    """Listings are served from the server's own sorted copy of the keys (the broker lists a partition on
+    every fetch): a restarted server loads them from the database, in S3's code-point order."""
+    keys = [f"log/r/{n:05d}.batch" for n in range(250)] + ["log/r/\u00e9", "log/r/Z", "log/s"]
+    for key in keys:
+        s3.put_object(Bucket="b4", Key=key, Body=b"x")
+    s3.delete_object(Bucket="b4", Key="log/r/00007.batch")
+    expected = sorted(k for k in keys if k.startswith("log/r/") and k != "log/r/00007.batch")
+    again = ObjectServer(objects_database)  # a second server on the same database: what a restart sees
+    again.start()
+    try:
+        for client in (s3, _client(again)):
+            pages = list(client.get_paginator("list_objects_v2").paginate(Bucket="b4", Prefix="log/r/",
+                                                                              PaginationConfig={"PageSize": 100}))
+            assert [o["Key"] for page in pages for o in page.get("Contents", [])] == expected
+            assert [page["KeyCount"] for page in pages] == [100, 100, 51]
+            after = client.list_objects_v2(Bucket="b4", Prefix="log/r/", StartAfter="log/r/00248.batch")
+            assert [o["Key"] for o in after["Contents"]] == ["log/r/00249.batch", "log/r/Z", "log/r/\u00e9"]
+    finally:
+        again.shutdown()
+        again.server_close()
