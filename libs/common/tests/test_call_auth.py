@@ -149,7 +149,11 @@ def test_a_caller_signs_once_per_second_per_audience_and_person(keys, monkeypatc
     gateway = signer(keys, "gateway", people=True)
     signed: list[str] = []
     mint = Signer._mint
-    monkeypatch.setattr(Signer, "_mint", lambda self, *args: signed.append(args[0]) or mint(self, *args))
+    def counting(self, *args):
+        signed.append(args[0])
+        return mint(self, *args)
+
+    monkeypatch.setattr(Signer, "_mint", counting)
     now = [1_800_000_000.2]
     monkeypatch.setattr(call_auth.time, "time", lambda: now[0])
     first = gateway.token("ledger", OFFICE)

@@ -27,7 +27,7 @@ def objects_database() -> Iterator[str]:
         yield url
 
 
-def _client(server: ObjectServer):  # type: ignore[no-untyped-def]
+def _client(server: ObjectServer):
     return boto3.client(
         "s3", endpoint_url=f"http://127.0.0.1:{server.server_address[1]}", region_name="us-east-1",
         aws_access_key_id="duban", aws_secret_access_key="duban-embedded",

@@ -10,7 +10,7 @@ import pytest
 from duban.ledger.v1 import ledger_pb2
 
 
-def _refused(call) -> grpc.RpcError:  # type: ignore[no-untyped-def]
+def _refused(call) -> grpc.RpcError:
     with pytest.raises(grpc.RpcError) as raised:
         call()
     return raised.value
