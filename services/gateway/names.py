@@ -14,9 +14,11 @@ import time
 from flask import current_app
 
 from duban.ledger.v1 import ledger_pb2
+from services.gateway.calls import ledger
 from services.gateway.clients import ServiceFailed, ServiceUnavailable
 
 TTL_SECONDS = 60.0
+RETRY_SECONDS = 5.0
 UNKNOWN_UNIT = "未知单位"
 _lock = threading.Lock()
 
@@ -28,8 +30,10 @@ def unit_names() -> dict[str, str]:
         return dict(cache["names"])
     with _lock:
         try:
-            units = current_app.extensions["ledger"].call("ListUnits", ledger_pb2.ListUnitsRequest()).units
+            units = ledger().call("ListUnits", ledger_pb2.ListUnitsRequest()).units
         except (ServiceUnavailable, ServiceFailed):
+            # Keep what we had and ask again in a few seconds, not on every page while the ledger is away.
+            cache["at"] = time.monotonic() - TTL_SECONDS + RETRY_SECONDS
             return dict(cache["names"])
         cache["names"], cache["at"] = {u.id: u.name for u in units}, time.monotonic()
         return dict(cache["names"])
