@@ -72,6 +72,11 @@ def test_tracking_rows_survive_downgrade_and_upgrade(kind: str, tmp_path) -> Non
                 .scalar_subquery())).scalar_one()
         assert missing == 0
         assert seqs <= {(True, 0), (False, 1)} and (False, 1) in seqs
+        with engine.connect() as conn:  # 0014: a closed item awaits no report
+            awaited = conn.execute(text(
+                "SELECT count(*) FROM expected_reports e JOIN assignments a ON a.item_id = e.item_id "
+                "WHERE e.status = 'expected' AND a.status IN ('closed', 'archived')")).scalar_one()
+        assert awaited == 0
         if kind == "sqlite":
             with engine.connect() as conn:
                 assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1  # back on for the service

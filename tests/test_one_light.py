@@ -59,7 +59,8 @@ def test_filter_item_light_and_tracking_light_agree(today: dt.date, cases: list[
         for colour in (lights.GREEN, lights.YELLOW, lights.RED):
             query = repository.ItemQuery(light=(colour, *ledger.light_edge()))
             listed |= {i.id: colour for i in session.scalars(repository.filtered(query))}
-        assert listed == {i: light.colour for i, light in own.items()}
+        # A closed item has no light, so no light filter lists it.
+        assert listed == {i: light.colour for i, light in own.items() if light.colour}
         for i in items:
             missed = sum(1 for d in cases[i.seq]["raisers"] if d < 0)
             closed = i.status in tracking_domain.CLOSED_STATUSES

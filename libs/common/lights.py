@@ -4,7 +4,7 @@ the calendar and what raises it.
 Green: more than `yellow_within` working days left. Yellow: due within that many working days
 (or today), or an obligation of the item passed its day unmet (a progress report not filed; next, a
 rectification overdue): the item is raised to yellow. Red: past the deadline and not closed. Closed
-items show green with "已办结销号". The reason is plain Chinese so anyone can see why an item has its
+items have no light at all, only "已办结": nothing is due any more. The reason is plain Chinese so anyone can see why an item has its
 colour (DESIGN #3).
 
 Tracking owns the light (it knows the reports); the ledger shows the same light from a projection of
@@ -22,6 +22,8 @@ from libs.common.calendar import WorkCalendar
 from libs.common.deadline_text import provisional_note
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
+NO_LIGHT = ""  # a closed item's: no colour (a green badge made a closed item look like one still running)
+CLOSED_REASON = "已办结"
 LABELS = {GREEN: "绿灯", YELLOW: "黄灯", RED: "红灯"}
 
 
@@ -55,7 +57,7 @@ def _light_of(
     calendar: WorkCalendar, policy: LightPolicy, due: dt.date, today: dt.date, closed: bool, provisional: bool,
 ) -> Light:
     if closed:
-        return Light(GREEN, "已办结销号", None)
+        return Light(NO_LIGHT, CLOSED_REASON, None)
     # A year without a table is counted as the deadline was: with its statutory holidays (provisional).
     missing = calendar.missing_years(today, due)
     note = f"（{provisional_note(missing or (due.year,))}）" if provisional or missing else ""

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from libs.common.clock import OFFICE_TZ
+
 # Art. 4, in the seed's order: identifier -> the label offices use.
 SOURCES: dict[str, str] = {
     "central_decision": "党中央、国务院重大决策部署",
@@ -67,4 +71,10 @@ IMPORT_PHASES: dict[str, str] = {"reading": "读取文件", "checking": "逐行�
 IMPORT_OUTCOMES: dict[str, str] = {"validated": "检查完毕，未写入", "imported": "已导入", "rejected": "有错误行，全部未写入"}
 REPORT_KINDS: dict[str, str] = {"special": "专项", "comprehensive": "综合"}
 EXTENSION_STATUSES: dict[str, str] = {"pending": "待审批", "approved": "已同意", "rejected": "未同意"}
-EXPECTED_STATUSES: dict[str, str] = {"expected": "待报送", "filed": "已报送", "missed": "未按时报送"}
+EXPECTED_STATUSES: dict[str, str] = {"expected": "待报送", "filed": "已报送", "missed": "未按时报送",
+                                     "cancelled": "不再报送（事项已办结）"}
+
+
+def signature(name: str, when: dt.datetime) -> str:
+    """How a signature reads in the ledger's columns (转期签字, 销号签字): the signer and the office day."""
+    return f"{name} {when.astimezone(OFFICE_TZ):%Y-%m-%d}"

@@ -12,10 +12,10 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
-from libs.common import call_auth, deadline_text, migrations
+from libs.common import call_auth, deadline_text, migrations, vocabulary
 from libs.common.clock import OFFICE_TZ, clock_from_setting
 from libs.common.db import make_engine, read_only
-from services.gateway import audit, auth, calls, idempotency, metrics, roles
+from services.gateway import audit, auth, calls, idempotency, metrics, names, roles
 from services.gateway.clients import service_clients
 from services.gateway.config import Settings
 from services.gateway.present import JSONProvider
@@ -84,7 +84,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def _template_globals() -> dict[str, Any]:
         return {"csrf_token": auth.csrf_token, "form_keys": idempotency.form_keys, "current_user": g.get("user"),
                 "ROLES": roles.ROLES, "OFFICE_ROLES": sorted(roles.OFFICE_ROLES), "policy": settings.policy,
-                "allowed": roles.allowed, "org_name": settings.org_name}
+                "allowed": roles.allowed, "org_name": settings.org_name,
+                "unit_name": names.unit_name, "LIGHT_LABELS": vocabulary.LIGHTS}
 
     @app.template_filter("due_text")
     def _due_text(due: str, provisional: bool = False) -> str:
@@ -99,6 +100,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def _local_time(ts: Timestamp) -> str:
         """A protobuf Timestamp as office-local time (Beijing)."""
         return ts.ToDatetime(tzinfo=dt.UTC).astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M")
+
+    @app.template_filter("file_size")
+    def _file_size(size: int) -> str:
+        """A file's size as people read it (字节 below 1 KB)."""
+        if size < 1024:
+            return f"{size} 字节"
+        return f"{size / 1024:.1f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

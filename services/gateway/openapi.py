@@ -148,7 +148,7 @@ SCHEMAS: dict[str, Any] = {
             "status": {"enum": list(STATUSES)}, "supervision_status": S, "result": S, "closure_signature": S,
             "extension_reason": S, "extension_signature": S, "remarks": S, "version": {"type": "integer"},
             "created_at": S, "updated_at": S, "legacy_no": S, "follow_up_of": S, "follow_up_of_no": S,
-            "light": {"enum": ["green", "yellow", "red"]},
+            "light": {"enum": ["green", "yellow", "red", ""], "description": "红黄绿灯；已办结事项为空（无灯）"},
             "light_reason": S, "working_days_left": {"type": "integer"},
         },
     },
@@ -240,7 +240,7 @@ SCHEMAS: dict[str, Any] = {
                                      "at": {"type": "string", "format": "date-time"}, "old_due_date": A_DATE,
                                      "new_due_date": A_DATE, "reason": S,
                                      "calendar_years": {"type": "array", "items": {"type": "integer"}}}}},
-            "light": {"enum": ["green", "yellow", "red"]}, "light_reason": S,
+            "light": {"enum": ["green", "yellow", "red", ""], "description": "红黄绿灯；已办结事项为空（无灯）"}, "light_reason": S,
             "units": {"type": "array", "items": {"type": "object"}},
             "expected_reports": {"type": "array", "items": {"type": "object"}},
             "reports": {"type": "array", "items": {"type": "object"}},
@@ -370,7 +370,9 @@ TRACKING_PATHS: dict[str, Any] = {
             attachments={"type": "array", "items": ref("UploadedFile")})),
     "/api/v1/items/{item_id}/completion-report": tracking_act(
         "填写督查事项办结报告单（督查室）", "fillCompletionReport",
-        obj("report_kind", report_kind=one_of(REPORT_KINDS), result_summary=text(8000))),
+        obj("report_kind", report_kind=one_of(REPORT_KINDS), result_summary=text(8000),
+            confirm_unsigned={"type": "boolean", "description": (
+                "有承办单位未签收督办通知时须为 true：确认仍要办结；否则 409，errors.confirm_unsigned 列出这些单位")})),
     "/api/v1/items/{item_id}/completion-report/signature": tracking_act(
         "办结报告单签字销号或退回（该事项责任领导）；follow_up：新的批示，随销号登记为续办事项", "signCompletionReport",
         obj("approve", approve={"type": "boolean"}, opinion=text(2000, description="退回时必填"),

@@ -106,10 +106,11 @@ WRITES: dict[str, Write] = {
                         item_id=item, result=r.text("result", 8000), root_cause=r.text("root_cause", 4000),
                         measures=r.text("measures", 4000), attachments=attachments(s, r)),
                     timeout=60),
-    "completion": _write("tracking.completion", "FillCompletionReport", "report_kind result_summary",
+    "completion": _write("tracking.completion", "FillCompletionReport", "report_kind result_summary confirm_unsigned",
                          lambda item, r, s: tracking_pb2.FillCompletionReportRequest(
                              item_id=item, report_kind=r.text("report_kind", 20),
-                             result_summary=r.text("result_summary", 8000))),
+                             result_summary=r.text("result_summary", 8000),
+                             confirm_unsigned=bool(r.flag("confirm_unsigned")))),
     "urge": _write("tracking.urge", "UrgeUnit", "unit_id method text",
                    lambda item, r, s: tracking_pb2.UrgeUnitRequest(
                        item_id=item, unit_id=r.text("unit_id", 40), method=r.text("method", 20),

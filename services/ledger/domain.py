@@ -26,6 +26,20 @@ TITLE_MAX = 200
 CONTENT_MAX = 4000
 
 
+def source_error(value: str) -> str:
+    """A field error people read: the sources by their labels (API clients find the identifiers in the
+    OpenAPI document's enum)."""
+    if not value:
+        return "请选择事项来源"
+    return f"未知的事项来源，应为以下之一：{'、'.join(SOURCES.values())}"
+
+
+def category_error(value: str) -> str:
+    if not value:
+        return "请选择事项类别"
+    return f"未知的事项类别，应为{'或'.join(CATEGORIES.values())}"
+
+
 @dataclass(frozen=True)
 class DuePolicy:
     """Art. 6 read as settings: working days allowed per category."""
@@ -86,9 +100,9 @@ def check_registration(reg: Registration) -> dict[str, str]:
     if len(reg.content) > CONTENT_MAX:
         errors["content"] = f"事项内容不能超过{CONTENT_MAX}字"
     if reg.source not in SOURCES:
-        errors["source"] = f"未知的事项来源 {reg.source!r}，应为：{', '.join(SOURCES)}"
+        errors["source"] = source_error(reg.source)
     if reg.category not in CATEGORIES:
-        errors["category"] = f"未知的事项类别 {reg.category!r}，应为 general 或 complex"
+        errors["category"] = category_error(reg.category)
     if not reg.lead_unit_id:
         errors["lead_unit_id"] = "必须指定牵头（主办）单位"
     elif reg.lead_unit_id not in reg.known_units:

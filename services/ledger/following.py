@@ -9,6 +9,7 @@ office typed.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from sqlalchemy import delete
 
@@ -27,11 +28,11 @@ from services.ledger.context import Ledger
 from services.ledger.orm import Item, ItemUnit, LightRaiser, SupervisionNote
 from services.ledger.registering import history_row, register_in
 
+logger = logging.getLogger(__name__)
 TRACKING = Actor(user_id="tracking", name="督查跟踪", role="system")
 
 
-def _signature(name: str, when: dt.datetime) -> str:
-    return f"{name} {when.astimezone(OFFICE_TZ):%Y-%m-%d}"
+_signature = vocabulary.signature
 
 
 def on_assigned(ledger: Ledger, tx: UnitOfWork, event: CloudEvent) -> None:
@@ -134,11 +135,12 @@ def apply(ledger: Ledger, tx: UnitOfWork, event: CloudEvent, changes: dict[str, 
             continue
         new = dt.date.fromisoformat(value) if field in ("assigned_on", "due_date") else value
         setattr(item, field, new)
-        # Readable in the history, and traceable to the event that caused it.
-        reason = f"{vocabulary.EVENT_LABELS.get(event.type, event.type)}（督办跟踪自动填写，事件 {event.id[:8]}）"
+        # Readable in the history: what happened, in words (the event id is for the log, not for people).
+        reason = f"{vocabulary.EVENT_LABELS.get(event.type, '督办跟踪')}（督办跟踪自动填写）"
         recorded.append(history_row(item.id, now, TRACKING, field, old_text, value, reason))
     if not recorded:
         return
+    logger.info("item %s: %s filled from %s %s", item.id, ",".join(r.field for r in recorded), event.type, event.id)
     item.version += 1
     item.updated_at = now
     tx.session.add_all(recorded)

@@ -147,7 +147,7 @@ def filtered(query: ItemQuery, exact_number: bool = False, base: Select | None =
         elif colour == "yellow":
             stmt = stmt.where(open_, Item.due_date >= today, or_(Item.due_date <= yellow_end, raised))
         else:
-            stmt = stmt.where(or_(~open_, and_(Item.due_date > yellow_end, ~raised)))
+            stmt = stmt.where(open_, Item.due_date > yellow_end, ~raised)  # a closed item has no light
     if query.text:
         if exact_number:
             # A registration number: look it up through its index instead of scanning every title.

@@ -63,12 +63,12 @@ def update_item(
             errors["title"] = f"事项名称不能超过{domain.TITLE_MAX}字"
         if "source" in patch:
             if patch["source"] not in domain.SOURCES:
-                errors["source"] = f"未知的事项来源 {patch['source']!r}"
+                errors["source"] = domain.source_error(str(patch["source"]))
             item.source = patch["source"]
         category_changed = "category" in patch and patch["category"] != item.category
         if "category" in patch:
             if patch["category"] not in domain.CATEGORIES:
-                errors["category"] = f"未知的事项类别 {patch['category']!r}"
+                errors["category"] = domain.category_error(str(patch["category"]))
             item.category = patch["category"]
         if "key_tracking" in patch:
             item.key_tracking = bool(patch["key_tracking"])

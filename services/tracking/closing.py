@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from duban.tracking.v1 import events_pb2
+from libs.common import vocabulary
 from libs.common.actor import Actor
 from libs.common.clock import OFFICE_TZ
 from libs.common.db import UnitOfWork
@@ -13,7 +14,7 @@ from libs.common.storage import sha256
 from services.tracking import documents, domain, dossier, events, metrics, moving
 from services.tracking.context import Tracking, require_leader, require_office, require_unit, snapshot_name
 from services.tracking.convert import to_proto
-from services.tracking.orm import Assignment, Attachment, AuditEntry
+from services.tracking.orm import Assignment, AuditEntry
 from services.tracking.progress import store_attachments
 from services.tracking.repository import get_assignment
 
@@ -66,7 +67,10 @@ def _completion_data(tracking: Tracking, assignment: Assignment) -> documents.Co
     )
 
 
-def fill_completion_report(tracking: Tracking, item_id: str, kind: str, summary: str, actor: Actor) -> Assignment:
+def fill_completion_report(tracking: Tracking, item_id: str, kind: str, summary: str, actor: Actor,
+                           confirm_unsigned: bool = False) -> Assignment:
+    """The office fills the 办结报告单 for the leader to sign; if a unit never signed for the notice, only
+    with `confirm_unsigned` (the office knows it closes the item without that unit's receipt)."""
     require_office(actor, "tracking.completion")
     if kind not in domain.REPORT_KINDS:
         raise InvalidInput(f"unknown report kind {kind!r}", {"report_kind": "督查报告类型应为 special（专项）或 comprehensive（综合）"})
@@ -75,6 +79,9 @@ def fill_completion_report(tracking: Tracking, item_id: str, kind: str, summary:
         if assignment.status != "replied":
             raise FailedPrecondition(f"completion report needs a reply, status {assignment.status}",
                                      {"status": "承办单位书面回复后才能填写办结报告单"})
+        # The lead unit's written reply (which brought the item here) shows it had the notice.
+        domain.check_unsigned_confirmed([u.unit_name for u in assignment.units
+                                         if u.acknowledged_at is None and u.role != "lead"], confirm_unsigned)
         now = tracking.clock.now()
         assignment.completion_kind = kind
         assignment.completion_summary = summary.strip() or assignment.reply_result
@@ -128,6 +135,7 @@ def sign_completion_report(tracking: Tracking, item_id: str, approve: bool, opin
             documents.render_completion_report_docx(_completion_data(tracking, assignment)))
         moving.move(tx, assignment, "closed", now)
         assignment.closed_at = now
+        domain.cancel_owed_reports(assignment.expected)  # closed: nothing more is awaited
         tx.session.flush()
         proto = to_proto(tracking, assignment, with_timeline=False)
         tx.publish(events.raisers_changed(assignment, now))  # closed: nothing raises its light any more
@@ -159,21 +167,29 @@ def archive(tracking: Tracking, tx: UnitOfWork, assignment: Assignment, actor: A
         entries.append(dossier.DossierEntry(f"01_交办/督办通知（修订前{i}）.docx",
                                             tracking.storage.get(revision.previous_notice_key),
                                             f"督办通知（{revision.at.astimezone(OFFICE_TZ):%Y-%m-%d}修订前）", "notice"))
+    # Names people read in the archive: units by name and files numbered, never ids.
+    unit_names = {u.unit_id: u.unit_name for u in assignment.units}
     for i, report in enumerate(assignment.reports, start=1):
-        entries.append(dossier.DossierEntry(f"02_进展汇报/{i:02d}_{report.unit_id}.txt", report.text.encode(),
+        unit = dossier.safe_name(unit_names.get(report.unit_id, "承办单位"))
+        entries.append(dossier.DossierEntry(f"02_进展汇报/{i:02d}_{unit}.txt", report.text.encode(),
                                             f"进展汇报 {report.filed_at.astimezone(OFFICE_TZ):%Y-%m-%d}", "report"))
-    for x in assignment.extensions:
+    for i, x in enumerate(assignment.extensions, start=1):
         text = (f"申请时间：{x.requested_at.astimezone(OFFICE_TZ):%Y-%m-%d %H:%M}\n原完成时限：{x.old_due_date}\n"
-                f"申请完成时限：{x.new_due_date}\n理由：{x.reason}\n进展：{x.progress}\n结果：{x.status}\n"
+                f"申请完成时限：{x.new_due_date}\n理由：{x.reason}\n进展：{x.progress}\n"
+                f"结果：{vocabulary.EXTENSION_STATUSES.get(x.status, '')}\n"
                 f"审批人：{snapshot_name(x.decided_by)}\n意见：{x.comment}\n")
-        entries.append(dossier.DossierEntry(f"03_转期/{x.id[:8]}.txt", text.encode(), "转期申请与审批", "extension"))
+        entries.append(dossier.DossierEntry(f"03_转期/{i:02d}_申请至{x.new_due_date.isoformat()}.txt", text.encode(),
+                                            "转期申请与审批", "extension"))
     reply = (f"办理结果：{assignment.reply_result}\n问题根源：{assignment.reply_root_cause}\n"
              f"整改措施：{assignment.reply_measures}\n")
     entries.append(dossier.DossierEntry("04_书面回复/办理结果.txt", reply.encode(), "书面回复", "reply"))
-    for att in tx.session.query(Attachment).filter(Attachment.item_id == assignment.item_id).order_by(Attachment.id):
+    numbered: dict[str, int] = {}
+    for att in assignment.attachments:
         data = tracking.storage.get(att.storage_key)
         folder = "04_书面回复" if att.owner == "reply" else "02_进展汇报"
-        entries.append(dossier.DossierEntry(f"{folder}/附件/{att.id[:8]}_{att.filename}", data, att.filename, "attachment"))
+        numbered[folder] = numbered.get(folder, 0) + 1  # the number keeps two files of one name apart
+        entries.append(dossier.DossierEntry(f"{folder}/附件/{numbered[folder]:02d}_{dossier.safe_name(att.filename)}",
+                                            data, att.filename, "attachment"))
     archived_by = actor.name or "系统"
     zipped = dossier.build_dossier_zip(assignment.item_no, assignment.title, entries, now, archived_by)
     assignment.dossier_key = tracking.storage.put(f"tracking/{assignment.item_id}/dossier.zip", zipped)

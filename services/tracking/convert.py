@@ -10,7 +10,7 @@ from duban.common.v1 import common_pb2, todo_pb2
 from duban.tracking.v1 import tracking_pb2
 from services.tracking import domain
 from services.tracking.context import Tracking, snapshot_proto
-from services.tracking.orm import Assignment, NoticeRevision
+from services.tracking.orm import Assignment, Attachment, NoticeRevision
 
 
 def _ts(value: dt.datetime | None) -> Timestamp | None:
@@ -43,6 +43,16 @@ def revision_proto(revision: NoticeRevision) -> tracking_pb2.NoticeRevision:
         calendar_years=[int(y) for y in revision.calendar_years.split(",") if y])
 
 
+def attachments_of(assignment: Assignment, owner: str, at: dt.datetime | None, by: str) -> list[tracking_pb2.Attachment]:
+    """The files of one report ("report:<id>") or of the reply ("reply"), with their filer and time."""
+    return [_attachment(a, at, by) for a in assignment.attachments if a.owner == owner]
+
+
+def _attachment(a: Attachment, at: dt.datetime | None, by: str) -> tracking_pb2.Attachment:
+    return tracking_pb2.Attachment(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size,
+                                   sha256=a.sha256, uploaded_at=_ts(at), uploaded_by=_snap(by))
+
+
 def to_proto(tracking: Tracking, assignment: Assignment, with_timeline: bool = True,
              brief: bool = False) -> tracking_pb2.Assignment:
     """The full assignment; `brief` (lists) leaves out reports and extensions, which lists don't show."""
@@ -66,13 +76,14 @@ def to_proto(tracking: Tracking, assignment: Assignment, with_timeline: bool = T
         message.expected_reports.append(tracking_pb2.ExpectedReport(
             id=e.id, unit_id=e.unit_id, period=e.period, period_start=e.period_start.isoformat(),
             due_on=e.due_on.isoformat(), status=e.status, report_id=e.report_id, urged=e.urged,
-            light=domain.report_light(e.due_on, today, e.status == "filed")))
+            light=domain.report_light(e.due_on, today, e.status == "filed", e.status == "cancelled")))
     if brief:
         return message
     for r in assignment.reports:
         message.reports.append(tracking_pb2.ProgressReport(
             id=r.id, unit_id=r.unit_id, period=r.period, expected_report_id=r.expected_report_id, text=r.text,
-            filed_at=_ts(r.filed_at), filed_by=_snap(r.filed_by)))
+            filed_at=_ts(r.filed_at), filed_by=_snap(r.filed_by),
+            attachments=attachments_of(assignment, f"report:{r.id}", r.filed_at, r.filed_by)))
     for x in assignment.extensions:
         message.extensions.append(tracking_pb2.Extension(
             id=x.id, unit_id=x.unit_id, reason=x.reason, progress=x.progress, old_due_date=x.old_due_date.isoformat(),
@@ -86,7 +97,8 @@ def to_proto(tracking: Tracking, assignment: Assignment, with_timeline: bool = T
     if assignment.replied_at:
         message.reply.CopyFrom(tracking_pb2.Reply(
             result=assignment.reply_result, root_cause=assignment.reply_root_cause, measures=assignment.reply_measures,
-            filed_at=_ts(assignment.replied_at), filed_by=_snap(assignment.replied_by), late=assignment.reply_late))
+            filed_at=_ts(assignment.replied_at), filed_by=_snap(assignment.replied_by), late=assignment.reply_late,
+            attachments=attachments_of(assignment, "reply", assignment.replied_at, assignment.replied_by)))
     if assignment.completion_filled_at:
         message.completion.CopyFrom(tracking_pb2.CompletionReport(
             report_kind=assignment.completion_kind, result_summary=assignment.completion_summary,

@@ -23,6 +23,8 @@ from libs.common.lights import GREEN, RED, YELLOW, Light, LightPolicy
 OPEN_STATUSES = ("awaiting_notice", "notified", "in_progress", "replied", "completion_filled")
 CLOSED_STATUSES = ("closed", "archived")
 CHASED_STATUSES = ("awaiting_notice", "notified", "in_progress")  # open and still the unit's turn
+# An expected report still owed (not filed, not cancelled by the item's closure): what raises the light.
+OWED_REPORTS = ("expected", "missed")
 
 # The item's course (Art. 6.2-6.8): the one table of allowed moves. Signed for by every unit, a notified
 # item is in progress; a unit may reply without signing first (its reply shows the notice arrived);
@@ -148,7 +150,10 @@ def report_schedule(
     return sorted(expected, key=lambda e: (e.due_on, e.period))
 
 
-def report_light(due_on: dt.date, today: dt.date, filed: bool) -> str:
+def report_light(due_on: dt.date, today: dt.date, filed: bool, cancelled: bool = False) -> str:
+    """A report's own light; a report the closure cancelled has none (nothing is awaited)."""
+    if cancelled:
+        return ""
     if filed:
         return GREEN
     if today > due_on:
@@ -186,6 +191,27 @@ def check_extension(
         raise InvalidInput("invalid extension request", errors)
 
 
+def check_unsigned_confirmed(unsigned: list[str], confirmed: bool) -> None:
+    """Closing an item an undertaking unit never signed for is the office's conscious choice: without
+    its confirmation the completion report is refused, naming the units (`unsigned`: their names)."""
+    if unsigned and not confirmed:
+        raise FailedPrecondition(
+            f"{len(unsigned)} undertaking unit(s) never signed for the notice; confirm_unsigned is required",
+            {"confirm_unsigned": f"{'、'.join(unsigned)}尚未签收督办通知。如确认仍要办结，请勾选“确认办结”后再提交"})
+
+
+def cancel_owed_reports(expected: Iterable[Any]) -> int:
+    """Closure ends what was still awaited: reports not yet due, or due after the unit had replied (it
+    could not file any more), are no longer owed - cancelled, neither due nor counted as missed. A report
+    the sweep already marked missed while the unit was still at work stays missed. Returns how many."""
+    cancelled = 0
+    for e in expected:
+        if e.status == "expected":
+            e.status = "cancelled"
+            cancelled += 1
+    return cancelled
+
+
 def is_late(today: dt.date, due_date: dt.date) -> bool:
     """Past the working deadline (an approved extension moved it; lateness does not)."""
     return today > due_date
@@ -199,7 +225,7 @@ def needs_failure_analysis(today: dt.date, due_date: dt.date, analysed: bool, cl
 
 def missed_reports(expected: Iterable[Any], today: dt.date) -> int:
     """Expected reports whose day has passed without a report (they raise the light and drive urging)."""
-    return sum(1 for e in expected if e.status != "filed" and e.due_on < today)
+    return sum(1 for e in expected if e.status in OWED_REPORTS and e.due_on < today)
 
 
 def timeline(calendar: WorkCalendar, policy: TrackingPolicy, a: Any) -> list[tuple[dt.date, str]]:
@@ -232,7 +258,7 @@ def timeline(calendar: WorkCalendar, policy: TrackingPolicy, a: Any) -> list[tup
             verdict = "同意" if ext.status == "approved" else "不同意"
             entries.append((ext.decided_at.astimezone(OFFICE_TZ).date(), f"责任领导{verdict}转期"))
     for expected in a.expected:
-        state = {"filed": "已报送", "missed": "未按时报送", "expected": "待报送"}[expected.status]
+        state = vocabulary.EXPECTED_STATUSES.get(expected.status, "")
         entries.append((expected.due_on, f"{PERIOD_LABELS[expected.period]}截止（{state}）"))
     if a.original_due_date != a.due_date:
         entries.append((a.original_due_date, "原完成时限（保留，考核以此为准，除非转期已批准）"))

@@ -30,6 +30,13 @@ class DossierEntry:
     kind: str
 
 
+def safe_name(name: str) -> str:
+    """`name` as one path part of a dossier: separators and control characters become "_", and a name
+    of dots only (".", "..") gets a "_" in front, so an uploader's file name can never leave its folder."""
+    cleaned = _BAD_CHARS.sub("_", name).replace("/", "_").strip() or "_"
+    return "_" + cleaned if set(cleaned) == {"."} else cleaned
+
+
 def path_problem(path: str) -> str | None:
     """Why `path` cannot be a member of a dossier, or None. Relative, "/"-separated, no empty, "." or ".."
     parts, no control characters or backslashes, and not one of the two names the dossier writes itself."""

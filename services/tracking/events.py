@@ -12,7 +12,7 @@ from duban.tracking.v1 import events_pb2
 from libs.common import topics
 from libs.common.cloudevents import FieldsEncoder, new_event
 from libs.common.outbox import EventBatch, OutboxEvent
-from services.tracking.domain import CLOSED_STATUSES, REPORTS
+from services.tracking.domain import CLOSED_STATUSES, OWED_REPORTS, REPORTS
 from services.tracking.orm import Assignment
 
 SOURCE = "duban/tracking"
@@ -42,7 +42,7 @@ def raisers_changed(assignment: Assignment, now: dt.datetime) -> OutboxEvent:
     extended, item closed (then nothing is open)."""
     open_ = [] if assignment.status in CLOSED_STATUSES else [
         common_pb2.LightRaiser(ref_id=e.id, due_on=e.due_on.isoformat())
-        for e in assignment.expected if e.status != "filed"]
+        for e in assignment.expected if e.status in OWED_REPORTS]
     message = common_pb2.LightRaisersChanged(item_id=assignment.item_id, source=REPORTS, open=open_)
     return event(RAISERS_CHANGED, assignment.item_id, message, now)
 

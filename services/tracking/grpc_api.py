@@ -133,7 +133,7 @@ class TrackingServicer(tracking_pb2_grpc.TrackingServiceServicer):
     ) -> tracking_pb2.FillCompletionReportResponse:
         return tracking_pb2.FillCompletionReportResponse(assignment=self._view(closing.fill_completion_report(
             self.tracking, request.item_id, request.report_kind, request.result_summary,
-            Actor.from_proto(request.actor))))
+            Actor.from_proto(request.actor), request.confirm_unsigned)))
 
     def SignCompletionReport(  # noqa: N802
         self, request: tracking_pb2.SignCompletionReportRequest, context: grpc.ServicerContext

@@ -54,7 +54,7 @@ class BoardRow:
 def _missed_count(today: dt.date) -> ScalarSelect[int]:
     """Per item (correlated): expected reports past their day and not filed - domain.missed_reports."""
     return (select(func.count()).select_from(ExpectedReport)
-            .where(ExpectedReport.item_id == Assignment.item_id, ExpectedReport.status != "filed",
+            .where(ExpectedReport.item_id == Assignment.item_id, ExpectedReport.status.in_(domain.OWED_REPORTS),
                    ExpectedReport.due_on < today)
             .correlate(Assignment).scalar_subquery())
 
@@ -122,7 +122,7 @@ def light_board(tracking: Tracking, unit_ids: list[str], leader_id: str) -> tupl
     last_yellow = last_yellow_deadline(tracking.calendar, tracking.policy.light, today)
     # One pass over the expected reports for all items, instead of one lookup per item.
     missed_by_item = (select(ExpectedReport.item_id, func.count().label("missed"))
-                      .where(ExpectedReport.status != "filed", ExpectedReport.due_on < today)
+                      .where(ExpectedReport.status.in_(domain.OWED_REPORTS), ExpectedReport.due_on < today)
                       .group_by(ExpectedReport.item_id).subquery())
     missed = func.coalesce(missed_by_item.c.missed, 0)
     colour = _colour(today, last_yellow, missed).label("colour")

@@ -102,6 +102,10 @@ class Assignment(Base):
     notice_revisions: Mapped[list[NoticeRevision]] = relationship(
         cascade="all, delete-orphan", order_by="NoticeRevision.at", lazy="selectin"
     )
+    # The files of its reports and reply (their names, sizes and keys; the bytes are in storage).
+    attachments: Mapped[list[Attachment]] = relationship(
+        cascade="all, delete-orphan", order_by="(Attachment.owner, Attachment.filename)", lazy="selectin"
+    )
 
 
 class AssignmentUnit(Base):
@@ -154,6 +158,8 @@ class ProgressReport(Base):
 
 
 class Attachment(Base):
+    """A file given with a progress report or the reply; who gave it and when are its owner's."""
+
     __tablename__ = "attachments"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     item_id: Mapped[str] = mapped_column(ForeignKey("assignments.item_id", ondelete="CASCADE"), index=True)

@@ -34,7 +34,7 @@ def store_attachments(
         row = Attachment(id=attachment_id, item_id=assignment.item_id, owner=owner, filename=upload.filename[:200],
                          content_type=upload.content_type or "application/octet-stream", size=len(upload.data),
                          sha256=sha256(upload.data), storage_key=key)
-        tx.session.add(row)
+        assignment.attachments.append(row)
         stored.append(row)
     return stored
 

@@ -67,7 +67,7 @@ def list_assignments(tracking: Tracking, unit_ids: list[str], leader_id: str, st
             stmt = stmt.where(after_token(token))
         # A list needs each item's light (units, expected reports), not every report's text or urge.
         stmt = stmt.options(lazyload(Assignment.reports), lazyload(Assignment.extensions),
-                            lazyload(Assignment.office_urges))
+                            lazyload(Assignment.office_urges), lazyload(Assignment.attachments))
         rows = list(tx.session.scalars(stmt.order_by(*LIST_ORDER).limit(size + 1)))
     return rows[:size], (page_token(rows[size - 1]) if len(rows) > size else ""), total or 0
 

@@ -84,7 +84,7 @@ def walk_holidays(cal: WorkCalendar, start: dt.date, end: dt.date) -> list[str]:
 def walk_light_of(cal: WorkCalendar, policy: LightPolicy, due: dt.date, today: dt.date, closed: bool = False,
                   provisional: bool = False) -> Light:
     if closed:
-        return Light(lights.GREEN, "已办结销号", None)
+        return Light(lights.NO_LIGHT, lights.CLOSED_REASON, None)
     missing = sorted(set(range(min(today, due).year, max(today, due).year + 1)) - set(cal.years))
     note = f"（暂定，待国务院公布{'、'.join(map(str, missing or [due.year]))}年节假日安排后确认）" \
         if provisional or missing else ""

@@ -30,8 +30,9 @@ def test_holidays_are_named_in_the_reason() -> None:
     assert light.colour == GREEN and "国庆节" in light.reason and light.working_days_left == 4  # 29, 30 Sep, 8, 9 Oct
 
 
-def test_closed_items_are_never_red() -> None:
-    assert light_of(CAL, P, D(2026, 1, 5), D(2026, 11, 26), closed=True).colour == GREEN
+def test_closed_items_have_no_light() -> None:
+    light = light_of(CAL, P, D(2026, 1, 5), D(2026, 11, 26), closed=True)
+    assert (light.colour, light.reason) == ("", "已办结")
 
 
 def test_missing_year_is_counted_provisionally_and_says_so() -> None:

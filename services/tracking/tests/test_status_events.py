@@ -32,7 +32,7 @@ def _reply(pair: Pair, item_id: str) -> None:
 
 def _fill(pair: Pair, item_id: str) -> None:
     pair.tracking.FillCompletionReport(tracking_pb2.FillCompletionReportRequest(
-        item_id=item_id, report_kind="special", actor=OFFICE), timeout=10)
+        item_id=item_id, report_kind="special", actor=OFFICE, confirm_unsigned=True), timeout=10)
 
 
 def _sign(pair: Pair, item_id: str, approve: bool) -> tracking_pb2.Assignment:
