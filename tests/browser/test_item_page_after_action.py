@@ -18,6 +18,7 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, expect
 
+from libs.common.deadline_text import chinese_date
 from scripts.stack import Stack
 from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.test_pages import login_as
@@ -109,7 +110,7 @@ def test_the_item_page_shows_what_each_action_did_at_once(stack: Stack, people: 
     leader.goto(url)
     leader.get_by_role("button", name="同意转期").click()
     expect(leader.get_by_role("status")).to_contain_text("已签署转期意见")
-    expect(leader.locator("#item-due-date")).to_contain_text(new_due)  # the ledger's copy may still be the old
+    expect(leader.locator("#item-due-date")).to_contain_text(chinese_date(dt.date.fromisoformat(new_due)))  # the ledger's copy may still be the old
     expect(leader.locator("#item-extension")).to_contain_text("需协调省级部门审批")
     expect(leader.locator("#item-extension")).to_contain_text("李明")
 

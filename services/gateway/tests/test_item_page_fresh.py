@@ -64,7 +64,7 @@ def test_the_page_after_each_action_shows_what_it_did_before_the_ledger_hears(po
         extension_id = re.search(r'name="extension_id" value="([^"]+)"', leader.get(f"/items/{item_id}").get_data(
             as_text=True)).group(1)  # type: ignore[union-attr]
         page = _act(leader, item_id, "decision", extension_id=extension_id, approve="true", comment="同意")
-        assert _dd(page, "item-due-date").startswith("2026-12-18")
+        assert _dd(page, "item-due-date").startswith("2026年12月18日")
         assert _dd(page, "item-extension") == "需协调省级部门 / leader_li姓名 2026-11-26"
         page = _act(fgj, item_id, "reply", result="已全部完成")
         assert _dd(page, "item-status") == "已回复" and _dd(page, "item-result") == "已全部完成"

@@ -108,7 +108,7 @@ def test_each_unit_and_leader_sees_its_own_work_through_the_course(pair: Pair) -
     assert todo_of(pair, STAFF_FGJ, item.id) == []
     at(pair, "2026-12-03")
     pair.tracking.FillCompletionReport(tracking_pb2.FillCompletionReportRequest(
-        item_id=item.id, report_kind="special", actor=OFFICE), timeout=10)
+        item_id=item.id, report_kind="special", actor=OFFICE, confirm_unsigned=True), timeout=10)
     [closure] = todo_of(pair, LI, item.id)
     assert (closure.kind, closure.ref_id, closure.unit_name, closure.waited_working_days) == (
         "closure_to_sign", item.id, "区发展和改革局", 0)
