@@ -132,21 +132,6 @@ def check_registration(reg: Registration) -> dict[str, str]:
     return errors
 
 
-WEEKDAY_NAMES = "一二三四五六日"
-
-
-def non_working_due_date(calendar: WorkCalendar, due: dt.date) -> tuple[str, dt.date] | None:
-    """A deadline set by hand must fall on a working day (a unit cannot hand in work on a Saturday or on
-    国庆节): None if it does, else the message for the field and the next working day to offer instead.
-    A year without a table is judged on its statutory holidays and weekends (provisional)."""
-    if calendar.is_working_day(due, provisional=True):
-        return None
-    suggested = calendar.next_working_day(due)
-    why = calendar.day_name(due, provisional=True) or f"星期{WEEKDAY_NAMES[due.weekday()]}"
-    note = "" if calendar.has_year(due.year) else f"（{due.year}年节假日安排未公布，按法定节假日判断）"
-    return f"{due.isoformat()}是{why}，不是工作日{note}；下一个工作日是{suggested.isoformat()}", suggested
-
-
 def check_registration_dates(
     reg: Registration, calendar: WorkCalendar, today: dt.date
 ) -> tuple[dict[str, str], dict[str, str]]:
@@ -158,7 +143,7 @@ def check_registration_dates(
     if reg.registered_on and parse_date(reg.registered_on, "registered_on") > today:
         errors["registered_on"] = f"立项时间不能晚于今天（{today.isoformat()}）"
     if reg.due_date:
-        refused = non_working_due_date(calendar, parse_date(reg.due_date, "due_date"))
+        refused = calendar.day_off_refusal(parse_date(reg.due_date, "due_date"))
         if refused is not None:
             errors["due_date"], suggestions["due_date"] = refused[0], refused[1].isoformat()
     return errors, suggestions

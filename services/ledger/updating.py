@@ -89,7 +89,7 @@ def update_item(
                 setattr(item, f"{prefix}_unit", snap[2])
         if "due_date" in patch:
             due = domain.parse_date(patch["due_date"], "due_date")
-            refused = domain.non_working_due_date(ledger.calendar, due)
+            refused = ledger.calendar.day_off_refusal(due)
             if due < item.registered_on:
                 errors["due_date"] = "完成时限不能早于立项时间"
             elif due != item.due_date and refused is not None:

@@ -27,7 +27,8 @@ def request_extension(
         unit_id = require_unit(actor, assignment, lead_only=True)
         refuse_while_failure_analysis_missing(tracking, assignment)
         pending = any(x.status == "pending" for x in assignment.extensions)
-        domain.check_extension(tracking.today(), assignment.due_date, assignment.status, reason, new_due_date, pending)
+        domain.check_extension(tracking.today(), assignment.due_date, assignment.status, reason, new_due_date, pending,
+                               tracking.calendar)
         now = tracking.clock.now()
         extension = Extension(id=str(uuid.uuid4()), item_id=item_id, unit_id=unit_id, reason=reason.strip(),
                               progress=progress.strip(), old_due_date=assignment.due_date, new_due_date=new_due_date,

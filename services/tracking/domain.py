@@ -173,22 +173,28 @@ def item_light(
 
 
 def check_extension(
-    today: dt.date, due_date: dt.date, status: str, reason: str, new_due_date: dt.date, pending: bool
+    today: dt.date, due_date: dt.date, status: str, reason: str, new_due_date: dt.date, pending: bool,
+    calendar: WorkCalendar,
 ) -> None:
-    """Designed as a signed decision taken before the deadline, not a way to excuse lateness."""
+    """Designed as a signed decision taken before the deadline, not a way to excuse lateness; the new
+    deadline is a working day (the next one is suggested)."""
     if status not in ("notified", "in_progress"):
         raise FailedPrecondition(f"no extension in status {status}", {"status": "当前状态不能申请转期"})
     if pending:
         raise FailedPrecondition("an extension request is already pending", {"extension": "已有待审批的转期申请"})
     errors = {}
+    suggestions = {}
+    refused = calendar.day_off_refusal(new_due_date)
     if today > due_date:
         errors["new_due_date"] = f"转期须在完成时限（{due_date.isoformat()}）前申请；逾期事项应剖析原因、提出整改措施"
     elif new_due_date <= due_date:
         errors["new_due_date"] = "新的完成时限须晚于现完成时限"
+    elif refused is not None:
+        errors["new_due_date"], suggestions["new_due_date"] = refused[0], refused[1].isoformat()
     if not reason.strip():
         errors["reason"] = "请说明不能按时办结的原因"
     if errors:
-        raise InvalidInput("invalid extension request", errors)
+        raise InvalidInput("invalid extension request", errors, suggestions)
 
 
 def check_unsigned_confirmed(unsigned: list[str], confirmed: bool) -> None:

@@ -68,6 +68,9 @@ def _working_in(table: YearTable, day: dt.date) -> bool:
     return day not in table.holidays and day.weekday() < 5
 
 
+WEEKDAY_NAMES = "一二三四五六日"
+
+
 class WorkCalendar:
     def __init__(self, tables: Mapping[int, YearTable]) -> None:
         self._tables = dict(tables)
@@ -117,6 +120,18 @@ class WorkCalendar:
         while not self.is_working_day(day, provisional=True):
             day += _DAY
         return day
+
+    def day_off_refusal(self, day: dt.date) -> tuple[str, dt.date] | None:
+        """A deadline set by hand (at registration, in a correction, in an extension request) must fall on
+        a working day - a unit cannot hand in work on a Saturday or on 国庆节: None if it does, else the
+        message for the field and the next working day to offer instead. A year without a table is
+        judged on its statutory holidays and weekends (provisional)."""
+        if self.is_working_day(day, provisional=True):
+            return None
+        suggested = self.next_working_day(day)
+        why = self.day_name(day, provisional=True) or f"星期{WEEKDAY_NAMES[day.weekday()]}"
+        note = "" if self.has_year(day.year) else f"（{day.year}年节假日安排未公布，按法定节假日判断）"
+        return f"{day.isoformat()}是{why}，不是工作日{note}；下一个工作日是{suggested.isoformat()}", suggested
 
     def _counts(self, year: int, provisional: bool = False) -> list[int]:
         """Working days of `year` from 1 January up to and including each day (index: day of year - 1),

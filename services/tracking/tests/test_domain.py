@@ -68,17 +68,26 @@ def test_cadence_by_category_and_key_tracking() -> None:
 
 def test_extension_only_before_the_deadline_with_reason_and_later_date() -> None:
     due = D(2026, 12, 7)
-    domain.check_extension(D(2026, 12, 1), due, "in_progress", "等待审批", D(2026, 12, 20), pending=False)
+    domain.check_extension(D(2026, 12, 1), due, "in_progress", "等待审批", D(2026, 12, 21), pending=False, calendar=CAL)
     with pytest.raises(InvalidInput) as late:
-        domain.check_extension(D(2026, 12, 8), due, "in_progress", "晚了", D(2026, 12, 20), pending=False)
+        domain.check_extension(D(2026, 12, 8), due, "in_progress", "晚了", D(2026, 12, 21), pending=False, calendar=CAL)
     assert "new_due_date" in late.value.field_errors
     with pytest.raises(InvalidInput) as bad:
-        domain.check_extension(D(2026, 12, 1), due, "in_progress", " ", D(2026, 12, 5), pending=False)
+        domain.check_extension(D(2026, 12, 1), due, "in_progress", " ", D(2026, 12, 5), pending=False, calendar=CAL)
     assert set(bad.value.field_errors) == {"reason", "new_due_date"}
     with pytest.raises(FailedPrecondition):
-        domain.check_extension(D(2026, 12, 1), due, "in_progress", "x", D(2026, 12, 20), pending=True)
+        domain.check_extension(D(2026, 12, 1), due, "in_progress", "x", D(2026, 12, 21), pending=True, calendar=CAL)
     with pytest.raises(FailedPrecondition):
-        domain.check_extension(D(2026, 12, 1), due, "closed", "x", D(2026, 12, 20), pending=False)
+        domain.check_extension(D(2026, 12, 1), due, "closed", "x", D(2026, 12, 21), pending=False, calendar=CAL)
+
+
+def test_an_extension_to_a_day_off_is_refused_with_the_next_working_day() -> None:
+    due = D(2026, 12, 7)
+    for day_off, next_day in ((D(2026, 12, 19), "2026-12-21"), (D(2027, 1, 1), "2027-01-04")):
+        with pytest.raises(InvalidInput) as refused:
+            domain.check_extension(D(2026, 12, 1), due, "in_progress", "需协调", day_off, pending=False, calendar=CAL)
+        assert refused.value.suggestions == {"new_due_date": next_day}
+        assert f"下一个工作日是{next_day}" in refused.value.field_errors["new_due_date"]
 
 
 def test_late_reply_needs_root_cause_and_measures() -> None:
