@@ -92,9 +92,10 @@ def _read(bootstrap: str, topic: str, want: int, seconds: float = 20.0) -> list[
         consumer.close()
 
 
-def _relay(uow: UnitOfWorkFactory, bootstrap: str, hold: RelayHold) -> tuple[threading.Event, threading.Thread]:
+def _relay(uow: UnitOfWorkFactory, bootstrap: str, hold: RelayHold,
+           linger_seconds: float = 0.005) -> tuple[threading.Event, threading.Thread]:
     relay = OutboxRelay(uow.engine, Producer(bootstrap, client_id="test-relay"), service="test",
-                        wakeup=uow.events_written, hold=hold, idle_poll_seconds=0.1)
+                        wakeup=uow.events_written, hold=hold, idle_poll_seconds=0.1, linger_seconds=linger_seconds)
     stop = threading.Event()
     thread = threading.Thread(target=relay.run, args=(stop,), daemon=True)
     thread.start()
@@ -129,6 +130,35 @@ def test_the_relay_waits_for_a_bulk_job_then_sends_all_of_it(broker, database) -
         assert _wait_sent(uow) < 20 and pending_count(uow.engine) == 0
         got = _read(broker.bootstrap, topic, 1 + len(ids))
         assert [(m.key() or b"").decode() for m in got] == ["first", *ids]  # all of them, once, in order
+    finally:
+        stop.set()
+        thread.join(10)
+
+
+def test_a_lone_commit_is_sent_at_once_and_only_queued_commits_linger(broker, tmp_path) -> None:
+    """The relay lingers (here two whole seconds, to be seen) only while commits queue behind each other:
+    an event committed after a quiet spell goes out without that wait."""
+    topic = f"test.outbox.{uuid.uuid4().hex[:8]}"
+    ensure_topics(broker.bootstrap, [topic], partitions=1)
+    uow = _uow(tmp_path, "linger")
+    stop, thread = _relay(uow, broker.bootstrap, uow.relay_hold, linger_seconds=2.0)
+    try:
+        with uow() as tx:  # the producer's connection and the topic's metadata, once
+            tx.publish(_batch(topic, ["warm"]))
+            tx.commit()
+        assert _wait_sent(uow) < 20
+        time.sleep(0.3)
+        with uow() as tx:
+            tx.publish(_batch(topic, ["lone"]))
+            tx.commit()
+        assert _wait_sent(uow, seconds=5) < 1.2  # not the linger's 2 s
+        for n in range(20):  # a run of commits: every one is sent, in batches
+            with uow() as tx:
+                tx.publish(_batch(topic, [f"run{n:02d}"]))
+                tx.commit()
+        assert _wait_sent(uow) < 20 and pending_count(uow.engine) == 0
+        got = _read(broker.bootstrap, topic, 22)
+        assert [(m.key() or b"").decode() for m in got] == ["warm", "lone", *[f"run{n:02d}" for n in range(20)]]
     finally:
         stop.set()
         thread.join(10)
