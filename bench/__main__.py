@@ -27,7 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="smaller run (10k items / assignments, 1,000 registrations, 5 s loads)"
     )
-    parser.add_argument("--only", choices=["ledger", "gateway", "tracking", "broker"], help="run one group only")
+    parser.add_argument("--only", choices=["ledger", "gateway", "tracking", "broker", "registrations", "visibility"],
+                        help="run one group only; 'registrations' (A1, A1r, A1b) and 'visibility' (T2, T2b) are the "
+                             "parts of ledger and tracking that before/after comparisons repeat")
     parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL (no server at 127.0.0.1:5432)")
     parser.add_argument("--broker-log", choices=["postgres", "memory"], default="postgres",
                         help="where the broker keeps its log (memory: to compare with the durable log)")
@@ -63,15 +65,19 @@ def main(argv: list[str] | None = None) -> int:
             print(text, flush=True)
             output.append(text)
 
+    databases = ("sqlite",) if args.sqlite_only else None
     groups = [
         ("ledger", lambda: ledger_bench.run(args.quick, state, ("sqlite",) if args.sqlite_only else None)),
         ("gateway", lambda: gateway_bench.run(args.quick, state)),
         ("tracking", lambda: tracking_bench.run(args.quick, state, ("sqlite",) if args.sqlite_only else None)),
         ("broker", lambda: broker_bench.run(args.quick, state)),
+        ("registrations", lambda: ledger_bench.bench_registrations(ledger_bench.Config.make(args.quick, databases), state)),
+        ("visibility", lambda: tracking_bench.bench_visibility(tracking_bench.Config.make(args.quick, databases), state)),
     ]
+    subsets = {"registrations", "visibility"}  # already inside ledger and tracking: only when asked for
     try:
         for name, run in groups:
-            if args.only and args.only != name:
+            if (args.only and args.only != name) or (not args.only and name in subsets):
                 continue
             if args.quiet_wait > 0:
                 quiet = machine.MONITOR.wait_quiet(args.quiet_wait * 3)

@@ -57,7 +57,14 @@ class Config:
     export_seconds: float = 120.0  # the client's deadline for one export
 
     @classmethod
-    def make(cls, quick: bool) -> Config:
+    def make(cls, quick: bool, databases: tuple[str, ...] | None = None) -> Config:
+        config = cls._sized(quick)
+        if databases:
+            config.databases = databases
+        return config
+
+    @classmethod
+    def _sized(cls, quick: bool) -> Config:
         if quick:
             return cls(quick, items=10_000, registrations=1000, thread_counts=(1, 8, 16), list_samples=100)
         return cls(quick, items=100_000, registrations=3000, thread_counts=(1, 8, 16), list_samples=200)

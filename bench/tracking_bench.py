@@ -67,7 +67,14 @@ class Config:
     sample_every: int = 50  # one registration in this many is also polled with GetAssignment (every 20 ms)
 
     @classmethod
-    def make(cls, quick: bool) -> Config:
+    def make(cls, quick: bool, databases: tuple[str, ...] | None = None) -> Config:
+        config = cls._sized(quick)
+        if databases:
+            config.databases = databases
+        return config
+
+    @classmethod
+    def _sized(cls, quick: bool) -> Config:
         if quick:
             return cls(quick, assignments=10_000, registrations=1000, ref_registrations=400)
         return cls(quick, assignments=100_000, registrations=1600)
