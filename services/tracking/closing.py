@@ -6,13 +6,13 @@ import json
 
 from duban.tracking.v1 import events_pb2
 from libs.common import vocabulary
-from libs.common.actor import Actor
+from libs.common.actor import Actor, snapshot_name
 from libs.common.clock import OFFICE_TZ
 from libs.common.db import UnitOfWork
 from libs.common.errors import FailedPrecondition, InvalidInput
 from libs.common.storage import sha256
 from services.tracking import documents, domain, dossier, events, metrics, moving
-from services.tracking.context import Tracking, require_leader, require_office, require_unit, snapshot_name
+from services.tracking.context import Tracking, require_leader, require_office, require_unit
 from services.tracking.convert import to_proto
 from services.tracking.orm import Assignment, AuditEntry
 from services.tracking.progress import store_attachments

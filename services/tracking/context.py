@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 
-from duban.common.v1 import common_pb2
 from libs.common import permissions
 from libs.common.actor import Actor
 from libs.common.calendar import WorkCalendar, load_calendar
@@ -84,12 +82,3 @@ def require_leader(actor: Actor, assignment: Assignment, act: str) -> None:
         )
 
 
-def snapshot_proto(text: str) -> common_pb2.PersonSnapshot:
-    if not text:
-        return common_pb2.PersonSnapshot()
-    data = json.loads(text)
-    return common_pb2.PersonSnapshot(id=data.get("id", ""), name=data.get("name", ""), unit_id=data.get("unit_id", ""))
-
-
-def snapshot_name(text: str) -> str:
-    return json.loads(text).get("name", "") if text else ""
