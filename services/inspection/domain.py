@@ -38,7 +38,7 @@ TITLE_MAX, TEXT_MAX, NOTE_MAX = 200, 4000, 2000
 def check_move(current: str, wanted: str) -> None:
     if wanted not in PLAN_MOVES[current]:
         raise FailedPrecondition(f"a {current} plan cannot become {wanted}",
-                                 {"status": f"{PLAN_STATUSES[current]}的方案不能{_PLAN_ACTS[wanted]}"})
+                                 {"status": f"{PLAN_STATUSES[current]}的方案不能{_PLAN_ACTS.get(wanted, '改为' + PLAN_STATUSES[wanted])}"})
 
 
 _PLAN_ACTS = {APPROVED: "批准", UNDER_WAY: "开始实施", DONE: "办结"}
@@ -190,7 +190,8 @@ def deadline(calendar: WorkCalendar, today: dt.date, working_days: int, due_date
         if not 1 <= working_days <= MAX_WORKING_DAYS:
             raise InvalidInput(f"working_days {working_days} out of range",
                                {"working_days": f"整改期限应为1至{MAX_WORKING_DAYS}个工作日"})
-        return calendar.add_working_days(today, working_days)
+        # Across a year without its published table, counted with its statutory holidays (provisional).
+        return calendar.add_working_days_provisional(today, working_days).value
     if due_date <= today:
         raise InvalidInput(f"due_date {due_date} is not after {today}", {"due_date": "整改期限应晚于今天"})
     refusal = calendar.day_off_refusal(due_date)
