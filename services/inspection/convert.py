@@ -14,10 +14,12 @@ from services.inspection import domain
 from services.inspection.orm import (
     Escalation,
     Finding,
+    InspectionReport,
     KnownItem,
     Photo,
     Plan,
     RectificationRound,
+    ReportFeedback,
     Visit,
 )
 
@@ -140,3 +142,22 @@ def escalation_to_proto(escalation: Escalation) -> inspection_pb2.Escalation:
             person=common_pb2.PersonSnapshot(id=r.person_id, name=r.name, unit_id=r.unit_id), why=r.why,
             acknowledged_at=ts(r.acknowledged_at)) for r in escalation.recipients],
         acknowledged=all(r.acknowledged_at is not None for r in escalation.recipients))
+
+
+def feedback_to_proto(part: ReportFeedback) -> inspection_pb2.Feedback:
+    return inspection_pb2.Feedback(
+        unit_id=part.unit_id, unit_name=part.unit_name, findings=part.findings, answer_by=_day(part.answer_by),
+        acknowledged_at=ts(part.acknowledged_at), acknowledged_by=snapshot_proto(part.acknowledged_by),
+        answer=part.answer, answered_at=ts(part.answered_at), answered_by=snapshot_proto(part.answered_by))
+
+
+def report_to_proto(report: InspectionReport, plan_title: str, draft_analysis: str, draft_recommendations: str,
+                    counts: inspection_pb2.ReportCounts, unit_id: str = "") -> inspection_pb2.Report:
+    """The report; with `unit_id` (a unit reading), only that unit's feedback part."""
+    return inspection_pb2.Report(
+        id=report.id, plan_id=report.plan_id, plan_title=plan_title, kind=report.kind, title=report.title,
+        report_no=report.report_no, status=report.status, analysis=report.analysis,
+        recommendations=report.recommendations, draft_analysis=draft_analysis,
+        draft_recommendations=draft_recommendations, counts=counts, issued_at=ts(report.issued_at),
+        issued_by=snapshot_proto(report.issued_by), version=report.version,
+        feedback=[feedback_to_proto(f) for f in report.feedback if not unit_id or f.unit_id == unit_id])

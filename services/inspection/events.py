@@ -15,7 +15,7 @@ from libs.common.cloudevents import new_event
 from libs.common.lights import RECTIFICATIONS
 from libs.common.outbox import OutboxEvent
 from services.inspection import convert, domain
-from services.inspection.orm import Escalation, Finding, Plan, Visit
+from services.inspection.orm import Escalation, Finding, InspectionReport, Plan, ReportFeedback, Visit
 
 SOURCE = "duban/inspection"
 PLAN_APPROVED = "plan.approved"
@@ -27,6 +27,9 @@ RECTIFICATION_VERIFIED = "rectification.verified"
 RECTIFICATION_OVERDUE = "rectification.overdue"
 ESCALATION_RAISED = "escalation.raised"
 ESCALATION_ACKNOWLEDGED = "escalation.acknowledged"
+REPORT_ISSUED = "report.issued"
+FEEDBACK_ACKNOWLEDGED = "feedback.acknowledged"
+FEEDBACK_ANSWERED = "feedback.answered"
 RAISERS_CHANGED = "item.raisers_changed"
 
 
@@ -90,3 +93,15 @@ def escalation_changed(type_: str, escalation: Escalation, now: dt.datetime,
     if acknowledged_by is not None:
         message.acknowledged_by.CopyFrom(snapshot_proto(acknowledged_by.snapshot()))
     return event(type_, escalation.item_id or escalation.unit_id or escalation.id, message, now)
+
+
+def report_issued(report: InspectionReport, plan: Plan, now: dt.datetime) -> OutboxEvent:
+    return event(REPORT_ISSUED, report.id, events_pb2.ReportIssued(
+        report_id=report.id, plan_id=plan.id, report_no=report.report_no, kind=report.kind, title=report.title,
+        item_ids=[i.item_id for i in plan.items], feedback=[convert.feedback_to_proto(f) for f in report.feedback],
+        issued_at=convert.ts(now)), now)
+
+
+def feedback_changed(type_: str, report: InspectionReport, part: ReportFeedback, now: dt.datetime) -> OutboxEvent:
+    return event(type_, part.unit_id, events_pb2.FeedbackChanged(
+        report_id=report.id, report_no=report.report_no, feedback=convert.feedback_to_proto(part)), now)

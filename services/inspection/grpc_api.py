@@ -13,9 +13,26 @@ from libs.common.actor import Actor
 from libs.common.errors import InvalidInput
 from libs.common.file_chunks import file_chunks
 from libs.common.idempotency_grpc import write_methods
-from services.inspection import domain, escalating, jobs, planning, reading, recording, rectifying, todo_list
-from services.inspection.context import Inspection
-from services.inspection.convert import escalation_to_proto, finding_to_proto, plan_to_proto, visit_to_proto
+from services.inspection import (
+    domain,
+    escalating,
+    jobs,
+    planning,
+    reading,
+    recording,
+    rectifying,
+    report_document,
+    reporting,
+    todo_list,
+)
+from services.inspection.context import Inspection, may_see_plan
+from services.inspection.convert import (
+    escalation_to_proto,
+    finding_to_proto,
+    plan_to_proto,
+    report_to_proto,
+    visit_to_proto,
+)
 from services.inspection.orm import Finding, Plan
 
 SERVICE_NAME = inspection_pb2.DESCRIPTOR.services_by_name["InspectionService"].full_name
@@ -24,7 +41,8 @@ SERVICE_NAME = inspection_pb2.DESCRIPTOR.services_by_name["InspectionService"].f
 WRITE_METHODS = write_methods(SERVICE_NAME, (
     "CreatePlan", "UpdatePlan", "ApprovePlan", "StartPlan", "FinishPlan", "ConfirmTraining", "RecordVisit",
     "RecordFinding", "RegisterFindingAsItem", "OrderRectification", "ReportRectification", "VerifyRectification",
-    "RaiseEscalation", "AcknowledgeEscalation",
+    "RaiseEscalation", "AcknowledgeEscalation", "DraftReport", "UpdateReport", "IssueReport", "AcknowledgeFeedback",
+    "AnswerFeedback",
 ))
 
 
@@ -147,6 +165,52 @@ class InspectionServicer(inspection_pb2_grpc.InspectionServiceServicer):
         found = escalating.list_escalations(self.inspection, request.plan_id, request.open_only, _actor(request))
         return inspection_pb2.ListEscalationsResponse(escalations=[escalation_to_proto(e) for e in found])
 
+    # -- reports and feedback
+    def _report(self, report_id: str, actor: Actor, plan_id: str = "") -> inspection_pb2.ReportResponse:
+        report, plan, data = reporting.get_report(self.inspection, report_id, plan_id, actor)
+        counts = report_document.report_counts(data)
+        mine = "" if may_see_plan(actor, plan) else actor.unit_id
+        return inspection_pb2.ReportResponse(report=report_to_proto(
+            report, plan.title, report_document.draft_analysis(data), report_document.draft_recommendations(data),
+            inspection_pb2.ReportCounts(
+                units_visited=counts.units_visited, items_verified=counts.items_verified,
+                discrepancies=counts.discrepancies, findings=counts.findings_total, major=counts.major,
+                rectified=counts.rectified, rectifying=counts.rectifying, overdue=counts.overdue,
+                relapsed=counts.relapsed, ledgers_not_kept=counts.ledgers_not_kept), mine))
+
+    def DraftReport(self, request: inspection_pb2.DraftReportRequest,  # noqa: N802
+                    context: grpc.ServicerContext) -> inspection_pb2.ReportResponse:
+        actor = _actor(request)
+        return self._report(reporting.draft_report(self.inspection, request.plan_id, actor).id, actor)
+
+    def UpdateReport(self, request: inspection_pb2.UpdateReportRequest,  # noqa: N802
+                     context: grpc.ServicerContext) -> inspection_pb2.ReportResponse:
+        actor = _actor(request)
+        return self._report(reporting.update_report(self.inspection, request.report_id, request.title, request.analysis,
+                                                    request.recommendations, request.expected_version, actor).id, actor)
+
+    def IssueReport(self, request: inspection_pb2.IssueReportRequest,  # noqa: N802
+                    context: grpc.ServicerContext) -> inspection_pb2.ReportResponse:
+        actor = _actor(request)
+        return self._report(reporting.issue_report(self.inspection, request.report_id, request.answer_working_days,
+                                                   actor).id, actor)
+
+    def GetReport(self, request: inspection_pb2.GetReportRequest,  # noqa: N802
+                  context: grpc.ServicerContext) -> inspection_pb2.ReportResponse:
+        return self._report(request.report_id, _actor(request), request.plan_id)
+
+    def AcknowledgeFeedback(self, request: inspection_pb2.FeedbackActRequest,  # noqa: N802
+                            context: grpc.ServicerContext) -> inspection_pb2.ReportResponse:
+        actor = _actor(request)
+        return self._report(reporting.acknowledge_feedback(self.inspection, request.report_id, request.unit_id,
+                                                           actor).id, actor)
+
+    def AnswerFeedback(self, request: inspection_pb2.AnswerFeedbackRequest,  # noqa: N802
+                       context: grpc.ServicerContext) -> inspection_pb2.ReportResponse:
+        actor = _actor(request)
+        return self._report(reporting.answer_feedback(self.inspection, request.report_id, request.unit_id,
+                                                      request.answer, actor).id, actor)
+
     # -- to-do, files, jobs
     def ListTodo(self, request: todo_pb2.ListTodoRequest,  # noqa: N802
                  context: grpc.ServicerContext) -> todo_pb2.ListTodoResponse:
@@ -157,8 +221,14 @@ class InspectionServicer(inspection_pb2_grpc.InspectionServiceServicer):
 
     def GetDocument(self, request: inspection_pb2.GetDocumentRequest,  # noqa: N802
                     context: grpc.ServicerContext) -> Iterator[common_pb2.FileChunk]:
+        if request.kind in ("report", "feedback"):
+            name, docx = reporting.document(self.inspection, request.id, request.unit_id, request.kind == "feedback",
+                                            _actor(request))
+            yield from file_chunks(name, reporting.DOCX, docx)
+            return
         if request.kind not in ("photo", "thumbnail"):
-            raise InvalidInput(f"unknown document kind {request.kind!r}", {"kind": "应为 photo 或 thumbnail"})
+            raise InvalidInput(f"unknown document kind {request.kind!r}",
+                               {"kind": "应为 photo、thumbnail、report 或 feedback"})
         name, ctype, data = reading.photo_file(self.inspection, request.id, request.kind == "thumbnail",
                                                _actor(request))
         yield from file_chunks(name, ctype, data)

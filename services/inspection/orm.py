@@ -259,3 +259,52 @@ class EscalationRecipient(Base):
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     position: Mapped[int] = mapped_column(Integer, default=0)
     __table_args__ = (Index("ix_escalation_recipients_open", "person_id", "acknowledged_at"),)
+
+
+class ReportSequence(Base):
+    """Report numbers (督查报告〔2026〕N号) per year, given on issue, gap-free."""
+
+    __tablename__ = "report_sequences"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_value: Mapped[int] = mapped_column(Integer)
+
+
+class InspectionReport(Base):
+    """The plan's 专项 / 综合督查报告: one per plan, drafted by the system, edited by the office, issued."""
+
+    __tablename__ = "reports"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    report_no: Mapped[str] = mapped_column(String(60), default="")
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    analysis: Mapped[str] = mapped_column(Text, default="")  # "" : the system's draft is used
+    recommendations: Mapped[str] = mapped_column(Text, default="")
+    docx_key: Mapped[str] = mapped_column(String(200), default="")  # the issued document, as issued
+    issued_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    issued_by: Mapped[str] = mapped_column(String(SNAPSHOT), default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    feedback: Mapped[list[ReportFeedback]] = relationship(cascade="all, delete-orphan", lazy="selectin",
+                                                          order_by="ReportFeedback.position")
+
+
+class ReportFeedback(Base):
+    """反馈: one unit's part of an issued report, its acknowledgement and written answer."""
+
+    __tablename__ = "report_feedback"
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    unit_name: Mapped[str] = mapped_column(String(100))
+    findings: Mapped[int] = mapped_column(Integer, default=0)
+    answer_by: Mapped[dt.date] = mapped_column(Date)
+    docx_key: Mapped[str] = mapped_column(String(200), default="")
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    acknowledged_by: Mapped[str] = mapped_column(String(SNAPSHOT), default="")
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    answered_by: Mapped[str] = mapped_column(String(SNAPSHOT), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    __table_args__ = (Index("ix_report_feedback_unit", "unit_id", "answered_at"),)

@@ -12,7 +12,15 @@ from libs.common.actor import Actor
 from libs.common.todo_entries import Todo, todo_order, working_days_waited
 from services.inspection import domain
 from services.inspection.context import Inspection
-from services.inspection.orm import Escalation, EscalationRecipient, Finding, Plan, RectificationRound
+from services.inspection.orm import (
+    Escalation,
+    EscalationRecipient,
+    Finding,
+    InspectionReport,
+    Plan,
+    RectificationRound,
+    ReportFeedback,
+)
 
 SUMMARY = 60
 
@@ -24,7 +32,7 @@ def _short(text: str) -> str:
 def todo_list(inspection: Inspection, caller: Actor | None, unit_ids: list[str], leader_id: str,
               kinds: list[str]) -> list[Todo]:
     wanted, asked = todo_entries.asked("inspection", caller, unit_ids, leader_id, kinds)
-    today = inspection.today()
+    today, now = inspection.today(), inspection.clock.now()
     entries: list[Todo] = []
     with inspection.uow.read() as tx:
         if "rectification_due" in wanted and asked[todo.UNIT]:
@@ -44,6 +52,19 @@ def todo_list(inspection: Inspection, caller: Actor | None, unit_ids: list[str],
                     summary=domain.status_text(domain.OVERDUE if late else domain.ORDERED, round_.due_date,
                                                round_.number - 1),
                     details=(("整改要求", round_.requirement), ("问题", finding.text))))
+        if "feedback_to_answer" in wanted and asked[todo.UNIT]:
+            parts = tx.session.execute(
+                select(ReportFeedback, InspectionReport.report_no, InspectionReport.title, InspectionReport.issued_at)
+                .join(InspectionReport, InspectionReport.id == ReportFeedback.report_id)
+                .where(ReportFeedback.unit_id.in_(asked[todo.UNIT]), ReportFeedback.answered_at.is_(None)))
+            for part, report_no, title, issued_at in parts:
+                entries.append(Todo(
+                    kind="feedback_to_answer", item_id="", item_no=report_no, title=title, unit_id=part.unit_id,
+                    unit_name=part.unit_name, due_on=part.answer_by, late=today > part.answer_by, since=issued_at,
+                    waited_working_days=working_days_waited(inspection.calendar, (issued_at or now).date(), today),
+                    ref_id=part.report_id,
+                    summary=("已签收，" if part.acknowledged_at else "") + f"请于{part.answer_by:%Y年%m月%d日}前书面答复整改落实情况",
+                    details=(("问题数", str(part.findings)),)))
         if "escalation_to_read" in wanted and asked[todo.LEADER]:
             found = tx.session.scalars(
                 select(Escalation).join(EscalationRecipient)
