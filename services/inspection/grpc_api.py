@@ -10,13 +10,14 @@ from duban.common.v1 import common_pb2, todo_pb2
 from duban.inspection.v1 import inspection_pb2, inspection_pb2_grpc
 from libs.common import call_auth, permissions, todo_entries
 from libs.common.actor import Actor
-from libs.common.errors import InvalidInput
+from libs.common.errors import InvalidInput, PermissionDenied
 from libs.common.file_chunks import file_chunks
 from libs.common.idempotency_grpc import write_methods
 from services.inspection import (
     domain,
     escalating,
     jobs,
+    material,
     planning,
     reading,
     recording,
@@ -48,6 +49,13 @@ WRITE_METHODS = write_methods(SERVICE_NAME, (
 
 def _actor(request: object) -> Actor:
     return Actor.from_proto(request.actor)  # type: ignore[attr-defined]
+
+
+def _verified() -> Actor:
+    caller = call_auth.caller()
+    if caller is None:
+        raise PermissionDenied("no verified caller", {"role": "调用方未经验证"})
+    return caller
 
 
 class InspectionServicer(inspection_pb2_grpc.InspectionServiceServicer):
@@ -232,6 +240,19 @@ class InspectionServicer(inspection_pb2_grpc.InspectionServiceServicer):
         name, ctype, data = reading.photo_file(self.inspection, request.id, request.kind == "thumbnail",
                                                _actor(request))
         yield from file_chunks(name, ctype, data)
+
+    def GetItemMaterial(self, request: inspection_pb2.GetItemMaterialRequest,  # noqa: N802
+                        context: grpc.ServicerContext) -> Iterator[inspection_pb2.MaterialFile]:
+        # The caller is read here, while the call's verified context is current, not in the generator,
+        # which runs after this returns.
+        files = material.item_material(self.inspection, request.item_id, _verified())
+        return (inspection_pb2.MaterialFile(path=f.path, title=f.title, kind=f.kind, data=f.data) for f in files)
+
+    def ItemReports(self, request: inspection_pb2.ItemReportsRequest,  # noqa: N802
+                    context: grpc.ServicerContext) -> inspection_pb2.ItemReportsResponse:
+        reports = material.item_reports(self.inspection, request.item_id, _verified())
+        return inspection_pb2.ItemReportsResponse(reports=[
+            inspection_pb2.ItemReport(report_no=r.report_no, title=r.title, kind=r.kind) for r in reports])
 
     def RunSweeps(self, request: inspection_pb2.RunSweepsRequest,  # noqa: N802
                   context: grpc.ServicerContext) -> inspection_pb2.RunSweepsResponse:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from libs.common import permissions
 from libs.common.actor import Actor
@@ -29,6 +31,9 @@ class Tracking:
     notice_no_pattern: str = "督通〔{year}〕{seq}号"
     attachment_max_bytes: int = 20 * 1024 * 1024
     calendar_dir: str | None = None
+    # () -> InspectionServiceStub signed as tracking, or None where no inspection service is configured:
+    # its material goes into the dossier and its reports are named on the completion report.
+    inspection: Callable[[], Any] | None = None
 
     def today(self) -> dt.date:
         return self.clock.today()
