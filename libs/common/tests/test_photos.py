@@ -20,7 +20,7 @@ import pytest
 from google.rpc import error_details_pb2, status_pb2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PIL import Image, ImageChops, ImageOps, ImageStat, JpegImagePlugin
+from PIL import Image, ImageChops, ImageCms, ImageOps, ImageStat, JpegImagePlugin
 
 from libs.common import photo_samples as samples
 from libs.common.grpc_errors import to_status
@@ -76,14 +76,20 @@ def assert_carries_no_metadata(stored: bytes, orientation: int) -> None:
     assert exif.get_ifd(GPS_IFD) == {} and GPS_IFD not in exif
     assert dict(exif) == ({} if orientation == 1 else {0x0112: orientation})
     # Raw bytes: an EXIF block only for an orientation, holding that one tag; no XMP, no photographer.
+    # (Searched for outside the compressed image data, where any short string turns up by chance.)
     only_orientation = [] if orientation == 1 else [orientation_block(orientation)]
     if stored.startswith(b"\x89PNG"):
         assert [payload for kind, payload in png_chunks(stored) if kind == b"eXIf"] == only_orientation
-        assert b"MM\x00*" not in stored.replace(b"eXIf" + orientation_block(orientation), b"")
+        metadata = b"".join(payload for kind, payload in png_chunks(stored) if kind not in (b"IDAT", b"eXIf"))
     else:
-        assert stored.count(b"Exif\x00\x00") == len(only_orientation)
-        assert [stored[at + 6:at + 32] for at in _find_all(stored, b"Exif\x00\x00")] == only_orientation
-    assert XMP_ID not in stored and PERSON not in stored and b"GPS" not in stored and b"MIUI" not in stored
+        segments, _, after = jpeg_segments(stored)
+        metadata = b"".join(payload for _, payload in segments) + after
+        assert metadata.count(b"Exif\x00\x00") == len(only_orientation)
+        assert [metadata[at + 6:at + 32] for at in _find_all(metadata, b"Exif\x00\x00")] == only_orientation
+        metadata = metadata.replace(b"Exif\x00\x00" + orientation_block(orientation), b"")
+    assert XMP_ID not in stored and PERSON not in stored
+    for trace in (b"Exif", b"MM\x00*", b"II*\x00", b"GPS", b"MIUI", b"Xiaomi", b"8BIM", b"Photoshop"):
+        assert trace not in metadata
 
 
 def mean_difference(one: Image.Image, other: Image.Image) -> float:
@@ -197,6 +203,37 @@ def test_a_phone_jpeg_loses_xmp_iptc_comment_and_its_appended_image() -> None:
     assert after == b"" and all(marker not in (0xED, 0xFE) for marker, _ in segments)
     assert photo.exif == ExifFacts(31.2, 121.4, samples.TAKEN_AT, "Xiaomi Redmi Note 12")
     assert len(photo.data) < len(upload)
+
+
+def _segment(marker: int, payload: bytes) -> bytes:
+    return bytes([0xFF, marker]) + struct.pack(">H", len(payload) + 2) + payload
+
+
+def test_makers_segments_and_the_jfif_thumbnail_are_dropped() -> None:
+    upload = samples.jpeg(64, 48, extras=False)
+    assert upload[2:6] == b"\xff\xe0\x00\x10"  # Pillow's JFIF, replaced by one with a thumbnail
+    jfif = b"JFIF\x00\x01\x02\x01\x00\x48\x00\x48\x02\x01" + b"\x10\x20\x30" * 2  # a 2x1 RGB thumbnail
+    makers = [_segment(0xE0, jfif), _segment(0xE2, b"MPF\x00II*\x00" + PERSON), _segment(0xE2, b"FPXR\x00" + PERSON),
+              _segment(0xE0, b"JFXX\x00\x10" + PERSON), _segment(0xEF, PERSON), _segment(0xFE, PERSON)]
+    upload = upload[:2] + b"".join(makers) + upload[2 + 18:]
+    segments, _, _ = jpeg_segments(accept_photo(upload).data)
+    assert [payload for marker, payload in segments if 0xE0 <= marker <= 0xEF or marker == 0xFE] == [jfif[:12] + b"\x00\x00"]
+
+
+def test_the_colour_profile_and_the_adobe_segment_stay() -> None:
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    out = io.BytesIO()
+    samples.picture(64, 48).save(out, "JPEG", icc_profile=profile)
+    photo = accept_photo(out.getvalue())
+    assert Image.open(io.BytesIO(photo.data)).info["icc_profile"] == profile
+    assert Image.open(io.BytesIO(photo.thumbnail)).info["icc_profile"] == profile
+
+    out = io.BytesIO()
+    Image.new("CMYK", (64, 48), (0, 255, 255, 0)).save(out, "JPEG")  # red, inverted as Adobe's APP14 says
+    photo = accept_photo(out.getvalue())
+    assert any(marker == 0xEE for marker, _ in jpeg_segments(photo.data)[0])
+    red, green, blue = Image.open(io.BytesIO(photo.thumbnail)).getpixel((10, 10))
+    assert red > 200 and green < 50 and blue < 50
 
 
 def test_southern_and_western_positions_are_negative() -> None:
