@@ -15,7 +15,7 @@ import random
 import struct
 import zlib
 
-from PIL import Image, ImageChops, PngImagePlugin
+from PIL import Image, ImageChops, ImageOps, PngImagePlugin
 from PIL.TiffImagePlugin import IFDRational
 from pillow_heif import register_heif_opener
 
@@ -31,13 +31,14 @@ _DMS_SECONDS_SCALE = 10_000  # seconds to 1/10000": about 3 mm
 
 
 def picture(width: int, height: int, seed: int = 0) -> Image.Image:
-    """An RGB picture that compresses like a photo: broad colour areas, finer detail, sensor noise
-    (about 200 KB as a quality-85 JPEG at 1600x1200)."""
+    """An RGB picture that compresses like a photo: sky to ground, broad colour areas, finer detail and
+    sensor noise (about 215 KB as a quality-85 JPEG at 1600x1200)."""
     rnd = random.Random(seed)
-    image = _blotches(rnd, width, height, 64)
-    image = Image.blend(image, _blotches(rnd, width, height, 16), 0.3)
-    noise = Image.frombytes("L", (width, height), rnd.randbytes(width * height)).point(lambda v: v * 4 // 256)
-    return ImageChops.add(image, Image.merge("RGB", (noise, noise, noise)), offset=-2)
+    scene = ImageOps.colorize(Image.linear_gradient("L").resize((width, height)), "#8fb3dc", "#5f6e45", mid="#c9c2a8")
+    image = Image.blend(scene, _blotches(rnd, width, height, 64), 0.3)
+    image = Image.blend(image, _blotches(rnd, width, height, 16), 0.25)
+    noise = Image.frombytes("L", (width, height), rnd.randbytes(width * height)).point(lambda v: v * 6 // 256)
+    return ImageChops.add(image, Image.merge("RGB", (noise, noise, noise)), offset=-3)
 
 
 def exif_block(gps: tuple[float, float] | None = None, taken_at: str = TAKEN_AT, orientation: int = 1,
