@@ -261,6 +261,23 @@ def test_heic_is_stored_as_an_upright_jpeg_without_exif(iphone_photo) -> None:
     assert max(Image.open(io.BytesIO(photo.thumbnail)).size) == 320
 
 
+@settings(max_examples=15, deadline=None)
+@given(width=st.integers(24, 160), height=st.integers(24, 160), orientation=st.integers(1, 8), gps=gps_values)
+def test_any_heic_is_stored_as_an_upright_jpeg_at_its_displayed_size(width, height, orientation, gps) -> None:
+    upload = samples.heic(width, height, gps=gps, orientation=orientation, quality=90)
+    photo = accept_photo(upload)
+    assert (photo.content_type, photo.original_content_type) == (JPEG, HEIC)
+    assert (photo.width, photo.height) == displayed(width, height, orientation)
+    sensor = samples.picture(width, height)
+    sensor.getexif()[0x0112] = orientation
+    stored = Image.open(io.BytesIO(photo.data))
+    assert stored.size == (photo.width, photo.height)
+    assert mean_difference(stored.convert("RGB"), ImageOps.exif_transpose(sensor)) < 8  # about 1.5; a wrong turn 25+
+    assert_carries_no_metadata(photo.data, 1)
+    assert photo.exif.latitude == (None if gps is None else pytest.approx(gps[0], abs=1e-6))
+    assert photo.exif.longitude == (None if gps is None else pytest.approx(gps[1], abs=1e-6))
+
+
 def test_pillows_own_bomb_check_never_runs(monkeypatch, iphone_photo) -> None:
     # Image.open warns past MAX_IMAGE_PIXELS and raises past twice that; warnings are errors here, and
     # the pixel limit is PhotoLimits' alone.
