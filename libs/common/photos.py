@@ -34,6 +34,7 @@ _NAME_CHARS = 80
 # What Pillow and libheif raise on bytes they cannot decode; each becomes "corrupt", never a 500.
 _UNREADABLE = (OSError, SyntaxError, ValueError, EOFError, RuntimeError, struct.error, zlib.error, IndexError)
 _INDEXED_FIELD = re.compile(r"\[(\d+)\]$")
+_PLACED_NAME = re.compile(r"第\d+张照片")
 # EXIF orientation -> the transposition that shows the picture upright (EXIF 2.32, Orientation).
 _UPRIGHT = {
     2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
@@ -79,7 +80,8 @@ def accept_photo(data: bytes, limits: PhotoLimits = PhotoLimits(), field: str = 
     """Check one uploaded photo and make the copy to store. Raises PhotoRejected.
 
     `name` (the uploaded file name) only goes into the Chinese message ("照片（IMG_0001.jpg）..."), never
-    decides the type; a field with an index ("photos[1]") names the photo by its place ("第2张照片").
+    decides the type; a field with an index ("photos[1]") names the photo by its place ("第2张照片"), and
+    so does a name the caller wrote that way ("第2张照片（IMG_0001.jpg）", used as it is).
 
     Order: empty, byte limit, type (JPEG, PNG, HEIC/HEIF by content), pixel limit from the header (before
     any pixel is decoded), then the structure and the decoding ("corrupt").
@@ -139,6 +141,8 @@ class _Refusal:
         subject = f"第{int(index.group(1)) + 1}张照片" if index else "照片"
         name = "".join(ch for ch in name if not has_bad_characters(ch)).strip()[:_NAME_CHARS]
         self.subject = f"{subject}（{name}）" if name else subject
+        if _PLACED_NAME.match(name):  # the caller named the photo by its place itself: "第2张照片（IMG_0001.jpg）"
+            self.subject = name
         self.name = name
 
     def __call__(self, reason: str, message: str, chinese: str) -> PhotoRejected:

@@ -441,6 +441,11 @@ def test_a_refusal_reaches_grpc_as_invalid_argument_with_the_field_error() -> No
     assert [(v.field, v.description) for v in bad.field_violations] == [("photos[2]", "第3张照片是空文件，请重新选择")]
 
 
+def test_a_caller_may_name_the_photo_by_its_place_itself() -> None:
+    error = refused(b"", name="第2张照片（IMG_0001.jpg）")
+    assert error.field_errors == {"photos": "第2张照片（IMG_0001.jpg）是空文件，请重新选择"}
+
+
 def test_control_characters_in_the_file_name_stay_out_of_the_message() -> None:
     error = refused(b"", name="a\x07b\x00.jpg")
     assert error.field_errors == {"photos": "照片（ab.jpg）是空文件，请重新选择"}
