@@ -89,9 +89,10 @@ def accept_photo(data: bytes, limits: PhotoLimits = PhotoLimits(), field: str = 
     The stored copy carries no EXIF but the Orientation, and no XMP, IPTC, comments or text chunks:
     - JPEG: the segments are copied without re-encoding - tables and entropy-coded scans byte for byte -
       leaving out every APPn but JFIF, ICC profiles and Adobe, every comment and whatever follows the end
-      of the image. A photo whose EXIF Orientation is not 1 keeps an APP1 holding that one tag, so
-      browsers, Word and image viewers turn it upright as they did the upload; width and height are the
-      displayed ones (swapped for orientations 5-8).
+      of the image. A photo whose EXIF Orientation is not 1 keeps an APP1 holding that one tag, so what
+      turned the upload upright (browsers, phones, image viewers) turns the stored copy alike; code that
+      decodes and re-encodes it applies the tag itself (ImageOps.exif_transpose). Width and height are
+      the displayed ones (swapped for orientations 5-8).
     - PNG: the chunks are copied without re-encoding, keeping only image data, palette, colour and
       transparency; an Orientation other than 1 stays as a one-tag eXIf, as for JPEG.
     - HEIC: office PCs and DOCX reports cannot show it, so the stored copy is a JPEG (quality 90, ICC
