@@ -82,6 +82,6 @@ def test_a_report_is_drafted_from_the_findings_issued_once_and_each_unit_answers
     wanted = {"report.issued", "feedback.acknowledged", "feedback.answered"}
     # Keyed by report and by unit: the events may lie on different partitions, read until all are there.
     events = reader.poll_until(lambda es: wanted <= {e.type for e in es})
-    mine = [e.type for e in events if e.type.startswith(("report.", "feedback.")) and issued.id in e.data.decode()]
-    assert sorted(mine) == sorted(wanted)
+    ours = [e.type for e in events if e.type.startswith(("report.", "feedback.")) and issued.id in e.data.decode()]
+    assert sorted(ours) == sorted(wanted)
     reader.close()
