@@ -1,0 +1,341 @@
+"""The GB/T 9704-2012 layout (党政机关公文格式) for every official document the services write as DOCX.
+
+A4, 版心 156 mm x 225 mm (上 37, 下 35, 左 28, 右 26 mm); 正文 3号 仿宋_GB2312, 22 lines of 28 characters
+filling the 版心 (7.1: "一般每面排22行，每行排28个字"); 标题 2号 方正小标宋简体 centred; 发文机关标志 in red
+小标宋 over the 发文字号 and a red rule as wide as the 版心; 结构层次 一、 黑体, （一） 楷体, 1. and （1） 仿宋;
+page numbers 4号 半角宋体 "— 1 —", odd pages right and even pages left, one character in.
+
+Fonts are named as offices have them installed; Word (and LibreOffice through fontconfig, deploy/fonts)
+substitutes a face that is not installed, so the names are the fallback chain's first link, not a promise.
+The services write their documents' content (tracking's 督办通知, inspection's 督查报告) with these pieces:
+`new_document`, `masthead`, `title`, `heading`, `paragraph`, `table`, `picture`, `closing`, `to_bytes`.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import zipfile
+from collections.abc import Sequence
+from datetime import date, datetime, time
+
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.shared import Emu, Length, Mm, Pt, RGBColor
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
+
+from libs.common.deadline_text import chinese_date
+
+__all__ = [
+    "BODY_FONT", "BODY_SIZE", "CHARS_PER_LINE", "CHAR_SPACING_TWIPS", "CONTENT_TYPE", "HEADING_FONT", "INDENT",
+    "LATIN_FONT", "LINES_PER_PAGE", "LINE_PITCH", "MARK_SIZE", "PAGE_NUMBER_FONT", "RED", "RULE_GAP",
+    "RULE_UNDER_TEXT", "SMALL_SIZE", "SUBHEADING_FONT", "TEXT_HEIGHT", "TEXT_WIDTH", "TITLE_FONT", "TITLE_SIZE",
+    "blank", "bottom_rule", "chinese_date", "chinese_datetime", "closing", "font", "heading", "labelled",
+    "line_grid", "masthead", "new_document", "page_number", "paragraph", "picture", "table", "text_width", "title",
+    "to_bytes",
+]
+
+CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+BODY_FONT, TITLE_FONT, HEADING_FONT, LATIN_FONT = "仿宋_GB2312", "方正小标宋简体", "黑体", "Times New Roman"
+SUBHEADING_FONT = "楷体_GB2312"  # 7.3.3: the second level of headings, （一）
+PAGE_NUMBER_FONT = "宋体"
+BODY_SIZE, TITLE_SIZE, SMALL_SIZE = Pt(16), Pt(22), Pt(14)  # 3号, 2号, 4号
+MARK_SIZE = Pt(30)  # 发文机关标志: GB/T leaves its size to the office (醒目、美观、庄重)
+RED = RGBColor(0xC0, 0x00, 0x00)
+INDENT = Pt(32)  # two characters of 三号 text
+TEXT_WIDTH, TEXT_HEIGHT = Mm(156), Mm(225)
+LINES_PER_PAGE, CHARS_PER_LINE = 22, 28
+# 28.95 pt: whole twips, rounded down so that 22 lines fit in the 版心 (29 pt would make it 225.1 mm)
+LINE_PITCH = Pt(math.floor(TEXT_HEIGHT.pt / LINES_PER_PAGE * 20) / 20)
+# 28 characters fill the 156 mm line when each is drawn 0.2 pt closer than its 16 pt (a line grid and this
+# spacing, not Word's character grid: LibreOffice lays a linesAndChars grid out at twice the pitch).
+CHAR_SPACING_TWIPS = math.floor((TEXT_WIDTH.pt / CHARS_PER_LINE - BODY_SIZE.pt) * 20)
+RULE_GAP = Pt(11)  # the red rule 4 mm below the 发文字号
+RULE_UNDER_TEXT = Pt(4)
+SMALL_LINE = Pt(22)  # the exact line height of text smaller than 3号 (tables, captions)
+_HEADING_FONTS = {1: HEADING_FONT, 2: SUBHEADING_FONT, 3: BODY_FONT}
+# The pictures a document shows, already compressed (JPEG, PNG): deflating them again costs time and saves
+# nothing. Only word/media: the template's docProps/thumbnail.jpeg stays deflated, as documents were before.
+_STORED_FOLDER = "word/media/"
+
+
+def chinese_datetime(dt: datetime) -> str:
+    """The wall-clock time as given (callers convert to local time first): "2026年12月8日 10:30"."""
+    return f"{chinese_date(dt.date())} {dt:%H:%M}"
+
+
+def text_width(text: str) -> float:
+    """Width in characters of 三号 text: Arabic digits and Latin letters are half a character."""
+    return sum(0.5 if ch.isascii() else 1 for ch in text)
+
+
+def font(
+    run: Run, east_asia: str, size: Length | None = None, bold: bool = False, color: RGBColor | None = None
+) -> Run:
+    """Set the run's faces (Times New Roman for Latin and digits, `east_asia` for Chinese), size, weight, colour."""
+    run.font.name = LATIN_FONT
+    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), east_asia)
+    if size is not None:
+        run.font.size = size
+    run.font.bold = bold or None
+    if color is not None:
+        run.font.color.rgb = color
+    return run
+
+
+def paragraph(
+    doc_or_cell: DocxDocument | _Cell,
+    text: str = "",
+    *,
+    font_name: str = BODY_FONT,
+    size: Length = BODY_SIZE,
+    align: WD_ALIGN_PARAGRAPH | None = None,
+    indent: bool = False,
+    bold: bool = False,
+    color: RGBColor | None = None,
+    right_indent: Length | None = None,
+) -> Paragraph:
+    """A paragraph on the grid: no space before or after, exactly one line pitch a line (22 pt for text
+    smaller than 3号), the first line two characters in when `indent`. Empty `text`: a blank line."""
+    p = doc_or_cell.add_paragraph()
+    fmt = p.paragraph_format
+    fmt.space_before = fmt.space_after = Pt(0)
+    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, LINE_PITCH if size >= BODY_SIZE else SMALL_LINE
+    if align is not None:
+        p.alignment = align
+    if indent:
+        fmt.first_line_indent = INDENT
+    if right_indent is not None:
+        fmt.right_indent = right_indent
+    if text:
+        font(p.add_run(text), font_name, size, bold, color)
+    return p
+
+
+def labelled(doc: DocxDocument, label: str, value: str, *, indent: bool = True) -> Paragraph:
+    """ "label：value" - in the body text (indented, both 仿宋) or as a form's line (label in bold 黑体)."""
+    p = paragraph(doc, indent=indent)
+    font(p.add_run(label), HEADING_FONT if not indent else BODY_FONT, BODY_SIZE, bold=not indent)
+    font(p.add_run(value), BODY_FONT, BODY_SIZE)
+    return p
+
+
+def heading(doc: DocxDocument, text: str, level: int = 1) -> Paragraph:
+    """结构层次 (7.3.3), the number written in `text`: 1 "一、" 黑体, 2 "（一）" 楷体, 3 "1." 仿宋; all indented
+    two characters like the text, in 3号."""
+    return paragraph(doc, text, font_name=_HEADING_FONTS[level], indent=True)
+
+
+def blank(p: Paragraph, width: int) -> None:
+    """An underlined space `width` characters wide, to write on by hand."""
+    run = font(p.add_run("\u3000" * width), BODY_FONT, BODY_SIZE)
+    run.font.underline = True
+
+
+def bottom_rule(paragraph: Paragraph, color: str = "C00000", eighths_of_point: int = 18,
+                gap: Length = RULE_UNDER_TEXT) -> None:
+    """A rule under the paragraph across the text width (the red 分隔线 of the 版头 by default)."""
+    ppr = paragraph._p.get_or_add_pPr()
+    border = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for key, value in (("w:val", "single"), ("w:sz", str(eighths_of_point)), ("w:space", str(round(gap.pt))),
+                       ("w:color", color)):
+        bottom.set(qn(key), value)
+    border.append(bottom)
+    # CT_PPr is a strict sequence: pBdr goes before shd/tabs/.../spacing/ind/jc.
+    ppr.insert_element_before(
+        border,
+        "w:shd",
+        "w:tabs",
+        "w:suppressAutoHyphens",
+        "w:kinsoku",
+        "w:wordWrap",
+        "w:overflowPunct",
+        "w:topLinePunct",
+        "w:autoSpaceDE",
+        "w:autoSpaceDN",
+        "w:bidi",
+        "w:adjustRightInd",
+        "w:snapToGrid",
+        "w:spacing",
+        "w:ind",
+        "w:contextualSpacing",
+        "w:mirrorIndents",
+        "w:suppressOverlap",
+        "w:jc",
+        "w:textDirection",
+        "w:textAlignment",
+        "w:textboxTightWrap",
+        "w:outlineLvl",
+        "w:divId",
+        "w:cnfStyle",
+        "w:rPr",
+        "w:sectPr",
+        "w:pPrChange",
+    )
+
+
+def page_number(paragraph: Paragraph, odd: bool) -> None:
+    """"— N —" in 4号 宋体, odd pages right and even pages left, one character in from the edge."""
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT if odd else WD_ALIGN_PARAGRAPH.LEFT
+    fmt = paragraph.paragraph_format
+    fmt.right_indent, fmt.left_indent = (SMALL_SIZE, None) if odd else (None, SMALL_SIZE)
+    font(paragraph.add_run("— "), PAGE_NUMBER_FONT, SMALL_SIZE)
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    shown = OxmlElement("w:r")  # the cached result; Word and LibreOffice recompute it on layout
+    props = OxmlElement("w:rPr")
+    fonts = OxmlElement("w:rFonts")
+    for key in ("w:ascii", "w:hAnsi", "w:eastAsia"):
+        fonts.set(qn(key), PAGE_NUMBER_FONT)
+    size = OxmlElement("w:sz")
+    size.set(qn("w:val"), str(int(SMALL_SIZE.pt * 2)))
+    props.append(fonts)
+    props.append(size)
+    shown.append(props)
+    text = OxmlElement("w:t")
+    text.text = "1"
+    shown.append(text)
+    field.append(shown)
+    paragraph._p.append(field)
+    font(paragraph.add_run(" —"), PAGE_NUMBER_FONT, SMALL_SIZE)
+
+
+def line_grid(section_properties: BaseOxmlElement) -> None:
+    """The 22-line grid (Word's 文档网格: 只指定行网格, 每页 22 行)."""
+    grid = section_properties.find(qn("w:docGrid"))
+    if grid is None:
+        grid = OxmlElement("w:docGrid")
+        section_properties.append(grid)
+    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), str(round(LINE_PITCH.pt * 20)))  # twentieths of a point
+
+
+def new_document(title: str, author: str, when: date) -> DocxDocument:
+    """An empty A4 document with the 版心 margins, the line grid, 3号 仿宋 at 28 characters a line as the
+    Normal style, page numbers in the footers, and the properties (title, author, dates at `when`)."""
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    # The page number's top 7 mm below the 版心: its 4号 line (about 5 mm) ends 23 mm above the edge.
+    section.footer_distance = Mm(23)
+    line_grid(section._sectPr)
+    normal = doc.styles["Normal"]
+    normal.font.name, normal.font.size = LATIN_FONT, BODY_SIZE
+    normal_run = normal.element.get_or_add_rPr()
+    normal_run.get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
+    spacing = OxmlElement("w:spacing")  # 28 characters a line (CT_RPr: spacing after the fonts, before sz)
+    spacing.set(qn("w:val"), str(CHAR_SPACING_TWIPS))
+    normal_run.insert_element_before(spacing, "w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight",
+                                     "w:u", "w:effect", "w:bdr", "w:shd", "w:fitText", "w:vertAlign", "w:rtl",
+                                     "w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath")
+    doc.settings.odd_and_even_pages_header_footer = True
+    page_number(section.footer.paragraphs[0], odd=True)
+    page_number(section.even_page_footer.paragraphs[0], odd=False)
+    stamp = datetime.combine(when, time(0, 0))
+    props = doc.core_properties
+    props.title, props.author, props.last_modified_by = title, author, author
+    props.created = props.modified = stamp
+    props.revision = 1
+    return doc
+
+
+def masthead(doc: DocxDocument, office: str, number: str = "") -> None:
+    """版头: the 发文机关标志 in red 小标宋 centred, two blank lines, the 发文字号 centred, and the red rule
+    4 mm below it as wide as the 版心 (with no number, the rule under the mark)."""
+    mark = paragraph(doc, office, font_name=TITLE_FONT, size=MARK_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER, color=RED)
+    mark.paragraph_format.line_spacing = Pt(MARK_SIZE.pt * 1.5)
+    if number:
+        paragraph(doc)
+        paragraph(doc)
+        bottom_rule(paragraph(doc, number, align=WD_ALIGN_PARAGRAPH.CENTER), gap=RULE_GAP)
+    else:
+        bottom_rule(mark, gap=RULE_GAP)
+
+
+def title(doc: DocxDocument, text: str) -> Paragraph:
+    """标题: 2号小标宋 centred, a blank line below the red rule and above the 主送机关."""
+    p = paragraph(doc, text, font_name=TITLE_FONT, size=TITLE_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER)
+    p.paragraph_format.line_spacing = Pt(LINE_PITCH.pt * 1.25)
+    p.paragraph_format.space_before, p.paragraph_format.space_after = LINE_PITCH, LINE_PITCH
+    return p
+
+
+def closing(doc: DocxDocument, signer: str, when: str) -> None:
+    """落款 of a document without a seal (GB/T 9704 7.3.5.2): a blank line after the text, the 成文日期
+    two characters in from the right and the 署名 centred over it (the longer of the two takes the two
+    characters, the other is centred on it)."""
+    signer_width, date_width = text_width(signer), text_width(when)
+    widest = max(signer_width, date_width)
+    paragraph(doc)
+    for text, width in ((signer, signer_width), (when, date_width)):
+        paragraph(doc, text, align=WD_ALIGN_PARAGRAPH.RIGHT,
+                  right_indent=Pt(INDENT.pt + (widest - width) / 2 * BODY_SIZE.pt))
+
+
+def table(
+    doc: DocxDocument,
+    columns: Sequence[tuple[str, Length]],
+    rows: Sequence[Sequence[str]],
+    *,
+    centred: frozenset[int] = frozenset(),
+    size: Length = SMALL_SIZE,
+) -> Table:
+    """A ruled table centred in the text: a header row in 黑体, then `rows` in 仿宋, 4号 by default.
+    `columns` are (header, width); the widths should add up to TEXT_WIDTH. `centred`: the column indexes
+    whose cells are centred (headers always are)."""
+    grid = doc.add_table(rows=1, cols=len(columns))
+    grid.style, grid.alignment, grid.autofit = doc.styles["Table Grid"], WD_TABLE_ALIGNMENT.CENTER, False
+    for r, values in enumerate([[label for label, _ in columns], *rows]):
+        cells = grid.rows[0].cells if r == 0 else grid.add_row().cells
+        for c, (cell, text) in enumerate(zip(cells, values, strict=True)):
+            if r == 0 or c in centred:
+                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+            font(cell.paragraphs[0].add_run(text), HEADING_FONT if r == 0 else BODY_FONT, size)
+    # Word reads the cell widths, LibreOffice the grid columns: set both.
+    for column, (_, width) in zip(grid.columns, columns, strict=True):
+        column.width = width
+        for cell in column.cells:
+            cell.width = width
+    return grid
+
+
+def picture(doc_or_cell: DocxDocument | _Cell, image: bytes, width_px: int, height_px: int, box_width: Length,
+            box_height: Length) -> Paragraph:
+    """The image (JPEG or PNG bytes) centred in a paragraph of its own, as large as fits in the box while
+    keeping its proportions. The paragraph's line height is left to the picture (an exact pitch would crop
+    it to one line)."""
+    scale = min(box_width / width_px, box_height / height_px)
+    p = doc_or_cell.add_paragraph()
+    fmt = p.paragraph_format
+    fmt.space_before = fmt.space_after = Pt(0)
+    fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.add_run().add_picture(io.BytesIO(image), width=Emu(int(width_px * scale)), height=Emu(int(height_px * scale)))
+    return p
+
+
+def to_bytes(doc: DocxDocument, when: date) -> bytes:
+    """Save and re-pack with a fixed timestamp on every member so the same data gives the same bytes.
+    Images are stored as they are (JPEG and PNG are compressed already)."""
+    raw = io.BytesIO()
+    doc.save(raw)
+    out = io.BytesIO()
+    stamp = (max(when.year, 1980), when.month, when.day, 0, 0, 0)
+    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():  # keep the order: [Content_Types].xml must stay first
+            member = zipfile.ZipInfo(info.filename, date_time=stamp)
+            stored = info.filename.startswith(_STORED_FOLDER)
+            member.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+            dst.writestr(member, src.read(info))
+    return out.getvalue()
