@@ -8,7 +8,7 @@ page numbers 4号 半角宋体 "— 1 —", odd pages right and even pages left,
 Fonts are named as offices have them installed; Word (and LibreOffice through fontconfig, deploy/fonts)
 substitutes a face that is not installed, so the names are the fallback chain's first link, not a promise.
 The services write their documents' content (tracking's 督办通知, inspection's 督查报告) with these pieces:
-`new_document`, `masthead`, `title`, `heading`, `paragraph`, `table`, `picture`, `closing`, `to_bytes`.
+`new_document`, `masthead`, `title`, `heading`, `paragraph`, `table`, `figures`, `closing`, `to_bytes`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import io
 import math
 import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from docx import Document
@@ -25,11 +26,13 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.table import CT_Row
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Emu, Length, Mm, Pt, RGBColor
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
+from PIL import Image
 
 from libs.common.deadline_text import chinese_date
 
@@ -37,9 +40,9 @@ __all__ = [
     "BODY_FONT", "BODY_SIZE", "CHARS_PER_LINE", "CHAR_SPACING_TWIPS", "CONTENT_TYPE", "HEADING_FONT", "INDENT",
     "LATIN_FONT", "LINES_PER_PAGE", "LINE_PITCH", "MARK_SIZE", "PAGE_NUMBER_FONT", "RED", "RULE_GAP",
     "RULE_UNDER_TEXT", "SMALL_SIZE", "SUBHEADING_FONT", "TEXT_HEIGHT", "TEXT_WIDTH", "TITLE_FONT", "TITLE_SIZE",
-    "blank", "bottom_rule", "chinese_date", "chinese_datetime", "closing", "font", "heading", "labelled",
-    "line_grid", "masthead", "new_document", "page_number", "paragraph", "picture", "table", "text_width", "title",
-    "to_bytes",
+    "blank", "bottom_rule", "chinese_date", "chinese_datetime", "chinese_number", "period_text", "closing", "font", "heading", "labelled",
+    "line_grid", "masthead", "new_document", "off_grid", "page_number", "paragraph", "print_copy", "table",
+    "text_width", "title", "title_lines", "to_bytes", "TITLE_CHARS", "Figure", "figures", "FIGURE_BOX", "FIGURE_DPI",
 ]
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -70,6 +73,28 @@ _STORED_FOLDER = "word/media/"
 def chinese_datetime(dt: datetime) -> str:
     """The wall-clock time as given (callers convert to local time first): "2026年12月8日 10:30"."""
     return f"{chinese_date(dt.date())} {dt:%H:%M}"
+
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_number(n: int) -> str:
+    """1..99 as the headings number them: 1 "一", 10 "十", 12 "十二", 20 "二十", 35 "三十五"."""
+    if not 1 <= n <= 99:
+        raise ValueError(f"a heading number is 1..99, not {n}")
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")) + (_DIGITS[ones] if ones else "")
+
+
+def period_text(start: date, end: date) -> str:
+    """ "2026年12月1日至5日", "2026年11月28日至12月3日", "2026年12月28日至2027年1月4日", or one day."""
+    if start == end:
+        return chinese_date(start)
+    if start.year != end.year:
+        return f"{chinese_date(start)}至{chinese_date(end)}"
+    if start.month != end.month:
+        return f"{chinese_date(start)}至{end.month}月{end.day}日"
+    return f"{chinese_date(start)}至{end.day}日"
 
 
 def text_width(text: str) -> float:
@@ -130,8 +155,26 @@ def labelled(doc: DocxDocument, label: str, value: str, *, indent: bool = True) 
 
 def heading(doc: DocxDocument, text: str, level: int = 1) -> Paragraph:
     """结构层次 (7.3.3), the number written in `text`: 1 "一、" 黑体, 2 "（一）" 楷体, 3 "1." 仿宋; all indented
-    two characters like the text, in 3号."""
-    return paragraph(doc, text, font_name=_HEADING_FONTS[level], indent=True)
+    two characters like the text, in 3号, and kept on the page of the paragraph after it (a heading never
+    ends a page)."""
+    p = paragraph(doc, text, font_name=_HEADING_FONTS[level], indent=True)
+    p.paragraph_format.keep_with_next = True
+    return p
+
+
+def off_grid(paragraph: Paragraph, line: Length | None = None) -> Paragraph:
+    """Take the paragraph off the document's line grid (a picture, a caption, a table cell: on the grid each
+    line is rounded up to a whole 28.95 pt pitch), with `line` as its exact line height if given."""
+    if line is not None:
+        paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        paragraph.paragraph_format.line_spacing = line
+    snap = OxmlElement("w:snapToGrid")
+    snap.set(qn("w:val"), "0")
+    paragraph._p.get_or_add_pPr().insert_element_before(
+        snap, "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
+        "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle",
+        "w:rPr", "w:sectPr", "w:pPrChange")
+    return paragraph
 
 
 def blank(p: Paragraph, width: int) -> None:
@@ -263,9 +306,36 @@ def masthead(doc: DocxDocument, office: str, number: str = "") -> None:
         bottom_rule(mark, gap=RULE_GAP)
 
 
+TITLE_CHARS = int(TEXT_WIDTH.pt / (TITLE_SIZE.pt + CHAR_SPACING_TWIPS / 20))  # 20 characters of 2号 a line
+_TITLE_BREAKS = "的、和与及"  # a title line may end after these and keep its words whole
+
+
+def title_lines(text: str) -> list[str]:
+    """The title as it should be set (7.3.1: 回行时要做到词意完整、排列对称): one line if it fits, else two
+    lines broken after a "的" (or 、和与及) where both fit, the most even such break; a title no such
+    break fits is left whole, for the word processor to wrap."""
+    if text_width(text) <= TITLE_CHARS:
+        return [text]
+    best: tuple[float, list[str]] | None = None
+    for mark in _TITLE_BREAKS:
+        for at in (i + 1 for i, ch in enumerate(text) if ch == mark and 0 < i < len(text) - 1):
+            first, second = text[:at], text[at:]
+            widths = text_width(first), text_width(second)
+            if max(widths) <= TITLE_CHARS and (best is None or abs(widths[0] - widths[1]) < best[0]):
+                best = abs(widths[0] - widths[1]), [first, second]
+        if best is not None:  # a break after 的 wins over a more even one after 、
+            return best[1]
+    return [text]
+
+
 def title(doc: DocxDocument, text: str) -> Paragraph:
-    """标题: 2号小标宋 centred, a blank line below the red rule and above the 主送机关."""
-    p = paragraph(doc, text, font_name=TITLE_FONT, size=TITLE_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER)
+    """标题: 2号小标宋 centred, a blank line below the red rule and above the 主送机关; a long one on two
+    lines broken by meaning (`title_lines`)."""
+    first, *more = title_lines(text)
+    p = paragraph(doc, first, font_name=TITLE_FONT, size=TITLE_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER)
+    for line in more:
+        p.runs[-1].add_break()
+        font(p.add_run(line), TITLE_FONT, TITLE_SIZE)
     p.paragraph_format.line_spacing = Pt(LINE_PITCH.pt * 1.25)
     p.paragraph_format.space_before, p.paragraph_format.space_after = LINE_PITCH, LINE_PITCH
     return p
@@ -290,10 +360,14 @@ def table(
     *,
     centred: frozenset[int] = frozenset(),
     size: Length = SMALL_SIZE,
+    repeat_header: bool = False,
+    line: Length | None = None,
 ) -> Table:
     """A ruled table centred in the text: a header row in 黑体, then `rows` in 仿宋, 4号 by default.
     `columns` are (header, width); the widths should add up to TEXT_WIDTH. `centred`: the column indexes
-    whose cells are centred (headers always are)."""
+    whose cells are centred (headers always are). `repeat_header`: the header row again on every page the
+    table runs onto, and no row split across two pages. `line`: the cells' exact line height, off the grid
+    (without it a cell's lines follow the page's 28.95 pt grid)."""
     grid = doc.add_table(rows=1, cols=len(columns))
     grid.style, grid.alignment, grid.autofit = doc.styles["Table Grid"], WD_TABLE_ALIGNMENT.CENTER, False
     for r, values in enumerate([[label for label, _ in columns], *rows]):
@@ -302,27 +376,105 @@ def table(
             if r == 0 or c in centred:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
             font(cell.paragraphs[0].add_run(text), HEADING_FONT if r == 0 else BODY_FONT, size)
-    # Word reads the cell widths, LibreOffice the grid columns: set both.
-    for column, (_, width) in zip(grid.columns, columns, strict=True):
-        column.width = width
-        for cell in column.cells:
-            cell.width = width
+            if line is not None:
+                off_grid(cell.paragraphs[0], line)
+    _set_widths(grid, [width for _, width in columns])
+    if repeat_header:
+        for n, row in enumerate(grid.rows):
+            _row_properties(row._tr, "w:cantSplit", *(("w:tblHeader",) if n == 0 else ()))
     return grid
 
 
-def picture(doc_or_cell: DocxDocument | _Cell, image: bytes, width_px: int, height_px: int, box_width: Length,
-            box_height: Length) -> Paragraph:
-    """The image (JPEG or PNG bytes) centred in a paragraph of its own, as large as fits in the box while
-    keeping its proportions. The paragraph's line height is left to the picture (an exact pitch would crop
-    it to one line)."""
-    scale = min(box_width / width_px, box_height / height_px)
-    p = doc_or_cell.add_paragraph()
-    fmt = p.paragraph_format
-    fmt.space_before = fmt.space_after = Pt(0)
-    fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    p.add_run().add_picture(io.BytesIO(image), width=Emu(int(width_px * scale)), height=Emu(int(height_px * scale)))
-    return p
+def _set_widths(grid: Table, widths: Sequence[Length]) -> None:
+    # Word reads the cell widths, LibreOffice the grid columns: set both.
+    for column, width in zip(grid.columns, widths, strict=True):
+        column.width = width
+        for cell in column.cells:
+            cell.width = width
+
+
+def _row_properties(tr: CT_Row, *flags: str) -> None:
+    """On/off row properties (w:cantSplit, w:tblHeader), in CT_TrPr's order (cantSplit comes first)."""
+    props = tr.get_or_add_trPr()
+    for flag in flags:
+        props.append(OxmlElement(flag))
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A picture with its caption: JPEG or PNG bytes and their size in pixels."""
+
+    image: bytes
+    width: int
+    height: int
+    caption: str
+
+
+FIGURE_BOX = (Mm(74), Mm(55.5))  # half the text width less the cell margins, 4:3
+FIGURE_DPI = 275  # a print copy's resolution at the box's size: a 1600 x 1200 photo halves to 800 x 600
+CAPTION_SIZE, CAPTION_LINE = Pt(12), Pt(18)  # 小四
+
+
+def print_copy(figure: Figure, box: tuple[Length, Length] = FIGURE_BOX, dpi: int = FIGURE_DPI) -> Figure:
+    """The figure as large as it prints in `box` at `dpi`, not larger, with its size read from the image
+    itself: a JPEG or PNG that small is kept as it is; a bigger one is decoded at a reduced scale (the JPEG
+    decoder's own 1/2, 1/4, 1/8), resized if still larger and saved as JPEG (quality 85), as is any other
+    format Pillow reads. Raises PIL.UnidentifiedImageError (an OSError) on bytes that are no image."""
+    limit_w, limit_h = (round(side.inches * dpi) for side in box)
+    with Image.open(io.BytesIO(figure.image)) as opened:
+        width, height = opened.size
+        scale = min(limit_w / width, limit_h / height)
+        if scale >= 1 and opened.format in ("JPEG", "PNG"):
+            return Figure(figure.image, width, height, figure.caption)
+        size = (max(1, int(width * min(scale, 1))), max(1, int(height * min(scale, 1))))
+        # JPEG only: decode at the smallest of the decoder's scales that still gives 95 % of `size` (a
+        # 1600 x 1200 photo at half scale, 800 x 600, for a box of 801 x 601), instead of decoding it whole
+        # and resizing, which takes five times as long.
+        opened.draft("RGB", (max(1, int(size[0] * 0.95)), max(1, int(size[1] * 0.95))))
+        opened.load()
+        wanted = "RGBA" if opened.mode in ("RGBA", "LA", "P", "PA") else "RGB"
+        picture = opened if opened.mode == wanted else opened.convert(wanted)
+    if picture.mode == "RGBA":  # a PNG's transparency printed on white paper
+        flat = Image.new("RGB", picture.size, "white")
+        flat.paste(picture, mask=picture.getchannel("A"))
+        picture = flat
+    picture.thumbnail(size, Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=85)
+    return Figure(out.getvalue(), picture.width, picture.height, figure.caption)
+
+
+def figures(doc: DocxDocument, items: Sequence[Figure], per_row: int = 2) -> Table | None:
+    """Pictures `per_row` to a row of a borderless table across the text width, each as large as fits in
+    its cell at its own proportions, its caption (小四 仿宋, centred) below it; a row never splits across
+    pages. A last picture alone in its row is centred across the row. Pass print copies (`print_copy`):
+    the pictures go in as given."""
+    if not items:
+        return None
+    cell_width = Emu(int(TEXT_WIDTH / per_row))
+    box_w, box_h = (FIGURE_BOX if per_row == 2 else (Emu(int(cell_width - Mm(4))), Emu(int(TEXT_HEIGHT / 2))))
+    grid = doc.add_table(rows=0, cols=per_row)
+    grid.alignment, grid.autofit = WD_TABLE_ALIGNMENT.CENTER, False
+    for start in range(0, len(items), per_row):
+        row = grid.add_row()
+        _row_properties(row._tr, "w:cantSplit")
+        chunk = items[start:start + per_row]
+        cells = row.cells
+        if len(chunk) < per_row:
+            cells = [cells[0].merge(cells[-1])]
+        for cell, item in zip(cells, chunk, strict=False):
+            shown = cell.paragraphs[0]
+            shown.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            shown.paragraph_format.space_before = Pt(6)
+            off_grid(shown)
+            scale = min(box_w / item.width, box_h / item.height)
+            shown.add_run().add_picture(io.BytesIO(item.image), width=Emu(int(item.width * scale)),
+                                        height=Emu(int(item.height * scale)))
+            caption = paragraph(cell, item.caption, size=CAPTION_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER)
+            off_grid(caption, CAPTION_LINE)
+            caption.paragraph_format.space_after = Pt(6)
+    _set_widths(grid, [cell_width] * per_row)
+    return grid
 
 
 def to_bytes(doc: DocxDocument, when: date) -> bytes:
