@@ -188,6 +188,7 @@ def report_counts(data: SupervisionReportData) -> ReportCounts:
 
 # --- words ------------------------------------------------------------------------------------------------
 
+
 def percent(part: int, whole: int) -> str:
     """Whole percent, halves up: 1 of 3 -> "33%", 1 of 8 -> "13%"."""
     return f"{(200 * part + whole) // (2 * whole)}%" if whole else "0%"
@@ -255,9 +256,10 @@ def draft_analysis(data: SupervisionReportData) -> str:
                 f"占被督查单位的{percent(len(with_findings), c.units_total)}。")
         if c.major:
             text += f"其中重大问题{c.major}个，占{percent(c.major, c.findings_total)}，集中在{_names(major_units)}。"
-        most = max(with_findings, key=lambda u: len(u.findings))
+        most = max(len(u.findings) for u in with_findings)
+        top = [u.unit_name for u in with_findings if len(u.findings) == most]
         if len(with_findings) > 1:
-            text += f"问题最多的是{most.unit_name}（{len(most.findings)}个）。"
+            text += f"问题最多的是{_names(top)}（{'各' if len(top) > 1 else ''}{most}个）。"
         out.append(text)
         kinds = [f"{label}{count}个（占{percent(count, c.findings_total)}）" for label, count in c.by_category]
         out.append(f"（二）问题类型。从问题类型看，{'、'.join(kinds)}。" if len(kinds) > 1
@@ -384,7 +386,8 @@ def paragraphs_of(text: str) -> list[str]:
 
 # --- rendering --------------------------------------------------------------------------------------------
 
-_NUMBERED = re.compile(r"^（[一二三四五六七八九十]+）[^。]{1,30}。")
+# "（一）问题分布。" opening a paragraph: a short first sentence without a comma is the paragraph's heading.
+_NUMBERED = re.compile(r"^（[一二三四五六七八九十]+）[^。，；]{1,20}。")
 # Widths add up to the 156 mm text width; 14 mm holds "序号" and 26 mm "与报告不符" on one line of 小四.
 _VERIFICATION_COLUMNS = (("序号", Mm(14)), ("督查事项", Mm(58)), ("办理过程", Mm(26)), ("办理结果", Mm(26)),
                          ("说明", Mm(32)))
@@ -562,8 +565,9 @@ def render_unit_feedback_docx(data: SupervisionReportData, unit_name: str, answe
     od.paragraph(doc, f"{unit.unit_name}：")
     when = chinese_date(unit.visited_on) if unit.visited_on else period_text(data.period_start, data.period_end)
     items = [(v.item_no, v.item_title) for v in unit.verifications] or list(data.items)
+    how = "实地督查" if unit.visited_on else "督查"
     _text(doc, f"根据《{data.plan_title}》安排，督查组于{when}对你单位{_item_phrase(list(dict.fromkeys(items)))}落实情况"
-               "进行了实地督查。现将督查发现的问题和意见建议反馈如下，请认真研究，抓好整改落实。")
+               f"进行了{how}。现将督查发现的问题和意见建议反馈如下，请认真研究，抓好整改落实。")
 
     od.heading(doc, "一、发现的问题")
     if unit.findings:

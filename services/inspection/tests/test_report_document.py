@@ -206,6 +206,8 @@ def test_draft_analysis_states_the_facts() -> None:
         assert expected in text, expected
     assert text.count("\n\n") == 4  # five paragraphs
     assert "未发现问题" in draft_analysis(replace(DATA, units=(JYJ,)))
+    tie = replace(DATA, units=(replace(ZJJ, findings=ZJJ.findings + PAZ.findings[:1]), PAZ))
+    assert "问题最多的是区住建局、平安镇（各3个）" in draft_analysis(tie)
 
 
 def test_draft_recommendations_per_category_and_per_unit_with_major_findings() -> None:
@@ -291,6 +293,15 @@ def test_draft_is_marked_and_has_no_number_or_date() -> None:
     assert document(render_supervision_report_docx(DRAFT)).core_properties.title == DRAFT.title + DRAFT_MARK
 
 
+def test_a_short_numbered_opening_is_the_paragraphs_heading() -> None:
+    data = replace(DATA, analysis="（一）总体向好。各单位高度重视。\n（二）各单位高度重视，认真落实。")
+    doc = document(render_supervision_report_docx(data))
+    first, second = (next(p for p in doc.paragraphs if p.text.startswith(start)) for start in ("（一）总体", "（二）各单位"))
+    faces = [[r._element.xpath("string(w:rPr/w:rFonts/@w:eastAsia)") for r in p.runs] for p in (first, second)]
+    assert [r.text for r in first.runs] == ["（一）总体向好。", "各单位高度重视。"]
+    assert faces == [["楷体_GB2312", "仿宋_GB2312"], ["仿宋_GB2312"]]
+
+
 def test_office_text_replaces_the_drafts() -> None:
     data = replace(DATA, analysis="（一）总体向好。各单位高度重视。\n\n问题主要集中在基层。",
                    recommendations="（一）压实责任。请平安镇加快整改。\n区住建局如实报告。\n\n各单位举一反三。")
@@ -352,7 +363,10 @@ def test_feedback_holds_only_its_unit() -> None:
 def test_feedback_with_photos_and_without_findings() -> None:
     content = render_unit_feedback_docx(DATA, "区住建局", date(2026, 12, 20))
     assert len(media(content)) == 4 and "平安镇" not in full_text(content)
-    assert "此次督查未发现你单位存在问题。" in texts(render_unit_feedback_docx(DATA, "区教育局", date(2026, 12, 20)))
+    unvisited = texts(render_unit_feedback_docx(DATA, "区教育局", date(2026, 12, 20)))
+    assert "此次督查未发现你单位存在问题。" in unvisited
+    assert ("督查组于2026年12月1日至5日对你单位“老旧小区改造项目推进”“农村人居环境整治”“校园安全隐患排查”事项落实情况"
+            "进行了督查。") in "\n".join(unvisited)  # not visited: no 实地督查, the plan's period and items
     with pytest.raises(ValueError, match="no unit"):
         render_unit_feedback_docx(DATA, "区民政局", date(2026, 12, 20))
 
