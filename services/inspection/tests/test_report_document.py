@@ -333,6 +333,12 @@ def test_small_photo_kept_as_is_and_damaged_one_named() -> None:
     assert "图10 损坏的照片（照片文件无法读取）" in texts(content)
 
 
+def test_comprehensive_kind_and_no_other() -> None:
+    assert "落实情况开展了综合督查。" in full_text(render_supervision_report_docx(replace(DATA, kind="comprehensive")))
+    with pytest.raises(ValueError, match="kind"):
+        replace(DATA, kind="annual")
+
+
 def test_same_data_same_bytes() -> None:
     assert render_supervision_report_docx(DATA) == render_supervision_report_docx(DATA)
 
