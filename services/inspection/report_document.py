@@ -19,9 +19,10 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Length, Mm, Pt
 
 from libs.common import official_docx as od
+from libs.common import vocabulary
 from libs.common.official_docx import chinese_date, chinese_datetime, chinese_number, period_text
 
-KINDS = {"special": "专项", "comprehensive": "综合"}
+KINDS = vocabulary.REPORT_KINDS  # special 专项, comprehensive 综合
 DRAFT_MARK = "（送审稿）"
 MAJOR = "重大"
 # The order categories are counted and advised in (Art. 7.3 names them from the gravest); others follow.
