@@ -32,7 +32,7 @@ from docx.shared import Emu, Length, Mm, Pt, RGBColor
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
-from PIL import Image
+from PIL import ExifTags, Image
 
 from libs.common.deadline_text import chinese_date
 
@@ -415,32 +415,44 @@ FIGURE_DPI = 275  # a print copy's resolution at the box's size: a 1600 x 1200 p
 CAPTION_SIZE, CAPTION_LINE = Pt(12), Pt(18)  # 小四
 
 
+# EXIF Orientation -> the turn that shows the picture upright (as Pillow's ImageOps.exif_transpose turns it).
+_UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+            5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+            8: Image.Transpose.ROTATE_90}
+_SIDEWAYS = (Image.Transpose.TRANSPOSE, Image.Transpose.ROTATE_270, Image.Transpose.TRANSVERSE,
+             Image.Transpose.ROTATE_90)
+
+
 def print_copy(figure: Figure, box: tuple[Length, Length] = FIGURE_BOX, dpi: int = FIGURE_DPI) -> Figure:
     """The figure as large as it prints in `box` at `dpi`, not larger, with its size read from the image
-    itself: a JPEG or PNG that small is kept as it is; a bigger one is decoded at a reduced scale (the JPEG
-    decoder's own 1/2, 1/4, 1/8), resized if still larger and saved as JPEG (quality 85), as is any other
-    format Pillow reads. Raises PIL.UnidentifiedImageError (an OSError) on bytes that are no image."""
+    itself: an upright JPEG or PNG that small is kept as it is; a bigger one is decoded at a reduced scale
+    (the JPEG decoder's own 1/2, 1/4, 1/8), resized if still larger and saved as JPEG (quality 85), as is any
+    other format Pillow reads and any picture with an EXIF Orientation (a phone's portrait photo, which a
+    word processor that ignores the tag shows on its side), turned upright. Raises PIL.UnidentifiedImageError (an OSError)
+    on bytes that are no image."""
     limit_w, limit_h = (round(side.inches * dpi) for side in box)
     with Image.open(io.BytesIO(figure.image)) as opened:
         width, height = opened.size
-        scale = min(limit_w / width, limit_h / height)
-        if scale >= 1 and opened.format in ("JPEG", "PNG"):
+        turn = _UPRIGHT.get(opened.getexif().get(ExifTags.Base.Orientation, 1))
+        shown_w, shown_h = (height, width) if turn in _SIDEWAYS else (width, height)
+        scale = min(limit_w / shown_w, limit_h / shown_h, 1)
+        if scale == 1 and turn is None and opened.format in ("JPEG", "PNG"):
             return Figure(figure.image, width, height, figure.caption)
-        size = (max(1, int(width * min(scale, 1))), max(1, int(height * min(scale, 1))))
+        size = (max(1, int(width * scale)), max(1, int(height * scale)))
         # JPEG only: decode at the smallest of the decoder's scales that still gives 95 % of `size` (a
         # 1600 x 1200 photo at half scale, 800 x 600, for a box of 801 x 601), instead of decoding it whole
         # and resizing, which takes five times as long.
         opened.draft("RGB", (max(1, int(size[0] * 0.95)), max(1, int(size[1] * 0.95))))
-        opened.load()
-        wanted = "RGBA" if opened.mode in ("RGBA", "LA", "P", "PA") else "RGB"
-        picture = opened if opened.mode == wanted else opened.convert(wanted)
+        picture = opened.convert("RGBA" if opened.mode in ("RGBA", "LA", "P", "PA") else "RGB")
     if picture.mode == "RGBA":  # a PNG's transparency printed on white paper
         flat = Image.new("RGB", picture.size, "white")
         flat.paste(picture, mask=picture.getchannel("A"))
         picture = flat
     picture.thumbnail(size, Image.Resampling.LANCZOS)
+    if turn is not None:
+        picture = picture.transpose(turn)
     out = io.BytesIO()
-    picture.save(out, "JPEG", quality=85)
+    picture.save(out, "JPEG", quality=85)  # no EXIF: the pixels are upright now
     return Figure(out.getvalue(), picture.width, picture.height, figure.caption)
 
 

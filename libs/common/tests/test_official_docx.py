@@ -13,7 +13,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from hypothesis import given
 from hypothesis import strategies as st
-from PIL import Image, UnidentifiedImageError
+from PIL import ExifTags, Image, UnidentifiedImageError
 
 from libs.common import official_docx as od
 
@@ -71,6 +71,28 @@ def test_print_copy_halves_a_large_photo_and_keeps_a_small_one() -> None:
     assert (portrait.width, portrait.height) == (450, 600)  # the box's height (55.5 mm at 275 dpi) bounds it
     small = od.Figure(image(640, 480), 0, 0, "图3")  # a wrong declared size: the image's own is read
     assert od.print_copy(small) == od.Figure(small.image, 640, 480, "图3")
+
+
+def sideways(width: int, height: int) -> bytes:
+    """A JPEG stored as the camera held it, red in its top-left corner, with EXIF Orientation 6: a viewer
+    turns it 90 degrees clockwise, so upright it is `height` x `width` with the red top-right."""
+    picture = Image.new("RGB", (width, height), (255, 255, 255))
+    picture.paste((255, 0, 0), (0, 0, width // 4, height // 4))
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6
+    out = io.BytesIO()
+    picture.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("stored", "upright"), [((400, 300), (300, 400)), ((1600, 1200), (450, 600))])
+def test_print_copy_turns_a_photo_upright(stored: tuple[int, int], upright: tuple[int, int]) -> None:
+    copy = od.print_copy(od.Figure(sideways(*stored), *stored, "图"))
+    with Image.open(io.BytesIO(copy.image)) as shown:
+        assert shown.size == upright == (copy.width, copy.height)
+        assert ExifTags.Base.Orientation not in shown.getexif()
+        rgb = shown.convert("RGB")
+        assert rgb.getpixel((upright[0] - 5, 5)) > (200, 0, 0) and rgb.getpixel((5, 5)) > (200, 200, 200)  # type: ignore[operator]
 
 
 def test_print_copy_prints_transparency_on_white_and_converts_other_formats() -> None:
