@@ -40,3 +40,15 @@ class Actor:
 
 
 SYSTEM = Actor(user_id="system", name="系统", role="system")
+
+
+def snapshot_proto(text: str) -> common_pb2.PersonSnapshot:
+    """A stored Actor.snapshot() as the API shows it."""
+    if not text:
+        return common_pb2.PersonSnapshot()
+    data = json.loads(text)
+    return common_pb2.PersonSnapshot(id=data.get("id", ""), name=data.get("name", ""), unit_id=data.get("unit_id", ""))
+
+
+def snapshot_name(text: str) -> str:
+    return json.loads(text).get("name", "") if text else ""

@@ -38,6 +38,10 @@ class PermissionDenied(DomainError):
     pass
 
 
+class Unavailable(DomainError):
+    """A service this act depends on did not answer: nothing was changed, the same act may be retried."""
+
+
 class IdempotencyKeyReused(InvalidInput):
     """The caller sent this idempotency key before, to the same method, with another request body: the
     key names one request, so the second one is refused rather than silently answered with the first."""

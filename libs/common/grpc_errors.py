@@ -17,6 +17,7 @@ from libs.common.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    Unavailable,
 )
 
 STATUS_OF: dict[type[DomainError], tuple[grpc.StatusCode, int]] = {
@@ -25,6 +26,7 @@ STATUS_OF: dict[type[DomainError], tuple[grpc.StatusCode, int]] = {
     Conflict: (grpc.StatusCode.ALREADY_EXISTS, code_pb2.ALREADY_EXISTS),
     FailedPrecondition: (grpc.StatusCode.FAILED_PRECONDITION, code_pb2.FAILED_PRECONDITION),
     PermissionDenied: (grpc.StatusCode.PERMISSION_DENIED, code_pb2.PERMISSION_DENIED),
+    Unavailable: (grpc.StatusCode.UNAVAILABLE, code_pb2.UNAVAILABLE),
     # ABORTED is gRPC's "concurrency conflict, retry the whole request": the first call is still running.
     IdempotencyKeyInFlight: (grpc.StatusCode.ABORTED, code_pb2.ABORTED),
     IdempotencyKeyReused: (grpc.StatusCode.INVALID_ARGUMENT, code_pb2.INVALID_ARGUMENT),

@@ -75,6 +75,7 @@ def _light_of(
 
 # What raises a light, by source (the event's `source` field), with the words the reason uses. A new
 # service whose obligations raise the light adds its source here and publishes item.raisers_changed.
+RECTIFICATIONS = "inspection.rectification"  # inspection's rectifications awaiting the unit
 RAISER_TEXTS = {
     "tracking.report": "有{n}次进展汇报未按时报送",
 }

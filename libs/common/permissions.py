@@ -59,8 +59,18 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "tracking.sign": frozenset({LEADER, PRINCIPAL_LEADER}),  # only the item's own responsible leader, see tracking
     "tracking.sweep": frozenset({ADMIN, SYSTEM}),
     "events.read": frozenset({SYSTEM}),  # a service's retained outbox, read by its consumers' reconcilers
+    # Inspection (Art. 6.4-6.6): the office plans, its head approves, the team inspects (only its own
+    # plans, see services/inspection/context.py), units report their rectifications, leaders read escalations.
+    "inspection.read": EVERYONE,
+    "inspection.plan": OFFICE_ROLES,
+    "inspection.approve": frozenset({OFFICE_HEAD, ADMIN}),
+    "inspection.inspect": frozenset({INSPECTOR}) | OFFICE_ROLES,
+    "inspection.rectify": frozenset({UNIT_STAFF, DEPT_SUPERVISOR}) | OFFICE_ROLES,
+    "inspection.acknowledge": frozenset({LEADER, PRINCIPAL_LEADER, OFFICE_HEAD}),
+    "inspection.register_item": OFFICE_ROLES,
+    "inspection.sweep": frozenset({ADMIN, SYSTEM}),
     # 我的待办 / 待我签批 (libs/common/todo.py): the roles with work of their own to list, see TODO_AUDIENCES
-    "todo.read": frozenset({UNIT_STAFF, DEPT_SUPERVISOR, LEADER, PRINCIPAL_LEADER, SYSTEM}),
+    "todo.read": frozenset({UNIT_STAFF, DEPT_SUPERVISOR, LEADER, PRINCIPAL_LEADER, OFFICE_HEAD, SYSTEM}),
 }
 
 # Which items a role sees: all of them, its unit's (lead or co unit), or the ones it is the responsible
@@ -74,8 +84,9 @@ SCOPES: dict[str, str] = {
 
 # Whose to-do a role reads: its unit's work ("unit", by the account's unit) or the signatures waiting for
 # it ("leader", by the account's person). The office has its desk instead; a role with no entry has none.
+# The office head (督查室主任) reads by person too: plans to approve and escalations addressed to them.
 TODO_AUDIENCES: dict[str, str] = {UNIT_STAFF: todo.UNIT, DEPT_SUPERVISOR: todo.UNIT, LEADER: todo.LEADER,
-                                  PRINCIPAL_LEADER: todo.LEADER}
+                                  PRINCIPAL_LEADER: todo.LEADER, OFFICE_HEAD: todo.LEADER}
 
 
 def todo_audiences(roles: str | Iterable[str]) -> frozenset[str]:

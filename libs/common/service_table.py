@@ -39,6 +39,9 @@ SERVICES: tuple[ServiceRow, ...] = (
     ServiceRow("tracking", "duban.tracking.v1.TrackingService",
                "duban.tracking.v1.tracking_pb2_grpc:TrackingServiceStub",
                50052, 9102, topics.TRACKING_EVENTS, (topics.LEDGER_EVENTS,)),
+    ServiceRow("inspection", "duban.inspection.v1.InspectionService",
+               "duban.inspection.v1.inspection_pb2_grpc:InspectionServiceStub",
+               50053, 9103, topics.INSPECTION_EVENTS, (topics.LEDGER_EVENTS, topics.TRACKING_EVENTS)),
 )
 
 # The gateway is no gRPC service: it serves HTTP and calls every row above.

@@ -36,6 +36,15 @@ KINDS: tuple[TodoKind, ...] = (
              "POST /api/v1/items/{item_id}/extensions/{ref_id}/decision"),
     TodoKind("closure_to_sign", "办结报告单", "tracking", LEADER, "签字销号", "/queue#todo-{ref_id}",
              "POST /api/v1/items/{item_id}/completion-report/signature"),
+    # Inspection: ref_id is the finding, the escalation, the plan.
+    TodoKind("rectification_due", "限期整改的问题", "inspection", UNIT, "报送整改情况", "/inspection/findings/{ref_id}",
+             "POST /api/v1/inspection/findings/{ref_id}/rectification/report"),
+    TodoKind("feedback_to_answer", "督查反馈意见", "inspection", UNIT, "签收并书面答复", "/inspection/reports/{ref_id}/feedback",
+             "POST /api/v1/inspection/reports/{ref_id}/feedback/answer"),
+    TodoKind("escalation_to_read", "重大问题报告", "inspection", LEADER, "阅知", "/inspection/escalations/{ref_id}",
+             "POST /api/v1/inspection/escalations/{ref_id}/acknowledgement"),
+    TodoKind("plan_to_approve", "待批准的督查方案", "inspection", LEADER, "审批", "/inspection/plans/{ref_id}",
+             "POST /api/v1/inspection/plans/{ref_id}/approval"),
 )
 BY_NAME: dict[str, TodoKind] = {k.name: k for k in KINDS}
 

@@ -78,3 +78,16 @@ EXPECTED_STATUSES: dict[str, str] = {"expected": "待报送", "filed": "已报�
 def signature(name: str, when: dt.datetime) -> str:
     """How a signature reads in the ledger's columns (转期签字, 销号签字): the signer and the office day."""
     return f"{name} {when.astimezone(OFFICE_TZ):%Y-%m-%d}"
+# Inspection (Art. 6.4, 7.3): what a finding is, how grave, and where its rectification stands. The
+# assessment counts falsification and perfunctory work, so the categories are a closed list.
+FINDING_CATEGORIES: dict[str, str] = {
+    "falsification": "弄虚作假", "perfunctory": "敷衍应付", "slow_progress": "推进迟缓", "ledger_missing": "台账缺失",
+    "not_rectified": "整改不到位", "discipline": "作风纪律", "other": "其他",
+}
+FINDING_SEVERITIES: dict[str, str] = {"general": "一般", "major": "重大"}
+PLAN_STATUSES: dict[str, str] = {"draft": "草拟", "approved": "已批准", "under_way": "实施中", "done": "已完成"}
+RECTIFICATION_MODES: dict[str, str] = {"on_spot": "立督立纠（当场整改）", "ordered": "限时整改"}
+RECTIFICATION_STATUSES: dict[str, str] = {
+    "ordered": "限时整改中", "reported": "已报整改，待回头看", "rectified": "已整改", "overdue": "逾期未整改",
+}
+CHECK_VERDICTS: dict[str, str] = {"verified": "属实", "discrepancy": "与报告不符"}

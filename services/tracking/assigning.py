@@ -175,6 +175,6 @@ def mark_acknowledged(tracking: Tracking, tx: UnitOfWork, assignment: Assignment
 
 
 def snapshot_of(actor: Actor) -> common_pb2.PersonSnapshot:
-    from services.tracking.context import snapshot_proto
+    from libs.common.actor import snapshot_proto
 
     return snapshot_proto(actor.snapshot())

@@ -6,13 +6,13 @@ import json
 
 from duban.tracking.v1 import events_pb2
 from libs.common import vocabulary
-from libs.common.actor import Actor
+from libs.common.actor import Actor, snapshot_name
 from libs.common.clock import OFFICE_TZ
 from libs.common.db import UnitOfWork
 from libs.common.errors import FailedPrecondition, InvalidInput
 from libs.common.storage import sha256
-from services.tracking import documents, domain, dossier, events, metrics, moving
-from services.tracking.context import Tracking, require_leader, require_office, require_unit, snapshot_name
+from services.tracking import documents, domain, dossier, events, inspection_material, metrics, moving
+from services.tracking.context import Tracking, require_leader, require_office, require_unit
 from services.tracking.convert import to_proto
 from services.tracking.orm import Assignment, AuditEntry
 from services.tracking.progress import store_attachments
@@ -49,7 +49,8 @@ def _within_time(assignment: Assignment) -> bool:
     return not assignment.reply_late
 
 
-def _completion_data(tracking: Tracking, assignment: Assignment) -> documents.CompletionReportData:
+def _completion_data(tracking: Tracking, assignment: Assignment,
+                     reports: tuple[str, ...] = ()) -> documents.CompletionReportData:
     signed_at = assignment.signed_at.astimezone(OFFICE_TZ) if assignment.signed_at else None
     filled_at = assignment.completion_filled_at
     assert filled_at is not None, "the report is drawn once the unit has filled it"
@@ -64,6 +65,7 @@ def _completion_data(tracking: Tracking, assignment: Assignment) -> documents.Co
         result_summary=assignment.completion_summary,
         extensions=tuple((x.reason, x.old_due_date, x.new_due_date, snapshot_name(x.decided_by))
                          for x in assignment.extensions if x.status == "approved"),
+        reports=reports,
     )
 
 
@@ -74,6 +76,7 @@ def fill_completion_report(tracking: Tracking, item_id: str, kind: str, summary:
     require_office(actor, "tracking.completion")
     if kind not in domain.REPORT_KINDS:
         raise InvalidInput(f"unknown report kind {kind!r}", {"report_kind": "督查报告类型应为 special（专项）或 comprehensive（综合）"})
+    reports = inspection_material.report_names(tracking, item_id)  # before the transaction: a call out
     with tracking.uow() as tx:
         assignment = get_assignment(tx, item_id, lock=True)
         if assignment.status != "replied":
@@ -91,7 +94,7 @@ def fill_completion_report(tracking: Tracking, item_id: str, kind: str, summary:
         assignment.signature_approved = False
         assignment.completion_key = tracking.storage.put(
             f"tracking/{item_id}/completion_report.docx",
-            documents.render_completion_report_docx(_completion_data(tracking, assignment)))
+            documents.render_completion_report_docx(_completion_data(tracking, assignment, reports)))
         moving.move(tx, assignment, "completion_filled", now)
         assignment.version += 1
         assignment.updated_at = now
@@ -107,6 +110,9 @@ def sign_completion_report(tracking: Tracking, item_id: str, approve: bool, opin
     a follow-up item linked to this one, so the closure leads somewhere instead of ending in a file.
     """
     follow_up = follow_up.strip()
+    # Read before the transaction (calls out): the reports the signed report names, the dossier's material.
+    reports = inspection_material.report_names(tracking, item_id) if approve else ()
+    material = inspection_material.dossier_entries(tracking, item_id) if approve else []
     with tracking.uow() as tx:
         assignment = get_assignment(tx, item_id, lock=True)
         require_leader(actor, assignment, "签字销号")
@@ -132,7 +138,7 @@ def sign_completion_report(tracking: Tracking, item_id: str, approve: bool, opin
             return assignment
         assignment.completion_key = tracking.storage.put(
             f"tracking/{item_id}/completion_report.docx",
-            documents.render_completion_report_docx(_completion_data(tracking, assignment)))
+            documents.render_completion_report_docx(_completion_data(tracking, assignment, reports)))
         moving.move(tx, assignment, "closed", now)
         assignment.closed_at = now
         domain.cancel_owed_reports(assignment.expected)  # closed: nothing more is awaited
@@ -142,14 +148,16 @@ def sign_completion_report(tracking: Tracking, item_id: str, approve: bool, opin
         tx.publish(events.event(events.ITEM_CLOSED, item_id, events_pb2.ItemClosed(
             item_id=item_id, item_no=assignment.item_no, completion=proto.completion, result=assignment.reply_result,
             within_time=assignment.completion_within_time), now))
-        archive(tracking, tx, assignment, actor)
+        archive(tracking, tx, assignment, actor, material)
         tx.commit()
         metrics.CLOSED.labels(str(assignment.completion_within_time).lower()).inc()
         return assignment
 
 
-def archive(tracking: Tracking, tx: UnitOfWork, assignment: Assignment, actor: Actor) -> None:
-    """整理建档: the original assignment, every act and every file, in one ZIP with checksums."""
+def archive(tracking: Tracking, tx: UnitOfWork, assignment: Assignment, actor: Actor,
+            inspection: list[dossier.DossierEntry] | None = None) -> None:
+    """整理建档: the original assignment, every act and every file, in one ZIP with checksums; with the
+    item's inspection material (inspection_material.dossier_entries) in 06_督查."""
     now = tracking.clock.now()
     proto = to_proto(tracking, assignment)
     from google.protobuf import json_format
@@ -190,6 +198,7 @@ def archive(tracking: Tracking, tx: UnitOfWork, assignment: Assignment, actor: A
         numbered[folder] = numbered.get(folder, 0) + 1  # the number keeps two files of one name apart
         entries.append(dossier.DossierEntry(f"{folder}/附件/{numbered[folder]:02d}_{dossier.safe_name(att.filename)}",
                                             data, att.filename, "attachment"))
+    entries.extend(inspection or ())
     archived_by = actor.name or "系统"
     zipped = dossier.build_dossier_zip(assignment.item_no, assignment.title, entries, now, archived_by)
     assignment.dossier_key = tracking.storage.put(f"tracking/{assignment.item_id}/dossier.zip", zipped)

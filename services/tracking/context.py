@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from duban.common.v1 import common_pb2
 from libs.common import permissions
 from libs.common.actor import Actor
 from libs.common.calendar import WorkCalendar, load_calendar
@@ -31,6 +31,9 @@ class Tracking:
     notice_no_pattern: str = "督通〔{year}〕{seq}号"
     attachment_max_bytes: int = 20 * 1024 * 1024
     calendar_dir: str | None = None
+    # () -> InspectionServiceStub signed as tracking, or None where no inspection service is configured:
+    # its material goes into the dossier and its reports are named on the completion report.
+    inspection: Callable[[], Any] | None = None
 
     def today(self) -> dt.date:
         return self.clock.today()
@@ -84,12 +87,3 @@ def require_leader(actor: Actor, assignment: Assignment, act: str) -> None:
         )
 
 
-def snapshot_proto(text: str) -> common_pb2.PersonSnapshot:
-    if not text:
-        return common_pb2.PersonSnapshot()
-    data = json.loads(text)
-    return common_pb2.PersonSnapshot(id=data.get("id", ""), name=data.get("name", ""), unit_id=data.get("unit_id", ""))
-
-
-def snapshot_name(text: str) -> str:
-    return json.loads(text).get("name", "") if text else ""

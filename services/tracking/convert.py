@@ -6,10 +6,11 @@ import datetime as dt
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from duban.common.v1 import common_pb2, todo_pb2
+from duban.common.v1 import common_pb2
 from duban.tracking.v1 import tracking_pb2
+from libs.common.actor import snapshot_proto
 from services.tracking import domain
-from services.tracking.context import Tracking, snapshot_proto
+from services.tracking.context import Tracking
 from services.tracking.orm import Assignment, Attachment, NoticeRevision
 
 
@@ -109,17 +110,4 @@ def to_proto(tracking: Tracking, assignment: Assignment, with_timeline: bool = T
     if with_timeline:
         message.timeline.extend(tracking_pb2.TimelineEntry(day=day.isoformat(), text=text)
                                 for day, text in domain.timeline(tracking.calendar, tracking.policy, assignment))
-    return message
-
-
-def todo_proto(entry: domain.Todo) -> todo_pb2.TodoEntry:
-    """One to-do entry (domain.Todo) as the shared message every service answers ListTodo with."""
-    message = todo_pb2.TodoEntry(
-        kind=entry.kind, item_id=entry.item_id, item_no=entry.item_no, title=entry.title, unit_id=entry.unit_id,
-        unit_name=entry.unit_name, due_on=entry.due_on.isoformat() if entry.due_on else "", due_at=_ts(entry.due_at),
-        late=entry.late, since=_ts(entry.since), waited_working_days=entry.waited_working_days, ref_id=entry.ref_id,
-        summary=entry.summary, details=[todo_pb2.TodoDetail(label=label, text=text) for label, text in entry.details])
-    if entry.asked_by:
-        message.asked_by.CopyFrom(_snap(entry.asked_by))
-        message.asked_by.unit_name = entry.asked_by_unit
     return message

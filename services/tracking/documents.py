@@ -89,6 +89,9 @@ class CompletionReportData:
     signed_at: datetime | None = None
     result_summary: str = ""
     extensions: tuple[tuple[str, date, date, str], ...] = ()
+    # The issued supervision reports covering the item (inspection's), e.g. "督查报告〔2026〕3号": the
+    # sentence names them instead of saying only that a report was made.
+    reports: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.report_kind not in REPORT_KINDS:
@@ -114,7 +117,8 @@ def completion_sentence(data: CompletionReportData) -> str:
         done = "该事项已办结（超出规定时限）"
     return (
         f"{data.title}（{data.item_no}）事项于{chinese_date(data.registered_on)}立项督办。经督促检查，"
-        f"{done}，并形成{REPORT_KINDS[data.report_kind]}督查报告。请签审认可，予以销号。"
+        f"{done}，并形成{REPORT_KINDS[data.report_kind]}督查报告"
+        f"{'（' + '、'.join(data.reports) + '）' if data.reports else ''}。请签审认可，予以销号。"
     )
 
 

@@ -289,43 +289,6 @@ def check_reply(late: bool, result: str, root_cause: str, measures: str) -> None
         raise InvalidInput("invalid reply", errors)
 
 
-@dataclass(frozen=True)
-class Todo:
-    """One thing waiting for a unit or a leader (libs/common/todo.py names the kinds)."""
-
-    kind: str
-    item_id: str
-    item_no: str
-    title: str
-    unit_id: str
-    unit_name: str
-    due_on: dt.date | None = None
-    due_at: dt.datetime | None = None
-    late: bool = False
-    since: dt.datetime | None = None
-    waited_working_days: int = 0
-    asked_by: str = ""  # the person snapshot (JSON) of who asked
-    asked_by_unit: str = ""  # the name of their unit
-    ref_id: str = ""
-    summary: str = ""
-    details: tuple[tuple[str, str], ...] = ()
-
-
-def working_days_waited(calendar: WorkCalendar, since: dt.date, today: dt.date) -> int:
-    """Working days from `since` to `today` (0 on the same day); Mon-Fri in a year with no table yet."""
-    if today <= since:
-        return 0
-    if all(calendar.has_year(y) for y in range(since.year, today.year + 1)):
-        return calendar.working_days_between(since, today)
-    return sum(1 for n in range(1, (today - since).days + 1) if _working(calendar, since + dt.timedelta(days=n)))
-
-
-def todo_order(entry: Todo) -> tuple[Any, ...]:
-    """The most urgent first: what is late, then by its day, then what has waited longest."""
-    far = dt.datetime.max.replace(tzinfo=dt.UTC)
-    return (not entry.late, entry.due_on or dt.date.max, entry.since or far, entry.item_no, entry.kind)
-
-
 def reports_open_to_unit(expected: Iterable[Any], today: dt.date) -> Iterator[tuple[Any, bool]]:
     """The expected reports a unit should act on now, each with whether it is late: every one past its
     day unfiled, and of the rest the next one of each period (the later ones are not due yet)."""

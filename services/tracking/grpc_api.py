@@ -8,10 +8,11 @@ import grpc
 
 from duban.common.v1 import common_pb2, todo_pb2
 from duban.tracking.v1 import tracking_pb2, tracking_pb2_grpc
-from libs.common import call_auth, permissions
+from libs.common import call_auth, permissions, todo_entries
 from libs.common.actor import Actor
 from libs.common.clock import OFFICE_TZ
 from libs.common.errors import InvalidInput, NotFound
+from libs.common.file_chunks import file_chunks
 from libs.common.idempotency_grpc import write_methods
 from services.tracking import (
     assigning,
@@ -25,7 +26,7 @@ from services.tracking import (
     urging,
 )
 from services.tracking.context import Tracking
-from services.tracking.convert import to_proto, todo_proto
+from services.tracking.convert import to_proto
 from services.tracking.orm import Assignment, Attachment
 
 SERVICE_NAME = tracking_pb2.DESCRIPTOR.services_by_name["TrackingService"].full_name
@@ -36,7 +37,6 @@ WRITE_METHODS = write_methods(SERVICE_NAME, (
     "IssueNotice", "Acknowledge", "FileReport", "RequestExtension", "DecideExtension", "FileReply",
     "FillCompletionReport", "SignCompletionReport", "UrgeUnit",
 ))
-CHUNK = 1024 * 1024
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -161,7 +161,7 @@ class TrackingServicer(tracking_pb2_grpc.TrackingServiceServicer):
     ) -> todo_pb2.ListTodoResponse:
         entries = todo_list.todo_list(self.tracking, call_auth.caller(), list(request.unit_ids), request.leader_id,
                                       list(request.kinds))
-        return todo_pb2.ListTodoResponse(entries=[todo_proto(e) for e in entries],
+        return todo_pb2.ListTodoResponse(entries=[todo_entries.to_proto(e) for e in entries],
                                          today=self.tracking.today().isoformat())
 
     def GetDocument(  # noqa: N802
@@ -182,11 +182,7 @@ class TrackingServicer(tracking_pb2_grpc.TrackingServiceServicer):
                                {"kind": "应为 notice、completion_report、dossier 或 attachment"})
         if not key:
             raise NotFound(f"no {request.kind} for {assignment.item_no}", {"kind": "该文件尚未生成"})
-        data = self.tracking.storage.get(key)
-        for offset in range(0, max(len(data), 1), CHUNK):
-            first = offset == 0
-            yield common_pb2.FileChunk(filename=name if first else "", content_type=ctype if first else "",
-                                       data=data[offset:offset + CHUNK])
+        yield from file_chunks(name, ctype, self.tracking.storage.get(key))
 
     def _attachment(self, item_id: str, attachment_id: str) -> Attachment:
         with self.tracking.uow.read() as tx:

@@ -9,43 +9,35 @@ from typing import Any
 
 from sqlalchemy import and_, select
 
-from libs.common import permissions, todo, vocabulary
-from libs.common.actor import Actor
+from libs.common import todo, todo_entries, vocabulary
+from libs.common.actor import Actor, snapshot_name
 from libs.common.clock import OFFICE_TZ
-from libs.common.errors import InvalidInput, PermissionDenied
+from libs.common.todo_entries import Todo, todo_order, working_days_waited
 from services.tracking import domain
-from services.tracking.context import Tracking, snapshot_name
+from services.tracking.context import Tracking
 from services.tracking.orm import Assignment, AssignmentUnit, ExpectedReport, Extension
 
 ACTIVE = ("notified", "in_progress")  # the unit's turn: it signs, reports, asks for more time, replies
 
 
 def todo_list(tracking: Tracking, caller: Actor | None, unit_ids: list[str], leader_id: str,
-              kinds: list[str]) -> list[domain.Todo]:
+              kinds: list[str]) -> list[Todo]:
     """What waits for these units (their kinds) and this leader (theirs), the most urgent first. A person
     reads only their own unit's and their own signatures; nothing asked for, nothing answered."""
-    permissions.require(caller.roles if caller else (), "todo.read")
-    if caller is not None and permissions.SYSTEM not in caller.roles and (
-            set(unit_ids) - {caller.unit_id} or leader_id not in ("", caller.person_id)):
-        raise PermissionDenied(f"{caller.name} may read their own to-do only", {"unit_ids": "只能查看本单位、本人的待办"})
+    wanted, asked = todo_entries.asked("tracking", caller, unit_ids, leader_id, kinds)
     answered = {k.name: k for k in todo.kinds_of("tracking")}
-    unknown = [k for k in kinds if k not in answered]
-    if unknown:
-        raise InvalidInput(f"unknown to-do kinds {unknown}", {"kinds": f"未知的待办类型：{'、'.join(unknown)}"})
-    wanted = set(kinds or answered)
-    asked = {todo.UNIT: [u for u in unit_ids if u], todo.LEADER: [leader_id] if leader_id else []}
-    entries: list[domain.Todo] = []
+    entries: list[Todo] = []
     with tracking.uow.read() as tx:
         connection = tx.session.connection()
         for read, yields in _READERS:
             audience = answered[yields[0]].audience
             if wanted.intersection(yields) and asked[audience]:
                 entries.extend(e for e in read(tracking, connection, asked[audience]) if e.kind in wanted)
-    return sorted(entries, key=domain.todo_order)
+    return sorted(entries, key=todo_order)
 
 
 def _waited(tracking: Tracking, since: dt.datetime | None) -> int:
-    return domain.working_days_waited(tracking.calendar, since.astimezone(OFFICE_TZ).date(), tracking.today()) \
+    return working_days_waited(tracking.calendar, since.astimezone(OFFICE_TZ).date(), tracking.today()) \
         if since else 0
 
 
@@ -53,7 +45,7 @@ def _local(moment: dt.datetime | None) -> str:
     return moment.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def _notices_to_sign(tracking: Tracking, connection: Any, units: list[str]) -> list[domain.Todo]:
+def _notices_to_sign(tracking: Tracking, connection: Any, units: list[str]) -> list[Todo]:
     rows = connection.execute(
         select(Assignment.item_id, Assignment.item_no, Assignment.title, Assignment.notice_no,
                Assignment.notice_issued_at, AssignmentUnit.unit_id, AssignmentUnit.unit_name, AssignmentUnit.role,
@@ -62,7 +54,7 @@ def _notices_to_sign(tracking: Tracking, connection: Any, units: list[str]) -> l
         .where(AssignmentUnit.unit_id.in_(units), AssignmentUnit.acknowledged_at.is_(None),
                Assignment.status.in_(ACTIVE))).all()
     now = tracking.clock.now()
-    return [domain.Todo(
+    return [Todo(
         "notice_to_sign", r.item_id, r.item_no, r.title, r.unit_id, r.unit_name,
         due_on=r.ack_due_at.astimezone(OFFICE_TZ).date() if r.ack_due_at else None, due_at=r.ack_due_at,
         late=bool(r.ack_due_at and now > r.ack_due_at), since=r.notice_issued_at,
@@ -72,7 +64,7 @@ def _notices_to_sign(tracking: Tracking, connection: Any, units: list[str]) -> l
     ) for r in rows]
 
 
-def _reports(tracking: Tracking, connection: Any, units: list[str]) -> list[domain.Todo]:
+def _reports(tracking: Tracking, connection: Any, units: list[str]) -> list[Todo]:
     today = tracking.today()
     # Past its deadline a unit files its reply (with the root cause) before any report: not listed then.
     rows = connection.execute(
@@ -85,7 +77,7 @@ def _reports(tracking: Tracking, connection: Any, units: list[str]) -> list[doma
     found = []
     for r, late in domain.reports_open_to_unit(rows, today):
         period = domain.PERIOD_LABELS[r.period]
-        found.append(domain.Todo(
+        found.append(Todo(
             "report_late" if late else "report_due", r.item_id, r.item_no, r.title, r.unit_id, r.lead_unit_name,
             due_on=r.due_on, late=late, ref_id=r.id,
             summary=f"{period}（{r.period_start.isoformat()} 起），{'已于' if late else '请于'} {r.due_on.isoformat()} "
@@ -94,7 +86,7 @@ def _reports(tracking: Tracking, connection: Any, units: list[str]) -> list[doma
     return found
 
 
-def _replies(tracking: Tracking, connection: Any, units: list[str]) -> list[domain.Todo]:
+def _replies(tracking: Tracking, connection: Any, units: list[str]) -> list[Todo]:
     today = tracking.today()
     rows = connection.execute(
         select(Assignment.item_id, Assignment.item_no, Assignment.title, Assignment.lead_unit_id,
@@ -103,7 +95,7 @@ def _replies(tracking: Tracking, connection: Any, units: list[str]) -> list[doma
     found = []
     for r in rows:
         late = domain.is_late(today, r.due_date)
-        found.append(domain.Todo(
+        found.append(Todo(
             "reply_due", r.item_id, r.item_no, r.title, r.lead_unit_id, r.lead_unit_name, due_on=r.due_date, late=late,
             since=r.notice_issued_at, waited_working_days=_waited(tracking, r.notice_issued_at), ref_id=r.item_id,
             summary=(f"已超过完成时限 {r.due_date.isoformat()}：书面回复须剖析问题根源、提出整改措施" if late
@@ -129,8 +121,8 @@ def _extension_details(r: Any) -> tuple[tuple[str, str], ...]:
             ("转期理由", r.reason), *((("目前进展", r.progress),) if r.progress else ()))
 
 
-def _extensions_pending(tracking: Tracking, connection: Any, units: list[str]) -> list[domain.Todo]:
-    return [domain.Todo(
+def _extensions_pending(tracking: Tracking, connection: Any, units: list[str]) -> list[Todo]:
+    return [Todo(
         "extension_pending", r.item_id, r.item_no, r.title, r.unit_id, r.unit_name or r.unit_id,
         since=r.requested_at, waited_working_days=_waited(tracking, r.requested_at), asked_by=r.requested_by,
         asked_by_unit=r.unit_name or "", ref_id=r.id,
@@ -139,8 +131,8 @@ def _extensions_pending(tracking: Tracking, connection: Any, units: list[str]) -
     ) for r in _extension_rows(connection, Extension.unit_id.in_(units))]
 
 
-def _extensions_to_sign(tracking: Tracking, connection: Any, leaders: list[str]) -> list[domain.Todo]:
-    return [domain.Todo(
+def _extensions_to_sign(tracking: Tracking, connection: Any, leaders: list[str]) -> list[Todo]:
+    return [Todo(
         "extension_to_sign", r.item_id, r.item_no, r.title, r.unit_id, r.unit_name or r.unit_id, due_on=r.due_date,
         late=domain.is_late(tracking.today(), r.due_date), since=r.requested_at,
         waited_working_days=_waited(tracking, r.requested_at), asked_by=r.requested_by,
@@ -151,14 +143,14 @@ def _extensions_to_sign(tracking: Tracking, connection: Any, leaders: list[str])
     ) for r in _extension_rows(connection, Assignment.leader_id.in_(leaders))]
 
 
-def _closures_to_sign(tracking: Tracking, connection: Any, leaders: list[str]) -> list[domain.Todo]:
+def _closures_to_sign(tracking: Tracking, connection: Any, leaders: list[str]) -> list[Todo]:
     rows = connection.execute(
         select(Assignment.item_id, Assignment.item_no, Assignment.title, Assignment.lead_unit_id,
                Assignment.lead_unit_name, Assignment.completion_kind, Assignment.completion_summary,
                Assignment.completion_filled_at, Assignment.completion_filled_by, Assignment.replied_at,
                Assignment.replied_by)
         .where(Assignment.leader_id.in_(leaders), Assignment.status == "completion_filled")).all()
-    return [domain.Todo(
+    return [Todo(
         "closure_to_sign", r.item_id, r.item_no, r.title, r.lead_unit_id, r.lead_unit_name,
         since=r.completion_filled_at, waited_working_days=_waited(tracking, r.completion_filled_at),
         asked_by=r.completion_filled_by, asked_by_unit=tracking.office_name, ref_id=r.item_id,
@@ -172,7 +164,7 @@ def _closures_to_sign(tracking: Tracking, connection: Any, leaders: list[str]) -
 
 # Each reader and the kinds it yields (of one audience); a kind of libs/common/todo.py that tracking
 # answers is yielded by exactly one reader (tests/test_todo: every kind has its reader).
-_READERS: tuple[tuple[Callable[[Tracking, Any, list[str]], list[domain.Todo]], tuple[str, ...]], ...] = (
+_READERS: tuple[tuple[Callable[[Tracking, Any, list[str]], list[Todo]], tuple[str, ...]], ...] = (
     (_notices_to_sign, ("notice_to_sign",)),
     (_reports, ("report_late", "report_due")),
     (_replies, ("reply_due",)),

@@ -1,0 +1,95 @@
+"""The ledger's directory (units and people) as another service reads it: through the ledger's gRPC,
+as itself, kept in memory for a short time and read again at once when a name it does not know is asked
+for (a unit or person created a moment ago is found, a rename shows within the time-to-live).
+
+Inspection names the units it visits and the people on its teams; notification will find whom to reach.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import grpc
+
+from duban.ledger.v1 import ledger_pb2
+from libs.common.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class UnitEntry:
+    id: str
+    name: str
+    kind: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class PersonEntry:
+    id: str
+    name: str
+    unit_id: str
+    role: str  # the ledger's: leader | staff | supervisor
+    title: str
+    active: bool
+
+
+class DirectoryUnavailable(RuntimeError):
+    """The ledger did not answer: the caller's request fails (retryable), nothing is guessed."""
+
+
+class DirectoryClient:
+    def __init__(self, stub: Callable[[], object], ttl_seconds: float = 60.0, timeout: float = 5.0) -> None:
+        self._stub = stub  # () -> LedgerServiceStub, built lazily (nothing connects at import or start)
+        self._ttl = ttl_seconds
+        self._timeout = timeout
+        self._lock = threading.Lock()
+        self._units: dict[str, UnitEntry] = {}
+        self._people: dict[str, PersonEntry] = {}
+        self._read_at = float("-inf")
+
+    def _refresh(self, force: bool = False) -> None:
+        with self._lock:
+            if not force and time.monotonic() - self._read_at < self._ttl:
+                return
+            stub = self._stub()
+            try:
+                units = stub.ListUnits(ledger_pb2.ListUnitsRequest(include_inactive=True),  # type: ignore[attr-defined]
+                                       timeout=self._timeout)
+                people = stub.ListPeople(ledger_pb2.ListPeopleRequest(include_inactive=True),  # type: ignore[attr-defined]
+                                         timeout=self._timeout)
+            except grpc.RpcError as error:
+                raise DirectoryUnavailable(f"the ledger's directory did not answer: {error.code()}") from error
+            self._units = {u.id: UnitEntry(u.id, u.name, u.kind, u.active) for u in units.units}
+            self._people = {p.id: PersonEntry(p.id, p.name, p.unit_id, p.role, p.title, p.active) for p in people.people}
+            self._read_at = time.monotonic()
+
+    def unit(self, unit_id: str, field: str = "unit_id") -> UnitEntry:
+        """The unit, or InvalidInput naming `field` when the directory has no such unit."""
+        self._refresh()
+        found = self._units.get(unit_id)
+        if found is None:
+            self._refresh(force=True)
+            found = self._units.get(unit_id)
+        if found is None:
+            raise InvalidInput(f"no unit {unit_id!r}", {field: "单位不存在，请从单位名录中选择"})
+        return found
+
+    def person(self, person_id: str, field: str = "person_id") -> PersonEntry:
+        self._refresh()
+        found = self._people.get(person_id)
+        if found is None:
+            self._refresh(force=True)
+            found = self._people.get(person_id)
+        if found is None:
+            raise InvalidInput(f"no person {person_id!r}", {field: "人员不存在，请从人员名录中选择"})
+        return found
+
+    def unit_name(self, unit_id: str) -> str:
+        """The unit's name, or "" for an id the directory does not have (display only)."""
+        try:
+            return self.unit(unit_id).name
+        except InvalidInput:
+            return ""

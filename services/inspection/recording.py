@@ -1,0 +1,194 @@
+"""实地督查 on site (Art. 6.4): visits to units (their own task ledger checked - Art. 7.3 names a ledger
+not kept - and their items' process and result verified) and findings with photos and the position the
+device captured. A finding is recorded once per device key, however often a tablet retries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+
+import grpc
+from sqlalchemy.exc import IntegrityError
+
+from duban.inspection.v1 import inspection_pb2
+from duban.ledger.v1 import ledger_pb2
+from libs.common.actor import Actor
+from libs.common.errors import IdempotencyKeyReused, InvalidInput
+from libs.common.grpc_errors import from_rpc_error
+from libs.common.idempotency_grpc import METADATA_KEY
+from services.inspection import domain, escalating, events, metrics, photo_store, planning
+from services.inspection.context import Inspection, require, require_inspector
+from services.inspection.orm import Finding, ItemCheck, KnownItem, Plan, Visit
+from services.inspection.repository import finding_by_key, get, known_item
+
+KEY_MAX = 100
+
+
+def _instant(stamp: object) -> dt.datetime | None:
+    return stamp.ToDatetime(dt.UTC) if stamp is not None and stamp.ByteSize() else None  # type: ignore[attr-defined]
+
+
+def _unit_of_item(item: KnownItem | None, unit_id: str) -> None:
+    if item is not None and item.unit_ids and unit_id not in item.unit_ids.split(","):
+        raise InvalidInput(f"unit {unit_id} does not undertake {item.item_no}", {"item_id": "该单位不承办所选事项"})
+
+
+def record_visit(inspection: Inspection, request: inspection_pb2.RecordVisitRequest, actor: Actor) -> Visit:
+    errors: dict[str, str] = {}
+    for check in request.checks:
+        errors.update({f"checks.{check.item_id}.{k}": v for k, v in domain.check_errors(check.process, check.result).items()})
+    if len(request.ledger_note) > domain.NOTE_MAX or len(request.summary) > domain.TEXT_MAX:
+        errors["summary"] = "说明过长"
+    if errors:
+        raise InvalidInput("invalid visit: " + ", ".join(sorted(errors)), errors)
+    unit = inspection.directory.unit(request.unit_id)
+    now = inspection.clock.now()
+    with inspection.uow() as tx:
+        plan = get(tx, Plan, request.plan_id, lock=True)
+        require_inspector(actor, plan)
+        planning.start(tx, plan, now)
+        checks = []
+        for position, check in enumerate(request.checks):
+            item = known_item(tx, check.item_id, f"checks.{check.item_id}")
+            _unit_of_item(item, unit.id)
+            checks.append(ItemCheck(item_id=item.item_id, item_no=item.item_no, title=item.title, process=check.process,
+                                    result=check.result, note=check.note.strip()[:domain.NOTE_MAX], position=position))
+        visit = Visit(
+            id=str(uuid.uuid4()), plan_id=plan.id, unit_id=unit.id, unit_name=unit.name,
+            place=request.place.strip()[:200] or next((s.place for s in plan.stops if s.unit_id == unit.id), ""),
+            visited_at=_instant(request.visited_at) or now, recorded_by=actor.snapshot(),
+            ledger_kept=request.ledger_kept, ledger_current=request.ledger_kept and request.ledger_current,
+            ledger_note=request.ledger_note.strip(), summary=request.summary.strip(), checks=checks)
+        tx.session.add(visit)
+        tx.publish(events.visit_recorded(visit, now))
+        tx.commit()
+    return visit
+
+
+def fingerprint(request: inspection_pb2.RecordFindingRequest) -> str:
+    """What makes two posts the same finding: everything the inspector entered, photos by content."""
+    body = inspection_pb2.RecordFindingRequest()
+    body.CopyFrom(request)
+    body.ClearField("actor")
+    body.ClearField("photos")
+    digest = hashlib.sha256(body.SerializeToString(deterministic=True))
+    for photo in request.photos:
+        digest.update(hashlib.sha256(photo.data).digest())
+    return digest.hexdigest()
+
+
+def _position(request: inspection_pb2.RecordFindingRequest) -> domain.Position | None:
+    if not request.HasField("position"):
+        return None
+    p = request.position
+    return domain.Position(p.latitude, p.longitude, p.accuracy_m)
+
+
+def _replay(inspection: Inspection, plan_id: str, key: str, print_: str) -> Finding | None:
+    """The finding already recorded under this key (a retry), or None; another body under it is refused."""
+    with inspection.uow.read() as tx:
+        found = finding_by_key(tx, plan_id, key)
+    if found is not None and found.fingerprint != print_:
+        raise IdempotencyKeyReused(f"client_key {key} was used for another finding",
+                                   {"client_key": "该问题编号已用于另一条问题记录，请重新生成"})
+    if found is not None:
+        metrics.DUPLICATES_REFUSED.inc()
+    return found
+
+
+def record_finding(inspection: Inspection, request: inspection_pb2.RecordFindingRequest,
+                   actor: Actor) -> tuple[Finding, bool]:
+    """(the finding, whether it had been recorded before under the same client key)."""
+    now = inspection.clock.now()
+    position = _position(request)
+    device_time = _instant(request.device_time)
+    errors = domain.finding_errors(request.text, request.category, request.severity, len(request.photos), position,
+                                   device_time, now)
+    key = request.client_key.strip()
+    if len(key) > KEY_MAX:
+        errors["client_key"] = f"问题编号不能超过{KEY_MAX}个字符"
+    if errors:
+        raise InvalidInput("invalid finding: " + ", ".join(sorted(errors)), errors)
+    print_ = fingerprint(request)
+    if key and (earlier := _replay(inspection, request.plan_id, key, print_)) is not None:
+        return earlier, True
+    with inspection.uow.read() as tx:  # checks before the photos' work, so a refused finding costs nothing
+        plan = get(tx, Plan, request.plan_id)
+        require_inspector(actor, plan)
+        item = known_item(tx, request.item_id) if request.item_id else None
+    unit = inspection.directory.unit(request.unit_id)
+    _unit_of_item(item, unit.id)
+    accepted = photo_store.accept_all(inspection, request.photos)
+    finding_id = str(uuid.uuid4())
+    photos = photo_store.store(inspection, finding_id, "finding", 0, accepted)
+    try:
+        with inspection.uow() as tx:
+            plan = get(tx, Plan, request.plan_id, lock=True)
+            planning.start(tx, plan, now)
+            if request.visit_id:
+                visit = get(tx, Visit, request.visit_id)
+                if visit.plan_id != plan.id or visit.unit_id != unit.id:
+                    raise InvalidInput("visit of another plan or unit", {"visit_id": "所选督查记录与本问题的方案或单位不符"})
+            finding = Finding(
+                id=finding_id, plan_id=plan.id, visit_id=request.visit_id, unit_id=unit.id, unit_name=unit.name,
+                item_id=item.item_id if item else "", item_no=item.item_no if item else "",
+                item_title=item.title if item else "", text=request.text.strip(), category=request.category,
+                severity=request.severity, place=request.place.strip()[:200],
+                latitude=position.latitude if position else None, longitude=position.longitude if position else None,
+                accuracy_m=position.accuracy_m if position else None, device_time=device_time, recorded_at=now,
+                recorded_by=actor.snapshot(), client_key=key or None, fingerprint=print_, version=1, updated_at=now,
+                photos=photos)
+            tx.session.add(finding)
+            tx.session.flush()  # the unique (plan, client key) is checked here, before any event is staged
+            tx.publish(events.finding_recorded(finding, plan.title, inspection.today(), now))
+            if domain.escalates(finding.severity):
+                escalating.raise_in(inspection, tx, plan, finding.text, actor, unit.id, unit.name, item, finding)
+            tx.commit()
+    except IntegrityError:
+        # The same key won a race with this request: answer with the finding it recorded.
+        if key and (earlier := _replay(inspection, request.plan_id, key, print_)) is not None:
+            return earlier, True
+        raise
+    metrics.FINDINGS.labels(finding.severity).inc()
+    return finding, False
+
+
+def register_as_item(inspection: Inspection, request: inspection_pb2.RegisterFindingAsItemRequest,
+                     actor: Actor) -> Finding:
+    """The office makes a finding a ledger item (督查通报要求整改事项), through the ledger's gRPC as the
+    inspection service; the finding keeps the item, the item's remarks name the finding. Asking twice
+    returns the item made the first time (the call's idempotency key is the finding's)."""
+    require(actor, "inspection.register_item", "只有督查室可以将问题登记为督查事项")
+    with inspection.uow.read() as tx:
+        finding = get(tx, Finding, request.finding_id)
+        plan = get(tx, Plan, finding.plan_id)
+        item = tx.session.get(KnownItem, finding.item_id) if finding.item_id else None
+    if finding.registered_item_id:
+        return finding
+    leader = request.responsible_leader_id or (item.leader_id if item else "")
+    if not leader:
+        raise InvalidInput("no responsible leader", {"responsible_leader_id": "请指定责任领导"})
+    title = (request.title.strip() or f"整改{finding.unit_name}督查发现问题：{finding.text}")[:domain.TITLE_MAX]
+    ask = ledger_pb2.RegisterItemRequest(
+        title=title, content=finding.text, source="bulletin_rectification", category=request.category or "general",
+        lead_unit_id=finding.unit_id, responsible_leader_id=leader,
+        remarks=f"由{plan.plan_no or plan.title}督查发现问题登记（问题记录于{finding.recorded_at:%Y-%m-%d}）",
+        actor=actor.to_proto())
+    stub = inspection.ledger()
+    try:
+        answer = stub.RegisterItem(ask, metadata=[(METADATA_KEY, f"finding-item:{finding.id}")],  # type: ignore[attr-defined]
+                                   timeout=10)
+    except grpc.RpcError as error:  # the ledger's refusal keeps its fields and words; a failure stays one
+        refusal = from_rpc_error(error)
+        if refusal is None:
+            raise
+        raise refusal from error
+    with inspection.uow() as tx:
+        finding = get(tx, Finding, request.finding_id, lock=True)
+        finding.registered_item_id, finding.registered_item_no = answer.item.id, answer.item.item_no
+        finding.version += 1
+        finding.updated_at = inspection.clock.now()
+        tx.commit()
+    return finding
+
