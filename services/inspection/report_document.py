@@ -19,9 +19,10 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Length, Mm, Pt
 
 from libs.common import official_docx as od
+from libs.common import vocabulary
 from libs.common.official_docx import chinese_date, chinese_datetime, chinese_number, period_text
 
-KINDS = {"special": "专项", "comprehensive": "综合"}
+KINDS = vocabulary.REPORT_KINDS  # special 专项, comprehensive 综合
 DRAFT_MARK = "（送审稿）"
 MAJOR = "重大"
 # The order categories are counted and advised in (Art. 7.3 names them from the gravest); others follow.
@@ -188,6 +189,7 @@ def report_counts(data: SupervisionReportData) -> ReportCounts:
 
 # --- words ------------------------------------------------------------------------------------------------
 
+
 def percent(part: int, whole: int) -> str:
     """Whole percent, halves up: 1 of 3 -> "33%", 1 of 8 -> "13%"."""
     return f"{(200 * part + whole) // (2 * whole)}%" if whole else "0%"
@@ -255,9 +257,10 @@ def draft_analysis(data: SupervisionReportData) -> str:
                 f"占被督查单位的{percent(len(with_findings), c.units_total)}。")
         if c.major:
             text += f"其中重大问题{c.major}个，占{percent(c.major, c.findings_total)}，集中在{_names(major_units)}。"
-        most = max(with_findings, key=lambda u: len(u.findings))
+        most = max(len(u.findings) for u in with_findings)
+        top = [u.unit_name for u in with_findings if len(u.findings) == most]
         if len(with_findings) > 1:
-            text += f"问题最多的是{most.unit_name}（{len(most.findings)}个）。"
+            text += f"问题最多的是{_names(top)}（{'各' if len(top) > 1 else ''}{most}个）。"
         out.append(text)
         kinds = [f"{label}{count}个（占{percent(count, c.findings_total)}）" for label, count in c.by_category]
         out.append(f"（二）问题类型。从问题类型看，{'、'.join(kinds)}。" if len(kinds) > 1
@@ -301,8 +304,8 @@ _ADVICE = {  # category -> (heading, what is advised); Art. 7.3 for the gravest
                                      "并予以通报批评。"),
     "敷衍应付": ("整治敷衍应付问题", "建议责令剖析问题根源，提出整改措施，限时整改到位；整改不到位的予以通报批评。"),
     "推进迟缓": ("加快推进滞后工作", "建议倒排工期、明确责任人，实行周汇报、月总结，督查室重点跟踪，每月通报直至完成。"),
-    "台账缺失": ("规范工作任务台账", "建议限期建立健全工作任务台账，实行常态化、动态化管理。"),
 }
+LEDGER_CATEGORY = "台账缺失"
 
 
 def _advice(data: SupervisionReportData, unit: ReportUnitPart | None) -> list[str]:
@@ -317,28 +320,37 @@ def _advice(data: SupervisionReportData, unit: ReportUnitPart | None) -> list[st
     paragraphs: list[tuple[str, str]] = []
     findings = [f for u in parts for f in u.findings]
     for label, _ in _ordered(Counter(f.category_label for f in findings), CATEGORY_ORDER):
+        if label == LEDGER_CATEGORY:  # with the ledger checks below: one paragraph on ledgers
+            continue
         found = [f for f in findings if f.category_label == label]
         units = [u for u in parts if any(f.category_label == label for f in u.findings)]
         heading, advice = _ADVICE.get(label, (f"抓好{label}问题整改", "建议对照问题清单逐项整改，限时整改到位。"))
         paragraphs.append((heading, f"{who(units)}存在{label}问题（{_refs(found)}），{advice}"))
-    for u in parts:
-        major = [f for f in u.findings if f.severity_label == MAJOR]
-        if major:
-            subject = "你单位" if unit is not None else u.unit_name
-            paragraphs.append(("督办重大问题", f"{subject}发现重大问题{len(major)}个（{_refs(major)}），建议由分管领导约谈"
-                                           f"{subject}主要负责人，督查室跟踪督办，整改结果以书面形式报分管领导。"))
+    major = [(u, [f for f in u.findings if f.severity_label == MAJOR]) for u in parts]
+    major = [(u, found) for u, found in major if found]
+    if major:
+        major_facts = "，".join(f"{who([u])}发现重大问题{len(found)}个（{_refs(found)}）" for u, found in major)
+        leaders = "你单位" if unit is not None else ("上述单位" if len(major) > 1 else major[0][0].unit_name)
+        paragraphs.append(("督办重大问题", f"{major_facts}，建议由分管领导约谈{leaders}主要负责人，督查室跟踪督办，"
+                                       "整改结果以书面形式报分管领导。"))
     late = [f for f in findings if rectification_stage(f.rectification) in ("overdue", "relapsed")]
     if late:
         units = [u for u in parts if any(f in late for f in u.findings)]
         paragraphs.append(("紧盯逾期和反复问题", f"{who(units)}有问题逾期未整改或回头看未通过（{_refs(late)}），属有问题不整改、"
                                              "边改边犯的，建议依照制度第七条第三款予以通报批评，重新明确整改时限，督查室组织回头看。"))
+    ledger_found = [f for f in findings if f.category_label == LEDGER_CATEGORY]
     no_ledger = [u for u in parts if u.ledger_kept is False or (u.ledger_kept and u.ledger_current is False)]
-    if no_ledger:
-        paragraphs.append(("落实台账管理制度", f"{who(no_ledger)}未按要求建立或及时更新工作任务台账，建议依照制度第七条第三款"
-                                           "予以通报批评，限期建立完善，实行常态化、动态化管理。"))
+    if ledger_found or no_ledger:
+        units = [u for u in parts if any(f in ledger_found for f in u.findings)]
+        ledger_facts = [f"{who(units)}存在{LEDGER_CATEGORY}问题（{_refs(ledger_found)}）"] if ledger_found else []
+        if no_ledger:  # the subject once when the same units
+            same = ledger_facts and [u.unit_name for u in units] == [u.unit_name for u in no_ledger]
+            ledger_facts.append(("" if same else who(no_ledger)) + "未按要求建立或及时更新工作任务台账")
+        paragraphs.append(("规范工作任务台账", f"{'，'.join(ledger_facts)}，建议依照制度第七条第三款予以通报批评，限期建立健全工作任务台账，"
+                                           "实行常态化、动态化管理。"))
     off = [u for u in parts if any(not (v.process_verified and v.result_verified) for v in u.verifications)]
     if off:
-        items = "、".join(dict.fromkeys(f"“{v.item_title}”" for u in off for v in u.verifications
+        items = "".join(dict.fromkeys(f"“{v.item_title}”" for u in off for v in u.verifications
                                         if not (v.process_verified and v.result_verified)))
         paragraphs.append(("如实报告办理情况", f"{who(off)}报告的办理情况与核实结果不符（{items}），建议责令书面说明情况，"
                                            "如实报告；属弄虚作假的，依照制度第七条第三款处理。"))
@@ -375,12 +387,14 @@ def paragraphs_of(text: str) -> list[str]:
 
 # --- rendering --------------------------------------------------------------------------------------------
 
-_NUMBERED = re.compile(r"^（[一二三四五六七八九十]+）[^。]{1,30}。")
+# "（一）问题分布。" opening a paragraph: a short first sentence without a comma is the paragraph's heading.
+_NUMBERED = re.compile(r"^（[一二三四五六七八九十]+）[^。，；]{1,20}。")
 # Widths add up to the 156 mm text width; 14 mm holds "序号" and 26 mm "与报告不符" on one line of 小四.
 _VERIFICATION_COLUMNS = (("序号", Mm(14)), ("督查事项", Mm(58)), ("办理过程", Mm(26)), ("办理结果", Mm(26)),
                          ("说明", Mm(32)))
-_UNIT_COLUMNS = (("序号", Mm(14)), ("单位", Mm(36)), ("走访日期", Mm(24)), ("核实事项", Mm(17)),
-                 ("发现问题", Mm(17)), ("重大问题", Mm(17)), ("已整改", Mm(15)), ("逾期", Mm(16)))
+# Two-line headers where the numbers' columns are too narrow for four characters (broken between words).
+_UNIT_COLUMNS = (("序号", Mm(14)), ("单位", Mm(36)), ("走访日期", Mm(23)), ("核实\n事项", Mm(16)),
+                 ("发现\n问题", Mm(16)), ("重大\n问题", Mm(16)), ("已整改", Mm(18)), ("逾期\n未改", Mm(17)))
 TABLE_SIZE, TABLE_LINE = Pt(12), Pt(18)  # 小四: eight columns in 156 mm
 
 
@@ -552,8 +566,9 @@ def render_unit_feedback_docx(data: SupervisionReportData, unit_name: str, answe
     od.paragraph(doc, f"{unit.unit_name}：")
     when = chinese_date(unit.visited_on) if unit.visited_on else period_text(data.period_start, data.period_end)
     items = [(v.item_no, v.item_title) for v in unit.verifications] or list(data.items)
+    how = "实地督查" if unit.visited_on else "督查"
     _text(doc, f"根据《{data.plan_title}》安排，督查组于{when}对你单位{_item_phrase(list(dict.fromkeys(items)))}落实情况"
-               "进行了实地督查。现将督查发现的问题和意见建议反馈如下，请认真研究，抓好整改落实。")
+               f"进行了{how}。现将督查发现的问题和意见建议反馈如下，请认真研究，抓好整改落实。")
 
     od.heading(doc, "一、发现的问题")
     if unit.findings:

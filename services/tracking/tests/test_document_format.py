@@ -16,7 +16,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from docx.text.paragraph import Paragraph
 
-from libs.common import printing
+from libs.common import official_docx, printing
 from services.tracking import documents
 from services.tracking.tests.test_documents import EXTENDED, NOTICE, SIGNED
 
@@ -51,15 +51,15 @@ def test_page_grid_and_page_numbers(render) -> None:
     # 28 characters of 16 pt, each drawn closer by the Normal style's spacing, fit in the 156 mm line
     spacing = doc.styles["Normal"].element.rPr.find(qn("w:spacing"))
     assert 28 * (16 + int(spacing.get(qn("w:val"))) / 20) <= Mm(156).pt < 29 * 16
-    assert 22 <= 225 / 25.4 * 72 / documents.LINE_PITCH.pt < 22.05  # 22 lines fill the 225 mm 版心, and fit
+    assert 22 <= 225 / 25.4 * 72 / official_docx.LINE_PITCH.pt < 22.05  # 22 lines fill the 225 mm 版心, and fit
     assert doc.settings.odd_and_even_pages_header_footer
     odd, even = section.footer.paragraphs[0], section.even_page_footer.paragraphs[0]
     for footer, align in ((odd, WD_ALIGN_PARAGRAPH.RIGHT), (even, WD_ALIGN_PARAGRAPH.LEFT)):
         assert footer.alignment == align and footer.text == "—  —"  # the number is the PAGE field between
         assert _east_asia(footer) == {"宋体"} and _sizes(footer) == {14}  # 4号
         assert footer._p.find(qn("w:fldSimple")).get(qn("w:instr")) == "PAGE"
-    body = [p for p in doc.paragraphs if p.paragraph_format.first_line_indent == documents.INDENT and p.runs]
-    assert body and all(p.paragraph_format.line_spacing == documents.LINE_PITCH for p in body)
+    body = [p for p in doc.paragraphs if p.paragraph_format.first_line_indent == official_docx.INDENT and p.runs]
+    assert body and all(p.paragraph_format.line_spacing == official_docx.LINE_PITCH for p in body)
     assert all(_sizes(p) == {16} for p in body)  # 3号
 
 
@@ -67,7 +67,7 @@ def test_notice_masthead_title_and_closing() -> None:
     doc = Document(io.BytesIO(documents.render_notice_docx(NOTICE)))
     mark = doc.paragraphs[0]
     assert mark.text == "区委区政府督查室" and mark.alignment == WD_ALIGN_PARAGRAPH.CENTER
-    assert _east_asia(mark) == {"方正小标宋简体"} and mark.runs[0].font.color.rgb == documents.RED
+    assert _east_asia(mark) == {"方正小标宋简体"} and mark.runs[0].font.color.rgb == official_docx.RED
     number = _find(doc, "平督通〔2026〕12号")
     assert number.alignment == WD_ALIGN_PARAGRAPH.CENTER and _east_asia(number) == {"仿宋_GB2312"}
     rule = number._p.find(qn("w:pPr")).find(qn("w:pBdr")).find(qn("w:bottom"))
@@ -89,7 +89,7 @@ def test_notice_masthead_title_and_closing() -> None:
 def test_completion_report_has_the_offices_mark_and_rule() -> None:
     doc = Document(io.BytesIO(documents.render_completion_report_docx(SIGNED)))
     mark, title = doc.paragraphs[0], doc.paragraphs[1]
-    assert mark.text == SIGNED.unit_name and mark.runs[0].font.color.rgb == documents.RED
+    assert mark.text == SIGNED.unit_name and mark.runs[0].font.color.rgb == official_docx.RED
     assert mark._p.xpath("string(w:pPr/w:pBdr/w:bottom/@w:color)") == "C00000"
     assert title.text == "督查事项办结报告单" and _sizes(title) == {22} and _east_asia(title) == {"方正小标宋简体"}
 

@@ -16,7 +16,7 @@ from docx.oxml.ns import qn
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.tracking import documents
+from libs.common import official_docx
 from services.tracking.documents import (
     SIGNATURE_LABEL,
     CompletionReportData,
@@ -128,7 +128,7 @@ def test_notice_is_a4_with_east_asian_fonts_and_deterministic() -> None:
     properties = [r._element.rPr for p in doc.paragraphs for r in p.runs]
     assert all(rpr is not None and rpr.rFonts is not None for rpr in properties)
     fonts = {rpr.rFonts.get(qn("w:eastAsia")) for rpr in properties if rpr is not None and rpr.rFonts is not None}
-    assert {documents.BODY_FONT, documents.TITLE_FONT, documents.HEADING_FONT} <= fonts
+    assert {official_docx.BODY_FONT, official_docx.TITLE_FONT, official_docx.HEADING_FONT} <= fonts
     assert doc.core_properties.title == "督办通知 平督通〔2026〕12号"
     assert render_notice_docx(NOTICE) == content
 
