@@ -13,9 +13,12 @@ The services write their documents' content (tracking's 督办通知, inspection
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
+import threading
 import zipfile
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -424,6 +427,26 @@ _SIDEWAYS = (Image.Transpose.TRANSPOSE, Image.Transpose.ROTATE_270, Image.Transp
 
 
 def print_copy(figure: Figure, box: tuple[Length, Length] = FIGURE_BOX, dpi: int = FIGURE_DPI) -> Figure:
+    """_print_copy, remembered for the last photos made: a report and each unit's part print the same
+    photos at the same size, and decoding them again was a third of issuing a report."""
+    key = (hashlib.sha256(figure.image).digest(), int(box[0]), int(box[1]), dpi)
+    done = _PRINTED.get(key)
+    if done is None:
+        made = _print_copy(figure, box, dpi)
+        done = (made.image, made.width, made.height)
+        with _PRINTED_LOCK:
+            _PRINTED[key] = done
+            while len(_PRINTED) > _PRINTED_MAX:
+                _PRINTED.popitem(last=False)
+    return Figure(done[0], done[1], done[2], figure.caption)
+
+
+_PRINTED: OrderedDict[tuple[bytes, int, int, int], tuple[bytes, int, int]] = OrderedDict()
+_PRINTED_LOCK = threading.Lock()
+_PRINTED_MAX = 400  # print copies are ~60 KB: at most ~25 MB kept
+
+
+def _print_copy(figure: Figure, box: tuple[Length, Length] = FIGURE_BOX, dpi: int = FIGURE_DPI) -> Figure:
     """The figure as large as it prints in `box` at `dpi`, not larger, with its size read from the image
     itself: an upright JPEG or PNG that small is kept as it is; a bigger one is decoded at a reduced scale
     (the JPEG decoder's own 1/2, 1/4, 1/8), resized if still larger and saved as JPEG (quality 85), as is any

@@ -12,6 +12,7 @@ from typing import cast
 from sqlalchemy import Table, select
 
 from libs.common.actor import Actor
+from libs.common.clock import OFFICE_TZ
 from libs.common.db import UnitOfWork, next_in_sequence
 from libs.common.deadline_text import chinese_date
 from libs.common.errors import Conflict, FailedPrecondition, InvalidInput, PermissionDenied
@@ -46,7 +47,7 @@ def _words(finding: Finding, today: dt.date) -> str:
     last = rounds[-1]
     due = chinese_date(last.due_date) if last.due_date else ""
     if status == domain.RECTIFIED:
-        when = chinese_date(last.verified_at.astimezone(dt.UTC).date()) if last.verified_at else ""
+        when = chinese_date(last.verified_at.astimezone(OFFICE_TZ).date()) if last.verified_at else ""
         return f"已整改（{when}回头看通过）" + (f"，此前回头看{finding.relapses}次未通过" if finding.relapses else "")
     if status == domain.OVERDUE:
         return f"已逾期未整改（整改期限{due}）"
