@@ -1,10 +1,12 @@
 """One light: the ledger's list filter (SQL), the ledger's item light and tracking's light agree for any
-deadline, day, raisers and closure - across holidays, year ends and a year without a table (2027)."""
+deadline, day, raisers (expected reports, overdue rectifications, a source not known yet) and closure -
+across holidays, year ends and a year without a table (2027)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import Counter
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,10 +24,13 @@ from services.tracking import domain as tracking_domain
 
 CAL = load_calendar()
 D = dt.date
+OTHER = "inspection.other"  # a source this version does not know: it raises to yellow
 
 case = st.fixed_dictionaries({
     "offset": st.integers(-20, 40),  # deadline relative to today
-    "raisers": st.lists(st.integers(-15, 15), max_size=3),  # expected reports' days relative to today
+    "reports": st.lists(st.integers(-15, 15), max_size=3),  # expected reports' days relative to today
+    # Other services' open obligations: (source, day relative to today).
+    "others": st.lists(st.tuples(st.sampled_from([lights.RECTIFICATIONS, OTHER]), st.integers(-15, 15)), max_size=3),
     "status": st.sampled_from(list(vocabulary.STATUSES)),
     "provisional": st.booleans(),
 })
@@ -49,8 +54,11 @@ def test_filter_item_light_and_tracking_light_agree(today: dt.date, cases: list[
                         due_date_provisional=c["provisional"], status=c["status"],
                         created_at=ledger.clock.now(), updated_at=ledger.clock.now())
             session.add(item)
+            # The ledger's projection: tracking's open reports and the other services' obligations.
             session.add_all(LightRaiser(item_id=item.id, source=tracking_domain.REPORTS, ref_id=f"r{k}",
-                                        due_on=today + dt.timedelta(days=d)) for k, d in enumerate(c["raisers"]))
+                                        due_on=today + dt.timedelta(days=d)) for k, d in enumerate(c["reports"]))
+            session.add_all(LightRaiser(item_id=item.id, source=source, ref_id=f"o{k}", due_on=today + dt.timedelta(days=d))
+                            for k, (source, d) in enumerate(c["others"]))
         session.commit()
         items = list(session.scalars(select(Item)))
         raised = repository.raised_counts(session, [i.id for i in items], today)
@@ -58,13 +66,20 @@ def test_filter_item_light_and_tracking_light_agree(today: dt.date, cases: list[
         listed: dict[str, str] = {}
         for colour in (lights.GREEN, lights.YELLOW, lights.RED):
             query = repository.ItemQuery(light=(colour, *ledger.light_edge()))
-            listed |= {i.id: colour for i in session.scalars(repository.filtered(query))}
+            found = {i.id: colour for i in session.scalars(repository.filtered(query))}
+            assert not set(found) & set(listed), colour  # one colour per item
+            listed |= found
         # A closed item has no light, so no light filter lists it.
         assert listed == {i: light.colour for i, light in own.items() if light.colour}
         for i in items:
-            missed = sum(1 for d in cases[i.seq]["raisers"] if d < 0)
+            c = cases[i.seq]
+            missed = sum(1 for d in c["reports"] if d < 0)
+            others = Counter(source for source, d in c["others"] if d < 0)
             closed = i.status in tracking_domain.CLOSED_STATUSES
             theirs = tracking_domain.item_light(CAL, tracking_policy, i.due_date, today, closed, missed,
-                                                i.due_date_provisional)
+                                                i.due_date_provisional, dict(others))
             assert theirs == own[i.id]
+            if not closed and others[lights.RECTIFICATIONS]:
+                assert theirs.colour == lights.RED and "项整改逾期未完成" in theirs.reason
     engine.dispose()
+
