@@ -200,10 +200,20 @@ def test_reconciliation_settings() -> None:
         service_basics("ledger", 50051, 9101, {**env, "DUBAN_OUTBOX_RETENTION_HOURS": "0"})
 
 
-# The inspection service's row as its issue names it (libs/common/service_table.py gets it with the service).
+# The inspection service's row as its issue names it (libs/common/service_table.py gets it with the
+# service). The two tests below set the table as it is before and after, whichever it is now.
 INSPECTION_ROW = ServiceRow("inspection", "duban.inspection.v1.InspectionService",
                             "duban.inspection.v1.inspection_pb2_grpc:InspectionServiceStub", 50053, 9103,
                             topics.INSPECTION_EVENTS, (topics.LEDGER_EVENTS, topics.TRACKING_EVENTS))
+BEFORE = tuple(row for row in SERVICES if row.name != "inspection")
+AFTER = (*BEFORE, INSPECTION_ROW)
+
+
+def _services(monkeypatch, rows: tuple[ServiceRow, ...]) -> None:
+    from libs.common import config, service_app
+
+    monkeypatch.setattr(config, "SERVICES", rows)
+    monkeypatch.setattr(service_app, "SERVICES", rows)
 
 
 def _parts(env: dict[str, str]) -> ServiceParts:
@@ -215,7 +225,9 @@ def _parts(env: dict[str, str]) -> ServiceParts:
                         reconcile=basics["reconcile"], signer=call_keys().signer("ledger"))  # type: ignore[arg-type]
 
 
-def test_a_topic_whose_service_is_not_built_yet_is_consumed_and_says_why_it_is_not_reconciled(caplog) -> None:
+def test_a_topic_whose_service_is_not_built_yet_is_consumed_and_says_why_it_is_not_reconciled(
+        monkeypatch, caplog) -> None:
+    _services(monkeypatch, BEFORE)
     # Even an address given too early (no row: nobody reads DUBAN_INSPECTION_ADDR) changes nothing.
     parts = _parts({"DUBAN_TRACKING_ADDR": "127.0.0.1:2", "DUBAN_INSPECTION_ADDR": "127.0.0.1:3"})
     with caplog.at_level(logging.INFO, logger="libs.common.service_app"):
@@ -228,11 +240,7 @@ def test_a_topic_whose_service_is_not_built_yet_is_consumed_and_says_why_it_is_n
 
 
 def test_once_the_service_has_its_row_and_address_its_topic_is_reconciled(monkeypatch, caplog) -> None:
-    from libs.common import config, service_app
-
-    rows = (*SERVICES, INSPECTION_ROW)
-    monkeypatch.setattr(config, "SERVICES", rows)
-    monkeypatch.setattr(service_app, "SERVICES", rows)
+    _services(monkeypatch, AFTER)
     parts = _parts({"DUBAN_TRACKING_ADDR": "127.0.0.1:2", "DUBAN_INSPECTION_ADDR": "127.0.0.1:3"})
     parts.consume("ledger-tracking-events", list(service("ledger").consumes), lambda tx, event: None)
     assert [(r.source, r.topic, r.address) for r in parts.reconcilers] == [

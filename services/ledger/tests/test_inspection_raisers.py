@@ -64,7 +64,8 @@ def test_a_rectification_the_broker_never_delivered_is_repaired_from_inspections
     try:
         # Inspection has its row and its address: the ledger's consume() gives its topic a reconciler.
         parts = ledger.app.parts
-        monkeypatch.setattr(service_app, "SERVICES", (*SERVICES, INSPECTION_ROW))
+        rows = (*(row for row in SERVICES if row.name != "inspection"), INSPECTION_ROW)
+        monkeypatch.setattr(service_app, "SERVICES", rows)
         monkeypatch.setattr(parts, "reconcile", ReconcileSettings({"inspection": f"127.0.0.1:{server.port}"}, 0, 0))
         monkeypatch.setattr(parts, "consumers", [])
         monkeypatch.setattr(parts, "reconcilers", [])
