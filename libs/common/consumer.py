@@ -51,6 +51,21 @@ def dispatcher(core: C, use_cases: Mapping[str, Callable[[C, UnitOfWork, CloudEv
     return handle
 
 
+def by_topic(handlers: Mapping[str, Handler]) -> Handler:
+    """One consumer of several topics: each event goes to the handler of the topic its source service
+    publishes (topics.SOURCE_OF, by the event's CloudEvents source), so two services may use the same
+    event type (item.raisers_changed) and one's events never reach the use cases written for the
+    other's. Events from a source none of `handlers` names are not this consumer's business."""
+    by_source = {topics.event_source(topics.SOURCE_OF[topic]): handler for topic, handler in handlers.items()}
+
+    def handle(tx: UnitOfWork, event: CloudEvent) -> None:
+        handler = by_source.get(event.source)
+        if handler is not None:
+            handler(tx, event)
+
+    return handle
+
+
 class RetryableError(Exception):
     """A temporary failure (a dependency is down): don't commit, try the same record again."""
 

@@ -2,13 +2,15 @@
 the calendar and what raises it.
 
 Green: more than `yellow_within` working days left. Yellow: due within that many working days
-(or today), or an obligation of the item passed its day unmet (a progress report not filed; next, a
-rectification overdue): the item is raised to yellow. Red: past the deadline and not closed. Closed
-items have no light at all, only "已办结": nothing is due any more. The reason is plain Chinese so anyone can see why an item has its
-colour (DESIGN #3).
+(or today). Red: past the deadline and not closed. An obligation of the item that passed its day unmet
+raises the light as far as its source says (`RAISERS`): a progress report not filed to yellow, a
+rectification order overdue (立督立纠，限时整改) to red - never lower than the deadline's own colour.
+Closed items have no light at all, only "已办结": nothing is due any more. The reason is plain Chinese so
+anyone can see why an item has its colour (DESIGN #3): the deadline's words, then each raiser's.
 
-Tracking owns the light (it knows the reports); the ledger shows the same light from a projection of
-tracking's raisers (`item.raisers_changed` events), computed by the same functions here.
+Tracking owns the light (it knows the reports, and keeps what other services publish about its items);
+the ledger shows the same light from a projection of the raisers (`item.raisers_changed` events of
+tracking and inspection), computed by the same functions here.
 """
 
 from __future__ import annotations
@@ -73,24 +75,54 @@ def _light_of(
     return Light(GREEN, f"距完成时限{due.isoformat()}还有{left}个工作日{counted}{note}", left)
 
 
-# What raises a light, by source (the event's `source` field), with the words the reason uses. A new
-# service whose obligations raise the light adds its source here and publishes item.raisers_changed.
-RECTIFICATIONS = "inspection.rectification"  # inspection's rectifications awaiting the unit
-RAISER_TEXTS = {
-    "tracking.report": "有{n}次进展汇报未按时报送",
+@dataclass(frozen=True)
+class Raiser:
+    """How far an obligation past its day raises an item's light, and what the reason says of it."""
+
+    colour: str  # YELLOW or RED
+    text: str  # "{n}": how many of the source's obligations are past their day
+
+
+# The sources of item.raisers_changed (its `source` field), named here because the publisher and every
+# reader use them. A new service whose obligations raise the light adds its row and publishes the event.
+REPORTS = "tracking.report"  # expected progress reports (tracking)
+RECTIFICATIONS = "inspection.rectification"  # rectification orders with a deadline (inspection)
+RAISERS = {
+    REPORTS: Raiser(YELLOW, "有{n}次进展汇报未按时报送"),
+    RECTIFICATIONS: Raiser(RED, "有{n}项整改逾期未完成"),
 }
+# Order of the colours, for "never lower than the deadline's own".
+RANK = {NO_LIGHT: 0, GREEN: 1, YELLOW: 2, RED: 3}
+
+
+def raiser(source: str) -> Raiser:
+    """The source's row; one this version does not know yet (a newer publisher's) raises to yellow and
+    names itself, so an unknown obligation is shown rather than dropped."""
+    return RAISERS.get(source) or Raiser(YELLOW, source + "{n}")
+
+
+def sources_raising_to(colour: str) -> tuple[str, ...]:
+    """The known sources that raise to `colour` (SQL filters compare the source with these)."""
+    return tuple(sorted(source for source, r in RAISERS.items() if r.colour == colour))
+
+
+def raised_colour(raised: Mapping[str, int]) -> str:
+    """The highest colour the obligations past their day raise to (`raised`: how many per source);
+    NO_LIGHT when none is."""
+    return max((raiser(source).colour for source, n in raised.items() if n), key=RANK.__getitem__, default=NO_LIGHT)
 
 
 def raised_text(raised: Mapping[str, int]) -> str:
-    return "；".join(RAISER_TEXTS.get(source, source + "{n}").format(n=n) for source, n in sorted(raised.items()) if n)
+    return "；".join(raiser(source).text.format(n=n) for source, n in sorted(raised.items()) if n)
 
 
 def item_light(
     calendar: WorkCalendar, policy: LightPolicy, due: dt.date, today: dt.date, closed: bool = False,
     provisional: bool = False, raised: Mapping[str, int] | None = None,
 ) -> Light:
-    """The item's light: the deadline's, raised to yellow while obligations are past their day
-    (`raised`: how many per source), which is what drives urging. Memoised like light_of."""
+    """The item's light: the deadline's, raised while obligations are past their day (`raised`: how
+    many per source; each source raises as far as RAISERS says), which is what drives urging. Memoised
+    like light_of."""
     return _item_light(calendar, policy, due, today, closed, provisional,
                        tuple(sorted(raised.items())) if raised else ())
 
@@ -101,18 +133,19 @@ def _item_light(
     raised: tuple[tuple[str, int], ...],
 ) -> Light:
     light = _light_of(calendar, policy, due, today, closed, provisional)
-    if closed or not any(n for _, n in raised):
+    raised_to = raised_colour(dict(raised))
+    if closed or not raised_to:
         return light
-    colour = YELLOW if light.colour == GREEN else light.colour
+    colour = max(light.colour, raised_to, key=RANK.__getitem__)
     return Light(colour, f"{light.reason}；{raised_text(dict(raised))}", light.working_days_left)
 
 
-def colour_by_dates(due: dt.date, today: dt.date, last_yellow: dt.date, raised: bool) -> str:
-    """item_light's colour for an open item from dates alone (`last_yellow` from last_yellow_deadline):
-    what lists and boards compute in SQL for every item at once."""
-    if due < today:
+def colour_by_dates(due: dt.date, today: dt.date, last_yellow: dt.date, raised: str = NO_LIGHT) -> str:
+    """item_light's colour for an open item from dates alone (`last_yellow` from last_yellow_deadline;
+    `raised` from raised_colour): what lists and boards compute in SQL for every item at once."""
+    if due < today or raised == RED:
         return RED
-    if due <= last_yellow or raised:
+    if due <= last_yellow or raised == YELLOW:
         return YELLOW
     return GREEN
 

@@ -35,10 +35,10 @@ class ServiceRow:
 
 SERVICES: tuple[ServiceRow, ...] = (
     ServiceRow("ledger", "duban.ledger.v1.LedgerService", "duban.ledger.v1.ledger_pb2_grpc:LedgerServiceStub",
-               50051, 9101, topics.LEDGER_EVENTS, (topics.TRACKING_EVENTS,)),
+               50051, 9101, topics.LEDGER_EVENTS, (topics.TRACKING_EVENTS, topics.INSPECTION_EVENTS)),
     ServiceRow("tracking", "duban.tracking.v1.TrackingService",
                "duban.tracking.v1.tracking_pb2_grpc:TrackingServiceStub",
-               50052, 9102, topics.TRACKING_EVENTS, (topics.LEDGER_EVENTS,)),
+               50052, 9102, topics.TRACKING_EVENTS, (topics.LEDGER_EVENTS, topics.INSPECTION_EVENTS)),
     ServiceRow("inspection", "duban.inspection.v1.InspectionService",
                "duban.inspection.v1.inspection_pb2_grpc:InspectionServiceStub",
                50053, 9103, topics.INSPECTION_EVENTS, (topics.LEDGER_EVENTS, topics.TRACKING_EVENTS)),

@@ -17,3 +17,9 @@ ALL_EVENT_TOPICS = (LEDGER_EVENTS, TRACKING_EVENTS, INSPECTION_EVENTS, NOTIFICAT
 # The service that produces each event topic: a consumer reconciles a topic against its source.
 SOURCE_OF = {LEDGER_EVENTS: "ledger", TRACKING_EVENTS: "tracking", INSPECTION_EVENTS: "inspection",
              NOTIFICATION_EVENTS: "notification", EVALUATION_EVENTS: "evaluation"}  # the service that publishes it
+
+
+def event_source(service: str) -> str:
+    """The CloudEvents `source` of a service's events ("duban/<service>"): a consumer that reads the
+    topics of several services tells their events apart by it (libs.common.consumer.by_topic)."""
+    return f"duban/{service}"

@@ -44,9 +44,10 @@ class Ledger:
         return today, lights.last_yellow_deadline(self.calendar, self.light_policy, today)
 
     def light(self, item: Item | Row[Any], raised: Mapping[str, int] | None = None, today: dt.date | None = None) -> Light:
-        """The item's one light (libs.common.lights.item_light): its deadline, and what tracking's
-        obligations past their day raise it by (`raised`, from repository.raised_counts). `item` may
-        be a row with the same columns (due_date, status, due_date_provisional)."""
+        """The item's one light (libs.common.lights.item_light): its deadline, and what the obligations
+        past their day (tracking's reports, inspection's rectifications) raise it by (`raised`, from
+        repository.raised_counts). `item` may be a row with the same columns (due_date, status,
+        due_date_provisional)."""
         return lights.item_light(
             self.calendar, self.light_policy, item.due_date, today or self.clock.today(),
             closed=item.status in domain.CLOSED_STATUSES, provisional=item.due_date_provisional, raised=raised,

@@ -11,7 +11,7 @@ from libs.common.outbox import OutboxEvent
 from services.ledger import orm
 from services.ledger.convert import change_to_proto, item_to_proto
 
-SOURCE = "duban/ledger"
+SOURCE = topics.event_source("ledger")
 ITEM_REGISTERED = "item.registered"
 ITEM_UPDATED = "item.updated"
 

@@ -1,4 +1,5 @@
-"""The ledger follows tracking: its columns (交办时间, 转期理由/签字, 办理结果, 销号签字, 状态) fill in.
+"""The ledger follows tracking: its columns (交办时间, 转期理由/签字, 办理结果, 销号签字, 状态) fill in;
+and what raises an item's light (tracking's reports, inspection's rectifications) is copied for its lists.
 
 Each applied event is recorded in the item's history as a change by the system, so the ledger shows
 who signed and when without anyone typing it twice. Urges, status moves and extension decisions also
@@ -13,9 +14,8 @@ import logging
 
 from sqlalchemy import delete
 
-from duban.common.v1 import common_pb2
 from duban.tracking.v1 import events_pb2, tracking_pb2
-from libs.common import vocabulary
+from libs.common import light_raisers, vocabulary
 from libs.common.actor import Actor
 from libs.common.clock import OFFICE_TZ
 from libs.common.cloudevents import CloudEvent
@@ -111,15 +111,16 @@ def on_status_changed(ledger: Ledger, tx: UnitOfWork, event: CloudEvent) -> None
 
 
 def on_raisers_changed(ledger: Ledger, tx: UnitOfWork, event: CloudEvent) -> None:
-    """The item's open obligations from one source, as they are now: the ledger's copy of what raises
-    its light (replaced whole; an item this ledger never had is skipped)."""
-    body = event.decode(common_pb2.LightRaisersChanged())
-    if tx.session.get(Item, body.item_id) is None:
+    """The item's open obligations from one source (tracking's expected reports, inspection's
+    rectifications), as they are now: the ledger's copy of what raises its light (replaced whole; an
+    item this ledger never had is skipped)."""
+    raisers = light_raisers.read(event)
+    if tx.session.get(Item, raisers.item_id) is None:
         return
-    tx.session.execute(delete(LightRaiser).where(LightRaiser.item_id == body.item_id,
-                                                 LightRaiser.source == body.source))
-    tx.session.add_all(LightRaiser(item_id=body.item_id, source=body.source, ref_id=r.ref_id,
-                                   due_on=domain.parse_date(r.due_on, "due_on")) for r in body.open)
+    tx.session.execute(delete(LightRaiser).where(LightRaiser.item_id == raisers.item_id,
+                                                 LightRaiser.source == raisers.source))
+    tx.session.add_all(LightRaiser(item_id=raisers.item_id, source=raisers.source, ref_id=ref_id, due_on=due_on)
+                       for ref_id, due_on in raisers.open)
 
 
 def apply(ledger: Ledger, tx: UnitOfWork, event: CloudEvent, changes: dict[str, str]) -> None:

@@ -145,8 +145,8 @@ class ItemChange(Base):
 
 
 class LightRaiser(Base):
-    """Tracking's (and later inspection's) open obligations of an item with a day: the projection the
-    ledger's light reads, replaced per (item, source) by each item.raisers_changed event."""
+    """Tracking's and inspection's open obligations of an item with a day: the projection the ledger's
+    light reads, replaced per (item, source) by each item.raisers_changed event."""
 
     __tablename__ = "light_raisers"
     item_id: Mapped[str] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)

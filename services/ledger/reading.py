@@ -38,6 +38,7 @@ def list_item_page(
 
 
 def raised_counts(ledger: Ledger, item_ids: list[str]) -> dict[str, dict[str, int]]:
-    """What raises each item's light today (tracking's obligations past their day), in one query."""
+    """What raises each item's light today (tracking's and inspection's obligations past their day), in
+    one query."""
     with ledger.uow.read() as tx:
         return repository.raised_counts(tx.session, item_ids, ledger.clock.today())

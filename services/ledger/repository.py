@@ -12,6 +12,7 @@ from typing import Any, cast
 from sqlalchemy import Row, Select, Table, and_, bindparam, exists, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from libs.common import lights
 from libs.common.db import next_in_sequence
 from libs.common.errors import InvalidInput, NotFound
 from services.ledger import domain
@@ -137,15 +138,18 @@ def filtered(query: ItemQuery, exact_number: bool = False, base: Select | None =
     if query.responsible_leader_id:
         stmt = stmt.where(Item.responsible_leader_id == query.responsible_leader_id)
     if query.light:
-        # lights.colour_by_dates in SQL: deadline against today and the yellow edge, raised by any
-        # obligation past its day (tracking's projection).
+        # lights.colour_by_dates in SQL: deadline against today and the yellow edge, raised by the
+        # obligations past their day (the projection of tracking's and inspection's raisers) - to red
+        # by a source that raises to red, to yellow by any other.
         colour, today, yellow_end = query.light
         open_ = Item.status.not_in(domain.CLOSED_STATUSES)
         raised = exists().where(LightRaiser.item_id == Item.id, LightRaiser.due_on < today)
+        raised_red = exists().where(LightRaiser.item_id == Item.id, LightRaiser.due_on < today,
+                                    LightRaiser.source.in_(lights.sources_raising_to(lights.RED)))
         if colour == "red":
-            stmt = stmt.where(open_, Item.due_date < today)
+            stmt = stmt.where(open_, or_(Item.due_date < today, raised_red))
         elif colour == "yellow":
-            stmt = stmt.where(open_, Item.due_date >= today, or_(Item.due_date <= yellow_end, raised))
+            stmt = stmt.where(open_, Item.due_date >= today, or_(Item.due_date <= yellow_end, raised), ~raised_red)
         else:
             stmt = stmt.where(open_, Item.due_date > yellow_end, ~raised)  # a closed item has no light
     if query.text:

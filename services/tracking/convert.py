@@ -60,7 +60,8 @@ def to_proto(tracking: Tracking, assignment: Assignment, with_timeline: bool = T
     today = tracking.today()
     closed = assignment.status in domain.CLOSED_STATUSES
     light = domain.item_light(tracking.calendar, tracking.policy, assignment.due_date, today, closed,
-                              domain.missed_reports(assignment.expected, today), assignment.due_date_provisional)
+                              domain.missed_reports(assignment.expected, today), assignment.due_date_provisional,
+                              domain.raised_by_others(assignment.raisers, today))
     message = tracking_pb2.Assignment(
         item_id=assignment.item_id, item_no=assignment.item_no, title=assignment.title, content=assignment.content,
         category=assignment.category, key_tracking=assignment.key_tracking,

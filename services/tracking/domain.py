@@ -10,7 +10,7 @@ report and the item is closed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -161,15 +161,28 @@ def report_light(due_on: dt.date, today: dt.date, filed: bool, cancelled: bool =
     return YELLOW if today == due_on else GREEN
 
 
-REPORTS = "tracking.report"  # the light raiser source of expected progress reports
+REPORTS = lights.REPORTS  # the light raiser source of expected progress reports (tracking's own)
 
 
 def item_light(
     calendar: WorkCalendar, policy: TrackingPolicy, due: dt.date, today: dt.date, closed: bool,
-    missed_reports: int, provisional: bool = False,
+    missed_reports: int, provisional: bool = False, raised: Mapping[str, int] | None = None,
 ) -> Light:
-    """The item's light (libs.common.lights.item_light), raised while expected reports are missing."""
-    return lights.item_light(calendar, policy.light, due, today, closed, provisional, raised={REPORTS: missed_reports})
+    """The item's light (libs.common.lights.item_light), raised while expected reports are missing and
+    by what other services' obligations are past their day (`raised`: how many per source, from
+    raised_by_others)."""
+    counts = {**raised, REPORTS: missed_reports} if raised else {REPORTS: missed_reports}
+    return lights.item_light(calendar, policy.light, due, today, closed, provisional, raised=counts)
+
+
+def raised_by_others(raisers: Iterable[Any], today: dt.date) -> dict[str, int]:
+    """Per source, the obligations other services keep open about the item (rows with `source` and
+    `due_on`) whose day has passed: what item_light's `raised` counts."""
+    counts: dict[str, int] = {}
+    for r in raisers:
+        if r.due_on < today:
+            counts[r.source] = counts.get(r.source, 0) + 1
+    return counts
 
 
 def check_extension(

@@ -15,7 +15,7 @@ from libs.common.outbox import EventBatch, OutboxEvent
 from services.tracking.domain import CLOSED_STATUSES, OWED_REPORTS, REPORTS
 from services.tracking.orm import Assignment
 
-SOURCE = "duban/tracking"
+SOURCE = topics.event_source("tracking")
 ITEM_ASSIGNED = "item.assigned"
 ITEM_ACKNOWLEDGED = "item.acknowledged"
 PROGRESS_REPORTED = "progress.reported"

@@ -1,9 +1,11 @@
 """红黄绿灯 over every open item: the list of lights and the board of counts per lead unit.
 
-An item's light depends only on its deadline, today and its missed reports (domain.item_light), so
-both are plain SQL: a light filter or a count is a comparison of the deadline with today and with the
-last deadline that is still yellow (lights.last_yellow_deadline); reasons are computed once per
-distinct (deadline, missed reports) pair, not once per item. Nothing is loaded through the ORM.
+An item's light depends only on its deadline, today, its missed reports and what other services keep
+open about it past its day (domain.item_light), so both are plain SQL: a light filter or a count is a
+comparison of the deadline with today and with the last deadline that is still yellow
+(lights.last_yellow_deadline), raised by the missed reports (to yellow) and the other raisers (as far
+as their source says); reasons are computed once per distinct (deadline, raisers) key, not once per
+item. Nothing is loaded through the ORM.
 """
 
 from __future__ import annotations
@@ -12,18 +14,32 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import Case, ColumnElement, ScalarSelect, Select, and_, case, exists, func, or_, select
+from sqlalchemy import (
+    Case,
+    ColumnElement,
+    Exists,
+    ScalarSelect,
+    Select,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+)
 
 from libs.common.errors import InvalidInput
-from libs.common.lights import GREEN, RED, YELLOW, last_yellow_deadline
+from libs.common.lights import GREEN, RED, YELLOW, last_yellow_deadline, sources_raising_to
 from services.tracking import domain
 from services.tracking.context import Tracking
-from services.tracking.orm import Assignment, AssignmentUnit, ExpectedReport
+from services.tracking.orm import Assignment, AssignmentUnit, ExpectedReport, ItemRaiser
 from services.tracking.repository import LIST_ORDER, after_token, page_token
 
 S = TypeVar("S", bound=Select)
 
 LIGHTS = ("", RED, YELLOW, GREEN)
+RED_SOURCES = sources_raising_to(RED)
 MAX_PAGE = 5000
 
 
@@ -71,10 +87,24 @@ def _scoped(stmt: S, unit_ids: list[str], leader_id: str) -> S:
     return stmt
 
 
-def _colour(today: dt.date, last_yellow: dt.date, missed: ColumnElement[int]) -> Case[str]:
-    """lights.colour_by_dates as a SQL expression."""
-    return case((Assignment.due_date < today, RED),
-                (or_(Assignment.due_date <= last_yellow, missed > 0), YELLOW), else_=GREEN)
+def _raised(today: dt.date, sources: tuple[str, ...] | None = None) -> Exists:
+    """Per item (correlated): another service's obligation past its day (of `sources` only, if given)."""
+    found = exists().where(ItemRaiser.item_id == Assignment.item_id, ItemRaiser.due_on < today)
+    return found.where(ItemRaiser.source.in_(sources)) if sources is not None else found
+
+
+def _colour(today: dt.date, last_yellow: dt.date, missed: ColumnElement[int], raised_red: ColumnElement[bool],
+            raised: ColumnElement[bool]) -> Case[str]:
+    """lights.colour_by_dates as a SQL expression: missed reports raise to yellow (lights.RAISERS says so
+    for domain.REPORTS), other raisers to red if their source raises to red, else to yellow."""
+    return case((or_(Assignment.due_date < today, raised_red), RED),
+                (or_(Assignment.due_date <= last_yellow, missed > 0, raised), YELLOW), else_=GREEN)
+
+
+# Per item and source, the other services' obligations past their day, for a page of items at once.
+_RAISED_OF = (select(ItemRaiser.item_id, ItemRaiser.source, func.count())
+              .where(ItemRaiser.item_id.in_(bindparam("ids", expanding=True)), ItemRaiser.due_on < bindparam("today"))
+              .group_by(ItemRaiser.item_id, ItemRaiser.source))
 
 
 def list_lights(tracking: Tracking, unit_ids: list[str], leader_id: str, light: str, lead_unit_id: str,
@@ -89,7 +119,7 @@ def list_lights(tracking: Tracking, unit_ids: list[str], leader_id: str, light: 
     if lead_unit_id:
         conditions.append(Assignment.lead_unit_id == lead_unit_id)
     if light:
-        conditions.append(_colour(today, last_yellow, missed) == light)
+        conditions.append(_colour(today, last_yellow, missed, _raised(today, RED_SOURCES), _raised(today)) == light)
     stmt = _scoped(select(Assignment.item_id, Assignment.item_no, Assignment.title, Assignment.status,
                           Assignment.due_date, Assignment.due_date_provisional, Assignment.lead_unit_id,
                           Assignment.lead_unit_name,
@@ -102,13 +132,19 @@ def list_lights(tracking: Tracking, unit_ids: list[str], leader_id: str, light: 
         if token:
             stmt = stmt.where(after_token(token))
         rows = tx.session.execute(stmt.order_by(*LIST_ORDER).limit(size + 1)).all()
-    reasons: dict[tuple[dt.date, int, bool], tuple[str, str]] = {}
+        raised: dict[str, dict[str, int]] = {}
+        if rows:
+            for item_id, source, count in tx.session.connection().execute(
+                    _RAISED_OF, {"ids": [r.item_id for r in rows[:size]], "today": today}).all():
+                raised.setdefault(item_id, {})[source] = count
+    reasons: dict[tuple[dt.date, int, bool, tuple[tuple[str, int], ...]], tuple[str, str]] = {}
     items = []
     for item_id, item_no, title, status, due, provisional, lead_id, lead_name, missed_reports in rows[:size]:
-        key = (due, missed_reports, provisional)
+        others = raised.get(item_id, {})
+        key = (due, missed_reports, provisional, tuple(sorted(others.items())))
         if key not in reasons:
             found = domain.item_light(tracking.calendar, tracking.policy, due, today, False, missed_reports,
-                                      provisional)
+                                      provisional, others)
             reasons[key] = (found.colour, found.reason)
         colour, reason = reasons[key]
         items.append(ItemLight(item_id, item_no, title, status, due, provisional, lead_id, lead_name, colour,
@@ -125,9 +161,15 @@ def light_board(tracking: Tracking, unit_ids: list[str], leader_id: str) -> tupl
                       .where(ExpectedReport.status.in_(domain.OWED_REPORTS), ExpectedReport.due_on < today)
                       .group_by(ExpectedReport.item_id).subquery())
     missed = func.coalesce(missed_by_item.c.missed, 0)
-    colour = _colour(today, last_yellow, missed).label("colour")
+    # And one over the other services' raisers: per item, whether any past its day raises to red.
+    raised_by_item = (select(ItemRaiser.item_id,
+                             func.max(case((ItemRaiser.source.in_(RED_SOURCES), 1), else_=0)).label("red"))
+                      .where(ItemRaiser.due_on < today).group_by(ItemRaiser.item_id).subquery())
+    colour = _colour(today, last_yellow, missed, raised_by_item.c.red == 1,
+                     raised_by_item.c.item_id.is_not(None)).label("colour")
     stmt = (_scoped(select(Assignment.lead_unit_id, Assignment.lead_unit_name, colour, func.count().label("n"))
-                    .outerjoin(missed_by_item, missed_by_item.c.item_id == Assignment.item_id), unit_ids, leader_id)
+                    .outerjoin(missed_by_item, missed_by_item.c.item_id == Assignment.item_id)
+                    .outerjoin(raised_by_item, raised_by_item.c.item_id == Assignment.item_id), unit_ids, leader_id)
             .group_by(Assignment.lead_unit_id, Assignment.lead_unit_name, colour))
     with tracking.uow.read() as tx:
         counted = tx.session.execute(stmt).all()

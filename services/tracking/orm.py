@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from libs.common import light_raisers
 from libs.common.db import UtcDateTime, orm_metadata
 
 
@@ -105,6 +106,10 @@ class Assignment(Base):
     # The files of its reports and reply (their names, sizes and keys; the bytes are in storage).
     attachments: Mapped[list[Attachment]] = relationship(
         cascade="all, delete-orphan", order_by="(Attachment.owner, Attachment.filename)", lazy="selectin"
+    )
+    # What other services keep open about the item (inspection's rectifications), for its light.
+    raisers: Mapped[list[ItemRaiser]] = relationship(
+        primaryjoin="Assignment.item_id == foreign(ItemRaiser.item_id)", viewonly=True, lazy="selectin"
     )
 
 
@@ -256,3 +261,16 @@ class NoticeRevision(Base):
     calendar_years: Mapped[str] = mapped_column(String(40))  # "2027" or "2027,2028"
     notice_key: Mapped[str] = mapped_column(String(200), default="")  # the revised document ("" if not reprinted)
     previous_notice_key: Mapped[str] = mapped_column(String(200), default="")
+
+
+class ItemRaiser(Base):
+    """An open obligation another service keeps about an item (inspection's rectification orders), as
+    its item.raisers_changed said last: the full set replaces the rows of its (item, source). Once its
+    day has passed it raises the item's light (libs/common/lights.py). No foreign key: an event may come
+    before the item's registration reaches tracking (another topic), and it counts from then on."""
+
+    __tablename__ = "item_raisers"
+    item_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    source: Mapped[str] = mapped_column(String(light_raisers.SOURCE_MAX), primary_key=True)
+    ref_id: Mapped[str] = mapped_column(String(light_raisers.REF_MAX), primary_key=True)
+    due_on: Mapped[dt.date] = mapped_column(Date)

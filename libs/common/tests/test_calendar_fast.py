@@ -105,7 +105,9 @@ def walk_item_light(cal: WorkCalendar, policy: LightPolicy, due: dt.date, today:
     light = walk_light_of(cal, policy, due, today, closed, provisional)
     if closed or not raised or not any(raised.values()):
         return light
-    colour = lights.YELLOW if light.colour == lights.GREEN else light.colour
+    # A source raises as far as its row says (an unknown one to yellow); never below the deadline's.
+    to_red = any(n and s in lights.RAISERS and lights.RAISERS[s].colour == lights.RED for s, n in raised.items())
+    colour = lights.RED if to_red or light.colour == lights.RED else lights.YELLOW
     return Light(colour, f"{light.reason}；{lights.raised_text(raised)}", light.working_days_left)
 
 
@@ -175,7 +177,8 @@ def test_counts_and_named_days_off_equal_the_walk(cal: WorkCalendar, a: dt.date,
 
 @settings(max_examples=400, deadline=None)
 @given(cal=calendars(), due=dates, offset=st.integers(-40, 40), closed=st.booleans(), provisional=st.booleans(),
-       raised=st.none() | st.dictionaries(st.sampled_from(["tracking.report", "inspection.fix"]), st.integers(0, 3)),
+       raised=st.none() | st.dictionaries(st.sampled_from(["tracking.report", "inspection.rectification", "inspection.fix"]),
+                                          st.integers(0, 3)),
        within=st.integers(0, 4))
 def test_lights_equal_the_walk_and_stay_equal_when_memoised(
     cal: WorkCalendar, due: dt.date, offset: int, closed: bool, provisional: bool,

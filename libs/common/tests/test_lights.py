@@ -8,7 +8,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from libs.common.calendar import load_calendar
-from libs.common.lights import GREEN, RED, YELLOW, LightPolicy, light_of
+from libs.common.lights import (
+    GREEN,
+    RECTIFICATIONS,
+    RED,
+    REPORTS,
+    YELLOW,
+    LightPolicy,
+    item_light,
+    light_of,
+    raised_colour,
+    sources_raising_to,
+)
 
 CAL = load_calendar()
 P = LightPolicy(yellow_within=2)
@@ -56,3 +67,17 @@ def test_colour_follows_days_left(due: dt.date, offset: int) -> None:
         assert light.colour == YELLOW
     else:
         assert light.colour == GREEN
+
+
+def test_each_raiser_raises_as_far_as_its_source_says() -> None:
+    due, today = D(2026, 12, 20), D(2026, 11, 30)  # 14 working days left: green by the deadline
+    assert item_light(CAL, P, due, today, raised={REPORTS: 1}).colour == YELLOW
+    red = item_light(CAL, P, due, today, raised={RECTIFICATIONS: 2})
+    assert red.colour == RED and red.reason.endswith("；有2项整改逾期未完成") and red.working_days_left == 14
+    assert item_light(CAL, P, due, today, raised={REPORTS: 1, RECTIFICATIONS: 1}).colour == RED
+    assert item_light(CAL, P, due, today, raised={RECTIFICATIONS: 0}).colour == GREEN
+    assert item_light(CAL, P, due, today, raised={"inspection.newer": 1}).colour == YELLOW  # unknown: yellow
+    closed = item_light(CAL, P, due, today, closed=True, raised={RECTIFICATIONS: 1})
+    assert (closed.colour, closed.reason) == ("", "已办结")
+    assert raised_colour({}) == "" and raised_colour({REPORTS: 1, RECTIFICATIONS: 1}) == RED
+    assert sources_raising_to(RED) == (RECTIFICATIONS,) and sources_raising_to(YELLOW) == (REPORTS,)

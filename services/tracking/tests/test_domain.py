@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from libs.common import lights
 from libs.common.calendar import load_calendar
 from libs.common.clock import OFFICE_TZ
 from libs.common.errors import FailedPrecondition, InvalidInput
@@ -107,19 +108,49 @@ def test_missing_report_turns_a_green_item_yellow() -> None:
     assert domain.item_light(CAL, P, D(2026, 12, 20), D(2026, 11, 30), closed=True, missed_reports=1).colour == ""
 
 
+def test_an_overdue_rectification_turns_an_open_item_red() -> None:
+    rectified = {lights.RECTIFICATIONS: 1}
+    light = domain.item_light(CAL, P, D(2026, 12, 20), D(2026, 11, 30), False, 0, raised=rectified)
+    assert light.colour == "red" and light.working_days_left == 14
+    assert light.reason == "距完成时限2026-12-20还有14个工作日；有1项整改逾期未完成"
+    both = domain.item_light(CAL, P, D(2026, 11, 27), D(2026, 11, 30), False, 2, raised={lights.RECTIFICATIONS: 3})
+    assert both.colour == "red"
+    assert both.reason == "已超过完成时限2026-11-27，逾期1个工作日；有3项整改逾期未完成；有2次进展汇报未按时报送"
+    assert domain.item_light(CAL, P, D(2026, 12, 20), D(2026, 11, 30), True, 0, raised=rectified).colour == ""
+    # Tracking's own count wins over a stray one under its source.
+    own = domain.item_light(CAL, P, D(2026, 12, 20), D(2026, 11, 30), False, 0, raised={domain.REPORTS: 5})
+    assert own.colour == "green"
+
+
+def test_raised_by_others_counts_what_is_past_its_day() -> None:
+    class Row:
+        def __init__(self, source: str, due_on: dt.date) -> None:
+            self.source, self.due_on = source, due_on
+
+    rows = [Row(lights.RECTIFICATIONS, D(2026, 11, 27)), Row(lights.RECTIFICATIONS, D(2026, 11, 30)),
+            Row("inspection.other", D(2026, 11, 1)), Row(lights.RECTIFICATIONS, D(2026, 11, 29))]
+    assert domain.raised_by_others(rows, D(2026, 11, 30)) == {lights.RECTIFICATIONS: 2, "inspection.other": 1}
+    assert domain.raised_by_others([], D(2026, 11, 30)) == {}
+
+
 @settings(max_examples=300, deadline=None)
 @given(today=st.dates(min_value=D(2024, 1, 1), max_value=D(2027, 2, 1)), offset=st.integers(-30, 60),
-       missed=st.integers(0, 3), yellow_within=st.integers(-1, 5))
-def test_colour_by_dates_is_the_item_light(today: dt.date, offset: int, missed: int, yellow_within: int) -> None:
+       missed=st.integers(0, 3), yellow_within=st.integers(-1, 5),
+       others=st.dictionaries(st.sampled_from([lights.RECTIFICATIONS, "inspection.other"]), st.integers(0, 3)))
+def test_colour_by_dates_is_the_item_light(today: dt.date, offset: int, missed: int, yellow_within: int,
+                                           others: dict[str, int]) -> None:
     """Lists classify by dates in SQL: the same colour as the light with its reason, across holidays,
-    year ends and years without a table (2027 here)."""
-    from libs.common.lights import LightPolicy, colour_by_dates, last_yellow_deadline
+    year ends and years without a table (2027 here), whatever raises it (reports to yellow, overdue
+    rectifications to red, a source this version does not know to yellow)."""
+    from libs.common.lights import LightPolicy, colour_by_dates, last_yellow_deadline, raised_colour
 
     policy = domain.TrackingPolicy(light=LightPolicy(yellow_within=yellow_within))
     due = today + dt.timedelta(days=offset)
     edge = last_yellow_deadline(CAL, policy.light, today)
-    expected = domain.item_light(CAL, policy, due, today, closed=False, missed_reports=missed).colour
-    assert colour_by_dates(due, today, edge, missed > 0) == expected
+    expected = domain.item_light(CAL, policy, due, today, closed=False, missed_reports=missed, raised=others).colour
+    assert colour_by_dates(due, today, edge, raised_colour({**others, domain.REPORTS: missed})) == expected
+    if others.get(lights.RECTIFICATIONS):
+        assert expected == "red"
 
 
 def test_last_yellow_deadline_skips_the_national_day_holiday() -> None:
