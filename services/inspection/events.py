@@ -17,7 +17,7 @@ from libs.common.outbox import OutboxEvent
 from services.inspection import convert, domain
 from services.inspection.orm import Escalation, Finding, InspectionReport, Plan, ReportFeedback, Visit
 
-SOURCE = "duban/inspection"
+SOURCE = topics.event_source("inspection")
 PLAN_APPROVED = "plan.approved"
 VISIT_RECORDED = "visit.recorded"
 FINDING_RECORDED = "finding.recorded"

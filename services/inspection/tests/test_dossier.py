@@ -106,3 +106,33 @@ def test_item_material_is_for_services_only(four: tuple[Trio, tracking_pb2_grpc.
         list(material.item_material(trio.app.core, "any", Actor.from_proto(OFFICE)))
     with pytest.raises(PermissionDenied):
         material.item_reports(trio.app.core, "any", Actor.from_proto(OFFICE))
+
+
+def test_an_order_past_its_day_turns_the_items_light_red_in_tracking_until_the_re_inspection_passes(
+        four: tuple[Trio, tracking_pb2_grpc.TrackingServiceStub]) -> None:
+    """The real publisher and the real reader: inspection's raisers through the broker into tracking."""
+    import datetime as dt
+
+    from libs.common.clock import OFFICE_TZ
+
+    trio, tracking = four
+    item = trio.register(category="complex")
+    _assignment(tracking, item.id)
+    plan = trio.approved_plan([item.id], units=("fgj",))
+    finding = trio.inspection.RecordFinding(inspection_pb2.RecordFindingRequest(
+        plan_id=plan.id, unit_id="fgj", item_id=item.id, text="整改台账未建立", category="ledger_missing",
+        severity="general", actor=INSPECTOR), timeout=20).finding
+    ordered = trio.inspection.OrderRectification(inspection_pb2.OrderRectificationRequest(
+        finding_id=finding.id, mode="ordered", working_days=1, requirement="建立整改台账", actor=INSPECTOR),
+        timeout=10).finding
+    due = dt.date.fromisoformat(ordered.rectification.rounds[0].due_date)
+    before = trio.clock.now()
+    try:
+        trio.clock.set(dt.datetime.combine(due + dt.timedelta(days=1), dt.time(9), OFFICE_TZ))
+        Trio.wait(lambda: _assignment(tracking, item.id).light == "red")
+        assert "有1项整改逾期未完成" in _assignment(tracking, item.id).light_reason
+        trio.inspection.ReportRectification(inspection_pb2.ReportRectificationRequest(
+            finding_id=finding.id, report=inspection_pb2.Evidence(text="已建立"), actor=FGJ), timeout=10)
+        Trio.wait(lambda: _assignment(tracking, item.id).light != "red")  # reported: it waits for the inspectors
+    finally:
+        trio.clock.set(before)
