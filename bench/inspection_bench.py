@@ -159,8 +159,9 @@ def bench_report(quick: bool, state: Path) -> Table:
         return table
     result = json.loads(reply.stdout.strip().splitlines()[-1])
     table.add(["prepare (500 findings, 200 photos)", f"{result['prepare_seconds']:.1f}", "", "", "", "", ""])
-    ok = result["seconds"] < REPORT_SECONDS and result["peak_mb"] < REPORT_MB
-    table.add(["issue the report (fresh process)", f"{result['seconds']:.2f}", f"{result['cpu_seconds']:.2f}",
+    table.add(["the report's DOCX (fresh process)", f"{result['docx_seconds']:.2f}", f"{result['docx_cpu_seconds']:.2f}",
+               "", "", f"< {REPORT_SECONDS:g} s", verdict(result["docx_seconds"] < REPORT_SECONDS)])
+    table.add(["then issue it: the report and every unit's part, stored", f"{result['seconds']:.2f}", f"{result['cpu_seconds']:.2f}",
                f"{result['peak_mb']:.0f}",
-               f"{result['report_mb']:.1f}", f"< {REPORT_SECONDS:g} s, < {REPORT_MB:g} MB", verdict(ok)])
+               f"{result['report_mb']:.1f}", f"peak < {REPORT_MB:g} MB", verdict(result["peak_mb"] < REPORT_MB)])
     return table
