@@ -106,6 +106,16 @@ BAD_VALUES: tuple[BadValues, ...] = (
         ("services.tracking runs up to 2 pods, each keeping its files",),
     ),
     BadValues(
+        "inspection replicas with photos on each pod's emptyDir",
+        (*REQUIRED_VALUES, "--set", "services.inspection.replicas=2"),
+        ("services.inspection runs up to 2 pods, each keeping its files (finding photos, thumbnails)",),
+    ),
+    BadValues(
+        "inspection without the ledger it calls",
+        (*REQUIRED_VALUES, "--set", "services.ledger.enabled=false"),
+        ("services.inspection.enabled needs services.ledger.enabled",),
+    ),
+    BadValues(
         "bucket region with capitals",
         (*REQUIRED_VALUES, "--set", "storage.s3.bucket=duban-files", "--set", "storage.s3.region=CN-North-1"),
         ("at '/storage/s3/region'", "does not match pattern"),

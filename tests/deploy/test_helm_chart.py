@@ -115,14 +115,14 @@ def test_chart_values_follow_the_service_table(default_objects: Objects) -> None
 
 
 def test_a_new_service_package_without_chart_values_is_reported(tmp_path: Path, default_objects: Objects) -> None:
-    (tmp_path / "inspection").mkdir()
-    (tmp_path / "inspection" / "__main__.py").write_text("")
+    (tmp_path / "notification").mkdir()  # a service still to be built: its chart block is disabled
+    (tmp_path / "notification" / "__main__.py").write_text("")
     (tmp_path / "gateway").mkdir()
     (tmp_path / "helpers").mkdir()  # no __main__.py: not a service
     packages = helm_check.service_packages(tmp_path)
-    assert packages == ["gateway", "inspection"]
+    assert packages == ["gateway", "notification"]
     [problem] = helm_check.missing_deployments(default_objects, packages)
-    assert "services.inspection.enabled=true" in problem
+    assert "services.notification.enabled=true" in problem
 
 
 def test_services_run_their_subcommands(default_objects: Objects) -> None:
@@ -181,6 +181,29 @@ def test_cron_job_extra_args() -> None:
     assert errors == []
 
 
+def test_inspection_calls_the_ledger_keeps_photos_in_the_files_and_sweeps_daily(
+    default_objects: Objects, production_objects: Objects
+) -> None:
+    deployment = find(default_objects, "Deployment", "duban-inspection")
+    assert container(deployment)["args"] == ["inspection", "serve"]
+    env = helm_check.env_values(container(deployment), default_objects)
+    assert env["DUBAN_LEDGER_ADDR"] == "duban-ledger:50051"  # RegisterItem and the directory, as itself
+    assert env["DUBAN_SWEEP_INTERVAL_SECONDS"] == "0"  # the CronJob sweeps, not every replica
+    mounts = {m["name"]: m["mountPath"] for m in container(deployment)["volumeMounts"]}
+    assert mounts["files"] == env["DUBAN_STORAGE_DIR"] == "/var/lib/duban/files"
+    cron = find(default_objects, "CronJob", "duban-inspection-sweep")
+    assert container(cron)["args"] == ["inspection", "sweep"]
+    minute, hour, *every_day = cron["spec"]["schedule"].split()
+    assert every_day == ["*", "*", "*"] and minute.isdigit() and hour.isdigit()
+    assert (cron["spec"]["timeZone"], cron["spec"]["concurrencyPolicy"]) == ("Asia/Shanghai", "Forbid")
+    assert helm_check.env_values(container(cron), default_objects)["DUBAN_LEDGER_ADDR"] == "duban-ledger:50051"
+    # In production the photos go to the bucket, so inspection may run several pods.
+    production = find(production_objects, "Deployment", "duban-inspection")
+    env = helm_check.env_values(container(production), production_objects)
+    assert env["DUBAN_STORAGE_S3_BUCKET"] == "duban-files" and production["spec"]["replicas"] == 2
+    assert container(find(production_objects, "CronJob", "duban-inspection-sweep"))["args"] == ["inspection", "sweep"]
+
+
 def test_network_policies(production_objects: Objects) -> None:
     gateway = find(production_objects, "NetworkPolicy", "duban-gateway")["spec"]
     http_from = gateway["ingress"][0]["from"][0]
@@ -212,8 +235,9 @@ def test_shared_volume_storage() -> None:
     claim = find(objects, "PersistentVolumeClaim", "duban-files")
     assert claim["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"  # files outlive the release
     assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
-    volumes = {v["name"]: v for v in helm_check.pod_specs(find(objects, "Deployment", "duban-ledger"))[0]["volumes"]}
-    assert volumes["files"]["persistentVolumeClaim"]["claimName"] == "duban-files"
+    for name in ("duban-ledger", "duban-tracking", "duban-inspection"):  # one claim for every service's files
+        volumes = {v["name"]: v for v in helm_check.pod_specs(find(objects, "Deployment", name))[0]["volumes"]}
+        assert volumes["files"]["persistentVolumeClaim"]["claimName"] == "duban-files"
     # The migration hook runs before the claim exists on a first install, so it never mounts it.
     hook_volumes = {
         v["name"]: v for v in helm_check.pod_specs(find(objects, "Job", "duban-ledger-migrate"))[0]["volumes"]
@@ -266,6 +290,9 @@ def call_key_wiring(
         ("Job", "duban-gateway-migrate", "gateway"),  # `gateway migrate` refuses to run without the key
         ("Job", "duban-ledger-migrate", "ledger"),
         ("CronJob", "duban-tracking-sweep", "tracking"),
+        ("Deployment", "duban-inspection", "inspection"),
+        ("Job", "duban-inspection-migrate", "inspection"),
+        ("CronJob", "duban-inspection-sweep", "inspection"),
     ],
 )
 def test_each_pod_mounts_only_its_own_call_key(default_objects: Objects, kind: str, name: str, component: str) -> None:
@@ -354,7 +381,7 @@ def test_call_key_names_and_ids_follow_the_values() -> None:
 def test_pods_roll_when_the_trusted_keys_change(default_objects: Objects) -> None:
     """The trusted set is read at start; the Deployments' pod templates carry a checksum of the ConfigMap
     (looked up in the cluster; `helm template` sees none, so the value is the checksum of nothing)."""
-    for name in ("duban-gateway", "duban-ledger", "duban-tracking"):
+    for name in ("duban-gateway", "duban-ledger", "duban-tracking", "duban-inspection"):
         annotations = find(default_objects, "Deployment", name)["spec"]["template"]["metadata"]["annotations"]
         assert len(annotations["checksum/call-keys-trusted"]) == 64
 

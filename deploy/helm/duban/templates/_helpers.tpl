@@ -413,12 +413,19 @@ naming the values to change. Included once, from deployment.yaml.
 {{- if and $v.storage.s3.endpoint (not $v.storage.s3.bucket) }}
 {{- fail "storage.s3.endpoint is set but storage.s3.bucket is empty: name the bucket" }}
 {{- end }}
-{{- $tracking := $v.services.tracking }}
-{{- if and $tracking.enabled (eq $v.storage.type "emptyDir") (not $v.storage.s3.bucket) }}
-{{- $trackingPods := ternary $tracking.autoscaling.maxReplicas $tracking.replicas $tracking.autoscaling.enabled }}
-{{- if gt (int $trackingPods) 1 }}
-{{- fail (printf "services.tracking runs up to %v pods, each keeping its files (notices, attachments, dossiers) on its own emptyDir, where the others cannot read them: set storage.s3.bucket, or storage.type=pvc (ReadWriteMany), or services.tracking.replicas=1" $trackingPods) }}
+{{- /* The services that keep files (storage.*), and what they keep: on emptyDir one pod each. */}}
+{{- $keepers := dict "tracking" "notices, attachments, dossiers" "inspection" "finding photos, thumbnails" }}
+{{- range $name, $files := $keepers }}
+{{- $svc := get $v.services $name }}
+{{- if and $svc $svc.enabled (eq $v.storage.type "emptyDir") (not $v.storage.s3.bucket) }}
+{{- $pods := ternary $svc.autoscaling.maxReplicas $svc.replicas $svc.autoscaling.enabled }}
+{{- if gt (int $pods) 1 }}
+{{- fail (printf "services.%s runs up to %v pods, each keeping its files (%s) on its own emptyDir, where the others cannot read them: set storage.s3.bucket, or storage.type=pvc (ReadWriteMany), or services.%s.replicas=1" $name $pods $files $name) }}
 {{- end }}
+{{- end }}
+{{- end }}
+{{- if and $v.services.inspection.enabled (not $v.services.ledger.enabled) }}
+{{- fail "services.inspection.enabled needs services.ledger.enabled: inspection reads the ledger's directory and registers items there (DUBAN_LEDGER_ADDR)" }}
 {{- end }}
 {{- range $file, $text := $v.calendar.extraYears }}
 {{- $doc := fromJson $text }}
