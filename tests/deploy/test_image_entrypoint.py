@@ -6,8 +6,10 @@ docker/entrypoint.sh picks the service and the command; docker/healthcheck.py as
 
 from __future__ import annotations
 
+import datetime as dt
 import http.server
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -21,6 +23,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
+from libs.common.broker import Broker
 from scripts import helm_check
 
 ROOT = helm_check.ROOT
@@ -111,6 +114,72 @@ def test_real_services_accept_the_charts_subcommands(service: str) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "serve" in result.stdout and "migrate" in result.stdout
+
+
+def real_entrypoint(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """docker/entrypoint.sh on this checkout, with the venv's python as the image's."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("DUBAN_")}
+    base |= {"PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}", "DUBAN_APP_DIR": str(ROOT)}
+    return subprocess.run(
+        ["bash", str(ENTRYPOINT), *args], env={**base, **env}, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_the_charts_cron_jobs_are_subcommands_of_their_service() -> None:
+    """Each CronJob runs `<service> <job>`: the service's CLI must offer that job (a job renamed on one
+    side only would fail every night, far from any test). The production example's jobs of services
+    still to be built are checked once their package exists."""
+    built = set(helm_check.service_packages())
+    jobs = {
+        args
+        for render in (helm_check.render_default(), helm_check.render_production())
+        for o in render
+        if o["kind"] == "CronJob" and (args := tuple(helm_check.pod_specs(o)[0]["containers"][0]["args"][:2]))[0] in built
+    }
+    assert ("inspection", "sweep") in jobs and ("tracking", "sweep") in jobs
+    for service, job in sorted(jobs):
+        result = real_entrypoint(service, "--help")
+        assert result.returncode == 0, result.stderr
+        offered = re.search(r"\{([a-z,-]+)\}", result.stdout)
+        assert offered and job in offered.group(1).split(","), f"{service} offers no {job}: {result.stdout}"
+
+
+@pytest.mark.slow
+def test_inspection_sweep_runs_as_its_cron_job(broker: Broker, tmp_path: Path) -> None:
+    """`inspection sweep` through the image's entrypoint, on a database where an order's day has passed:
+    announced overdue once (the event on the broker before the process ends), and not again."""
+    from duban.inspection.v1 import inspection_pb2
+    from libs.common import topics
+    from libs.common.testing import EventReader
+    from services.inspection.tests.conftest import INSPECTOR, running_trio
+
+    with running_trio(broker, tmp_path) as trio:
+        item = trio.register()
+        plan = trio.approved_plan([item.id])
+        finding = trio.inspection.RecordFinding(inspection_pb2.RecordFindingRequest(
+            plan_id=plan.id, unit_id="fgj", item_id=item.id, text="台账未更新", category="other", severity="general",
+            actor=INSPECTOR), timeout=20).finding
+        due = trio.inspection.OrderRectification(inspection_pb2.OrderRectificationRequest(
+            finding_id=finding.id, mode="ordered", working_days=1, requirement="补齐台账", actor=INSPECTOR),
+            timeout=10).finding.rectification.rounds[0].due_date
+        settings = trio.app.settings
+    # What the CronJob's pod gets (the chart's ConfigMaps and Secret), here on the same SQLite file.
+    env = {"DUBAN_DATABASE_URL": settings.database_url, "DUBAN_KAFKA_BOOTSTRAP": broker.bootstrap,
+           "DUBAN_STORAGE_DIR": str(tmp_path / "files"), "DUBAN_MIGRATE_ON_START": "false",
+           "DUBAN_SWEEP_INTERVAL_SECONDS": "0"}
+    after = dt.date.fromisoformat(due) + dt.timedelta(days=1)
+    first = real_entrypoint("inspection", "sweep", "--as-of", f"{after}T00:05:00", **env)
+    assert first.returncode == 0, first.stderr
+    assert "sweep: 1 rectifications overdue; 2 events sent" in first.stdout  # overdue + the item's raisers
+    again = real_entrypoint("inspection", "sweep", "--as-of", f"{after}T00:05:00", **env)
+    assert again.returncode == 0 and "sweep: 0 rectifications overdue" in again.stdout, again.stderr
+    reader = EventReader(broker.bootstrap, topics.INSPECTION_EVENTS)
+    try:
+        events = reader.poll_until(lambda es: any(e.type == "rectification.overdue" and finding.id in e.data.decode()
+                                                  for e in es), timeout=10)
+    finally:
+        reader.close()
+    assert sum(1 for e in events if e.type == "rectification.overdue" and finding.id in e.data.decode()) == 1
 
 
 def run_healthcheck(**env: str) -> subprocess.CompletedProcess[str]:
