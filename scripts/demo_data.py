@@ -1,4 +1,5 @@
-"""Demo data for the embedded stack: units, people, accounts for every role, and a few items.
+"""Demo data for the embedded stack: units, people, accounts for every role, a few items, their tracking
+and an inspection (scripts/demo_inspection.py).
 
 Idempotent: running it again adds nothing that is already there.
 """
@@ -6,6 +7,8 @@ Idempotent: running it again adds nothing that is already there.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 import grpc
 from sqlalchemy import select
@@ -28,13 +31,15 @@ UNITS = [
 ]
 PEOPLE = [
     ("ld-li", "李明", "dcs", "leader", "副区长"), ("ld-zhao", "赵强", "dcs", "leader", "区长"),
-    ("ld-sun", "孙丽", "dcs", "leader", "副区长"), ("sv-wang", "王芳", "dcs", "supervisor", "督查室主任"),
-    ("sv-ma", "马骏", "dcs", "supervisor", ""), ("st-chen", "陈静", "fgj", "staff", "科长"),
+    ("ld-sun", "孙丽", "dcs", "leader", "副区长"), ("sv-zhang", "张建华", "dcs", "supervisor", "督查室主任"),
+    ("sv-wang", "王芳", "dcs", "supervisor", "督查专员"), ("sv-ma", "马骏", "dcs", "supervisor", ""),
+    ("st-chen", "陈静", "fgj", "staff", "科长"), ("st-qian", "钱海燕", "czj", "staff", "科长"),
     ("st-liu1", "刘洋", "fgj", "staff", ""), ("st-liu2", "刘洋", "jyj", "staff", "副局长"),
     ("st-zhou", "周涛", "zjj", "staff", ""), ("st-wu", "吴敏", "wjj", "staff", ""), ("st-he", "何平", "shz", "staff", "镇长"),
 ]
 USERS = [  # username, name, role, unit, person
     ("office", "王芳", "office", "dcs", "sv-wang"),
+    ("zhuren", "张建华", "office_head", "dcs", "sv-zhang"),
     ("fgj", "陈静", "unit_staff", "fgj", "st-chen"),
     ("jyj", "刘洋", "unit_staff", "jyj", "st-liu2"),
     ("leader", "李明", "leader", "dcs", "ld-li"),
@@ -53,11 +58,13 @@ ITEMS = [  # title, source, category, lead, co, leader, person, working days ago
 OFFICE = common_pb2.Actor(user_id="demo", name="演示数据", role="office", unit_id="dcs")
 
 
-def load(ledger_addr: str, gateway_db_url: str, signer: call_auth.Signer,
-         tracking_addr: str = "") -> list[tuple[str, str, str]]:
+def load(ledger_addr: str, gateway_db_url: str, signer: call_auth.Signer, tracking_addr: str = "",
+         inspection_addr: str = "",
+         clock_controlled: Callable[[], AbstractContextManager[object]] | None = None) -> list[tuple[str, str, str]]:
     """Load everything through the services' APIs, signed by `signer` (the stack's operator: it names
     the office and unit staff who act, and acts as itself for the directory); returns the demo logins
-    (username, role label, unit)."""
+    (username, role label, unit). The inspection's past is recorded with inspection's clock moved back:
+    `clock_controlled()` makes that possible for its duration (None: the service has DUBAN_CLOCK_CONTROL)."""
     with call_auth.signed_channel(ledger_addr, signer, "ledger") as channel:
         stub = ledger_pb2_grpc.LedgerServiceStub(channel)
         for uid, name, kind in UNITS:
@@ -71,7 +78,7 @@ def load(ledger_addr: str, gateway_db_url: str, signer: call_auth.Signer,
             calendar = load_calendar()
             today = SystemClock().today()
             for title, source, category, lead, co, leader, person, ago, key in ITEMS:
-                registered = _working_days_back(calendar, today, ago)
+                registered = working_days_back(calendar, today, ago)
                 stub.RegisterItem(ledger_pb2.RegisterItemRequest(
                     title=title, source=source, category=category, lead_unit_id=lead, key_tracking=key,
                     co_units=[ledger_pb2.CoUnit(unit_id=u, duty="配合") for u in co], responsible_leader_id=leader,
@@ -79,6 +86,8 @@ def load(ledger_addr: str, gateway_db_url: str, signer: call_auth.Signer,
                     actor=OFFICE, request_id=f"demo-{title}"), timeout=10)
     if tracking_addr:
         _demo_tracking(ledger_addr, tracking_addr, signer)
+    if inspection_addr:
+        _demo_inspection(ledger_addr, inspection_addr, signer, clock_controlled)
     engine = make_engine(gateway_db_url)
     with Session(engine) as session:
         for username, name, role, unit, person in USERS:
@@ -91,7 +100,8 @@ def load(ledger_addr: str, gateway_db_url: str, signer: call_auth.Signer,
     return [(u, ROLES[r], unit) for u, _, r, unit, _ in USERS]
 
 
-def _working_days_back(calendar, today: dt.date, n: int) -> dt.date:
+def working_days_back(calendar, today: dt.date, n: int) -> dt.date:
+    """The working day `n` working days before `today` (a year without a table counts every day)."""
     day = today
     while n > 0:
         day -= dt.timedelta(days=1)
@@ -139,3 +149,14 @@ def _demo_tracking(ledger_addr: str, tracking_addr: str, signer: call_auth.Signe
                     item_id=item.id, reason="项目需市级部门联合审查，审查意见预计下周反馈",
                     new_due_date=(dt.date.fromisoformat(item.due_date) + dt.timedelta(days=14)).isoformat(),
                     progress="前期方案已完成，已报市级部门审查", actor=unit_actor), timeout=10)
+
+
+def _demo_inspection(ledger_addr: str, inspection_addr: str, signer: call_auth.Signer,
+                     clock_controlled: Callable[[], AbstractContextManager[object]] | None) -> None:
+    from scripts import demo_inspection
+
+    with call_auth.signed_channel(ledger_addr, signer, "ledger") as channel:
+        items = ledger_pb2_grpc.LedgerServiceStub(channel).ListItems(ledger_pb2.ListItemsRequest(page_size=50),
+                                                                      timeout=10).items
+    ids = {i.title: i.id for i in items if i.title in {t[0] for t in ITEMS}}
+    demo_inspection.load(inspection_addr, signer, ids, load_calendar(), clock_controlled)

@@ -23,7 +23,12 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    return run(Stack(state_dir=args.state.resolve(), http_port=args.port), demo=not args.no_demo, stop=stop)
+    state = args.state.resolve()
+    # A first start loads the inspection demo with inspection's clock moved back (scripts/demo_inspection.py):
+    # start it controllable, so only one restart (onto the real clock) follows the load.
+    first = not args.no_demo and not (state / "inspection.db").exists()
+    stack = Stack(state_dir=state, http_port=args.port, clock_controlled_at_start=("inspection",) if first else ())
+    return run(stack, demo=not args.no_demo, stop=stop)
 
 
 def run(stack: Stack, demo: bool, stop: threading.Event) -> int:
@@ -39,7 +44,8 @@ def run(stack: Stack, demo: bool, stop: threading.Event) -> int:
         logins = []
         if demo:
             logins = demo_data.load(stack.addr("ledger"), stack.processes["gateway"].env["DUBAN_DATABASE_URL"],
-                                    stack.signer(), stack.addr("tracking"))
+                                    stack.signer(), stack.addr("tracking"), stack.addr("inspection"),
+                                    lambda: stack.clock_controlled("inspection"))
         print(f"\n  duban is running:  {stack.url}\n")
         print(f"  broker  127.0.0.1:{stack.ports['broker']} (log in PostgreSQL)   "
               + "   ".join(f"{name} gRPC  {stack.addr(name)}" for name in stack.services))

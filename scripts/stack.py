@@ -14,7 +14,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
@@ -29,6 +30,7 @@ from libs.common.processes import StartupFailed, holds_listener, port_answers, s
 from libs.common.service_table import GATEWAY_HTTP_PORT, GATEWAY_METRICS_PORT, SERVICES
 
 ROOT = Path(__file__).resolve().parent.parent
+CLOCK_CONTROL = "DUBAN_CLOCK_CONTROL"  # libs/common/clock_control.py: a clock the stack's tools may move
 
 
 def port_or_free(preferred: int) -> int:
@@ -120,6 +122,9 @@ class Stack:
     extra_env: dict[str, str] = field(default_factory=dict)
     http_workers: int = 2
     services: tuple[str, ...] = tuple(row.name for row in SERVICES)  # a subset for a benchmark
+    # Services started with a controllable clock for a loader's `clock_controlled` to come (it restarts them
+    # on the configured clock when done): one restart instead of two on a first `make run`.
+    clock_controlled_at_start: tuple[str, ...] = ()
     # Where the broker's log lives (a throwaway database on this server); None: the configured server,
     # 127.0.0.1:5432, or a private cluster under state_dir/pg (pgserver.admin_server).
     pg_admin_url: str | None = None
@@ -205,7 +210,8 @@ class Stack:
                 # Each service knows where the others listen: its reconcilers fetch what the broker lost.
                 self._env(row.name, DUBAN_GRPC_PORT=str(self.grpc_port(row.name)),
                           DUBAN_METRICS_PORT=str(self.metrics_port(row.name)),
-                          **{other.addr_env: self.addr(other.name) for other in rows if other is not row}),
+                          **{other.addr_env: self.addr(other.name) for other in rows if other is not row},
+                          **({CLOCK_CONTROL: "true"} if row.name in self.clock_controlled_at_start else {})),
                 self.state_dir / "logs" / f"{row.name}.log",
             )
         prom = self.state_dir / "prometheus"  # gunicorn_conf.py empties it when the gateway starts
@@ -258,6 +264,33 @@ class Stack:
             if time.monotonic() > deadline:
                 self._failed(name, port, f"not ready after {timeout:g}s", foreign)
             time.sleep(0.1)
+
+    def restart_service(self, name: str, **env: str | None) -> None:
+        """Stop one process (SIGTERM) and start it again with `env` changed (None removes a variable)."""
+        proc = self.processes[name]
+        proc.stop()
+        for key, value in env.items():
+            if value is None:
+                proc.env.pop(key, None)
+            else:
+                proc.env[key] = value
+        self.start_service(name)
+
+    @contextmanager
+    def clock_controlled(self, name: str) -> Iterator[None]:
+        """While inside, `name`'s clock is moved by its ClockControl (the demo loader records the past this
+        way); afterwards the service runs on the clock the stack configures (`extra_env`, the environment).
+        One without control is restarted with it, and again without when done: a controlled clock stands
+        still at the last time set."""
+        proc = self.processes[name]
+        configured = self.extra_env.get(CLOCK_CONTROL, os.environ.get(CLOCK_CONTROL))
+        if proc.env.get(CLOCK_CONTROL) != "true":
+            self.restart_service(name, **{CLOCK_CONTROL: "true"})
+        try:
+            yield
+        finally:
+            if configured != "true":
+                self.restart_service(name, **{CLOCK_CONTROL: configured})
 
     def _failed(self, name: str, port: int, what: str, foreign: bool) -> NoReturn:
         proc = self.processes[name]

@@ -27,5 +27,6 @@ def stack(tmp_path_factory, pg_admin_url: str) -> Iterator[Stack]:
                                                       "DUBAN_SWEEP_INTERVAL_SECONDS": "0"})
         resources.callback(running.stop)
         running.start()
-        demo_data.load(running.addr("ledger"), urls["gateway"], running.signer(), running.addr("tracking"))
+        demo_data.load(running.addr("ledger"), urls["gateway"], running.signer(), running.addr("tracking"),
+                       running.addr("inspection"))  # its clock is controlled already (DUBAN_CLOCK_CONTROL)
         yield running
