@@ -5,12 +5,14 @@ it, naming the demo account's person."""
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from typing import Any
 
 import pytest
 import requests
 
-from duban.common.v1 import common_pb2
+from duban.common.v1 import common_pb2, common_pb2_grpc
 from duban.inspection.v1 import inspection_pb2, inspection_pb2_grpc
 from scripts import demo_data, demo_inspection
 from scripts.stack import Stack
@@ -77,3 +79,16 @@ def test_every_group_of_demo_users_sees_the_inspection(stack: Stack) -> None:
     assert head["escalation_to_read"]["ref_id"] == seen["zjj"].escalation_id
     assert head["plan_to_approve"]["title"] == demo_inspection.DRAFT_TITLE
     assert todo(stack, "fgj") == []  # reported: the unit waits for the 回头看
+
+    # The overdue order turns its item's light red (the ledger's raisers, through the broker). The ledger's
+    # clock is set to now: another test may have moved it back to a day before the order's.
+    with stack.channel("ledger") as channel:
+        common_pb2_grpc.ClockControlStub(channel).SetTime(common_pb2.SetTimeRequest(
+            now=dt.datetime.now(dt.UTC).isoformat()), timeout=10)
+    office = token(stack, "office")
+    deadline = time.monotonic() + 30
+    while (item := requests.get(f"{stack.url}/api/v1/items/{seen['jyj'].item_id}", headers=office,
+                                timeout=10).json())["light"] != "red":
+        assert time.monotonic() < deadline, item
+        time.sleep(0.2)
+    assert "整改逾期" in item["light_reason"]
