@@ -57,6 +57,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                                           calls.acting))
 
     @app.before_request
+    def _body_limit() -> None:
+        # Before anything reads the form (the CSRF check does): a finding's photos may be a larger body
+        # than anything else the portal takes.
+        view = app.view_functions.get(request.endpoint or "")
+        if getattr(view, "photo_upload", False):
+            request.max_content_length = settings.photo_upload_max_bytes + 1024 * 1024
+
+    @app.before_request
     def _start() -> None:
         g.started = time.perf_counter()
         auth.load_user()

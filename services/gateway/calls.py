@@ -31,6 +31,10 @@ def tracking() -> ServiceClient:
     return service("tracking")
 
 
+def inspection() -> ServiceClient:
+    return service("inspection")
+
+
 def actor(user: Principal) -> common_pb2.Actor:
     """Who acts, as every service call names them."""
     return common_pb2.Actor(user_id=str(user.user_id), name=user.display_name, role=user.role, unit_id=user.unit_id,

@@ -1,0 +1,45 @@
+"""Reading inspection as the signed-in user: the service decides who sees what (services/inspection/
+context.py) and answers an invisible plan or finding as a missing one; the gateway asks it first, before
+any write on them, so a refusal tells nothing the user may not know. Pages and the API both use this."""
+
+from __future__ import annotations
+
+from flask import g
+
+from duban.inspection.v1 import inspection_pb2
+from libs.common.errors import NotFound
+from services.gateway.calls import current_actor, inspection
+
+
+def visible_plan(plan_id: str) -> inspection_pb2.Plan:
+    return inspection().call("GetPlan", inspection_pb2.GetPlanRequest(plan_id=plan_id, actor=current_actor())).plan
+
+
+def visible_finding(finding_id: str) -> inspection_pb2.Finding:
+    return inspection().call("GetFinding", inspection_pb2.GetFindingRequest(
+        finding_id=finding_id, actor=current_actor())).finding
+
+
+def escalations(plan_id: str = "", open_only: bool = False) -> list[inspection_pb2.Escalation]:
+    """The office and assessment: all (or a plan's); the plan's team: its plan's; a leader or the office
+    head: those addressed to them."""
+    return list(inspection().call("ListEscalations", inspection_pb2.ListEscalationsRequest(
+        plan_id=plan_id, open_only=open_only, actor=current_actor())).escalations)
+
+
+def visible_escalation(escalation_id: str) -> inspection_pb2.Escalation:
+    """An escalation the user may see: among their list (the service has no single read of one)."""
+    found = next((e for e in escalations() if e.id == escalation_id), None)
+    if found is None:
+        raise NotFound(f"escalation {escalation_id} not visible to {g.user.user_id}", {"escalation_id": "报告不存在"})
+    return found
+
+
+def check_target(target: str, target_id: str) -> None:
+    """Before a write: the plan, finding or escalation it names must be one the user sees (else 404)."""
+    if target == "plan":
+        visible_plan(target_id)
+    elif target == "finding":
+        visible_finding(target_id)
+    elif target == "escalation":
+        visible_escalation(target_id)
