@@ -4,20 +4,34 @@ any write on them, so a refusal tells nothing the user may not know. Pages and t
 
 from __future__ import annotations
 
-from flask import g
-
 from duban.inspection.v1 import inspection_pb2
 from libs.common.errors import NotFound
 from services.gateway.calls import current_actor, inspection
 
+# What a missing (or invisible) one is answered with, the same words either way: the service's English
+# message says which it was ("no Plan x" or "plan x not visible to 7"), and that is for its logs only.
+MISSING = {"plan": ("plan_id", "督查方案不存在"), "finding": ("finding_id", "问题不存在"),
+           "escalation": ("escalation_id", "报告不存在"), "photo": ("id", "照片不存在")}
+
+
+def missing(kind: str, object_id: str) -> NotFound:
+    field, words = MISSING[kind]
+    return NotFound(f"{kind} {object_id} not found", {field: words})
+
 
 def visible_plan(plan_id: str) -> inspection_pb2.Plan:
-    return inspection().call("GetPlan", inspection_pb2.GetPlanRequest(plan_id=plan_id, actor=current_actor())).plan
+    try:
+        return inspection().call("GetPlan", inspection_pb2.GetPlanRequest(plan_id=plan_id, actor=current_actor())).plan
+    except NotFound:
+        raise missing("plan", plan_id) from None
 
 
 def visible_finding(finding_id: str) -> inspection_pb2.Finding:
-    return inspection().call("GetFinding", inspection_pb2.GetFindingRequest(
-        finding_id=finding_id, actor=current_actor())).finding
+    try:
+        return inspection().call("GetFinding", inspection_pb2.GetFindingRequest(
+            finding_id=finding_id, actor=current_actor())).finding
+    except NotFound:
+        raise missing("finding", finding_id) from None
 
 
 def escalations(plan_id: str = "", open_only: bool = False) -> list[inspection_pb2.Escalation]:
@@ -31,7 +45,7 @@ def visible_escalation(escalation_id: str) -> inspection_pb2.Escalation:
     """An escalation the user may see: among their list (the service has no single read of one)."""
     found = next((e for e in escalations() if e.id == escalation_id), None)
     if found is None:
-        raise NotFound(f"escalation {escalation_id} not visible to {g.user.user_id}", {"escalation_id": "报告不存在"})
+        raise missing("escalation", escalation_id)
     return found
 
 

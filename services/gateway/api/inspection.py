@@ -9,7 +9,7 @@ from typing import Any
 from flask import Response, current_app, g, request, url_for
 
 from duban.inspection.v1 import inspection_pb2
-from libs.common.errors import InvalidInput
+from libs.common.errors import InvalidInput, NotFound
 from services.gateway import inspection_writes
 from services.gateway.api import bp
 from services.gateway.auth import require
@@ -18,6 +18,7 @@ from services.gateway.idempotency import replayed
 from services.gateway.inspection_reads import (
     check_target,
     escalations,
+    missing,
     visible_escalation,
     visible_finding,
     visible_plan,
@@ -119,6 +120,7 @@ def raise_escalation(plan_id: str) -> Response:
 @require("inspection.inspect")
 @photo_upload
 def record_finding(plan_id: str) -> Response:
+    check_target("plan", plan_id)  # scope first: out of reach is 404 whatever was sent
     if request.mimetype != "multipart/form-data":
         raise InvalidInput("a finding is sent as multipart/form-data", {"body": "问题须以 multipart/form-data 提交（含照片）"})
     reply = act("finding", plan_id, request.form.to_dict())
@@ -166,8 +168,11 @@ for _action, _path, _name in (("order", "rectification", "order_rectification"),
 
 def photo_file(photo_id: str, kind: str) -> Response:
     """A photo (or its thumbnail) of a finding the caller sees; shown in the browser, not downloaded."""
-    return file_response(inspection().stream("GetDocument", inspection_pb2.GetDocumentRequest(
-        kind=kind, id=photo_id, actor=current_actor())), inline=True)
+    try:
+        return file_response(inspection().stream("GetDocument", inspection_pb2.GetDocumentRequest(
+            kind=kind, id=photo_id, actor=current_actor())), inline=True)
+    except NotFound:
+        raise missing("photo", photo_id) from None
 
 
 @bp.get("/inspection/photos/<photo_id>")
