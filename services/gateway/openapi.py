@@ -458,6 +458,7 @@ AREAS: list[tuple[str, str, tuple[str, ...]]] = [
       "/api/v1/items/{item_id}/urges", "/api/v1/items/{item_id}/reports", "/api/v1/items/{item_id}/extensions",
       "/api/v1/items/{item_id}/reply", "/api/v1/items/{item_id}/completion-report", "/api/v1/tracking/sweeps")),
     ("lists", "工作清单与红黄绿灯", ("/api/v1/tracking",)),
+    ("inspection", "实地督查：方案、督查记录、问题与整改、重大问题报告", ("/api/v1/inspection/",)),
     ("items", "督查事项（立项、修改、台账）", ("/api/v1/items",)),
     ("ledger", "台账导出与导入", ("/api/v1/ledger/",)),
     ("directory", "单位与人员目录", ("/api/v1/units", "/api/v1/people")),
@@ -490,6 +491,9 @@ def contents(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def spec() -> dict[str, Any]:
+    from services.gateway.openapi_inspection import PATHS as INSPECTION_PATHS
+    from services.gateway.openapi_inspection import SCHEMAS as INSPECTION_SCHEMAS
+
     return {
         "openapi": "3.1.0",
         "info": {"title": "duban 督查督办 API", "version": "1.0.0",
@@ -500,7 +504,7 @@ def spec() -> dict[str, Any]:
                 + [{"name": OTHER_AREA[0], "description": OTHER_AREA[1]}],
         "security": AUTH,
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": SCHEMAS | INSPECTION_SCHEMAS,
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/token 获取"},
                 "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session",
@@ -624,6 +628,7 @@ def spec() -> dict[str, Any]:
                                                      q("page_size", {"type": "integer", "minimum": 1, "maximum": 500})],
                                       "responses": {**ok({"type": "object"}), **problem_responses(401, 403, 422)}}},
             **TRACKING_PATHS,
+            **INSPECTION_PATHS,
         })),
     }
 

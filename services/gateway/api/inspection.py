@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response, current_app, g, request, url_for
 
 from duban.inspection.v1 import inspection_pb2
+from libs.common import vocabulary
 from libs.common.errors import InvalidInput, NotFound
 from services.gateway import inspection_writes
 from services.gateway.api import bp
@@ -54,6 +55,8 @@ def list_plans() -> dict[str, Any]:
     status = reader.text("status", 20)
     size = reader.integer("page_size", 50, 1, 200)
     token = reader.text("page_token", 500)
+    if status and status not in vocabulary.PLAN_STATUSES:
+        reader.errors["status"] = "应为 " + "、".join(vocabulary.PLAN_STATUSES) + " 之一"
     reader.done()
     reply = inspection().call("ListPlans", inspection_pb2.ListPlansRequest(
         status=status, page_size=size, page_token=token, actor=current_actor()))
@@ -136,6 +139,8 @@ def list_findings() -> dict[str, Any]:
         plan_id=reader.text("plan_id", 36), unit_id=reader.text("unit_id", 40), item_id=reader.text("item_id", 40),
         rectification_status=reader.text("rectification_status", 20), page_size=reader.integer("page_size", 50, 1, 200),
         page_token=reader.text("page_token", 500), actor=current_actor())
+    if ask.rectification_status not in ("", "none", *vocabulary.RECTIFICATION_STATUSES):
+        reader.errors["rectification_status"] = "应为 none、" + "、".join(vocabulary.RECTIFICATION_STATUSES) + " 之一"
     reader.done()
     reply = inspection().call("ListFindings", ask)
     return {"findings": [to_json(f) for f in reply.findings], "next_page_token": reply.next_page_token,

@@ -172,3 +172,29 @@ def test_the_office_heads_to_do_names_plans_to_approve_with_their_page(scene: Sc
     [entry] = [e for e in todo["entries"] if e["ref_id"] == plan["id"]]
     assert entry["page"] == f"/inspection/plans/{plan['id']}"
     assert entry["act"] == {"method": "POST", "path": f"/api/v1/inspection/plans/{plan['id']}/approval"}
+
+
+def test_an_idempotency_key_creates_one_plan_and_a_double_tapped_finding_form_records_one(scene: Scene) -> None:
+    key = str(uuid.uuid4())
+    body = scene.draft()
+    first = scene.call("POST", "/plans", "office", json=body, headers={"Idempotency-Key": key})
+    again = scene.call("POST", "/plans", "office", json=body, headers={"Idempotency-Key": key})
+    assert (first.status_code, again.status_code) == (201, 200) and again.headers["Idempotent-Replayed"] == "true"
+    assert first.get_json()["id"] == again.get_json()["id"]
+    plan = scene.ok("POST", f"/plans/{first.get_json()['id']}/approval", "office_head")
+    browser = scene.portal.login("inspector")
+    page = browser.get(f"/inspection/plans/{plan['id']}/findings/new?unit_id=fgj").get_data(as_text=True)
+    client_key = page.split('name="client_key" id="client_key" value="')[1].split('"')[0]
+    assert client_key and 'capture="environment"' in page and 'accept="image/*"' in page
+
+    def tap() -> str:
+        reply = browser.post(f"/inspection/plans/{plan['id']}/findings/new", content_type="multipart/form-data",
+                             data={"csrf_token": browser.csrf, "unit_id": "fgj", "text": "两次点击",  # type: ignore[attr-defined]
+                                   "category": "other", "severity": "general", "client_key": client_key,
+                                   "photos": [(io.BytesIO(jpeg()), "IMG.jpg")]})
+        assert reply.status_code == 302, reply.get_data(as_text=True)[-500:]
+        return reply.headers["Location"]
+
+    first_at, second_at = tap(), tap()
+    assert first_at.split("?")[0] == second_at.split("?")[0] and second_at.endswith("done=duplicate")
+    assert scene.ok("GET", f"/findings?plan_id={plan['id']}", "office")["total_size"] == 1
