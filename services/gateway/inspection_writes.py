@@ -132,6 +132,13 @@ def _objects(reader: Reader, name: str, fields: dict[str, int]) -> list[dict[str
     return result
 
 
+def _working_days(reader: Reader) -> int:
+    """A deadline in working days; a form's empty field (or none) is 0: the service's default."""
+    if not reader.typed and reader.source.get("working_days") == "":
+        return 0
+    return reader.integer("working_days", 0, 0, 1000)
+
+
 def _bool(reader: Reader, name: str, missing: str = "") -> bool:
     value = reader.flag(name)
     if value is None and missing:
@@ -251,7 +258,7 @@ WRITES: dict[str, Write] = {
                     "mode working_days due_date requirement evidence photos",
                     lambda finding, r, s: inspection_pb2.OrderRectificationRequest(
                         finding_id=finding, mode=r.text("mode", 20),
-                        working_days=r.integer("working_days", 0, 0, 1000), due_date=r.text("due_date", 10),
+                        working_days=_working_days(r), due_date=r.text("due_date", 10),
                         requirement=r.text("requirement", 2000), on_spot=_evidence(r, s, "evidence")),
                     PHOTO_TIMEOUT),
     "report": _write("inspection.rectify", "ReportRectification", "finding", "text photos",
@@ -261,7 +268,7 @@ WRITES: dict[str, Write] = {
                            "passed text photos working_days due_date",
                            lambda finding, r, s: inspection_pb2.VerifyRectificationRequest(
                                finding_id=finding, passed=_bool(r, "passed", "请选择回头看是否通过"),
-                               verification=_evidence(r, s), working_days=r.integer("working_days", 0, 0, 1000),
+                               verification=_evidence(r, s), working_days=_working_days(r),
                                due_date=r.text("due_date", 10)), PHOTO_TIMEOUT),
     "ledger_item": _write("inspection.register_item", "RegisterFindingAsItem", "finding",
                           "title category responsible_leader_id",

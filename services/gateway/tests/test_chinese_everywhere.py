@@ -352,7 +352,8 @@ def test_an_inspection_through_its_pages_shows_no_identifier_where_a_person_read
     pages("reported, 回头看 failed", plan_id, finding_id, escalation_id)
     _form_post(fgj, f"/inspection/findings/{finding_id}/act/report", {"text": "余款已拨付"})
     _form_post(inspector, f"/inspection/findings/{finding_id}/act/verification",
-               {"passed": "true", "text": "已全部拨付", "photos": [_file("核实.jpg", _jpeg())]})
+               {"passed": "true", "text": "已全部拨付", "working_days": "", "due_date": "",  # the form's empty fields
+                "photos": [_file("核实.jpg", _jpeg())]})
     _form_post(office, f"/inspection/findings/{finding_id}/act/ledger_item", {"category": "general", "title": ""})
     _form_post(office, f"/inspection/plans/{plan_id}/act/finish", {})
     pages("rectified, registered, finished", plan_id, finding_id, escalation_id)
