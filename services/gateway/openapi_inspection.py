@@ -83,7 +83,7 @@ SCHEMAS: dict[str, Any] = {
         members={"type": "array", "maxItems": 200, "items": obj(
             "person_id", person_id=PERSON_REF, seconded_from_unit_id=UNIT_REF | {"description": "抽调人员的原单位"})},
         leads={"type": "array", "maxItems": 200, "items": obj(
-            "text", unit_id=text(40), item_id=text(40), text=text(2000, filled=True), source=text(100))},
+            unit_id=text(40), item_id=text(40), text=text(2000, description="空的线索不保存"), source=text(100))},
         training={"type": "array", "maxItems": 30, "items": text(500), "description": "培训要点，督查组成员逐条确认"},
         preparation=text(4000)),
     "Visit": {"type": "object", "properties": {
