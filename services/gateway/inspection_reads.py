@@ -4,8 +4,11 @@ any write on them, so a refusal tells nothing the user may not know. Pages and t
 
 from __future__ import annotations
 
+from flask import g
+
 from duban.inspection.v1 import inspection_pb2
 from libs.common.errors import NotFound
+from services.gateway import roles
 from services.gateway.calls import current_actor, inspection
 
 # What a missing (or invisible) one is answered with, the same words either way: the service's English
@@ -57,3 +60,15 @@ def check_target(target: str, target_id: str) -> None:
         visible_finding(target_id)
     elif target == "escalation":
         visible_escalation(target_id)
+
+
+def on_team(plan: inspection_pb2.Plan) -> bool:
+    person = g.user.person_id
+    return bool(person) and any(m.person.id == person for m in plan.members)
+
+
+def may_inspect(plan: inspection_pb2.Plan) -> bool:
+    """Visits, findings, orders, 回头看: the plan's team (the office may record for it) - what the pages
+    offer; the service decides (services/inspection/context.py require_inspector)."""
+    return roles.allowed(g.user.roles, "inspection.inspect") and (
+        on_team(plan) or bool(set(g.user.roles) & roles.OFFICE_ROLES))

@@ -14,7 +14,7 @@ from libs.common.vocabulary import (
     RECTIFICATION_STATUSES,
     REPORT_KINDS,
 )
-from services.gateway.openapi import (
+from services.gateway.openapi_parts import (
     DATE_OR_EMPTY,
     IDEMPOTENCY_KEY,
     PAGE_TOKEN,

@@ -16,12 +16,10 @@ from libs.common.errors import DomainError, NotFound
 from services.gateway import inspection_writes, roles
 from services.gateway.api.inspection import photo_file
 from services.gateway.auth import require
-from services.gateway.calls import current_actor, inspection
+from services.gateway.calls import current_actor, directory, inspection
 from services.gateway.idempotency import FORM_ONLY
-from services.gateway.inspection_reads import check_target, visible_finding, visible_plan
+from services.gateway.inspection_reads import check_target, may_inspect, visible_finding, visible_plan
 from services.gateway.pages import bp
-from services.gateway.pages.inspection_plans import may_inspect
-from services.gateway.pages.ledger_pages import directory
 from services.gateway.present import photo_upload
 from services.gateway.problems import status_of
 

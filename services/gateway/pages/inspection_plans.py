@@ -15,12 +15,11 @@ from libs.common import vocabulary
 from libs.common.errors import DomainError
 from services.gateway import inspection_writes, roles
 from services.gateway.auth import require
-from services.gateway.calls import current_actor, inspection, ledger
+from services.gateway.calls import current_actor, directory, inspection, ledger
 from services.gateway.idempotency import FORM_ONLY
 from services.gateway.inspection_forms import draft_fields, visit_fields
-from services.gateway.inspection_reads import check_target, escalations, visible_plan
+from services.gateway.inspection_reads import check_target, escalations, may_inspect, on_team, visible_plan
 from services.gateway.pages import bp
-from services.gateway.pages.ledger_pages import directory
 from services.gateway.problems import status_of
 from services.gateway.scope import scoped_filter
 
@@ -30,17 +29,6 @@ DONE = {"plan": "督查工作方案已保存（草拟），待督查室主任批
         "visit": "督查记录已保存", "escalation": "重大问题已报告领导"}
 PLAN_ACTS = ("approval", "start", "finish", "training", "escalation")
 SPARE_ROWS = 3  # empty rows a plan form offers for more stops, members and leads
-
-
-def on_team(plan: inspection_pb2.Plan) -> bool:
-    person = g.user.person_id
-    return bool(person) and any(m.person.id == person for m in plan.members)
-
-
-def may_inspect(plan: inspection_pb2.Plan) -> bool:
-    """Visits, findings, orders, 回头看: the plan's team (the office may record for it)."""
-    return roles.allowed(g.user.roles, "inspection.inspect") and (
-        on_team(plan) or bool(set(g.user.roles) & roles.OFFICE_ROLES))
 
 
 @bp.get("/inspection/plans")
