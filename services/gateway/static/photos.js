@@ -38,6 +38,20 @@
       }
     }
 
+    // Too much for one request: said before sending, not by an error page that loses what was typed.
+    var maxBytes = parseInt(input.dataset.maxBytes || '0', 10);
+    if (input.form && maxBytes) {
+      input.form.addEventListener('submit', function (event) {
+        var total = Array.prototype.reduce.call(kept.files, function (sum, f) { return sum + f.size; }, 0);
+        if (total > maxBytes) {
+          event.preventDefault();
+          event.stopImmediatePropagation();
+          window.alert('照片合计 ' + Math.round(total / 1048576) + ' MB，超过 ' + Math.round(maxBytes / 1048576) +
+                       ' MB 的上限，请移除部分照片后再提交。');
+        }
+      });
+    }
+
     input.addEventListener('change', function () {
       Array.prototype.forEach.call(input.files, function (file) {
         var known = Array.prototype.some.call(kept.files, function (f) {

@@ -198,3 +198,35 @@ def test_an_idempotency_key_creates_one_plan_and_a_double_tapped_finding_form_re
     first_at, second_at = tap(), tap()
     assert first_at.split("?")[0] == second_at.split("?")[0] and second_at.endswith("done=duplicate")
     assert scene.ok("GET", f"/findings?plan_id={plan['id']}", "office")["total_size"] == 1
+
+
+def _multipart(fields: dict[str, str], photos: list[tuple[str, bytes]]) -> tuple[bytes, str]:
+    """A multipart body made here, in memory: the test client would spool a large one to a temporary file
+    it never closes (a ResourceWarning)."""
+    from werkzeug.datastructures import FileStorage, MultiDict
+    from werkzeug.test import encode_multipart
+
+    values: MultiDict[str, object] = MultiDict(fields)
+    for name, data in photos:
+        values.add("photos", FileStorage(io.BytesIO(data), filename=name, content_type="image/jpeg"))
+    boundary, body = encode_multipart(values)
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def test_photos_may_make_a_body_larger_than_an_import_but_not_larger_than_their_limit(scene: Scene) -> None:
+    from libs.common import photo_samples
+
+    plan = scene.plan()
+    settings = scene.portal.app.extensions["settings"]
+    big = photo_samples.jpeg(4000, 3000, quality=100)  # a 12-megapixel phone photo, about 7 MB
+    assert 2 * len(big) > settings.upload_max_bytes + 1024 * 1024  # more than any other body may be
+    fields = {"unit_id": "fgj", "text": "大照片", "category": "other", "severity": "general"}
+    body, content_type = _multipart(fields, [("A.jpg", big), ("B.jpg", big)])
+    taken = scene.call("POST", f"/plans/{plan['id']}/findings", "inspector", data=body, content_type=content_type)
+    assert taken.status_code == 201, taken.get_json()
+    body, content_type = _multipart(fields, [("huge.jpg", b"\0" * (settings.photo_upload_max_bytes + 2 * 1024 * 1024))])
+    too_big = scene.call("POST", f"/plans/{plan['id']}/findings", "inspector", data=body, content_type=content_type)
+    assert too_big.status_code == 413 and too_big.mimetype == "application/problem+json"
+    assert "大小限制" in too_big.get_json()["detail"]
+    assert scene.call("POST", "/plans", "office", data=b"x" * (settings.upload_max_bytes + 2 * 1024 * 1024),
+                      content_type="application/json").status_code == 413  # elsewhere the limit stays
