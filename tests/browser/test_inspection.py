@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
+from playwright.sync_api import Browser, BrowserContext, Geolocation, Page, ViewportSize, expect
 
 from libs.common import photo_samples
 from scripts.demo_data import DEMO_PASSWORD
@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.stack, pytest.mark.postgres, pytest.mark.slow]  # the 
 
 TABLET: ViewportSize = {"width": 768, "height": 1024}
 LAPTOP: ViewportSize = {"width": 1366, "height": 900}
-POSITION = {"latitude": 36.5012, "longitude": 102.1093, "accuracy": 8}  # 平安区, WGS-84
+POSITION: Geolocation = {"latitude": 36.5012, "longitude": 102.1093, "accuracy": 8}  # 平安区, WGS-84
 HEAD = "head"  # the office head (督查室主任), made here: the demo accounts have none
 
 
