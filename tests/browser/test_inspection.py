@@ -3,7 +3,7 @@ plan, its head approves it from 待我签批, an inspector on a tablet (768 px, 
 confirms the training, records the visit and a major finding with a photo from the camera field, orders
 it fixed; the unit reports from 我的待办 with a photo; the inspector's 回头看 passes it. Every new page is
 photographed at 1366 and 768 px (DUBAN_SCREENSHOT_DIR keeps them) and measured: no column squeezed to a
-character a line, nothing wider than the screen."""
+character a line, nothing wider than the screen, no serious or critical axe-core violation."""
 
 from __future__ import annotations
 
@@ -86,9 +86,15 @@ def log_in(page: Page, username: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_be_visible()
 
 
-def look(page: Page, shots: Path, name: str) -> None:
-    """Photograph the page at both widths and measure it; back at the width it was."""
+def look(page: Page, shots: Path, axe: Path, name: str) -> None:
+    """Photograph the page at both widths and measure it, and scan it with axe-core (no serious or
+    critical violation); back at the width it was."""
     before = page.viewport_size or LAPTOP
+    page.evaluate(axe.read_text(encoding="utf-8"))  # by the driver: the portal's CSP blocks inline scripts
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    bad = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
+           if v["impact"] in ("serious", "critical")]
+    assert not bad, f"axe on {name}: {bad}"
     for viewport in (LAPTOP, TABLET):
         page.set_viewport_size(viewport)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
@@ -115,7 +121,10 @@ def people(browser: Browser, stack: Stack) -> Iterator[dict[str, Page]]:
 
 
 def test_an_inspection_from_plan_to_a_passed_re_inspection_through_the_pages(
-        people: dict[str, Page], setting: dict[str, str], shots: Path, tmp_path: Path) -> None:
+        people: dict[str, Page], setting: dict[str, str], shots: Path, tmp_path: Path, axe_script: Path) -> None:
+    def see(page: Page, name: str) -> None:
+        look(page, shots, axe_script, name)
+
     office, head, inspector, fgj, leader = (people[w] for w in ("office", HEAD, "inspector", "fgj", "leader"))
     photo = tmp_path / "现场照片.jpg"
     photo.write_bytes(photo_samples.jpeg(1600, 1200))
@@ -124,7 +133,7 @@ def test_an_inspection_from_plan_to_a_passed_re_inspection_through_the_pages(
     # The office drafts the plan.
     office.get_by_role("navigation", name="主导航").get_by_role("link", name="督查方案").click()
     office.get_by_role("link", name="拟定督查方案").click()
-    look(office, shots, "plan-new")
+    see(office, "plan-new")
     office.get_by_label("方案名称").fill(plan_title)
     office.get_by_label("开始日期").fill("2026-12-01")
     office.get_by_label("结束日期").fill("2026-12-31")
@@ -137,7 +146,7 @@ def test_an_inspection_from_plan_to_a_passed_re_inspection_through_the_pages(
     expect(office.get_by_role("status")).to_contain_text("督查工作方案已保存")
     expect(office.locator("dl.facts")).to_contain_text("草拟")
     plan_url = office.url.split("?")[0]
-    look(office, shots, "plan-draft")
+    see(office, "plan-draft")
 
     # The office head approves it from 待我签批.
     head.goto("/queue")
@@ -151,10 +160,10 @@ def test_an_inspection_from_plan_to_a_passed_re_inspection_through_the_pages(
     inspector.goto(plan_url)
     inspector.get_by_role("button", name=re.compile("培训确认")).click()
     expect(inspector.get_by_role("status")).to_contain_text("已确认完成培训")
-    look(inspector, shots, "plan-approved")
+    see(inspector, "plan-approved")
     stop = inspector.locator("#visits + .table-wrap tr", has_text="区发展和改革局")
     stop.get_by_role("link", name=re.compile("^填写督查记录")).click()
-    look(inspector, shots, "visit-form")
+    see(inspector, "visit-form")
     inspector.get_by_role("radiogroup", name=f"办理过程：{setting['item_no']}").get_by_label("属实").check()
     inspector.get_by_role("radiogroup", name=f"办理结果：{setting['item_no']}").get_by_label("与报告不符").check()
     inspector.get_by_label("督查情况小结").fill("台账更新不及时")
@@ -169,7 +178,7 @@ def test_an_inspection_from_plan_to_a_passed_re_inspection_through_the_pages(
     inspector.get_by_role("radio", name=re.compile("重大")).check()
     inspector.get_by_label("现场照片").set_input_files(str(photo))
     expect(inspector.locator("#photos-list li")).to_have_count(1)
-    look(inspector, shots, "finding-form")
+    see(inspector, "finding-form")
     inspector.get_by_role("button", name="保存问题").click()
     expect(inspector.get_by_role("status")).to_contain_text("问题已记录")
     expect(inspector.locator("dl.facts")).to_contain_text("北纬 36.501200°")
@@ -181,11 +190,11 @@ def test_an_inspection_from_plan_to_a_passed_re_inspection_through_the_pages(
     # The leader reads the escalation (阅知) from 待我签批.
     leader.goto("/queue")
     leader.get_by_role("link", name=re.compile("项目资金未按计划拨付")).first.click()
-    look(leader, shots, "escalation")
+    see(leader, "escalation")
     leader.get_by_role("button", name="阅知").click()
     expect(leader.get_by_role("status")).to_contain_text("已阅知")
     leader.goto("/inspection/escalations")
-    look(leader, shots, "escalations")
+    see(leader, "escalations")
 
     # The inspector orders it fixed in 3 working days.
     inspector.goto(finding_url)
@@ -200,11 +209,11 @@ def test_an_inspection_from_plan_to_a_passed_re_inspection_through_the_pages(
     expect(fgj.get_by_role("heading", level=1)).to_contain_text("区发展和改革局")
     fgj.get_by_role("textbox", name=re.compile("^整改情况")).fill("资金已拨付，台账已补齐")
     fgj.get_by_label("整改后照片").set_input_files(str(photo))
-    look(fgj, shots, "finding-report")
+    see(fgj, "finding-report")
     fgj.get_by_role("button", name="报送").click()
     expect(fgj.get_by_role("status")).to_contain_text("整改情况已报送")
     fgj.goto("/inspection/findings")
-    look(fgj, shots, "findings-unit")
+    see(fgj, "findings-unit")
 
     # 回头看 passes it.
     inspector.goto(finding_url)
@@ -213,10 +222,10 @@ def test_an_inspection_from_plan_to_a_passed_re_inspection_through_the_pages(
     inspector.get_by_role("button", name="记录回头看").click()
     expect(inspector.get_by_role("status")).to_contain_text("回头看结果已记录")
     expect(inspector.locator("#rectification")).to_contain_text("已整改")
-    look(inspector, shots, "finding-rectified")
+    see(inspector, "finding-rectified")
     office.goto("/inspection/plans")
-    look(office, shots, "plans")
+    see(office, "plans")
     office.goto(plan_url)
-    look(office, shots, "plan-under-way")
+    see(office, "plan-under-way")
     office.goto("/inspection/findings")
-    look(office, shots, "findings-office")
+    see(office, "findings-office")
