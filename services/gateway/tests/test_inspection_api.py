@@ -230,3 +230,16 @@ def test_photos_may_make_a_body_larger_than_an_import_but_not_larger_than_their_
     assert "大小限制" in too_big.get_json()["detail"]
     assert scene.call("POST", "/plans", "office", data=b"x" * (settings.upload_max_bytes + 2 * 1024 * 1024),
                       content_type="application/json").status_code == 413  # elsewhere the limit stays
+
+
+def test_a_finding_fixed_on_the_spot_needs_its_evidence_and_is_rectified_at_once(scene: Scene) -> None:
+    finding = scene.finding(scene.plan())
+    bare = scene.call("POST", f"/findings/{finding['id']}/rectification", "inspector", json={"mode": "on_spot"})
+    assert bare.status_code == 422 and bare.get_json()["errors"] == {"on_spot": "当场整改须附整改情况说明或照片"}
+    fixed = scene.ok("POST", f"/findings/{finding['id']}/rectification", "inspector", content_type="multipart/form-data",
+                     data={"mode": "on_spot", "evidence": "当场补登台账", "photos": [(io.BytesIO(jpeg()), "补登.jpg")]})
+    assert fixed["rectification"]["status"] == "rectified" and fixed["rectification"]["on_spot"]["text"] == "当场补登台账"
+    assert len(fixed["rectification"]["on_spot"]["photos"]) == 1
+    again = scene.call("POST", f"/findings/{finding['id']}/rectification", "inspector", json={"mode": "on_spot",
+                                                                                           "evidence": "再次"})
+    assert again.status_code == 409 and again.get_json()["errors"] == {"mode": "该问题已下达整改要求"}
