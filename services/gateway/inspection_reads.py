@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import g
 
 from duban.inspection.v1 import inspection_pb2
-from libs.common.errors import NotFound
+from libs.common.errors import NotFound, PermissionDenied
 from services.gateway import roles
 from services.gateway.calls import current_actor, inspection
 
@@ -44,9 +44,13 @@ def escalations(plan_id: str = "", open_only: bool = False) -> list[inspection_p
         plan_id=plan_id, open_only=open_only, actor=current_actor())).escalations)
 
 
-def visible_escalation(escalation_id: str) -> inspection_pb2.Escalation:
-    """An escalation the user may see: among their list (the service has no single read of one)."""
-    found = next((e for e in escalations() if e.id == escalation_id), None)
+def visible_escalation(escalation_id: str, plan_id: str = "") -> inspection_pb2.Escalation:
+    """An escalation the user may see: among their list (the service has no single read of one); the
+    plan's team finds its plan's by the plan (`plan_id`), the others among those addressed to them."""
+    try:
+        found = next((e for e in escalations(plan_id) if e.id == escalation_id), None)
+    except PermissionDenied:  # not on the plan named: as if there were no such report
+        found = None
     if found is None:
         raise missing("escalation", escalation_id)
     return found

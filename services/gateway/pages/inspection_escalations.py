@@ -25,7 +25,7 @@ def inspection_escalations() -> str:
 
 
 def render_escalation(escalation_id: str, errors: dict[str, str] | None = None) -> str:
-    escalation = visible_escalation(escalation_id)
+    escalation = visible_escalation(escalation_id, request.args.get("plan_id", "")[:36])
     mine = next((r for r in escalation.recipients if g.user.person_id and r.person.id == g.user.person_id), None)
     finding = None
     if escalation.finding_id:

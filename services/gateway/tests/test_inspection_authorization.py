@@ -198,6 +198,11 @@ def test_lists_hold_only_what_each_role_may_see(scene: Scene, shared: Shared) ->
     assert shared.escalation_id in {e["id"] for e in scene.ok(
         "GET", f"/escalations?plan_id={shared.plan['id']}", "inspector")["escalations"]}
     assert scene.call("GET", f"/escalations?plan_id={shared.plan['id']}", "inspector_out").status_code in (403, 404)
+    # The report's page: the team reaches it from the plan, someone not on it does not.
+    page = f"/inspection/escalations/{shared.escalation_id}?plan_id={shared.plan['id']}"
+    assert scene.portal.login("inspector").get(page).status_code == 200
+    assert scene.portal.login("inspector_out").get(page).status_code == 404
+    assert scene.portal.login("inspector").get(page.split("?")[0]).status_code == 404  # not addressed to him
 
 
 def test_without_a_token_nothing_is_answered_but_401(scene: Scene, shared: Shared) -> None:
