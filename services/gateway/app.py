@@ -57,6 +57,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                                           calls.acting))
 
     @app.before_request
+    def _body_limit() -> None:
+        # Before anything reads the form (the CSRF check does): a finding's photos may be a larger body
+        # than anything else the portal takes.
+        view = app.view_functions.get(request.endpoint or "")
+        if getattr(view, "photo_upload", False):
+            request.max_content_length = settings.photo_upload_max_bytes + 1024 * 1024
+
+    @app.before_request
     def _start() -> None:
         g.started = time.perf_counter()
         auth.load_user()
@@ -85,7 +93,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         return {"csrf_token": auth.csrf_token, "form_keys": idempotency.form_keys, "current_user": g.get("user"),
                 "ROLES": roles.ROLES, "OFFICE_ROLES": sorted(roles.OFFICE_ROLES), "policy": settings.policy,
                 "allowed": roles.allowed, "org_name": settings.org_name,
-                "unit_name": names.unit_name, "LIGHT_LABELS": vocabulary.LIGHTS}
+                "unit_name": names.unit_name, "LIGHT_LABELS": vocabulary.LIGHTS,
+                "photo_upload_max_bytes": settings.photo_upload_max_bytes}
 
     @app.template_filter("due_text")
     def _due_text(due: str, provisional: bool = False) -> str:

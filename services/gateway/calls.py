@@ -31,6 +31,17 @@ def tracking() -> ServiceClient:
     return service("tracking")
 
 
+def inspection() -> ServiceClient:
+    return service("inspection")
+
+
+def directory() -> tuple[list[ledger_pb2.Unit], list[ledger_pb2.Person]]:
+    """The ledger's units and people, for a form's choices (the register form, a plan's team and stops)."""
+    units = ledger().call("ListUnits", ledger_pb2.ListUnitsRequest()).units
+    people = ledger().call("ListPeople", ledger_pb2.ListPeopleRequest()).people
+    return list(units), list(people)
+
+
 def actor(user: Principal) -> common_pb2.Actor:
     """Who acts, as every service call names them."""
     return common_pb2.Actor(user_id=str(user.user_id), name=user.display_name, role=user.role, unit_id=user.unit_id,

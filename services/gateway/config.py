@@ -32,6 +32,7 @@ class Settings:
     token_days: int
     session_hours: int
     upload_max_bytes: int
+    photo_upload_max_bytes: int  # one request's photos (a finding's, a rectification's); under gRPC's 32 MB
     secure_cookies: bool
     org_name: str
     migrate_on_start: bool
@@ -60,6 +61,7 @@ class Settings:
             token_days=env_int("DUBAN_TOKEN_DAYS", 30, env, minimum=1),
             session_hours=env_int("DUBAN_SESSION_HOURS", 12, env, minimum=1),
             upload_max_bytes=env_int("DUBAN_IMPORT_MAX_BYTES", 10 * 1024 * 1024, env, minimum=1024),
+            photo_upload_max_bytes=env_int("DUBAN_PHOTO_UPLOAD_MAX_BYTES", 30 * 1024 * 1024, env, minimum=1024),
             secure_cookies=env_bool("DUBAN_SECURE_COOKIES", not dev, env),
             org_name=env_str("DUBAN_ORG_NAME", "海东市平安区政府系统", env),
             migrate_on_start=env_bool("DUBAN_MIGRATE_ON_START", True, env),

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any, cast
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
 from flask import Response, request, stream_with_context
@@ -143,6 +143,16 @@ class Reader:
             raise InvalidInput("invalid input: " + ", ".join(sorted(self.errors)), self.errors)
 
 
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def photo_upload(view: View) -> View:
+    """Marks a view that takes photos: its body may be as large as the photo limit, not the import one
+    (DUBAN_PHOTO_UPLOAD_MAX_BYTES; services/gateway/app.py sets it before the form is read)."""
+    view.photo_upload = True  # type: ignore[attr-defined]
+    return view
+
+
 _MEDIA_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}")
 
 
@@ -152,9 +162,10 @@ def media_type(value: str) -> str:
     return value if _MEDIA_TYPE.fullmatch(value) else "application/octet-stream"
 
 
-def file_response(chunks: Iterator[common_pb2.FileChunk]) -> Response:
-    """Stream FileChunks from a service as a download. The first chunk is read before answering, so a
-    service error still becomes a proper problem response instead of a broken download."""
+def file_response(chunks: Iterator[common_pb2.FileChunk], inline: bool = False) -> Response:
+    """Stream FileChunks from a service as a download (`inline`: shown in the browser, as a photo is).
+    The first chunk is read before answering, so a service error still becomes a proper problem
+    response instead of a broken download."""
     first = next(chunks)
 
     def body() -> Iterator[bytes]:
@@ -164,5 +175,6 @@ def file_response(chunks: Iterator[common_pb2.FileChunk]) -> Response:
 
     response = Response(stream_with_context(body()), mimetype=media_type(first.content_type))
     name = first.filename or "download"
-    response.headers["Content-Disposition"] = f"attachment; filename=\"download\"; filename*=UTF-8''{quote(name)}"
+    disposition = "inline" if inline else "attachment"
+    response.headers["Content-Disposition"] = f"{disposition}; filename=\"download\"; filename*=UTF-8''{quote(name)}"
     return response

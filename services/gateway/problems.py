@@ -96,6 +96,8 @@ def register_error_handlers(app: Flask) -> None:
     for status in (400, 401, 403, 404, 405, 413, 415, 429, 500):
         def handler(error: HTTPException, status: int = status) -> Response:
             detail = getattr(error, "description", "") if status != 500 else ""
+            if status == 413:  # Werkzeug's words are English; the limits are the portal's settings
+                detail = "上传的内容超过大小限制（照片合计与导入文件各有上限），请减少或压缩后重试"
             if wants_json():
                 response = problem(status, detail if isinstance(detail, str) else "")
             else:

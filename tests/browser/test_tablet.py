@@ -19,6 +19,9 @@ PAGES = [
     ("/ledger", "office"), ("/ledger", "fgj"), ("item", "office"), ("item", "fgj"), ("/items/new", "office"),
     ("/desk", "office"), ("/lights", "office"), ("/todo", "fgj"), ("/queue", "leader"), ("/ledger/import", "office"),
     ("/admin/users", "admin"), ("/api/docs", "office"), ("/items/no-such-item", "fgj"),
+    # Inspection's lists and the new-plan form (its other pages: tests/browser/test_inspection.py).
+    ("/inspection/plans", "office"), ("/inspection/plans/new", "office"), ("/inspection/findings", "fgj"),
+    ("/inspection/escalations", "leader"),
 ]
 
 

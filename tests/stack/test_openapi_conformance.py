@@ -60,6 +60,20 @@ SERVER_SIDE: dict[str, set[str]] = {
     "updateUser": {"unit_id", "person_id"},
     "putUnit": WRITE,
     "putPerson": WRITE | {"unit_id"},  # a unit that exists
+    # Inspection: items, units and people that exist, a plan's dates in the calendar and in order, one stop
+    # per unit, a change's reason once approved, the plan's version; a finding's unit of the plan, its item
+    # of that unit, its photos being photos; a deadline on a working day.
+    "listPlans": {"page_token"},
+    "listFindings": {"page_token"},
+    "createPlan": WRITE | {"item_ids", "stops", "leader_id", "members", "starts_on", "ends_on"},
+    "updatePlan": WRITE | {"item_ids", "stops", "leader_id", "members", "starts_on", "ends_on", "reason", "If-Match",
+                           "version", "status", "items"},
+    "approvePlan": WRITE, "startPlan": WRITE, "finishPlan": WRITE, "confirmTraining": WRITE,
+    "recordVisit": WRITE | {"unit_id", "visited_at"}, "raiseEscalation": WRITE | {"unit_id", "item_id"},
+    "recordFinding": WRITE | {"unit_id", "item_id", "visit_id", "device_time", "photos", "client_key"},
+    "orderRectification": WRITE | {"due_date", "photos"}, "reportRectification": WRITE | {"photos"},
+    "verifyRectification": WRITE | {"due_date", "photos"}, "registerFindingAsItem": WRITE | {"responsible_leader_id"},
+    "acknowledgeEscalation": WRITE,
 }
 # What PUT /units/{id} and /people/{id} change: these throwaway entries, never the demo directory the
 # other tests of the session use.

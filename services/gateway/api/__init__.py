@@ -4,4 +4,13 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from services.gateway.api import auth_api, directory, items, ledger_io, todo_api, tracking, users  # noqa: E402,F401
+from services.gateway.api import (  # noqa: E402,F401
+    auth_api,
+    directory,
+    inspection,
+    items,
+    ledger_io,
+    todo_api,
+    tracking,
+    users,
+)

@@ -5,4 +5,13 @@ from flask import Blueprint
 bp = Blueprint("pages", __name__, template_folder="../templates", static_folder="../static",
                static_url_path="/static")
 
-from services.gateway.pages import admin, item_page, ledger_pages, login, tracking_pages  # noqa: E402,F401
+from services.gateway.pages import (  # noqa: E402,F401
+    admin,
+    inspection_escalations,
+    inspection_findings,
+    inspection_plans,
+    item_page,
+    ledger_pages,
+    login,
+    tracking_pages,
+)

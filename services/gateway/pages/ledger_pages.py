@@ -15,17 +15,12 @@ from libs.common.errors import InvalidInput
 from services.gateway.api.items import list_page, register_request
 from services.gateway.api.ledger_io import export_response
 from services.gateway.auth import require
+from services.gateway.calls import directory
 from services.gateway.calls import ledger as ledger_service
 from services.gateway.idempotency import FORM_ONLY, write
 from services.gateway.pages import bp
 
 FILTER_KEYS = ("q", "unit_id", "source", "category", "status", "light", "key_tracking", "due_from", "due_to")
-
-
-def directory() -> tuple[list[ledger_pb2.Unit], list[ledger_pb2.Person]]:
-    units = ledger_service().call("ListUnits", ledger_pb2.ListUnitsRequest()).units
-    people = ledger_service().call("ListPeople", ledger_pb2.ListPeopleRequest()).people
-    return list(units), list(people)
 
 
 @bp.get("/ledger")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Response, current_app, g, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from duban.tracking.v1 import tracking_pb2
@@ -29,8 +29,6 @@ logger = logging.getLogger(__name__)
 @bp.post("/items/<item_id>/tracking/<action>")
 @require()
 def tracking_action(item_id: str, action: str) -> ResponseReturnValue:
-    from flask import abort
-
     if action not in tracking_writes.WRITES:
         abort(404)
     if not roles.allowed(g.user.roles, tracking_writes.WRITES[action].permission):
@@ -89,9 +87,12 @@ def my_todo() -> str:
 
 
 @bp.get("/queue")
-@require("tracking.sign")
+@require("todo.read")
 def leader_queue() -> str:
-    """待我签批: each request with who asked (unit and person), when, and how long it has waited."""
+    """待我签批: each request with who asked (unit and person), when, and how long it has waited - a
+    leader's signatures, and for them and the office head inspection's reports to read and plans to approve."""
+    if todo.LEADER not in permissions.todo_audiences(g.user.roles):
+        abort(403)
     found = todos.todo_list(g.user)
     return render_template("tracking/queue.html", groups=found.grouped(todo.LEADER), total=len(found.of(todo.LEADER)),
                            todos=todos)

@@ -1,4 +1,6 @@
-"""The gateway against a real ledger gRPC server: Flask's test client plus accounts for every role."""
+"""The gateway against real ledger, tracking and inspection gRPC servers: Flask's test client plus accounts
+for every role. Every page of a unit's staff or a leader counts their to-do, which asks tracking and
+inspection, so the portal runs all three (once per module: a service's consumer group costs seconds)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,10 @@ from libs.common.testing import call_keys, running_service
 from services.gateway import accounts
 from services.gateway.app import create_app
 from services.gateway.config import Settings
+from services.inspection.bootstrap import InspectionApp
+from services.inspection.bootstrap import bootstrap as inspection_bootstrap
+from services.inspection.config import Settings as InspectionSettings
+from services.inspection.tests.conftest import seed_team
 from services.ledger.tests.conftest import START, LedgerUnderTest, started_ledger
 from services.tracking.bootstrap import TrackingApp
 from services.tracking.bootstrap import bootstrap as tracking_bootstrap
@@ -28,7 +34,7 @@ USERS = {
     "jyj_staff": ("unit_staff", "jyj", ""),
     "leader_li": ("leader", "dcs", "ld-li"),
     "leader_zhao": ("leader", "dcs", "ld-zhao"),
-    "inspector": ("inspector", "dcs", ""),
+    "inspector": ("inspector", "dcs", "sv-ma"),  # 马骏, who leads the inspection tests' plans
     "assessment": ("assessment", "", ""),
     "admin": ("admin", "", ""),
 }
@@ -40,6 +46,16 @@ class Portal:
     ledger: LedgerUnderTest
     tokens: dict[str, str]
     tracking: TrackingApp | None = None
+    inspection: InspectionApp | None = None
+
+    def add_user(self, username: str, role: str, unit_id: str = "", person_id: str = "") -> None:
+        """An account beyond USERS (a test module's own roles), with its token in `tokens`."""
+        with self.app.app_context():
+            session = self.app.extensions["accounts_db"]()
+            user = accounts.create_user(session, username, f"{username}姓名", PASSWORD, role, unit_id, person_id)
+            self.tokens[username] = accounts.issue_token(session, user, "test", self.ledger.clock.now(), 30)[0]
+            session.commit()
+            session.close()
 
     def client(self) -> FlaskClient:
         return self.app.test_client()
@@ -60,11 +76,12 @@ class Portal:
         return client
 
 
-def make_portal(ledger: LedgerUnderTest, db_url: str, tracking_port: int = 0) -> Portal:
+def make_portal(ledger: LedgerUnderTest, db_url: str, tracking_port: int = 0, inspection_port: int = 0) -> Portal:
     settings = Settings.from_env({
         "DUBAN_DATABASE_URL": db_url, "DUBAN_SECRET_KEY": "test-secret-key-0123456789",
         "DUBAN_LEDGER_ADDR": f"127.0.0.1:{ledger.port}", "DUBAN_SECURE_COOKIES": "false",
-        "DUBAN_TRACKING_ADDR": f"127.0.0.1:{tracking_port or 1}", **call_keys().env("gateway"),
+        "DUBAN_TRACKING_ADDR": f"127.0.0.1:{tracking_port or 1}",
+        "DUBAN_INSPECTION_ADDR": f"127.0.0.1:{inspection_port or 1}", **call_keys().env("gateway"),
     })
     clock = ManualClock(START)
     app = create_app({"settings": settings, "clock": clock})
@@ -87,8 +104,14 @@ def portal(broker, tmp_path_factory) -> Iterator[Portal]:
         tracking = stack.enter_context(running_service(
             tracking_bootstrap, TrackingSettings.from_env, broker.bootstrap, f"sqlite:///{base}/tracking.db",
             ledger.clock, {"DUBAN_STORAGE_DIR": str(base / "files"), "DUBAN_SWEEP_INTERVAL_SECONDS": "0"}))
-        portal = make_portal(ledger, f"sqlite:///{base}/gateway.db", tracking.port)
+        seed_team(ledger.stub)
+        inspection = stack.enter_context(running_service(
+            inspection_bootstrap, InspectionSettings.from_env, broker.bootstrap, f"sqlite:///{base}/inspection.db",
+            ledger.clock, {"DUBAN_STORAGE_DIR": str(base / "photos"), "DUBAN_SWEEP_INTERVAL_SECONDS": "0",
+                           "DUBAN_LEDGER_ADDR": f"127.0.0.1:{ledger.port}"}))
+        portal = make_portal(ledger, f"sqlite:///{base}/gateway.db", tracking.port, inspection.port)
         portal.tracking = tracking.app
+        portal.inspection = inspection.app
         yield portal
-        portal.app.extensions["ledger"].close()
-        portal.app.extensions["tracking"].close()
+        for name in ("ledger", "tracking", "inspection"):
+            portal.app.extensions[name].close()

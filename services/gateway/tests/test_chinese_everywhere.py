@@ -16,6 +16,7 @@ import re
 import time
 import uuid
 import zipfile
+from collections.abc import Mapping
 from html.parser import HTMLParser
 
 import docx
@@ -224,6 +225,141 @@ def test_a_full_lifecycle_shows_no_identifier_where_a_person_reads(portal: Porta
         elif name.endswith(".txt"):
             seen.check(f"档案/{name}", data.decode())
     # The record (事项记录.json), manifest.json and SHA256SUMS are machine-readable: keys and ids on purpose.
+
+    assert len(seen.checked) > 60
+    assert not seen.found, "identifiers where a person reads:\n" + "\n".join(
+        f"{where}: {' | '.join(lines)}" for where, lines in seen.found.items())
+
+
+# Inspection's words beside the ledger's and tracking's: what a plan, a visit, a finding and its
+# rectification are, and the people and unit the inspection tests add (services/inspection/tests/conftest.py).
+INSPECTION_IDENTIFIERS = sorted({
+    *IDENTIFIERS, *vocabulary.FINDING_CATEGORIES, *vocabulary.FINDING_SEVERITIES, *vocabulary.PLAN_STATUSES,
+    *vocabulary.RECTIFICATION_MODES, *vocabulary.RECTIFICATION_STATUSES, *vocabulary.CHECK_VERDICTS,
+    "passed", "failed", "member", "responsible_leader", "czj", "sv-ma", "sv-zhang", "st-qian", "sv-sun",
+}, key=len, reverse=True)
+_INSPECTION_WORD = re.compile(r"(?<![A-Za-z0-9_.-])(" + "|".join(re.escape(w) for w in INSPECTION_IDENTIFIERS)
+                              + r")(?![A-Za-z0-9_-])")
+
+
+class InspectionSeen(Seen):
+    def check(self, where: str, text: str) -> None:
+        self.checked.append(where)
+        text = _TEST_NAMES.sub("某某", text)
+        codes = sorted({m.group(1) for m in _INSPECTION_WORD.finditer(text)} | {m.group(0) for m in _HEX_ID.finditer(text)})
+        if codes:
+            lines = [line for line in text.splitlines() if any(c in line for c in codes)][:6]
+            self.found[where] = [", ".join(codes), *lines]
+
+
+def _jpeg() -> bytes:
+    from libs.common import photo_samples
+
+    return photo_samples.jpeg(640, 480)
+
+
+def _form_post(client: FlaskClient, path: str, data: Mapping[str, object]) -> str:
+    reply = client.post(path, data={"csrf_token": client.csrf, **data},  # type: ignore[attr-defined]
+                        content_type="multipart/form-data")
+    assert reply.status_code == 302, (path, reply.status_code, visible_text(reply.get_data(as_text=True))[:800])
+    return reply.headers["Location"]
+
+
+def test_an_inspection_through_its_pages_shows_no_identifier_where_a_person_reads(portal: Portal) -> None:
+    """Plan → approval → change → training → visit → major finding with photos → escalation read → order →
+    report → failed 回头看 → report → passed 回头看 → ledger item, each through the pages' own forms, as the
+    office, its head, the inspector, the unit and the leader; every page each would open is scanned."""
+    from services.gateway.tests.inspection_scene import scene_for
+
+    scene = scene_for(portal)
+    item_id = scene.item["id"]
+    seen = InspectionSeen()
+    users = ("office", "office_head", "inspector", "fgj_staff", "leader_li")
+    clients = {u: portal.login(u) for u in users}
+    office, head, inspector, fgj, leader = (clients[u] for u in users)
+
+    def pages(step: str, plan_id: str, finding_id: str = "", escalation_id: str = "") -> None:
+        for who, client in clients.items():
+            seen.page(client, "/inspection/findings")
+            if who in ("office", "office_head", "inspector"):
+                seen.page(client, "/inspection/plans")
+                seen.page(client, f"/inspection/plans/{plan_id}")
+            if finding_id:
+                seen.page(client, f"/inspection/findings/{finding_id}")
+            if who in ("office_head", "leader_li"):
+                seen.page(client, "/queue")
+                seen.page(client, "/inspection/escalations")
+                if escalation_id:
+                    seen.page(client, f"/inspection/escalations/{escalation_id}")
+            if who == "fgj_staff":
+                seen.page(client, "/todo")
+        seen.checked.append(f"-- {step}")
+
+    seen.page(office, "/inspection/plans/new")
+    refused = office.post("/inspection/plans/new", data={"csrf_token": office.csrf, "title": "", "kind": "special"})  # type: ignore[attr-defined]
+    assert refused.status_code == 422
+    seen.check("/inspection/plans/new (422)", visible_text(refused.get_data(as_text=True)))
+    form = {"title": "重点工作推进情况专项督查", "kind": "special", "starts_on": "2026-11-26", "ends_on": "2026-12-10",
+            "item_ids": [item_id], "stop_unit_id": ["fgj", "jyj", ""], "stop_place": ["发改局办公楼", "", ""],
+            "stop_scheduled_on": ["2026-11-27", "", ""], "leader_id": "sv-ma", "member_person_id": ["st-qian", ""],
+            "member_seconded_from_unit_id": ["czj", ""], "lead_unit_id": ["fgj", ""], "lead_item_id": ["", ""],
+            "lead_text": ["群众反映项目进度滞后", ""], "lead_source": ["12345热线", ""], "training": "督查纪律\n问题认定标准",
+            "preparation": "调阅台账和前期汇报"}
+    plan_id = _form_post(office, "/inspection/plans/new", form).split("/inspection/plans/")[1].split("?")[0]
+    pages("drafted", plan_id)
+    # The to-do pages lead to the inspection pages where the act is done.
+    assert f'href="/inspection/plans/{plan_id}"' in head.get("/queue").get_data(as_text=True)
+    _form_post(head, f"/inspection/plans/{plan_id}/act/approval", {"comment": "同意"})
+    seen.page(office, f"/inspection/plans/{plan_id}/edit")
+    no_reason = office.post(f"/inspection/plans/{plan_id}/edit", data={"csrf_token": office.csrf, **form,  # type: ignore[attr-defined]
+                                                                      "ends_on": "2026-12-15"})
+    assert no_reason.status_code == 422
+    seen.check("edit without a reason (422)", visible_text(no_reason.get_data(as_text=True)))
+    _form_post(office, f"/inspection/plans/{plan_id}/edit", {**form, "ends_on": "2026-12-15", "reason": "延长一周"})
+    _form_post(inspector, f"/inspection/plans/{plan_id}/act/training", {})
+    seen.page(inspector, f"/inspection/plans/{plan_id}/visits/new?unit_id=fgj")
+    _form_post(inspector, f"/inspection/plans/{plan_id}/visits/new?unit_id=fgj", {
+        "unit_id": "fgj", "ledger_kept": "true", "ledger_current": "false", "ledger_note": "10月以来未更新",
+        f"process_{item_id}": "verified", f"result_{item_id}": "discrepancy", f"note_{item_id}": "进度与报告不符",
+        "summary": "台账更新不及时"})
+    pages("approved, changed, visited", plan_id)
+
+    seen.page(inspector, f"/inspection/plans/{plan_id}/findings/new?unit_id=fgj")
+    location = _form_post(inspector, f"/inspection/plans/{plan_id}/findings/new", {
+        "unit_id": "fgj", "item_id": item_id, "text": "项目资金未按计划拨付", "category": "slow_progress",
+        "severity": "major", "place": "财务室", "latitude": "36.5012", "longitude": "102.1093", "accuracy": "15",
+        "device_time": "2026-11-26T09:40:00+08:00", "client_key": uuid.uuid4().hex,
+        "photos": [_file("IMG_1.jpg", _jpeg()), _file("IMG_2.jpg", _jpeg())]})
+    finding_id = location.split("/inspection/findings/")[1].split("?")[0]
+    finding = portal.client().get(f"/api/v1/inspection/findings/{finding_id}", headers=portal.headers("office")).get_json()
+    escalation_id = finding["escalation_id"]
+    pages("major finding recorded", plan_id, finding_id, escalation_id)
+    assert f'action="/inspection/escalations/{escalation_id}/acknowledgement"' in leader.get("/queue").get_data(as_text=True)
+    _form_post(leader, f"/inspection/escalations/{escalation_id}/acknowledgement", {})
+    _form_post(head, f"/inspection/escalations/{escalation_id}/acknowledgement", {})
+    refused = inspector.post(f"/inspection/findings/{finding_id}/act/order", data={
+        "csrf_token": inspector.csrf, "mode": "ordered", "due_date": "2026-11-28", "requirement": "拨付到位"})  # type: ignore[attr-defined]
+    assert refused.status_code == 422 and "2026-11-30" in refused.get_data(as_text=True)  # the next working day offered
+    seen.check("order on a Saturday (422)", visible_text(refused.get_data(as_text=True)))
+    _form_post(inspector, f"/inspection/findings/{finding_id}/act/order",
+               {"mode": "ordered", "working_days": "3", "requirement": "拨付到位并报送凭证"})
+    pages("escalation read, ordered", plan_id, finding_id, escalation_id)
+    assert f'href="/inspection/findings/{finding_id}"' in fgj.get("/todo").get_data(as_text=True)
+    _form_post(fgj, f"/inspection/findings/{finding_id}/act/report",
+               {"text": "资金已拨付", "photos": [_file("凭证.jpg", _jpeg())]})
+    _form_post(inspector, f"/inspection/findings/{finding_id}/act/verification",
+               {"passed": "false", "text": "仅拨付一半", "working_days": "2"})
+    pages("reported, 回头看 failed", plan_id, finding_id, escalation_id)
+    _form_post(fgj, f"/inspection/findings/{finding_id}/act/report", {"text": "余款已拨付"})
+    _form_post(inspector, f"/inspection/findings/{finding_id}/act/verification",
+               {"passed": "true", "text": "已全部拨付", "working_days": "", "due_date": "",  # the form's empty fields
+                "photos": [_file("核实.jpg", _jpeg())]})
+    _form_post(office, f"/inspection/findings/{finding_id}/act/ledger_item", {"category": "general", "title": ""})
+    _form_post(office, f"/inspection/plans/{plan_id}/act/finish", {})
+    pages("rectified, registered, finished", plan_id, finding_id, escalation_id)
+    done = portal.client().get(f"/api/v1/inspection/findings/{finding_id}", headers=portal.headers("office")).get_json()
+    assert done["rectification"]["status"] == "rectified" and done["rectification"]["relapses"] == 1
+    assert done["registered_item_no"]
 
     assert len(seen.checked) > 60
     assert not seen.found, "identifiers where a person reads:\n" + "\n".join(

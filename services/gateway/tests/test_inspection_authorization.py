@@ -1,0 +1,212 @@
+"""Inspection through the gateway, every endpoint × every role (BOLA): the office and its head, an inspector
+on the plan and one on no plan, the staff of the finding's unit and of another, the item's leader and
+another leader, the assessment office. A plan, finding, photo or escalation out of a person's reach is
+answered exactly like a missing one (404, the same body): a refusal says nothing about what exists.
+Units see only their own findings and orders; leaders their items' findings and the escalations addressed
+to them; inspectors only the plans they are on."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from services.gateway.tests.conftest import Portal
+from services.gateway.tests.inspection_scene import ROLES, Scene, jpeg, scene_for
+
+# office, office_head, inspector (on the plan), inspector_out, fgj_staff (the finding's unit), jyj_staff,
+# leader_li (the item's leader), leader_zhao, assessment
+ALL_OK = dict.fromkeys(ROLES, 200)
+SEES_PLAN = {"office": 200, "office_head": 200, "inspector": 200, "assessment": 200}
+SEES_FINDING = SEES_PLAN | {"fgj_staff": 200, "leader_li": 200}
+PLANS = {"office": 200, "office_head": 200}  # 403 for the others: their role may not
+INSPECTS = {"office": 201, "office_head": 201, "inspector": 201, "inspector_out": 404}
+
+
+@dataclass
+class Shared:
+    """What the read-only and repeatable calls act on: an approved plan with a major finding at fgj (its
+    photo, its escalation to 李明 and the office head) and a draft."""
+
+    plan: dict[str, Any]
+    draft: dict[str, Any]
+    finding: dict[str, Any]
+    escalation_id: str
+
+
+@pytest.fixture(scope="module")
+def scene(portal: Portal) -> Scene:
+    return scene_for(portal)
+
+
+@pytest.fixture(scope="module")
+def shared(scene: Scene) -> Shared:
+    plan = scene.plan()
+    finding = scene.finding(plan, severity="major", photos=1)
+    return Shared(plan, scene.plan("draft"), finding, finding["escalation_id"])
+
+
+Setup = Callable[[Scene, Shared], str]  # -> the request's path (after /api/v1/inspection)
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    method: str
+    setup: Setup
+    expected: dict[str, int]  # role -> status; a role not listed: 403 for a write, 404 for a read
+    body: dict[str, Any] | None = None
+    multipart: bool = False
+
+
+def _fresh_finding(stage: str) -> Setup:
+    def setup(scene: Scene, shared: Shared) -> str:
+        plan = shared.plan
+        finding = {"new": scene.finding, "ordered": scene.ordered, "reported": scene.reported}[stage](plan)
+        return f"/findings/{finding['id']}"
+
+    return setup
+
+
+CASES = [
+    # reads
+    Case("list plans", "GET", lambda s, sh: "/plans", ALL_OK),
+    Case("get plan", "GET", lambda s, sh: f"/plans/{sh.plan['id']}", SEES_PLAN),
+    Case("list findings", "GET", lambda s, sh: f"/findings?plan_id={sh.plan['id']}", ALL_OK),
+    Case("get finding", "GET", lambda s, sh: f"/findings/{sh.finding['id']}", SEES_FINDING),
+    Case("get photo", "GET", lambda s, sh: f"/photos/{sh.finding['photos'][0]['id']}", SEES_FINDING),
+    Case("get thumbnail", "GET", lambda s, sh: f"/photos/{sh.finding['photos'][0]['id']}/thumbnail", SEES_FINDING),
+    Case("list escalations", "GET", lambda s, sh: "/escalations", ALL_OK),
+    Case("get escalation", "GET", lambda s, sh: f"/escalations/{sh.escalation_id}",
+         {"office": 200, "office_head": 200, "assessment": 200, "leader_li": 200}),
+    # plans: the office drafts and runs them, its head approves, members confirm their training
+    Case("create plan", "POST", lambda s, sh: "/plans", {"office": 201, "office_head": 201}, body={}),
+    Case("update plan", "PATCH", lambda s, sh: f"/plans/{sh.draft['id']}", PLANS, body={}),
+    Case("approve plan", "POST", lambda s, sh: f"/plans/{s.plan('draft')['id']}/approval", {"office_head": 200}),
+    Case("start plan", "POST", lambda s, sh: f"/plans/{s.plan('approved')['id']}/start", PLANS),
+    Case("finish plan", "POST", lambda s, sh: f"/plans/{s.plan('under_way')['id']}/finish", PLANS),
+    Case("confirm training", "POST", lambda s, sh: f"/plans/{sh.plan['id']}/training-confirmation",
+         {"office": 403, "office_head": 403, "assessment": 403, "inspector": 200, "inspector_out": 404,
+          "fgj_staff": 404, "jyj_staff": 404, "leader_li": 404, "leader_zhao": 404}),
+    # on site: the plan's team (the office may record for it)
+    Case("record visit", "POST", lambda s, sh: f"/plans/{sh.plan['id']}/visits", INSPECTS,
+         body={"unit_id": "fgj", "ledger_kept": True, "ledger_current": True,
+               "checks": [{"item_id": "ITEM", "process": "verified", "result": "discrepancy", "note": "进度滞后"}]}),
+    Case("record finding", "POST", lambda s, sh: f"/plans/{sh.plan['id']}/findings", INSPECTS,
+         body={"unit_id": "fgj", "text": "问题", "category": "other", "severity": "general"}, multipart=True),
+    Case("raise escalation", "POST", lambda s, sh: f"/plans/{sh.plan['id']}/escalations", INSPECTS,
+         body={"unit_id": "fgj", "text": "特殊情况"}),
+    # rectification: ordered and re-inspected by the team, reported by the finding's unit
+    Case("order rectification", "POST", lambda s, sh: _fresh_finding("new")(s, sh) + "/rectification",
+         {"office": 200, "office_head": 200, "inspector": 200, "inspector_out": 404},
+         body={"mode": "ordered", "working_days": 3, "requirement": "整改"}),
+    Case("report rectification", "POST", lambda s, sh: _fresh_finding("ordered")(s, sh) + "/rectification/report",
+         {"office": 200, "office_head": 200, "fgj_staff": 200, "jyj_staff": 404},
+         body={"text": "已整改"}, multipart=True),
+    Case("verify rectification", "POST", lambda s, sh: _fresh_finding("reported")(s, sh) + "/rectification/verification",
+         {"office": 200, "office_head": 200, "inspector": 200, "inspector_out": 404},
+         body={"passed": "true", "text": "已核实"}, multipart=True),
+    Case("register as ledger item", "POST", lambda s, sh: f"/findings/{sh.finding['id']}/ledger-item", PLANS,
+         body={"responsible_leader_id": "ld-li"}),
+    # escalations: read (阅知) by those addressed
+    Case("acknowledge escalation", "POST", lambda s, sh: f"/escalations/{sh.escalation_id}/acknowledgement",
+         {"office_head": 200, "leader_li": 200, "leader_zhao": 404}),
+]
+NOT_FOUND: dict[str, Any] = {}
+
+
+def _request(scene: Scene, case: Case, role: str, path: str) -> Any:
+    body = dict(case.body or {})
+    if case.name == "create plan" or case.name == "update plan":
+        body = scene.draft()
+    if case.name == "record visit":
+        body["checks"] = [{**c, "item_id": scene.item["id"]} for c in body["checks"]]
+    if case.name == "record finding":
+        body |= {"client_key": uuid.uuid4().hex, "photos": [(io.BytesIO(jpeg()), "IMG.jpg")]}
+    if case.method == "GET":
+        return scene.call("GET", path, role)
+    if case.multipart:
+        return scene.call(case.method, path, role, data=body, content_type="multipart/form-data")
+    return scene.call(case.method, path, role, json=body)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_every_endpoint_answers_each_role_by_its_scope(scene: Scene, shared: Shared, case: Case) -> None:
+    wrong = {}
+    for role in ROLES:
+        path = case.setup(scene, shared)
+        reply = _request(scene, case, role, path)
+        text = reply.get_data(as_text=not path.startswith("/photos/") or reply.status_code != 200)  # ends a stream
+        expected = case.expected.get(role, 404 if case.method == "GET" else 403)
+        if reply.status_code != expected:
+            wrong[role] = (reply.status_code, expected, str(text)[:200])
+        elif expected == 404:
+            body = reply.get_json()
+            assert reply.mimetype == "application/problem+json" and body["status"] == 404
+            # The same answer a missing one gets: nothing of the object (no id, no name, no title).
+            other = str(uuid.uuid4())
+            missing = scene.call(case.method, _missing(path, other), role, json=case.body or {}) \
+                if case.method != "GET" else scene.call("GET", _missing(path, other), role)
+            assert missing.status_code == 404
+            assert missing.get_data(as_text=True).replace(other, "ID") == str(text).replace(path.split("/")[2], "ID")
+            for secret in (shared.plan["title"], shared.finding["text"], "区发展和改革局"):  # the id is the one sent
+                assert secret not in str(text)
+    assert not wrong, f"{case.name}: role -> (got, expected, body): {wrong}"
+
+
+def _missing(path: str, other: str) -> str:
+    """The same path with its object's id replaced by one that names nothing."""
+    parts = path.split("/")
+    parts[2] = other
+    return "/".join(parts)
+
+
+def test_lists_hold_only_what_each_role_may_see(scene: Scene, shared: Shared) -> None:
+    at_jyj = scene.finding(shared.plan, unit_id="jyj")
+
+    def plans(role: str) -> set[str]:
+        return {p["id"] for p in scene.ok("GET", "/plans?page_size=200", role)["plans"]}
+
+    def findings(role: str) -> set[str]:
+        return {f["id"] for f in scene.ok("GET", f"/findings?plan_id={shared.plan['id']}&page_size=200", role)["findings"]}
+
+    def escalations(role: str) -> set[str]:
+        return {e["id"] for e in scene.ok("GET", "/escalations", role)["escalations"]}
+
+    for role in ("office", "office_head", "inspector", "assessment"):
+        assert shared.plan["id"] in plans(role), role
+    for role in ("inspector_out", "fgj_staff", "jyj_staff", "leader_li", "leader_zhao"):
+        assert plans(role) == set(), role
+    both = {shared.finding["id"], at_jyj["id"]}
+    for role in ("office", "office_head", "inspector", "assessment"):
+        assert both <= findings(role), role
+    assert shared.finding["id"] in findings("fgj_staff") and at_jyj["id"] not in findings("fgj_staff")
+    assert findings("jyj_staff") == {at_jyj["id"]}
+    assert shared.finding["id"] in findings("leader_li") and at_jyj["id"] not in findings("leader_li")
+    assert findings("leader_zhao") == set() and findings("inspector_out") == set()
+    # A unit asking for another unit's findings by filter gets none of them.
+    assert scene.ok("GET", "/findings?unit_id=fgj", "jyj_staff")["findings"] == []
+    for role in ("office", "office_head", "leader_li", "assessment"):
+        assert shared.escalation_id in escalations(role), role
+    for role in ("inspector_out", "fgj_staff", "jyj_staff", "leader_zhao"):
+        assert shared.escalation_id not in escalations(role), role
+    # The team sees its plan's escalations by the plan; someone not on it is told nothing more.
+    assert shared.escalation_id in {e["id"] for e in scene.ok(
+        "GET", f"/escalations?plan_id={shared.plan['id']}", "inspector")["escalations"]}
+    assert scene.call("GET", f"/escalations?plan_id={shared.plan['id']}", "inspector_out").status_code in (403, 404)
+    # The report's page: the team reaches it from the plan, someone not on it does not.
+    page = f"/inspection/escalations/{shared.escalation_id}?plan_id={shared.plan['id']}"
+    assert scene.portal.login("inspector").get(page).status_code == 200
+    assert scene.portal.login("inspector_out").get(page).status_code == 404
+    assert scene.portal.login("inspector").get(page.split("?")[0]).status_code == 404  # not addressed to him
+
+
+def test_without_a_token_nothing_is_answered_but_401(scene: Scene, shared: Shared) -> None:
+    for case in CASES:
+        path = case.setup(scene, shared) if case.method == "GET" else "/plans"
+        reply = scene.portal.client().open(f"/api/v1/inspection{path}", method=case.method if case.method == "GET" else "POST")
+        assert reply.status_code == 401, case.name
