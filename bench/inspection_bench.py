@@ -75,14 +75,14 @@ def bench_findings(quick: bool, state: Path) -> Table:
         pid = stack.processes["inspection"].process.pid  # type: ignore[union-attr]
         settle()
         raw = grpc_health(stack.addr("inspection"), threads, 2000, 10.0)
-        table.add(["raw gRPC Health/Check (same server)", raw.done, raw.errors, f"{raw.rate:.0f}", f"{raw.p50:.2f}",
+        table.add(*["raw gRPC Health/Check (same server)", raw.done, raw.errors, f"{raw.rate:.0f}", f"{raw.p50:.2f}",
                    f"{raw.p99:.2f}", "", "1.00", "", ""])
         checks = []
         for _ in range(20):
             started = time.perf_counter()
             accept_photo(photo)
             checks.append((time.perf_counter() - started) * 1000)
-        table.add(["photo check alone (this process)", len(checks), 0, f"{1000 / statistics.median(checks):.0f}",
+        table.add(*["photo check alone (this process)", len(checks), 0, f"{1000 / statistics.median(checks):.0f}",
                    f"{statistics.median(checks):.1f}", f"{max(checks):.1f}", "", "", "", ""])
         batch = uuid.uuid4().hex[:6]
 
@@ -97,11 +97,11 @@ def bench_findings(quick: bool, state: Path) -> Table:
         run = threaded(record, threads, total, seconds)
         cpu_ms = (tree_cpu_seconds(pid) - cpu_before) * 1000 / max(run.done, 1)
         ok = run.rate >= RATE_TARGET and run.p99 <= P99_TARGET and not run.errors
-        table.add(["RecordFinding (gRPC)", run.done, run.errors, f"{run.rate:.1f}", f"{run.p50:.1f}", f"{run.p99:.1f}",
+        table.add(*["RecordFinding (gRPC)", run.done, run.errors, f"{run.rate:.1f}", f"{run.p50:.1f}", f"{run.p99:.1f}",
                    f"{cpu_ms:.1f}", f"{run.rate / raw.rate:.3f}" if raw.rate else "",
                    f">= {RATE_TARGET:g}/s, p99 <= {P99_TARGET:g}", verdict(ok)])
         gateway = _gateway_findings(stack, plan_id, photo, threads, total, seconds, raw.rate)
-        table.add(gateway)
+        table.add(*gateway)
     finally:
         stack.stop()
     return table
@@ -155,13 +155,13 @@ def bench_report(quick: bool, state: Path) -> Table:
     reply = subprocess.run([sys.executable, "-m", "bench.inspection_report_run", str(home)], capture_output=True,
                            text=True, timeout=1800)
     if reply.returncode != 0:
-        table.add(["issue the report", "", "", "", "", "", "failed: " + reply.stderr.strip().splitlines()[-1][:100]])
+        table.add(*["issue the report", "", "", "", "", "", "failed: " + reply.stderr.strip().splitlines()[-1][:100]])
         return table
     result = json.loads(reply.stdout.strip().splitlines()[-1])
-    table.add(["prepare (500 findings, 200 photos)", f"{result['prepare_seconds']:.1f}", "", "", "", "", ""])
-    table.add(["the report's DOCX (fresh process)", f"{result['docx_seconds']:.2f}", f"{result['docx_cpu_seconds']:.2f}",
+    table.add(*["prepare (500 findings, 200 photos)", f"{result['prepare_seconds']:.1f}", "", "", "", "", ""])
+    table.add(*["the report's DOCX (fresh process)", f"{result['docx_seconds']:.2f}", f"{result['docx_cpu_seconds']:.2f}",
                "", "", f"< {REPORT_SECONDS:g} s", verdict(result["docx_seconds"] < REPORT_SECONDS)])
-    table.add(["then issue it: the report and every unit's part, stored", f"{result['seconds']:.2f}", f"{result['cpu_seconds']:.2f}",
+    table.add(*["then issue it: the report and every unit's part, stored", f"{result['seconds']:.2f}", f"{result['cpu_seconds']:.2f}",
                f"{result['peak_mb']:.0f}",
                f"{result['report_mb']:.1f}", f"peak < {REPORT_MB:g} MB", verdict(result["peak_mb"] < REPORT_MB)])
     return table

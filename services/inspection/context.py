@@ -21,6 +21,7 @@ from libs.common.errors import NotFound, PermissionDenied
 from libs.common.photos import PhotoLimits
 from libs.common.storage import Storage
 from services.inspection.orm import Finding, KnownItem, Plan
+from services.inspection.repository import PlanBrief
 
 
 @dataclass
@@ -52,7 +53,7 @@ def is_office(actor: Actor) -> bool:
     return bool(permissions.OFFICE_ROLES.intersection(actor.roles)) or permissions.SYSTEM in actor.roles
 
 
-def on_team(actor: Actor, plan: Plan) -> bool:
+def on_team(actor: Actor, plan: Plan | PlanBrief) -> bool:
     return bool(actor.person_id) and any(m.person_id == actor.person_id for m in plan.members)
 
 
@@ -71,7 +72,7 @@ def require_plan_view(actor: Actor, plan: Plan) -> None:
         raise NotFound(f"plan {plan.id} not visible to {actor.user_id}", {"plan_id": "督查方案不存在"})
 
 
-def require_inspector(actor: Actor, plan: Plan) -> None:
+def require_inspector(actor: Actor, plan: Plan | PlanBrief) -> None:
     """Visits, findings, orders and re-inspections: the plan's team (the office may record for it)."""
     require(actor, "inspection.inspect", "只有督查组成员可以记录督查情况")
     if not is_office(actor) and not on_team(actor, plan):

@@ -121,8 +121,11 @@ class InspectionServicer(inspection_pb2_grpc.InspectionServiceServicer):
 
     def RecordFinding(self, request: inspection_pb2.RecordFindingRequest,  # noqa: N802
                       context: grpc.ServicerContext) -> inspection_pb2.FindingResponse:
-        finding, duplicate = recording.record_finding(self.inspection, request, _actor(request))
-        return self._finding(finding, duplicate)
+        # Answered from the rows just written (a new finding has no rectification yet): reading it back
+        # with its plan was a third of recording one.
+        finding, plan_title, duplicate = recording.record_finding(self.inspection, request, _actor(request))
+        return inspection_pb2.FindingResponse(
+            finding=finding_to_proto(finding, plan_title, self.inspection.today()), duplicate=duplicate)
 
     def GetFinding(self, request: inspection_pb2.GetFindingRequest,  # noqa: N802
                    context: grpc.ServicerContext) -> inspection_pb2.FindingResponse:

@@ -11,7 +11,7 @@ import json
 import uuid
 from typing import cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, select, update
 
 from duban.inspection.v1 import inspection_pb2
 from libs.common.actor import Actor
@@ -21,7 +21,7 @@ from services.inspection import domain, events, metrics
 from services.inspection.context import Inspection, on_team, require, require_plan_view
 from services.inspection.convert import plan_to_proto
 from services.inspection.orm import KnownItem, Plan, PlanChange, PlanItem, PlanLead, PlanMember, PlanSequence, PlanStop
-from services.inspection.repository import get
+from services.inspection.repository import PlanBrief, get
 
 MAX_TRAINING_LINES, MAX_LEADS = 30, 200
 
@@ -186,6 +186,18 @@ def start(tx: UnitOfWork, plan: Plan, now: dt.datetime) -> None:
         plan.status = domain.UNDER_WAY
         plan.updated_at = now
         metrics.PLANS.labels(domain.UNDER_WAY).inc()
+    elif plan.status != domain.UNDER_WAY:
+        raise FailedPrecondition(f"plan {plan.id} is {plan.status}", {
+            "plan_id": "方案尚未批准，不能开展督查" if plan.status == domain.DRAFT else "方案已完成，不能再记录"})
+
+
+def start_brief(tx: UnitOfWork, plan: PlanBrief, now: dt.datetime) -> None:
+    """`start` for a plan read as a PlanBrief: one UPDATE when it is still only approved."""
+    if plan.status == domain.APPROVED:
+        moved = tx.session.execute(update(Plan).where(Plan.id == plan.id, Plan.status == domain.APPROVED)
+                                   .values(status=domain.UNDER_WAY, updated_at=now))
+        if moved.rowcount:  # type: ignore[attr-defined]
+            metrics.PLANS.labels(domain.UNDER_WAY).inc()
     elif plan.status != domain.UNDER_WAY:
         raise FailedPrecondition(f"plan {plan.id} is {plan.status}", {
             "plan_id": "方案尚未批准，不能开展督查" if plan.status == domain.DRAFT else "方案已完成，不能再记录"})

@@ -20,7 +20,7 @@ from libs.common.idempotency_grpc import METADATA_KEY
 from services.inspection import domain, escalating, events, metrics, photo_store, planning
 from services.inspection.context import Inspection, require, require_inspector
 from services.inspection.orm import Finding, ItemCheck, KnownItem, Plan, Visit
-from services.inspection.repository import finding_by_key, get, known_item
+from services.inspection.repository import finding_by_key, get, known_item, plan_brief
 
 KEY_MAX = 100
 
@@ -98,8 +98,8 @@ def _replay(inspection: Inspection, plan_id: str, key: str, print_: str) -> Find
 
 
 def record_finding(inspection: Inspection, request: inspection_pb2.RecordFindingRequest,
-                   actor: Actor) -> tuple[Finding, bool]:
-    """(the finding, whether it had been recorded before under the same client key)."""
+                   actor: Actor) -> tuple[Finding, str, bool]:
+    """(the finding, its plan's title, whether it had been recorded before under the same client key)."""
     now = inspection.clock.now()
     position = _position(request)
     device_time = _instant(request.device_time)
@@ -112,10 +112,10 @@ def record_finding(inspection: Inspection, request: inspection_pb2.RecordFinding
         raise InvalidInput("invalid finding: " + ", ".join(sorted(errors)), errors)
     print_ = fingerprint(request)
     if key and (earlier := _replay(inspection, request.plan_id, key, print_)) is not None:
-        return earlier, True
+        return earlier, _title(inspection, earlier.plan_id), True
     with inspection.uow.read() as tx:  # checks before the photos' work, so a refused finding costs nothing
-        plan = get(tx, Plan, request.plan_id)
-        require_inspector(actor, plan)
+        brief = plan_brief(tx, request.plan_id)
+        require_inspector(actor, brief)
         item = known_item(tx, request.item_id) if request.item_id else None
     unit = inspection.directory.unit(request.unit_id)
     _unit_of_item(item, unit.id)
@@ -124,14 +124,14 @@ def record_finding(inspection: Inspection, request: inspection_pb2.RecordFinding
     photos = photo_store.store(inspection, finding_id, "finding", 0, accepted)
     try:
         with inspection.uow() as tx:
-            plan = get(tx, Plan, request.plan_id, lock=True)
-            planning.start(tx, plan, now)
+            brief = plan_brief(tx, request.plan_id)
+            planning.start_brief(tx, brief, now)
             if request.visit_id:
                 visit = get(tx, Visit, request.visit_id)
-                if visit.plan_id != plan.id or visit.unit_id != unit.id:
+                if visit.plan_id != brief.id or visit.unit_id != unit.id:
                     raise InvalidInput("visit of another plan or unit", {"visit_id": "所选督查记录与本问题的方案或单位不符"})
             finding = Finding(
-                id=finding_id, plan_id=plan.id, visit_id=request.visit_id, unit_id=unit.id, unit_name=unit.name,
+                id=finding_id, plan_id=brief.id, visit_id=request.visit_id, unit_id=unit.id, unit_name=unit.name,
                 item_id=item.item_id if item else "", item_no=item.item_no if item else "",
                 item_title=item.title if item else "", text=request.text.strip(), category=request.category,
                 severity=request.severity, place=request.place.strip()[:200],
@@ -141,17 +141,23 @@ def record_finding(inspection: Inspection, request: inspection_pb2.RecordFinding
                 photos=photos)
             tx.session.add(finding)
             tx.session.flush()  # the unique (plan, client key) is checked here, before any event is staged
-            tx.publish(events.finding_recorded(finding, plan.title, inspection.today(), now))
-            if domain.escalates(finding.severity):
-                escalating.raise_in(inspection, tx, plan, finding.text, actor, unit.id, unit.name, item, finding)
+            tx.publish(events.finding_recorded(finding, brief.title, inspection.today(), now))
+            if domain.escalates(finding.severity):  # rare: the whole plan names who is told
+                escalating.raise_in(inspection, tx, get(tx, Plan, brief.id), finding.text, actor, unit.id, unit.name,
+                                    item, finding)
             tx.commit()
     except IntegrityError:
         # The same key won a race with this request: answer with the finding it recorded.
         if key and (earlier := _replay(inspection, request.plan_id, key, print_)) is not None:
-            return earlier, True
+            return earlier, _title(inspection, earlier.plan_id), True
         raise
     metrics.FINDINGS.labels(finding.severity).inc()
-    return finding, False
+    return finding, brief.title, False
+
+
+def _title(inspection: Inspection, plan_id: str) -> str:
+    with inspection.uow.read() as tx:
+        return plan_brief(tx, plan_id).title
 
 
 def register_as_item(inspection: Inspection, request: inspection_pb2.RegisterFindingAsItemRequest,

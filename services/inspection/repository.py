@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import select, tuple_
 
 from libs.common.db import UnitOfWork
 from libs.common.errors import InvalidInput, NotFound
-from services.inspection.orm import Escalation, Finding, KnownItem, Plan
+from services.inspection.orm import Escalation, Finding, KnownItem, Plan, PlanMember
 
 T = TypeVar("T")
 _MISSING: dict[type, tuple[str, str]] = {Plan: ("plan_id", "督查方案不存在"), Finding: ("finding_id", "问题不存在"),
@@ -28,6 +29,30 @@ def get(tx: UnitOfWork, model: type[T], key: str, lock: bool = False) -> T:
         field, message = _MISSING.get(model, ("id", "记录不存在"))
         raise NotFound(f"no {model.__name__} {key}", {field: message})
     return found
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    person_id: str
+
+
+@dataclass(frozen=True)
+class PlanBrief:
+    """What recording a finding needs of its plan (status, title, team), in two small queries instead of
+    the plan with its items, stops, members, leads and changes: findings arrive by the hundred."""
+
+    id: str
+    status: str
+    title: str
+    members: tuple[TeamMember, ...]
+
+
+def plan_brief(tx: UnitOfWork, plan_id: str) -> PlanBrief:
+    row = tx.session.execute(select(Plan.status, Plan.title).where(Plan.id == plan_id)).first()
+    if row is None:
+        raise NotFound(f"no Plan {plan_id}", {"plan_id": "督查方案不存在"})
+    team = tx.session.scalars(select(PlanMember.person_id).where(PlanMember.plan_id == plan_id))
+    return PlanBrief(plan_id, row.status, row.title, tuple(TeamMember(p) for p in team))
 
 
 def known_item(tx: UnitOfWork, item_id: str, field: str = "item_id") -> KnownItem:
