@@ -78,7 +78,7 @@ SCHEMAS: dict[str, Any] = {
             "due_date": S, "due_date_reason": S, "due_date_provisional": PROVISIONAL,
             "status": {"enum": list(STATUSES)}, "supervision_status": S, "result": S, "closure_signature": S,
             "extension_reason": S, "extension_signature": S, "remarks": S, "version": {"type": "integer"},
-            "created_at": S, "updated_at": S, "legacy_no": S, "follow_up_of": S, "follow_up_of_no": S,
+            "created_at": S, "updated_at": S, "legacy_no": S, "follow_up_of": S, "follow_up_of_no": S, "origin_finding_id": S,
             "light": {"enum": ["green", "yellow", "red", ""], "description": "红黄绿灯；已办结事项为空（无灯）"},
             "light_reason": S, "working_days_left": {"type": "integer"},
         },

@@ -180,6 +180,7 @@ def register_as_item(inspection: Inspection, request: inspection_pb2.RegisterFin
         title=title, content=finding.text, source="bulletin_rectification", category=request.category or "general",
         lead_unit_id=finding.unit_id, responsible_leader_id=leader,
         remarks=f"由{plan.plan_no or plan.title}督查发现问题登记（问题记录于{finding.recorded_at:%Y-%m-%d}）",
+        origin_finding_id=finding.id,
         actor=actor.to_proto())
     stub = inspection.ledger()
     try:

@@ -87,6 +87,7 @@ class Registration:
     due_date: str = ""
     due_date_reason: str = ""
     remarks: str = ""
+    origin_finding_id: str = ""  # made of an inspection finding (督查发现), its id in inspection
     known_units: frozenset[str] = field(default_factory=frozenset)
 
 

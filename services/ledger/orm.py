@@ -99,6 +99,8 @@ class Item(Base):
     # 续办: opened by a leader's new instruction on another item's completion report (its id and number).
     follow_up_of: Mapped[str] = mapped_column(String(36), default="", index=True)
     follow_up_of_no: Mapped[str] = mapped_column(String(60), default="")
+    # 督查发现: made of an inspection finding (its id in inspection), which links back to this item.
+    origin_finding_id: Mapped[str] = mapped_column(String(36), default="")
     import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     request_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     version: Mapped[int] = mapped_column(Integer, default=1)

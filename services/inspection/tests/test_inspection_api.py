@@ -280,6 +280,7 @@ def test_the_office_registers_a_finding_as_a_ledger_item_once(trio: Trio) -> Non
     assert again.registered_item_id == made.registered_item_id
     item = trio.ledger.GetItem(ledger_pb2.GetItemRequest(id=made.registered_item_id), timeout=10).item
     assert item.source == "bulletin_rectification" and item.units[0].unit_id == "jyj"
+    assert item.origin_finding_id == finding.id  # linked both ways
     assert plan.plan_no in item.remarks and "校舍维修资金" in item.content
     assert code_of(lambda: trio.inspection.RegisterFindingAsItem(inspection_pb2.RegisterFindingAsItemRequest(
         finding_id=finding.id, responsible_leader_id="ld-li", actor=INSPECTOR), timeout=10)) == \
