@@ -75,9 +75,10 @@ def test_every_group_of_demo_users_sees_the_inspection(stack: Stack) -> None:
     [due] = todo(stack, "jyj")
     assert (due["kind"], due["late"], due["ref_id"]) == ("rectification_due", True, seen["jyj"].id)
     assert [e["kind"] for e in todo(stack, "leader")] == ["escalation_to_read"]
-    head = {e["kind"]: e for e in todo(stack, "zhuren")}
-    assert head["escalation_to_read"]["ref_id"] == seen["zjj"].escalation_id
-    assert head["plan_to_approve"]["title"] == demo_inspection.DRAFT_TITLE
+    # Other tests of the session's stack add their own escalations and plans: the demo's are among them.
+    head = todo(stack, "zhuren")
+    assert seen["zjj"].escalation_id in {e["ref_id"] for e in head if e["kind"] == "escalation_to_read"}
+    assert demo_inspection.DRAFT_TITLE in {e["title"] for e in head if e["kind"] == "plan_to_approve"}
     assert todo(stack, "fgj") == []  # reported: the unit waits for the 回头看
 
     # The overdue order turns its item's light red (the ledger's raisers, through the broker). The ledger's

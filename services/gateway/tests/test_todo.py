@@ -75,7 +75,7 @@ def test_units_see_what_to_sign_report_and_reply_each_with_where_to_do_it(portal
     assert waiting["act"] is None and waiting["asked_by"]["name"] == "fgj_staff姓名"
     assert fgj["total"] == len(fgj["entries"]) == sum(fgj["counts"].values())
     assert set(fgj["counts"]) == {"notice_to_sign", "report_late", "report_due", "reply_due", "extension_pending",
-                                  "rectification_due"}  # inspection's kind of a unit's work too
+                                  "rectification_due", "feedback_to_answer"}  # inspection's kinds of a unit's work too
 
     jyj = portal.client().get("/api/v1/todo", headers=portal.headers("jyj_staff")).get_json()
     assert [e["kind"] for e in jyj["entries"] if e["item_id"] == item["id"]] == ["notice_to_sign"]  # a co unit signs
