@@ -10,30 +10,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import TypeVar
 
 import grpc
 
 from duban.ledger.v1 import ledger_pb2
+from libs.common.directory_entries import PersonEntry, UnitEntry
 from libs.common.errors import InvalidInput
 
-
-@dataclass(frozen=True)
-class UnitEntry:
-    id: str
-    name: str
-    kind: str
-    active: bool
-
-
-@dataclass(frozen=True)
-class PersonEntry:
-    id: str
-    name: str
-    unit_id: str
-    role: str  # the ledger's: leader | staff | supervisor
-    title: str
-    active: bool
+T = TypeVar("T")
 
 
 class DirectoryUnavailable(RuntimeError):
@@ -63,28 +48,26 @@ class DirectoryClient:
             except grpc.RpcError as error:
                 raise DirectoryUnavailable(f"the ledger's directory did not answer: {error.code()}") from error
             self._units = {u.id: UnitEntry(u.id, u.name, u.kind, u.active) for u in units.units}
-            self._people = {p.id: PersonEntry(p.id, p.name, p.unit_id, p.role, p.title, p.active) for p in people.people}
+            self._people = {p.id: PersonEntry(p.id, p.name, p.unit_id, p.role, p.title, p.active,
+                                              self._units[p.unit_id].name if p.unit_id in self._units else "")
+                            for p in people.people}
             self._read_at = time.monotonic()
 
     def unit(self, unit_id: str, field: str = "unit_id") -> UnitEntry:
         """The unit, or InvalidInput naming `field` when the directory has no such unit."""
-        self._refresh()
-        found = self._units.get(unit_id)
-        if found is None:
-            self._refresh(force=True)
-            found = self._units.get(unit_id)
-        if found is None:
-            raise InvalidInput(f"no unit {unit_id!r}", {field: "单位不存在，请从单位名录中选择"})
-        return found
+        return self._find(lambda: self._units, unit_id, field, "单位不存在，请从单位名录中选择")
 
     def person(self, person_id: str, field: str = "person_id") -> PersonEntry:
+        return self._find(lambda: self._people, person_id, field, "人员不存在，请从人员名录中选择")
+
+    def _find(self, table: Callable[[], dict[str, T]], key: str, field: str, missing: str) -> T:
         self._refresh()
-        found = self._people.get(person_id)
-        if found is None:
+        found = table().get(key)
+        if found is None:  # created a moment ago? read the directory again once
             self._refresh(force=True)
-            found = self._people.get(person_id)
+            found = table().get(key)
         if found is None:
-            raise InvalidInput(f"no person {person_id!r}", {field: "人员不存在，请从人员名录中选择"})
+            raise InvalidInput(f"no {field} {key!r}", {field: missing})
         return found
 
     def unit_name(self, unit_id: str) -> str:

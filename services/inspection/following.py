@@ -22,16 +22,15 @@ def _fill(row: KnownItem, item: ledger_pb2.Item) -> None:
 
 
 def on_item_registered(inspection: Inspection, tx: UnitOfWork, event: CloudEvent) -> None:
-    item = event.decode(ledger_events.ItemRegistered()).item
-    row = tx.session.get(KnownItem, item.id)
-    if row is None:
-        row = KnownItem(item_id=item.id, status="awaiting_notice", status_seq=0)
-        tx.session.add(row)
-    _fill(row, item)
+    _keep(tx, event.decode(ledger_events.ItemRegistered()).item)
 
 
 def on_item_updated(inspection: Inspection, tx: UnitOfWork, event: CloudEvent) -> None:
-    item = event.decode(ledger_events.ItemUpdated()).item
+    _keep(tx, event.decode(ledger_events.ItemUpdated()).item)
+
+
+def _keep(tx: UnitOfWork, item: ledger_pb2.Item) -> None:
+    """The item as the ledger has it now (an edit may arrive for an item registered before inspection ran)."""
     row = tx.session.get(KnownItem, item.id)
     if row is None:
         row = KnownItem(item_id=item.id, status="awaiting_notice", status_seq=0)

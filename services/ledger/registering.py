@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from libs.common import permissions
 from libs.common.actor import Actor
 from libs.common.db import UnitOfWork, insert_new
+from libs.common.directory_entries import UnitEntry
 from libs.common.errors import InvalidInput
 from services.ledger import domain, events, metrics, repository
 from services.ledger.context import Ledger
@@ -47,7 +48,7 @@ class Checked:
     """A registration that passed every check, with what its rows are made of."""
 
     reg: domain.Registration
-    units: dict[str, repository.UnitEntry]
+    units: dict[str, UnitEntry]
     registered_on: dt.date
     due: domain.DueDate
     leader: tuple[str, str, str]

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from libs.common import lights
 from libs.common.db import next_in_sequence
+from libs.common.directory_entries import PersonEntry, UnitEntry
 from libs.common.errors import InvalidInput, NotFound
 from services.ledger import domain
 from services.ledger.orm import DirectoryVersion, Item, ItemSequence, ItemUnit, LightRaiser, Person, Unit
@@ -33,25 +34,6 @@ def get_item(session: Session, id_or_no: str) -> Item:
     if item is None:
         raise NotFound(f"item {id_or_no} not found", {"id": "督查事项不存在"})
     return item
-
-
-@dataclass(frozen=True)
-class UnitEntry:
-    id: str
-    name: str
-    kind: str
-    active: bool
-
-
-@dataclass(frozen=True)
-class PersonEntry:
-    id: str
-    name: str
-    unit_id: str
-    role: str
-    title: str
-    active: bool
-    unit_name: str
 
 
 @dataclass(frozen=True)
