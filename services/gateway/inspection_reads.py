@@ -1,13 +1,17 @@
 """Reading inspection as the signed-in user: the service decides who sees what (services/inspection/
-context.py) and answers an invisible plan or finding as a missing one; the gateway asks it first, before
-any write on them, so a refusal tells nothing the user may not know. Pages and the API both use this."""
+context.py) and answers an invisible plan or finding as a missing one. A write refused on a target out of
+the user's reach is answered the same way (refusals_in_scope), so a refusal tells nothing the user may not
+know. Pages and the API both use this."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import g
 
 from duban.inspection.v1 import inspection_pb2
-from libs.common.errors import NotFound, PermissionDenied
+from libs.common.errors import DomainError, NotFound, PermissionDenied
 from services.gateway import roles
 from services.gateway.calls import current_actor, inspection
 
@@ -64,6 +68,20 @@ def check_target(target: str, target_id: str) -> None:
         visible_finding(target_id)
     elif target == "escalation":
         visible_escalation(target_id)
+
+
+@contextmanager
+def refusals_in_scope(target: str, target_id: str) -> Iterator[None]:
+    """Around a write on a plan, finding or escalation: if it is refused for any reason and the target is
+    out of the user's reach, the answer is 404 as for a missing one, whatever was sent. The target is read
+    only when the write is refused: a write the service accepts is one its rules let this user make, and
+    those rules never reach past what the user may see - so an accepted write costs no read (before, every
+    finding read its whole plan twice)."""
+    try:
+        yield
+    except DomainError:
+        check_target(target, target_id)  # the same 404 body as a missing one (the service's own differs)
+        raise
 
 
 def on_team(plan: inspection_pb2.Plan) -> bool:

@@ -17,9 +17,9 @@ from services.gateway.auth import require
 from services.gateway.calls import current_actor, inspection
 from services.gateway.idempotency import replayed
 from services.gateway.inspection_reads import (
-    check_target,
     escalations,
     missing,
+    refusals_in_scope,
     visible_escalation,
     visible_finding,
     visible_plan,
@@ -33,9 +33,10 @@ def body() -> dict[str, Any]:
 
 
 def act(action: str, target_id: str = "", source: dict[str, Any] | None = None) -> Any:
-    """One of inspection's writes (services/gateway/inspection_writes.py), on a target the caller sees."""
-    check_target(inspection_writes.WRITES[action].target, target_id)
-    return inspection_writes.send(action, target_id, body() if source is None else source)
+    """One of inspection's writes (services/gateway/inspection_writes.py); refused on a target out of the
+    caller's reach, it is 404 whatever was sent (the body is read inside, so a bad one is too)."""
+    with refusals_in_scope(inspection_writes.WRITES[action].target, target_id):
+        return inspection_writes.send(action, target_id, body() if source is None else source)
 
 
 def created(message: Any, location: str, fresh: bool = True) -> Response:
@@ -123,9 +124,9 @@ def raise_escalation(plan_id: str) -> Response:
 @require("inspection.inspect")
 @photo_upload
 def record_finding(plan_id: str) -> Response:
-    check_target("plan", plan_id)  # scope first: out of reach is 404 whatever was sent
-    if request.mimetype != "multipart/form-data":
-        raise InvalidInput("a finding is sent as multipart/form-data", {"body": "问题须以 multipart/form-data 提交（含照片）"})
+    with refusals_in_scope("plan", plan_id):  # out of reach is 404 whatever was sent
+        if request.mimetype != "multipart/form-data":
+            raise InvalidInput("a finding is sent as multipart/form-data", {"body": "问题须以 multipart/form-data 提交（含照片）"})
     reply = act("finding", plan_id, request.form.to_dict())
     g.audit_target = reply.finding.id
     return created(reply.finding, url_for("api.get_finding", finding_id=reply.finding.id), fresh=not reply.duplicate)

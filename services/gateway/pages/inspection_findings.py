@@ -18,7 +18,7 @@ from services.gateway.api.inspection import photo_file
 from services.gateway.auth import require
 from services.gateway.calls import current_actor, directory, inspection
 from services.gateway.idempotency import FORM_ONLY
-from services.gateway.inspection_reads import check_target, may_inspect, visible_finding, visible_plan
+from services.gateway.inspection_reads import may_inspect, visible_finding, visible_plan
 from services.gateway.pages import bp
 from services.gateway.present import photo_upload
 from services.gateway.problems import status_of
@@ -114,7 +114,8 @@ def inspection_finding_act(finding_id: str, action: str) -> ResponseReturnValue:
         abort(404)
     if not roles.allowed(g.user.roles, inspection_writes.WRITES[action].permission):
         abort(403)
-    check_target("finding", finding_id)
+    # No read of the finding first: a refused write re-renders the page, which reads it as the user may see
+    # it - out of reach, that is 404 whatever was sent; an accepted write was within reach.
     try:
         inspection_writes.send(action, finding_id, request.form.to_dict(), ignore=FORM_ONLY)
     except DomainError as exc:

@@ -18,7 +18,7 @@ from services.gateway.auth import require
 from services.gateway.calls import current_actor, directory, inspection, ledger
 from services.gateway.idempotency import FORM_ONLY
 from services.gateway.inspection_forms import draft_fields, visit_fields
-from services.gateway.inspection_reads import check_target, escalations, may_inspect, on_team, visible_plan
+from services.gateway.inspection_reads import escalations, may_inspect, on_team, visible_plan
 from services.gateway.pages import bp
 from services.gateway.problems import status_of
 from services.gateway.scope import scoped_filter
@@ -124,7 +124,8 @@ def inspection_plan_act(plan_id: str, action: str) -> ResponseReturnValue:
         abort(404)
     if not roles.allowed(g.user.roles, inspection_writes.WRITES[action].permission):
         abort(403)
-    check_target("plan", plan_id)
+    # No read of the plan first: a refused write re-renders the page, which reads it as the user may see
+    # it - out of reach, that is 404 whatever was sent; an accepted write was within reach.
     try:
         inspection_writes.send(action, plan_id, request.form, ignore=FORM_ONLY)
     except DomainError as exc:
