@@ -9,7 +9,10 @@ Keys are kept `retention` long; an older key acts as new. A call without a key r
 The claim is marked "applied" by the unit of work in the very transaction of the effect (`mark_effect`,
 called from UnitOfWork.commit): a service that dies after that commit but before keeping the response
 can never run the effect twice, and one that dies before it left only a claim, which a retry takes over
-once its lease is up. The wiring (metadata, caller, fingerprint, interceptor) is in idempotency_grpc.py.
+once its lease is up. Such a lost response is told to every later retry - unless the body carries the
+domain's own key too (a finding's client_key): that effect finds what its first run made, so a retry runs
+it again to rebuild the answer (`rerunnable`). The wiring (metadata, caller, fingerprint, interceptor) is in
+idempotency_grpc.py.
 """
 
 from __future__ import annotations
@@ -156,9 +159,12 @@ class IdempotencyStore:
             tx.session.commit()
 
     def run(self, method: str, scope: str, key: str, fingerprint: str, effect: Callable[[], T],
-            decode: Callable[[bytes], T], lease: dt.timedelta | None = None) -> tuple[T, bool]:
-        """The effect's response, run once per (scope, key); (response, True) when it is a replay."""
-        found = self.claim(method, scope, key, fingerprint, lease)
+            decode: Callable[[bytes], T], lease: dt.timedelta | None = None,
+            rerunnable: bool = False) -> tuple[T, bool]:
+        """The effect's response, run once per (scope, key); (response, True) when it is a replay.
+        `rerunnable`: the effect is idempotent by a key of its own, so it may run again when the first
+        run's response was lost (it answers with what the first run made)."""
+        found = self.claim(method, scope, key, fingerprint, lease, rerunnable)
         if isinstance(found, bytes):
             return decode(found), True
         reset = _current.set(found)
@@ -173,16 +179,16 @@ class IdempotencyStore:
         return response, False
 
     def claim(self, method: str, scope: str, key: str, fingerprint: str,
-              lease: dt.timedelta | None = None) -> Claim | bytes:
+              lease: dt.timedelta | None = None, rerunnable: bool = False) -> Claim | bytes:
         """Take the key (a Claim), or the stored response of the first call with it (bytes)."""
         try:
-            return self._claim_once(method, scope, key, fingerprint, lease or self.lease)
+            return self._claim_once(method, scope, key, fingerprint, lease or self.lease, rerunnable)
         except IntegrityError:
             # Two first calls raced and the other inserted the key first: answer as to a duplicate.
-            return self._claim_once(method, scope, key, fingerprint, lease or self.lease)
+            return self._claim_once(method, scope, key, fingerprint, lease or self.lease, rerunnable)
 
     def _claim_once(self, method: str, scope: str, key: str, fingerprint: str,
-                    lease: dt.timedelta) -> Claim | bytes:
+                    lease: dt.timedelta, rerunnable: bool) -> Claim | bytes:
         t = idempotency_keys.c
         now = self.now()
         token = uuid.uuid4().hex
@@ -219,6 +225,16 @@ class IdempotencyStore:
             if row.state == DONE:
                 self._count(method, "replayed")
                 return bytes(row.response)
+            if row.state == APPLIED and row.lease_until <= now and rerunnable:
+                # The answer was lost, but the effect is keyed by the body too: run it again (it finds
+                # what the first run made, so `effect_committed` - nothing of it is marked twice).
+                taken = session.execute(
+                    update(idempotency_keys).where(*where, t.claim == row.claim, t.state == APPLIED)
+                    .values(claim=token, lease_until=now + lease))
+                if taken.rowcount != 1:  # type: ignore[attr-defined]
+                    raise self._in_flight(method)
+                self._count(method, "rerun")
+                return Claim(scope, key, token, effect_committed=True)
             if row.state == APPLIED and row.lease_until <= now:
                 self._count(method, "response_lost")
                 raise IdempotencyKeyInFlight(

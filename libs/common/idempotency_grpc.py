@@ -23,6 +23,9 @@ REPLAYED_METADATA = "idempotent-replayed"
 # Left out of the fingerprint: who asks is the scope, not the body, and RegisterItem's request_id is the
 # ledger's older key for the same request.
 NOT_FINGERPRINTED = ("actor", "request_id")
+# Fields by which a request carries the domain's own key for its effect (a finding's client_key from the
+# tablet, RegisterItem's request_id): such an effect may run again when its first response was lost.
+SELF_KEYS = ("client_key", "request_id")
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,12 @@ def fingerprint(request: Message) -> str:
             body.ClearField(name)
         request = body
     return hashlib.sha256(request.SerializeToString(deterministic=True)).hexdigest()
+
+
+def self_keyed(request: Message) -> bool:
+    """Whether the body names its effect by a key of its own (SELF_KEYS), non-empty."""
+    fields = request.DESCRIPTOR.fields_by_name
+    return any(name in fields and getattr(request, name) for name in SELF_KEYS)
 
 
 def key_in(metadata: Iterable[tuple[str, str | bytes]] | None) -> str:
@@ -105,7 +114,8 @@ class IdempotencyInterceptor(grpc.ServerInterceptor):
             remaining = context.time_remaining()
             lease = max(store.lease, dt.timedelta(seconds=remaining + 1)) if remaining else store.lease
             response, replayed = store.run(method, scope_of(caller_of(request, context), method), key,
-                                           fingerprint(request), lambda: behaviour(request, context), decode, lease)
+                                           fingerprint(request), lambda: behaviour(request, context), decode, lease,
+                                           rerunnable=self_keyed(request))
             if replayed:
                 context.send_initial_metadata(((REPLAYED_METADATA, "true"),))
             return response

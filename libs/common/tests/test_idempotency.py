@@ -142,6 +142,38 @@ def test_a_committed_effect_is_never_run_again_even_when_its_response_was_lost(
     assert "not kept" in lost.value.message and counts(store) == (1, 1)
 
 
+def test_a_lost_response_is_rebuilt_by_running_again_an_effect_keyed_by_its_body(
+        store: IdempotencyStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A finding's client_key makes its effect idempotent by itself: after a crash between the commit and
+    keeping the answer, the retry runs it again, gets what the first run made, and nothing is doubled."""
+    key, scope = str(uuid.uuid4()), "office:1|" + METHOD
+
+    def add_once() -> common_pb2.SetTimeResponse:  # as RecordFinding with a client_key does
+        with store.uow.engine.connect() as conn:
+            if conn.execute(select(func.count()).select_from(things).where(things.c.name == key)).scalar_one():
+                return common_pb2.SetTimeResponse(now="found")
+        add_thing(store, key)
+        return common_pb2.SetTimeResponse(now="made")
+
+    def keyed(rerunnable: bool = True) -> tuple[common_pb2.SetTimeResponse, bool]:
+        return store.run(METHOD, scope, key, "body-1", add_once, common_pb2.SetTimeResponse.FromString,
+                         rerunnable=rerunnable)
+
+    monkeypatch.setattr(store, "_finish", lambda claim, response: None)  # dies after the commit
+    keyed()
+    monkeypatch.undo()
+    with pytest.raises(IdempotencyKeyInFlight):  # within the lease it may still be keeping the answer
+        keyed()
+    store.now.now += dt.timedelta(minutes=5)  # type: ignore[attr-defined]
+    with pytest.raises(IdempotencyKeyInFlight):  # a body without its own key learns the answer is lost
+        keyed(rerunnable=False)
+    again, replayed = keyed()
+    assert again.now == "found" and not replayed and counts(store) == (1, 1)
+    assert key_row(store, scope, key).state == DONE
+    replay, replayed = keyed()
+    assert replayed and replay.now == "found" and counts(store) == (1, 1)
+
+
 def test_a_call_that_outlived_its_lease_cannot_commit_after_a_retry_took_over(store: IdempotencyStore) -> None:
     key, scope = str(uuid.uuid4()), "office:1|" + METHOD
 

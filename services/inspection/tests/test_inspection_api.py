@@ -11,6 +11,7 @@ import io
 import grpc
 import pytest
 from PIL import Image
+from sqlalchemy import update
 
 from duban.common.v1 import common_pb2, todo_pb2
 from duban.inspection.v1 import events_pb2, inspection_pb2
@@ -18,6 +19,7 @@ from duban.ledger.v1 import ledger_pb2
 from libs.common import photo_samples, topics
 from libs.common.clock import OFFICE_TZ
 from libs.common.grpc_errors import from_rpc_error
+from libs.common.idempotency import APPLIED, idempotency_keys
 from libs.common.testing import EventReader
 from services.inspection.tests.conftest import (
     FGJ,
@@ -37,7 +39,8 @@ GPS = (36.6171, 101.7782)
 
 
 def _finding(trio: Trio, plan: inspection_pb2.Plan, item_id: str = "", unit_id: str = "fgj", key: str = "",
-             severity: str = "general", photos: int = 1, text: str = "台账记录与实际进度不符") -> inspection_pb2.FindingResponse:
+             severity: str = "general", photos: int = 1, text: str = "台账记录与实际进度不符",
+             idempotency_key: str = "") -> inspection_pb2.FindingResponse:
     request = inspection_pb2.RecordFindingRequest(
         plan_id=plan.id, unit_id=unit_id, item_id=item_id, text=text, category="falsification", severity=severity,
         place="三楼档案室", position=inspection_pb2.GeoPosition(latitude=36.62, longitude=101.78, accuracy_m=12),
@@ -45,7 +48,8 @@ def _finding(trio: Trio, plan: inspection_pb2.Plan, item_id: str = "", unit_id: 
                 for n in range(photos)],
         client_key=key, actor=INSPECTOR)
     request.device_time.FromDatetime(trio.clock.now())
-    return trio.inspection.RecordFinding(request, timeout=20)
+    metadata = (("idempotency-key", idempotency_key),) if idempotency_key else None
+    return trio.inspection.RecordFinding(request, timeout=20, metadata=metadata)
 
 
 def _download(trio: Trio, kind: str, photo_id: str, actor: common_pb2.Actor) -> bytes:
@@ -95,6 +99,25 @@ def test_a_plan_is_drafted_approved_with_a_number_and_changed_only_with_a_reason
     approved = next(e for e in events if e.type == "plan.approved" and e.subject == plan.id)
     assert approved.decode(events_pb2.PlanApproved()).item_ids == [item.id]
     reader.close()
+
+
+def test_a_finding_whose_answer_was_lost_in_a_crash_is_answered_again_on_retry(trio: Trio) -> None:
+    """The tablet sends an idempotency key and its client_key. If the service dies after committing the
+    finding but before keeping its answer, the key is left 'applied' with no response; the retry (after
+    the lease) gets the finding, not 'in flight' forever, and nothing is recorded twice."""
+    plan = trio.approved_plan([])
+    first = _finding(trio, plan, key="tablet-9-0001", idempotency_key="sync-9-0001")
+    t = idempotency_keys.c
+    with trio.app.uow.engine.begin() as conn:  # what the crash leaves: applied with the effect, no answer
+        lost = conn.execute(update(idempotency_keys).where(t.key == "sync-9-0001").values(
+            state=APPLIED, response=None, lease_until=dt.datetime(2000, 1, 1, tzinfo=dt.UTC)))
+        assert lost.rowcount == 1
+    again = _finding(trio, plan, key="tablet-9-0001", idempotency_key="sync-9-0001")
+    assert again.duplicate and again.finding.id == first.finding.id
+    listed = trio.inspection.ListFindings(inspection_pb2.ListFindingsRequest(plan_id=plan.id, actor=OFFICE), timeout=10)
+    assert listed.total_size == 1
+    replay = _finding(trio, plan, key="tablet-9-0001", idempotency_key="sync-9-0001")
+    assert replay.finding.id == first.finding.id
 
 
 def test_a_finding_keeps_its_photos_without_their_exif_position_and_a_retry_records_it_once(trio: Trio) -> None:
