@@ -4,6 +4,7 @@ and the visit form for one stop (the unit's items from the ledger, its own task 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, current_app, g, redirect, render_template, request, url_for
@@ -42,11 +43,28 @@ def inspection_plans() -> str:
                            status=status, vocabulary=vocabulary)
 
 
-def _items() -> list[ledger_pb2.Item]:
-    """The items a plan may take: the ledger's open ones, newest first (the office sees them all)."""
+@dataclass(frozen=True)
+class ItemChoice:
+    """One checkbox of the plan form's 督查事项."""
+
+    id: str
+    item_no: str
+    title: str
+    lead_unit: str
+    closed: bool = False  # on the plan already, closed since: kept, so saving the form does not drop it
+
+
+def _items(plan: inspection_pb2.Plan | None, unit_names: dict[str, str]) -> list[ItemChoice]:
+    """The items a plan may take: the ledger's open ones, newest first (the office sees them all), and
+    those the plan has already, open or not - a form that offered only open ones would drop the others."""
     reply = ledger().call("ListItems", ledger_pb2.ListItemsRequest(
         filter=scoped_filter(g.user, ledger_pb2.ItemFilter()), page_size=200))
-    return [i for i in reply.items if i.status not in ("closed", "archived")]
+    choices = [ItemChoice(i.id, i.item_no, i.title, next((u.unit_name for u in i.units if u.role == "lead"), ""))
+               for i in reply.items if i.status not in ("closed", "archived")]
+    offered = {c.id for c in choices}
+    kept = [ItemChoice(i.item_id, i.item_no, i.title, unit_names.get(i.lead_unit_id, ""), closed=True)
+            for i in (plan.items if plan else ()) if i.item_id not in offered]
+    return kept + choices
 
 
 def plan_values(plan: inspection_pb2.Plan | None) -> dict[str, Any]:
@@ -70,7 +88,8 @@ def plan_values(plan: inspection_pb2.Plan | None) -> dict[str, Any]:
 def _plan_form(plan: inspection_pb2.Plan | None, errors: dict[str, str], status: int) -> ResponseReturnValue:
     units, people = directory()
     return render_template("inspection/plan_form.html", plan=plan, errors=errors, v=plan_values(plan),
-                           units=units, people=[p for p in people if p.active], items=_items(),
+                           units=units, people=[p for p in people if p.active],
+                           items=_items(plan, {u.id: u.name for u in units}),
                            vocabulary=vocabulary, spare=range(SPARE_ROWS)), status
 
 

@@ -184,6 +184,11 @@ def test_a_full_lifecycle_shows_no_identifier_where_a_person_reads(portal: Porta
                         headers={**portal.headers("office"), "If-Match": '"1"'})
     assert patched.status_code == 200, patched.get_json()
     _pages(seen, clients, item_id, "registered")
+    # A draft inspection plan takes the item; once the item is closed, the plan's form must still hold it.
+    from services.gateway.tests.inspection_scene import Scene, _known
+
+    _wait(lambda: _known(portal, item_id), "inspection never heard of the item")
+    plan = Scene(portal, {"id": item_id}).ok("POST", "/plans", "office", json=Scene(portal, {"id": item_id}).draft())
 
     _act(office, item_id, "notice", {"contact_name": "王芳", "contact_phone": "0972-1234567",
                                      "requirements": "按时报送进展情况"})
@@ -209,6 +214,8 @@ def test_a_full_lifecycle_shows_no_identifier_where_a_person_reads(portal: Porta
     _wait(lambda: api.get(f"/api/v1/items/{item_id}", headers=portal.headers("office")).get_json()["status"]
           == "archived", "the ledger never heard of the closure")
     _pages(seen, clients, item_id, "closed and archived")
+    form = office.get(f"/inspection/plans/{plan['id']}/edit").get_data(as_text=True)
+    assert f'value="{item_id}" checked' in form and "已销号" in form, "saving the plan's form would drop the item"
     seen.docx("督查事项办结报告单.docx", office.get(f"/items/{item_id}/documents/completion_report").data)
 
     for form in ("ledger_710", "unit_ledger", "full"):
