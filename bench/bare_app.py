@@ -4,20 +4,29 @@
 deadline and page size, the query's unit_id passed through as the filter) and returns the same JSON
 (the same proto3-JSON conversion), without accounts, scoping, audit, CSRF or metrics. The gateway's
 rate divided by this one's is the cost of the gateway's own work. `/hello` is a pure hello world.
+`POST /upload` takes a multipart form with photos and answers 201 with their sizes: the raw stack under the
+gateway's finding upload (the inspection benchmark), without checking, storing or forwarding anything.
 
-Run: gunicorn 'bench.bare_app:create_app()' with DUBAN_LEDGER_ADDR set.
+Run: gunicorn 'bench.bare_app:create_app()' with DUBAN_LEDGER_ADDR set, or `start(stack, home)`.
 """
 
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask, request
 from google.protobuf import json_format
 
 from duban.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 from libs.common import call_auth
+from libs.common.broker import free_port, wait_for_port
 from libs.common.config import call_auth_from_env
+
+if TYPE_CHECKING:
+    from scripts.stack import ServiceProcess, Stack
 
 
 def create_app() -> Flask:
@@ -36,6 +45,11 @@ def create_app() -> Flask:
     @app.get("/hello")
     def hello():
         return "Hello, World!"
+
+    @app.post("/upload")
+    def upload():
+        sizes = [len(f.read()) for f in request.files.getlist("photos")]
+        return {"fields": len(request.form), "sizes": sizes}, 201
 
     @app.get("/api/v1/items")
     def items():
@@ -56,3 +70,24 @@ def create_app() -> Flask:
         }
 
     return app
+
+
+def start(stack: Stack, home: Path) -> tuple[ServiceProcess, str]:
+    """This app under the gateway's own gunicorn settings (workers, worker class, threads), beside the
+    stack's ledger: (its process, its URL). The caller stops the process."""
+    from scripts.stack import ServiceProcess
+    from services.gateway import gunicorn_conf
+
+    port = free_port()
+    env = dict(stack.processes["gateway"].env)
+    env["DUBAN_LEDGER_ADDR"] = stack.addr("ledger")
+    bare = ServiceProcess(
+        "bare-flask",
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(stack.http_workers),
+         # The gateway's worker kind too (threads, keep-alive), so the baseline differs only in the app.
+         "--worker-class", gunicorn_conf.worker_class, "--threads", str(gunicorn_conf.threads),
+         "--no-control-socket", "--graceful-timeout", "10", "bench.bare_app:create_app()"],
+        env, home / "logs" / "bare.log")
+    bare.start()
+    wait_for_port("127.0.0.1", port, timeout=30)
+    return bare, f"http://127.0.0.1:{port}"

@@ -10,22 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import requests
 
-from bench import fixture
+from bench import bare_app, fixture
 from bench.machine import MONITOR, settle, tree_cpu_seconds
 from bench.procs import FIXED_NOW, Deadline, sqlite_url
 from bench.report import Table, verdict
-from libs.common.broker import free_port, wait_for_port
 from libs.common.db import make_engine
 from scripts import demo_data
 from scripts.stack import ServiceProcess, Stack
-from services.gateway import gunicorn_conf
 
 TODAY = dt.datetime.fromisoformat(FIXED_NOW).date()
 RATIO_TARGET = 0.5
@@ -159,35 +156,7 @@ def run(quick: bool, state: Path) -> list[Table]:
             reply.raise_for_status()
             tokens[username] = reply.json()["token"]
         item_id, page_cookie = _item_for_the_page(stack.url, tokens["office"])
-        bare_port = free_port()
-        env = dict(stack.processes["gateway"].env)
-        env["DUBAN_LEDGER_ADDR"] = stack.addr("ledger")
-        bare = ServiceProcess(
-            "bare-flask",
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--bind",
-                f"127.0.0.1:{bare_port}",
-                "--workers",
-                str(stack.http_workers),
-                # The gateway's worker kind too (threads, keep-alive), so the baseline differs only in the app.
-                "--worker-class",
-                gunicorn_conf.worker_class,
-                "--threads",
-                str(gunicorn_conf.threads),
-                "--no-control-socket",
-                "--graceful-timeout",
-                "10",
-                "bench.bare_app:create_app()",
-            ],
-            env,
-            home / "logs" / "bare.log",
-        )
-        bare.start()
-        wait_for_port("127.0.0.1", bare_port, timeout=30)
-        bare_url = f"http://127.0.0.1:{bare_port}"
+        bare, bare_url = bare_app.start(stack, home)
 
         def auth(user: str) -> dict[str, str]:
             return {"Authorization": f"Bearer {tokens[user]}"}

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import requests
 
+from bench import bare_app
 from bench.machine import settle, tree_cpu_seconds
 from bench.raw_stack import grpc_health, threaded
 from bench.report import Table, verdict
@@ -32,7 +33,7 @@ from duban.inspection.v1 import inspection_pb2, inspection_pb2_grpc
 from libs.common import photo_samples
 from libs.common.photos import accept_photo
 from scripts import demo_data
-from scripts.stack import Stack
+from scripts.stack import ServiceProcess, Stack
 
 OFFICE = common_pb2.Actor(user_id="bench", name="王芳", role="office", unit_id="dcs", person_id="sv-wang")
 HEAD = common_pb2.Actor(user_id="bench-head", name="王芳", role="office_head", unit_id="dcs", person_id="sv-wang")
@@ -100,15 +101,52 @@ def bench_findings(quick: bool, state: Path) -> Table:
         table.add(*["RecordFinding (gRPC)", run.done, run.errors, f"{run.rate:.1f}", f"{run.p50:.1f}", f"{run.p99:.1f}",
                    f"{cpu_ms:.1f}", f"{run.rate / raw.rate:.3f}" if raw.rate else "",
                    f">= {RATE_TARGET:g}/s, p99 <= {P99_TARGET:g}", verdict(ok)])
-        gateway = _gateway_findings(stack, plan_id, photo, threads, total, seconds, raw.rate)
+        bare, bare_url = bare_app.start(stack, home)
+        try:
+            row, bare_rate = _bare_uploads(bare_url, photo, threads, total, seconds, bare)
+            table.add(*row)
+        finally:
+            bare.stop()
+        gateway = _gateway_findings(stack, plan_id, photo, threads, total, seconds, raw.rate, bare_rate)
         table.add(*gateway)
     finally:
         stack.stop()
     return table
 
 
+def _form(n: int, photo: bytes, batch: str) -> tuple[dict[str, str], list[tuple[str, tuple[str, bytes, str]]]]:
+    """The tablet's multipart body of finding n: its fields and one photo."""
+    return ({"unit_id": "fgj", "text": f"网关基准问题{n}", "category": "other", "severity": "general",
+             "client_key": f"gw-{batch}-{n}"}, [("photos", (f"IMG_{n}.jpg", photo, "image/jpeg"))])
+
+
+def _bare_uploads(url: str, photo: bytes, threads: int, total: int, seconds: float,
+                  bare: ServiceProcess) -> tuple[list[object], float]:
+    """The raw stack under the gateway's row: the same multipart bodies, the same client, to a bare Flask
+    endpoint under the gateway's gunicorn settings that only reads them."""
+    batch = uuid.uuid4().hex[:6]
+
+    def setup():
+        session = requests.Session()
+
+        def post(n: int) -> None:
+            data, files = _form(n, photo, batch)
+            reply = session.post(f"{url}/upload", timeout=30, data=data, files=files)
+            if reply.status_code != 201 or reply.json()["sizes"] != [len(photo)]:
+                raise RuntimeError(f"{reply.status_code}: {reply.text[:200]}")
+        return post
+
+    settle()
+    pid = bare.process.pid  # type: ignore[union-attr]
+    cpu_before = tree_cpu_seconds(pid)
+    run = threaded(lambda n: None, threads, total, seconds, setup=setup)
+    cpu_ms = (tree_cpu_seconds(pid) - cpu_before) * 1000 / max(run.done, 1)
+    return ["bare Flask: the same multipart POST, read only", run.done, run.errors, f"{run.rate:.0f}",
+            f"{run.p50:.1f}", f"{run.p99:.1f}", f"web {cpu_ms:.1f}", "", "", ""], run.rate
+
+
 def _gateway_findings(stack: Stack, plan_id: str, photo: bytes, threads: int, total: int, seconds: float,
-                      raw_rate: float) -> list[object]:
+                      raw_rate: float, bare_rate: float) -> list[object]:
     """The same through the gateway (multipart POST), if it serves the endpoint."""
     url = f"{stack.url}/api/v1/inspection/plans/{plan_id}/findings"
     login = requests.post(f"{stack.url}/api/v1/auth/token", timeout=30, json={
@@ -125,9 +163,9 @@ def _gateway_findings(stack: Stack, plan_id: str, photo: bytes, threads: int, to
         session = requests.Session()
 
         def post(n: int) -> None:
-            reply = session.post(url, headers={**headers, "Idempotency-Key": f"gw-{batch}-{n}"}, timeout=30, data={
-                "unit_id": "fgj", "text": f"网关基准问题{n}", "category": "other", "severity": "general",
-                "client_key": f"gw-{batch}-{n}"}, files=[("photos", (f"IMG_{n}.jpg", photo, "image/jpeg"))])
+            data, files = _form(n, photo, batch)
+            reply = session.post(url, headers={**headers, "Idempotency-Key": f"gw-{batch}-{n}"}, timeout=30,
+                                 data=data, files=files)
             if reply.status_code >= 300:
                 raise RuntimeError(f"{reply.status_code}: {reply.text[:200]}")
         return post
@@ -138,9 +176,11 @@ def _gateway_findings(stack: Stack, plan_id: str, photo: bytes, threads: int, to
     run = threaded(lambda n: None, threads, total, seconds, setup=setup)
     cpu_ms = (tree_cpu_seconds(pid) - cpu_before) * 1000 / max(run.done, 1)
     ok = run.rate >= RATE_TARGET and run.p99 <= P99_TARGET and not run.errors
+    vs = f"{run.rate / raw_rate:.3f}" if raw_rate else ""
+    if bare_rate:
+        vs += f"; {run.rate / bare_rate:.1%} of bare Flask"
     return ["gateway POST .../findings (multipart)", run.done, run.errors, f"{run.rate:.1f}", f"{run.p50:.1f}",
-            f"{run.p99:.1f}", f"web {cpu_ms:.1f}", f"{run.rate / raw_rate:.3f}" if raw_rate else "",
-            f">= {RATE_TARGET:g}/s, p99 <= {P99_TARGET:g}", verdict(ok)]
+            f"{run.p99:.1f}", f"web {cpu_ms:.1f}", vs, f">= {RATE_TARGET:g}/s, p99 <= {P99_TARGET:g}", verdict(ok)]
 
 
 def bench_report(quick: bool, state: Path) -> Table:

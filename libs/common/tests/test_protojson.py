@@ -267,7 +267,7 @@ def test_service_messages_as_json_format_writes_them(descriptor: Descriptor, dat
 
 
 @pytest.mark.parametrize("descriptor", TEST_TYPES, ids=lambda d: d.full_name)
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_every_kind_of_field_as_json_format_writes_it(descriptor: Descriptor, data: st.DataObject) -> None:
     _same(data.draw(messages(descriptor)))

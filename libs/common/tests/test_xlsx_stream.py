@@ -83,7 +83,7 @@ def _rich_looking(rows: list[list[object]]) -> bool:
     return any(isinstance(v, str) and v.startswith("<r>") and v.endswith("</r>") for r in rows for v in r)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])  # each writes and reads a workbook
 @given(rows=ROWS, more=ROWS)
 def test_readers_see_what_xlsxwriters_file_shows(rows: list[list[object]], more: list[list[object]]) -> None:
     if _rich_looking(rows + more):
