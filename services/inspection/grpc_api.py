@@ -22,7 +22,8 @@ from services.inspection import (
     reading,
     recording,
     rectifying,
-    report_document,
+    report_content,
+    report_text,
     reporting,
     todo_list,
 )
@@ -179,10 +180,10 @@ class InspectionServicer(inspection_pb2_grpc.InspectionServiceServicer):
     # -- reports and feedback
     def _report(self, report_id: str, actor: Actor, plan_id: str = "") -> inspection_pb2.ReportResponse:
         report, plan, data = reporting.get_report(self.inspection, report_id, plan_id, actor)
-        counts = report_document.report_counts(data)
+        counts = report_content.report_counts(data)
         mine = "" if may_see_plan(actor, plan) else actor.unit_id
         return inspection_pb2.ReportResponse(report=report_to_proto(
-            report, plan.title, report_document.draft_analysis(data), report_document.draft_recommendations(data),
+            report, plan.title, report_text.draft_analysis(data), report_text.draft_recommendations(data),
             inspection_pb2.ReportCounts(
                 units_visited=counts.units_visited, items_verified=counts.items_verified,
                 discrepancies=counts.discrepancies, findings=counts.findings_total, major=counts.major,

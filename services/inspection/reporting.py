@@ -17,7 +17,7 @@ from libs.common.db import UnitOfWork, next_in_sequence
 from libs.common.deadline_text import chinese_date
 from libs.common.errors import Conflict, FailedPrecondition, InvalidInput, PermissionDenied
 from libs.common.vocabulary import FINDING_CATEGORIES, FINDING_SEVERITIES, REPORT_KINDS
-from services.inspection import convert, domain, events, report_document
+from services.inspection import convert, domain, events, report_content, report_document, report_text
 from services.inspection.context import Inspection, is_office, may_see_plan, require
 from services.inspection.orm import (
     Finding,
@@ -63,7 +63,7 @@ def _member_name(name: str, seconded: str) -> str:
 
 
 def report_data(inspection: Inspection, tx: UnitOfWork, plan: Plan, report: InspectionReport,
-                with_photos: bool = True, unit_id: str = "") -> report_document.SupervisionReportData:
+                with_photos: bool = True, unit_id: str = "") -> report_content.SupervisionReportData:
     """The report's content from the database (and the photos from storage), per unit in the plan's order."""
     today = inspection.today()
     visits, findings = _rows(tx, plan)
@@ -78,20 +78,20 @@ def report_data(inspection: Inspection, tx: UnitOfWork, plan: Plan, report: Insp
             number += 1
             local = f.recorded_at.astimezone(inspection.local_now().tzinfo)
             photos = tuple(
-                report_document.ReportPhoto(
+                report_content.ReportPhoto(
                     caption=f"问题{number}（{names[unit]}，{local:%Y年%m月%d日 %H:%M}拍摄）",
                     jpeg=inspection.storage.get(p.storage_key), width=p.width, height=p.height)
                 for p in f.photos if p.stage == "finding") if with_photos else ()
-            found.append(report_document.ReportFinding(
+            found.append(report_content.ReportFinding(
                 number=number, text=f.text, category_label=FINDING_CATEGORIES.get(f.category, f.category),
                 severity_label=FINDING_SEVERITIES.get(f.severity, f.severity), item_no=f.item_no,
                 item_title=f.item_title, found_at=local.replace(tzinfo=None), place=f.place,
                 rectification=_words(f, today), photos=photos))
-        parts.append(report_document.ReportUnitPart(
+        parts.append(report_content.ReportUnitPart(
             unit_name=names[unit], visited_on=visit.visited_at.date() if visit else None,
             ledger_kept=visit.ledger_kept if visit else None, ledger_current=visit.ledger_current if visit else None,
             ledger_note=visit.ledger_note if visit else "",
-            verifications=tuple(report_document.ReportVerification(
+            verifications=tuple(report_content.ReportVerification(
                 item_no=c.item_no, item_title=c.title, process_verified=c.process == "verified",
                 result_verified=c.result == "verified", note=c.note) for c in visit.checks) if visit else (),
             findings=tuple(found)))
@@ -99,7 +99,7 @@ def report_data(inspection: Inspection, tx: UnitOfWork, plan: Plan, report: Insp
         KnownItem.item_id.in_([i.item_id for i in plan.items])))}
     team = [m for m in plan.members]
     leader = next((m.name for m in team if m.role == domain.TEAM_LEADER), "")
-    return report_document.SupervisionReportData(
+    return report_content.SupervisionReportData(
         kind=report.kind, title=report.title, report_no=report.report_no,
         org_name="海东市平安区政府系统", office_name=inspection.office_name, plan_title=plan.title,
         period_start=plan.starts_on or today, period_end=plan.ends_on or today, team_leader=leader,
@@ -178,8 +178,8 @@ def issue_report(inspection: Inspection, report_id: str, answer_working_days: in
         report.status, report.issued_at, report.issued_by = ISSUED, now, actor.snapshot()
         if not report.analysis or not report.recommendations:  # what the system drafted is what is issued
             draft = report_data(inspection, tx, plan, report, with_photos=False)
-            report.analysis = report.analysis or report_document.draft_analysis(draft)
-            report.recommendations = report.recommendations or report_document.draft_recommendations(draft)
+            report.analysis = report.analysis or report_text.draft_analysis(draft)
+            report.recommendations = report.recommendations or report_text.draft_recommendations(draft)
         data = report_data(inspection, tx, plan, report)
         report.docx_key = inspection.storage.put(f"inspection/reports/{report.id}/{report.report_no}.docx",
                                                  report_document.render_supervision_report_docx(data))
@@ -251,7 +251,7 @@ def answer_feedback(inspection: Inspection, report_id: str, unit_id: str, answer
 
 
 def get_report(inspection: Inspection, report_id: str, plan_id: str, actor: Actor) -> tuple[
-        InspectionReport, Plan, report_document.SupervisionReportData]:
+        InspectionReport, Plan, report_content.SupervisionReportData]:
     """The report for the office and the plan's team; a unit reads its own feedback part only (the
     report itself through its part's document)."""
     with inspection.uow.read() as tx:
