@@ -68,11 +68,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def _start() -> None:
         g.started = time.perf_counter()
         auth.load_user()
+        auth.check_device_scope()
         auth.check_csrf()
 
     @app.after_request
     def _finish(response: Response) -> Response:
         response = audit.record(response)
+        auth.record_device_use(response.status_code)
         route = request.url_rule.rule if request.url_rule else "unmatched"
         metrics.HTTP_REQUESTS.labels(route, request.method, str(response.status_code)).inc()
         if "started" in g:
