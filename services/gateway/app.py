@@ -112,6 +112,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         """A protobuf Timestamp as office-local time (Beijing)."""
         return ts.ToDatetime(tzinfo=dt.UTC).astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M")
 
+    @app.template_filter("local_dt")
+    def _local_dt(at: dt.datetime) -> str:
+        """A stored UTC datetime as office-local time (Beijing)."""
+        return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M")
+
     @app.template_filter("file_size")
     def _file_size(size: int) -> str:
         """A file's size as people read it (字节 below 1 KB)."""

@@ -25,7 +25,7 @@ PREFIX = "dbd_"
 # The tablet says with each call how many records are still waiting on it (the office's list shows it,
 # so a revoked tablet's unsynced work is flagged).
 UNSYNCED_HEADER = "X-Duban-Unsynced"
-FIELD_ENDPOINTS = frozenset({"api.field_bundle", "api.record_visit", "api.record_finding",
+FIELD_ENDPOINTS = frozenset({"api.list_plans", "api.field_bundle", "api.record_visit", "api.record_finding",
                              "api.verify_rectification", "api.me"})
 NAME_MAX = 100
 
