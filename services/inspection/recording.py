@@ -13,11 +13,11 @@ from sqlalchemy.exc import IntegrityError
 
 from duban.inspection.v1 import inspection_pb2
 from duban.ledger.v1 import ledger_pb2
+from libs.common import idempotency_grpc
 from libs.common.actor import Actor
+from libs.common.directory_entries import UnitEntry
 from libs.common.errors import IdempotencyKeyReused, InvalidInput
 from libs.common.grpc_errors import from_rpc_error
-from libs.common import idempotency_grpc
-from libs.common.directory_entries import UnitEntry
 from libs.common.idempotency_grpc import METADATA_KEY
 from services.inspection import domain, escalating, events, metrics, photo_store, planning
 from services.inspection.context import Inspection, require, require_inspector

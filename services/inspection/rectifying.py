@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from duban.inspection.v1 import inspection_pb2
+from libs.common import idempotency_grpc
 from libs.common.actor import Actor
 from libs.common.db import UnitOfWork
-from libs.common import idempotency_grpc
 from libs.common.errors import FailedPrecondition, IdempotencyKeyReused, InvalidInput, PermissionDenied
 from services.inspection import convert, domain, events, metrics, photo_store, recording
 from services.inspection.context import Inspection, is_office, require, require_inspector

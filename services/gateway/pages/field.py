@@ -76,9 +76,7 @@ def field_manifest() -> Response:
                   {"src": icon(filename="field-icon-512.png"), "sizes": "512x512", "type": "image/png"},
                   {"src": icon(filename="field-icon.svg"), "sizes": "any", "type": "image/svg+xml"}],
     }
-    response = current_app.json.response(manifest)
-    response.mimetype = "application/manifest+json"
-    return response
+    return Response(current_app.json.dumps(manifest), mimetype="application/manifest+json")
 
 
 @bp.route("/field/bind", methods=["GET", "POST"])
