@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hmac
+import logging
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +24,7 @@ from services.gateway.problems import problem, wants_json
 from services.gateway.scope import Principal
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+logger = logging.getLogger(__name__)
 
 
 def db() -> Session:
@@ -90,9 +92,18 @@ def check_device_scope() -> None:
 
 
 def record_device_use(status: int) -> None:
-    """After a field call with a device token succeeded: the tablet's last sync time and its unsynced count."""
-    if g.get("via") == "device" and status < 400:
-        devices.record_sync(db(), g.device_id, now(), request.headers.get(devices.UNSYNCED_HEADER, ""))
+    """After a field call with a device token: the tablet's last sync time (when it succeeded) and its
+    unsynced count (a revoked tablet's too). A failure here is logged; the answer stands."""
+    refusal: devices.Refusal | None = g.get("device_refusal")
+    token_id = g.get("device_id") if g.get("via") == "device" else (refusal.token_id if refusal else None)
+    if token_id is None:
+        return
+    try:
+        devices.record_sync(db(), token_id, now() if refusal is None and status < 400 else None,
+                            request.headers.get(devices.UNSYNCED_HEADER, ""))
+    except Exception:  # noqa: BLE001
+        db().rollback()
+        logger.warning("could not record the sync of device %s", token_id, exc_info=True)
 
 
 def attempt_login(username: str, password: str) -> User:

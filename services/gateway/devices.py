@@ -36,6 +36,7 @@ class Refusal:
 
     reason: str  # device_revoked | device_expired | device_unknown
     detail: str
+    token_id: int | None = None  # a known (revoked or expired) token: its unsynced count is still kept
 
 
 def _digest(raw: str) -> str:
@@ -70,22 +71,26 @@ def lookup(session: Session, raw: str, now: dt.datetime) -> tuple[User, DeviceTo
     if token.revoked_at is not None:
         who = f"由{token.revoked_by}" if token.revoked_by else ""
         return Refusal("device_revoked", f"本平板（{token.name}）已于 {_local(token.revoked_at)} {who}撤销绑定，不能再同步；"
-                                         "未同步的记录仍保存在本平板上，请联系督查室")
+                                         "未同步的记录仍保存在本平板上，请联系督查室", token.id)
     expires = token.expires_at if token.expires_at.tzinfo else token.expires_at.replace(tzinfo=dt.UTC)
     if expires <= now:
         return Refusal("device_expired", f"本平板的设备令牌已于 {_local(expires)} 过期，请登录后重新绑定；"
-                                         "未同步的记录仍保存在本平板上")
+                                         "未同步的记录仍保存在本平板上", token.id)
     user = session.get(User, token.user_id)
     if user is None or not user.active:
-        return Refusal("device_revoked", "绑定本平板的账号已停用，不能再同步；未同步的记录仍保存在本平板上，请联系督查室")
+        return Refusal("device_revoked", "绑定本平板的账号已停用，不能再同步；未同步的记录仍保存在本平板上，请联系督查室",
+                       token.id)
     return user, token
 
 
-def record_sync(session: Session, token_id: int, now: dt.datetime, unsynced: str) -> None:
-    """A successful call of the tablet: its last sync time, and what it says still waits on it."""
-    values: dict[str, object] = {"last_sync_at": now}
+def record_sync(session: Session, token_id: int, now: dt.datetime | None, unsynced: str) -> None:
+    """A call of the tablet: its last sync time when it succeeded (`now`), and what it says still waits on
+    it - kept for a revoked tablet too, so the office sees the work left on a lost one."""
+    values: dict[str, object] = {"last_sync_at": now} if now is not None else {}
     if unsynced.isdigit():
         values["pending"] = min(int(unsynced), 1_000_000)
+    if not values:
+        return
     session.execute(update(DeviceToken).where(DeviceToken.id == token_id).values(**values))
     session.commit()
 
