@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from playwright.sync_api import Browser, BrowserContext, Page, Route, ViewportSize, expect
 
 from libs.common import photo_samples
 from scripts.stack import Stack
 from services.gateway.pages.field import STATIC
+from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.test_inspection import HEAD, api, context, log_in, setting, shots  # noqa: F401 - fixtures
 from tests.browser.test_pages import assert_no_page_overflow
 from tests.stack.test_ledger_flow import token
@@ -78,6 +78,7 @@ def photo(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def tablet(browser: Browser, stack: Stack) -> Iterator[BrowserContext]:
+    expect.set_options(timeout=TIMEOUT_MS)
     made = context(browser, stack, PORTRAIT, geolocation=True)
     yield made
     made.close()
@@ -99,7 +100,7 @@ def bound_tablet(ctx: BrowserContext, day: dict[str, Any], name: str) -> Page:
 
 
 def record_finding(page: Page, text: str, photo: Path, photos: int = 1) -> None:
-    page.get_by_role("button", name=f"记录问题：{FGJ}").click()
+    page.get_by_role("button", name=re.compile(f"^记录问题.*{FGJ}")).click()
     dialog = page.get_by_role("dialog", name=f"记录问题：{FGJ}")
     dialog.get_by_label("发现的问题").fill(text)
     dialog.get_by_label("问题类别").select_option(label="推进迟缓")
@@ -138,13 +139,13 @@ def test_a_day_offline_three_findings_and_a_re_inspection_survive_a_reload_and_s
     texts = [f"离线问题{n}·{tag}：项目推进滞后" for n in (1, 2, 3)]
     record_finding(page, texts[0], photo, photos=2)
     expect(page.get_by_role("status").filter(has_text="条未同步")).to_have_text("1 条未同步")
-    page.get_by_role("button", name=f"记录问题：{FGJ}").click()
+    page.get_by_role("button", name=re.compile(f"^记录问题.*{FGJ}")).click()
     page.get_by_role("dialog").get_by_label("发现的问题").fill(texts[1])
     look(page, shots, axe_script, "finding-dialog")
     page.get_by_role("dialog").get_by_role("button", name="取消").click()
     record_finding(page, texts[1], photo)
     record_finding(page, texts[2], photo)
-    page.get_by_role("button", name="回头看：台账未按月更新").click()
+    page.get_by_role("button", name=re.compile("^回头看.*台账未按月更新")).click()
     dialog = page.get_by_role("dialog", name="回头看")
     dialog.get_by_label("回头看情况").fill("现场核实，台账已补齐")
     dialog.get_by_label("回头看照片").set_input_files(str(photo))

@@ -76,7 +76,7 @@ def field_bundle(plan_id: str) -> dict[str, Any]:
               "leads": [to_json(x) for x in plan.leads if x.unit_id == s.unit_id]} for s in plan.stops]
     limits = PhotoLimits()
     upload = current_app.extensions["settings"].photo_upload_max_bytes
-    metrics.FIELD_BUNDLES.inc()
+    metrics.FIELD_BUNDLES.labels(g.via).inc()
     return {
         "plan": to_json(plan), "units": units, "findings": _findings(plan.id),
         "leads": [to_json(x) for x in plan.leads], "checklist": list(plan.training),
