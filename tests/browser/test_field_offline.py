@@ -26,7 +26,7 @@ from libs.common import photo_samples
 from scripts.stack import Stack
 from services.gateway.pages.field import STATIC
 from tests.browser.conftest import TIMEOUT_MS
-from tests.browser.test_inspection import HEAD, api, context, log_in, setting, shots  # noqa: F401 - fixtures
+from tests.browser.test_inspection import HEAD, POSITION, api, log_in, setting, shots  # noqa: F401 - fixtures
 from tests.browser.test_pages import assert_no_page_overflow
 from tests.stack.test_ledger_flow import token
 
@@ -74,6 +74,15 @@ def photo(tmp_path: Path) -> Path:
     path = tmp_path / "现场照片.jpg"
     path.write_bytes(photo_samples.jpeg(3000, 2000))  # a camera's size: shrunk on the tablet before queueing
     return path
+
+
+def context(browser: Browser, stack: Stack, viewport: ViewportSize, geolocation: bool = False) -> BrowserContext:
+    """A browser of its own, on Beijing time (what the pages' times are read in)."""
+    made = browser.new_context(base_url=stack.url, locale="zh-CN", timezone_id="Asia/Shanghai", viewport=viewport,
+                               geolocation=POSITION if geolocation else None,
+                               permissions=["geolocation"] if geolocation else [])
+    made.set_default_timeout(TIMEOUT_MS)
+    return made
 
 
 @pytest.fixture

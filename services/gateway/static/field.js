@@ -257,7 +257,10 @@
           note.textContent = '网络中断，未同步的记录保留在本平板，联网后自动继续';
           return;
         }
-        if (await refused(answer)) return;
+        if (await refused(answer)) {
+          note.textContent = '同步被拒绝，原因见上方；记录仍保存在本平板上';
+          return;
+        }
         if (state.refusal) {
           state.refusal = null;
           await db.delete('meta', 'refusal');
@@ -284,8 +287,9 @@
         }
         await render();
       }
-      note.textContent = records.length ? `已同步（${clock(new Date().toISOString())}）` : note.textContent;
       if (state.day) await takeDay(state.day.plan.id);
+      const left = await db.count('queue');
+      if (records.length) note.textContent = left ? `已同步其余记录（${clock(new Date().toISOString())}）；${left} 条未能同步，见下方原因` : `已全部同步（${clock(new Date().toISOString())}）`;
     } finally {
       state.syncing = false;
       await render();
@@ -469,7 +473,13 @@
       r.state === 'conflict' ? el('p', { class: 'conflict', role: 'note' }, el('strong', { text: '未能同步，已保留在本平板：' }), r.error,
         ' ', el('button', { type: 'button', class: 'link', onclick: () => retry(r) }, '重新提交')) :
         el('p', { class: 'todo-meta', text: state.refusal ? '待同步（本平板已被撤销，不能同步）' : '待同步' }))));
-    if (!queued.length) $('queue').replaceChildren(el('li', { class: 'hint', text: '没有未同步的记录' }));
+    if (!queued.length) $('queue').replaceChildren(el('li', { class: 'hint empty', text: '没有未同步的记录' }));
+  }
+
+  async function drawSynced() {
+    const since = Date.now() - 24 * 3600000;
+    const synced = (await (await dbp).getAll('synced')).filter((r) => Date.parse(r.at) >= since);
+    $('synced').textContent = synced.length ? `近 24 小时已同步 ${synced.length} 条（${synced.filter((r) => r.kind === 'finding').length} 条问题）` : '';
   }
 
   async function drawStorage(count) {
@@ -510,6 +520,7 @@
     $('day').hidden = !state.day;
     if (state.day) drawDay(state.day, queued);
     drawQueue(queued);
+    await drawSynced();
     await drawStorage(queued.length);
   }
 
