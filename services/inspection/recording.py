@@ -48,10 +48,11 @@ def _visit_replay(inspection: Inspection, plan_id: str, key: str, print_: str) -
     """The visit already recorded under this key (a retry), or None; another body under it is refused."""
     with inspection.uow.read() as tx:
         found = visit_by_key(tx, plan_id, key)
-    if found is not None and found.fingerprint != print_:
+    outcome = domain.keyed(found.fingerprint if found else None, print_)
+    if outcome == domain.REUSED:
         raise IdempotencyKeyReused(f"client_key {key} was used for another visit",
                                    {"client_key": "该记录编号已用于另一条督查记录，请重新生成"})
-    if found is not None:
+    if outcome == domain.REPLAY:
         metrics.CLIENT_KEY_REPLAYS.labels("visit").inc()
     return found
 
@@ -131,7 +132,7 @@ def _replay(inspection: Inspection, plan_id: str, key: str, print_: str) -> Find
     """The finding already recorded under this key (a retry), or None; another body under it is refused."""
     with inspection.uow.read() as tx:
         found = finding_by_key(tx, plan_id, key)
-    if found is not None and found.fingerprint != print_:
+    if domain.keyed(found.fingerprint if found else None, print_) == domain.REUSED:
         raise IdempotencyKeyReused(f"client_key {key} was used for another finding",
                                    {"client_key": "该问题编号已用于另一条问题记录，请重新生成"})
     if found is not None:

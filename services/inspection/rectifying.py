@@ -117,10 +117,11 @@ def _verified_before(inspection: Inspection, finding_id: str, key: str, print_: 
     with inspection.uow.read() as tx:
         finding = get(tx, Finding, finding_id)
         done = next((r for r in finding.rounds if r.verification_key == key), None)
-    if done is not None and done.verification_fingerprint != print_:
+    outcome = domain.keyed(done.verification_fingerprint if done else None, print_)
+    if outcome == domain.REUSED:
         raise IdempotencyKeyReused(f"client_key {key} was used for another re-inspection",
                                    {"client_key": "该记录编号已用于另一次回头看，请重新生成"})
-    if done is None:
+    if outcome == domain.NEW:
         return None
     metrics.CLIENT_KEY_REPLAYS.labels("verification").inc()
     return finding

@@ -43,7 +43,7 @@ def day(stack: Stack, setting: dict[str, str]) -> dict[str, Any]:  # noqa: F811 
     """An approved plan that 马骏 leads, at 发改局, with one finding whose rectification 发改局 has reported
     (so it awaits 回头看)."""
     assert IDB.exists(), f"{IDB} is missing: run `make field-assets`"
-    office, inspector, fgj = token(stack, "office"), token(stack, "inspector"), token(stack, "fgj")
+    office = token(stack, "office")
     plan = api(stack, "POST", "/inspection/plans", office, json={
         "title": f"平板离线督查{uuid.uuid4().hex[:4]}", "kind": "special", "starts_on": "2026-11-26",
         "ends_on": "2026-12-31", "item_ids": [setting["item_id"]], "leader_id": "sv-ma",
@@ -51,15 +51,21 @@ def day(stack: Stack, setting: dict[str, str]) -> dict[str, Any]:  # noqa: F811 
         "leads": [{"unit_id": "fgj", "text": "群众反映项目资金拨付滞后", "source": "12345热线"}]}).json()
     approved = api(stack, "POST", f"/inspection/plans/{plan['id']}/approval", token(stack, HEAD), json={"comment": "同意"})
     assert approved.status_code == 200, approved.text
-    earlier = api(stack, "POST", f"/inspection/plans/{plan['id']}/findings", inspector, data={
-        "unit_id": "fgj", "item_id": setting["item_id"], "text": "台账未按月更新", "category": "ledger_missing",
-        "severity": "general", "client_key": uuid.uuid4().hex},
-        files={"photos": ("现场.jpg", photo_samples.jpeg(640, 480), "image/jpeg")}).json()
-    assert api(stack, "POST", f"/inspection/findings/{earlier['id']}/rectification", inspector, json={
+    earlier = reported_finding(stack, plan["id"], setting["item_id"], "台账未按月更新")
+    return {"plan": approved.json(), "earlier": {"id": earlier}, "office": office}
+
+
+def reported_finding(stack: Stack, plan_id: str, item_id: str, text: str) -> str:
+    """A finding of the plan whose ordered rectification 发改局 has reported: it awaits 回头看."""
+    inspector = token(stack, "inspector")
+    found = api(stack, "POST", f"/inspection/plans/{plan_id}/findings", inspector, data={
+        "unit_id": "fgj", "item_id": item_id, "text": text, "category": "ledger_missing", "severity": "general",
+        "client_key": uuid.uuid4().hex}, files={"photos": ("现场.jpg", photo_samples.jpeg(640, 480), "image/jpeg")}).json()
+    assert api(stack, "POST", f"/inspection/findings/{found['id']}/rectification", inspector, json={
         "mode": "ordered", "working_days": 3, "requirement": "补齐台账"}).status_code == 200
-    assert api(stack, "POST", f"/inspection/findings/{earlier['id']}/rectification/report", fgj,
+    assert api(stack, "POST", f"/inspection/findings/{found['id']}/rectification/report", token(stack, "fgj"),
                json={"text": "台账已补齐"}).status_code == 200
-    return {"plan": approved.json(), "earlier": earlier, "office": office}
+    return str(found["id"])
 
 
 def findings(stack: Stack, day: dict[str, Any]) -> list[dict[str, Any]]:
@@ -216,6 +222,37 @@ def test_a_connection_dropped_mid_upload_syncs_into_one_finding_with_one_photo(
     expect(page.locator("#sync-banner")).to_be_hidden()
     mine = [f for f in findings(stack, day) if f["text"] == text]
     assert len(mine) == 1 and len(mine[0]["photos"]) == 1
+
+
+def test_a_re_inspection_made_meanwhile_and_a_changed_plan_are_shown_and_the_record_kept(
+        tablet: BrowserContext, stack: Stack, day: dict[str, Any], setting: dict[str, str]) -> None:  # noqa: F811
+    inspector, plan = token(stack, "inspector"), day["plan"]
+    reported = reported_finding(stack, plan["id"], setting["item_id"], "台账与实际不符")
+    page = bound_tablet(tablet, day, "督查三组平板")
+    tablet.set_offline(True)
+    page.get_by_role("button", name=re.compile("^回头看.*台账与实际不符")).click()
+    dialog = page.get_by_role("dialog", name="回头看")
+    dialog.get_by_label("回头看情况").fill("现场看过，已整改")
+    dialog.get_by_role("button", name="记录回头看").click()
+    # Meanwhile, online, a colleague verifies it and the office changes the plan.
+    assert api(stack, "POST", f"/inspection/findings/{reported}/rectification/verification", inspector,
+               json={"passed": True, "text": "已核实"}).status_code == 200
+    changed = api(stack, "PATCH", f"/inspection/plans/{plan['id']}", day["office"], json={
+        "title": plan["title"], "kind": "special", "starts_on": "2026-11-26", "ends_on": "2026-12-31",
+        "item_ids": [setting["item_id"]], "leader_id": "sv-ma", "stops": [{"unit_id": "fgj", "place": "发改局五楼"}],
+        "training": ["督查纪律", "问题认定标准"], "reason": "地点调整", "expected_version": plan["version"],
+        "leads": [{"unit_id": "fgj", "text": "群众反映项目资金拨付滞后", "source": "12345热线"}]})
+    assert changed.status_code == 200, changed.text
+    day["plan"] = changed.json()
+    tablet.set_offline(False)
+    kept = page.locator("#queue li.queued.conflict")
+    expect(kept).to_contain_text("未能同步，已保留在本平板")
+    expect(kept).to_contain_text("该问题没有待回头看的整改")
+    expect(page.locator("#sync-banner")).to_have_text("1 条未同步（其中 1 条未能同步，需要处理）")
+    expect(page.locator("#day-changed")).to_contain_text("方案已变更")
+    expect(page.get_by_role("region", name=FGJ)).to_contain_text("发改局五楼")
+    page.reload()
+    expect(kept).to_have_count(1)
 
 
 def test_a_revoked_tablet_cannot_sync_and_keeps_its_queue_saying_why(

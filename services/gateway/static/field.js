@@ -235,8 +235,9 @@
 
   function refusalText(json, status) {
     if (!json) return `服务返回 ${status}`;
-    const fields = Object.values(json.errors || {});
-    return [json.detail, ...fields].filter(Boolean).join('；') || `服务返回 ${status}`;
+    // The field errors are the service's words for people; the detail is in English for domain refusals.
+    const fields = Object.values(json.errors || {}).filter(Boolean);
+    return (fields.length ? fields.join('；') : json.detail) || `服务返回 ${status}`;
   }
 
   // -- sync: in saving order, one at a time; a dropped connection stops the round and the next resumes
