@@ -97,7 +97,7 @@ def bench_sync(state: Path) -> Table:
             browser.close()
         login = requests.post(f"{stack.url}/api/v1/auth/token", timeout=30,
                               json={"username": "office", "password": demo_data.DEMO_PASSWORD})
-        listed = requests.get(f"{stack.url}/api/v1/inspection/findings", params={"plan_id": plan_id, "page_size": 200},
+        listed = requests.get(f"{stack.url}/api/v1/inspection/findings", params={"plan_id": plan_id, "page_size": "200"},
                               headers={"Authorization": f"Bearer {login.json()['token']}"}, timeout=30).json()
         mine = [f for f in listed["findings"] if f["text"].endswith(tag)]
         arrived = len(mine)

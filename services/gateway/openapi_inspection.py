@@ -171,11 +171,12 @@ def CLIENT_KEY(what: str) -> dict[str, Any]:  # noqa: N802 - reads like the othe
                                  "同一键、不同内容返回 422（errors.client_key）")
 
 
-DEVICE = {"type": "object", "required": ["id", "name", "created_at"], "properties": {
+DEVICE_FIELDS: dict[str, Any] = {
     "id": INT, "name": S, "username": S, "display_name": S, "created_at": WHEN, "expires_at": WHEN,
     "last_sync_at": {"type": ["string", "null"], "format": "date-time", "description": "最近一次同步"},
     "pending": {"type": "integer", "description": "平板最近一次联网时报告的未同步记录数"},
-    "revoked_at": {"type": ["string", "null"], "format": "date-time"}, "revoked_by": S}}
+    "revoked_at": {"type": ["string", "null"], "format": "date-time"}, "revoked_by": S}
+DEVICE = {"type": "object", "required": ["id", "name", "created_at"], "properties": DEVICE_FIELDS}
 LEDGER_ROW = {"type": "object", "properties": {
     "id": S, "item_no": S, "title": S, "content": S, "category": S, "status": S, "status_label": S,
     "units": {"type": "array", "items": {"type": "object"}}, "responsible_leader": S, "responsible_person": S,
@@ -303,7 +304,7 @@ PATHS: dict[str, Any] = {
                  "description": "平板的现场督查页凭设备令牌同步，不受网页会话 12 小时的限制；督查室可随时撤销。"
                                 "设备令牌只能调用现场督查的接口（方案列表、当天数据、督查记录、问题、回头看）。",
                  "requestBody": json_body(obj("name", name=text(100, filled=True))),
-                 "responses": {**ok({**DEVICE, "properties": {**DEVICE["properties"], "token": S}}, "已绑定", "201"),
+                 "responses": {**ok({**DEVICE, "properties": {**DEVICE_FIELDS, "token": S}}, "已绑定", "201"),
                                **problem_responses(401, 403, 422)}},
     },
     "/api/v1/devices/{device_id}": {"delete": {
