@@ -95,6 +95,13 @@ def record_sync(session: Session, token_id: int, now: dt.datetime | None, unsync
     session.commit()
 
 
+ID_MAX = 2**31 - 1  # the column's range: a larger id in a path names no tablet
+
+
+def find(session: Session, device_id: int) -> DeviceToken | None:
+    return session.get(DeviceToken, device_id) if 0 <= device_id <= ID_MAX else None
+
+
 def revoke(session: Session, token: DeviceToken, by: str, now: dt.datetime) -> None:
     """Revoke once: a second click keeps the first time and name."""
     if token.revoked_at is None:

@@ -20,7 +20,6 @@ from services.gateway.auth import db, now, require
 from services.gateway.calls import current_actor, inspection, ledger
 from services.gateway.inspection_reads import missing, on_team, visible_plan
 from services.gateway.inspection_writes import MAX_PHOTOS
-from services.gateway.orm import DeviceToken
 from services.gateway.present import Reader, json_body, to_json
 from services.gateway.problems import problem
 from services.gateway.scope import scoped_filter
@@ -123,7 +122,7 @@ def list_devices() -> dict[str, Any]:
 @require("inspection.inspect")
 def revoke_device(device_id: int) -> ResponseReturnValue:
     """Revoke a tablet: the office any, an inspector their own (another's is answered as missing)."""
-    token = db().get(DeviceToken, device_id)
+    token = devices.find(db(), device_id)
     if token is None or not (roles.allowed(g.user.roles, "inspection.devices") or token.user_id == g.user.user_id):
         return problem(404, "设备不存在", {"device_id": "设备不存在"})
     devices.revoke(db(), token, g.user.display_name, now())

@@ -15,7 +15,6 @@ from flask.typing import ResponseReturnValue
 
 from services.gateway import accounts, devices, roles
 from services.gateway.auth import db, now, require
-from services.gateway.orm import DeviceToken
 from services.gateway.pages import bp
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -114,7 +113,7 @@ def inspection_devices() -> str:
 @bp.post("/inspection/devices/<int:device_id>/revoke")
 @require("inspection.inspect")
 def inspection_device_revoke(device_id: int) -> ResponseReturnValue:
-    token = db().get(DeviceToken, device_id)
+    token = devices.find(db(), device_id)
     if token is None or not (roles.allowed(g.user.roles, "inspection.devices") or token.user_id == g.user.user_id):
         abort(404)
     devices.revoke(db(), token, g.user.display_name, now())
