@@ -284,3 +284,17 @@ def test_a_retried_visit_from_a_tablet_is_recorded_once(scene: Scene, shared: Sh
     assert first.get_json()["id"] == again.get_json()["id"]
     changed = scene.client().post(path, headers=headers, json=body | {"summary": "另一份小结"})
     assert changed.status_code == 422 and "client_key" in changed.get_json()["errors"]
+
+
+def test_a_password_change_revokes_the_accounts_tablets_too(scene: Scene, shared: Shared) -> None:
+    scene.portal.add_user("inspector_moved", "inspector", "dcs", "sv-sun")
+    _, headers = _bind(scene, "inspector_moved", "调岗人员平板")
+    client = scene.client()
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    me = client.get("/api/v1/me", headers=scene.portal.headers("inspector_moved")).get_json()
+    changed = client.patch(f"/api/v1/users/{me['id']}", headers=scene.portal.headers("admin"),
+                           json={"password": "another-horse-2"})
+    assert changed.status_code == 200, changed.get_json()
+    refused = client.get("/api/v1/me", headers=headers)
+    assert refused.status_code == 401 and refused.get_json()["reason"] == "device_revoked"
+    assert "账号变更" in refused.get_json()["detail"]
