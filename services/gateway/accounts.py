@@ -8,12 +8,12 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from libs.common.errors import Conflict, InvalidInput, NotFound
 from services.gateway import roles
-from services.gateway.orm import ApiToken, LoginFailure, User
+from services.gateway.orm import ApiToken, DeviceToken, LoginFailure, User
 from services.gateway.scope import Principal
 
 _hasher = PasswordHasher()
@@ -152,7 +152,7 @@ def get_user(session: Session, user_id: int) -> User:
     return user
 
 
-def update_user(session: Session, user: User, changes: dict) -> User:
+def update_user(session: Session, user: User, changes: dict, now: dt.datetime | None = None) -> User:
     role = changes.get("role", user.role)
     unit_id = changes.get("unit_id", user.unit_id)
     person_id = changes.get("person_id", user.person_id)
@@ -181,4 +181,7 @@ def update_user(session: Session, user: User, changes: dict) -> User:
         user.session_version += 1  # old sessions and tokens must not keep the old rights
         for token in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
             token.revoked = True
+        # Bound tablets too (their queues stay on them; the page says why and offers to bind again).
+        session.execute(update(DeviceToken).where(DeviceToken.user_id == user.id, DeviceToken.revoked_at.is_(None))
+                        .values(revoked_at=now or dt.datetime.now(dt.UTC), revoked_by="账号变更"))
     return user

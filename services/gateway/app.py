@@ -68,11 +68,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def _start() -> None:
         g.started = time.perf_counter()
         auth.load_user()
+        auth.check_device_scope()
         auth.check_csrf()
 
     @app.after_request
     def _finish(response: Response) -> Response:
         response = audit.record(response)
+        auth.record_device_use(response.status_code)
         route = request.url_rule.rule if request.url_rule else "unmatched"
         metrics.HTTP_REQUESTS.labels(route, request.method, str(response.status_code)).inc()
         if "started" in g:
@@ -109,6 +111,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def _local_time(ts: Timestamp) -> str:
         """A protobuf Timestamp as office-local time (Beijing)."""
         return ts.ToDatetime(tzinfo=dt.UTC).astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M")
+
+    @app.template_filter("local_dt")
+    def _local_dt(at: dt.datetime) -> str:
+        """A stored UTC datetime as office-local time (Beijing)."""
+        return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M")
 
     @app.template_filter("file_size")
     def _file_size(size: int) -> str:

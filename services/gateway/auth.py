@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hmac
+import logging
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -17,12 +18,13 @@ from flask import abort, current_app, g, redirect, request, session, url_for
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from services.gateway import accounts, metrics, roles
+from services.gateway import accounts, devices, metrics, roles
 from services.gateway.orm import EndedSession, User
 from services.gateway.problems import problem, wants_json
 from services.gateway.scope import Principal
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+logger = logging.getLogger(__name__)
 
 
 def db() -> Session:
@@ -47,13 +49,22 @@ def client_ip() -> str:
 
 
 def load_user() -> None:
-    """Sets g.user (a Principal or None) and g.via ('token', 'session' or None).
+    """Sets g.user (a Principal or None) and g.via ('token', 'device', 'session' or None); a refused device
+    token leaves its reason in g.device_refusal.
 
     A short read-only session of its own: nothing stays open (or locked) while the view calls services.
     """
     g.user, g.via = None, None
     header = request.headers.get("Authorization", "")
     with current_app.extensions["accounts_read"]() as reader:
+        if header.lower().startswith("bearer ") and devices.is_device_token(header[7:].strip()):
+            device = devices.lookup(reader, header[7:].strip(), now())
+            if isinstance(device, devices.Refusal):
+                g.device_refusal = device
+                metrics.DEVICE_REFUSALS.labels(device.reason).inc()
+            else:
+                g.user, g.via, g.device_id = accounts.principal(device[0]), "device", device[1].id
+            return
         if header.lower().startswith("bearer "):
             found = accounts.user_for_token(reader, header[7:].strip(), now())
             if found is not None:
@@ -72,6 +83,27 @@ def load_user() -> None:
             session.clear()
             return
         g.user, g.via = accounts.principal(user), "session"
+
+
+def check_device_scope() -> None:
+    """A device token reaches the field endpoints only (services/gateway/devices.py)."""
+    if g.get("via") == "device" and request.endpoint not in devices.FIELD_ENDPOINTS:
+        abort(problem(403, "设备令牌只能用于现场督查的同步；其他操作请在网页登录后进行"))
+
+
+def record_device_use(status: int) -> None:
+    """After a field call with a device token: the tablet's last sync time (when it succeeded) and its
+    unsynced count (a revoked tablet's too). A failure here is logged; the answer stands."""
+    refusal: devices.Refusal | None = g.get("device_refusal")
+    token_id = g.get("device_id") if g.get("via") == "device" else (refusal.token_id if refusal else None)
+    if token_id is None:
+        return
+    try:
+        devices.record_sync(db(), token_id, now() if refusal is None and status < 400 else None,
+                            request.headers.get(devices.UNSYNCED_HEADER, ""))
+    except Exception:  # noqa: BLE001
+        db().rollback()
+        logger.warning("could not record the sync of device %s", token_id, exc_info=True)
 
 
 def attempt_login(username: str, password: str) -> User:
@@ -97,7 +129,7 @@ def csrf_token() -> str:
 
 def check_csrf() -> None:
     """Cookie-authenticated state changes must prove they come from our own pages."""
-    if request.method in SAFE_METHODS or g.get("via") == "token":
+    if request.method in SAFE_METHODS or g.get("via") in ("token", "device"):
         return
     if request.endpoint in ("pages.login", "api.create_token"):
         sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token")
@@ -122,6 +154,9 @@ def require(permission: str | None = None) -> Callable[[Callable[..., Any]], Cal
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             user: Principal | None = g.get("user")
             if user is None:
+                refusal: devices.Refusal | None = g.get("device_refusal")
+                if refusal is not None:
+                    return problem(401, refusal.detail, reason=refusal.reason)
                 if wants_json():
                     detail = "令牌无效或已过期" if g.get("bad_token") else "请先登录或提供 Bearer 令牌"
                     return problem(401, detail)

@@ -30,6 +30,7 @@ class Settings:
     login_max_failures: int
     login_lock_minutes: int
     token_days: int
+    device_token_days: int  # a bound tablet's token (revocable at any time by the office)
     session_hours: int
     upload_max_bytes: int
     photo_upload_max_bytes: int  # one request's photos (a finding's, a rectification's); under gRPC's 32 MB
@@ -59,6 +60,7 @@ class Settings:
             login_max_failures=env_int("DUBAN_LOGIN_MAX_FAILURES", 5, env, minimum=1),
             login_lock_minutes=env_int("DUBAN_LOGIN_LOCK_MINUTES", 15, env, minimum=1),
             token_days=env_int("DUBAN_TOKEN_DAYS", 30, env, minimum=1),
+            device_token_days=env_int("DUBAN_DEVICE_TOKEN_DAYS", 90, env, minimum=1),
             session_hours=env_int("DUBAN_SESSION_HOURS", 12, env, minimum=1),
             upload_max_bytes=env_int("DUBAN_IMPORT_MAX_BYTES", 10 * 1024 * 1024, env, minimum=1024),
             photo_upload_max_bytes=env_int("DUBAN_PHOTO_UPLOAD_MAX_BYTES", 30 * 1024 * 1024, env, minimum=1024),

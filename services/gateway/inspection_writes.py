@@ -202,7 +202,7 @@ def _visit(target: str, r: Reader, s: Mapping[str, Any]) -> inspection_pb2.Recor
     message = inspection_pb2.RecordVisitRequest(
         plan_id=target, unit_id=r.text("unit_id", 40), place=r.text("place", 200),
         ledger_kept=bool(r.flag("ledger_kept")), ledger_current=bool(r.flag("ledger_current")),
-        ledger_note=r.text("ledger_note", 2000), summary=r.text("summary", 4000),
+        ledger_note=r.text("ledger_note", 2000), summary=r.text("summary", 4000), client_key=r.text("client_key", 100),
         checks=[inspection_pb2.ItemCheck(item_id=c.get("item_id", ""), process=c.get("process", ""),
                                          result=c.get("result", ""), note=c.get("note", ""))
                 for c in _objects(r, "checks", {"item_id": 40, "process": 20, "result": 20, "note": 2000})])
@@ -246,7 +246,7 @@ WRITES: dict[str, Write] = {
     "training": _write("inspection.read", "ConfirmTraining", "plan", "",
                        lambda plan, r, s: inspection_pb2.PlanActRequest(plan_id=plan)),
     "visit": _write("inspection.inspect", "RecordVisit", "plan",
-                    "unit_id place visited_at ledger_kept ledger_current ledger_note checks summary", _visit),
+                    "unit_id place visited_at ledger_kept ledger_current ledger_note checks summary client_key", _visit),
     "finding": _write("inspection.inspect", "RecordFinding", "plan",
                       "visit_id unit_id item_id text category severity place latitude longitude accuracy device_time "
                       "client_key photos", _finding, PHOTO_TIMEOUT),
@@ -265,11 +265,11 @@ WRITES: dict[str, Write] = {
                      lambda finding, r, s: inspection_pb2.ReportRectificationRequest(
                          finding_id=finding, report=_evidence(r, s)), PHOTO_TIMEOUT),
     "verification": _write("inspection.inspect", "VerifyRectification", "finding",
-                           "passed text photos working_days due_date",
+                           "passed text photos working_days due_date client_key",
                            lambda finding, r, s: inspection_pb2.VerifyRectificationRequest(
                                finding_id=finding, passed=_bool(r, "passed", "请选择回头看是否通过"),
                                verification=_evidence(r, s), working_days=_working_days(r),
-                               due_date=r.text("due_date", 10)), PHOTO_TIMEOUT),
+                               due_date=r.text("due_date", 10), client_key=r.text("client_key", 100)), PHOTO_TIMEOUT),
     "ledger_item": _write("inspection.register_item", "RegisterFindingAsItem", "finding",
                           "title category responsible_leader_id",
                           lambda finding, r, s: inspection_pb2.RegisterFindingAsItemRequest(

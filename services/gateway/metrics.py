@@ -20,6 +20,11 @@ HTTP_SECONDS = Histogram(
 )
 LOGIN_FAILURES = Counter("gateway_login_failures_total", "failed logins by reason", ["reason"])
 AUDIT_WRITES = Counter("gateway_audit_entries_total", "audit entries written", ["action"])
+DEVICE_TOKENS = Counter("gateway_device_tokens_total", "tablet device tokens issued and revoked", ["event"])
+DEVICE_REFUSALS = Counter("gateway_device_refusals_total", "field calls refused a device token, by reason", ["reason"])
+# Labelled (values made on first use): under gunicorn an unlabelled counter opens its multiprocess file at import.
+FIELD_BUNDLES = Counter("gateway_field_bundles_total", "days' bundles taken along (plan, units, items, leads), by how the "
+                        "caller authenticated (device, session, token)", ["via"])
 
 
 def exposition() -> tuple[bytes, str]:

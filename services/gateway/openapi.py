@@ -387,7 +387,7 @@ AREAS: list[tuple[str, str, tuple[str, ...]]] = [
       "/api/v1/items/{item_id}/urges", "/api/v1/items/{item_id}/reports", "/api/v1/items/{item_id}/extensions",
       "/api/v1/items/{item_id}/reply", "/api/v1/items/{item_id}/completion-report", "/api/v1/tracking/sweeps")),
     ("lists", "工作清单与红黄绿灯", ("/api/v1/tracking",)),
-    ("inspection", "实地督查：方案、督查记录、问题与整改、重大问题报告", ("/api/v1/inspection/",)),
+    ("inspection", "实地督查：方案、督查记录、问题与整改、重大问题报告、平板离线", ("/api/v1/inspection/", "/api/v1/devices")),
     ("items", "督查事项（立项、修改、台账）", ("/api/v1/items",)),
     ("ledger", "台账导出与导入", ("/api/v1/ledger/",)),
     ("directory", "单位与人员目录", ("/api/v1/units", "/api/v1/people")),

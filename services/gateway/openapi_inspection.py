@@ -165,6 +165,38 @@ FINDING_FORM = {
 }
 EVIDENCE_FIELDS = {"text": text(4000), "photos": PHOTOS_B64}
 
+
+def CLIENT_KEY(what: str) -> dict[str, Any]:  # noqa: N802 - reads like the other field schemas
+    return text(100, description=f"设备为这条{what}生成的键（平板离线同步）：同一键只记录一次（重复提交返回原记录）；"
+                                 "同一键、不同内容返回 422（errors.client_key）")
+
+
+DEVICE_FIELDS: dict[str, Any] = {
+    "id": INT, "name": S, "username": S, "display_name": S, "created_at": WHEN, "expires_at": WHEN,
+    "last_sync_at": {"type": ["string", "null"], "format": "date-time", "description": "最近一次同步"},
+    "pending": {"type": "integer", "description": "平板最近一次联网时报告的未同步记录数"},
+    "revoked_at": {"type": ["string", "null"], "format": "date-time"}, "revoked_by": S}
+DEVICE = {"type": "object", "required": ["id", "name", "created_at"], "properties": DEVICE_FIELDS}
+LEDGER_ROW = {"type": "object", "properties": {
+    "id": S, "item_no": S, "title": S, "content": S, "category": S, "status": S, "status_label": S,
+    "units": {"type": "array", "items": {"type": "object"}}, "responsible_leader": S, "responsible_person": S,
+    "assigned_on": S, "due_date": S, "supervision_status": S, "result": S, "extension_reason": S, "light": S,
+    "light_reason": S}}
+BUNDLE = {"type": "object", "required": ["plan", "units", "findings", "leads", "checklist", "photo_limits"], "properties": {
+    "plan": ref("Plan"),
+    "units": {"type": "array", "items": {"type": "object", "properties": {
+        "unit_id": S, "unit_name": S, "place": S, "scheduled_on": S, "visit_id": S,
+        "items": {"type": "array", "items": LEDGER_ROW, "description": "该单位承办事项的台账"},
+        "leads": {"type": "array", "items": {"type": "object"}}}}},
+    "findings": {"type": "array", "items": ref("Finding"), "description": "本方案的问题（含整改，供回头看）"},
+    "leads": {"type": "array", "items": {"type": "object"}}, "checklist": {"type": "array", "items": S},
+    "vocabulary": {"type": "object"}, "taken_at": WHEN, "inspector": {"type": "object"},
+    "photo_limits": {"type": "object", "properties": {
+        "max_photos": INT, "max_bytes": INT, "max_pixels": INT, "long_side": INT},
+        "description": "平板在排队前把照片压缩到这些上限以内"}}}
+DEVICE_ID = {"name": "device_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0,
+                                                                              "maximum": 2**31 - 1}, "description": "平板设备 id"}
+
 PATHS: dict[str, Any] = {
     "/api/v1/inspection/plans": {
         "get": {"summary": "督查工作方案列表（督查室、考核办：全部；督查组成员：所在方案；其他角色为空）", "operationId": "listPlans",
@@ -196,6 +228,7 @@ PATHS: dict[str, Any] = {
         "实地督查记录（督查组）：台账建立情况、核实事项办理过程与结果", "recordVisit", "Visit", json_body(obj(
             "unit_id", unit_id=UNIT_REF, place=text(200), visited_at=text(40, description="督查时间（ISO 8601 带时区）；不填为现在"),
             ledger_kept=BOOL, ledger_current=BOOL, ledger_note=text(2000), summary=text(4000),
+            client_key=CLIENT_KEY("督查记录"),
             checks={"type": "array", "maxItems": 200, "items": obj(
                 "item_id", "process", "result", item_id=text(40, filled=True), process=one_of(CHECK_VERDICTS),
                 result=one_of(CHECK_VERDICTS), note=text(2000))})), [PLAN_ID])},
@@ -207,6 +240,12 @@ PATHS: dict[str, Any] = {
     "/api/v1/inspection/plans/{plan_id}/escalations": {"post": _created(
         "报告重大问题或特殊情况（督查组，不经问题记录）", "raiseEscalation", "Escalation", json_body(obj(
             "text", unit_id=text(40), item_id=text(40), text=text(4000, filled=True))), [PLAN_ID])},
+    "/api/v1/inspection/plans/{plan_id}/bundle": {"get": {
+        "summary": "带走今天的督查：方案、被督查单位及其台账、问题线索、培训要点、待回头看的问题（平板离线用）",
+        "operationId": "fieldBundle", "parameters": [PLAN_ID],
+        "description": "只有方案的督查组成员与督查室可取；其他人如同方案不存在（404）。平板以设备令牌（Bearer dbd_…）调用，"
+                       "可带 X-Duban-Unsynced 头报告本机未同步的记录数。",
+        "responses": {**ok(BUNDLE), **problem_responses(401, 403, 404, 503)}}},
     "/api/v1/inspection/findings": {"get": {
         "summary": "问题列表（督查室、考核办：全部；督查组：所在方案；承办单位：本单位；责任领导：所负责事项）",
         "operationId": "listFindings",
@@ -229,7 +268,8 @@ PATHS: dict[str, Any] = {
         obj("text", **{**EVIDENCE_FIELDS, "text": text(4000, filled=True)}), 413, multipart=True),
     "/api/v1/inspection/findings/{finding_id}/rectification/verification": _act(
         "回头看（督查组）：通过即已整改；未通过重新限期，计为边改边犯", "verifyRectification", FINDING_ID, "Finding",
-        obj("passed", passed=BOOL, working_days=WORKING_DAYS, due_date=DUE_DATE, **EVIDENCE_FIELDS), 413, multipart=True),
+        obj("passed", passed=BOOL, working_days=WORKING_DAYS, due_date=DUE_DATE, client_key=CLIENT_KEY("回头看"),
+            **EVIDENCE_FIELDS), 413, multipart=True),
     "/api/v1/inspection/findings/{finding_id}/ledger-item": _act(
         "将问题登记为督查事项（督查室）；再次提交返回同一事项", "registerFindingAsItem", FINDING_ID, "Finding",
         obj(title=text(200), category=one_of(["", "general", "complex"]),
@@ -256,4 +296,19 @@ PATHS: dict[str, Any] = {
         "responses": _responses("Escalation", 404)}},
     "/api/v1/inspection/escalations/{escalation_id}/acknowledgement": _act(
         "阅知重大问题报告（报送本人的领导或督查室主任）", "acknowledgeEscalation", ESCALATION_ID, "Escalation", None),
+    "/api/v1/devices": {
+        "get": {"summary": "平板设备（督查室：全部；督查组成员：本人绑定的），含最近同步时间", "operationId": "listDevices",
+                "responses": {**ok({"type": "object", "required": ["devices"], "properties": {
+                    "devices": {"type": "array", "items": DEVICE}}}), **problem_responses(401, 403)}},
+        "post": {"summary": "绑定本平板（督查组成员，仅网页会话）：返回设备令牌，只此一次", "operationId": "bindDevice",
+                 "description": "平板的现场督查页凭设备令牌同步，不受网页会话 12 小时的限制；督查室可随时撤销。"
+                                "设备令牌只能调用现场督查的接口（方案列表、当天数据、督查记录、问题、回头看）。",
+                 "requestBody": json_body(obj("name", name=text(100, filled=True))),
+                 "responses": {**ok({**DEVICE, "properties": {**DEVICE_FIELDS, "token": S}}, "已绑定", "201"),
+                               **problem_responses(401, 403, 422)}},
+    },
+    "/api/v1/devices/{device_id}": {"delete": {
+        "summary": "撤销平板（督查室：任一台；督查组成员：本人的）：该平板不能再同步，其未同步的记录留在平板上",
+        "operationId": "revokeDevice", "parameters": [DEVICE_ID],
+        "responses": {"204": {"description": "已撤销"}, **problem_responses(401, 403, 404)}}},
 }

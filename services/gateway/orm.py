@@ -1,4 +1,4 @@
-"""The gateway's own tables: accounts, API tokens, login failures and the append-only audit log.
+"""The gateway's own tables: accounts, API and device tokens, login failures and the append-only audit log.
 
 The gateway holds no domain data; items, units and people live in the services.
 """
@@ -46,6 +46,24 @@ class ApiToken(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class DeviceToken(Base):
+    """A tablet bound by an inspector (绑定平板): its field pages sync with this token, not the 12-hour
+    session; the office revokes a lost one in one click. Only the SHA-256 of the token is stored, with
+    when it last synced and how many records it said were still waiting on it."""
+
+    __tablename__ = "device_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(Integer, index=True)
+    name: Mapped[str] = mapped_column(String(100))  # the inspector's name for the tablet
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    last_sync_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    pending: Mapped[int] = mapped_column(Integer, default=0)  # unsynced records the tablet last reported
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    revoked_by: Mapped[str] = mapped_column(String(60), default="")  # the username who revoked it
 
 
 class LoginFailure(Base):

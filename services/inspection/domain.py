@@ -137,6 +137,20 @@ def finding_errors(text: str, category: str, severity: str, photos: int, positio
     return errors
 
 
+# A device's key (client_key) on a finding, visit or 回头看: a tablet syncing its day retries, and a retry
+# must never make a second record.
+NEW, REPLAY, REUSED = "new", "replay", "reused"
+
+
+def keyed(recorded: str | None, sent: str) -> str:
+    """What a write under a device key is, given the body's fingerprint recorded under that key (None: the
+    key was never used): NEW (record it), REPLAY (the same body again: answer with the first record, change
+    nothing) or REUSED (another body under a used key: refuse it, never answer with the first)."""
+    if recorded is None:
+        return NEW
+    return REPLAY if recorded == sent else REUSED
+
+
 def escalates(severity: str) -> bool:
     """A major finding is reported to the leaders at once (重大问题报告); a general one is not."""
     return severity == MAJOR

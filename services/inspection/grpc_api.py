@@ -112,8 +112,8 @@ class InspectionServicer(inspection_pb2_grpc.InspectionServiceServicer):
     # -- visits and findings
     def RecordVisit(self, request: inspection_pb2.RecordVisitRequest,  # noqa: N802
                     context: grpc.ServicerContext) -> inspection_pb2.VisitResponse:
-        return inspection_pb2.VisitResponse(visit=visit_to_proto(
-            recording.record_visit(self.inspection, request, _actor(request))))
+        visit, duplicate = recording.record_visit(self.inspection, request, _actor(request))
+        return inspection_pb2.VisitResponse(visit=visit_to_proto(visit), duplicate=duplicate)
 
     def _finding(self, finding: Finding, duplicate: bool = False) -> inspection_pb2.FindingResponse:
         found, plan_title = reading.get_finding(self.inspection, finding.id, Actor(role=permissions.SYSTEM))
@@ -158,7 +158,7 @@ class InspectionServicer(inspection_pb2_grpc.InspectionServiceServicer):
 
     def VerifyRectification(self, request: inspection_pb2.VerifyRectificationRequest,  # noqa: N802
                             context: grpc.ServicerContext) -> inspection_pb2.FindingResponse:
-        return self._finding(rectifying.verify(self.inspection, request, _actor(request)))
+        return self._finding(*rectifying.verify(self.inspection, request, _actor(request)))
 
     # -- escalations
     def RaiseEscalation(self, request: inspection_pb2.RaiseEscalationRequest,  # noqa: N802

@@ -137,7 +137,11 @@ class Visit(Base):
     ledger_current: Mapped[bool] = mapped_column(Boolean)
     ledger_note: Mapped[str] = mapped_column(Text, default="")
     summary: Mapped[str] = mapped_column(Text, default="")
+    # The device's key (NULL without one): one visit per (plan, key), whatever the tablet's retries.
+    client_key: Mapped[str | None] = mapped_column(String(100))
+    fingerprint: Mapped[str] = mapped_column(String(64), default="")  # of the request that recorded it
     checks: Mapped[list[ItemCheck]] = relationship(cascade="all, delete-orphan", lazy="selectin", order_by="ItemCheck.position")
+    __table_args__ = (UniqueConstraint("plan_id", "client_key", name="uq_visits_plan_client_key"),)
 
 
 class ItemCheck(Base):
@@ -229,8 +233,12 @@ class RectificationRound(Base):
     verified_by: Mapped[str] = mapped_column(String(SNAPSHOT), default="")
     verdict: Mapped[str] = mapped_column(String(10), default="")
     verification_text: Mapped[str] = mapped_column(Text, default="")
+    # The device's key of the 回头看 that gave the verdict (NULL without one): one verdict per key.
+    verification_key: Mapped[str | None] = mapped_column(String(100))
+    verification_fingerprint: Mapped[str] = mapped_column(String(64), default="")
     overdue_announced: Mapped[bool] = mapped_column(Boolean, default=False)  # rectification.overdue sent
-    __table_args__ = (Index("ix_rectification_rounds_due", "verdict", "reported_at", "due_date"),)
+    __table_args__ = (Index("ix_rectification_rounds_due", "verdict", "reported_at", "due_date"),
+                      UniqueConstraint("finding_id", "verification_key", name="uq_rectification_rounds_verification_key"))
 
 
 class Escalation(Base):

@@ -13,14 +13,16 @@ from sqlalchemy.exc import IntegrityError
 
 from duban.inspection.v1 import inspection_pb2
 from duban.ledger.v1 import ledger_pb2
+from libs.common import idempotency_grpc
 from libs.common.actor import Actor
+from libs.common.directory_entries import UnitEntry
 from libs.common.errors import IdempotencyKeyReused, InvalidInput
 from libs.common.grpc_errors import from_rpc_error
 from libs.common.idempotency_grpc import METADATA_KEY
 from services.inspection import domain, escalating, events, metrics, photo_store, planning
 from services.inspection.context import Inspection, require, require_inspector
 from services.inspection.orm import Finding, ItemCheck, KnownItem, Plan, Visit
-from services.inspection.repository import finding_by_key, get, known_item, plan_brief
+from services.inspection.repository import finding_by_key, get, known_item, plan_brief, visit_by_key
 
 KEY_MAX = 100
 
@@ -34,16 +36,55 @@ def _unit_of_item(item: KnownItem | None, unit_id: str) -> None:
         raise InvalidInput(f"unit {unit_id} does not undertake {item.item_no}", {"item_id": "该单位不承办所选事项"})
 
 
-def record_visit(inspection: Inspection, request: inspection_pb2.RecordVisitRequest, actor: Actor) -> Visit:
+def device_key(request: object, errors: dict[str, str]) -> str:
+    """The request's client_key, stripped; too long a key is a field error."""
+    key = str(getattr(request, "client_key", "")).strip()
+    if len(key) > KEY_MAX:
+        errors["client_key"] = f"记录编号不能超过{KEY_MAX}个字符"
+    return key
+
+
+def _visit_replay(inspection: Inspection, plan_id: str, key: str, print_: str) -> Visit | None:
+    """The visit already recorded under this key (a retry), or None; another body under it is refused."""
+    with inspection.uow.read() as tx:
+        found = visit_by_key(tx, plan_id, key)
+    outcome = domain.keyed(found.fingerprint if found else None, print_)
+    if outcome == domain.REUSED:
+        raise IdempotencyKeyReused(f"client_key {key} was used for another visit",
+                                   {"client_key": "该记录编号已用于另一条督查记录，请重新生成"})
+    if outcome == domain.REPLAY:
+        metrics.CLIENT_KEY_REPLAYS.labels("visit").inc()
+    return found
+
+
+def record_visit(inspection: Inspection, request: inspection_pb2.RecordVisitRequest,
+                 actor: Actor) -> tuple[Visit, bool]:
+    """(the visit, whether it had been recorded before under the same client key)."""
     errors: dict[str, str] = {}
+    key = device_key(request, errors)
     for check in request.checks:
         errors.update({f"checks.{check.item_id}.{k}": v for k, v in domain.check_errors(check.process, check.result).items()})
     if len(request.ledger_note) > domain.NOTE_MAX or len(request.summary) > domain.TEXT_MAX:
         errors["summary"] = "说明过长"
     if errors:
         raise InvalidInput("invalid visit: " + ", ".join(sorted(errors)), errors)
+    print_ = idempotency_grpc.fingerprint(request)
+    if key and (earlier := _visit_replay(inspection, request.plan_id, key, print_)) is not None:
+        return earlier, True
     unit = inspection.directory.unit(request.unit_id)
     now = inspection.clock.now()
+    try:
+        visit = _new_visit(inspection, request, actor, unit, now, key, print_)
+    except IntegrityError:
+        # The same key won a race with this request: answer with the visit it recorded.
+        if key and (earlier := _visit_replay(inspection, request.plan_id, key, print_)) is not None:
+            return earlier, True
+        raise
+    return visit, False
+
+
+def _new_visit(inspection: Inspection, request: inspection_pb2.RecordVisitRequest, actor: Actor, unit: UnitEntry,
+               now: dt.datetime, key: str, print_: str) -> Visit:
     with inspection.uow() as tx:
         plan = get(tx, Plan, request.plan_id, lock=True)
         require_inspector(actor, plan)
@@ -59,8 +100,10 @@ def record_visit(inspection: Inspection, request: inspection_pb2.RecordVisitRequ
             place=request.place.strip()[:200] or next((s.place for s in plan.stops if s.unit_id == unit.id), ""),
             visited_at=_instant(request.visited_at) or now, recorded_by=actor.snapshot(),
             ledger_kept=request.ledger_kept, ledger_current=request.ledger_kept and request.ledger_current,
-            ledger_note=request.ledger_note.strip(), summary=request.summary.strip(), checks=checks)
+            ledger_note=request.ledger_note.strip(), summary=request.summary.strip(), checks=checks,
+            client_key=key or None, fingerprint=print_)
         tx.session.add(visit)
+        tx.session.flush()  # the unique (plan, client key) is checked here, before any event is staged
         tx.publish(events.visit_recorded(visit, now))
         tx.commit()
     return visit
@@ -89,7 +132,7 @@ def _replay(inspection: Inspection, plan_id: str, key: str, print_: str) -> Find
     """The finding already recorded under this key (a retry), or None; another body under it is refused."""
     with inspection.uow.read() as tx:
         found = finding_by_key(tx, plan_id, key)
-    if found is not None and found.fingerprint != print_:
+    if domain.keyed(found.fingerprint if found else None, print_) == domain.REUSED:
         raise IdempotencyKeyReused(f"client_key {key} was used for another finding",
                                    {"client_key": "该问题编号已用于另一条问题记录，请重新生成"})
     if found is not None:
@@ -105,9 +148,7 @@ def record_finding(inspection: Inspection, request: inspection_pb2.RecordFinding
     device_time = _instant(request.device_time)
     errors = domain.finding_errors(request.text, request.category, request.severity, len(request.photos), position,
                                    device_time, now)
-    key = request.client_key.strip()
-    if len(key) > KEY_MAX:
-        errors["client_key"] = f"问题编号不能超过{KEY_MAX}个字符"
+    key = device_key(request, errors)
     if errors:
         raise InvalidInput("invalid finding: " + ", ".join(sorted(errors)), errors)
     print_ = fingerprint(request)

@@ -12,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from duban.inspection.v1 import inspection_pb2
+from libs.common import idempotency_grpc
 from libs.common.actor import Actor
 from libs.common.db import UnitOfWork
-from libs.common.errors import FailedPrecondition, InvalidInput, PermissionDenied
-from services.inspection import convert, domain, events, metrics, photo_store
+from libs.common.errors import FailedPrecondition, IdempotencyKeyReused, InvalidInput, PermissionDenied
+from services.inspection import convert, domain, events, metrics, photo_store, recording
 from services.inspection.context import Inspection, is_office, require, require_inspector
 from services.inspection.orm import Finding, Plan, RectificationRound
 from services.inspection.repository import get
@@ -109,10 +111,45 @@ def report(inspection: Inspection, request: inspection_pb2.ReportRectificationRe
     return finding
 
 
-def verify(inspection: Inspection, request: inspection_pb2.VerifyRectificationRequest, actor: Actor) -> Finding:
-    """回头看: passed makes it 已整改; failed reissues the order with a new deadline (a relapse)."""
+def _verified_before(inspection: Inspection, finding_id: str, key: str, print_: str) -> Finding | None:
+    """The finding, when a 回头看 under this device key gave its verdict already (a retry); another body
+    under the key is refused."""
+    with inspection.uow.read() as tx:
+        finding = get(tx, Finding, finding_id)
+        done = next((r for r in finding.rounds if r.verification_key == key), None)
+    outcome = domain.keyed(done.verification_fingerprint if done else None, print_)
+    if outcome == domain.REUSED:
+        raise IdempotencyKeyReused(f"client_key {key} was used for another re-inspection",
+                                   {"client_key": "该记录编号已用于另一次回头看，请重新生成"})
+    if outcome == domain.NEW:
+        return None
+    metrics.CLIENT_KEY_REPLAYS.labels("verification").inc()
+    return finding
+
+
+def verify(inspection: Inspection, request: inspection_pb2.VerifyRectificationRequest,
+           actor: Actor) -> tuple[Finding, bool]:
+    """回头看: passed makes it 已整改; failed reissues the order with a new deadline (a relapse). Returns
+    (the finding, whether this device key had given the verdict before)."""
+    errors: dict[str, str] = {}
+    key = recording.device_key(request, errors)
     if not request.verification.text.strip() and not request.verification.photos:
-        raise InvalidInput("a re-inspection needs evidence", {"verification": "请填写回头看情况或附照片"})
+        errors["verification"] = "请填写回头看情况或附照片"
+    if errors:
+        raise InvalidInput("invalid re-inspection: " + ", ".join(sorted(errors)), errors)
+    print_ = idempotency_grpc.fingerprint(request)
+    if key and (earlier := _verified_before(inspection, request.finding_id, key, print_)) is not None:
+        return earlier, True
+    try:
+        return _verify(inspection, request, actor, key, print_), False
+    except IntegrityError:
+        if key and (earlier := _verified_before(inspection, request.finding_id, key, print_)) is not None:
+            return earlier, True
+        raise
+
+
+def _verify(inspection: Inspection, request: inspection_pb2.VerifyRectificationRequest, actor: Actor, key: str,
+            print_: str) -> Finding:
     due = None if request.passed else _due(inspection, request.working_days, request.due_date)
     accepted = photo_store.accept_all(inspection, request.verification.photos, "verification")
     with inspection.uow() as tx:
@@ -129,6 +166,7 @@ def verify(inspection: Inspection, request: inspection_pb2.VerifyRectificationRe
         verdict = domain.PASSED if request.passed else domain.FAILED
         last.verified_at, last.verified_by, last.verdict = now, actor.snapshot(), verdict
         last.verification_text = request.verification.text.strip()
+        last.verification_key, last.verification_fingerprint = key or None, print_
         finding.photos.extend(photo_store.store(inspection, finding.id, "verification", last.number, accepted,
                                                 len(finding.photos)))
         if not request.passed:

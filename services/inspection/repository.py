@@ -12,7 +12,7 @@ from sqlalchemy import select, tuple_
 
 from libs.common.db import UnitOfWork
 from libs.common.errors import InvalidInput, NotFound
-from services.inspection.orm import Escalation, Finding, KnownItem, Plan, PlanMember
+from services.inspection.orm import Escalation, Finding, KnownItem, Plan, PlanMember, Visit
 
 T = TypeVar("T")
 _MISSING: dict[type, tuple[str, str]] = {Plan: ("plan_id", "督查方案不存在"), Finding: ("finding_id", "问题不存在"),
@@ -64,6 +64,10 @@ def known_item(tx: UnitOfWork, item_id: str, field: str = "item_id") -> KnownIte
 
 def finding_by_key(tx: UnitOfWork, plan_id: str, client_key: str) -> Finding | None:
     return tx.session.scalars(select(Finding).where(Finding.plan_id == plan_id, Finding.client_key == client_key)).first()
+
+
+def visit_by_key(tx: UnitOfWork, plan_id: str, client_key: str) -> Visit | None:
+    return tx.session.scalars(select(Visit).where(Visit.plan_id == plan_id, Visit.client_key == client_key)).first()
 
 
 # Keyset paging of findings: recorded time, then id.

@@ -69,10 +69,10 @@ SERVER_SIDE: dict[str, set[str]] = {
     "updatePlan": WRITE | {"item_ids", "stops", "leader_id", "members", "starts_on", "ends_on", "reason", "If-Match",
                            "version", "status", "items"},
     "approvePlan": WRITE, "startPlan": WRITE, "finishPlan": WRITE, "confirmTraining": WRITE,
-    "recordVisit": WRITE | {"unit_id", "visited_at"}, "raiseEscalation": WRITE | {"unit_id", "item_id"},
+    "recordVisit": WRITE | {"unit_id", "visited_at", "client_key"}, "raiseEscalation": WRITE | {"unit_id", "item_id"},
     "recordFinding": WRITE | {"unit_id", "item_id", "visit_id", "device_time", "photos", "client_key"},
     "orderRectification": WRITE | {"due_date", "photos"}, "reportRectification": WRITE | {"photos"},
-    "verifyRectification": WRITE | {"due_date", "photos"}, "registerFindingAsItem": WRITE | {"responsible_leader_id"},
+    "verifyRectification": WRITE | {"due_date", "photos", "client_key"}, "registerFindingAsItem": WRITE | {"responsible_leader_id"},
     "acknowledgeEscalation": WRITE,
 }
 # What PUT /units/{id} and /people/{id} change: these throwaway entries, never the demo directory the

@@ -7,6 +7,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 from services.gateway.api import (  # noqa: E402,F401
     auth_api,
     directory,
+    field,
     inspection,
     items,
     ledger_io,

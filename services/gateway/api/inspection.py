@@ -108,8 +108,8 @@ for _action, _path, _name in (("approval", "approval", "approve_plan"), ("start"
 @bp.post("/inspection/plans/<plan_id>/visits")
 @require("inspection.inspect")
 def record_visit(plan_id: str) -> Response:
-    visit = act("visit", plan_id, json_body()).visit
-    return created(visit, url_for("api.get_plan", plan_id=plan_id))
+    reply = act("visit", plan_id, json_body())
+    return created(reply.visit, url_for("api.get_plan", plan_id=plan_id), fresh=not reply.duplicate)
 
 
 @bp.post("/inspection/plans/<plan_id>/escalations")

@@ -44,7 +44,7 @@ def create_user() -> tuple[dict[str, Any], int]:
     reader.done()
     user = accounts.create_user(db(), now=now(), **fields)
     if extra is not None:
-        accounts.update_user(db(), user, {"extra_roles": extra})
+        accounts.update_user(db(), user, {"extra_roles": extra}, now())
     db().commit()
     g.audit_target = user.username
     return user_json(user), 201
@@ -64,7 +64,7 @@ def update_user(user_id: int) -> dict[str, Any]:
     if extra is not None:
         changes["extra_roles"] = extra
     reader.done()
-    user = accounts.update_user(db(), accounts.get_user(db(), user_id), changes)
+    user = accounts.update_user(db(), accounts.get_user(db(), user_id), changes, now())
     db().commit()
     return user_json(user)
 

@@ -30,14 +30,14 @@ def admin_users() -> ResponseReturnValue:
                 changes["active"] = form.get("active") == "on"
                 # A person may hold more than one role (the 区长: principal and responsible leader).
                 changes["extra_roles"] = form.getlist("extra_roles")
-                accounts.update_user(db(), accounts.get_user(db(), int(form["user_id"])), changes)
+                accounts.update_user(db(), accounts.get_user(db(), int(form["user_id"])), changes, now())
                 message = "已保存"
             else:
                 user = accounts.create_user(db(), form.get("username", ""), form.get("display_name", ""),
                                             form.get("password", ""), form.get("role", ""), form.get("unit_id", ""),
                                             form.get("person_id", ""), now=now())
                 if form.getlist("extra_roles"):
-                    accounts.update_user(db(), user, {"extra_roles": form.getlist("extra_roles")})
+                    accounts.update_user(db(), user, {"extra_roles": form.getlist("extra_roles")}, now())
                 message = "已创建用户"
             db().commit()
             return redirect(url_for("pages.admin_users", message=message))

@@ -81,6 +81,10 @@ CASES = [
     Case("get photo", "GET", lambda s, sh: f"/photos/{sh.finding['photos'][0]['id']}", SEES_FINDING),
     Case("get thumbnail", "GET", lambda s, sh: f"/photos/{sh.finding['photos'][0]['id']}/thumbnail", SEES_FINDING),
     Case("list escalations", "GET", lambda s, sh: "/escalations", ALL_OK),
+    # the tablet's day: the plan's team and the office only (a role that may not inspect: 403)
+    Case("day's bundle", "GET", lambda s, sh: f"/plans/{sh.plan['id']}/bundle",
+         {"office": 200, "office_head": 200, "inspector": 200, "inspector_out": 404, "fgj_staff": 403,
+          "jyj_staff": 403, "leader_li": 403, "leader_zhao": 403, "assessment": 403}),
     Case("get escalation", "GET", lambda s, sh: f"/escalations/{sh.escalation_id}",
          {"office": 200, "office_head": 200, "assessment": 200, "leader_li": 200}),
     # plans: the office drafts and runs them, its head approves, members confirm their training
@@ -210,3 +214,87 @@ def test_without_a_token_nothing_is_answered_but_401(scene: Scene, shared: Share
         path = case.setup(scene, shared) if case.method == "GET" else "/plans"
         reply = scene.portal.client().open(f"/api/v1/inspection{path}", method=case.method if case.method == "GET" else "POST")
         assert reply.status_code == 401, case.name
+
+
+def test_the_days_bundle_holds_the_plan_its_units_ledger_rows_leads_checklist_and_findings(scene: Scene,
+                                                                                        shared: Shared) -> None:
+    day = scene.ok("GET", f"/plans/{shared.plan['id']}/bundle", "inspector")
+    assert day["plan"]["id"] == shared.plan["id"] and day["checklist"] == ["督查纪律", "问题认定标准"]
+    fgj = next(u for u in day["units"] if u["unit_id"] == "fgj")
+    assert fgj["unit_name"] == "区发展和改革局" and fgj["place"] == "发改局办公楼"
+    row = next(r for r in fgj["items"] if r["id"] == scene.item["id"])
+    assert row["item_no"] == scene.item["item_no"] and row["status_label"] and "due_date" in row
+    assert shared.finding["id"] in {f["id"] for f in day["findings"]}
+    assert day["vocabulary"]["categories"]["falsification"] == "弄虚作假"
+    assert day["photo_limits"]["max_photos"] == 9 and 0 < day["photo_limits"]["max_bytes"] <= 30 * 1024 * 1024 // 9
+
+
+def _bind(scene: Scene, username: str, name: str = "督查一组平板") -> tuple[dict[str, Any], dict[str, str]]:
+    client = scene.portal.login(username)
+    reply = client.post("/api/v1/devices", json={"name": name}, headers={"X-CSRF-Token": client.csrf})  # type: ignore[attr-defined]
+    assert reply.status_code == 201, reply.get_json()
+    body: dict[str, Any] = reply.get_json()
+    return body, {"Authorization": f"Bearer {body['token']}"}
+
+
+def test_a_tablet_bound_from_the_web_session_syncs_with_its_device_token_until_the_office_revokes_it(
+        scene: Scene, shared: Shared) -> None:
+    device, headers = _bind(scene, "inspector")
+    assert device["token"].startswith("dbd_") and device["name"] == "督查一组平板"
+    client = scene.client()
+    # Only a web session binds a tablet: an API token or another device token cannot mint one.
+    assert client.post("/api/v1/devices", json={"name": "x"}, headers=scene.portal.headers("inspector")).status_code == 403
+    assert client.post("/api/v1/devices", json={"name": "x"}, headers=headers).status_code == 403
+    # The token reaches the field endpoints, nothing else.
+    bundle = client.get(f"/api/v1/inspection/plans/{shared.plan['id']}/bundle", headers={**headers, "X-Duban-Unsynced": "3"})
+    assert bundle.status_code == 200
+    assert client.get("/api/v1/items", headers=headers).status_code == 403
+    finding = client.post(f"/api/v1/inspection/plans/{shared.plan['id']}/findings", headers=headers,
+                          content_type="multipart/form-data",
+                          data={"unit_id": "fgj", "text": "离线记录的问题", "category": "other", "severity": "general",
+                                "client_key": uuid.uuid4().hex, "photos": [(io.BytesIO(jpeg()), "IMG.jpg")]})
+    assert finding.status_code == 201, finding.get_json()
+    # Listed with its last sync and what it said was waiting; the office sees every tablet, an inspector theirs.
+    mine = scene.portal.login("inspector").get("/api/v1/devices").get_json()["devices"]
+    listed = next(d for d in mine if d["id"] == device["id"])
+    assert listed["last_sync_at"] and listed["pending"] == 3 and listed["revoked_at"] is None and "token" not in listed
+    other, _ = _bind(scene, "office", "督查室平板")
+    assert other["id"] not in {d["id"] for d in mine}
+    assert {device["id"], other["id"]} <= {d["id"] for d in client.get("/api/v1/devices", headers=scene.portal.headers(
+        "office")).get_json()["devices"]}
+    # Someone else's tablet is not theirs to revoke; the office revokes it in one call.
+    assert client.delete(f"/api/v1/devices/{other['id']}", headers=scene.portal.headers("inspector")).status_code == 404
+    assert client.delete(f"/api/v1/devices/{device['id']}", headers=scene.portal.headers("office")).status_code == 204
+    refused = client.post(f"/api/v1/inspection/plans/{shared.plan['id']}/visits", headers=headers,
+                          json={"unit_id": "fgj", "client_key": uuid.uuid4().hex})
+    assert refused.status_code == 401 and refused.get_json()["reason"] == "device_revoked"
+    assert "撤销" in refused.get_json()["detail"] and "未同步的记录仍保存在本平板上" in refused.get_json()["detail"]
+    # The office's page lists it as revoked, with who did it.
+    page = scene.portal.login("office").get("/inspection/devices").get_data(as_text=True)
+    assert "督查一组平板" in page and "已撤销（office姓名" in page
+
+
+def test_a_retried_visit_from_a_tablet_is_recorded_once(scene: Scene, shared: Shared) -> None:
+    _, headers = _bind(scene, "inspector", "督查二组平板")
+    body = {"unit_id": "jyj", "ledger_kept": True, "ledger_current": False, "summary": "台账未及时更新",
+            "client_key": uuid.uuid4().hex, "visited_at": "2026-11-26T09:30:00+08:00"}
+    path = f"/api/v1/inspection/plans/{shared.plan['id']}/visits"
+    first, again = (scene.client().post(path, headers=headers, json=body) for _ in range(2))
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.get_json()["id"] == again.get_json()["id"]
+    changed = scene.client().post(path, headers=headers, json=body | {"summary": "另一份小结"})
+    assert changed.status_code == 422 and "client_key" in changed.get_json()["errors"]
+
+
+def test_a_password_change_revokes_the_accounts_tablets_too(scene: Scene, shared: Shared) -> None:
+    scene.portal.add_user("inspector_moved", "inspector", "dcs", "sv-sun")
+    _, headers = _bind(scene, "inspector_moved", "调岗人员平板")
+    client = scene.client()
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    me = client.get("/api/v1/me", headers=scene.portal.headers("inspector_moved")).get_json()
+    changed = client.patch(f"/api/v1/users/{me['id']}", headers=scene.portal.headers("admin"),
+                           json={"password": "another-horse-2"})
+    assert changed.status_code == 200, changed.get_json()
+    refused = client.get("/api/v1/me", headers=headers)
+    assert refused.status_code == 401 and refused.get_json()["reason"] == "device_revoked"
+    assert "账号变更" in refused.get_json()["detail"]

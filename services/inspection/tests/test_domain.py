@@ -90,3 +90,10 @@ def test_a_finding_names_what_was_found_its_category_and_gravity_and_a_sane_devi
     errors = domain.finding_errors("", "bad", "huge", domain.MAX_PHOTOS + 1, None, now + dt.timedelta(hours=2), now)
     assert set(errors) == {"text", "category", "severity", "photos", "device_time"}
     assert domain.escalates("major") and not domain.escalates("general")
+
+
+@given(st.text(max_size=64), st.text(max_size=64))
+def test_a_device_key_is_new_once_then_replays_its_own_body_and_refuses_any_other(recorded: str, sent: str) -> None:
+    assert domain.keyed(None, sent) == domain.NEW
+    assert domain.keyed(sent, sent) == domain.REPLAY
+    assert domain.keyed(recorded, sent) == (domain.REPLAY if recorded == sent else domain.REUSED)

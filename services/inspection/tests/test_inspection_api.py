@@ -308,3 +308,43 @@ def test_the_office_registers_a_finding_as_a_ledger_item_once(trio: Trio) -> Non
     assert code_of(lambda: trio.inspection.RegisterFindingAsItem(inspection_pb2.RegisterFindingAsItemRequest(
         finding_id=finding.id, responsible_leader_id="ld-li", actor=INSPECTOR), timeout=10)) == \
         grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_a_tablets_retried_visit_and_re_inspection_are_recorded_once_under_their_device_keys(trio: Trio) -> None:
+    item = trio.register()
+    plan = trio.approved_plan([item.id])
+
+    def visit(key: str, summary: str = "台账基本齐全") -> inspection_pb2.VisitResponse:
+        request = inspection_pb2.RecordVisitRequest(
+            plan_id=plan.id, unit_id="fgj", ledger_kept=True, ledger_current=True, summary=summary, client_key=key,
+            checks=[inspection_pb2.ItemCheck(item_id=item.id, process="verified", result="verified")], actor=INSPECTOR)
+        request.visited_at.FromDatetime(trio.clock.now() - dt.timedelta(hours=3))  # captured offline, hours ago
+        return trio.inspection.RecordVisit(request, timeout=10)
+
+    first, again = visit("tablet-v-1"), visit("tablet-v-1")
+    assert not first.duplicate and again.duplicate and again.visit.id == first.visit.id
+    assert code_of(lambda: visit("tablet-v-1", "另一份小结")) == grpc.StatusCode.INVALID_ARGUMENT
+    assert code_of(lambda: visit("k" * 101)) == grpc.StatusCode.INVALID_ARGUMENT
+    seen = trio.inspection.GetPlan(inspection_pb2.GetPlanRequest(plan_id=plan.id, actor=OFFICE), timeout=10).plan
+    assert [v.id for v in seen.visits] == [first.visit.id]
+    assert first.visit.visited_at.ToDatetime(dt.UTC) == trio.clock.now() - dt.timedelta(hours=3)
+
+    finding = _finding(trio, plan, item.id).finding
+    trio.inspection.OrderRectification(inspection_pb2.OrderRectificationRequest(
+        finding_id=finding.id, mode="ordered", working_days=3, requirement="补齐台账", actor=INSPECTOR), timeout=10)
+    trio.inspection.ReportRectification(inspection_pb2.ReportRectificationRequest(
+        finding_id=finding.id, report=inspection_pb2.Evidence(text="台账已补齐"), actor=FGJ), timeout=10)
+
+    def verify(key: str, text: str = "现场核实，已整改到位") -> inspection_pb2.FindingResponse:
+        return trio.inspection.VerifyRectification(inspection_pb2.VerifyRectificationRequest(
+            finding_id=finding.id, passed=True, client_key=key, actor=INSPECTOR,
+            verification=inspection_pb2.Evidence(text=text, photos=[inspection_pb2.Photo(
+                filename="check.jpg", data=photo_samples.jpeg(640, 480))])), timeout=20)
+
+    verified, retried = verify("tablet-r-1"), verify("tablet-r-1")
+    assert not verified.duplicate and retried.duplicate
+    assert retried.finding.rectification.status == "rectified" and len(retried.finding.rectification.rounds) == 1
+    assert len(retried.finding.rectification.rounds[0].verification.photos) == 1, "one photo, not two"
+    assert code_of(lambda: verify("tablet-r-1", "另一次回头看")) == grpc.StatusCode.INVALID_ARGUMENT
+    # Another key is a second 回头看: there is nothing left to re-inspect, and the tablet is told so.
+    assert code_of(lambda: verify("tablet-r-2")) == grpc.StatusCode.FAILED_PRECONDITION
