@@ -304,3 +304,21 @@ def test_the_service_worker_serves_the_field_page_offline_after_one_online_visit
     assert page.evaluate("typeof idb.openDB") == "function", "idb came from the worker's cache"
     manifest = page.evaluate("async () => (await fetch('/field/manifest.webmanifest')).json()")
     assert manifest["start_url"] == "/field/" and manifest["display"] == "standalone"
+
+
+def test_a_tablet_near_its_storage_quota_is_warned_and_asked_to_install_while_work_is_unsynced(
+        tablet: BrowserContext, day: dict[str, Any], photo: Path) -> None:
+    """The browser says 950 of 1,000 MB are used (what navigator.storage.estimate answers on a full tablet):
+    the page warns, and with a record unsynced asks to install or keep the data."""
+    tablet.add_init_script("""
+        Object.defineProperty(navigator.storage, 'estimate', {value: async () => ({usage: 950 * 1048576, quota: 1000 * 1048576})});
+        Object.defineProperty(navigator.storage, 'persisted', {value: async () => false});
+    """)
+    page = bound_tablet(tablet, day, "存储将满的平板")
+    tablet.set_offline(True)
+    record_finding(page, "档案柜未上锁", photo)
+    expect(page.locator("#storage-warning")).to_be_visible()
+    expect(page.locator("#storage-warning")).to_contain_text("已用 95%")
+    expect(page.locator("#install-notice")).to_be_visible()
+    expect(page.locator("#install-text")).to_contain_text("1 条未同步")
+    tablet.set_offline(False)
