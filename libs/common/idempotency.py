@@ -78,7 +78,8 @@ idempotency_keys = Table(
     Index("ix_idempotency_keys_created_at", "created_at"),
 )
 
-T = TypeVar("T", bound=Message)
+T = TypeVar("T")
+M = TypeVar("M", bound=Message)
 
 
 @dataclass
@@ -127,6 +128,20 @@ def mark_effect(session: Session) -> Claim | None:
     return claim
 
 
+def once_by_key(key: str, earlier: Callable[[], T | None], make: Callable[[], T]) -> tuple[T, bool]:
+    """A write named by the domain's own key (a tablet's client_key, kept with the record under a unique
+    constraint): (what was made before under the key, True), else (made now, False). A race lost on the
+    unique key answers with the winner's record. Without a key the write is simply made."""
+    if key and (found := earlier()) is not None:
+        return found, True
+    try:
+        return make(), False
+    except IntegrityError:
+        if key and (found := earlier()) is not None:
+            return found, True
+        raise
+
+
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -158,9 +173,9 @@ class IdempotencyStore:
             yield tx.session
             tx.session.commit()
 
-    def run(self, method: str, scope: str, key: str, fingerprint: str, effect: Callable[[], T],
-            decode: Callable[[bytes], T], lease: dt.timedelta | None = None,
-            rerunnable: bool = False) -> tuple[T, bool]:
+    def run(self, method: str, scope: str, key: str, fingerprint: str, effect: Callable[[], M],
+            decode: Callable[[bytes], M], lease: dt.timedelta | None = None,
+            rerunnable: bool = False) -> tuple[M, bool]:
         """The effect's response, run once per (scope, key); (response, True) when it is a replay.
         `rerunnable`: the effect is idempotent by a key of its own, so it may run again when the first
         run's response was lost (it answers with what the first run made)."""

@@ -18,6 +18,7 @@ from libs.common.actor import Actor
 from libs.common.directory_entries import UnitEntry
 from libs.common.errors import IdempotencyKeyReused, InvalidInput
 from libs.common.grpc_errors import from_rpc_error
+from libs.common.idempotency import once_by_key
 from libs.common.idempotency_grpc import METADATA_KEY
 from services.inspection import domain, escalating, events, metrics, photo_store, planning
 from services.inspection.context import Inspection, require, require_inspector
@@ -69,18 +70,9 @@ def record_visit(inspection: Inspection, request: inspection_pb2.RecordVisitRequ
     if errors:
         raise InvalidInput("invalid visit: " + ", ".join(sorted(errors)), errors)
     print_ = idempotency_grpc.fingerprint(request)
-    if key and (earlier := _visit_replay(inspection, request.plan_id, key, print_)) is not None:
-        return earlier, True
-    unit = inspection.directory.unit(request.unit_id)
-    now = inspection.clock.now()
-    try:
-        visit = _new_visit(inspection, request, actor, unit, now, key, print_)
-    except IntegrityError:
-        # The same key won a race with this request: answer with the visit it recorded.
-        if key and (earlier := _visit_replay(inspection, request.plan_id, key, print_)) is not None:
-            return earlier, True
-        raise
-    return visit, False
+    return once_by_key(key, lambda: _visit_replay(inspection, request.plan_id, key, print_),
+                       lambda: _new_visit(inspection, request, actor, inspection.directory.unit(request.unit_id),
+                                          inspection.clock.now(), key, print_))
 
 
 def _new_visit(inspection: Inspection, request: inspection_pb2.RecordVisitRequest, actor: Actor, unit: UnitEntry,

@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from duban.inspection.v1 import inspection_pb2
 from libs.common import idempotency_grpc
 from libs.common.actor import Actor
 from libs.common.db import UnitOfWork
 from libs.common.errors import FailedPrecondition, IdempotencyKeyReused, InvalidInput, PermissionDenied
+from libs.common.idempotency import once_by_key
 from services.inspection import convert, domain, events, metrics, photo_store, recording
 from services.inspection.context import Inspection, is_office, require, require_inspector
 from services.inspection.orm import Finding, Plan, RectificationRound
@@ -138,14 +138,8 @@ def verify(inspection: Inspection, request: inspection_pb2.VerifyRectificationRe
     if errors:
         raise InvalidInput("invalid re-inspection: " + ", ".join(sorted(errors)), errors)
     print_ = idempotency_grpc.fingerprint(request)
-    if key and (earlier := _verified_before(inspection, request.finding_id, key, print_)) is not None:
-        return earlier, True
-    try:
-        return _verify(inspection, request, actor, key, print_), False
-    except IntegrityError:
-        if key and (earlier := _verified_before(inspection, request.finding_id, key, print_)) is not None:
-            return earlier, True
-        raise
+    return once_by_key(key, lambda: _verified_before(inspection, request.finding_id, key, print_),
+                       lambda: _verify(inspection, request, actor, key, print_))
 
 
 def _verify(inspection: Inspection, request: inspection_pb2.VerifyRectificationRequest, actor: Actor, key: str,
