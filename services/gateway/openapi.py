@@ -79,6 +79,7 @@ SCHEMAS: dict[str, Any] = {
             "status": {"enum": list(STATUSES)}, "supervision_status": S, "result": S, "closure_signature": S,
             "extension_reason": S, "extension_signature": S, "remarks": S, "version": {"type": "integer"},
             "created_at": S, "updated_at": S, "legacy_no": S, "follow_up_of": S, "follow_up_of_no": S, "origin_finding_id": S,
+            "origin_bulletin_id": S,
             "light": {"enum": ["green", "yellow", "red", ""], "description": "红黄绿灯；已办结事项为空（无灯）"},
             "light_reason": S, "working_days_left": {"type": "integer"},
         },
