@@ -393,8 +393,8 @@ def table(
     # The header, and one row built through python-docx as the pattern of every body row; the body rows are
     # copies of it with their texts put in: building each cell through python-docx cost 20 ms a row, and an
     # annex lists thousands (the XML is the same either way).
-    pattern_values = [_PATTERN_TEXT] * len(columns) if rows else None
-    for r, values in enumerate([[label for label, _ in columns], *([pattern_values] if pattern_values else [])]):
+    header: list[str] = [label for label, _ in columns]
+    for r, values in enumerate([header, *([[_PATTERN_TEXT] * len(columns)] if rows else [])]):
         cells = grid.rows[0].cells if r == 0 else grid.add_row().cells
         for c, (cell, text) in enumerate(zip(cells, values, strict=True)):
             if r == 0 or c in centred:
@@ -409,8 +409,8 @@ def table(
     if rows:
         pattern = grid.rows[1]._tr
         body = grid._tbl
-        for values in rows:
-            body.append(_body_row(pattern, values))
+        for body_values in rows:
+            body.append(_body_row(pattern, body_values))
         body.remove(pattern)
     return grid
 
@@ -431,7 +431,7 @@ def _body_row(pattern: CT_Row, values: Sequence[str]) -> CT_Row:
         elif "\t" in value or "\n" in value or "\r" in value:
             run = node.getparent()
             run.remove(node)
-            Run(run, None).text = value  # python-docx's own conversion of tabs and breaks
+            Run(run, None).text = value  # type: ignore[arg-type]  # python-docx's own conversion of tabs and breaks
         else:
             node.text = value
             if value != value.strip():
