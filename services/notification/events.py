@@ -18,6 +18,7 @@ from services.notification.orm import Bulletin
 
 SOURCE = topics.event_source("notification")
 BULLETIN_DRAFTED = "bulletin.drafted"
+BULLETIN_EDITED = "bulletin.edited"
 BULLETIN_SUBMITTED = "bulletin.submitted"
 BULLETIN_RETURNED = "bulletin.returned"
 BULLETIN_APPROVED = "bulletin.approved"
