@@ -7,6 +7,7 @@ field errors and nothing changed; the files and the chart's data; the year's 清
 from __future__ import annotations
 
 import hashlib
+import uuid
 
 import pytest
 
@@ -160,3 +161,87 @@ def test_the_clearance_report_is_drafted_once_approved_published_and_filed(scene
     assert filed["receipt"]["receipt_no"] == "考备2026-1" and filed["receipt"]["recorded_by"]["name"]
     assert scene.call("GET", "/clearances/1999", "office").status_code == 422
     assert scene.call("GET", "/clearances/2025", "office").status_code == 404
+
+
+# -- the pages (the browser suite drives them in Chromium: tests/browser/test_bulletins.py)
+def _form(client: object, **fields: object) -> dict[str, object]:
+    return {"csrf_token": client.csrf, "idempotency_key": str(uuid.uuid4()), **fields}  # type: ignore[attr-defined]
+
+
+def test_the_office_drafts_edits_and_submits_on_the_pages_and_the_leader_approves_what_the_page_hashes(
+        scene: Scene) -> None:
+    office = scene.portal.login("office")
+    board = office.get("/bulletins").get_data(as_text=True)
+    assert "起草通报" in board and "由系统起草" in board and "已印发的通报" in board
+    made = office.post("/bulletins/new", data=_form(office, kind="special", title="专项督查通报（页面）",
+                                                    period="", scope_unit_id="", **PERIOD))
+    assert made.status_code == 302, made.get_data(as_text=True)
+    page = office.get(made.headers["Location"]).get_data(as_text=True)
+    assert "通报已起草" in page and "专项督查通报（页面）" in page and "各单位办理情况" in page
+    assert "区发展和改革局" in page and 'id="bulletin-chart"' in page and "修改草稿" in page
+    bulletin_id = made.headers["Location"].split("/")[2].split("?")[0]
+    editor = office.get(f"/bulletins/{bulletin_id}/edit").get_data(as_text=True)
+    assert "通报批评：区发展和改革局" in editor and "依据：" in editor and "限时整改的问题" in editor
+    bulletin = scene.ok("GET", f"/bulletins/{bulletin_id}", "office")
+    criticism = next(i for i, m in enumerate(bulletin["mentions"]) if m["kind"] == "criticism")
+    bad = office.post(f"/bulletins/{bulletin_id}/edit", data=_form(
+        office, title=bulletin["title"], opening=bulletin["draft_opening"], closing=bulletin["draft_closing"],
+        expected_version=str(bulletin["version"]), **{f"m-{criticism}-id": bulletin["mentions"][criticism]["id"],
+                                                      f"m-{criticism}-action": "strike",
+                                                      "r-0-unit_id": "fgj", "r-0-text": "台账补齐", "r-0-working_days": "三天"}))
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "应为整数" in text and "台账补齐" in text  # the entry is kept
+    assert scene.ok("GET", f"/bulletins/{bulletin_id}", "office")["version"] == bulletin["version"]
+    sent = office.post(f"/bulletins/{bulletin_id}/edit", data=_form(
+        office, title=bulletin["title"], opening=bulletin["draft_opening"], closing=bulletin["draft_closing"],
+        expected_version=str(bulletin["version"]), then="submit", **{
+            f"m-{criticism}-id": bulletin["mentions"][criticism]["id"], f"m-{criticism}-action": "strike",
+            "r-0-unit_id": "fgj", "r-0-text": "台账补齐", "r-0-working_days": "3"}))
+    assert sent.status_code == 302 and "done=submit" in sent.headers["Location"]
+    after = scene.ok("GET", f"/bulletins/{bulletin_id}", "office")
+    assert after["status"] == "submitted" and after["opening"] == ""  # the system's text, left as it was
+    assert [m["state"] for m in after["mentions"]][criticism] == "struck"
+    assert [(r["unit_id"], r["text"], r["working_days"]) for r in after["requirements"]] == [("fgj", "台账补齐", 3)]
+
+    leader = scene.portal.login(PRINCIPAL)
+    queue = leader.get("/queue").get_data(as_text=True)
+    assert "待审批的督查通报" in queue and f"/bulletins/{bulletin_id}/approval" in queue
+    approval = leader.get(f"/bulletins/{bulletin_id}/approval").get_data(as_text=True)
+    assert after["docx_sha256"] in approval and after["pdf_sha256"] in approval and "批准印发" in approval
+    approved = leader.post(f"/bulletins/{bulletin_id}/act/approve", data=_form(
+        leader, docx_sha256=after["docx_sha256"], pdf_sha256=after["pdf_sha256"], comment="同意印发"))
+    assert approved.status_code == 302
+    assert "已批准待印发的通报" in office.get("/desk").get_data(as_text=True)
+    assert office.post(f"/bulletins/{bulletin_id}/act/publish", data=_form(office)).status_code == 302
+
+    fgj = scene.portal.login("fgj_staff")
+    seen = fgj.get("/bulletins").get_data(as_text=True)
+    assert "专项督查通报（页面）" in seen and "点名本单位" in seen and "起草通报" not in seen
+    mine = fgj.get(f"/bulletins/{bulletin_id}").get_data(as_text=True)
+    assert "本通报点名了本单位" in mine and "台账补齐" in mine and "修改草稿" not in mine
+    assert fgj.get(f"/bulletins/{bulletin_id}/edit").status_code == 403
+    assert fgj.get(f"/bulletins/{bulletin_id}/approval").status_code == 403
+
+
+def test_the_leader_returns_from_the_page_and_a_refusal_keeps_what_was_written(scene: Scene) -> None:
+    sent = scene.submitted("专项督查通报（页面退回）")
+    leader = scene.portal.login(PRINCIPAL)
+    blank = leader.post(f"/bulletins/{sent['id']}/act/return", data=_form(leader, comment=""))
+    assert blank.status_code == 422 and "退回修改意见" in blank.get_data(as_text=True)
+    other = leader.post(f"/bulletins/{sent['id']}/act/approve", data=_form(
+        leader, docx_sha256="0" * 64, pdf_sha256=sent["pdf_sha256"], comment="同意"))
+    assert other.status_code == 409 and scene.ok("GET", f"/bulletins/{sent['id']}", "office")["status"] == "submitted"
+    done = leader.post(f"/bulletins/{sent['id']}/act/return", data=_form(leader, comment="请补充整改期限"))
+    assert done.status_code == 302
+    page = scene.portal.login("office").get(f"/bulletins/{sent['id']}").get_data(as_text=True)
+    assert "主要领导退回修改：请补充整改期限" in page and "修改草稿" in page
+
+
+def test_the_clearance_page_tells_when_it_opens(scene: Scene) -> None:
+    office = scene.portal.login("office")
+    page = office.get("/clearance?year=2027").get_data(as_text=True)
+    assert "2027年度尚未起草清零报告" in page and "起草2027年度清零报告" in page
+    early = office.post("/clearance?year=2027", data=_form(office))
+    assert early.status_code == 409 and "2027年度清零报告自12月1日起生成" in early.get_data(as_text=True)
+    unit = scene.portal.login("fgj_staff").get("/clearance?year=2027").get_data(as_text=True)
+    assert "尚未起草清零报告" in unit and "起草2027" not in unit
