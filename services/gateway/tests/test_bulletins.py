@@ -69,7 +69,7 @@ def test_a_bulletin_goes_from_the_systems_draft_to_the_board_of_every_role(scene
     approved = scene.ok("POST", f"/bulletins/{draft['id']}/approval", PRINCIPAL, json={
         "docx_sha256": sent["docx_sha256"], "pdf_sha256": sent["pdf_sha256"], "comment": "同意印发"})
     assert approved["status"] == "approved" and approved["approved_docx_sha256"] == sent["docx_sha256"]
-    assert approved["approved_by"]["name"] == "赵强"
+    assert approved["approved_by"]["name"] == f"{PRINCIPAL}姓名"  # the account that approved
 
     published = scene.ok("POST", f"/bulletins/{draft['id']}/publication", "office")
     assert published["status"] == "published" and published["published_at"]
@@ -87,6 +87,8 @@ def test_a_bulletin_goes_from_the_systems_draft_to_the_board_of_every_role(scene
 
 def test_the_leader_returns_a_bulletin_with_comments_and_the_office_submits_it_again(scene: Scene) -> None:
     sent = scene.submitted("专项督查通报（退回）")
+    unhashed = scene.call("POST", f"/bulletins/{sent['id']}/approval", PRINCIPAL, json={"comment": "同意"})
+    assert unhashed.status_code == 422 and set(unhashed.get_json()["errors"]) == {"docx_sha256", "pdf_sha256"}
     blank = scene.call("POST", f"/bulletins/{sent['id']}/return", PRINCIPAL, json={"comment": ""})
     assert blank.status_code == 422 and "comment" in blank.get_json()["errors"]
     returned = scene.ok("POST", f"/bulletins/{sent['id']}/return", PRINCIPAL, json={"comment": "请补充整改要求"})
@@ -119,7 +121,7 @@ def test_bad_input_is_refused_field_by_field_and_changes_nothing(scene: Scene) -
     early = scene.call("POST", "/bulletins", "office", json={"kind": "quarterly", "period": "2026Q4"})
     assert early.status_code == 409 and "period" in early.get_json()["errors"]  # the quarter has not ended
     assert scene.call("GET", "/bulletins?kind=weekly", "office").status_code == 422
-    assert scene.call("POST", f"/bulletins/{draft['id']}/approval", PRINCIPAL, json={}).status_code == 422
+    assert scene.call("POST", f"/bulletins/{draft['id']}/approval", PRINCIPAL, json={}).status_code == 404  # a draft
     assert scene.call("GET", f"/bulletins/{draft['id']}/documents/xlsx", "office").status_code == 404
     assert scene.call("GET", "/bulletins/no-such-bulletin", "office").status_code == 404
 
