@@ -7,12 +7,16 @@ field errors and nothing changed; the files and the chart's data; the year's 清
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 
 import pytest
 
+from libs.common import vocabulary
+
 from services.gateway.tests.bulletin_scene import PERIOD, PRINCIPAL, Scene, scene_for
 from services.gateway.tests.conftest import Portal
+from services.gateway.tests.test_chinese_everywhere import _TEST_NAMES, codes_in, visible_text
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -247,3 +251,34 @@ def test_the_clearance_page_tells_when_it_opens(scene: Scene) -> None:
     assert early.status_code == 409 and "2027年度清零报告自12月1日起生成" in early.get_data(as_text=True)
     unit = scene.portal.login("fgj_staff").get("/clearance?year=2027").get_data(as_text=True)
     assert "尚未起草清零报告" in unit and "起草2027" not in unit
+
+
+BULLETIN_WORDS = re.compile(r"(?<![A-Za-z0-9_.-])(" + "|".join(re.escape(w) for w in sorted({
+    *vocabulary.BULLETIN_KINDS, *vocabulary.BULLETIN_STATUSES, *vocabulary.BULLETIN_ACTS, *vocabulary.MENTION_KINDS,
+    *vocabulary.MENTION_STATES, *vocabulary.MENTION_ACTIONS, "fgj", "jyj", "dcs", "ld-li", "ld-zhao"},
+    key=len, reverse=True)) + r")(?![A-Za-z0-9_-])")
+
+
+def test_every_bulletin_page_speaks_chinese_with_names(scene: Scene) -> None:
+    """The board, a published bulletin, a draft, its editor, the approval page and the 清零 page, as the
+    office, the principal leader and a unit read them: no identifier of the vocabulary, no unit or person
+    id, no record id - but the SHA-256 of the files, which the approval page shows to be read."""
+    published, sent, draft = scene.published("专项通报（中文）"), scene.submitted("专项通报（中文报批）"), scene.draft()
+    pages = {"office": ["/bulletins", f"/bulletins/{published['id']}", f"/bulletins/{draft['id']}",
+                        f"/bulletins/{draft['id']}/edit", "/clearance", "/desk"],
+             PRINCIPAL: ["/bulletins", f"/bulletins/{sent['id']}/approval", "/queue"],
+             "fgj_staff": ["/bulletins", f"/bulletins/{published['id']}", "/bulletins?mine=1"]}
+    found = {}
+    for user, paths in pages.items():
+        client = scene.portal.login(user)
+        for path in paths:
+            reply = client.get(path)
+            assert reply.status_code == 200, (user, path, reply.status_code)
+            text = _TEST_NAMES.sub("某某", visible_text(reply.get_data(as_text=True)))
+            for digest in (sent["docx_sha256"], sent["pdf_sha256"]):
+                text = text.replace(digest, "（哈希）")
+            text = re.sub(r"(DOCX|PDF) [0-9a-f]{16}…", "（哈希）", text)  # the course's hash prefixes
+            codes = sorted({m.group(1) for m in BULLETIN_WORDS.finditer(text)} | set(codes_in(text)))
+            if codes:
+                found[f"{user} {path}"] = codes
+    assert not found, found
