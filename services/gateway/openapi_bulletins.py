@@ -49,9 +49,9 @@ ITEM_LINE = {"type": "object", "properties": {
     "due_date": S, "original_due_date": S, "extended": BOOL, "closed_on": S, "within_time": BOOL, "light": S,
     "working_days_late": INT, "reason": S, "status": S}}
 LINES = {"type": "array", "items": ITEM_LINE}
-CHART = {"type": "object", "required": ["title", "bars"], "properties": {
-    "title": S, "bars": {"type": "array", "items": {"type": "object", "properties": {
-        "unit_id": S, "unit_name": S, "value": NUMBER | {"minimum": 0, "maximum": 1}, "label": S, "lagging": BOOL}}}}}
+CHART_FIELDS: dict[str, Any] = {"title": S, "bars": {"type": "array", "items": {"type": "object", "properties": {
+    "unit_id": S, "unit_name": S, "value": NUMBER | {"minimum": 0, "maximum": 1}, "label": S, "lagging": BOOL}}}}
+CHART = {"type": "object", "required": ["title", "bars"], "properties": CHART_FIELDS}
 PERIOD = {"type": "object", "properties": {"kind": S, "code": S, "starts_on": S, "ends_on": S, "year": INT, "label": S}}
 
 SCHEMAS: dict[str, Any] = {
@@ -125,7 +125,7 @@ def _generate(summary: str, op_id: str, body: dict[str, Any], location: str) -> 
                           **problem_responses(401, 403, 404, 409, 422, 503)}}
 
 
-FILES = {"docx": {DOCX: {}}, "pdf": {"application/pdf": {}}, "chart": {"image/png": {}}}
+FILES: dict[str, dict[str, Any]] = {"docx": {DOCX: {}}, "pdf": {"application/pdf": {}}, "chart": {"image/png": {}}}
 
 PATHS: dict[str, Any] = {
     "/api/v1/bulletins": {
@@ -175,7 +175,7 @@ PATHS: dict[str, Any] = {
     "/api/v1/bulletins/{bulletin_id}/chart": {"get": {
         "summary": "各单位按时办结率（清零报告为办结率）：DOCX 中图表所用的同一数据", "operationId": "bulletinChart",
         "parameters": [BULLETIN_ID],
-        "responses": {**ok(CHART | {"properties": {**CHART["properties"], "bulletin_id": S}}),
+        "responses": {**ok(CHART | {"properties": {**CHART_FIELDS, "bulletin_id": S}}),
                       **problem_responses(401, 404, 503)}}},
     "/api/v1/bulletins/{bulletin_id}/documents/{format}": {"get": {
         "summary": "下载通报：DOCX（GB/T 9704 版式）、由其转换的 PDF、图表（PNG）；报批后为保存的、审批所针对的文件",

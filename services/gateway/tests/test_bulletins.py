@@ -13,7 +13,6 @@ import uuid
 import pytest
 
 from libs.common import vocabulary
-
 from services.gateway.tests.bulletin_scene import PERIOD, PRINCIPAL, Scene, scene_for
 from services.gateway.tests.conftest import Portal
 from services.gateway.tests.test_chinese_everywhere import _TEST_NAMES, codes_in, visible_text
