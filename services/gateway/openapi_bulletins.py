@@ -37,7 +37,8 @@ STRINGS = {"type": "array", "items": S}
 BULLETIN_ID = path_id("bulletin_id", "通报 id")
 YEAR = {"name": "year", "in": "path", "required": True, "description": "年度，如 2026",
         "schema": {"type": "string", "pattern": "^2[0-9]{3}$"}}
-SHA256 = text(64, description="所审阅文件的 SHA-256（十六进制小写，见 docx_sha256 / pdf_sha256）")
+SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$",
+          "description": "所审阅文件的 SHA-256（64 位十六进制小写，见通报的 docx_sha256 / pdf_sha256）"}
 INSTANT = text(40, description="截至时间（带时区的 ISO 8601）；不填为现在（定期通报须在期末之后）")
 
 UNIT_ROW = {"type": "object", "properties": {
