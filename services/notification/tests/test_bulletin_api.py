@@ -11,6 +11,7 @@ import re
 
 import grpc
 from docx import Document
+from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import select
 
 from duban.ledger.v1 import ledger_pb2
@@ -19,7 +20,7 @@ from libs.common import printing
 from libs.common.clock import OFFICE_TZ
 from libs.common.outbox import outbox
 from libs.common.storage import sha256
-from services.notification.tests.conftest import ASSESS, SYSTEM_ACTOR, FGJ, LEADER_LI, OFFICE, PRINCIPAL, Duo, code_of
+from services.notification.tests.conftest import ASSESS, FGJ, LEADER_LI, OFFICE, PRINCIPAL, SYSTEM_ACTOR, Duo, code_of
 
 D = dt.date
 
@@ -170,7 +171,7 @@ def test_bad_requests_are_refused_with_their_fields(duo: Duo) -> None:
     for body in (dict(kind="quarterly", period="2026Q5"), dict(kind="weekly", period="2026W1"),
                  dict(kind="quarterly", period="2026Q4"),  # not ended on 2026-11-26
                  dict(kind="special", period="", starts_on="2026-08-01", ends_on="2026-08-31")):  # no title
-        code = code_of(lambda: _generate(duo, **body))
+        code = code_of(lambda body=body: _generate(duo, **body))  # type: ignore[misc]
         assert code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION), body
     assert code_of(lambda: _generate(duo, actor=FGJ)) == grpc.StatusCode.PERMISSION_DENIED
     assert code_of(lambda: duo.notification.GenerateClearance(pb.GenerateClearanceRequest(year=2026, actor=OFFICE),
@@ -204,10 +205,10 @@ def test_the_year_end_clearance_report_and_its_receipt(duo: Duo) -> None:
     assert f"2026年度共立项督查事项{c.total}件" in text
 
 
-def _ts(moment: dt.datetime) -> object:
-    from services.notification.tests.conftest import ts
-
-    return ts(moment)
+def _ts(moment: dt.datetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp
 
 
 
