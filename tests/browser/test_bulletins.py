@@ -31,6 +31,7 @@ pytestmark = [pytest.mark.stack, pytest.mark.postgres, pytest.mark.slow]  # the 
 
 OFFICE_SCREEN: ViewportSize = {"width": 1280, "height": 900}
 TABLET: ViewportSize = {"width": 768, "height": 1024}
+RENDER_MS = 120_000
 PRINCIPAL = "quzhang"  # 赵强 (区长), made here: the demo accounts have no principal leader
 
 
@@ -143,8 +144,9 @@ def test_a_bulletin_from_the_systems_draft_to_a_units_board_through_the_pages(
     office.get_by_label("第1个问题的单位").select_option(label="区发展和改革局")
     office.get_by_label("第1个问题", exact=True).fill("重大项目调度台账更新不及时，限期补齐")
     office.get_by_label("第1个问题的工作日数").fill("5")
-    office.get_by_role("button", name="保存并报主要领导审批").click()
-    expect(office.get_by_role("status")).to_contain_text("已报主要领导审批")
+    # Submitting renders the DOCX and converts it to PDF (LibreOffice): seconds, more on a busy machine.
+    office.get_by_role("button", name="保存并报主要领导审批").click(timeout=RENDER_MS)
+    expect(office.get_by_role("status")).to_contain_text("已报主要领导审批", timeout=RENDER_MS)
     expect(office.locator(".subtitle")).to_contain_text("待主要领导审批")
 
     # The principal leader approves it from 待我签批, over the hashes the page shows.
@@ -159,8 +161,8 @@ def test_a_bulletin_from_the_systems_draft_to_a_units_board_through_the_pages(
 
     # The office publishes it.
     office.goto(bulletin_url)
-    office.get_by_role("button", name="印发").click()
-    expect(office.get_by_role("status")).to_contain_text("已印发")
+    office.get_by_role("button", name="印发").click(timeout=RENDER_MS)  # registers the problems in the ledger
+    expect(office.get_by_role("status")).to_contain_text("已印发", timeout=RENDER_MS)
     see(office, "published")
 
     # 发改局 finds it on its board, marked where it is named, and the problem it must fix.
