@@ -392,7 +392,7 @@ AREAS: list[tuple[str, str, tuple[str, ...]]] = [
     ("lists", "工作清单与红黄绿灯", ("/api/v1/tracking",)),
     ("inspection", "实地督查：方案、督查记录、问题与整改、重大问题报告", ("/api/v1/inspection/",)),
     ("bulletins", "督查通报与年度清零报告：起草、修改、报批、批准或退回、印发、下载、备案",
-     ("/api/v1/bulletins", "/api/v1/clearances")),
+     ("/api/v1/bulletins", "/api/v1/bulletin-jobs", "/api/v1/clearances")),
     ("items", "督查事项（立项、修改、台账）", ("/api/v1/items",)),
     ("ledger", "台账导出与导入", ("/api/v1/ledger/",)),
     ("directory", "单位与人员目录", ("/api/v1/units", "/api/v1/people")),

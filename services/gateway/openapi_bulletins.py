@@ -146,10 +146,13 @@ PATHS: dict[str, Any] = {
             period=text(20, description="2026Q3、2026H1、2026-07；专项不填"),
             starts_on=DATE_OR_EMPTY | {"description": "专项：起始日"}, ends_on=DATE_OR_EMPTY,
             title=text(200, description="专项必填"), scope_unit_id=text(40, description="部门内部通报：该部门；空值为全区"),
-            as_of=INSTANT, corrects_bulletin_id=text(40, description="更正已印发的通报（新的一期专项通报）")),
+            as_of=INSTANT, corrects_bulletin_id=text(40, description="更正已印发的通报（新的一期专项通报）")) | {
+            # A correction is a special bulletin.
+            "if": {"required": ["corrects_bulletin_id"], "properties": {"corrects_bulletin_id": {"minLength": 1}}},
+            "then": {"properties": {"kind": {"const": "special"}}}},
             "/api/v1/bulletins/{id}"),
     },
-    "/api/v1/bulletins/jobs": {"post": {
+    "/api/v1/bulletin-jobs": {"post": {
         "summary": "立即起草已结束而尚无通报的各期（管理员；平时由定时任务运行），再次运行不重复起草",
         "operationId": "runBulletinJobs",
         "responses": {**ok({"type": "object", "properties": {"drafted_bulletin_ids": STRINGS, "periods": STRINGS}}),

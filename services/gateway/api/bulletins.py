@@ -123,7 +123,7 @@ def bulletin_chart(bulletin_id: str) -> dict[str, Any]:
     return chart_json(visible_bulletin(bulletin_id))
 
 
-@bp.post("/bulletins/jobs")
+@bp.post("/bulletin-jobs")
 @require("bulletins.jobs")
 def run_bulletin_jobs() -> dict[str, Any]:
     reply = notification().call("RunBulletinJobs", notification_pb2.RunBulletinJobsRequest(actor=current_actor()),

@@ -89,7 +89,7 @@ CASES = [
     # the assessment office files the 清零 report (here still a draft)
     Case("receipt of a draft clearance", "POST", lambda s: "/clearances/2026/receipt",
          {"assessment": 409, "admin": 409}, body={"receipt_no": "考备-1"}),
-    Case("run the jobs", "POST", lambda s: "/bulletins/jobs", {"admin": 200}),
+    Case("run the jobs", "POST", lambda s: "/bulletin-jobs", {"admin": 200}),
 ]
 
 
