@@ -137,6 +137,7 @@ def test_the_charts_cron_jobs_are_subcommands_of_their_service() -> None:
         if o["kind"] == "CronJob" and (args := tuple(helm_check.pod_specs(o)[0]["containers"][0]["args"][:2]))[0] in built
     }
     assert ("inspection", "sweep") in jobs and ("tracking", "sweep") in jobs
+    assert ("notification", "bulletins") in jobs and ("notification", "clearance") in jobs
     for service, job in sorted(jobs):
         result = real_entrypoint(service, "--help")
         assert result.returncode == 0, result.stderr

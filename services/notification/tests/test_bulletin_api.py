@@ -230,3 +230,14 @@ def test_the_job_catches_up_missed_periods_and_drafts_each_once(duo: Duo) -> Non
     assert list(second.periods) == []
     assert code_of(lambda: duo.notification.RunBulletinJobs(pb.RunBulletinJobsRequest(actor=OFFICE), timeout=10)) \
         == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_a_preview_stores_nothing_and_may_look_at_a_running_period(duo: Duo) -> None:
+    item = duo.register(title="第四季度预览事项", registered_on="2026-10-12")
+    before = duo.notification.ListBulletins(pb.ListBulletinsRequest(page_size=1, actor=OFFICE), timeout=10).total_size
+    seen = duo.notification.PreviewBulletin(pb.GenerateBulletinRequest(
+        kind="quarterly", period="2026Q4", actor=OFFICE), timeout=60).bulletin
+    assert seen.id == "" and item.id in {ln.item_id for ln in seen.facts.in_scope}
+    assert seen.facts.totals.in_scope == len(seen.facts.in_scope)
+    assert duo.notification.ListBulletins(pb.ListBulletinsRequest(page_size=1, actor=OFFICE), timeout=10).total_size \
+        == before
