@@ -11,7 +11,7 @@ import uuid
 import grpc
 import pytest
 
-from duban.common.v1 import common_pb2
+from duban.common.v1 import todo_pb2
 from duban.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 from duban.notification.v1 import notification_pb2 as pb
 from duban.notification.v1 import notification_pb2_grpc
@@ -50,7 +50,7 @@ def test_the_demo_has_a_published_bulletin_and_one_awaiting_the_leader(stack: St
         awaiting = by_title[demo_notification.AWAITING_TITLE]
         assert published.status == "published" and awaiting.status == "submitted"
         assert published.approved_by.name == "赵强" and published.document_no
-        todo = stub.ListTodo(common_pb2.ListTodoRequest(leader_id="ld-zhao", kinds=["bulletin_to_approve"]), timeout=10)
+        todo = stub.ListTodo(todo_pb2.ListTodoRequest(leader_id="ld-zhao", kinds=["bulletin_to_approve"]), timeout=10)
         assert awaiting.id in {e.ref_id for e in todo.entries}
     made = _made_of(stack, published.id)
     assert len(made) == 1 and made[0].units[0].unit_id == "shz"
