@@ -1,4 +1,4 @@
-"""`make bench [ARGS="--quick" | "--only ledger|gateway|tracking|inspection|broker"]`: run the benchmarks and print their tables.
+"""`make bench [ARGS="--quick" | "--only ledger|gateway|tracking|inspection|bulletins|broker"]`: run the benchmarks and print their tables.
 
 The tables are also written to bench/results/latest.txt (git-ignored).
 """
@@ -16,7 +16,16 @@ import time
 import traceback
 from pathlib import Path
 
-from bench import broker_bench, gateway_bench, inspection_bench, ledger_bench, machine, procs, tracking_bench
+from bench import (
+    broker_bench,
+    gateway_bench,
+    inspection_bench,
+    ledger_bench,
+    machine,
+    notification_bench,
+    procs,
+    tracking_bench,
+)
 from bench.report import Table
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -27,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="smaller run (10k items / assignments, 1,000 registrations, 5 s loads)"
     )
-    parser.add_argument("--only", choices=["ledger", "gateway", "tracking", "inspection", "broker", "registrations",
+    parser.add_argument("--only", choices=["ledger", "gateway", "tracking", "inspection", "bulletins", "broker",
+                                           "registrations",
                                                    "visibility"],
                         help="run one group only; 'registrations' (A1, A1r, A1b) and 'visibility' (T2, T2b) are the "
                              "parts of ledger and tracking that before/after comparisons repeat")
@@ -72,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         ("gateway", lambda: gateway_bench.run(args.quick, state)),
         ("tracking", lambda: tracking_bench.run(args.quick, state, ("sqlite",) if args.sqlite_only else None)),
         ("inspection", lambda: inspection_bench.run(args.quick, state)),
+        ("bulletins", lambda: notification_bench.run(args.quick, state)),
         ("broker", lambda: broker_bench.run(args.quick, state)),
         ("registrations", lambda: ledger_bench.bench_registrations(ledger_bench.Config.make(args.quick, databases), state)),
         ("visibility", lambda: tracking_bench.bench_visibility(tracking_bench.Config.make(args.quick, databases), state)),

@@ -28,6 +28,12 @@ def _as_of(args: argparse.Namespace) -> dt.datetime | None:
 def bulletins(app: App[Any, Any], args: argparse.Namespace) -> int:
     """One period (--kind and --period), or every ended period not drafted yet (no --period: the CronJob)."""
     as_of = _as_of(args)
+    if args.kind and args.kind not in domain.REGULAR_KINDS:
+        print(f"bulletins: --kind must be one of {', '.join(domain.REGULAR_KINDS)}, not {args.kind!r}", file=sys.stderr)
+        return 2
+    if args.period and not args.kind:
+        print("bulletins: --period needs --kind", file=sys.stderr)
+        return 2
     try:
         if args.period:
             b, existing = drafting.generate_bulletin(app.core, pb.GenerateBulletinRequest(
@@ -63,7 +69,7 @@ def clearance(app: App[Any, Any], args: argparse.Namespace) -> int:
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--kind", default="", choices=["", *domain.REGULAR_KINDS],
+    parser.add_argument("--kind", default="", metavar="KIND",
                         help="bulletins: quarterly | semiannual | monthly (default: every kind)")
     parser.add_argument("--period", default="", help="bulletins: 2026Q3 | 2026H1 | 2026-07 (default: every ended one)")
     parser.add_argument("--year", type=int, default=0, help="clearance: the year (default: this year's, from its date)")

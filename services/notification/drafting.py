@@ -30,8 +30,10 @@ def period_key(kind: str, code: str, scope_unit_id: str) -> str:
     return f"{kind}:{code}:{scope_unit_id}"
 
 
-def generate_bulletin(n: Notification, request: pb.GenerateBulletinRequest, actor: Actor) -> tuple[Bulletin, bool]:
-    """The period's bulletin: drafted now, or the one drafted before (True)."""
+def generate_bulletin(n: Notification, request: pb.GenerateBulletinRequest, actor: Actor,
+                      preview: bool = False) -> tuple[Bulletin, bool]:
+    """The period's bulletin: drafted now, or the one drafted before (True). `preview`: the bulletin as it
+    would be drafted now, not stored (and not numbered, no event)."""
     kind, scope_unit_id = request.kind, request.scope_unit_id.strip()
     if kind == domain.CLEARANCE:
         raise InvalidInput("clearance through GenerateClearance", {"kind": "清零报告请用“生成清零报告”"})
@@ -51,14 +53,14 @@ def generate_bulletin(n: Notification, request: pb.GenerateBulletinRequest, acto
     if corrects is not None and not starts:
         starts, ends = corrects.starts_on.isoformat(), corrects.ends_on.isoformat()
     period = domain.parse_period(kind, request.period, starts, ends)
-    if kind != domain.SPECIAL and not domain.has_ended(period, day):
+    if kind != domain.SPECIAL and not preview and not domain.has_ended(period, day):
         raise FailedPrecondition(f"{period.code} has not ended by {day}",
                                  {"period": f"{period.label}尚未结束，期满后才能起草通报"})
     if kind == domain.SPECIAL and not request.title.strip():
         raise InvalidInput("a special bulletin needs a title", {"title": "专项通报须填写标题"})
     key = period_key(kind, period.code, scope_unit_id) if kind != domain.SPECIAL else None
     with n.uow.read() as tx:
-        if key and (found := repository.by_period_key(tx, key)) is not None:
+        if key and not preview and (found := repository.by_period_key(tx, key)) is not None:
             return found, True
         scope_name = repository.unit_name(tx, scope_unit_id) if scope_unit_id else ""
         if scope_unit_id and not scope_name:
@@ -74,6 +76,9 @@ def generate_bulletin(n: Notification, request: pb.GenerateBulletinRequest, acto
     mentions = facts.suggest_mentions(t, n.thresholds)
     requirements = facts.suggest_requirements(t, n.thresholds)
     title = request.title.strip()[:200] or wording.title(kind, period.label, scope_name)
+    if preview:
+        return _unsaved(kind, period, scope_unit_id, title, found_facts.SerializeToString(), mentions, requirements,
+                        as_of, actor), False
     return _store(n, key, kind, period, scope_unit_id, title, found_facts.SerializeToString(), mentions, requirements,
                   facts.named_units(t, mentions, requirements), as_of, actor, corrects)
 
@@ -99,6 +104,25 @@ def generate_clearance(n: Notification, year: int, as_of_stamp: Timestamp | None
     named = sorted({ln.item.unit_id for ln in c.not_closed})
     return _store(n, key, domain.CLEARANCE, period, "", wording.title(domain.CLEARANCE, period.label),
                   convert.clearance_to_proto(c).SerializeToString(), [], [], named, as_of, actor, None)
+
+
+def _unsaved(kind: str, period: domain.Period, scope_unit_id: str, title: str, frozen: bytes,
+             mentions: list[facts.Mention], requirements: list[facts.Requirement], as_of: dt.datetime,
+             actor: Actor) -> Bulletin:
+    b = Bulletin(id="", kind=kind, period_code=period.code, starts_on=period.starts_on, ends_on=period.ends_on,
+                 year=period.year, scope_unit_id=scope_unit_id, status=domain.DRAFT, title=title, facts=frozen,
+                 mentions=convert.mentions_json(mentions), named_unit_ids="", as_of=as_of, corrects_bulletin_id="",
+                 corrected_by_bulletin_id="", drafted_by=actor.snapshot(), version=0, created_at=as_of,
+                 issue_no=0, issue_year=0, document_no="", opening="", closing="", docx_sha256="", pdf_sha256="",
+                 approved_docx_sha256="", approved_pdf_sha256="", approved_by="", published_by="", return_comment="",
+                 receipt="")
+    b.requirements = [BulletinRequirement(
+        bulletin_id="", id=r.id, position=i, unit_id=r.unit_id, unit_name=r.unit_name, text=r.text,
+        working_days=r.working_days, due_date=r.due_date, item_id=r.item_id, item_no=r.item_no,
+        finding_id=r.finding_id, leader_id=r.leader_id, registered_item_id="", registered_item_no="")
+        for i, r in enumerate(requirements)]
+    b.acts = []
+    return b
 
 
 def _store(n: Notification, key: str | None, kind: str, period: domain.Period, scope_unit_id: str, title: str,

@@ -45,6 +45,10 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
                          context: grpc.ServicerContext) -> pb.BulletinResponse:
         return self._answer(*drafting.generate_bulletin(self.n, request, _actor(request)))
 
+    def PreviewBulletin(self, request: pb.GenerateBulletinRequest,  # noqa: N802
+                        context: grpc.ServicerContext) -> pb.BulletinResponse:
+        return self._answer(drafting.generate_bulletin(self.n, request, _actor(request), preview=True)[0])
+
     def GetBulletin(self, request: pb.GetBulletinRequest,  # noqa: N802
                     context: grpc.ServicerContext) -> pb.BulletinResponse:
         return self._answer(reading.get_bulletin(self.n, request.bulletin_id, _actor(request)))

@@ -105,11 +105,10 @@ def test_a_quarter_bulletin_from_draft_to_publication(duo: Duo) -> None:
     text = "\n".join(p.text for p in Document(io.BytesIO(docx)).paragraphs)
     assert f"2026年第{submitted.issue_no}期" in text and submitted.document_no in text
     assert f"纳入本期通报的督查事项共{t.in_scope}件" in text and "区教育局" in text and "予以通报批评" in text
-    if printing.available():
-        # the PDF's text is the DOCX's: every paragraph, with the page numbers ("— 2 —") of page breaks aside
-        flat = re.sub(r"—\d+—", "", re.sub(r"\s+", "", "".join(p.text for p in printing.pages(pdf))))
-        for paragraph in Document(io.BytesIO(docx)).paragraphs:
-            assert re.sub(r"\s+", "", paragraph.text) in flat, paragraph.text
+    # the PDF's text is the DOCX's: every paragraph, with the page numbers ("— 2 —") of page breaks aside
+    flat = re.sub(r"—\d+—", "", re.sub(r"\s+", "", "".join(p.text for p in printing.pages(pdf))))
+    for paragraph in Document(io.BytesIO(docx)).paragraphs:
+        assert re.sub(r"\s+", "", paragraph.text) in flat, paragraph.text
 
     # the principal leader returns it; the office edits and submits again: the numbers stay
     assert code_of(lambda: duo.notification.ReturnBulletin(pb.ReturnBulletinRequest(
@@ -230,3 +229,14 @@ def test_the_job_catches_up_missed_periods_and_drafts_each_once(duo: Duo) -> Non
     assert list(second.periods) == []
     assert code_of(lambda: duo.notification.RunBulletinJobs(pb.RunBulletinJobsRequest(actor=OFFICE), timeout=10)) \
         == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_a_preview_stores_nothing_and_may_look_at_a_running_period(duo: Duo) -> None:
+    item = duo.register(title="第四季度预览事项", registered_on="2026-10-12")
+    before = duo.notification.ListBulletins(pb.ListBulletinsRequest(page_size=1, actor=OFFICE), timeout=10).total_size
+    seen = duo.notification.PreviewBulletin(pb.GenerateBulletinRequest(
+        kind="quarterly", period="2026Q4", actor=OFFICE), timeout=60).bulletin
+    assert seen.id == "" and item.id in {ln.item_id for ln in seen.facts.in_scope}
+    assert seen.facts.totals.in_scope == len(seen.facts.in_scope)
+    assert duo.notification.ListBulletins(pb.ListBulletinsRequest(page_size=1, actor=OFFICE), timeout=10).total_size \
+        == before
