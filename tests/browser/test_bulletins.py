@@ -32,7 +32,7 @@ pytestmark = [pytest.mark.stack, pytest.mark.postgres, pytest.mark.slow]  # the 
 OFFICE_SCREEN: ViewportSize = {"width": 1280, "height": 900}
 TABLET: ViewportSize = {"width": 768, "height": 1024}
 RENDER_MS = 120_000
-PRINCIPAL = "quzhang"  # 赵强 (区长), made here: the demo accounts have no principal leader
+PRINCIPAL = "quzhang"  # 赵强 (区长), the demo's principal leader (scripts/demo_data.py)
 
 
 def api(stack: Stack, method: str, path: str, headers: dict[str, str], **kw) -> requests.Response:
@@ -41,12 +41,8 @@ def api(stack: Stack, method: str, path: str, headers: dict[str, str], **kw) -> 
 
 @pytest.fixture(scope="module")
 def period(stack: Stack) -> dict[str, str]:
-    """The principal leader's account, and the days of a special bulletin over the demo items, once the
-    notification service has learned them from the broker."""
-    admin = token(stack, "admin")
-    made = api(stack, "POST", "/users", admin, json={"username": PRINCIPAL, "display_name": "赵强", "role": "principal_leader",
-                                                     "password": DEMO_PASSWORD, "unit_id": "dcs", "person_id": "ld-zhao"})
-    assert made.status_code in (201, 409), made.text
+    """The days of a special bulletin over the demo items, once the notification service has learned them
+    from the broker."""
     today = dt.date.today()
     days = {"starts_on": (today - dt.timedelta(days=60)).isoformat(), "ends_on": today.isoformat()}
     office = token(stack, "office")
