@@ -281,3 +281,15 @@ def test_every_bulletin_page_speaks_chinese_with_names(scene: Scene) -> None:
             if codes:
                 found[f"{user} {path}"] = codes
     assert not found, found
+
+
+def test_the_page_says_the_red_and_yellow_lists_as_the_docx_does(scene: Scene) -> None:
+    """Every overdue item is red and listed once, in the overdue table; the page counts them as the DOCX does."""
+    draft = scene.draft()
+    facts = draft["facts"]
+    late = {i["item_id"] for i in facts["overdue"]}
+    raised = [i for i in facts["red"] if i["item_id"] not in late]
+    page = scene.portal.login("office").get(f"/bulletins/{draft['id']}").get_data(as_text=True)
+    assert (f"红灯事项 {len(facts['red'])} 件（其中逾期未办结 {len(facts['red']) - len(raised)} 件，见上表）、"
+            f"黄灯事项 {len(facts['yellow'])} 件") in page
+    assert late and facts["totals"]["red"] == len(facts["red"])
