@@ -8,6 +8,8 @@ PY := $(VENV)/bin/python
 ARGS ?=
 SITE := $(VENV)/lib/python3.11/site-packages
 PROTOS := $(shell find proto -name '*.proto')
+ECHARTS_VERSION := 6.1.0
+ECHARTS := .tools/echarts/node_modules/echarts/dist/echarts.min.js
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -38,10 +40,10 @@ pg-binaries:
 	  apt-get update -qq && apt-get install -y -qq postgresql; \
 	fi
 
-run: proto pg-binaries $(IDB) ## start broker, services, gateway and demo data; prints the URL and logins (Ctrl-C stops all)
+run: proto pg-binaries $(IDB) $(ECHARTS) ## start broker, services, gateway and demo data; prints the URL and logins (Ctrl-C stops all)
 	$(PY) -m scripts.run_stack $(ARGS)
 
-test: lint pg-binaries print-tools .tools/helm .tools/node_modules/axe-core/axe.min.js $(IDB) /usr/bin/chromium ## lint (ruff, mypy), then the whole test suite (ARGS=... passes options to pytest)
+test: lint pg-binaries print-tools .tools/helm .tools/node_modules/axe-core/axe.min.js $(IDB) $(ECHARTS) /usr/bin/chromium ## lint (ruff, mypy), then the whole test suite (ARGS=... passes options to pytest)
 	$(PY) -m pytest $(ARGS)
 
 bench: proto pg-binaries /usr/bin/wrk ## run the benchmarks and print their tables
@@ -81,6 +83,14 @@ $(IDB):
 	test -f $@
 
 field-assets: $(IDB) ## fetch the field pages' third-party script (idb) into the gateway's static files
+
+# ECharts, the bulletin page's chart (services/gateway/pages/bulletins.py serves it; docker/Dockerfile
+# fetches the same version). Third-party code: fetched, never committed (.tools/ is git-ignored).
+# Its own prefix: an npm install into .tools would prune axe-core, installed there without a package.json.
+$(ECHARTS):
+	mkdir -p .tools/echarts
+	npm install --prefix .tools/echarts --no-save --no-audit --no-fund --no-package-lock echarts@$(ECHARTS_VERSION)
+	test -f $@
 
 # axe-core, the accessibility rules the browser tests inject into each page (tests/browser).
 .tools/node_modules/axe-core/axe.min.js:

@@ -1,4 +1,4 @@
-"""`make bench [ARGS="--quick" | "--only ledger|gateway|tracking|inspection|field|broker"]`: run the benchmarks and print their tables.
+"""`make bench [ARGS="--quick" | "--only ledger|gateway|tracking|inspection|field|bulletins|broker"]`: run the benchmarks and print their tables.
 
 The tables are also written to bench/results/latest.txt (git-ignored).
 """
@@ -23,6 +23,7 @@ from bench import (
     inspection_bench,
     ledger_bench,
     machine,
+    notification_bench,
     procs,
     tracking_bench,
 )
@@ -36,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="smaller run (10k items / assignments, 1,000 registrations, 5 s loads)"
     )
-    parser.add_argument("--only", choices=["ledger", "gateway", "tracking", "inspection", "field", "broker",
+    parser.add_argument("--only", choices=["ledger", "gateway", "tracking", "inspection", "field", "bulletins", "broker",
                                            "registrations", "visibility"],
                         help="run one group only; 'registrations' (A1, A1r, A1b) and 'visibility' (T2, T2b) are the "
                              "parts of ledger and tracking that before/after comparisons repeat")
@@ -82,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         ("tracking", lambda: tracking_bench.run(args.quick, state, ("sqlite",) if args.sqlite_only else None)),
         ("inspection", lambda: inspection_bench.run(args.quick, state)),
         ("field", lambda: field_bench.run(args.quick, state)),
+        ("bulletins", lambda: notification_bench.run(args.quick, state)),
         ("broker", lambda: broker_bench.run(args.quick, state)),
         ("registrations", lambda: ledger_bench.bench_registrations(ledger_bench.Config.make(args.quick, databases), state)),
         ("visibility", lambda: tracking_bench.bench_visibility(tracking_bench.Config.make(args.quick, databases), state)),

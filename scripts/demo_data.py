@@ -1,5 +1,5 @@
-"""Demo data for the embedded stack: units, people, accounts for every role, a few items, their tracking
-and an inspection (scripts/demo_inspection.py).
+"""Demo data for the embedded stack: units, people, accounts for every role, a few items, their tracking,
+an inspection (scripts/demo_inspection.py) and bulletins (scripts/demo_notification.py).
 
 Idempotent: running it again adds nothing that is already there.
 """
@@ -44,6 +44,7 @@ USERS = [  # username, name, role, unit, person
     ("jyj", "刘洋", "unit_staff", "jyj", "st-liu2"),
     ("leader", "李明", "leader", "dcs", "ld-li"),
     ("inspector", "马骏", "inspector", "dcs", "sv-ma"),
+    ("quzhang", "赵强", "principal_leader", "dcs", "ld-zhao"),
     ("kaohe", "考核办", "assessment", "", ""),
     ("admin", "系统管理员", "admin", "", ""),
 ]
@@ -60,7 +61,8 @@ OFFICE = common_pb2.Actor(user_id="demo", name="演示数据", role="office", un
 
 def load(ledger_addr: str, gateway_db_url: str, signer: call_auth.Signer, tracking_addr: str = "",
          inspection_addr: str = "",
-         clock_controlled: Callable[[], AbstractContextManager[object]] | None = None) -> list[tuple[str, str, str]]:
+         clock_controlled: Callable[[], AbstractContextManager[object]] | None = None,
+         notification_addr: str = "") -> list[tuple[str, str, str]]:
     """Load everything through the services' APIs, signed by `signer` (the stack's operator: it names
     the office and unit staff who act, and acts as itself for the directory); returns the demo logins
     (username, role label, unit). The inspection's past is recorded with inspection's clock moved back:
@@ -88,6 +90,10 @@ def load(ledger_addr: str, gateway_db_url: str, signer: call_auth.Signer, tracki
         _demo_tracking(ledger_addr, tracking_addr, signer)
     if inspection_addr:
         _demo_inspection(ledger_addr, inspection_addr, signer, clock_controlled)
+    if notification_addr:
+        from scripts import demo_notification
+
+        demo_notification.load(notification_addr, signer, len(ITEMS))
     engine = make_engine(gateway_db_url)
     with Session(engine) as session:
         for username, name, role, unit, person in USERS:

@@ -24,9 +24,11 @@ def stack(tmp_path_factory, pg_admin_url: str) -> Iterator[Stack]:
                 for name in (*(row.name for row in SERVICES), "gateway")}
         running = Stack(state_dir=tmp_path_factory.mktemp("stack"), free_ports=True, database_urls=urls,
                         pg_admin_url=pg_admin_url, extra_env={"DUBAN_GRPC_TIMEOUT_SECONDS": "3", "DUBAN_CLOCK_CONTROL": "true",
-                                                      "DUBAN_SWEEP_INTERVAL_SECONDS": "0"})
+                                                      "DUBAN_SWEEP_INTERVAL_SECONDS": "0",
+                                                      "DUBAN_BULLETIN_JOB_INTERVAL_SECONDS": "0"})
         resources.callback(running.stop)
         running.start()
         demo_data.load(running.addr("ledger"), urls["gateway"], running.signer(), running.addr("tracking"),
-                       running.addr("inspection"))  # its clock is controlled already (DUBAN_CLOCK_CONTROL)
+                       running.addr("inspection"),  # its clock is controlled already (DUBAN_CLOCK_CONTROL)
+                       notification_addr=running.addr("notification"))
         yield running

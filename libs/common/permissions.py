@@ -70,6 +70,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "inspection.register_item": OFFICE_ROLES,
     "inspection.devices": OFFICE_ROLES,  # every bound tablet listed, any revoked (an inspector: their own)
     "inspection.sweep": frozenset({ADMIN, SYSTEM}),
+    # Bulletins (通报, Art. 7.1): the office drafts (a department's supervisor its own internal ones, Art. 3),
+    # the principal leader approves or returns, the office publishes; everyone reads the published ones;
+    # the assessment office records its receipt of the 清零 report (备案).
+    "bulletins.read": EVERYONE | {SYSTEM},
+    "bulletins.draft": OFFICE_ROLES | frozenset({DEPT_SUPERVISOR, SYSTEM}),
+    "bulletins.approve": frozenset({PRINCIPAL_LEADER}),
+    "bulletins.publish": OFFICE_ROLES | frozenset({DEPT_SUPERVISOR}),
+    "bulletins.receipt": frozenset({ASSESSMENT, ADMIN}),
+    "bulletins.jobs": frozenset({ADMIN, SYSTEM}),
     # 我的待办 / 待我签批 (libs/common/todo.py): the roles with work of their own to list, see TODO_AUDIENCES
     "todo.read": frozenset({UNIT_STAFF, DEPT_SUPERVISOR, LEADER, PRINCIPAL_LEADER, OFFICE_HEAD, SYSTEM}),
 }

@@ -42,6 +42,10 @@ SERVICES: tuple[ServiceRow, ...] = (
     ServiceRow("inspection", "duban.inspection.v1.InspectionService",
                "duban.inspection.v1.inspection_pb2_grpc:InspectionServiceStub",
                50053, 9103, topics.INSPECTION_EVENTS, (topics.LEDGER_EVENTS, topics.TRACKING_EVENTS)),
+    ServiceRow("notification", "duban.notification.v1.NotificationService",
+               "duban.notification.v1.notification_pb2_grpc:NotificationServiceStub",
+               50054, 9104, topics.NOTIFICATION_EVENTS,
+               (topics.LEDGER_EVENTS, topics.TRACKING_EVENTS, topics.INSPECTION_EVENTS)),
 )
 
 # The gateway is no gRPC service: it serves HTTP and calls every row above.

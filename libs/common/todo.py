@@ -43,6 +43,9 @@ KINDS: tuple[TodoKind, ...] = (
              "POST /api/v1/inspection/reports/{ref_id}/feedback/answer"),
     TodoKind("escalation_to_read", "重大问题报告", "inspection", LEADER, "阅知", "/inspection/escalations/{ref_id}",
              "POST /api/v1/inspection/escalations/{ref_id}/acknowledgement"),
+    # Notification: ref_id is the bulletin (通报 or 清零 report) submitted to the principal leader (主要领导).
+    TodoKind("bulletin_to_approve", "待审批的督查通报", "notification", LEADER, "审阅并审批", "/bulletins/{ref_id}/approval",
+             "POST /api/v1/bulletins/{ref_id}/approval"),
     TodoKind("plan_to_approve", "待批准的督查方案", "inspection", LEADER, "审批", "/inspection/plans/{ref_id}",
              "POST /api/v1/inspection/plans/{ref_id}/approval"),
 )

@@ -91,3 +91,17 @@ RECTIFICATION_STATUSES: dict[str, str] = {
     "ordered": "限时整改中", "reported": "已报整改，待回头看", "rectified": "已整改", "overdue": "逾期未整改",
 }
 CHECK_VERDICTS: dict[str, str] = {"verified": "属实", "discrepancy": "与报告不符"}
+# Bulletins (通报, Art. 7.1) and the year-end 清零 report: kinds, the workflow's statuses and acts, the
+# suggested commendations and criticisms (services/notification keeps the rules; these are the words).
+BULLETIN_KINDS: dict[str, str] = {"quarterly": "季度通报", "semiannual": "半年通报", "monthly": "月度通报",
+                                  "special": "专项通报", "clearance": "清零报告"}
+BULLETIN_STATUSES: dict[str, str] = {"draft": "草稿", "edited": "已修改", "submitted": "待主要领导审批",
+                                     "returned": "已退回修改", "approved": "已批准待印发", "published": "已印发"}
+BULLETIN_ACTS: dict[str, str] = {"drafted": "系统起草", "edited": "督查室修改", "submitted": "报主要领导审批",
+                                 "returned": "退回修改", "approved": "主要领导批准", "published": "印发",
+                                 "filed": "考核办备案"}
+MENTION_KINDS: dict[str, str] = {"commendation": "通报表扬", "criticism": "通报批评"}
+MENTION_STATES: dict[str, str] = {"suggested": "系统建议", "kept": "保留", "edited": "已修改", "struck": "已删去",
+                                  "added": "督查室增加"}
+MENTION_ACTIONS: dict[str, str] = {"keep": "保留", "edit": "修改", "strike": "删去", "add": "增加"}
+BULLETIN_FORMATS: dict[str, str] = {"docx": "DOCX", "pdf": "PDF", "chart": "图表（PNG）"}

@@ -35,6 +35,10 @@ def inspection() -> ServiceClient:
     return service("inspection")
 
 
+def notification() -> ServiceClient:
+    return service("notification")
+
+
 def directory() -> tuple[list[ledger_pb2.Unit], list[ledger_pb2.Person]]:
     """The ledger's units and people, for a form's choices (the register form, a plan's team and stops)."""
     units = ledger().call("ListUnits", ledger_pb2.ListUnitsRequest()).units

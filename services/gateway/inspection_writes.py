@@ -74,7 +74,7 @@ def _number(reader: Reader, name: str, low: float, high: float) -> float | None:
     return number
 
 
-def _instant(reader: Reader, name: str) -> Timestamp | None:
+def instant(reader: Reader, name: str) -> Timestamp | None:
     """An ISO 8601 instant with its offset (the tablet's clock: `new Date().toISOString()`)."""
     text = reader.text(name, 40).strip()
     if not text:
@@ -192,7 +192,7 @@ def _finding(target: str, r: Reader, s: Mapping[str, Any]) -> inspection_pb2.Rec
     position = _position(r)
     if position is not None:
         message.position.CopyFrom(position)
-    device_time = _instant(r, "device_time")
+    device_time = instant(r, "device_time")
     if device_time is not None:
         message.device_time.CopyFrom(device_time)
     return message
@@ -206,7 +206,7 @@ def _visit(target: str, r: Reader, s: Mapping[str, Any]) -> inspection_pb2.Recor
         checks=[inspection_pb2.ItemCheck(item_id=c.get("item_id", ""), process=c.get("process", ""),
                                          result=c.get("result", ""), note=c.get("note", ""))
                 for c in _objects(r, "checks", {"item_id": 40, "process": 20, "result": 20, "note": 2000})])
-    visited_at = _instant(r, "visited_at")
+    visited_at = instant(r, "visited_at")
     if visited_at is not None:
         message.visited_at.CopyFrom(visited_at)
     return message

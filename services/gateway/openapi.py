@@ -25,6 +25,8 @@ from libs.common.vocabulary import (
     URGE_METHODS,
 )
 from services.gateway.accounts import MIN_PASSWORD, NAME_MAX
+from services.gateway.openapi_bulletins import PATHS as BULLETIN_PATHS
+from services.gateway.openapi_bulletins import SCHEMAS as BULLETIN_SCHEMAS
 from services.gateway.openapi_inspection import PATHS as INSPECTION_PATHS
 from services.gateway.openapi_inspection import SCHEMAS as INSPECTION_SCHEMAS
 from services.gateway.openapi_parts import (
@@ -79,6 +81,7 @@ SCHEMAS: dict[str, Any] = {
             "status": {"enum": list(STATUSES)}, "supervision_status": S, "result": S, "closure_signature": S,
             "extension_reason": S, "extension_signature": S, "remarks": S, "version": {"type": "integer"},
             "created_at": S, "updated_at": S, "legacy_no": S, "follow_up_of": S, "follow_up_of_no": S, "origin_finding_id": S,
+            "origin_bulletin_id": S,
             "light": {"enum": ["green", "yellow", "red", ""], "description": "红黄绿灯；已办结事项为空（无灯）"},
             "light_reason": S, "working_days_left": {"type": "integer"},
         },
@@ -388,6 +391,8 @@ AREAS: list[tuple[str, str, tuple[str, ...]]] = [
       "/api/v1/items/{item_id}/reply", "/api/v1/items/{item_id}/completion-report", "/api/v1/tracking/sweeps")),
     ("lists", "工作清单与红黄绿灯", ("/api/v1/tracking",)),
     ("inspection", "实地督查：方案、督查记录、问题与整改、重大问题报告、平板离线", ("/api/v1/inspection/", "/api/v1/devices")),
+    ("bulletins", "督查通报与年度清零报告：起草、修改、报批、批准或退回、印发、下载、备案",
+     ("/api/v1/bulletins", "/api/v1/bulletin-jobs", "/api/v1/clearances")),
     ("items", "督查事项（立项、修改、台账）", ("/api/v1/items",)),
     ("ledger", "台账导出与导入", ("/api/v1/ledger/",)),
     ("directory", "单位与人员目录", ("/api/v1/units", "/api/v1/people")),
@@ -430,7 +435,7 @@ def spec() -> dict[str, Any]:
                 + [{"name": OTHER_AREA[0], "description": OTHER_AREA[1]}],
         "security": AUTH,
         "components": {
-            "schemas": SCHEMAS | INSPECTION_SCHEMAS,
+            "schemas": SCHEMAS | INSPECTION_SCHEMAS | BULLETIN_SCHEMAS,
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/token 获取"},
                 "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session",
@@ -555,6 +560,7 @@ def spec() -> dict[str, Any]:
                                       "responses": {**ok({"type": "object"}), **problem_responses(401, 403, 422)}}},
             **TRACKING_PATHS,
             **INSPECTION_PATHS,
+            **BULLETIN_PATHS,
         })),
     }
 

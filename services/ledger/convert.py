@@ -78,6 +78,7 @@ def _item(item: orm.Item) -> ledger_pb2.Item:
         follow_up_of=item.follow_up_of,
         follow_up_of_no=item.follow_up_of_no,
         origin_finding_id=item.origin_finding_id,
+        origin_bulletin_id=item.origin_bulletin_id,
     )
 
 
@@ -114,7 +115,7 @@ def add_item_row(items: Any, row: Any, units: Sequence[Any], light: Light) -> No
         extension_reason=row.extension_reason, extension_signature=row.extension_signature, remarks=row.remarks,
         version=row.version, created_at=_ts_fields(row.created_at), updated_at=_ts_fields(row.updated_at),
         legacy_no=row.legacy_no, follow_up_of=row.follow_up_of, follow_up_of_no=row.follow_up_of_no,
-        origin_finding_id=row.origin_finding_id,
+        origin_finding_id=row.origin_finding_id, origin_bulletin_id=row.origin_bulletin_id,
         light=light.colour, light_reason=light.reason,
     )
     if light.working_days_left is not None:

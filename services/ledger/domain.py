@@ -88,6 +88,7 @@ class Registration:
     due_date_reason: str = ""
     remarks: str = ""
     origin_finding_id: str = ""  # made of an inspection finding (督查发现), its id in inspection
+    origin_bulletin_id: str = ""  # a problem a published bulletin requires fixed (督查通报要求整改), its id in notification
     known_units: frozenset[str] = field(default_factory=frozenset)
 
 

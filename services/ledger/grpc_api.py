@@ -110,6 +110,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
             due_date_reason=request.due_date_reason,
             remarks=request.remarks,
             origin_finding_id=request.origin_finding_id[:36],
+            origin_bulletin_id=request.origin_bulletin_id[:36],
         )
         item, replayed = registering.register_item(
             self.ledger, reg, Actor.from_proto(request.actor), request.request_id

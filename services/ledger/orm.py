@@ -101,6 +101,8 @@ class Item(Base):
     follow_up_of_no: Mapped[str] = mapped_column(String(60), default="")
     # 督查发现: made of an inspection finding (its id in inspection), which links back to this item.
     origin_finding_id: Mapped[str] = mapped_column(String(36), default="")
+    # 督查通报要求整改: made of a problem a published bulletin requires fixed (the bulletin's id in notification).
+    origin_bulletin_id: Mapped[str] = mapped_column(String(36), default="")
     import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     request_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     version: Mapped[int] = mapped_column(Integer, default=1)

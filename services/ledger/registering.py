@@ -125,6 +125,7 @@ def register_in(
         follow_up_of=follow_up_of.id if follow_up_of else "",
         follow_up_of_no=follow_up_of.item_no if follow_up_of else "",
         origin_finding_id=reg.origin_finding_id,
+        origin_bulletin_id=reg.origin_bulletin_id,
         import_key=import_key,
         request_id=request_id or None,
         version=1,

@@ -197,7 +197,7 @@ ITEM_COLUMNS = (
     Item.assigned_on, Item.due_date, Item.due_date_reason, Item.due_date_provisional, Item.status,
     Item.supervision_status, Item.result, Item.closure_signature, Item.extension_reason,
     Item.extension_signature, Item.remarks, Item.version, Item.created_at, Item.updated_at, Item.legacy_no,
-    Item.follow_up_of, Item.follow_up_of_no, Item.origin_finding_id,
+    Item.follow_up_of, Item.follow_up_of_no, Item.origin_finding_id, Item.origin_bulletin_id,
 )
 _ITEM_ROWS = select(*ITEM_COLUMNS)  # built once: coercing 35 columns cost more than running the query
 _UNITS_OF = (select(ItemUnit.item_id, ItemUnit.unit_id, ItemUnit.unit_name, ItemUnit.role, ItemUnit.duty)

@@ -115,14 +115,14 @@ def test_chart_values_follow_the_service_table(default_objects: Objects) -> None
 
 
 def test_a_new_service_package_without_chart_values_is_reported(tmp_path: Path, default_objects: Objects) -> None:
-    (tmp_path / "notification").mkdir()  # a service still to be built: its chart block is disabled
-    (tmp_path / "notification" / "__main__.py").write_text("")
+    (tmp_path / "evaluation").mkdir()  # a service still to be built: its chart block is disabled
+    (tmp_path / "evaluation" / "__main__.py").write_text("")
     (tmp_path / "gateway").mkdir()
     (tmp_path / "helpers").mkdir()  # no __main__.py: not a service
     packages = helm_check.service_packages(tmp_path)
-    assert packages == ["gateway", "notification"]
+    assert packages == ["evaluation", "gateway"]
     [problem] = helm_check.missing_deployments(default_objects, packages)
-    assert "services.notification.enabled=true" in problem
+    assert "services.evaluation.enabled=true" in problem
 
 
 def test_services_run_their_subcommands(default_objects: Objects) -> None:

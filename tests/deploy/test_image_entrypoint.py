@@ -137,6 +137,7 @@ def test_the_charts_cron_jobs_are_subcommands_of_their_service() -> None:
         if o["kind"] == "CronJob" and (args := tuple(helm_check.pod_specs(o)[0]["containers"][0]["args"][:2]))[0] in built
     }
     assert ("inspection", "sweep") in jobs and ("tracking", "sweep") in jobs
+    assert ("notification", "bulletins") in jobs and ("notification", "clearance") in jobs
     for service, job in sorted(jobs):
         result = real_entrypoint(service, "--help")
         assert result.returncode == 0, result.stderr
@@ -286,3 +287,25 @@ def test_gateway_entrypoint_runs_real_gunicorn(tmp_path: Path) -> None:
         output, _ = proc.communicate(timeout=20)
     assert proc.returncode == 0, output
     assert "control socket" not in output.lower()
+
+
+@pytest.mark.slow
+def test_notification_bulletins_run_as_their_cron_job(broker: Broker, tmp_path: Path) -> None:
+    """`notification bulletins` through the image's entrypoint: the quarter's draft made once (the event
+    sent before the process ends); a second run, and the catch-up run of every kind, draft nothing more."""
+    from services.notification.tests.conftest import running_duo
+
+    with running_duo(broker, tmp_path) as duo:
+        duo.register(title="第三季度事项", registered_on="2026-07-06")
+        settings = duo.app.settings
+    env = {"DUBAN_DATABASE_URL": settings.database_url, "DUBAN_KAFKA_BOOTSTRAP": broker.bootstrap,
+           "DUBAN_STORAGE_DIR": str(tmp_path / "files"), "DUBAN_MIGRATE_ON_START": "false",
+           "DUBAN_BULLETIN_JOB_INTERVAL_SECONDS": "0"}
+    first = real_entrypoint("notification", "bulletins", "--kind", "quarterly", "--period", "2026Q3",
+                            "--as-of", "2026-10-09T09:00", **env)
+    assert first.returncode == 0, first.stderr
+    assert "bulletins: drafted 1 (quarterly:2026Q3); 1 events sent" in first.stdout
+    again = real_entrypoint("notification", "bulletins", "--kind", "quarterly", "--period", "2026Q3", **env)
+    assert again.returncode == 0 and "nothing drafted" in again.stdout, again.stderr
+    bad = real_entrypoint("notification", "bulletins", "--kind", "weekly", **env)
+    assert bad.returncode == 2 and "--kind must be one of" in bad.stderr

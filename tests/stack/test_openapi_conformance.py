@@ -74,6 +74,19 @@ SERVER_SIDE: dict[str, set[str]] = {
     "orderRectification": WRITE | {"due_date", "photos"}, "reportRectification": WRITE | {"photos"},
     "verifyRectification": WRITE | {"due_date", "photos", "client_key"}, "registerFindingAsItem": WRITE | {"responsible_leader_id"},
     "acknowledgeEscalation": WRITE,
+    # Bulletins: a period's code as its kind writes it (2026Q3, 2026H1, 2026-07) and ended by the as-of time, a
+    # special one's title and days in order, a unit with items, a published bulletin to correct; the draft's
+    # version, its mentions and requirements naming what it has (a suggestion's id, a unit, an item, a
+    # leader, a working day); the clearance's December date; the receipt's day.
+    "listBulletins": {"page_token"},
+    "generateBulletin": WRITE | {"period", "starts_on", "ends_on", "title", "scope_unit_id", "as_of",
+                                 "corrects_bulletin_id"},
+    "editBulletin": WRITE | {"If-Match", "expected_version", "version", "status", "mentions", "mentions[].id",
+                             "mentions[].unit_id", "mentions[].kind", "mentions[].text", "requirements[].unit_id",
+                             "requirements[].due_date", "requirements[].working_days", "requirements[].item_id",
+                             "requirements[].finding_id", "requirements[].responsible_leader_id"},
+    "submitBulletin": WRITE, "approveBulletin": WRITE, "returnBulletin": WRITE, "publishBulletin": WRITE,
+    "generateClearance": WRITE | {"year", "as_of"}, "recordClearanceReceipt": WRITE | {"filed_on"},
 }
 # What PUT /units/{id} and /people/{id} change: these throwaway entries, never the demo directory the
 # other tests of the session use.

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import ExifTags, Image, UnidentifiedImageError
 
@@ -145,6 +147,41 @@ def test_table_widths_header_repeated_and_lines_off_the_grid() -> None:
     assert cell.paragraph_format.line_spacing == Pt(18) and cell.alignment is not None
     plain = od.table(doc, [("序号", Mm(156))], [["1"]])
     assert plain.rows[0]._tr.trPr is None  # tracking's 转期 table stays as it was
+
+
+def _slow_table(doc: Any, columns: Sequence[tuple[str, Any]], rows: list[list[str]], centred: frozenset[int],
+                line: Any) -> Any:
+    """The table as python-docx builds it cell by cell (what od.table did before it copied a pattern row)."""
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    grid = doc.add_table(rows=1, cols=len(columns))
+    grid.style, grid.alignment, grid.autofit = doc.styles["Table Grid"], WD_TABLE_ALIGNMENT.CENTER, False
+    for r, values in enumerate([[label for label, _ in columns], *rows]):
+        cells = grid.rows[0].cells if r == 0 else grid.add_row().cells
+        for c, (cell, text) in enumerate(zip(cells, values, strict=True)):
+            if r == 0 or c in centred:
+                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+            od.font(cell.paragraphs[0].add_run(text), od.HEADING_FONT if r == 0 else od.BODY_FONT, Pt(12))
+            od.off_grid(cell.paragraphs[0], line)
+    od._set_widths(grid, [width for _, width in columns])
+    for n, row in enumerate(grid.rows):
+        od._row_properties(row._tr, "w:cantSplit", *(("w:tblHeader",) if n == 0 else ()))
+    return grid
+
+
+@settings(max_examples=40, deadline=None)  # two documents per example on a shared machine
+@given(st.lists(st.lists(st.text(st.sampled_from("甲乙 1\n\t a"), max_size=6), min_size=3, max_size=3), max_size=6))
+def test_table_rows_are_the_xml_python_docx_writes_cell_by_cell(rows: list[list[str]]) -> None:
+    """The body rows copied from one pattern row are the XML python-docx writes for each cell: empty
+    cells, spaces at the ends, tabs and line breaks included."""
+    from lxml import etree  # type: ignore[import-untyped]
+
+    columns = [("序号", Mm(20)), ("事项", Mm(100)), ("说明", Mm(36))]
+    fast_doc, slow_doc = od.new_document("t", "a", date(2026, 12, 8)), od.new_document("t", "a", date(2026, 12, 8))
+    fast = od.table(fast_doc, columns, rows, centred=frozenset({0}), size=Pt(12), repeat_header=True, line=Pt(18))
+    slow = _slow_table(slow_doc, columns, rows, frozenset({0}), Pt(18))
+    assert etree.tostring(fast._tbl) == etree.tostring(slow._tbl)
 
 
 def test_headings_in_their_faces_and_kept_with_the_next_paragraph() -> None:

@@ -6,6 +6,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 from services.gateway.api import (  # noqa: E402,F401
     auth_api,
+    bulletins,
     directory,
     field,
     inspection,

@@ -9,13 +9,14 @@ from typing import Any
 from flask import Response, abort, current_app, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from duban.notification.v1 import notification_pb2
 from duban.tracking.v1 import tracking_pb2
 from libs.common import permissions, todo, vocabulary
 from libs.common.errors import DomainError
 from services.gateway import roles, todos, tracking_writes
 from services.gateway.api.tracking import document_response, read_lights_query, scoped_list_request
 from services.gateway.auth import require
-from services.gateway.calls import tracking, visible
+from services.gateway.calls import current_actor, notification, tracking, visible
 from services.gateway.clients import ServiceFailed, ServiceUnavailable
 from services.gateway.idempotency import FORM_ONLY
 from services.gateway.pages import bp
@@ -57,8 +58,25 @@ def office_desk() -> str:
     for view, title in (("notices_due", f"待发督办通知（立项后{notice_days}个工作日内发出）"), ("unacknowledged", "未签收的督办通知"),
                         ("overdue", "逾期事项"), ("urged_today", "今日已催办（系统催办与督查室电话、书面督办）")):
         views[view] = (title, tracking().call("ListAssignments", scoped_list_request(g.user, view, 100, "")))
-    return render_template("tracking/desk.html", views=views, vocabulary=vocabulary,
+    return render_template("tracking/desk.html", views=views, vocabulary=vocabulary, bulletins=bulletin_desk(),
                            today=current_app.extensions["clock"].today().isoformat())
+
+
+# The office's bulletin work on its desk: returned by the principal leader, approved and not yet published,
+# drafts not yet submitted - in that order (what waits longest on the office first).
+BULLETIN_DESK = (("returned", "主要领导退回修改的通报"), ("approved", "已批准待印发的通报"),
+                 ("draft", "待修改、报批的通报草稿"), ("edited", "已修改、待报批的通报"))
+
+
+def bulletin_desk() -> list[tuple[str, str, list[notification_pb2.Bulletin]]] | None:
+    """(status, heading, bulletins) for the desk; None when the notification service cannot say just now
+    (the desk still shows tracking's work)."""
+    try:
+        return [(status, title, list(notification().call("ListBulletins", notification_pb2.ListBulletinsRequest(
+            status=status, page_size=50, actor=current_actor())).bulletins)) for status, title in BULLETIN_DESK]
+    except (ServiceUnavailable, ServiceFailed) as exc:
+        logger.warning("bulletins unavailable for the desk: %s", exc)
+        return None
 
 
 @bp.get("/lights")

@@ -1,6 +1,7 @@
-"""The gateway against real ledger, tracking and inspection gRPC servers: Flask's test client plus accounts
-for every role. Every page of a unit's staff or a leader counts their to-do, which asks tracking and
-inspection, so the portal runs all three (once per module: a service's consumer group costs seconds)."""
+"""The gateway against real ledger, tracking, inspection and notification gRPC servers: Flask's test client
+plus accounts for every role. Every page of a unit's staff or a leader counts their to-do, which asks
+tracking, inspection and notification, so the portal runs all four (once per module: a service's consumer
+group costs seconds)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ from services.inspection.bootstrap import bootstrap as inspection_bootstrap
 from services.inspection.config import Settings as InspectionSettings
 from services.inspection.tests.conftest import seed_team
 from services.ledger.tests.conftest import START, LedgerUnderTest, started_ledger
+from services.notification.bootstrap import NotificationApp
+from services.notification.bootstrap import bootstrap as notification_bootstrap
+from services.notification.config import Settings as NotificationSettings
 from services.tracking.bootstrap import TrackingApp
 from services.tracking.bootstrap import bootstrap as tracking_bootstrap
 from services.tracking.config import Settings as TrackingSettings
@@ -47,6 +51,7 @@ class Portal:
     tokens: dict[str, str]
     tracking: TrackingApp | None = None
     inspection: InspectionApp | None = None
+    notification: NotificationApp | None = None
 
     def add_user(self, username: str, role: str, unit_id: str = "", person_id: str = "") -> None:
         """An account beyond USERS (a test module's own roles), with its token in `tokens`."""
@@ -76,12 +81,14 @@ class Portal:
         return client
 
 
-def make_portal(ledger: LedgerUnderTest, db_url: str, tracking_port: int = 0, inspection_port: int = 0) -> Portal:
+def make_portal(ledger: LedgerUnderTest, db_url: str, tracking_port: int = 0, inspection_port: int = 0,
+                notification_port: int = 0) -> Portal:
     settings = Settings.from_env({
         "DUBAN_DATABASE_URL": db_url, "DUBAN_SECRET_KEY": "test-secret-key-0123456789",
         "DUBAN_LEDGER_ADDR": f"127.0.0.1:{ledger.port}", "DUBAN_SECURE_COOKIES": "false",
         "DUBAN_TRACKING_ADDR": f"127.0.0.1:{tracking_port or 1}",
-        "DUBAN_INSPECTION_ADDR": f"127.0.0.1:{inspection_port or 1}", **call_keys().env("gateway"),
+        "DUBAN_INSPECTION_ADDR": f"127.0.0.1:{inspection_port or 1}",
+        "DUBAN_NOTIFICATION_ADDR": f"127.0.0.1:{notification_port or 1}", **call_keys().env("gateway"),
     })
     clock = ManualClock(START)
     app = create_app({"settings": settings, "clock": clock})
@@ -109,9 +116,14 @@ def portal(broker, tmp_path_factory) -> Iterator[Portal]:
             inspection_bootstrap, InspectionSettings.from_env, broker.bootstrap, f"sqlite:///{base}/inspection.db",
             ledger.clock, {"DUBAN_STORAGE_DIR": str(base / "photos"), "DUBAN_SWEEP_INTERVAL_SECONDS": "0",
                            "DUBAN_LEDGER_ADDR": f"127.0.0.1:{ledger.port}"}))
-        portal = make_portal(ledger, f"sqlite:///{base}/gateway.db", tracking.port, inspection.port)
+        notification = stack.enter_context(running_service(
+            notification_bootstrap, NotificationSettings.from_env, broker.bootstrap, f"sqlite:///{base}/notification.db",
+            ledger.clock, {"DUBAN_STORAGE_DIR": str(base / "bulletins"), "DUBAN_BULLETIN_JOB_INTERVAL_SECONDS": "0",
+                           "DUBAN_LEDGER_ADDR": f"127.0.0.1:{ledger.port}"}))
+        portal = make_portal(ledger, f"sqlite:///{base}/gateway.db", tracking.port, inspection.port, notification.port)
         portal.tracking = tracking.app
         portal.inspection = inspection.app
+        portal.notification = notification.app
         yield portal
-        for name in ("ledger", "tracking", "inspection"):
+        for name in ("ledger", "tracking", "inspection", "notification"):
             portal.app.extensions[name].close()

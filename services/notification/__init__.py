@@ -1,0 +1,1 @@
+"""Notification, part 1 (通报): bulletins written by the system, the principal leader's approval, 清零."""
