@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from libs.common.db import UtcDateTime, orm_metadata
@@ -172,5 +172,4 @@ class BulletinAct(Base):
     by_person_id: Mapped[str] = mapped_column(String(40), default="")
     comment: Mapped[str] = mapped_column(Text, default="")
     docx_sha256: Mapped[str] = mapped_column(String(64), default="")
-    pdf_sha256: Mapped[str] = mapped_column(String(64), default="")
-    __table_args__ = (UniqueConstraint("bulletin_id", "seq"),)
+    pdf_sha256: Mapped[str] = mapped_column(String(64), default="")  # (bulletin_id, seq) is the primary key

@@ -144,8 +144,7 @@ def upgrade() -> None:
     sa.Column('docx_sha256', sa.String(length=64), nullable=False),
     sa.Column('pdf_sha256', sa.String(length=64), nullable=False),
     sa.ForeignKeyConstraint(['bulletin_id'], ['bulletins.id'], name=op.f('fk_bulletin_acts_bulletin_id_bulletins'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('bulletin_id', 'seq', name=op.f('pk_bulletin_acts')),
-    sa.UniqueConstraint('bulletin_id', 'seq', name=op.f('uq_bulletin_acts_bulletin_id'))
+    sa.PrimaryKeyConstraint('bulletin_id', 'seq', name=op.f('pk_bulletin_acts'))
     )
     op.create_table('bulletin_requirements',
     sa.Column('bulletin_id', sa.String(length=36), nullable=False),
