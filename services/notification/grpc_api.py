@@ -14,7 +14,7 @@ from libs.common import call_auth, permissions, todo_entries
 from libs.common.actor import Actor
 from libs.common.file_chunks import file_chunks
 from libs.common.idempotency_grpc import write_methods
-from services.notification import convert, drafting, editing, jobs, reading, todo_list, workflow
+from services.notification import convert, drafting, editing, jobs, reading, repository, todo_list, workflow
 from services.notification.context import Notification
 from services.notification.orm import Bulletin
 
@@ -38,8 +38,12 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
     def _answer(self, b: Bulletin, existing: bool = False) -> pb.BulletinResponse:
         found = convert.facts_of(b)
         in_scope = found.total if isinstance(found, pb.ClearanceFacts) else found.totals.in_scope
-        return pb.BulletinResponse(bulletin=convert.bulletin_to_proto(b, draft_texts=drafting.draft_texts(b, in_scope)),
-                                   existing=existing)
+        message = convert.bulletin_to_proto(b, draft_texts=drafting.draft_texts(b, in_scope))
+        message.issuing_office = self.n.office_name  # what the document prints as its issuer
+        if b.corrects_bulletin_id:
+            with self.n.uow.read() as tx:
+                message.corrects_document_no = repository.get(tx, b.corrects_bulletin_id).document_no
+        return pb.BulletinResponse(bulletin=message, existing=existing)
 
     def GenerateBulletin(self, request: pb.GenerateBulletinRequest,  # noqa: N802
                          context: grpc.ServicerContext) -> pb.BulletinResponse:
@@ -58,8 +62,10 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
         rows, token, total = reading.list_bulletins(
             self.n, request.kind, request.status, request.year, request.named_unit_id, request.scope_unit_id,
             request.page_size, request.page_token, _actor(request))
-        return pb.ListBulletinsResponse(bulletins=[convert.bulletin_to_proto(b, brief=True) for b in rows],
-                                        next_page_token=token, total_size=total)
+        listed = [convert.bulletin_to_proto(b, brief=True) for b in rows]
+        for message in listed:
+            message.issuing_office = self.n.office_name
+        return pb.ListBulletinsResponse(bulletins=listed, next_page_token=token, total_size=total)
 
     def EditBulletin(self, request: pb.EditBulletinRequest,  # noqa: N802
                      context: grpc.ServicerContext) -> pb.BulletinResponse:

@@ -162,6 +162,8 @@ def test_a_quarter_bulletin_from_draft_to_publication(duo: Duo) -> None:
     # a correction is a new special bulletin referencing the published one
     fix = _generate(duo, kind="special", period="", title="关于更正第三季度通报的通报", corrects_bulletin_id=b.id).bulletin
     assert fix.corrects_bulletin_id == b.id and fix.period.starts_on == "2026-07-01"
+    published = duo.notification.GetBulletin(pb.GetBulletinRequest(bulletin_id=b.id, actor=OFFICE), timeout=10).bulletin
+    assert fix.corrects_document_no == published.document_no != "" and fix.issuing_office == "区委区政府督查室"
     assert duo.notification.GetBulletin(pb.GetBulletinRequest(bulletin_id=b.id, actor=OFFICE), timeout=10).bulletin \
         .corrected_by_bulletin_id == fix.id
 
