@@ -9,6 +9,9 @@ ARGS ?=
 SITE := $(VENV)/lib/python3.11/site-packages
 PROTOS := $(shell find proto -name '*.proto')
 ECHARTS_VERSION := 6.1.0
+# idb for the field pages (the rule is below; defined here, before `run` and `test` name it).
+IDB_VERSION := 8.0.4
+IDB := services/gateway/static/vendor/idb/umd.js
 ECHARTS := .tools/echarts/node_modules/echarts/dist/echarts.min.js
 
 help: ## list the targets
@@ -74,8 +77,6 @@ fmt: venv ## ruff format
 # idb, the IndexedDB wrapper the tablet's field pages run (services/gateway/static/field.js): pinned, from
 # npm, never committed. The page needs it at run time, so it goes where the gateway serves its static files
 # (static/vendor, git-ignored); docker/Dockerfile fetches the same version into the image.
-IDB_VERSION := 8.0.4
-IDB := services/gateway/static/vendor/idb/umd.js
 $(IDB):
 	rm -rf .tools/idb && mkdir -p .tools/idb $(dir $(IDB))
 	npm install --prefix .tools/idb --no-save --no-audit --no-fund --no-package-lock idb@$(IDB_VERSION)
