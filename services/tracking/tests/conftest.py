@@ -35,6 +35,13 @@ LEADER_LI = common_pb2.Actor(user_id="4", name="李明", role="leader", unit_id=
 LEADER_ZHAO = common_pb2.Actor(user_id="5", name="赵强", role="leader", unit_id="dcs", person_id="ld-zhao")
 
 
+# How long a test waits for a state another service reaches through the broker. A pair started late in the
+# session first reads what earlier modules left on the session's broker (4,079 tracking and 883 ledger
+# records were there when these tests ran in one loaded CI run, and 20 s did not always suffice on
+# PostgreSQL); a state that never comes still fails, after a minute.
+EVENT_WAIT = 60.0
+
+
 @dataclass
 class Pair:
     ledger: ledger_pb2_grpc.LedgerServiceStub
@@ -50,7 +57,7 @@ class Pair:
         return self.ledger.RegisterItem(ledger_pb2.RegisterItemRequest(**body), timeout=10).item
 
     def assignment(self, item_id: str, until: Callable[[tracking_pb2.Assignment], bool] = lambda a: True,
-                   timeout: float = 20.0) -> tracking_pb2.Assignment:
+                   timeout: float = EVENT_WAIT) -> tracking_pb2.Assignment:
         """Wait (bounded) until the event-driven state is there; events cross the broker."""
         deadline = time.monotonic() + timeout
         while True:
@@ -65,7 +72,7 @@ class Pair:
                 raise AssertionError(f"assignment {item_id} not in the expected state after {timeout}s")
             time.sleep(0.05)
 
-    def ledger_item(self, item_id: str, until: Callable[[ledger_pb2.Item], bool], timeout: float = 20.0):
+    def ledger_item(self, item_id: str, until: Callable[[ledger_pb2.Item], bool], timeout: float = EVENT_WAIT):
         deadline = time.monotonic() + timeout
         while True:
             item = self.ledger.GetItem(ledger_pb2.GetItemRequest(id=item_id), timeout=5).item

@@ -24,7 +24,7 @@ from libs.common.testing import EventReader, postgres_database, running_service
 from services.ledger.tests.conftest import started_ledger
 from services.tracking.bootstrap import bootstrap
 from services.tracking.config import Settings
-from services.tracking.tests.conftest import OFFICE
+from services.tracking.tests.conftest import EVENT_WAIT, OFFICE
 
 PROVISIONAL = "2027年1月8日（暂定，待国务院公布2027年节假日安排后确认）"
 REVISED = "办理时限由2027年1月8日调整为2027年1月9日（国务院公布2027年节假日安排）"
@@ -36,7 +36,7 @@ def _notice_text(tracking, item_id: str) -> str:
     return "\n".join(p.text for p in doc.paragraphs)
 
 
-def _wait(read, until, timeout: float = 20.0):
+def _wait(read, until, timeout: float = EVENT_WAIT):
     deadline = time.monotonic() + timeout
     while True:
         found = read()
