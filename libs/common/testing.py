@@ -314,3 +314,12 @@ def changed(request: M, **fields: Any) -> M:
     for name, value in fields.items():
         setattr(copy, name, value)
     return copy
+
+
+def code_of(call: Callable[[], Any]) -> grpc.StatusCode:
+    """The status code a gRPC call fails with (a test of a refusal); a call that succeeds fails the test."""
+    try:
+        call()
+    except grpc.RpcError as error:
+        return error.code()
+    raise AssertionError("the call succeeded")

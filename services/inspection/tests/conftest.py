@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import grpc
 import pytest
 
 from duban.common.v1 import common_pb2
@@ -90,14 +89,6 @@ class Trio:
         plan = self.inspection.CreatePlan(inspection_pb2.CreatePlanRequest(draft=draft, actor=OFFICE), timeout=10).plan
         return self.inspection.ApprovePlan(inspection_pb2.ApprovePlanRequest(plan_id=plan.id, actor=HEAD),
                                            timeout=10).plan
-
-
-def code_of(call: Callable[[], Any]) -> grpc.StatusCode:
-    try:
-        call()
-    except grpc.RpcError as error:
-        return error.code()
-    raise AssertionError("the call succeeded")
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -20,7 +20,7 @@ from libs.common import photo_samples, topics
 from libs.common.clock import OFFICE_TZ
 from libs.common.grpc_errors import from_rpc_error
 from libs.common.idempotency import APPLIED, idempotency_keys
-from libs.common.testing import EventReader
+from libs.common.testing import EventReader, code_of
 from services.inspection.tests.conftest import (
     FGJ,
     HEAD,
@@ -31,7 +31,6 @@ from services.inspection.tests.conftest import (
     OFFICE,
     OUTSIDER,
     Trio,
-    code_of,
 )
 
 # The sample photo's camera position (Xining): what must not survive in the stored copy.

@@ -12,8 +12,8 @@ from docx import Document
 from duban.common.v1 import todo_pb2
 from duban.inspection.v1 import inspection_pb2
 from libs.common import photo_samples, topics
-from libs.common.testing import EventReader
-from services.inspection.tests.conftest import FGJ, INSPECTOR, JYJ, OFFICE, Trio, code_of
+from libs.common.testing import EventReader, code_of
+from services.inspection.tests.conftest import FGJ, INSPECTOR, JYJ, OFFICE, Trio
 
 
 def _docx_text(data: bytes) -> str:

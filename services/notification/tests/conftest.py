@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import grpc
 import pytest
 from google.protobuf.message import Message
 
@@ -128,14 +127,6 @@ class Duo:
         chunks = self.notification.GetBulletinDocument(pb.GetBulletinDocumentRequest(
             bulletin_id=bulletin_id, format=fmt, actor=actor), timeout=120)
         return b"".join(c.data for c in chunks)
-
-
-def code_of(call: Callable[[], Any]) -> grpc.StatusCode:
-    try:
-        call()
-    except grpc.RpcError as error:
-        return error.code()
-    raise AssertionError("the call succeeded")
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -20,7 +20,8 @@ from libs.common import printing
 from libs.common.clock import OFFICE_TZ
 from libs.common.outbox import outbox
 from libs.common.storage import sha256
-from services.notification.tests.conftest import ASSESS, FGJ, LEADER_LI, OFFICE, PRINCIPAL, SYSTEM_ACTOR, Duo, code_of
+from libs.common.testing import code_of
+from services.notification.tests.conftest import ASSESS, FGJ, LEADER_LI, OFFICE, PRINCIPAL, SYSTEM_ACTOR, Duo
 
 D = dt.date
 
