@@ -55,12 +55,14 @@ class Services:
     clock: ManualClock = field(default_factory=lambda: ManualClock(START))
     ports: dict[str, int] = field(default_factory=lambda: {"ledger": free_port(), "tracking": free_port()})
     prefix: str = field(default_factory=lambda: f"lost{uuid.uuid4().hex[:6]}-")
+    born_ms: int = field(default_factory=lambda: time.time_ns() // 1_000_000)  # restarts keep it
     apps: dict[str, LedgerApp | TrackingApp] = field(default_factory=dict)
     runtimes: dict[str, Runtime] = field(default_factory=dict)
 
     def _env(self, service: str) -> dict[str, str]:
         env = {"DUBAN_KAFKA_BOOTSTRAP": self.broker.bootstrap, "DUBAN_GRPC_PORT": str(self.ports[service]),
                "DUBAN_METRICS_PORT": "0", "DUBAN_CONSUMER_GROUP_PREFIX": self.prefix,
+               "DUBAN_CONSUMER_SKIP_BEFORE_MS": str(self.born_ms),
                "DUBAN_DATABASE_URL": f"sqlite:///{self.base}/{service}.db", "DUBAN_SWEEP_INTERVAL_SECONDS": "0",
                "DUBAN_STORAGE_DIR": str(self.base / "files"),
                # Settled after a second, checked every second: a test's scale of the defaults (60 s).

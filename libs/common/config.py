@@ -129,6 +129,7 @@ class ServiceSettings:
     org_name: str
     clock_control: bool
     group_prefix: str
+    consumer_skip_before_ms: int
     idempotency_retention_hours: float
     idempotency_lease_seconds: float
     outbox_retention_hours: int
@@ -157,6 +158,9 @@ def service_basics(
         "clock_control": env_bool("DUBAN_CLOCK_CONTROL", False, env),
         # Replicas of one deployment share consumer groups; separate test stacks on one broker must not.
         "group_prefix": env_str("DUBAN_CONSUMER_GROUP_PREFIX", "", env),
+        # Test stacks on a shared broker only: consumers pass over records older than this (ms since the
+        # epoch), the events of the stacks before them. 0 (production): every record is applied.
+        "consumer_skip_before_ms": env_int("DUBAN_CONSUMER_SKIP_BEFORE_MS", 0, env, minimum=0),
         # How long a write's idempotency key (and its stored answer) is kept; an older key acts as new.
         "idempotency_retention_hours": env_positive("DUBAN_IDEMPOTENCY_RETENTION_HOURS", 24.0, env),
         # How long a claimed key blocks a duplicate before a retry may take it over (at least the call's

@@ -24,7 +24,7 @@ OUTBOX_PUBLISHED = Counter("duban_outbox_published_total", "outbox rows delivere
 OUTBOX_FAILURES = Counter("duban_outbox_failures_total", "outbox deliveries that failed (retried)", ["service"])
 CONSUMED = Counter(
     "duban_consumer_records_total", "records handled by a consumer, by outcome",
-    ["consumer", "outcome"],  # outcome: applied | duplicate | dead_lettered | retried
+    ["consumer", "outcome"],  # outcome: applied | duplicate | dead_lettered | retried | skipped (test stacks: older than the stack)
 )
 IDEMPOTENT_REPLAYS = Counter(
     "duban_idempotent_replays_total", "keyed write calls answered from their idempotency key, by outcome",

@@ -47,6 +47,7 @@ class ServiceParts:
     relay: OutboxRelay
     idempotency: IdempotencyStore
     group_prefix: str = ""
+    consumer_skip_before_ms: int = 0  # test stacks only (see ServiceSettings)
     reconcile: ReconcileSettings | None = None
     signer: Signer | None = None  # this service's identity in its calls to others (None: no key given)
     consumers: list[ConsumerRunner] = field(default_factory=list)
@@ -57,7 +58,8 @@ class ServiceParts:
         """An idempotent consumer whose effects share this service's database (processed ids included),
         and, for each topic whose source service has an address, the reconciler that repairs its gaps."""
         runner = ConsumerRunner(name=self.group_prefix + group, bootstrap=self.kafka_bootstrap, topics_=topics_,
-                                handler=handler, uow=self.uow, producer=self.producer)
+                                handler=handler, uow=self.uow, producer=self.producer,
+                                skip_before_ms=self.consumer_skip_before_ms)
         self.consumers.append(runner)
         for topic in topics_:
             source = topics.SOURCE_OF.get(topic, "")
@@ -100,7 +102,8 @@ def build_parts(
     idempotency = IdempotencyStore(uow, service, dt.timedelta(hours=settings.idempotency_retention_hours),
                                    dt.timedelta(seconds=settings.idempotency_lease_seconds))
     return ServiceParts(service, kafka_bootstrap, engine, uow, producer, relay, idempotency, group_prefix,
-                        settings.reconcile, call_auth.signer_for(settings.call_auth, service))
+                        settings.consumer_skip_before_ms, settings.reconcile,
+                        call_auth.signer_for(settings.call_auth, service))
 
 
 def service_clock(settings: ServiceSettings, clock: Clock | None = None) -> Clock:

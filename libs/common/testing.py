@@ -11,6 +11,7 @@ import os
 import tempfile
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -174,6 +175,22 @@ class RunningService:
         return self.app.row.stub_class()(self.channel)
 
 
+_BORN: dict[int, tuple[weakref.ref[Any], int]] = {}
+
+
+def stack_born_ms(clock: Clock | None) -> int:
+    """When the test stack that runs on `clock` started (ms since the epoch): the services of one stack
+    share its clock, so the first service started on a clock dates the stack for those that follow."""
+    now = time.time_ns() // 1_000_000
+    if clock is None:
+        return now
+    known = _BORN.get(id(clock))
+    if known is not None and known[0]() is clock:
+        return known[1]
+    _BORN[id(clock)] = (weakref.ref(clock), now)
+    return now
+
+
 @contextmanager
 def running_service(
     bootstrap: Callable[..., App[Any, Any]],
@@ -184,12 +201,15 @@ def running_service(
     env: Mapping[str, str] | None = None,
 ) -> Iterator[RunningService]:
     """Bootstrap and start one service for a test, as its process would (settings from an environment
-    mapping); its consumer groups get a prefix of their own so test stacks on one broker stay apart.
-    Stopped (gRPC, relay, consumers) and its engine disposed on exit."""
+    mapping); its consumer groups get a prefix of their own so test stacks on one broker stay apart,
+    and pass over the records that were on the broker before its stack started (stack_born_ms): the
+    events of the stacks before it are not this one's, and replaying thousands of them late in a session
+    only made a test wait. Stopped (gRPC, relay, consumers) and its engine disposed on exit."""
     settings = settings_from_env({
         "DUBAN_DATABASE_URL": database_url, "DUBAN_KAFKA_BOOTSTRAP": broker_bootstrap, "DUBAN_GRPC_PORT": "0",
         "DUBAN_GRPC_HOST": "127.0.0.1", "DUBAN_METRICS_PORT": "0",
         "DUBAN_CONSUMER_GROUP_PREFIX": f"t{uuid.uuid4().hex[:8]}-",
+        "DUBAN_CONSUMER_SKIP_BEFORE_MS": str(stack_born_ms(clock)),
         **call_keys().env(_service_of(bootstrap)), **(env or {}),
     })
     app = bootstrap(settings, clock=clock)

@@ -218,3 +218,53 @@ def test_a_running_consumer_reports_its_lag(broker, tmp_path) -> None:
         stop.set()
         thread.join(15)
     engine.dispose()
+
+
+@pytest.mark.slow
+def test_a_test_stack_passes_over_the_records_from_before_it_started(broker, tmp_path) -> None:
+    """skip_before_ms: what an earlier stack left on the shared broker is committed past, never applied;
+    what came after is applied as usual (the record timestamps the producer set, kept by the broker)."""
+    topic = f"test.born.{uuid.uuid4().hex[:8]}"
+    group = f"test-born-{uuid.uuid4().hex[:8]}"
+    ensure_topics(broker.bootstrap, [topic], partitions=1)
+    engine = make_engine(f"sqlite:///{tmp_path}/born.db")
+    runtime_metadata.create_all(engine)
+    test_metadata.create_all(engine)
+    producer = Producer(broker.bootstrap, "test")
+
+    def send(*names: str) -> None:
+        for name in names:
+            ev = event(name)
+            producer.produce(topic, ev.data, ev.subject, ev.headers())
+        assert producer.flush(10) == 0
+
+    send("earlier-1", "earlier-2")
+    time.sleep(0.05)
+    born = time.time_ns() // 1_000_000
+    send("mine-1", "mine-2")
+
+    def handler(tx, ev) -> None:
+        tx.session.execute(applied.insert().values(event_id=ev.id, name=ev.decode(common_pb2.Actor()).name))
+
+    runner = ConsumerRunner(name=group, bootstrap=broker.bootstrap, topics_=[topic], handler=handler,
+                            uow=UnitOfWorkFactory(engine), producer=producer, skip_before_ms=born)
+    stop = threading.Event()
+    thread = threading.Thread(target=runner.run, args=(stop,))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        names: list[str] = []
+        while time.monotonic() < deadline and "mine-2" not in names:
+            with engine.connect() as conn:
+                names = [r.name for r in conn.execute(select(applied))]
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        thread.join(15)
+    assert sorted(names) == ["mine-1", "mine-2"]
+    assert REGISTRY.get_sample_value("duban_consumer_records_total", {"consumer": group, "outcome": "skipped"}) == 2
+    check = confluent_kafka.Consumer({"bootstrap.servers": broker.bootstrap, "group.id": group})
+    committed = check.committed([confluent_kafka.TopicPartition(topic, 0)], timeout=10)[0].offset
+    check.close()
+    assert committed == 4  # the skipped records are behind the group, not waiting for it
+    engine.dispose()
