@@ -9,10 +9,14 @@ Keys are kept `retention` long; an older key acts as new. A call without a key r
 The claim is marked "applied" by the unit of work in the very transaction of the effect (`mark_effect`,
 called from UnitOfWork.commit): a service that dies after that commit but before keeping the response
 can never run the effect twice, and one that dies before it left only a claim, which a retry takes over
-once its lease is up. Such a lost response is told to every later retry - unless the body carries the
-domain's own key too (a finding's client_key): that effect finds what its first run made, so a retry runs
-it again to rebuild the answer (`rerunnable`). The wiring (metadata, caller, fingerprint, interceptor) is in
-idempotency_grpc.py.
+once its lease is up. Such a lost response is told to every later retry.
+
+A body that carries the domain's own key too (a finding's client_key, RegisterItem's request_id) is
+`rerunnable`: its effect finds what an earlier run made, so a retry simply runs it again and answers with
+that. Its key then costs no write of its own: the row is written, already applied, in the effect's
+transaction, and no answer is kept (a tablet's finding took three SQLite write turns - claim, effect,
+answer - where one does). What the row still decides is that another body under the same key is refused.
+The wiring (metadata, caller, fingerprint, interceptor) is in idempotency_grpc.py.
 """
 
 from __future__ import annotations
@@ -90,6 +94,8 @@ class Claim:
     key: str
     token: str
     effect_committed: bool = False
+    # A rerunnable call's key: written by the effect's own transaction (IdempotencyStore._record_applied).
+    record: Callable[[Session, Claim], None] | None = None
 
 
 # The claim of the keyed call running in this thread, for the unit of work's commit to mark.
@@ -116,6 +122,9 @@ def mark_effect(session: Session) -> Claim | None:
     claim = _current.get()
     if claim is None or claim.effect_committed:
         return None
+    if claim.record is not None:
+        claim.record(session, claim)
+        return claim
     t = idempotency_keys.c
     marked = session.execute(
         update(idempotency_keys)
@@ -177,9 +186,10 @@ class IdempotencyStore:
             decode: Callable[[bytes], M], lease: dt.timedelta | None = None,
             rerunnable: bool = False) -> tuple[M, bool]:
         """The effect's response, run once per (scope, key); (response, True) when it is a replay.
-        `rerunnable`: the effect is idempotent by a key of its own, so it may run again when the first
-        run's response was lost (it answers with what the first run made)."""
-        found = self.claim(method, scope, key, fingerprint, lease, rerunnable)
+        `rerunnable`: the effect is idempotent by a key of its own (see the module's docstring)."""
+        if rerunnable:
+            return self._run_rerunnable(method, scope, key, fingerprint, effect, decode)
+        found = self.claim(method, scope, key, fingerprint, lease)
         if isinstance(found, bytes):
             return decode(found), True
         reset = _current.set(found)
@@ -193,17 +203,65 @@ class IdempotencyStore:
         self._finish(found, response.SerializeToString())
         return response, False
 
+    def _run_rerunnable(self, method: str, scope: str, key: str, fingerprint: str, effect: Callable[[], M],
+                        decode: Callable[[bytes], M]) -> tuple[M, bool]:
+        """A body keyed by itself: one read of the key, then the effect, whose commit writes the key."""
+        t = idempotency_keys.c
+        now = self.now()
+        with self.uow.engine.connect() as conn:
+            row = conn.execute(select(t.fingerprint, t.state, t.lease_until, t.response, t.created_at)
+                               .where(t.scope == scope, t.key == key)).first()
+        again = row is not None and row.created_at > now - self.retention
+        if again and row is not None:
+            if row.fingerprint != fingerprint:
+                raise self._reused(method)
+            if row.state == DONE:  # kept by a call that was not rerunnable, or by an earlier release
+                self._count(method, "replayed")
+                return decode(bytes(row.response)), True
+            if row.state == IN_FLIGHT and row.lease_until > now:
+                raise self._in_flight(method)
+            self._count(method, "rerun")
+        claim = Claim(scope, key, uuid.uuid4().hex, effect_committed=again, record=self._record_applied(method, fingerprint))
+        reset = _current.set(claim)
+        try:
+            return effect(), again
+        finally:
+            _current.reset(reset)
+
+    def _record_applied(self, method: str, fingerprint: str) -> Callable[[Session, Claim], None]:
+        """Writes a rerunnable call's key, applied, in its effect's transaction. A concurrent first call
+        with the same body may have written it first (both effects met on the domain's key); one with
+        another body is refused, which rolls this effect back; an expired key is taken over."""
+
+        def record(session: Session, claim: Claim) -> None:
+            t = idempotency_keys.c
+            now = self.now()
+            dialect = postgresql if self._postgres else sqlite
+            values = dict(fingerprint=fingerprint, state=APPLIED, claim=claim.token, lease_until=now,
+                          response=None, created_at=now)
+            if session.execute(dialect.insert(idempotency_keys).values(scope=claim.scope, key=claim.key, **values)
+                               .on_conflict_do_nothing().returning(t.claim)).first() is not None:
+                return
+            where = (t.scope == claim.scope, t.key == claim.key)
+            row = session.execute(select(t.fingerprint, t.created_at).where(*where)).first()
+            if row is not None and row.created_at <= now - self.retention:
+                session.execute(update(idempotency_keys).where(*where).values(**values))
+            elif row is not None and row.fingerprint != fingerprint:
+                raise self._reused(method)
+
+        return record
+
     def claim(self, method: str, scope: str, key: str, fingerprint: str,
-              lease: dt.timedelta | None = None, rerunnable: bool = False) -> Claim | bytes:
+              lease: dt.timedelta | None = None) -> Claim | bytes:
         """Take the key (a Claim), or the stored response of the first call with it (bytes)."""
         try:
-            return self._claim_once(method, scope, key, fingerprint, lease or self.lease, rerunnable)
+            return self._claim_once(method, scope, key, fingerprint, lease or self.lease)
         except IntegrityError:
             # Two first calls raced and the other inserted the key first: answer as to a duplicate.
-            return self._claim_once(method, scope, key, fingerprint, lease or self.lease, rerunnable)
+            return self._claim_once(method, scope, key, fingerprint, lease or self.lease)
 
     def _claim_once(self, method: str, scope: str, key: str, fingerprint: str,
-                    lease: dt.timedelta, rerunnable: bool) -> Claim | bytes:
+                    lease: dt.timedelta) -> Claim | bytes:
         t = idempotency_keys.c
         now = self.now()
         token = uuid.uuid4().hex
@@ -233,23 +291,10 @@ class IdempotencyStore:
                     lease_until=now + lease, response=None, created_at=now))
                 return Claim(scope, key, token)
             if row.fingerprint != fingerprint:
-                self._count(method, "mismatch")
-                raise IdempotencyKeyReused(
-                    f"{KEY_FIELD}: already used for another request body",
-                    {KEY_FIELD: "该幂等键已用于内容不同的另一次提交；请刷新页面或换一个键后重试"})
+                raise self._reused(method)
             if row.state == DONE:
                 self._count(method, "replayed")
                 return bytes(row.response)
-            if row.state == APPLIED and row.lease_until <= now and rerunnable:
-                # The answer was lost, but the effect is keyed by the body too: run it again (it finds
-                # what the first run made, so `effect_committed` - nothing of it is marked twice).
-                taken = session.execute(
-                    update(idempotency_keys).where(*where, t.claim == row.claim, t.state == APPLIED)
-                    .values(claim=token, lease_until=now + lease))
-                if taken.rowcount != 1:  # type: ignore[attr-defined]
-                    raise self._in_flight(method)
-                self._count(method, "rerun")
-                return Claim(scope, key, token, effect_committed=True)
             if row.state == APPLIED and row.lease_until <= now:
                 self._count(method, "response_lost")
                 raise IdempotencyKeyInFlight(
@@ -310,6 +355,11 @@ class IdempotencyStore:
                     logger.warning("idempotency: pruning failed", exc_info=True)
 
         return loop
+
+    def _reused(self, method: str) -> IdempotencyKeyReused:
+        self._count(method, "mismatch")
+        return IdempotencyKeyReused(f"{KEY_FIELD}: already used for another request body",
+                                    {KEY_FIELD: "该幂等键已用于内容不同的另一次提交；请刷新页面或换一个键后重试"})
 
     def _in_flight(self, method: str) -> IdempotencyKeyInFlight:
         self._count(method, "in_flight")

@@ -30,7 +30,7 @@ IDEMPOTENT_REPLAYS = Counter(
     "duban_idempotent_replays_total", "keyed write calls answered from their idempotency key, by outcome",
     # outcome: replayed (the first response again) | mismatch (same key, other body) | in_flight (the first
     # is still running) | response_lost (applied, but the service stopped before keeping its answer) | rerun
-    # (that, for a body with its own key: the effect ran again and answered with what it had made)
+    # (a retry of a body with its own key: the effect ran again and answered with what it had made)
     ["service", "method", "outcome"],
 )
 OUTBOX_PRUNED = Counter("duban_outbox_pruned_total", "sent outbox rows deleted after their retention", ["service"])

@@ -142,11 +142,14 @@ def test_a_committed_effect_is_never_run_again_even_when_its_response_was_lost(
     assert "not kept" in lost.value.message and counts(store) == (1, 1)
 
 
-def test_a_lost_response_is_rebuilt_by_running_again_an_effect_keyed_by_its_body(
-        store: IdempotencyStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A finding's client_key makes its effect idempotent by itself: after a crash between the commit and
-    keeping the answer, the retry runs it again, gets what the first run made, and nothing is doubled."""
+def test_a_body_keyed_by_itself_writes_its_key_with_its_effect_and_a_retry_runs_it_again(
+        store: IdempotencyStore) -> None:
+    """A finding's client_key makes its effect idempotent by itself: the key costs no transaction of its
+    own (it is written, applied, with the effect), no answer is kept, and a retry - the first call's
+    answer lost or not - runs the effect again, which finds what the first run made."""
     key, scope = str(uuid.uuid4()), "office:1|" + METHOD
+    transactions = []
+    real_uow = store.uow.__class__.__call__
 
     def add_once() -> common_pb2.SetTimeResponse:  # as RecordFinding with a client_key does
         with store.uow.engine.connect() as conn:
@@ -155,23 +158,43 @@ def test_a_lost_response_is_rebuilt_by_running_again_an_effect_keyed_by_its_body
         add_thing(store, key)
         return common_pb2.SetTimeResponse(now="made")
 
-    def keyed(rerunnable: bool = True) -> tuple[common_pb2.SetTimeResponse, bool]:
-        return store.run(METHOD, scope, key, "body-1", add_once, common_pb2.SetTimeResponse.FromString,
-                         rerunnable=rerunnable)
+    def keyed(body: str = "body-1") -> tuple[common_pb2.SetTimeResponse, bool]:
+        return store.run(METHOD, scope, key, body, add_once, common_pb2.SetTimeResponse.FromString, rerunnable=True)
 
-    monkeypatch.setattr(store, "_finish", lambda claim, response: None)  # dies after the commit
-    keyed()
-    monkeypatch.undo()
-    with pytest.raises(IdempotencyKeyInFlight):  # within the lease it may still be keeping the answer
-        keyed()
-    store.now.now += dt.timedelta(minutes=5)  # type: ignore[attr-defined]
-    with pytest.raises(IdempotencyKeyInFlight):  # a body without its own key learns the answer is lost
-        keyed(rerunnable=False)
-    again, replayed = keyed()
-    assert again.now == "found" and not replayed and counts(store) == (1, 1)
-    assert key_row(store, scope, key).state == DONE
-    replay, replayed = keyed()
-    assert replayed and replay.now == "found" and counts(store) == (1, 1)
+    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        transactions.append(1)
+        return real_uow(self, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store.uow.__class__, "__call__", counting)
+        first, replayed = keyed()
+    assert first.now == "made" and not replayed and len(transactions) == 1  # the effect's, nothing else
+    row = key_row(store, scope, key)
+    assert row.state == APPLIED and row.response is None and counts(store) == (1, 1)
+    again, replayed = keyed()  # at once, as a tablet retrying after a timeout would
+    assert again.now == "found" and replayed and counts(store) == (1, 1)
+    with pytest.raises(IdempotencyKeyReused):
+        keyed("body-2")
+    assert counts(store) == (1, 1)
+    store.now.now += dt.timedelta(hours=25)  # type: ignore[attr-defined]
+    later, replayed = keyed("body-2")  # an expired key acts as new: the effect decides (it found its row)
+    assert later.now == "found" and not replayed and counts(store) == (1, 1)
+
+
+def test_a_body_keyed_by_itself_refused_for_another_body_rolls_its_effect_back(store: IdempotencyStore) -> None:
+    """Two first calls with one key and different bodies, the second committing after the first wrote the
+    key: its effect is rolled back with the refusal."""
+    key, scope = str(uuid.uuid4()), "office:1|" + METHOD
+
+    def sneaky_first() -> common_pb2.SetTimeResponse:
+        other, _ = store.run(METHOD, scope, key, "body-1", lambda: add_thing(store, "first"),
+                             common_pb2.SetTimeResponse.FromString, rerunnable=True)
+        return add_thing(store, "second")  # commits after the other body's key was written
+
+    with pytest.raises(IdempotencyKeyReused):
+        store.run(METHOD, scope, key, "body-2", sneaky_first, common_pb2.SetTimeResponse.FromString,
+                  rerunnable=True)
+    assert counts(store) == (1, 1) and key_row(store, scope, key).fingerprint == "body-1"
 
 
 def test_a_call_that_outlived_its_lease_cannot_commit_after_a_retry_took_over(store: IdempotencyStore) -> None:
