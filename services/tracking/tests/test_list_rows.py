@@ -14,10 +14,10 @@ from services.tracking.tests.conftest import FGJ, OFFICE, Pair
 @pytest.fixture(scope="module")
 def listed(pair: Pair) -> Pair:
     first = pair.register(title="列表跟踪一")
-    pair.register(title="列表跟踪二", category="complex", key_tracking=True, lead_unit_id="jyj",
-                  co_units=[], registered_on="2026-11-02")
+    second = pair.register(title="列表跟踪二", category="complex", key_tracking=True, lead_unit_id="jyj",
+                           co_units=[], registered_on="2026-11-02")
     third = pair.register(title="列表跟踪三", registered_on="2026-10-09")  # overdue by now
-    for item in (first, third):
+    for item in (first, second, third):  # all three listed, so the pages of two are more than one
         pair.assignment(item.id)
     pair.tracking.IssueNotice(tracking_pb2.IssueNoticeRequest(item_id=first.id, requirements=["按时报送"],
                                                               contact_name="王芳", contact_phone="0972-1234567",
