@@ -100,6 +100,9 @@ BULLETIN_STATUSES: dict[str, str] = {"draft": "草稿", "edited": "已修改", "
 BULLETIN_ACTS: dict[str, str] = {"drafted": "系统起草", "edited": "督查室修改", "submitted": "报主要领导审批",
                                  "returned": "退回修改", "approved": "主要领导批准", "published": "印发",
                                  "filed": "考核办备案"}
+BULLETIN_STATUS_PUBLISHED = "published"
+# The list filter for every bulletin not yet published (not a status a bulletin has).
+BULLETIN_IN_WORK = "in_work"
 MENTION_KINDS: dict[str, str] = {"commendation": "通报表扬", "criticism": "通报批评"}
 MENTION_STATES: dict[str, str] = {"suggested": "系统建议", "kept": "保留", "edited": "已修改", "struck": "已删去",
                                   "added": "督查室增加"}

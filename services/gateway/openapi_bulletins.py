@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from libs.common.vocabulary import (
+    BULLETIN_IN_WORK,
     BULLETIN_KINDS,
     BULLETIN_STATUSES,
     MENTION_ACTIONS,
@@ -132,7 +133,7 @@ PATHS: dict[str, Any] = {
     "/api/v1/bulletins": {
         "get": {"summary": "通报栏：已印发的通报（所有角色）；督查室另见草稿与审批中的，主要领导另见报批后的",
                 "operationId": "listBulletins",
-                "parameters": [q("kind", one_of(["", *BULLETIN_KINDS])), q("status", one_of(["", *BULLETIN_STATUSES])),
+                "parameters": [q("kind", one_of(["", *BULLETIN_KINDS])), q("status", one_of(["", *BULLETIN_STATUSES, BULLETIN_IN_WORK])),
                                q("year", {"type": "integer", "minimum": 0, "maximum": 2999}),
                                q("named_unit_id", text(40), "只看点名该单位的通报"),
                                q("scope_unit_id", text(40), "“-”：仅全区通报；单位 id：该部门内部通报"),

@@ -28,6 +28,9 @@ _QUARTERS = "一二三四"
 # -> published (immutable). Returned goes back to the office, which edits and submits again.
 DRAFT, EDITED, SUBMITTED, RETURNED, APPROVED, PUBLISHED = "draft", "edited", "submitted", "returned", "approved", "published"
 STATUSES = (DRAFT, EDITED, SUBMITTED, RETURNED, APPROVED, PUBLISHED)
+# A list's filter, not a status: every bulletin not yet published (the office's 在办通报 beside the board).
+IN_WORK = "in_work"
+UNPUBLISHED = (DRAFT, EDITED, SUBMITTED, RETURNED, APPROVED)
 STATUS_LABELS = {DRAFT: "草稿", EDITED: "已修改", SUBMITTED: "待主要领导审批", RETURNED: "已退回修改",
                  APPROVED: "已批准待印发", PUBLISHED: "已印发"}
 EDITABLE = frozenset({DRAFT, EDITED, RETURNED})

@@ -37,13 +37,15 @@ def list_bulletins(n: Notification, kind: str, status: str, year: int, named_uni
     require(actor, "bulletins.read", "您的角色无权查看通报")
     if kind and kind not in domain.KINDS:
         raise InvalidInput(f"unknown kind {kind!r}", {"kind": "通报类别不正确"})
-    if status and status not in domain.STATUSES:
+    if status and status not in (*domain.STATUSES, domain.IN_WORK):
         raise InvalidInput(f"unknown status {status!r}", {"status": "通报状态不正确"})
     size = min(max(page_size or 20, 1), PAGE_MAX)
     query = select(Bulletin)
     if kind:
         query = query.where(Bulletin.kind == kind)
-    if status:
+    if status == domain.IN_WORK:
+        query = query.where(Bulletin.status.in_(domain.UNPUBLISHED))
+    elif status:
         query = query.where(Bulletin.status == status)
     if year:
         query = query.where(Bulletin.year == year)

@@ -39,8 +39,8 @@ def list_request(reader: Reader) -> notification_pb2.ListBulletinsRequest:
         actor=current_actor())
     if ask.kind and ask.kind not in vocabulary.BULLETIN_KINDS:
         reader.errors["kind"] = "应为 " + "、".join(vocabulary.BULLETIN_KINDS) + " 之一"
-    if ask.status and ask.status not in vocabulary.BULLETIN_STATUSES:
-        reader.errors["status"] = "应为 " + "、".join(vocabulary.BULLETIN_STATUSES) + " 之一"
+    if ask.status and ask.status not in (*vocabulary.BULLETIN_STATUSES, vocabulary.BULLETIN_IN_WORK):
+        reader.errors["status"] = "应为 " + "、".join([*vocabulary.BULLETIN_STATUSES, vocabulary.BULLETIN_IN_WORK]) + " 之一"
     return ask
 
 

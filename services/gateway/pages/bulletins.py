@@ -31,7 +31,8 @@ logger = logging.getLogger(__name__)
 # ECharts, from npm (pinned in the Makefile and the Dockerfile), never committed: .tools/ is git-ignored.
 ROOT = Path(__file__).resolve().parents[3]
 ECHARTS = ROOT / ".tools" / "echarts" / "node_modules" / "echarts" / "dist" / "echarts.min.js"
-IN_WORK = ("draft", "edited", "submitted", "returned", "approved")
+BOARD_PAGE = 50  # published bulletins per page of the board
+IN_WORK_SHOWN = 100  # bulletins in work listed above them (a handful at any time; the REST list pages them all)
 # What the bulletin page says after an act succeeded (?done=<action>).
 DONE = {"generate": "通报已起草，请核对后修改、报批", "existing": "该期通报已经起草过，以下是原通报（未重复起草）",
         "edit": "修改已保存", "submit": "已报主要领导审批", "approve": "已批准，待督查室印发", "return": "已退回督查室修改",
@@ -49,23 +50,34 @@ def _board_query() -> tuple[notification_pb2.ListBulletinsRequest, bool]:
     mine = request.args.get("mine") == "1" and bool(g.user.unit_id)
     if mine:
         ask.named_unit_id = g.user.unit_id
-    ask.page_size = 100
     return ask, mine
+
+
+def _board(errors: dict[str, str] | None = None, form: object = None) -> str:
+    """The board: the published bulletins, a page of BOARD_PAGE at a time, and above them on its first page
+    every bulletin still in work that this user may see (the service decides which: drafts for the office,
+    those submitted to the principal leader for him, a department's internal ones for it) - two lists, so
+    a year of published issues never pushes a draft off the page."""
+    ask, mine = _board_query()
+    ask.status, ask.page_size = vocabulary.BULLETIN_STATUS_PUBLISHED, BOARD_PAGE
+    published = notification().call("ListBulletins", ask)
+    in_work: list[notification_pb2.Bulletin] = []
+    if not ask.page_token and not mine:
+        work = notification_pb2.ListBulletinsRequest(kind=ask.kind, year=ask.year, status=vocabulary.BULLETIN_IN_WORK,
+                                                     page_size=IN_WORK_SHOWN, actor=ask.actor)
+        in_work = list(notification().call("ListBulletins", work).bulletins)
+    may_draft = roles.allowed(g.user.roles, "bulletins.draft")
+    return render_template("bulletins/board.html", published=published.bulletins, in_work=in_work, mine=mine,
+                           kind=ask.kind, next_page_token=published.next_page_token, named_here=named_here,
+                           vocabulary=vocabulary, may_draft=may_draft,
+                           periods=default_periods(current_app.extensions["clock"].today()),
+                           units=directory()[0] if may_draft else [], errors=errors or {}, form=form or {})
 
 
 @bp.get("/bulletins")
 @require("bulletins.read")
 def bulletin_board() -> str:
-    ask, mine = _board_query()
-    reply = notification().call("ListBulletins", ask)
-    published = [b for b in reply.bulletins if b.status == "published"]
-    in_work = [b for b in reply.bulletins if b.status in IN_WORK]
-    today = current_app.extensions["clock"].today()
-    return render_template("bulletins/board.html", published=published, in_work=in_work, mine=mine, kind=ask.kind,
-                           next_page_token=reply.next_page_token, named_here=named_here, vocabulary=vocabulary,
-                           may_draft=roles.allowed(g.user.roles, "bulletins.draft"), periods=default_periods(today),
-                           units=directory()[0] if roles.allowed(g.user.roles, "bulletins.draft") else [],
-                           errors={}, form={})
+    return _board()
 
 
 def default_periods(today: dt.date) -> dict[str, str]:
@@ -83,14 +95,7 @@ def bulletin_generate() -> ResponseReturnValue:
     try:
         reply = bulletin_writes.send("generate", "", request.form, ignore=FORM_ONLY)
     except DomainError as exc:
-        ask, mine = _board_query()
-        listed = notification().call("ListBulletins", ask)
-        return render_template(
-            "bulletins/board.html", published=[b for b in listed.bulletins if b.status == "published"],
-            in_work=[b for b in listed.bulletins if b.status in IN_WORK], mine=mine, kind=ask.kind,
-            next_page_token=listed.next_page_token, named_here=named_here, vocabulary=vocabulary, may_draft=True,
-            periods=default_periods(current_app.extensions["clock"].today()), units=directory()[0],
-            errors=exc.field_errors or {"form": exc.message}, form=request.form), status_of(exc)
+        return _board(exc.field_errors or {"form": exc.message}, request.form), status_of(exc)
     g.audit_target = reply.bulletin.id
     done = "existing" if reply.existing else "generate"
     return redirect(url_for("pages.bulletin_page", bulletin_id=reply.bulletin.id, done=done))

@@ -293,3 +293,27 @@ def test_the_page_says_the_red_and_yellow_lists_as_the_docx_does(scene: Scene) -
     assert (f"红灯事项 {len(facts['red'])} 件（其中逾期未办结 {len(facts['red']) - len(raised)} 件，见上表）、"
             f"黄灯事项 {len(facts['yellow'])} 件") in page
     assert late and facts["totals"]["red"] == len(facts["red"])
+
+
+def test_the_board_pages_the_published_and_keeps_every_draft_above_them(scene: Scene,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Published bulletins come a page at a time; the ones in work are listed apart, so however many have been
+    published, a draft or one awaiting the leader is never pushed off the board (one page of 100 mixed both)."""
+    from services.gateway.pages import bulletins as board_page
+
+    first, second, draft = scene.published("专项通报（分页一）"), scene.published("专项通报（分页二）"), scene.draft()
+    monkeypatch.setattr(board_page, "BOARD_PAGE", 1)
+    office = scene.portal.login("office")
+    seen, path, pages = [], "/bulletins", 0
+    while path and pages < 50:
+        page = office.get(path).get_data(as_text=True)
+        work, board = page.split('id="h-published"')
+        assert ('id="h-work"' in work and draft["title"] in work) == (pages == 0)  # in work: on the first page only
+        seen += [t for t in (first["title"], second["title"]) if t in board]
+        assert board.count("<tr") <= 2  # the header row and one bulletin
+        token = re.search(r'page_token=([^"&]+)', board)
+        path, pages = f"/bulletins?page_token={token.group(1)}" if token else "", pages + 1
+    assert sorted(seen) == sorted([first["title"], second["title"]]) and pages >= 2
+    listed = scene.ok("GET", "/bulletins?status=in_work&page_size=200", "office")["bulletins"]
+    assert draft["id"] in {b["id"] for b in listed} and {b["status"] for b in listed} <= set(vocabulary.BULLETIN_STATUSES) - {"published"}
+    assert scene.call("GET", "/bulletins?status=nonsense", "office").status_code == 422
