@@ -161,7 +161,7 @@ def test_a_body_keyed_by_itself_writes_its_key_with_its_effect_and_a_retry_runs_
     def keyed(body: str = "body-1") -> tuple[common_pb2.SetTimeResponse, bool]:
         return store.run(METHOD, scope, key, body, add_once, common_pb2.SetTimeResponse.FromString, rerunnable=True)
 
-    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def counting(self, *args, **kwargs):
         transactions.append(1)
         return real_uow(self, *args, **kwargs)
 
