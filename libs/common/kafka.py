@@ -1,8 +1,8 @@
 """Kafka adapters: one producer per process, topic creation, and the idempotent consumer runner.
 
-Settings chosen for the embedded Tansu broker and kept sensible for a real cluster: low
-fetch.wait.max.ms (Tansu holds a fetch until it expires) and a short session timeout so a group joins
-in ~3 s. Delivery times out before the relay's flush deadline, so every produce has an answer.
+Settings chosen for the embedded Tansu broker and kept sensible for a real cluster: a fetch that
+long-polls for 100 ms (both answer as soon as a record arrives) and a short session timeout so a group
+joins in ~3 s. Delivery times out before the relay's flush deadline, so every produce has an answer.
 """
 
 from __future__ import annotations
@@ -94,7 +94,12 @@ def consumer_config(bootstrap: str, group_id: str, extra: dict[str, Any] | None 
         "auto.offset.reset": "earliest",
         "session.timeout.ms": 6000,
         "heartbeat.interval.ms": 1000,
-        "fetch.wait.max.ms": 10,
+        # A fetch waits on the broker for new records up to this long and returns as soon as one arrives
+        # (the embedded broker's version long-polls too). At 10 ms every idle consumer asked ~100 times a
+        # second: the broker of a quiet `make run` stack used 15 % of a core. Measured on the embedded broker,
+        # one consumer, 30 events at random moments, on a loaded machine: idle broker CPU 5.6 % -> 1.2 % of a
+        # core, delivery p50 4.9 -> 3.1 ms with the memory log and 41 -> 23 ms with the log in PostgreSQL.
+        "fetch.wait.max.ms": 100,
         "socket.connection.setup.timeout.ms": 3000,
         "topic.metadata.refresh.interval.ms": 5000,  # notice re-created topics within seconds, not minutes
         "logger": KAFKA_LOG,
