@@ -4,17 +4,20 @@ device captured. A finding is recorded once per device key, however often a tabl
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import uuid
 
 import grpc
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from duban.inspection.v1 import inspection_pb2
 from duban.ledger.v1 import ledger_pb2
 from libs.common import idempotency_grpc
 from libs.common.actor import Actor
+from libs.common.db import UnitOfWork
 from libs.common.directory_entries import UnitEntry
 from libs.common.errors import IdempotencyKeyReused, InvalidInput
 from libs.common.grpc_errors import from_rpc_error
@@ -23,7 +26,7 @@ from libs.common.idempotency_grpc import METADATA_KEY
 from services.inspection import domain, escalating, events, metrics, photo_store, planning
 from services.inspection.context import Inspection, require, require_inspector
 from services.inspection.orm import Finding, ItemCheck, KnownItem, Plan, Visit
-from services.inspection.repository import finding_by_key, get, known_item, plan_brief, visit_by_key
+from services.inspection.repository import finding_by_key, get, known_item, plan_brief, plan_status, visit_by_key
 
 KEY_MAX = 100
 
@@ -120,16 +123,24 @@ def _position(request: inspection_pb2.RecordFindingRequest) -> domain.Position |
     return domain.Position(p.latitude, p.longitude, p.accuracy_m)
 
 
-def _replay(inspection: Inspection, plan_id: str, key: str, print_: str) -> Finding | None:
-    """The finding already recorded under this key (a retry), or None; another body under it is refused."""
-    with inspection.uow.read() as tx:
-        found = finding_by_key(tx, plan_id, key)
-    if domain.keyed(found.fingerprint if found else None, print_) == domain.REUSED:
+def _earlier(tx: UnitOfWork, plan_id: str, key: str, print_: str) -> Finding | None:
+    """The finding already recorded under this key (a retry), or None; another body under it is refused.
+    The key's fingerprint is read alone first: for a new key - nearly every call - that is all it costs."""
+    recorded = tx.session.scalar(select(Finding.fingerprint).where(Finding.plan_id == plan_id,
+                                                                   Finding.client_key == key))
+    verdict = domain.keyed(recorded, print_)
+    if verdict == domain.REUSED:
         raise IdempotencyKeyReused(f"client_key {key} was used for another finding",
                                    {"client_key": "该问题编号已用于另一条问题记录，请重新生成"})
-    if found is not None:
-        metrics.DUPLICATES_REFUSED.inc()
-    return found
+    if verdict == domain.NEW:
+        return None
+    metrics.DUPLICATES_REFUSED.inc()
+    return finding_by_key(tx, plan_id, key)
+
+
+def _replay(inspection: Inspection, plan_id: str, key: str, print_: str) -> Finding | None:
+    with inspection.uow.read() as tx:
+        return _earlier(tx, plan_id, key, print_)
 
 
 def record_finding(inspection: Inspection, request: inspection_pb2.RecordFindingRequest,
@@ -144,10 +155,10 @@ def record_finding(inspection: Inspection, request: inspection_pb2.RecordFinding
     if errors:
         raise InvalidInput("invalid finding: " + ", ".join(sorted(errors)), errors)
     print_ = fingerprint(request)
-    if key and (earlier := _replay(inspection, request.plan_id, key, print_)) is not None:
-        return earlier, _title(inspection, earlier.plan_id), True
     with inspection.uow.read() as tx:  # checks before the photos' work, so a refused finding costs nothing
         brief = plan_brief(tx, request.plan_id)
+        if key and (earlier := _earlier(tx, brief.id, key, print_)) is not None:
+            return earlier, brief.title, True
         require_inspector(actor, brief)
         item = known_item(tx, request.item_id) if request.item_id else None
     unit = inspection.directory.unit(request.unit_id)
@@ -157,7 +168,8 @@ def record_finding(inspection: Inspection, request: inspection_pb2.RecordFinding
     photos = photo_store.store(inspection, finding_id, "finding", 0, accepted)
     try:
         with inspection.uow() as tx:
-            brief = plan_brief(tx, request.plan_id)
+            # The plan may have moved since it was read above (its team is the same: checked there).
+            brief = dataclasses.replace(brief, status=plan_status(tx, brief.id))
             planning.start_brief(tx, brief, now)
             if request.visit_id:
                 visit = get(tx, Visit, request.visit_id)

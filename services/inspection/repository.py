@@ -55,6 +55,13 @@ def plan_brief(tx: UnitOfWork, plan_id: str) -> PlanBrief:
     return PlanBrief(plan_id, row.status, row.title, tuple(TeamMember(p) for p in team))
 
 
+def plan_status(tx: UnitOfWork, plan_id: str) -> str:
+    status = tx.session.scalar(select(Plan.status).where(Plan.id == plan_id))
+    if status is None:
+        raise NotFound(f"no Plan {plan_id}", {"plan_id": "督查方案不存在"})
+    return status
+
+
 def known_item(tx: UnitOfWork, item_id: str, field: str = "item_id") -> KnownItem:
     found = tx.session.get(KnownItem, item_id) if item_id else None
     if found is None:
