@@ -47,9 +47,10 @@ class DirectoryClient:
                                          timeout=self._timeout)
             except grpc.RpcError as error:
                 raise DirectoryUnavailable(f"the ledger's directory did not answer: {error.code()}") from error
-            self._units = {u.id: UnitEntry(u.id, u.name, u.kind, u.active) for u in units.units}
+            self._units = {u.id: UnitEntry(u.id, u.name, u.kind, u.active, u.head_person_id) for u in units.units}
             self._people = {p.id: PersonEntry(p.id, p.name, p.unit_id, p.role, p.title, p.active,
-                                              self._units[p.unit_id].name if p.unit_id in self._units else "")
+                                              self._units[p.unit_id].name if p.unit_id in self._units else "",
+                                              p.mobile, p.email, p.wecom_user_id, p.dingtalk_user_id)
                             for p in people.people}
             self._read_at = time.monotonic()
 
@@ -69,6 +70,25 @@ class DirectoryClient:
         if found is None:
             raise InvalidInput(f"no {field} {key!r}", {field: missing})
         return found
+
+    def people_of(self, unit_id: str, role: str = "") -> list[PersonEntry]:
+        """The unit's active people (of `role` if given), in id order; [] for a unit it does not know."""
+        self._refresh()
+        return sorted((p for p in self._people.values() if p.unit_id == unit_id and p.active and (not role or p.role == role)),
+                      key=lambda p: p.id)
+
+    def find_person(self, person_id: str) -> PersonEntry | None:
+        """The person, or None (after reading the directory once more) when it has none of that id."""
+        try:
+            return self.person(person_id)
+        except InvalidInput:
+            return None
+
+    def find_unit(self, unit_id: str) -> UnitEntry | None:
+        try:
+            return self.unit(unit_id)
+        except InvalidInput:
+            return None
 
     def unit_name(self, unit_id: str) -> str:
         """The unit's name, or "" for an id the directory does not have (display only)."""
