@@ -29,6 +29,8 @@ from services.gateway.openapi_bulletins import PATHS as BULLETIN_PATHS
 from services.gateway.openapi_bulletins import SCHEMAS as BULLETIN_SCHEMAS
 from services.gateway.openapi_inspection import PATHS as INSPECTION_PATHS
 from services.gateway.openapi_inspection import SCHEMAS as INSPECTION_SCHEMAS
+from services.gateway.openapi_messages import PATHS as MESSAGE_PATHS
+from services.gateway.openapi_messages import SCHEMAS as MESSAGE_SCHEMAS
 from services.gateway.openapi_parts import (
     A_DATE,
     BASE64_NOT_EMPTY,
@@ -386,6 +388,7 @@ def with_field_errors(paths: dict[str, Any]) -> dict[str, Any]:
 AREAS: list[tuple[str, str, tuple[str, ...]]] = [
     ("auth", "登录与令牌", ("/api/v1/auth", "/api/v1/me")),
     ("todo", "我的待办与待我签批", ("/api/v1/todo", "/api/v1/leader/")),
+    ("messages", "消息：催办、逾期、重大问题与整改提醒，已读回执", ("/api/v1/messages",)),
     ("documents", "文书与附件下载", ("/api/v1/items/{item_id}/documents/",)),
     ("tracking", "督办跟踪：交办、签收、进展、转期、回复、销号",
      ("/api/v1/items/{item_id}/tracking", "/api/v1/items/{item_id}/notice", "/api/v1/items/{item_id}/acknowledgements",
@@ -437,7 +440,7 @@ def spec() -> dict[str, Any]:
                 + [{"name": OTHER_AREA[0], "description": OTHER_AREA[1]}],
         "security": AUTH,
         "components": {
-            "schemas": SCHEMAS | INSPECTION_SCHEMAS | BULLETIN_SCHEMAS,
+            "schemas": SCHEMAS | INSPECTION_SCHEMAS | BULLETIN_SCHEMAS | MESSAGE_SCHEMAS,
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/token 获取"},
                 "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session",
@@ -568,6 +571,7 @@ def spec() -> dict[str, Any]:
             **TRACKING_PATHS,
             **INSPECTION_PATHS,
             **BULLETIN_PATHS,
+            **MESSAGE_PATHS,
         })),
     }
 
