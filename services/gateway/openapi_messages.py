@@ -7,7 +7,7 @@ from typing import Any
 
 from libs.common.vocabulary import MESSAGE_CAUSES, MESSAGE_RECIPIENTS
 from services.gateway.openapi_inspection import BOOL, INT, WHEN, path_id
-from services.gateway.openapi_parts import PAGE_TOKEN, PERSON, S, ok, problem_responses, q, ref
+from services.gateway.openapi_parts import IDEMPOTENCY_KEY, PAGE_TOKEN, PERSON, S, ok, problem_responses, q, ref
 
 SCHEMAS: dict[str, Any] = {
     "Message": {
@@ -42,7 +42,7 @@ PATHS: dict[str, Any] = {
     "/api/v1/messages/{message_id}/read": {
         "post": {"summary": "标为已读（已读回执；再次标记保留首次阅读时间）", "operationId": "readMessage",
                  "description": "只能标记本人的消息；他人的消息为 404。",
-                 "parameters": [path_id("message_id", "消息 id")],
+                 "parameters": [path_id("message_id", "消息 id"), IDEMPOTENCY_KEY],
                  "responses": {**ok(ref("Message")), **problem_responses(401, 404, 503)}},
     },
 }

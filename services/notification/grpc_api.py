@@ -20,10 +20,11 @@ from services.notification.orm import Bulletin
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["NotificationService"].full_name
 # The writes that take an idempotency key (gRPC metadata `idempotency-key`). Generate* are idempotent per
-# period by themselves, PublishBulletin per bulletin, RunBulletinJobs per period.
+# period by themselves, PublishBulletin per bulletin, RunBulletinJobs per period; MarkMessageRead keeps the
+# first reading anyway, and takes a key like every write the gateway passes one for.
 WRITE_METHODS = write_methods(SERVICE_NAME, (
     "GenerateBulletin", "EditBulletin", "SubmitBulletin", "ApproveBulletin", "ReturnBulletin", "PublishBulletin",
-    "GenerateClearance", "RecordClearanceReceipt",
+    "GenerateClearance", "RecordClearanceReceipt", "MarkMessageRead",
 ))
 
 

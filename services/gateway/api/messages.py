@@ -12,6 +12,7 @@ from duban.notification.v1 import notification_pb2
 from services.gateway.api import bp
 from services.gateway.auth import require
 from services.gateway.calls import current_actor, notification
+from services.gateway.idempotency import write
 from services.gateway.present import Reader, to_json
 
 
@@ -37,6 +38,6 @@ def list_messages() -> dict[str, Any]:
 @require("messages.read")
 def read_message(message_id: str) -> dict[str, Any]:
     """Marks the message read; reading it again keeps the first reading's time (idempotent by itself)."""
-    reply = notification().call("MarkMessageRead", notification_pb2.MarkMessageReadRequest(
+    reply = write(notification(), "MarkMessageRead", notification_pb2.MarkMessageReadRequest(
         message_id=message_id[:36], actor=current_actor()))
     return to_json(reply.message)

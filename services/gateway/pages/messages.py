@@ -16,6 +16,7 @@ from services.gateway.api.messages import list_request
 from services.gateway.auth import require
 from services.gateway.calls import current_actor, notification
 from services.gateway.clients import ServiceFailed, ServiceUnavailable
+from services.gateway.idempotency import write
 from services.gateway.pages import bp
 from services.gateway.present import Reader
 
@@ -36,7 +37,7 @@ def messages() -> str:
 @require("messages.read")
 def read_message(message_id: str) -> ResponseReturnValue:
     """标为已读 (back to the inbox), or 查看 (`open`: marked read, then the page the message is about)."""
-    read = notification().call("MarkMessageRead", notification_pb2.MarkMessageReadRequest(
+    read = write(notification(), "MarkMessageRead", notification_pb2.MarkMessageReadRequest(
         message_id=message_id[:36], actor=current_actor())).message
     if request.form.get("open") and read.link.startswith("/"):
         return redirect(read.link)
