@@ -43,6 +43,6 @@ PATHS: dict[str, Any] = {
         "post": {"summary": "标为已读（已读回执；再次标记保留首次阅读时间）", "operationId": "readMessage",
                  "description": "只能标记本人的消息；他人的消息为 404。",
                  "parameters": [path_id("message_id", "消息 id"), IDEMPOTENCY_KEY],
-                 "responses": {**ok(ref("Message")), **problem_responses(401, 404, 503)}},
+                 "responses": {**ok(ref("Message")), **problem_responses(401, 404, 409, 422, 503)}},
     },
 }
