@@ -494,7 +494,7 @@ def spec() -> dict[str, Any]:
                 "requestBody": json_body(obj("name", name=text(100, filled=True),
                                              kind={"enum": list(UNIT_KINDS), "description": "缺省为 department"},
                                              active={"type": "boolean", "description": "缺省为 true；false 即停用"},
-                                             head_person_id=text(40, description="单位负责人：本单位人员的编号，空值为无"))),
+                                             head_person_id=text(40, description="单位负责人：本单位人员的编号，空值为无；其他人员返回 422"))),
                 "responses": {**ok(ref("Unit")), **problem_responses(401, 403, 409, 422, 503)}}},
             "/api/v1/people/{person_id}": {"put": {
                 "summary": "新增或修改人员（系统管理员）", "operationId": "putPerson",
@@ -502,10 +502,10 @@ def spec() -> dict[str, Any]:
                 "requestBody": json_body(obj("name", "role", name=text(50, filled=True), unit_id=text(40),
                                              role={"enum": list(PERSON_ROLES)}, title=text(50),
                                              active={"type": "boolean", "description": "缺省为 true；false 即停用"},
-                                             mobile=text(20, description="手机号码（提醒用）"),
-                                             email=text(120, description="电子邮箱（提醒用）"),
-                                             wecom_user_id=text(64, description="企业微信账号"),
-                                             dingtalk_user_id=text(64, description="钉钉账号"))),
+                                             mobile=text(20, description="手机号码（提醒用）：7-20位数字，可含 + 和 -；格式不符返回 422"),
+                                             email=text(120, description="电子邮箱（提醒用）；格式不符返回 422"),
+                                             wecom_user_id=text(64, description="企业微信账号：字母、数字或 _ . @ -；格式不符返回 422"),
+                                             dingtalk_user_id=text(64, description="钉钉账号：字母、数字或 _ . @ -；格式不符返回 422"))),
                 "responses": {**ok(ref("Person")), **problem_responses(401, 403, 422, 503)}}},
             "/api/v1/people": {"get": {"summary": "人员目录", "operationId": "listPeople",
                                        "parameters": [q("unit_id", text(40)), q("role", text(20))], "responses": {
