@@ -121,6 +121,19 @@ def test_an_urge_of_a_unit_without_its_person_reaches_the_units_staff_desk(duo: 
         assert _of(duo, other, item.id) == []
 
 
+def test_an_urge_before_the_ledgers_event_still_reaches_the_responsible_person(duo: Duo) -> None:
+    """Tracking's topic may be read before the ledger's: without the item in its projection, notification
+    asks the ledger for it, so the responsible person (not the unit's desk) is reached and named."""
+    item = duo.register(title="先到的催办", responsible_person_id="st-chen")
+    with duo.app.uow() as tx:  # as if item.registered had not been read yet
+        tx.session.delete(tx.session.get(KnownItem, item.id))
+        tx.commit()
+    _urged(duo, item, "fgj", dt.date(2026, 11, 26))
+    duo.wait(lambda: bool(_of(duo, FGJ, item.id)))
+    [m] = _of(duo, FGJ, item.id)
+    assert m.recipient_name == "陈静" and f"{item.item_no}「先到的催办」" in m.text
+
+
 def test_an_escalation_is_urgent_for_the_recipients_it_names(duo: Duo) -> None:
     item = duo.register(title="三合镇人居环境整治", responsible_person_id="st-chen")
     escalation_id = str(uuid.uuid4())
