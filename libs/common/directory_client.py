@@ -2,7 +2,8 @@
 as itself, kept in memory for a short time and read again at once when a name it does not know is asked
 for (a unit or person created a moment ago is found, a rename shows within the time-to-live).
 
-Inspection names the units it visits and the people on its teams; notification will find whom to reach.
+Inspection names the units it visits and the people on its teams; notification finds whom its reminders
+reach (a unit's head, the item's responsible person).
 """
 
 from __future__ import annotations
@@ -70,12 +71,6 @@ class DirectoryClient:
         if found is None:
             raise InvalidInput(f"no {field} {key!r}", {field: missing})
         return found
-
-    def people_of(self, unit_id: str, role: str = "") -> list[PersonEntry]:
-        """The unit's active people (of `role` if given), in id order; [] for a unit it does not know."""
-        self._refresh()
-        return sorted((p for p in self._people.values() if p.unit_id == unit_id and p.active and (not role or p.role == role)),
-                      key=lambda p: p.id)
 
     def find_person(self, person_id: str) -> PersonEntry | None:
         """The person, or None (after reading the directory once more) when it has none of that id."""
