@@ -1,5 +1,7 @@
-"""Demo data for the embedded stack: units, people, accounts for every role, a few items, their tracking,
-an inspection (scripts/demo_inspection.py) and bulletins (scripts/demo_notification.py).
+"""Demo data for the embedded stack: units (some with their heads), people (some with contacts), accounts for
+every role, a few items, their tracking (an office urge among it: 陈静's 消息), an inspection
+(scripts/demo_inspection.py: its major problem and overdue rectification remind 李明, 张建华 and 区教育局) and
+bulletins (scripts/demo_notification.py).
 
 Idempotent: running it again adds nothing that is already there.
 """
@@ -37,6 +39,10 @@ PEOPLE = [
     ("st-liu1", "刘洋", "fgj", "staff", ""), ("st-liu2", "刘洋", "jyj", "staff", "副局长"),
     ("st-zhou", "周涛", "zjj", "staff", ""), ("st-wu", "吴敏", "wjj", "staff", ""), ("st-he", "何平", "shz", "staff", "镇长"),
 ]
+# How reminders reach them (mobile, email); every other contact is left empty
+CONTACTS = {"st-chen": ("13909720001", "chenjing@fgj.pingan.gov.cn"), "st-liu2": ("13909720002", "liuyang@jyj.pingan.gov.cn"),
+            "ld-li": ("13909720003", ""), "sv-zhang": ("13909720004", "")}
+HEADS = {"jyj": "st-liu2", "shz": "st-he"}  # 单位负责人 (their unit's reminders reach them too)
 USERS = [  # username, name, role, unit, person
     ("office", "王芳", "office", "dcs", "sv-wang"),
     ("zhuren", "张建华", "office_head", "dcs", "sv-zhang"),
@@ -73,8 +79,14 @@ def load(ledger_addr: str, gateway_db_url: str, signer: call_auth.Signer, tracki
             stub.UpsertUnit(ledger_pb2.UpsertUnitRequest(unit=ledger_pb2.Unit(id=uid, name=name, kind=kind, active=True)),
                             timeout=10)
         for pid, name, unit, role, title in PEOPLE:
+            mobile, email = CONTACTS.get(pid, ("", ""))
             stub.UpsertPerson(ledger_pb2.UpsertPersonRequest(person=ledger_pb2.Person(
-                id=pid, name=name, unit_id=unit, role=role, title=title, active=True)), timeout=10)
+                id=pid, name=name, unit_id=unit, role=role, title=title, active=True, mobile=mobile, email=email)),
+                timeout=10)
+        for uid, name, kind in UNITS:  # heads once their people exist
+            if uid in HEADS:
+                stub.UpsertUnit(ledger_pb2.UpsertUnitRequest(unit=ledger_pb2.Unit(
+                    id=uid, name=name, kind=kind, active=True, head_person_id=HEADS[uid])), timeout=10)
         existing = stub.ListItems(ledger_pb2.ListItemsRequest(include_total=True), timeout=10).total_size
         if not existing:
             calendar = load_calendar()
@@ -150,6 +162,10 @@ def _demo_tracking(ledger_addr: str, tracking_addr: str, signer: call_auth.Signe
                                           unit_id=lead.unit_id, person_id=person.id)
             if item.title != ITEMS[3][0]:  # one unit has not signed yet: it shows on the desk
                 tracking.Acknowledge(tracking_pb2.AcknowledgeRequest(item_id=item.id, actor=unit_actor), timeout=10)
+            if item.title == ITEMS[2][0]:  # 陈静's 消息: the office chased her by phone
+                tracking.UrgeUnit(tracking_pb2.UrgeUnitRequest(
+                    item_id=item.id, unit_id=lead.unit_id, method="phone", text="请于本周五前报送年度投资计划调度进展",
+                    actor=OFFICE), timeout=10)
             if item.title == ITEMS[0][0]:  # 李明's queue: an extension waiting for his signature
                 tracking.RequestExtension(tracking_pb2.RequestExtensionRequest(
                     item_id=item.id, reason="项目需市级部门联合审查，审查意见预计下周反馈",

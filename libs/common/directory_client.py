@@ -2,7 +2,8 @@
 as itself, kept in memory for a short time and read again at once when a name it does not know is asked
 for (a unit or person created a moment ago is found, a rename shows within the time-to-live).
 
-Inspection names the units it visits and the people on its teams; notification will find whom to reach.
+Inspection names the units it visits and the people on its teams; notification finds whom its reminders
+reach (a unit's head, the item's responsible person).
 """
 
 from __future__ import annotations
@@ -47,9 +48,10 @@ class DirectoryClient:
                                          timeout=self._timeout)
             except grpc.RpcError as error:
                 raise DirectoryUnavailable(f"the ledger's directory did not answer: {error.code()}") from error
-            self._units = {u.id: UnitEntry(u.id, u.name, u.kind, u.active) for u in units.units}
+            self._units = {u.id: UnitEntry(u.id, u.name, u.kind, u.active, u.head_person_id) for u in units.units}
             self._people = {p.id: PersonEntry(p.id, p.name, p.unit_id, p.role, p.title, p.active,
-                                              self._units[p.unit_id].name if p.unit_id in self._units else "")
+                                              self._units[p.unit_id].name if p.unit_id in self._units else "",
+                                              p.mobile, p.email, p.wecom_user_id, p.dingtalk_user_id)
                             for p in people.people}
             self._read_at = time.monotonic()
 
@@ -69,6 +71,19 @@ class DirectoryClient:
         if found is None:
             raise InvalidInput(f"no {field} {key!r}", {field: missing})
         return found
+
+    def find_person(self, person_id: str) -> PersonEntry | None:
+        """The person, or None (after reading the directory once more) when it has none of that id."""
+        try:
+            return self.person(person_id)
+        except InvalidInput:
+            return None
+
+    def find_unit(self, unit_id: str) -> UnitEntry | None:
+        try:
+            return self.unit(unit_id)
+        except InvalidInput:
+            return None
 
     def unit_name(self, unit_id: str) -> str:
         """The unit's name, or "" for an id the directory does not have (display only)."""

@@ -12,6 +12,7 @@ class UnitEntry:
     name: str
     kind: str
     active: bool
+    head_person_id: str = ""  # 单位负责人
 
 
 @dataclass(frozen=True)
@@ -23,3 +24,8 @@ class PersonEntry:
     title: str
     active: bool
     unit_name: str
+    # How reminders reach them ("" unknown)
+    mobile: str = ""
+    email: str = ""
+    wecom_user_id: str = ""
+    dingtalk_user_id: str = ""

@@ -79,6 +79,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "bulletins.publish": OFFICE_ROLES | frozenset({DEPT_SUPERVISOR}),
     "bulletins.receipt": frozenset({ASSESSMENT, ADMIN}),
     "bulletins.jobs": frozenset({ADMIN, SYSTEM}),
+    # 消息 (the inbox): everyone reads and marks their own (services/notification/inbox.py decides whose)
+    "messages.read": EVERYONE,
     # 我的待办 / 待我签批 (libs/common/todo.py): the roles with work of their own to list, see TODO_AUDIENCES
     "todo.read": frozenset({UNIT_STAFF, DEPT_SUPERVISOR, LEADER, PRINCIPAL_LEADER, OFFICE_HEAD, SYSTEM}),
 }

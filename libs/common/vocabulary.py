@@ -61,6 +61,12 @@ EVENT_LABELS: dict[str, str] = {
     "item.closed": "责任领导签字销号", "item.status_changed": "督办跟踪状态变化",
 }
 URGE_METHODS: dict[str, str] = {"phone": "电话督办", "written": "书面督办"}
+# Reminders in the inbox (消息): why a message arose, and why it reached its recipient.
+MESSAGE_CAUSES: dict[str, str] = {"item_urged": "催办", "item_overdue": "逾期提醒", "escalation": "重大问题报告",
+                                  "rectification_overdue": "整改逾期"}
+MESSAGE_RECIPIENTS: dict[str, str] = {"responsible_person": "责任人", "unit_staff": "承办单位工作人员",
+                                      "unit_head": "单位负责人", "responsible_leader": "责任领导",
+                                      "office_head": "督查室主任"}
 PERIODS: dict[str, str] = {"weekly": "周汇报", "monthly": "月总结", "quarterly": "季检查"}
 # Import jobs (导入台账): how a file is taken, where the job stands, how it ended.
 IMPORT_MODES: dict[str, str] = {

@@ -29,6 +29,8 @@ from services.gateway.openapi_bulletins import PATHS as BULLETIN_PATHS
 from services.gateway.openapi_bulletins import SCHEMAS as BULLETIN_SCHEMAS
 from services.gateway.openapi_inspection import PATHS as INSPECTION_PATHS
 from services.gateway.openapi_inspection import SCHEMAS as INSPECTION_SCHEMAS
+from services.gateway.openapi_messages import PATHS as MESSAGE_PATHS
+from services.gateway.openapi_messages import SCHEMAS as MESSAGE_SCHEMAS
 from services.gateway.openapi_parts import (
     A_DATE,
     BASE64_NOT_EMPTY,
@@ -130,9 +132,11 @@ SCHEMAS: dict[str, Any] = {
     },
     "Change": {"type": "object", "properties": {"at": S, "actor": {"type": "object"}, "field": S, "old_value": S,
                                                 "new_value": S, "reason": S}},
-    "Unit": {"type": "object", "properties": {"id": S, "name": S, "kind": S, "active": {"type": "boolean"}}},
+    "Unit": {"type": "object", "properties": {"id": S, "name": S, "kind": S, "active": {"type": "boolean"},
+                                              "head_person_id": S}},
     "Person": {"type": "object", "properties": {"id": S, "name": S, "unit_id": S, "role": S, "title": S,
-                                                "active": {"type": "boolean"}}},
+                                                "active": {"type": "boolean"}, "mobile": S, "email": S,
+                                                "wecom_user_id": S, "dingtalk_user_id": S}},
     "ImportJob": {
         "type": "object",
         "description": "导入任务：上传后由台账服务在后台逐行检查、写入；status 说明进度，结束后说明确切写入了什么",
@@ -384,6 +388,7 @@ def with_field_errors(paths: dict[str, Any]) -> dict[str, Any]:
 AREAS: list[tuple[str, str, tuple[str, ...]]] = [
     ("auth", "登录与令牌", ("/api/v1/auth", "/api/v1/me")),
     ("todo", "我的待办与待我签批", ("/api/v1/todo", "/api/v1/leader/")),
+    ("messages", "消息：催办、逾期、重大问题与整改提醒，已读回执", ("/api/v1/messages",)),
     ("documents", "文书与附件下载", ("/api/v1/items/{item_id}/documents/",)),
     ("tracking", "督办跟踪：交办、签收、进展、转期、回复、销号",
      ("/api/v1/items/{item_id}/tracking", "/api/v1/items/{item_id}/notice", "/api/v1/items/{item_id}/acknowledgements",
@@ -435,7 +440,7 @@ def spec() -> dict[str, Any]:
                 + [{"name": OTHER_AREA[0], "description": OTHER_AREA[1]}],
         "security": AUTH,
         "components": {
-            "schemas": SCHEMAS | INSPECTION_SCHEMAS | BULLETIN_SCHEMAS,
+            "schemas": SCHEMAS | INSPECTION_SCHEMAS | BULLETIN_SCHEMAS | MESSAGE_SCHEMAS,
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/token 获取"},
                 "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session",
@@ -488,14 +493,19 @@ def spec() -> dict[str, Any]:
                 "parameters": [directory_id("unit_id", "单位代码"), IDEMPOTENCY_KEY],
                 "requestBody": json_body(obj("name", name=text(100, filled=True),
                                              kind={"enum": list(UNIT_KINDS), "description": "缺省为 department"},
-                                             active={"type": "boolean", "description": "缺省为 true；false 即停用"})),
+                                             active={"type": "boolean", "description": "缺省为 true；false 即停用"},
+                                             head_person_id=text(40, description="单位负责人：本单位人员的编号，空值为无；其他人员返回 422"))),
                 "responses": {**ok(ref("Unit")), **problem_responses(401, 403, 409, 422, 503)}}},
             "/api/v1/people/{person_id}": {"put": {
                 "summary": "新增或修改人员（系统管理员）", "operationId": "putPerson",
                 "parameters": [directory_id("person_id", "人员编号"), IDEMPOTENCY_KEY],
                 "requestBody": json_body(obj("name", "role", name=text(50, filled=True), unit_id=text(40),
                                              role={"enum": list(PERSON_ROLES)}, title=text(50),
-                                             active={"type": "boolean", "description": "缺省为 true；false 即停用"})),
+                                             active={"type": "boolean", "description": "缺省为 true；false 即停用"},
+                                             mobile=text(20, description="手机号码（提醒用）：7-20位数字，可含 + 和 -；格式不符返回 422"),
+                                             email=text(120, description="电子邮箱（提醒用）；格式不符返回 422"),
+                                             wecom_user_id=text(64, description="企业微信账号：字母、数字或 _ . @ -；格式不符返回 422"),
+                                             dingtalk_user_id=text(64, description="钉钉账号：字母、数字或 _ . @ -；格式不符返回 422"))),
                 "responses": {**ok(ref("Person")), **problem_responses(401, 403, 422, 503)}}},
             "/api/v1/people": {"get": {"summary": "人员目录", "operationId": "listPeople",
                                        "parameters": [q("unit_id", text(40)), q("role", text(20))], "responses": {
@@ -561,6 +571,7 @@ def spec() -> dict[str, Any]:
             **TRACKING_PATHS,
             **INSPECTION_PATHS,
             **BULLETIN_PATHS,
+            **MESSAGE_PATHS,
         })),
     }
 

@@ -12,7 +12,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from duban.common.v1 import common_pb2
 from duban.ledger.v1 import ledger_pb2
 from libs.common.lights import Light
-from services.ledger import orm
+from services.ledger import domain, orm
 
 
 def _ts(value: dt.datetime | None) -> Timestamp:
@@ -123,14 +123,20 @@ def add_item_row(items: Any, row: Any, units: Sequence[Any], light: Light) -> No
 
 
 def unit_to_proto(unit: orm.Unit) -> ledger_pb2.Unit:
-    return ledger_pb2.Unit(id=unit.id, name=unit.name, kind=unit.kind, active=unit.active)
+    return ledger_pb2.Unit(id=unit.id, name=unit.name, kind=unit.kind, active=unit.active,
+                           head_person_id=unit.head_person_id)
 
 
 def person_to_proto(person: orm.Person) -> ledger_pb2.Person:
     return ledger_pb2.Person(
         id=person.id, name=person.name, unit_id=person.unit_id, role=person.role, title=person.title,
-        active=person.active,
+        active=person.active, mobile=person.mobile, email=person.email, wecom_user_id=person.wecom_user_id,
+        dingtalk_user_id=person.dingtalk_user_id,
     )
+
+
+def contacts_of(person: ledger_pb2.Person) -> domain.Contacts:
+    return domain.Contacts(person.mobile, person.email, person.wecom_user_id, person.dingtalk_user_id)
 
 
 def change_to_proto(change: orm.ItemChange) -> ledger_pb2.ItemChange:

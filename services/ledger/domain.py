@@ -224,3 +224,36 @@ def normalise(text: str) -> str:
 def diff(before: dict[str, str], after: dict[str, str]) -> list[tuple[str, str, str]]:
     """(field, old, new) for every field whose value changed; the history records exactly these."""
     return [(k, before.get(k, ""), after[k]) for k in after if before.get(k, "") != after[k]]
+
+
+@dataclass(frozen=True)
+class Contacts:
+    """How reminders reach a person (each "" when unknown)."""
+
+    mobile: str = ""
+    email: str = ""
+    wecom_user_id: str = ""
+    dingtalk_user_id: str = ""
+
+    def stripped(self) -> Contacts:
+        return Contacts(self.mobile.strip(), self.email.strip(), self.wecom_user_id.strip(), self.dingtalk_user_id.strip())
+
+
+_MOBILE = re.compile(r"\+?[0-9][0-9-]{6,19}")
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
+_PLATFORM_ID = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
+
+
+def contact_errors(c: Contacts) -> dict[str, str]:
+    """Field errors of a person's contacts: a mobile of digits (a leading + and dashes allowed), a mail
+    address, and the platforms' user ids as they issue them (letters, digits, _ . @ -)."""
+    errors = {}
+    if c.mobile and not _MOBILE.fullmatch(c.mobile):
+        errors["mobile"] = "手机号码应为7-20位数字（可含 + 和 -）"
+    if c.email and (len(c.email) > 120 or not _EMAIL.fullmatch(c.email)):
+        errors["email"] = "电子邮箱格式不正确"
+    for name, label in (("wecom_user_id", "企业微信账号"), ("dingtalk_user_id", "钉钉账号")):
+        value = getattr(c, name)
+        if value and not _PLATFORM_ID.fullmatch(value):
+            errors[name] = f"{label}应为1-64位字母、数字或 _ . @ -"
+    return errors

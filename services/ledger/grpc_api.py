@@ -28,6 +28,7 @@ from services.ledger.context import Ledger
 from services.ledger.convert import (
     add_item_row,
     change_to_proto,
+    contacts_of,
     import_job_to_proto,
     item_to_proto,
     person_to_proto,
@@ -166,7 +167,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
     ) -> ledger_pb2.UpsertUnitResponse:
         u = request.unit
         unit = directory.upsert_unit(self.ledger, u.id, u.name, u.kind or "department", u.active,
-                                     Actor.from_proto(request.actor))
+                                     Actor.from_proto(request.actor), u.head_person_id)
         return ledger_pb2.UpsertUnitResponse(unit=unit_to_proto(unit))
 
     def ListPeople(  # noqa: N802
@@ -180,7 +181,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
     ) -> ledger_pb2.UpsertPersonResponse:
         p = request.person
         person = directory.upsert_person(self.ledger, p.id, p.name, p.unit_id, p.role, p.title, p.active,
-                                         Actor.from_proto(request.actor))
+                                         Actor.from_proto(request.actor), contacts_of(p))
         return ledger_pb2.UpsertPersonResponse(person=person_to_proto(person))
 
     def ExportLedger(  # noqa: N802

@@ -29,6 +29,7 @@ class Unit(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     kind: Mapped[str] = mapped_column(String(20), default="department")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    head_person_id: Mapped[str] = mapped_column(String(40), default="")  # 单位负责人 (a person id, "" none)
 
 
 class Person(Base):
@@ -39,6 +40,11 @@ class Person(Base):
     role: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(50), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # How reminders reach them ("" unknown); the in-app inbox needs none of these.
+    mobile: Mapped[str] = mapped_column(String(20), default="")
+    email: Mapped[str] = mapped_column(String(120), default="")
+    wecom_user_id: Mapped[str] = mapped_column(String(64), default="")
+    dingtalk_user_id: Mapped[str] = mapped_column(String(64), default="")
 
 
 class DirectoryVersion(Base):

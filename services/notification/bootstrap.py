@@ -13,6 +13,7 @@ from libs.common import call_auth
 from libs.common.calendar import load_calendar
 from libs.common.clock import Clock
 from libs.common.config import ConfigError
+from libs.common.directory_client import DirectoryClient
 from libs.common.kafka import Producer
 from libs.common.service_app import App
 from libs.common.service_table import service
@@ -40,12 +41,13 @@ def ledger_stub(app: NotificationApp) -> object:
 
 def bootstrap(settings: Settings, clock: Clock | None = None, producer: Producer | None = None) -> NotificationApp:
     app: NotificationApp = App.build(ROW, settings, MIGRATIONS, clock, producer)
+    ledger = functools.cache(lambda: ledger_stub(app))
     app.core = notification = Notification(
         uow=app.uow,
         clock=app.clock,
         calendar=load_calendar(settings.calendar_dir or None),
         storage=open_storage(settings.storage),
-        ledger=functools.cache(lambda: ledger_stub(app)),
+        ledger=ledger,
         light=settings.light,
         office_name=settings.office_name,
         org_name=settings.org_name,
@@ -54,6 +56,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None, producer: Producer
         bulletins_since=dt.date.fromisoformat(settings.bulletins_since),
         clearance_from=settings.clearance_from,
         ledger_timeout_seconds=settings.ledger_timeout_seconds,
+        directory=DirectoryClient(ledger, timeout=settings.ledger_timeout_seconds),
     )
     app.serve(notification_pb2_grpc.add_NotificationServiceServicer_to_server, NotificationServicer(notification),
               WRITE_METHODS)

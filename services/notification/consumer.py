@@ -1,11 +1,12 @@
-"""What notification hears from the ledger (items), tracking (their course, what raises their lights) and
-inspection (problems and their rectification), dispatched by topic to the projection's use cases."""
+"""What notification hears from the ledger (items), tracking (their course, what raises their lights, urges
+and overdue days) and inspection (problems and their rectification, escalations), dispatched by topic to
+the projection's use cases and the reminders'."""
 
 from __future__ import annotations
 
 from libs.common import topics
 from libs.common.consumer import Handler, by_topic, dispatcher
-from services.notification import following
+from services.notification import following, reminding
 from services.notification.context import Notification
 
 GROUP = "notification-item-events"
@@ -24,13 +25,16 @@ def handler(n: Notification) -> Handler:
             "item.status_changed": following.on_status_changed,
             "progress.reported": following.on_progress_reported,
             "item.raisers_changed": following.on_raisers_changed,
+            "item.urged": reminding.on_item_urged,
+            "item.overdue": reminding.on_item_overdue,
         }),
         topics.INSPECTION_EVENTS: dispatcher(n, {
             "finding.recorded": following.on_finding_recorded,
             "rectification.ordered": following.on_rectification_changed,
             "rectification.reported": following.on_rectification_changed,
             "rectification.verified": following.on_rectification_changed,
-            "rectification.overdue": following.on_rectification_changed,
+            "rectification.overdue": reminding.on_rectification_overdue,
+            "escalation.raised": reminding.on_escalation_raised,
             "item.raisers_changed": following.on_raisers_changed,
         }),
     })

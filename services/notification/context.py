@@ -15,7 +15,9 @@ from libs.common import permissions, printing
 from libs.common.actor import Actor
 from libs.common.calendar import WorkCalendar
 from libs.common.clock import OFFICE_TZ, Clock
+from libs.common.config import ConfigError
 from libs.common.db import UnitOfWorkFactory
+from libs.common.directory_client import DirectoryClient
 from libs.common.errors import NotFound, PermissionDenied
 from libs.common.lights import LightPolicy
 from libs.common.storage import Storage
@@ -44,12 +46,18 @@ class Notification:
     clearance_from: str = "12-01"
     ledger_timeout_seconds: int = 10
     to_pdf: Callable[[bytes], bytes] = _docx_to_pdf  # LibreOffice headless (libs/common/printing.py)
+    directory: DirectoryClient | None = None  # the ledger's units and people: whom reminders reach
 
     def today(self) -> dt.date:
         return self.clock.today()
 
     def local_now(self) -> dt.datetime:
         return self.clock.now().astimezone(OFFICE_TZ)
+
+    def reminders_directory(self) -> DirectoryClient:
+        if self.directory is None:
+            raise ConfigError("notification has no directory client: reminders cannot find their recipients")
+        return self.directory
 
 
 def require(actor: Actor, permission: str, message: str) -> None:

@@ -10,7 +10,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from duban.notification.v1 import notification_pb2 as pb
 from libs.common.actor import snapshot_proto
 from services.notification import domain, facts
-from services.notification.orm import Bulletin, BulletinRequirement
+from services.notification.orm import Bulletin, BulletinRequirement, Message
 
 
 def ts(moment: dt.datetime | None) -> Timestamp | None:
@@ -154,3 +154,11 @@ def bulletin_to_proto(b: Bulletin, brief: bool = False, draft_texts: tuple[str, 
                 del listed[:]
         message.facts.CopyFrom(found)
     return message
+
+
+def message_to_proto(m: Message) -> pb.Message:
+    return pb.Message(
+        id=m.id, cause=m.cause, urgent=m.urgent, day=day(m.day), item_id=m.item_id, item_no=m.item_no,
+        subject_id=m.subject_id, title=m.title, text=m.text, link=m.link, recipient_person_id=m.recipient_person_id,
+        recipient_unit_id=m.recipient_unit_id, recipient_name=m.recipient_name, why=m.why, created_at=ts(m.created_at),
+        read_at=ts(m.read_at), read_by=snapshot_proto(m.read_by))

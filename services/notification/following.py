@@ -53,6 +53,7 @@ def _keep(tx: UnitOfWork, item: ledger_pb2.Item, event: CloudEvent) -> None:
     row.key_tracking, row.source = item.key_tracking, item.source
     row.unit_id, row.unit_name = (lead.unit_id, lead.unit_name) if lead else ("", "")
     row.leader_id = item.responsible_leader.id
+    row.person_id = item.responsible_person.id
     row.registered_on = _date(item.registered_on) or row.registered_on
     due = _date(item.due_date)
     if not row.extended and due is not None:  # an approved extension's deadline is tracking's word

@@ -14,16 +14,17 @@ from libs.common import call_auth, permissions, todo_entries
 from libs.common.actor import Actor
 from libs.common.file_chunks import file_chunks
 from libs.common.idempotency_grpc import write_methods
-from services.notification import convert, drafting, editing, jobs, reading, repository, todo_list, workflow
+from services.notification import convert, drafting, editing, inbox, jobs, reading, repository, todo_list, workflow
 from services.notification.context import Notification
 from services.notification.orm import Bulletin
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["NotificationService"].full_name
 # The writes that take an idempotency key (gRPC metadata `idempotency-key`). Generate* are idempotent per
-# period by themselves, PublishBulletin per bulletin, RunBulletinJobs per period.
+# period by themselves, PublishBulletin per bulletin, RunBulletinJobs per period; MarkMessageRead keeps the
+# first reading anyway, and takes a key like every write the gateway passes one for.
 WRITE_METHODS = write_methods(SERVICE_NAME, (
     "GenerateBulletin", "EditBulletin", "SubmitBulletin", "ApproveBulletin", "ReturnBulletin", "PublishBulletin",
-    "GenerateClearance", "RecordClearanceReceipt",
+    "GenerateClearance", "RecordClearanceReceipt", "MarkMessageRead",
 ))
 
 
@@ -119,3 +120,20 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
                                       list(request.kinds))
         return todo_pb2.ListTodoResponse(entries=[todo_entries.to_proto(e) for e in entries],
                                          today=self.n.today().isoformat())
+
+    # -- the inbox (消息): always the proven caller's own messages (inbox.mine)
+    def ListMessages(self, request: pb.ListMessagesRequest,  # noqa: N802
+                     context: grpc.ServicerContext) -> pb.ListMessagesResponse:
+        rows, token, unread, total = inbox.list_messages(self.n, _actor(request), request.unread_only,
+                                                         request.page_size, request.page_token)
+        return pb.ListMessagesResponse(messages=[convert.message_to_proto(m) for m in rows], next_page_token=token,
+                                       unread_count=unread, total_size=total)
+
+    def MarkMessageRead(self, request: pb.MarkMessageReadRequest,  # noqa: N802
+                        context: grpc.ServicerContext) -> pb.MessageResponse:
+        return pb.MessageResponse(message=convert.message_to_proto(inbox.mark_read(self.n, request.message_id,
+                                                                                   _actor(request))))
+
+    def CountUnreadMessages(self, request: pb.CountUnreadMessagesRequest,  # noqa: N802
+                            context: grpc.ServicerContext) -> pb.CountUnreadMessagesResponse:
+        return pb.CountUnreadMessagesResponse(unread_count=inbox.count_unread(self.n, _actor(request)))

@@ -13,3 +13,7 @@ RECTIFICATION_ITEMS = Counter("notification_rectification_items_total",
 JOB_RUNS = Counter("notification_job_drafts_total", "bulletins drafted by the scheduled job", ["kind"])
 AWAITING = Gauge("notification_bulletins_awaiting_approval", "bulletins submitted to the principal leader, "
                  "at the last job run")
+MESSAGES = Counter("notification_messages_created_total", "reminders put in an inbox (消息), one per recipient, "
+                   "cause and day", ["cause"])
+INBOX_READS = Counter("notification_inbox_reads_total", "inbox messages read by their recipient (the first reading)",
+                      ["cause"])

@@ -32,6 +32,7 @@ class KnownItem(Base):
     unit_id: Mapped[str] = mapped_column(String(40), default="")  # lead unit
     unit_name: Mapped[str] = mapped_column(String(100), default="")
     leader_id: Mapped[str] = mapped_column(String(40), default="")
+    person_id: Mapped[str] = mapped_column(String(40), default="")  # 责任人 (reminders reach them)
     registered_on: Mapped[dt.date] = mapped_column(Date, index=True)
     due_date: Mapped[dt.date | None] = mapped_column(Date)  # the working deadline (after approved extensions)
     original_due_date: Mapped[dt.date | None] = mapped_column(Date)
@@ -173,3 +174,36 @@ class BulletinAct(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     docx_sha256: Mapped[str] = mapped_column(String(64), default="")
     pdf_sha256: Mapped[str] = mapped_column(String(64), default="")  # (bulletin_id, seq) is the primary key
+
+
+class Message(Base):
+    """A reminder in a recipient's inbox (消息): one per recipient, cause, subject and day (`dedupe_key`), so a
+    redelivered or repeated event makes none twice. The recipient is a person, or a unit's staff (its desk:
+    `recipient_person_id` "") when no person of the unit is named for the item."""
+
+    __tablename__ = "messages"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    recipient_person_id: Mapped[str] = mapped_column(String(40), default="")
+    recipient_unit_id: Mapped[str] = mapped_column(String(40), default="")
+    recipient_name: Mapped[str] = mapped_column(String(100), default="")
+    why: Mapped[str] = mapped_column(String(30), default="")
+    cause: Mapped[str] = mapped_column(String(30))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    day: Mapped[dt.date] = mapped_column(Date)
+    item_id: Mapped[str] = mapped_column(String(36), default="")
+    item_no: Mapped[str] = mapped_column(String(60), default="")
+    subject_id: Mapped[str] = mapped_column(String(36), default="")
+    title: Mapped[str] = mapped_column(String(200), default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    # 0 unread, 1 read: the inbox's first sort key (unread first), kept with read_at in one update
+    is_read: Mapped[int] = mapped_column(Integer, default=0)
+    read_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    read_by: Mapped[str] = mapped_column(String(SNAPSHOT), default="")
+    __table_args__ = (
+        # a person's inbox and a unit desk's, in the inbox's order
+        Index("ix_messages_person_inbox", "recipient_person_id", "is_read", "created_at", "id"),
+        Index("ix_messages_unit_inbox", "recipient_unit_id", "recipient_person_id", "is_read", "created_at", "id"),
+    )

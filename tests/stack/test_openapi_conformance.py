@@ -58,8 +58,10 @@ SERVER_SIDE: dict[str, set[str]] = {
     "createUser": {"unit_id", "person_id"},
     "importLedger": WRITE | {"file"},  # a ledger workbook: being XLSX with ledger rows is no schema's to say
     "updateUser": {"unit_id", "person_id"},
-    "putUnit": WRITE,
-    "putPerson": WRITE | {"unit_id"},  # a unit that exists
+    "putUnit": WRITE | {"head_person_id"},  # a person of that unit
+    # a unit that exists; contacts in their forms (a mobile's digits, a mail address, the platforms' ids)
+    "putPerson": WRITE | {"unit_id", "mobile", "email", "wecom_user_id", "dingtalk_user_id"},
+    "listMessages": {"page_token"},
     # Inspection: items, units and people that exist, a plan's dates in the calendar and in order, one stop
     # per unit, a change's reason once approved, the plan's version; a finding's unit of the plan, its item
     # of that unit, its photos being photos; a deadline on a working day.

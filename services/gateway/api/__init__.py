@@ -12,6 +12,7 @@ from services.gateway.api import (  # noqa: E402,F401
     inspection,
     items,
     ledger_io,
+    messages,
     todo_api,
     tracking,
     users,

@@ -13,6 +13,9 @@ from services.gateway.calls import actor, ledger
 from services.gateway.idempotency import write
 from services.gateway.present import Reader, json_body, to_json
 
+# How reminders reach a person (the ledger checks their form); a PUT replaces them like every other field.
+CONTACTS = {"mobile": 20, "email": 120, "wecom_user_id": 64, "dingtalk_user_id": 64}
+
 
 @bp.get("/units")
 @require("directory.read")
@@ -25,10 +28,10 @@ def list_units() -> dict[str, Any]:
 @require("directory.write")
 def put_unit(unit_id: str) -> dict[str, Any]:
     reader = Reader(json_body())
-    reader.unknown({"name", "kind", "active"})
+    reader.unknown({"name", "kind", "active", "head_person_id"})
     active = reader.flag("active")
     unit = ledger_pb2.Unit(id=unit_id, name=reader.text("name", 100), kind=reader.text("kind", 20) or "department",
-                           active=True if active is None else active)
+                           active=True if active is None else active, head_person_id=reader.text("head_person_id", 40))
     reader.done()
     return to_json(write(ledger(), "UpsertUnit", ledger_pb2.UpsertUnitRequest(unit=unit, actor=actor(g.user))).unit)
 
@@ -46,11 +49,12 @@ def list_people() -> dict[str, Any]:
 @require("directory.write")
 def put_person(person_id: str) -> dict[str, Any]:
     reader = Reader(json_body())
-    reader.unknown({"name", "unit_id", "role", "title", "active"})
+    reader.unknown({"name", "unit_id", "role", "title", "active", *CONTACTS})
     active = reader.flag("active")
     person = ledger_pb2.Person(
         id=person_id, name=reader.text("name", 50), unit_id=reader.text("unit_id", 40), role=reader.text("role", 20),
         title=reader.text("title", 50), active=True if active is None else active,
+        **{name: reader.text(name, length) for name, length in CONTACTS.items()},
     )
     reader.done()
     g.audit_target = person_id

@@ -15,5 +15,6 @@ from services.gateway.pages import (  # noqa: E402,F401
     item_page,
     ledger_pages,
     login,
+    messages,
     tracking_pages,
 )

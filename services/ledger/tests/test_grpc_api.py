@@ -218,6 +218,27 @@ def test_directory_lists_units_and_people(ledger: LedgerUnderTest) -> None:
     assert {"name", "unit_id", "role"} <= set(errors)
 
 
+def test_people_carry_contacts_and_units_a_head(ledger: LedgerUnderTest) -> None:
+    """What reminders need: how to reach a person, and who heads a unit (a person of that unit)."""
+    person = ledger_pb2.Person(id="st-head", name="黄磊", unit_id="jyj", role="staff", title="局长", active=True,
+                               mobile="13800000001", email="huanglei@example.cn", wecom_user_id="HuangLei",
+                               dingtalk_user_id="dt.huang")
+    assert ledger.stub.UpsertPerson(ledger_pb2.UpsertPersonRequest(person=person), timeout=5).person == person
+    listed = ledger.stub.ListPeople(ledger_pb2.ListPeopleRequest(unit_id="jyj"), timeout=5).people
+    assert next(p for p in listed if p.id == "st-head").email == "huanglei@example.cn"
+    unit = ledger_pb2.Unit(id="jyj", name="区教育局", kind="department", active=True, head_person_id="st-head")
+    assert ledger.stub.UpsertUnit(ledger_pb2.UpsertUnitRequest(unit=unit), timeout=5).unit.head_person_id == "st-head"
+    assert next(u for u in ledger.stub.ListUnits(ledger_pb2.ListUnitsRequest(), timeout=5).units
+                if u.id == "jyj").head_person_id == "st-head"
+    errors = field_errors(lambda: ledger.stub.UpsertUnit(ledger_pb2.UpsertUnitRequest(unit=ledger_pb2.Unit(
+        id="fgj", name="区发展和改革局", kind="department", active=True, head_person_id="st-head")), timeout=5))
+    assert errors == {"head_person_id": "单位负责人应为本单位人员名录中的人员"}
+    errors = field_errors(lambda: ledger.stub.UpsertPerson(ledger_pb2.UpsertPersonRequest(person=ledger_pb2.Person(
+        id="st-head", name="黄磊", unit_id="jyj", role="staff", mobile="打电话", email="no-at-sign",
+        wecom_user_id="有 空格")), timeout=5))
+    assert set(errors) == {"mobile", "email", "wecom_user_id"}
+
+
 def test_lights_are_computed_and_filterable(ledger: LedgerUnderTest) -> None:
     tag = uuid.uuid4().hex[:6]
     red = ledger.register(title=f"灯{tag}红", registered_on="2026-11-02")  # due 11-11, today 11-26
