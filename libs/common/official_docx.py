@@ -339,18 +339,18 @@ TITLE_CHARS = int(TEXT_WIDTH.pt / (TITLE_SIZE.pt + CHAR_SPACING_TWIPS / 20))  # 
 _TITLE_BREAKS = "的、和与及"  # a title line may end after these and keep its words whole
 
 
-def title_lines(text: str) -> list[str]:
-    """The title as it should be set (7.3.1: 回行时要做到词意完整、排列对称): one line if it fits, else two
-    lines broken after a "的" (or 、和与及) where both fit, the most even such break; a title no such
-    break fits is left whole, for the word processor to wrap."""
-    if text_width(text) <= TITLE_CHARS:
+def title_lines(text: str, chars: int = TITLE_CHARS) -> list[str]:
+    """The title as it should be set (7.3.1: 回行时要做到词意完整、排列对称): one line if it fits in `chars`,
+    else two lines broken after a "的" (or 、和与及) where both fit, the most even such break; a title no
+    such break fits is left whole, for the word processor to wrap."""
+    if text_width(text) <= chars:
         return [text]
     best: tuple[float, list[str]] | None = None
     for mark in _TITLE_BREAKS:
         for at in (i + 1 for i, ch in enumerate(text) if ch == mark and 0 < i < len(text) - 1):
             first, second = text[:at], text[at:]
             widths = text_width(first), text_width(second)
-            if max(widths) <= TITLE_CHARS and (best is None or abs(widths[0] - widths[1]) < best[0]):
+            if max(widths) <= chars and (best is None or abs(widths[0] - widths[1]) < best[0]):
                 best = abs(widths[0] - widths[1]), [first, second]
         if best is not None:  # a break after 的 wins over a more even one after 、
             return best[1]
