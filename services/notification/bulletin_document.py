@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from docx.oxml.ns import nsmap
 from docxtpl import DocxTemplate, InlineImage, Listing
 from jinja2 import Environment, StrictUndefined
 from PIL import Image
@@ -27,6 +28,11 @@ from services.notification import bulletin_parts as parts
 from services.notification import bulletin_templates
 from services.notification.bulletin_parts import Annex
 from services.notification.domain import percent
+
+# docxcompose, which docxtpl imports for its subdocuments, maps python-docx's "cp" prefix to the custom
+# properties' namespace for the whole process: python-docx then writes its cp:lastModifiedBy under the wrong
+# namespace into every document. Its own mapping back (docxcompose's custom properties are not used here).
+nsmap["cp"] = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
 
 RECT_WORDS = {"ordered": "限时整改中", "reported": "已报整改情况，待回头看", "rectified": "已整改到位",
               "overdue": "逾期未整改", "none": "待下达整改要求", "": "待下达整改要求"}
