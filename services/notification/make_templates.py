@@ -44,6 +44,11 @@ def _top(title: str) -> DocxDocument:
     """版头 (mark, 文号, red rule), title, 期数 (and a draft's mark), a correction's note, the opening."""
     doc = od.new_document(title, OFFICE, STAMP)
     od.masthead(doc, "{{ office_name }}", "{{ document_no }}")
+    # A draft has no 文号 yet: its two blank lines go, and the rule (on the empty number line) comes up under
+    # the mark, as od.masthead sets a document without a number.
+    _mark, first_blank, _second_blank, number = doc.paragraphs[:4]
+    number.insert_paragraph_before("{%p endif %}")
+    first_blank.insert_paragraph_before("{%p if document_no %}")
     od.title(doc, "{{ title }}").paragraph_format.space_after = Pt(0)
     mark = od.paragraph(doc, "（{{ issue_label }}）{{ draft_mark }}", font_name=od.SUBHEADING_FONT,
                         align=WD_ALIGN_PARAGRAPH.CENTER)
