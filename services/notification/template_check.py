@@ -114,7 +114,8 @@ def check_one(template: Template, sample: bd.BulletinText) -> None:
     try:
         docx = render(sample, templates)
     except (TemplateError, KeyError, ValueError, AttributeError) as exc:
-        raise ConfigError(f"{SETTING}: {template.path} cannot be filled: {exc}") from None
+        raise ConfigError(f"{SETTING}: {template.path} cannot be filled with a sample {sample.kind} bulletin: {exc} "
+                          "(a tag names what the service does not give, or a style the blocks use is gone)") from None
     doc = Document(io.BytesIO(docx))
     texts = [p.text for p in doc.paragraphs] + [p.text for t in doc.tables for c in t._cells for p in c.paragraphs]
     for text in texts:
