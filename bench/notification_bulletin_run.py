@@ -2,13 +2,15 @@
 2026Q3 into a fresh notification database (its projection, as the ledger's and tracking's events leave it),
 then runs itself with `--render` in a fresh process - draft the quarter's bulletin (the facts), render its
 DOCX, convert it to PDF with LibreOffice - and prints one JSON line: each step's seconds, the process's peak
-RSS and LibreOffice's (its child's) peak RSS, the files' sizes and pages."""
+RSS and LibreOffice's (its child's) peak RSS, the files' sizes and pages; then the same through the real
+service's gRPC (`served`), whose peak RSS is the issue's target."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -16,6 +18,8 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
+from bench.procs import NotificationProcess
+from duban.common.v1 import common_pb2
 from duban.notification.v1 import notification_pb2 as pb
 from libs.common import printing
 from libs.common.actor import SYSTEM
@@ -82,6 +86,35 @@ def render(home: Path) -> dict[str, float]:
             "red": float(found.totals.red), "yellow": float(found.totals.yellow)}
 
 
+def served(home: Path, count: int) -> dict[str, float]:
+    """The same quarter through the real service: `python -m services.notification serve` (as procs.py starts
+    services) over a database of its own, the bulletin drafted and submitted (DOCX and PDF rendered and
+    stored in the service) through gRPC; the server's peak RSS from /proc (VmHWM; LibreOffice, its child,
+    not counted). No broker: the 127.0.0.1:1 it is given leaves its consumer and relay retrying aside."""
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    prepare(home, count)
+    office = common_pb2.Actor(user_id="1", name="王芳", role="office", unit_id="dcs", person_id="sv-wang")
+    proc = NotificationProcess(home, f"sqlite:///{home}/notification.db", "127.0.0.1:1", fixed_now=NOW.isoformat())
+    proc.start()
+    try:
+        stub = proc.stub()
+        idle = proc.status("VmRSS") / 1024
+        started = time.perf_counter()
+        b = stub.GenerateBulletin(pb.GenerateBulletinRequest(kind="quarterly", period="2026Q3", actor=office),
+                                  timeout=600).bulletin
+        draft_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        submitted = stub.SubmitBulletin(pb.BulletinActRequest(bulletin_id=b.id, actor=office), timeout=900).bulletin
+        submit_seconds = time.perf_counter() - started
+        assert submitted.status == "submitted" and submitted.docx_sha256 and submitted.pdf_sha256
+        peak = proc.status("VmHWM") / 1024
+    finally:
+        proc.stop()
+    return {"served_idle_mb": idle, "served_draft_seconds": draft_seconds, "served_submit_seconds": submit_seconds,
+            "served_peak_mb": peak}
+
+
 def main(argv: list[str]) -> int:
     home = Path(argv[0])
     if len(argv) > 1 and argv[1] == "--render":
@@ -98,7 +131,7 @@ def main(argv: list[str]) -> int:
         print(reply.stderr, file=sys.stderr)
         return reply.returncode
     result = json.loads(reply.stdout.strip().splitlines()[-1])
-    print(json.dumps({"prepare_seconds": prepared, **result}))
+    print(json.dumps({"prepare_seconds": prepared, **result, **served(home / "served", count)}))
     return 0
 
 

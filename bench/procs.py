@@ -18,6 +18,7 @@ import confluent_kafka
 import grpc
 
 from duban.ledger.v1 import ledger_pb2_grpc
+from duban.notification.v1 import notification_pb2_grpc
 from duban.tracking.v1 import tracking_pb2_grpc
 from libs.common import call_auth, pgserver
 from libs.common.broker import Broker, free_port, start_broker
@@ -53,7 +54,7 @@ def call_keys(state_dir: Path) -> Path:
     directory = state_dir / "keys"
     if not (directory / "trusted.json").exists():
         call_auth.write_keys(directory, [("operator", True), ("gateway", True), ("ledger", False),
-                                         ("tracking", False)])
+                                         ("tracking", False), ("notification", False)])
     return directory
 
 
@@ -193,6 +194,19 @@ class TrackingProcess(ServiceUnderTest):
         return tracking_pb2_grpc.TrackingServiceStub(self.channel)
 
 
+class NotificationProcess(ServiceUnderTest):
+    """Notification with its files in the state directory and the embedded bulletin job off."""
+
+    service = "notification"
+
+    def service_env(self, state_dir: Path) -> dict[str, str]:
+        return {"DUBAN_STORAGE_DIR": str(state_dir / "files"), "DUBAN_BULLETIN_JOB_INTERVAL_SECONDS": "0"}
+
+    def stub(self) -> notification_pb2_grpc.NotificationServiceStub:
+        assert self.channel is not None
+        return notification_pb2_grpc.NotificationServiceStub(self.channel)
+
+
 @contextmanager
 def _running(proc: ServiceUnderTest) -> Iterator:
     proc.start()
@@ -236,6 +250,7 @@ __all__ = [
     "ROOT",
     "Deadline",
     "LedgerProcess",
+    "NotificationProcess",
     "ServiceUnderTest",
     "TrackingProcess",
     "broker",

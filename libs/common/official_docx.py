@@ -8,7 +8,9 @@ page numbers 4号 半角宋体 "— 1 —", odd pages right and even pages left,
 Fonts are named as offices have them installed; Word (and LibreOffice through fontconfig, deploy/fonts)
 substitutes a face that is not installed, so the names are the fallback chain's first link, not a promise.
 The services write their documents' content (tracking's 督办通知, inspection's 督查报告) with these pieces:
-`new_document`, `masthead`, `title`, `heading`, `paragraph`, `table`, `figures`, `closing`, `to_bytes`.
+`new_document`, `masthead`, `title`, `heading`, `paragraph`, `table`, `figures`, `closing`, `to_bytes`; the
+notification service writes its templates' frame with them too (`closing_on_tab`, `picture_line`) and fills
+them with docxtpl (`properties`, `repack`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from datetime import date, datetime, time
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.table import CT_Row
@@ -47,6 +49,7 @@ __all__ = [
     "blank", "bottom_rule", "chinese_date", "chinese_datetime", "chinese_number", "period_text", "closing", "font", "heading", "labelled",
     "line_grid", "masthead", "new_document", "off_grid", "page_number", "paragraph", "print_copy", "table",
     "text_width", "title", "title_lines", "to_bytes", "TITLE_CHARS", "Figure", "figures", "FIGURE_BOX", "FIGURE_DPI",
+    "closing_on_tab", "figure_size", "picture_line", "properties", "repack",
 ]
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -305,12 +308,18 @@ def new_document(title: str, author: str, when: date) -> DocxDocument:
     doc.settings.odd_and_even_pages_header_footer = True
     page_number(section.footer.paragraphs[0], odd=True)
     page_number(section.even_page_footer.paragraphs[0], odd=False)
+    properties(doc, title, author, when)
+    return doc
+
+
+def properties(doc: DocxDocument, title: str, author: str, when: date) -> None:
+    """The document's title and author, created and modified at midnight of `when` (no clock read: the same
+    data gives the same bytes)."""
     stamp = datetime.combine(when, time(0, 0))
     props = doc.core_properties
     props.title, props.author, props.last_modified_by = title, author, author
     props.created = props.modified = stamp
     props.revision = 1
-    return doc
 
 
 def masthead(doc: DocxDocument, office: str, number: str = "") -> None:
@@ -330,18 +339,18 @@ TITLE_CHARS = int(TEXT_WIDTH.pt / (TITLE_SIZE.pt + CHAR_SPACING_TWIPS / 20))  # 
 _TITLE_BREAKS = "的、和与及"  # a title line may end after these and keep its words whole
 
 
-def title_lines(text: str) -> list[str]:
-    """The title as it should be set (7.3.1: 回行时要做到词意完整、排列对称): one line if it fits, else two
-    lines broken after a "的" (or 、和与及) where both fit, the most even such break; a title no such
-    break fits is left whole, for the word processor to wrap."""
-    if text_width(text) <= TITLE_CHARS:
+def title_lines(text: str, chars: int = TITLE_CHARS) -> list[str]:
+    """The title as it should be set (7.3.1: 回行时要做到词意完整、排列对称): one line if it fits in `chars`,
+    else two lines broken after a "的" (or 、和与及) where both fit, the most even such break; a title no
+    such break fits is left whole, for the word processor to wrap."""
+    if text_width(text) <= chars:
         return [text]
     best: tuple[float, list[str]] | None = None
     for mark in _TITLE_BREAKS:
         for at in (i + 1 for i, ch in enumerate(text) if ch == mark and 0 < i < len(text) - 1):
             first, second = text[:at], text[at:]
             widths = text_width(first), text_width(second)
-            if max(widths) <= TITLE_CHARS and (best is None or abs(widths[0] - widths[1]) < best[0]):
+            if max(widths) <= chars and (best is None or abs(widths[0] - widths[1]) < best[0]):
                 best = abs(widths[0] - widths[1]), [first, second]
         if best is not None:  # a break after 的 wins over a more even one after 、
             return best[1]
@@ -358,6 +367,27 @@ def title(doc: DocxDocument, text: str) -> Paragraph:
         font(p.add_run(line), TITLE_FONT, TITLE_SIZE)
     p.paragraph_format.line_spacing = Pt(LINE_PITCH.pt * 1.25)
     p.paragraph_format.space_before, p.paragraph_format.space_after = LINE_PITCH, LINE_PITCH
+    return p
+
+
+def closing_on_tab(doc: DocxDocument, signer: str, when: str, widest: float) -> None:
+    """`closing` for a template, whose signer and date are tags: both lines centred on one centre tab stop,
+    placed where a line `widest` characters wide ends two characters from the right. Each stays centred on
+    the other whatever the tags become; an office moves the stop in Word if its names are much longer."""
+    stop = Emu(int(TEXT_WIDTH - INDENT - Pt(widest / 2 * BODY_SIZE.pt)))
+    paragraph(doc)
+    for text in (signer, when):
+        p = paragraph(doc, f"\t{text}")
+        p.paragraph_format.tab_stops.add_tab_stop(stop, WD_TAB_ALIGNMENT.CENTER)
+
+
+def picture_line(doc: DocxDocument, text: str) -> Paragraph:
+    """A centred paragraph off the grid at single spacing, for a picture put in its place (a template's
+    image tag): on the grid's exact line height a picture is cut to one line."""
+    p = off_grid(paragraph(doc, text, align=WD_ALIGN_PARAGRAPH.CENTER))
+    p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    p.paragraph_format.space_before = Pt(6)
+    p.paragraph_format.keep_with_next = True  # the caption under it
     return p
 
 
@@ -538,7 +568,6 @@ def figures(doc: DocxDocument, items: Sequence[Figure], per_row: int = 2) -> Tab
     if not items:
         return None
     cell_width = Emu(int(TEXT_WIDTH / per_row))
-    box_w, box_h = (FIGURE_BOX if per_row == 2 else (Emu(int(cell_width - Mm(4))), Emu(int(TEXT_HEIGHT / 2))))
     grid = doc.add_table(rows=0, cols=per_row)
     grid.alignment, grid.autofit = WD_TABLE_ALIGNMENT.CENTER, False
     for start in range(0, len(items), per_row):
@@ -553,9 +582,8 @@ def figures(doc: DocxDocument, items: Sequence[Figure], per_row: int = 2) -> Tab
             shown.alignment = WD_ALIGN_PARAGRAPH.CENTER
             shown.paragraph_format.space_before = Pt(6)
             off_grid(shown)
-            scale = min(box_w / item.width, box_h / item.height)
-            shown.add_run().add_picture(io.BytesIO(item.image), width=Emu(int(item.width * scale)),
-                                        height=Emu(int(item.height * scale)))
+            width, height = figure_size(item.width, item.height, per_row)
+            shown.add_run().add_picture(io.BytesIO(item.image), width=width, height=height)
             caption = paragraph(cell, item.caption, size=CAPTION_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER)
             off_grid(caption, CAPTION_LINE)
             caption.paragraph_format.space_after = Pt(6)
@@ -563,14 +591,28 @@ def figures(doc: DocxDocument, items: Sequence[Figure], per_row: int = 2) -> Tab
     return grid
 
 
+def figure_size(width: int, height: int, per_row: int = 2) -> tuple[Emu, Emu]:
+    """The printed size of a picture of `width` x `height` pixels, `per_row` to a row across the text: as
+    large as fits in FIGURE_BOX two to a row; alone, the text width less 4 mm and half the text height."""
+    cell_width = Emu(int(TEXT_WIDTH / per_row))
+    box_w, box_h = (FIGURE_BOX if per_row == 2 else (Emu(int(cell_width - Mm(4))), Emu(int(TEXT_HEIGHT / 2))))
+    scale = min(box_w / width, box_h / height)
+    return Emu(int(width * scale)), Emu(int(height * scale))
+
+
 def to_bytes(doc: DocxDocument, when: date) -> bytes:
     """Save and re-pack with a fixed timestamp on every member so the same data gives the same bytes.
     Images are stored as they are (JPEG and PNG are compressed already)."""
     raw = io.BytesIO()
     doc.save(raw)
+    return repack(raw.getvalue(), when)
+
+
+def repack(docx: bytes, when: date) -> bytes:
+    """`to_bytes` for a document already saved (a rendered template): every member dated `when`."""
     out = io.BytesIO()
     stamp = (max(when.year, 1980), when.month, when.day, 0, 0, 0)
-    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    with zipfile.ZipFile(io.BytesIO(docx)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():  # keep the order: [Content_Types].xml must stay first
             member = zipfile.ZipInfo(info.filename, date_time=stamp)
             stored = info.filename.startswith(_STORED_FOLDER)

@@ -257,7 +257,11 @@ def service_main(
         except ConfigError as exc:
             print(f"{row.name}: configuration error: {exc}", file=sys.stderr)
             return 2
-    app = bootstrap(settings)
+    try:  # what bootstrap checks of its own (notification's templates) ends the same way, without a traceback
+        app = bootstrap(settings)
+    except ConfigError as exc:
+        print(f"{row.name}: configuration error: {exc}", file=sys.stderr)
+        return 2
     if args.command in commands:
         return commands[args.command][1](app, args)
     return serve_forever(row.name, settings.metrics_port, lambda runtime: app.start(runtime), settings.metrics_host)

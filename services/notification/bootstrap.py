@@ -18,7 +18,7 @@ from libs.common.kafka import Producer
 from libs.common.service_app import App
 from libs.common.service_table import service
 from libs.common.storage import open_storage
-from services.notification import consumer, jobs
+from services.notification import consumer, jobs, template_check
 from services.notification.config import Settings
 from services.notification.context import Notification
 from services.notification.grpc_api import WRITE_METHODS, NotificationServicer
@@ -40,6 +40,7 @@ def ledger_stub(app: NotificationApp) -> object:
 
 
 def bootstrap(settings: Settings, clock: Clock | None = None, producer: Producer | None = None) -> NotificationApp:
+    templates = template_check.load(Path(settings.template_dir))  # a broken template refuses the start, first
     app: NotificationApp = App.build(ROW, settings, MIGRATIONS, clock, producer)
     ledger = functools.cache(lambda: ledger_stub(app))
     app.core = notification = Notification(
@@ -57,6 +58,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None, producer: Producer
         clearance_from=settings.clearance_from,
         ledger_timeout_seconds=settings.ledger_timeout_seconds,
         directory=DirectoryClient(ledger, timeout=settings.ledger_timeout_seconds),
+        templates=templates,
     )
     app.serve(notification_pb2_grpc.add_NotificationServiceServicer_to_server, NotificationServicer(notification),
               WRITE_METHODS)

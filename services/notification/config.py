@@ -10,6 +10,7 @@ from libs.common.lights import LightPolicy
 from libs.common.policy import Policy
 from libs.common.storage import StorageSettings
 from services.notification import domain
+from services.notification.bulletin_templates import COMMITTED_DIR
 from services.notification.facts import Thresholds
 
 
@@ -24,6 +25,7 @@ class Settings(ServiceSettings):
     clearance_from: str  # MM-DD: from this day of December on, the job drafts the year's 清零 report
     job_interval_seconds: int  # the embedded scheduler (0: off; the chart's CronJobs run the jobs instead)
     ledger_timeout_seconds: int
+    template_dir: str  # the bulletin's and the 清零 report's DOCX templates (checked at start-up)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -53,4 +55,5 @@ class Settings(ServiceSettings):
             clearance_from=clearance_from,
             job_interval_seconds=env_int("DUBAN_BULLETIN_JOB_INTERVAL_SECONDS", 600, env),
             ledger_timeout_seconds=env_int("DUBAN_LEDGER_TIMEOUT_SECONDS", 10, env, minimum=1),
+            template_dir=env_str("DUBAN_BULLETIN_TEMPLATE_DIR", "", env) or str(COMMITTED_DIR),
         )

@@ -22,6 +22,7 @@ from libs.common.errors import NotFound, PermissionDenied
 from libs.common.lights import LightPolicy
 from libs.common.storage import Storage
 from services.notification import domain
+from services.notification.bulletin_templates import Templates, committed
 from services.notification.facts import Thresholds
 from services.notification.orm import Bulletin
 
@@ -47,6 +48,7 @@ class Notification:
     ledger_timeout_seconds: int = 10
     to_pdf: Callable[[bytes], bytes] = _docx_to_pdf  # LibreOffice headless (libs/common/printing.py)
     directory: DirectoryClient | None = None  # the ledger's units and people: whom reminders reach
+    templates: Templates = field(default_factory=committed)  # the DOCX templates, read and checked at start-up
 
     def today(self) -> dt.date:
         return self.clock.today()

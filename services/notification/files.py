@@ -51,8 +51,8 @@ def text_of(tx: UnitOfWork, b: Bulletin, office_name: str) -> bulletin_document.
 def render_docx(n: Notification, tx: UnitOfWork, b: Bulletin) -> bytes:
     started = time.perf_counter()
     data = text_of(tx, b, n.office_name)
-    docx = (bulletin_document.render_clearance_docx(data) if b.kind == domain.CLEARANCE
-            else bulletin_document.render_bulletin_docx(data))
+    docx = (bulletin_document.render_clearance_docx(data, n.templates) if b.kind == domain.CLEARANCE
+            else bulletin_document.render_bulletin_docx(data, n.templates))
     metrics.RENDER_SECONDS.labels("docx").observe(time.perf_counter() - started)
     return docx
 

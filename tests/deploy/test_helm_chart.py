@@ -394,3 +394,23 @@ def test_an_alert_fires_on_refused_calls(production_objects: Objects) -> None:
     assert rule["for"] == "15m"
     assert rule["labels"]["severity"] == "warning"
     assert helm_check.check_prometheus_rules(production_objects) == []
+
+
+def test_an_offices_bulletin_templates_reach_notification_only() -> None:
+    objects = helm_check.render(*helm_check.REQUIRED_VALUES, "--set", "bulletinTemplates.configMap=office-templates")
+    for kind, name in (("Deployment", "duban-notification"), ("CronJob", "duban-notification-bulletins")):
+        workload = find(objects, kind, name)
+        mounts = {m["name"]: m for m in container(workload)["volumeMounts"]}
+        assert mounts["bulletin-templates"]["mountPath"] == "/etc/duban/bulletin-templates"
+        assert mounts["bulletin-templates"]["readOnly"] is True
+        volumes = {v["name"]: v for v in helm_check.pod_specs(workload)[0]["volumes"]}
+        assert volumes["bulletin-templates"]["configMap"]["name"] == "office-templates"
+        env = helm_check.env_values(container(workload), objects)
+        assert env["DUBAN_BULLETIN_TEMPLATE_DIR"] == "/etc/duban/bulletin-templates"
+    ledger = container(find(objects, "Deployment", "duban-ledger"))
+    assert "bulletin-templates" not in {m["name"] for m in ledger["volumeMounts"]}
+    assert "DUBAN_BULLETIN_TEMPLATE_DIR" not in helm_check.env_names(ledger, objects)
+    errors, _ = helm_check.validate_objects(objects)
+    assert errors == []
+    default = container(find(helm_check.render_default(), "Deployment", "duban-notification"))
+    assert "bulletin-templates" not in {m["name"] for m in default["volumeMounts"]}  # the image's templates

@@ -169,6 +169,9 @@ DUBAN_LOG_LEVEL: {{ . | quote }}
 DUBAN_CALL_TRUSTED_KEYS: {{ printf "%s/trusted.json" (include "duban.callTrustedDir" .) | quote }}
 DUBAN_CALL_SIGNING_KEY: {{ printf "%s/key.pem" (include "duban.callKeyDir" .) | quote }}
 DUBAN_CALL_KEY_ID: {{ include "duban.callKeyId" . | quote }}
+{{- if and (eq .name "notification") .root.Values.bulletinTemplates.configMap }}
+DUBAN_BULLETIN_TEMPLATE_DIR: {{ .root.Values.bulletinTemplates.mountPath | quote }}
+{{- end }}
 {{- range $k, $val := .svc.env }}
 {{ $k }}: {{ $val | toString | quote }}
 {{- end }}
@@ -259,6 +262,16 @@ root:<fsGroup 10001> (duban.podSecurityContext): readable by the service's user 
     {{- if .hook }}
     optional: true
     {{- end }}
+{{- if and (eq .name "notification") $v.bulletinTemplates.configMap }}
+- name: bulletin-templates
+  configMap:
+    name: {{ $v.bulletinTemplates.configMap }}
+    items:
+      - key: bulletin.docx
+        path: bulletin.docx
+      - key: clearance.docx
+        path: clearance.docx
+{{- end }}
 - name: files
 {{- if and (eq $v.storage.type "pvc") (not .hook) }}
   persistentVolumeClaim:
@@ -284,6 +297,16 @@ root:<fsGroup 10001> (duban.podSecurityContext): readable by the service's user 
   readOnly: true
 - name: files
   mountPath: {{ .Values.storage.mountPath }}
+{{- end }}
+
+{{/* duban.volumeMounts and the service's own (notification: the office's bulletin templates); takes $ctx. */}}
+{{- define "duban.serviceVolumeMounts" -}}
+{{- include "duban.volumeMounts" .root }}
+{{- if and (eq .name "notification") .root.Values.bulletinTemplates.configMap }}
+- name: bulletin-templates
+  mountPath: {{ .root.Values.bulletinTemplates.mountPath }}
+  readOnly: true
+{{- end }}
 {{- end }}
 
 {{/* envFrom of a long-running or cron pod: the shared ConfigMap, then the service's (which wins). */}}
