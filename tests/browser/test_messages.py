@@ -26,6 +26,10 @@ def test_the_inbox_from_the_header_to_the_item(page: Page, stack: Stack) -> None
     expect(entry).to_contain_text("收到催办")
     expect(entry).to_contain_text("陈静（责任人）")
     expect(entry).to_contain_text(urge["item_no"])
+    for width in (1366, 768):  # the office's screen and a tablet, to look at
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=f"var/screenshots/messages-{width}.png", full_page=True)
+    page.set_viewport_size({"width": 1366, "height": 900})
     entry.get_by_role("button", name=re.compile("^查看")).click()
     expect(page).to_have_url(re.compile(f"/items/{urge['item_id']}$"))
     after = page.get_by_role("navigation", name="主导航").get_by_role("link", name=re.compile("消息"))
