@@ -24,14 +24,17 @@ TABLE_SIZE, TABLE_LINE = Pt(12), Pt(18)  # 小四: nine columns in 156 mm
 # lays tables out ten times slower than paragraphs and one long table in time growing faster than its rows
 # (1,500 items on this machine: one table 171 s, tables of 100 rows 45 s, paragraphs 4.6 s).
 ANNEX_SIZE, ANNEX_LINE = Pt(10.5), Pt(14)
-UNIT_COLUMNS = (("序号", Mm(12)), ("单位", Mm(40)), ("事项\n数", Mm(13)), ("已办\n结", Mm(13)), ("按时\n办结", Mm(14)),
+# Widths for 小四 (4.2 mm a character) plus the cell's margins (1.9 mm each side): 序号 takes 14 mm, a date
+# such as 2026年7月17日 (LibreOffice spaces its digits) 36 mm and 逾期工作日 (on two lines) 17; narrower, they broke into columns of single
+# characters.
+UNIT_COLUMNS = (("序号", Mm(14)), ("单位", Mm(38)), ("事项\n数", Mm(13)), ("已办\n结", Mm(13)), ("按时\n办结", Mm(14)),
                 ("转期", Mm(13)), ("逾期", Mm(13)), ("未办\n结", Mm(13)), ("按时办\n结率", Mm(25)))
-ITEM_COLUMNS = (("序号", Mm(12)), ("事项编号", Mm(26)), ("督查事项", Mm(56)), ("承办单位", Mm(30)),
-                ("完成时限", Mm(20)), ("逾期\n工作日", Mm(12)))
-OPEN_COLUMNS = (("序号", Mm(12)), ("事项编号", Mm(26)), ("督查事项", Mm(44)), ("承办单位", Mm(28)),
-                ("完成时限", Mm(20)), ("未办结原因", Mm(26)))
-PROBLEM_COLUMNS = (("序号", Mm(12)), ("单位", Mm(30)), ("问题", Mm(70)), ("整改情况", Mm(44)))
-CLEAR_COLUMNS = (("序号", Mm(12)), ("单位", Mm(60)), ("事项数", Mm(21)), ("已办结", Mm(21)), ("未办结", Mm(21)),
+ITEM_COLUMNS = (("序号", Mm(14)), ("事项编号", Mm(24)), ("督查事项", Mm(35)), ("承办单位", Mm(30)),
+                ("完成时限", Mm(36)), ("逾期\n工作日", Mm(17)))
+OPEN_COLUMNS = (("序号", Mm(14)), ("事项编号", Mm(24)), ("督查事项", Mm(32)), ("承办单位", Mm(28)),
+                ("完成时限", Mm(36)), ("未办结原因", Mm(22)))
+PROBLEM_COLUMNS = (("序号", Mm(14)), ("单位", Mm(30)), ("问题", Mm(68)), ("整改情况", Mm(44)))
+CLEAR_COLUMNS = (("序号", Mm(14)), ("单位", Mm(58)), ("事项数", Mm(21)), ("已办结", Mm(21)), ("未办结", Mm(21)),
                  ("办结率", Mm(21)))
 
 # An annex: its title and its entries, one line each (the full list a capped body list points to).
