@@ -24,9 +24,9 @@ TABLE_SIZE, TABLE_LINE = Pt(12), Pt(18)  # 小四: nine columns in 156 mm
 # lays tables out ten times slower than paragraphs and one long table in time growing faster than its rows
 # (1,500 items on this machine: one table 171 s, tables of 100 rows 45 s, paragraphs 4.6 s).
 ANNEX_SIZE, ANNEX_LINE = Pt(10.5), Pt(14)
-# Widths for 小四 (4.2 mm a character) plus the cell's margins (1.9 mm each side): 序号 takes 14 mm, a date
-# such as 2026年7月17日 (LibreOffice spaces its digits) 36 mm and 逾期工作日 (on two lines) 17; narrower, they broke into columns of single
-# characters.
+# Widths for 小四 (4.2 mm a character) plus the cell's margins (1.9 mm each side): 序号 takes 14 mm, a
+# date such as 2026年7月17日 36 mm (LibreOffice spaces its digits) and 逾期工作日 on two lines 17 mm;
+# narrower, they broke into columns of single characters.
 UNIT_COLUMNS = (("序号", Mm(14)), ("单位", Mm(38)), ("事项\n数", Mm(13)), ("已办\n结", Mm(13)), ("按时\n办结", Mm(14)),
                 ("转期", Mm(13)), ("逾期", Mm(13)), ("未办\n结", Mm(13)), ("按时办\n结率", Mm(25)))
 ITEM_COLUMNS = (("序号", Mm(14)), ("事项编号", Mm(24)), ("督查事项", Mm(35)), ("承办单位", Mm(30)),
