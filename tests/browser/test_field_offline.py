@@ -14,6 +14,7 @@ critical axe-core violation.
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,8 +111,18 @@ def bound_tablet(ctx: BrowserContext, day: dict[str, Any], name: str) -> Page:
     expect(page.get_by_role("heading", level=1, name=day["plan"]["title"])).to_be_visible()
     expect(page.locator("#who")).to_contain_text(name)
     # The worker controls the page once it has precached the shell and its assets.
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_for_worker(page)
     return page
+
+
+def wait_for_worker(page: Page, timeout: float = 20.0) -> None:
+    """Until the service worker controls the page. Asked from here, not with wait_for_function: that polls
+    a string by eval inside the page, which the field page's CSP (script-src 'self') refuses - the test
+    then failed whenever the worker was not in control at the first look."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate("navigator.serviceWorker.controller !== null"):
+        assert time.monotonic() < deadline, "the service worker never took control of the page"
+        time.sleep(0.1)
 
 
 def record_finding(page: Page, text: str, photo: Path, photos: int = 1) -> None:
@@ -295,7 +306,7 @@ def test_the_service_worker_serves_the_field_page_offline_after_one_online_visit
     page = tablet.new_page()
     page.goto("/field/")
     expect(page.get_by_role("heading", level=1, name="绑定本平板")).to_be_visible()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_for_worker(page)
     tablet.set_offline(True)
     answer = page.goto("/field/?plan=any")
     assert answer is not None and answer.from_service_worker and answer.ok

@@ -151,6 +151,7 @@ def test_inspection_sweep_runs_as_its_cron_job(broker: Broker, tmp_path: Path) -
     announced overdue once (the event on the broker before the process ends), and not again."""
     from duban.inspection.v1 import inspection_pb2
     from libs.common import topics
+    from libs.common.outbox import pending_count
     from libs.common.testing import EventReader
     from services.inspection.tests.conftest import INSPECTOR, running_trio
 
@@ -164,6 +165,8 @@ def test_inspection_sweep_runs_as_its_cron_job(broker: Broker, tmp_path: Path) -
             finding_id=finding.id, mode="ordered", working_days=1, requirement="补齐台账", actor=INSPECTOR),
             timeout=10).finding.rectification.rounds[0].due_date
         settings = trio.app.settings
+        # What the service staged is on the broker before it stops: the sweep's count below is its own.
+        trio.wait(lambda: pending_count(trio.app.parts.engine) == 0)
     # What the CronJob's pod gets (the chart's ConfigMaps and Secret), here on the same SQLite file.
     env = {"DUBAN_DATABASE_URL": settings.database_url, "DUBAN_KAFKA_BOOTSTRAP": broker.bootstrap,
            "DUBAN_STORAGE_DIR": str(tmp_path / "files"), "DUBAN_MIGRATE_ON_START": "false",
