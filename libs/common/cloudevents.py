@@ -34,6 +34,11 @@ class CloudEvent:
     time: dt.datetime
     data: bytes
     dataschema: str = ""
+    # Where the consumer read it (not CloudEvents attributes, never sent as headers): a reader that keeps
+    # what it consumed (the evaluation service's archive) names the record its score came from.
+    topic: str = ""
+    partition: int = -1
+    offset: int = -1
 
     def header_pairs(self) -> list[tuple[str, str]]:
         pairs = [
@@ -238,7 +243,8 @@ def header_pairs(headers: KafkaHeaders | None) -> list[tuple[str, str | bytes | 
     return list(headers.items()) if isinstance(headers, Mapping) else list(headers)
 
 
-def from_headers(headers: KafkaHeaders | None, value: bytes | None) -> CloudEvent:
+def from_headers(headers: KafkaHeaders | None, value: bytes | None, topic: str = "", partition: int = -1,
+                 offset: int = -1) -> CloudEvent:
     found = {k: (v.decode() if isinstance(v, bytes) else str(v)) for k, v in header_pairs(headers)}
     missing = [k for k in ("ce_id", "ce_type", "ce_source", "ce_time") if not found.get(k)]
     if missing:
@@ -257,4 +263,7 @@ def from_headers(headers: KafkaHeaders | None, value: bytes | None) -> CloudEven
         time=time,
         data=value or b"",
         dataschema=found.get("ce_dataschema", ""),
+        topic=topic,
+        partition=partition,
+        offset=offset,
     )

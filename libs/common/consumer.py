@@ -43,6 +43,11 @@ Handler = Callable[[UnitOfWork, CloudEvent], None]
 C = TypeVar("C")
 
 
+def record_event(msg: confluent_kafka.Message) -> CloudEvent:
+    """The CloudEvent of a record, with the topic, partition and offset it was read at."""
+    return from_headers(msg.headers(), msg.value(), msg.topic() or "", msg.partition() or 0, msg.offset() or 0)
+
+
 def dispatcher(core: C, use_cases: Mapping[str, Callable[[C, UnitOfWork, CloudEvent], None]]) -> Handler:
     """A service's consumer: each event type it cares about goes to one use case (which decodes the
     event and applies it in the consumer's transaction); other types are not its business."""
@@ -175,7 +180,7 @@ class ConsumerRunner:
                 if self._before_start(msgs[i]):
                     break  # passed over below, after the events before it
                 try:
-                    run.append((msgs[i], from_headers(msgs[i].headers(), msgs[i].value())))
+                    run.append((msgs[i], record_event(msgs[i])))
                 except InvalidEvent:
                     break  # dead-lettered below, after the events before it
                 i += 1
@@ -216,7 +221,7 @@ class ConsumerRunner:
 
     def handle_record(self, msg: confluent_kafka.Message, stop: threading.Event) -> str:
         try:
-            event = from_headers(msg.headers(), msg.value())
+            event = record_event(msg)
         except InvalidEvent as exc:
             self._dead_letter(msg, f"invalid CloudEvent: {exc}")
             return "dead_lettered"

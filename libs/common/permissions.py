@@ -83,6 +83,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "messages.read": EVERYONE,
     # 我的待办 / 待我签批 (libs/common/todo.py): the roles with work of their own to list, see TODO_AUDIENCES
     "todo.read": frozenset({UNIT_STAFF, DEPT_SUPERVISOR, LEADER, PRINCIPAL_LEADER, OFFICE_HEAD, SYSTEM}),
+    # The assessment (考核, Art. 7.2): everyone reads the scores they may see (whose: services/evaluation/
+    # context.py - a person their own, a unit its own and its people's, the office, the assessment office and
+    # leaders all); the assessment office sets the rules, accepts (freezes) a year and decides adjustments.
+    "evaluation.read": EVERYONE | {SYSTEM},
+    "evaluation.assess": frozenset({ASSESSMENT, ADMIN}),
+    "evaluation.replay": frozenset({ASSESSMENT, ADMIN, SYSTEM}),
 }
 
 # Which items a role sees: all of them, its unit's (lead or co unit), or the ones it is the responsible

@@ -114,3 +114,15 @@ MENTION_STATES: dict[str, str] = {"suggested": "系统建议", "kept": "保留",
                                   "added": "督查室增加"}
 MENTION_ACTIONS: dict[str, str] = {"keep": "保留", "edit": "修改", "strike": "删去", "add": "增加"}
 BULLETIN_FORMATS: dict[str, str] = {"docx": "DOCX", "pdf": "PDF", "chart": "图表（PNG）"}
+# The assessment (考核, Art. 7.2): what a score entry can be for (services/evaluation scores them; the
+# points are the district's, in its rule set), whom it scores, and the year's and an adjustment's states.
+SCORE_RULES: dict[str, str] = {
+    "closed_on_time": "按时办结", "closed_late": "超期办结", "open_late": "考核时未办结且超期",
+    "extension_approved": "批准转期", "extension_rejected": "转期申请未获批准", "report_missed": "未按时报送进展",
+    "notice_unsigned": "交办通知未按时签收", "rectification_failed": "回头看未通过", "relapse": "边改边犯",
+    "ledger_not_kept": "工作台账缺失", "bulletin_problem": "通报点名问题", "commendation": "通报表扬",
+    "criticism": "通报批评",
+}
+SCORE_SUBJECT_KINDS: dict[str, str] = {"unit": "责任单位", "person": "责任人", "leader": "责任领导"}
+ASSESSMENT_YEAR_STATUSES: dict[str, str] = {"open": "考核中", "frozen": "已确认（冻结）"}
+ADJUSTMENT_STATUSES: dict[str, str] = {"pending": "待决定", "accepted": "已计入", "rejected": "不予计入"}

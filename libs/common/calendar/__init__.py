@@ -12,6 +12,8 @@ swaps and 补休 days are unknown until its table is published.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -81,6 +83,16 @@ class WorkCalendar:
     @property
     def years(self) -> tuple[int, ...]:
         return tuple(sorted(self._tables))
+
+    @functools.cached_property
+    def version(self) -> str:
+        """What counts were made on: sha256 (first 16 hex) of the loaded tables, every day and its name.
+        A count that names it can be checked against the same tables later (a score names it)."""
+        lines = [f"{t.year}|{t.source}" for t in sorted(self._tables.values(), key=lambda t: t.year)]
+        for t in sorted(self._tables.values(), key=lambda t: t.year):
+            lines += [f"h{d.isoformat()}{name}" for d, name in sorted(t.holidays.items())]
+            lines += [f"w{d.isoformat()}{name}" for d, name in sorted(t.workdays.items())]
+        return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
 
     def has_year(self, year: int) -> bool:
         return year in self._tables
