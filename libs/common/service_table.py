@@ -46,6 +46,10 @@ SERVICES: tuple[ServiceRow, ...] = (
                "duban.notification.v1.notification_pb2_grpc:NotificationServiceStub",
                50054, 9104, topics.NOTIFICATION_EVENTS,
                (topics.LEDGER_EVENTS, topics.TRACKING_EVENTS, topics.INSPECTION_EVENTS)),
+    ServiceRow("evaluation", "duban.evaluation.v1.EvaluationService",
+               "duban.evaluation.v1.evaluation_pb2_grpc:EvaluationServiceStub",
+               50055, 9105, topics.EVALUATION_EVENTS,
+               (topics.LEDGER_EVENTS, topics.TRACKING_EVENTS, topics.INSPECTION_EVENTS, topics.NOTIFICATION_EVENTS)),
 )
 
 # The gateway is no gRPC service: it serves HTTP and calls every row above.

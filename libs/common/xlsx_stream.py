@@ -139,7 +139,11 @@ class XlsxStream:
     """
 
     def __init__(self, styles: Sequence[CellStyle] = (), compresslevel: int = 1, width: int = 0,
-                 font: str = "Calibri", font_size: float = 11) -> None:
+                 font: str = "Calibri", font_size: float = 11,
+                 stamp: tuple[int, int, int, int, int, int] | None = None) -> None:
+        # stamp: the zip entries' time (default: now). A fixed one makes the same rows the same bytes
+        # (the assessment's export, compared byte for byte after a replay).
+        self._stamp = stamp
         self._sink = _Sink()
         self._zip = zipfile.ZipFile(self._sink, "w", compression=zipfile.ZIP_DEFLATED,  # type: ignore[call-overload]
                                     compresslevel=compresslevel)
@@ -157,6 +161,13 @@ class XlsxStream:
         self._width = width
         self._columns: list[str] = []
 
+    def _info(self, name: str) -> str | zipfile.ZipInfo:
+        if self._stamp is None:
+            return name
+        info = zipfile.ZipInfo(name, self._stamp)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        return info
+
     def sheet(self, name: str, widths: Sequence[float] = (), width: int = 0, setup: PageSetup | None = None) -> None:
         """Start the next sheet (ending the one before); rows are padded to `width` cells (at least
         the widths given)."""
@@ -167,7 +178,7 @@ class XlsxStream:
         self._row = 0
         self._width = max(width, len(widths))
         self._columns = [_column(i) for i in range(max(self._width, 1))]
-        self._entry = self._zip.open(f"xl/worksheets/sheet{len(self._sheets)}.xml", "w")
+        self._entry = self._zip.open(self._info(f"xl/worksheets/sheet{len(self._sheets)}.xml"), "w")
         cols = "".join(f'<col min="{i + 1}" max="{i + 1}" width="{_excel_width(w):.16g}" customWidth="1"/>'
                        for i, w in enumerate(widths))
         selected = ' tabSelected="1"' if len(self._sheets) == 1 else ""
@@ -309,7 +320,7 @@ class XlsxStream:
         return self._sink.take()
 
     def _part(self, name: str, text: str) -> None:
-        self._zip.writestr(name, text.encode())
+        self._zip.writestr(self._info(name), text.encode())
 
     def _styles_xml(self) -> str:
         def font(bold: bool, size: float, name: str) -> str:

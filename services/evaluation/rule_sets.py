@@ -3,6 +3,7 @@ read into a RuleSet the domain scores with. Nothing here knows what a rule means
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import yaml
 
 from libs.common.errors import InvalidInput
@@ -74,3 +75,14 @@ def parse(text: str, version: int = 1, effective_from: str = "") -> RuleSet:
 
 def default_text() -> str:
     return DEFAULT_YAML.read_text(encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=256)
+def parsed(text: str, version: int, effective_from: str) -> RuleSet:
+    """parse, remembered: every event scored reads its year's rule set."""
+    return parse(text, version, effective_from)
+
+
+def default_for(year: int) -> RuleSet:
+    """Version 1 of a year nobody has set rules for: the default file, from 1 January."""
+    return parsed(default_text(), 1, f"{year}-01-01")

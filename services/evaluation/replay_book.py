@@ -1,0 +1,85 @@
+"""The Book of a replay: facts, entries and freezes in memory, scored from the archive by the same
+interpreter as the live consumer (scoring.apply). Only the entries of the years asked for are kept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from libs.common.calendar import WorkCalendar
+from services.evaluation import domain, rule_sets
+from services.evaluation.domain import Draft, ItemFacts
+from services.evaluation.rule_sets import RuleSet
+from services.evaluation.scoring import Archived
+
+
+@dataclass
+class Kept:
+    draft: Draft
+    state: str
+    cause: Archived
+
+
+@dataclass
+class ReplayBook:
+    calendar: WorkCalendar
+    versions: dict[int, list[RuleSet]]  # the accepted versions of each year (a year missing: the default)
+    years: frozenset[int]  # whose entries to keep
+    items: dict[str, ItemFacts] = field(default_factory=dict)
+    entries: dict[str, Kept] = field(default_factory=dict)
+    frozen: dict[int, int] = field(default_factory=dict)  # year -> seq of its year.assessed
+    as_of: dict[int, str] = field(default_factory=dict)
+    early: dict[str, list[Archived]] = field(default_factory=dict)  # item id -> events before its registration
+
+    def item(self, item_id: str) -> ItemFacts | None:
+        return self.items.get(item_id)
+
+    def put(self, item: ItemFacts) -> None:
+        self.items[item.item_id] = item
+
+    def items_of_year(self, year: int) -> Iterable[ItemFacts]:
+        return [i for i in self.items.values() if i.year == year]
+
+    def rules(self, year: int, day: str) -> RuleSet:
+        chosen = domain.effective(self.versions.get(year, []), day)
+        return chosen or rule_sets.default_for(year)
+
+    def has_entry(self, draft: Draft) -> bool:
+        return draft.id in self.entries
+
+    def add_entry(self, draft: Draft, state: str, cause: Archived) -> None:
+        if draft.year in self.years:
+            self.entries[draft.id] = Kept(draft, state, cause)
+
+    def decide(self, entry_id: str, accept: bool) -> Draft | None:
+        kept = self.entries.get(entry_id)
+        if kept is None or kept.state != domain.PENDING:
+            return None
+        kept.state = domain.COUNTED if accept else domain.REJECTED
+        return kept.draft
+
+    def frozen_before(self, year: int, seq: int) -> bool:
+        return year in self.frozen and self.frozen[year] < seq
+
+    def freeze(self, year: int, as_of: str, cause: Archived) -> None:
+        self.frozen[year] = cause.seq
+        self.as_of[year] = as_of
+
+    def wait(self, item_id: str, event: Archived) -> None:
+        self.early.setdefault(item_id, []).append(event)
+
+    def waiting(self, item_id: str, before_seq: int) -> list[Archived]:
+        return self.early.pop(item_id, [])
+
+    def totals(self) -> dict[tuple[int, str, str], list[int]]:
+        """(year, kind, id) -> [total, plus, minus, entries] of the counted entries."""
+        out: dict[tuple[int, str, str], list[int]] = {}
+        for kept in self.entries.values():
+            if kept.state != domain.COUNTED:
+                continue
+            d = kept.draft
+            t = out.setdefault((d.year, d.subject.kind, d.subject.id), [0, 0, 0, 0])
+            t[0] += d.points_centi
+            t[1 if d.points_centi > 0 else 2] += d.points_centi
+            t[3] += 1
+        return out
