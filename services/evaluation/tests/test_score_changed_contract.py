@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 
 import confluent_kafka
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 
 from duban.common.v1 import common_pb2
@@ -115,12 +115,12 @@ def test_an_outside_consumer_reading_only_the_schema_has_the_services_totals(
             msg = consumer.poll(0.5)
             if msg is None or msg.error():
                 continue
-            headers = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in (msg.headers() or [])}
+            headers = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in (msg.headers() or [])}  # type: ignore[str-unpack]
             if headers.get("ce_type") != "score.changed":
                 continue
-            value = json.loads(msg.value())
+            value = json.loads(msg.value() or b"{}")
             jsonschema.validate(value, SCHEMA)
-            key = msg.key().decode()
+            key = (msg.key() or b"").decode()
             assert key == f"{value['subject']['kind']}:{value['subject']['id']}"
             if key in mine and value["year"] == 2026:
                 seen[key] = value.get("total", 0)
