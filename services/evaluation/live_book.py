@@ -56,7 +56,8 @@ class LiveBook:
 
     def _year(self, year: int) -> tuple[int, int]:
         if year not in self._years:
-            row = repository.year(self.tx, year)
+            # Locked: a rebuild or a freeze of the year (which lock it too) is not interleaved with scoring.
+            row = repository.year(self.tx, year, lock=True)
             self._years[year] = (row.generation, row.frozen_seq if row.status == domain.FROZEN else 0)
         return self._years[year]
 

@@ -25,7 +25,7 @@ from services.evaluation.xlsx_export import Line
 
 
 def cause_words(a: Archived | ArchivedEvent) -> str:
-    return f"{a.source} {a.type} {a.topic}:{a.partition}:{a.offset} {a.event_id}"
+    return scoring.cause_words(a)  # type: ignore[arg-type]  # the same five fields on either
 
 
 def replay(e: Evaluation, tx: UnitOfWork, year: int, versions: list[RuleSet] | None = None) -> tuple[ReplayBook, int]:
@@ -44,7 +44,7 @@ def replay(e: Evaluation, tx: UnitOfWork, year: int, versions: list[RuleSet] | N
 def replayed_lines(book: ReplayBook, calendar_version: str) -> list[Line]:
     return [Line(k.draft.subject.kind, k.draft.subject.id, k.draft.subject.name, k.draft.subject.unit_id,
                  k.draft.item_no, k.draft.rule, k.draft.rule_version, k.draft.points_centi, k.draft.day,
-                 k.draft.explanation, k.state, cause_words(k.cause), calendar_version, k.draft.id)
+                 k.draft.explanation, k.state, k.cause, calendar_version, k.draft.id)
             for k in book.entries.values()]
 
 
@@ -88,7 +88,7 @@ def write_generation(e: Evaluation, tx: UnitOfWork, year: int, book: ReplayBook)
     old = row.generation
     new = old + 1
     before = held_lines(tx, year, old)
-    rows: list[object] = [entry_row(k.draft, new, k.state, k.cause.seq, e.calendar.version) for k in book.entries.values()]
+    rows: list[object] = [entry_row(k.draft, new, k.state, k.cause_seq, e.calendar.version) for k in book.entries.values()]
     insert_new(tx.session, rows)
     for (y, kind, sid), (total, plus, minus, count) in sorted(book.totals().items()):
         first = next(k.draft.subject for k in book.entries.values()

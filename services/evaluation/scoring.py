@@ -80,6 +80,11 @@ class Book(Protocol):
         ...
 
 
+def cause_words(a: Archived) -> str:
+    """How an entry names its cause in the workbook: source, type, where it was read, its id."""
+    return f"{a.source} {a.type} {a.topic}:{a.partition}:{a.offset} {a.event_id}"
+
+
 def local_day(at: dt.datetime) -> str:
     return at.astimezone(OFFICE_TZ).date().isoformat()
 

@@ -11,10 +11,10 @@ import uuid
 from pathlib import Path
 
 import confluent_kafka
+import grpc
 import jsonschema  # type: ignore[import-untyped]
 import pytest
 
-from duban.common.v1 import common_pb2
 from duban.evaluation.v1 import evaluation_pb2 as pb
 from duban.inspection.v1 import events_pb2 as inspection_events
 from duban.inspection.v1 import inspection_pb2
@@ -22,6 +22,7 @@ from duban.notification.v1 import events_pb2 as notification_events
 from duban.notification.v1 import notification_pb2
 from duban.tracking.v1 import events_pb2 as tracking_events
 from libs.common import topics
+from libs.common.testing import code_of
 from services.evaluation.tests.conftest import ASSESS, Stack, at, ts
 
 SCHEMA = json.loads((Path(__file__).parents[3] / "proto/duban/evaluation/v1/score_changed.schema.json").read_text())
@@ -136,4 +137,40 @@ def test_the_year_names_what_it_holds(ev: Stack, causes: dict[str, str]) -> None
     assert {r.code: r.label for r in rules.rules}["closed_late"] == "超期办结"
 
 
-_ = common_pb2
+
+
+def test_the_scores_suggest_commendations_and_people_decide(ev: Stack, causes: dict[str, str]) -> None:
+    base = ev.archived()
+    units = [notification_pb2.UnitRow(unit_id=causes["co"], unit_name="配合单位", in_scope=1, closed=1, still_open=0),
+             notification_pb2.UnitRow(unit_id=causes["lead"], unit_name="牵头单位", in_scope=2, closed=1, still_open=1)]
+    ev.up.send(topics.NOTIFICATION_EVENTS, "notification", "clearance.published", "c2026",
+               notification_events.ClearancePublished(bulletin_id="c2026", year=2026, document_no="平督通〔2026〕12号",
+                                                      published_at=ts(at("2026-12-10")), cleared=False, units=units),
+               at("2026-12-10"))
+    ev.up.send(topics.NOTIFICATION_EVENTS, "notification", "clearance.filed", "c2026", notification_events.ClearanceFiled(
+        bulletin_id="c2026", year=2026, receipt=notification_pb2.Receipt(receipt_no="考备〔2026〕3号",
+                                                                          filed_on="2026-12-12")), at("2026-12-12"))
+    ev.settle(base + 2)
+    year = ev.stub.GetYear(pb.GetYearRequest(year=2026, actor=ASSESS), timeout=10)
+    assert (year.clearance_document_no, year.receipt_no, year.filed_on) == ("平督通〔2026〕12号", "考备〔2026〕3号",
+                                                                             "2026-12-12")
+    suggested = ev.stub.SuggestCommendations(pb.SuggestCommendationsRequest(year=2026, kind="unit", actor=ASSESS),
+                                             timeout=10).suggestions
+    assert [(s.subject.id, s.status) for s in suggested] == [(causes["co"], "suggested")]
+    assert suggested[0].basis.endswith("居责任单位第1位；已清零")
+    people = ev.stub.SuggestCommendations(pb.SuggestCommendationsRequest(year=2026, kind="person", actor=ASSESS),
+                                          timeout=10).suggestions
+    assert not people  # the responsible person's item failed its 回头看
+    decide = ev.stub.DecideCommendation
+    assert code_of(lambda: decide(pb.DecideCommendationRequest(year=2026, subject_kind="unit", subject_id=causes["co"],
+                                                               accept=True, actor=ASSESS), timeout=10)) \
+        == grpc.StatusCode.INVALID_ARGUMENT
+    assert code_of(lambda: decide(pb.DecideCommendationRequest(year=2026, subject_kind="unit",
+                                                               subject_id=causes["lead"], accept=True, reason="x",
+                                                               actor=ASSESS), timeout=10)) == grpc.StatusCode.NOT_FOUND
+    done = decide(pb.DecideCommendationRequest(year=2026, subject_kind="unit", subject_id=causes["co"], accept=True,
+                                               reason="考核办研究同意推荐", actor=ASSESS), timeout=10)
+    assert done.status == "accepted" and done.decided_by == "赵考核"
+    again = ev.stub.SuggestCommendations(pb.SuggestCommendationsRequest(year=2026, kind="unit", actor=ASSESS),
+                                         timeout=10).suggestions
+    assert again[0].status == "accepted" and again[0].reason == "考核办研究同意推荐"
