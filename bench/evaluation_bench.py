@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import confluent_kafka
@@ -34,7 +35,7 @@ from duban.tracking.v1 import events_pb2 as tracking_events
 from libs.common import topics
 from libs.common.clock import OFFICE_TZ
 from libs.common.cloudevents import new_event
-from libs.common.kafka import Producer
+from libs.common.kafka import Producer, ensure_topics
 
 EVENTS = 1_000_000
 REPLAY_SECONDS, REPLAY_MB = 60.0, 1024.0
@@ -93,7 +94,7 @@ def _p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-def _paced(count: int, send: callable) -> None:  # type: ignore[valid-type]
+def _paced(count: int, send: Callable[[int], None]) -> None:
     started = time.monotonic()
     for i in range(count):
         wait = started + i / RATE - time.monotonic()
@@ -102,17 +103,23 @@ def _paced(count: int, send: callable) -> None:  # type: ignore[valid-type]
         send(i)
 
 
+def _assigned(bootstrap: str, topic: str) -> confluent_kafka.Consumer:
+    """A consumer of every partition of `topic` from its end, assigned (no group join to wait for)."""
+    consumer = confluent_kafka.Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-{uuid.uuid4().hex}",
+                                         "enable.auto.commit": False, "fetch.wait.max.ms": 10})
+    partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+    consumer.assign([confluent_kafka.TopicPartition(topic, p, confluent_kafka.OFFSET_END) for p in partitions])
+    return consumer
+
+
 def _raw_broker(bootstrap: str, count: int) -> list[float]:
     """Produce→consume times of plain records on a topic of their own, at RATE."""
     topic = f"bench-raw-{uuid.uuid4().hex[:8]}"
     producer = Producer(bootstrap, client_id="bench-raw")
     sent: dict[str, float] = {}
     got: list[float] = []
-    consumer = confluent_kafka.Consumer({"bootstrap.servers": bootstrap, "group.id": f"raw-{uuid.uuid4().hex}",
-                                         "auto.offset.reset": "earliest", "fetch.wait.max.ms": 10})
-    producer.produce(topic, value=b"warm", key="warm", headers=[])
-    producer.flush(10)
-    consumer.subscribe([topic])
+    ensure_topics(bootstrap, [topic])
+    consumer = _assigned(bootstrap, topic)
     stop = threading.Event()
 
     def read() -> None:
@@ -123,12 +130,11 @@ def _raw_broker(bootstrap: str, count: int) -> list[float]:
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
-    time.sleep(5)  # the group's join
+    time.sleep(1)
 
     def send(i: int) -> None:
         sent[str(i)] = time.monotonic()
         producer.produce(topic, value=b"x" * 400, key=str(i), headers=[])
-        producer.poll(0)
 
     _paced(count, send)
     producer.flush(10)
@@ -178,10 +184,8 @@ def bench_live(quick: bool, state: Path) -> Table:
                 time.sleep(0.2)
             sent: dict[str, float] = {}
             got: dict[str, float] = {}
-            consumer = confluent_kafka.Consumer({"bootstrap.servers": broker.bootstrap,
-                                                 "group.id": f"assess-{uuid.uuid4().hex}",
-                                                 "auto.offset.reset": "latest", "fetch.wait.max.ms": 10})
-            consumer.subscribe([topics.EVALUATION_EVENTS])
+            ensure_topics(broker.bootstrap, [topics.EVALUATION_EVENTS])
+            consumer = _assigned(broker.bootstrap, topics.EVALUATION_EVENTS)
             stop = threading.Event()
 
             def read() -> None:
@@ -195,7 +199,7 @@ def bench_live(quick: bool, state: Path) -> Table:
 
             reader = threading.Thread(target=read, daemon=True)
             reader.start()
-            time.sleep(6)  # the group's join, before anything is sent
+            time.sleep(1)
             closed_at = dt.datetime(2026, 6, 9, 16, tzinfo=OFFICE_TZ)
             started = time.monotonic()
 
@@ -204,7 +208,6 @@ def bench_live(quick: bool, state: Path) -> Table:
                               tracking_events.ItemClosed(item_id=ids[i]), closed_at)
                 sent[e.id] = time.monotonic()
                 producer.produce(topics.TRACKING_EVENTS, value=e.data, key=ids[i], headers=e.header_pairs())
-                producer.poll(0)
 
             _paced(count, send)
             producer.flush(10)
