@@ -109,6 +109,9 @@ class Item(Base):
     origin_finding_id: Mapped[str] = mapped_column(String(36), default="")
     # 督查通报要求整改: made of a problem a published bulletin requires fixed (the bulletin's id in notification).
     origin_bulletin_id: Mapped[str] = mapped_column(String(36), default="")
+    # 考核年度: the year the item is scored in; its registration year unless the office moved it (never
+    # into or out of a year in frozen_years).
+    assessment_year: Mapped[int] = mapped_column(Integer)
     import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     request_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -152,6 +155,16 @@ class ItemChange(Base):
     old_value: Mapped[str] = mapped_column(Text, default="")
     new_value: Mapped[str] = mapped_column(Text, default="")
     reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class FrozenYear(Base):
+    """An assessment year the evaluation service froze (its year.frozen): no item moves into or out of it."""
+
+    __tablename__ = "frozen_years"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    as_of: Mapped[str] = mapped_column(String(10), default="")  # the date the year's scores were taken at
+    frozen_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    frozen_by: Mapped[str] = mapped_column(String(100), default="")
 
 
 class LightRaiser(Base):
