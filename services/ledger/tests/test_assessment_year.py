@@ -28,14 +28,14 @@ NOW = dt.datetime(2026, 11, 26, 2, 0, tzinfo=dt.UTC)
 EVALUATION = topics.event_source("evaluation")
 
 
-def _frozen(year: int, frozen_by: str = "考核办张华") -> CloudEvent:
+def frozen_event(year: int, frozen_by: str = "考核办张华") -> CloudEvent:
     at = Timestamp()
     at.FromDatetime(NOW)
     return new_event("year.frozen", EVALUATION, str(year), events_pb2.YearFrozen(
         year=year, as_of=f"{year}-12-31", frozen_at=at, frozen_by=frozen_by), NOW)
 
 
-def _apply(ledger: LedgerUnderTest, event: CloudEvent) -> None:
+def apply_event(ledger: LedgerUnderTest, event: CloudEvent) -> None:
     with ledger.app.core.uow() as tx:
         consumer.handler(ledger.app.core)(tx, event)
         tx.commit()
@@ -97,7 +97,7 @@ def test_the_office_changes_the_assessment_year_with_history(ledger: LedgerUnder
 def test_once_a_year_is_frozen_no_item_moves_into_or_out_of_it(ledger: LedgerUnderTest) -> None:
     in_2024 = ledger.register(title="2024年度事项", registered_on="2024-06-03")
     in_2026 = ledger.register(title="2026年度事项")
-    _apply(ledger, _frozen(2024))
+    apply_event(ledger, frozen_event(2024))
 
     # Out of the frozen year, and into it: refused, the field named, nothing changed.
     out = _refused(lambda: _update(ledger, in_2024.id, assessment_year=2026))
@@ -121,15 +121,15 @@ def test_once_a_year_is_frozen_no_item_moves_into_or_out_of_it(ledger: LedgerUnd
 
 
 def test_a_year_frozen_again_is_kept_once_and_a_bad_event_is_dead_lettered(ledger: LedgerUnderTest) -> None:
-    _apply(ledger, _frozen(2023, "考核办张华"))
-    _apply(ledger, _frozen(2023, "考核办李伟"))  # confirmed again (or delivered twice): one row, the last word
+    apply_event(ledger, frozen_event(2023, "考核办张华"))
+    apply_event(ledger, frozen_event(2023, "考核办李伟"))  # confirmed again (or delivered twice): one row, the last word
     with ledger.app.core.uow.read() as tx:
         assert tx.session.scalar(select(func.count()).select_from(FrozenYear).where(FrozenYear.year == 2023)) == 1
         assert tx.session.get(FrozenYear, 2023).frozen_by == "考核办李伟"  # type: ignore[union-attr]
     with pytest.raises(InvalidMessage):
-        _apply(ledger, _frozen(0))
+        apply_event(ledger, frozen_event(0))
     # Evaluation's other events are not the ledger's business.
-    _apply(ledger, new_event("score.changed", EVALUATION, "unit:fgj", events_pb2.ScoreChanged(year=2023), NOW))
+    apply_event(ledger, new_event("score.changed", EVALUATION, "unit:fgj", events_pb2.ScoreChanged(year=2023), NOW))
 
 
 def test_the_full_export_has_the_assessment_year_last_and_the_import_reads_it_back(ledger: LedgerUnderTest) -> None:
@@ -150,7 +150,7 @@ def test_the_full_export_has_the_assessment_year_last_and_the_import_reads_it_ba
     sheet.append([None, None, "导入到冻结年度", *rows[2][3:-1], 2024])
     out = io.BytesIO()
     book.save(out)
-    _apply(ledger, _frozen(2024))
+    apply_event(ledger, frozen_event(2024))
     job = ledger.import_file(out.getvalue(), mode="good_rows")
     assert (job.state, job.created, job.error_rows) == ("finished", 1, 1), job
     assert [(e.field, e.message.split(": ", 1)[1]) for e in job.errors] == [
