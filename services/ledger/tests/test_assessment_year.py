@@ -109,7 +109,7 @@ def test_once_a_year_is_frozen_no_item_moves_into_or_out_of_it(ledger: LedgerUnd
     assert (_get(ledger, in_2024.id).assessment_year, _get(ledger, in_2026.id).version) == (2024, 1)
     # Registering into it (given, or by a registration date in it): refused as well.
     for fields in ({"assessment_year": 2024}, {"registered_on": "2024-12-30"}):
-        refused = _refused(lambda: ledger.register(title="登记到冻结年度", **fields))
+        refused = _refused(lambda fields=fields: ledger.register(title="登记到冻结年度", **fields))
         assert isinstance(refused, FailedPrecondition), fields
         assert refused.field_errors == {"assessment_year": "2024年度考核已确认（冻结），不能再登记考核年度为2024年的事项"}
     # Its other fields, and the years around it, stay the office's to change.
