@@ -48,8 +48,8 @@ class ReplayBook:
         chosen = domain.effective(self.versions.get(year, []), day)
         return chosen or rule_sets.default_for(year)
 
-    def has_entry(self, draft: Draft) -> bool:
-        return draft.id in self.entries
+    def existing(self, drafts: list[Draft]) -> set[str]:
+        return {d.id for d in drafts if d.id in self.entries}
 
     def add_entry(self, draft: Draft, state: str, cause: Archived) -> None:
         if draft.year in self.years:

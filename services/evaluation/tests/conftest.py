@@ -79,9 +79,7 @@ class Upstream:
             id=item_id, item_no=no, title=f"事项{no}", category="general", key_tracking=key_tracking, units=units,
             responsible_person=common_pb2.PersonSnapshot(id=person, name="张伟", unit_id=lead),
             responsible_leader=common_pb2.PersonSnapshot(id=leader, name="李明", unit_id="dcs"),
-            registered_on=registered_on, due_date=due)
-        if year and hasattr(item, "assessment_year"):
-            item.assessment_year = year
+            registered_on=registered_on, due_date=due, assessment_year=year)
         self.send(topics.LEDGER_EVENTS, "ledger", "item.registered", item_id, ledger_events.ItemRegistered(item=item),
                   at(registered_on, 9))
 
