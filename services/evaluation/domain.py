@@ -227,6 +227,29 @@ def item_fact(item: ItemFacts, code: str, rules: RuleSet, basis: str, day: str, 
     return drafts
 
 
+MOVED = "moved:"  # the basis of an entry that reverses one whose item changed its assessment year
+
+
+def standing(drafts: list[Draft]) -> list[Draft]:
+    """The entries of an item that still stand in their year: not reversals, not reversed."""
+    reversed_ids = {d.basis[len(MOVED):] for d in drafts if d.basis.startswith(MOVED)}
+    return [d for d in drafts if not d.basis.startswith(MOVED) and d.id not in reversed_ids]
+
+
+def moved(drafts: list[Draft], item: ItemFacts, old: int, new: int) -> list[Draft]:
+    """The item's assessment year changed (the office may, until the year is frozen): each entry standing
+    in the old year is reversed there and scored in the new one, at the same points, saying why."""
+    out: list[Draft] = []
+    for d in standing(drafts):
+        no = item.item_no or item.item_id
+        out.append(Draft(old, d.subject, d.rule, d.rule_version, -d.points_centi, f"{MOVED}{d.id}", d.day,
+                         f"{no} 考核年度由{old}年改为{new}年，冲销本年度记分（{d.explanation}），{points_text(-d.points_centi)}",
+                         d.item_id, d.item_no))
+        out.append(Draft(new, d.subject, d.rule, d.rule_version, d.points_centi, f"{d.basis}|from:{old}", d.day,
+                         f"{d.explanation}（考核年度由{old}年改为{new}年转入）", d.item_id, d.item_no))
+    return out
+
+
 def rule_label(code: str) -> str:
     return SCORE_RULES.get(code, code)
 

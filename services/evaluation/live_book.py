@@ -93,6 +93,12 @@ class LiveBook:
         assert chosen is not None
         return chosen
 
+    def entries_of_item(self, year: int, item_id: str) -> list[Draft]:
+        rows = self.tx.session.scalars(select(Entry).where(
+            Entry.year == year, Entry.generation == self._year(year)[0], Entry.item_id == item_id,
+            Entry.state == domain.COUNTED).order_by(Entry.id))
+        return [draft_of(r) for r in rows]
+
     def existing(self, drafts: list[Draft]) -> set[str]:
         found = {d.id for d in drafts if d.id in self._staged}
         by_generation: dict[int, list[str]] = {}

@@ -31,7 +31,7 @@ def replay(e: Evaluation, tx: UnitOfWork, year: int, versions: list[RuleSet] | N
     """The year's entries from the whole archive (facts of earlier years' events included), with the
     year's accepted rule versions or the `versions` given; and how many events were read."""
     book = ReplayBook(e.calendar, {year: versions if versions is not None else repository.accepted(tx, year)},
-                      frozenset({year}))
+                      frozenset({year}), lambda other: repository.accepted(tx, other))
     n = 0
     for archived in repository.archive_in_order(tx):
         scoring.apply(book, archived)
@@ -44,7 +44,7 @@ def replayed_lines(book: ReplayBook, calendar_version: str) -> list[Line]:
     return [Line(k.draft.subject.kind, k.draft.subject.id, k.draft.subject.name, k.draft.subject.unit_id,
                  k.draft.item_no, k.draft.rule, k.draft.rule_version, k.draft.points_centi, k.draft.day,
                  k.draft.explanation, k.state, k.cause, calendar_version, k.draft.id)
-            for k in book.entries.values()]
+            for k in book.kept()]
 
 
 def held_lines(tx: UnitOfWork, year: int, generation: int) -> list[Line]:
@@ -88,10 +88,10 @@ def write_generation(e: Evaluation, tx: UnitOfWork, year: int, book: ReplayBook)
     old = row.generation
     new = old + 1
     before = held_lines(tx, year, old)
-    rows: list[object] = [entry_row(k.draft, new, k.state, k.cause_seq, e.calendar.version) for k in book.entries.values()]
+    rows: list[object] = [entry_row(k.draft, new, k.state, k.cause_seq, e.calendar.version) for k in book.kept()]
     insert_new(tx.session, rows)
     for (y, kind, sid), (total, plus, minus, count) in sorted(book.totals().items()):
-        first = next(k.draft.subject for k in book.entries.values()
+        first = next(k.draft.subject for k in book.kept()
                      if k.draft.subject.kind == kind and k.draft.subject.id == sid)
         tx.session.add(Total(year=y, generation=new, subject_kind=kind, subject_id=sid, subject_name=first.name,
                              subject_unit_id=first.unit_id, total_centi=total, plus_centi=plus, minus_centi=minus,
@@ -102,7 +102,7 @@ def write_generation(e: Evaluation, tx: UnitOfWork, year: int, book: ReplayBook)
         adj.generation = new
     row.generation = new
     now = e.now()
-    version = max((k.draft.rule_version for k in book.entries.values()), default=1)
+    version = max((k.draft.rule_version for k in book.kept()), default=1)
     for d in diff(before, replayed_lines(book, e.calendar.version)):
         subject = Subject(d.subject.kind, d.subject.id, d.subject.name, d.subject.unit_id)
         tx.publish(events.score_changed(subject, year, None, round(d.after * 100), version, now))

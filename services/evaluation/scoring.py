@@ -57,6 +57,10 @@ class Book(Protocol):
 
     def rules(self, year: int, day: str) -> RuleSet: ...
 
+    def entries_of_item(self, year: int, item_id: str) -> list[Draft]:
+        """The item's counted entries in a year."""
+        ...
+
     def existing(self, drafts: list[Draft]) -> set[str]:
         """The ids among `drafts` already scored."""
         ...
@@ -103,8 +107,11 @@ def _year_of(item: dict[str, Any]) -> int:
     return year or (int(registered[:4]) if registered[:4].isdigit() else 0)
 
 
-def _keep_item(book: Book, item: dict[str, Any]) -> None:
-    facts = book.item(item["id"]) or ItemFacts(item["id"])
+def _keep_item(book: Book, item: dict[str, Any]) -> tuple[ItemFacts, int]:
+    """The item's facts as the ledger now says, and the year it was assessed in before (0: new)."""
+    known = book.item(item["id"])
+    before = known.year if known is not None else 0
+    facts = known or ItemFacts(item["id"])
     facts.item_no, facts.title = item.get("item_no", ""), item.get("title", "")[:200]
     facts.year = _year_of(item) or facts.year
     facts.key_tracking = bool(item.get("key_tracking"))
@@ -114,6 +121,7 @@ def _keep_item(book: Book, item: dict[str, Any]) -> None:
     if not facts.original_due and item.get("due_date"):
         facts.original_due = item["due_date"]
     book.put(facts)
+    return facts, before
 
 
 def _known(book: Book, data: dict[str, Any]) -> ItemFacts | None:
@@ -131,7 +139,11 @@ def _known_or_wait(book: Book, e: Archived) -> ItemFacts | None:
 
 
 def _on_registered(book: Book, e: Archived) -> list[Draft]:
-    _keep_item(book, e.data.get("item", {}))
+    if not e.data.get("item", {}).get("id"):
+        return []
+    facts, before = _keep_item(book, e.data["item"])
+    if before and facts.year != before:
+        return domain.moved(book.entries_of_item(before, facts.item_id), facts, before, facts.year)
     return []
 
 

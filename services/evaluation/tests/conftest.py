@@ -71,7 +71,7 @@ class Upstream:
 
     def registered(self, item_id: str, no: str, due: str, lead: str = "fgj", co: tuple[str, ...] = ("jyj",),
                    key_tracking: bool = False, registered_on: str = "2026-06-01", year: int = 0,
-                   person: str = "p-zhang", leader: str = "ld-li") -> None:
+                   person: str = "p-zhang", leader: str = "ld-li", updated: bool = False) -> None:
         names = {"fgj": "区发改局", "jyj": "区教育局", "zjj": "区住建局"}
         units = [ledger_pb2.ItemUnit(unit_id=lead, unit_name=names.get(lead, lead), role="lead")]
         units += [ledger_pb2.ItemUnit(unit_id=u, unit_name=names.get(u, u), role="co") for u in co]
@@ -80,8 +80,12 @@ class Upstream:
             responsible_person=common_pb2.PersonSnapshot(id=person, name="张伟", unit_id=lead),
             responsible_leader=common_pb2.PersonSnapshot(id=leader, name="李明", unit_id="dcs"),
             registered_on=registered_on, due_date=due, assessment_year=year)
-        self.send(topics.LEDGER_EVENTS, "ledger", "item.registered", item_id, ledger_events.ItemRegistered(item=item),
-                  at(registered_on, 9))
+        if updated:
+            self.send(topics.LEDGER_EVENTS, "ledger", "item.updated", item_id, ledger_events.ItemUpdated(item=item),
+                      at(registered_on, 11))
+        else:
+            self.send(topics.LEDGER_EVENTS, "ledger", "item.registered", item_id,
+                      ledger_events.ItemRegistered(item=item), at(registered_on, 9))
 
     def closed(self, item_id: str, day: str) -> CloudEvent:
         return self.send(topics.TRACKING_EVENTS, "tracking", "item.closed", item_id, tracking_events.ItemClosed(

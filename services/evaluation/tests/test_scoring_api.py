@@ -137,6 +137,25 @@ def test_a_rule_version_shows_its_difference_before_it_is_accepted(ev: Stack, sc
     assert ev.stub.ReplayYear(pb.ReplayYearRequest(year=2026, actor=ASSESS), timeout=60).identical
 
 
+def test_an_item_moved_to_another_year_takes_its_entries_along(ev: Stack, scored: dict[str, str]) -> None:
+    before = ev.totals()
+    base = ev.archived()
+    moved = _id()
+    ev.up.registered(moved, "2026-0009", "2026-06-10", co=())
+    ev.up.closed(moved, "2026-06-08")
+    ev.settle(base + 2)
+    assert ev.totals()["unit:fgj"] == before["unit:fgj"] + 2
+    ev.up.registered(moved, "2026-0009", "2026-06-10", co=(), year=2027, updated=True)  # the office's change
+    ev.settle(base + 3)
+    assert ev.totals() == before
+    reversal = next(e for e in ev.entries(item_id=moved) if e.points < 0 and e.subject.kind == "unit")
+    assert reversal.explanation.startswith("2026-0009 考核年度由2026年改为2027年，冲销本年度记分（")
+    in_2027 = ev.stub.ListTotals(pb.ListTotalsRequest(year=2027, actor=ASSESS), timeout=10).totals
+    assert {(t.subject.kind, t.subject.id): t.total for t in in_2027}[("unit", "fgj")] == 2
+    for year in (2026, 2027):
+        assert ev.stub.ReplayYear(pb.ReplayYearRequest(year=year, actor=ASSESS), timeout=60).identical
+
+
 def test_a_frozen_year_sends_late_events_to_adjustments(ev: Stack, scored: dict[str, str]) -> None:
     ev.clock.set(ev.clock.now().replace(month=12, day=20))
     base = ev.archived()
