@@ -47,6 +47,7 @@ FIELD_LABELS: dict[str, str] = {
     "due_date": "完成时限",
     "supervision_status": "督查情况",
     "remarks": "备注",
+    "assessment_year": "考核年度",
     "assigned_on": "交办时间",
     "status": "状态",
     "result": "办理结果",

@@ -10,14 +10,18 @@ from libs.common.calendar import WorkCalendar
 from services.evaluation import domain, rule_sets
 from services.evaluation.domain import Draft, ItemFacts
 from services.evaluation.rule_sets import RuleSet
-from services.evaluation.scoring import Archived
+from services.evaluation.scoring import Archived, cause_words
 
 
-@dataclass
+@dataclass(slots=True)
 class Kept:
+    """An entry of the replay: the cause only as its archive seq and its words (not its data: a year's
+    hundreds of thousands of entries stay small)."""
+
     draft: Draft
     state: str
-    cause: Archived
+    cause_seq: int
+    cause: str  # replaying.cause_words
 
 
 @dataclass
@@ -44,12 +48,12 @@ class ReplayBook:
         chosen = domain.effective(self.versions.get(year, []), day)
         return chosen or rule_sets.default_for(year)
 
-    def has_entry(self, draft: Draft) -> bool:
-        return draft.id in self.entries
+    def existing(self, drafts: list[Draft]) -> set[str]:
+        return {d.id for d in drafts if d.id in self.entries}
 
     def add_entry(self, draft: Draft, state: str, cause: Archived) -> None:
         if draft.year in self.years:
-            self.entries[draft.id] = Kept(draft, state, cause)
+            self.entries[draft.id] = Kept(draft, state, cause.seq, cause_words(cause))
 
     def decide(self, entry_id: str, accept: bool) -> Draft | None:
         kept = self.entries.get(entry_id)

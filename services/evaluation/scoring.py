@@ -57,7 +57,9 @@ class Book(Protocol):
 
     def rules(self, year: int, day: str) -> RuleSet: ...
 
-    def has_entry(self, draft: Draft) -> bool: ...
+    def existing(self, drafts: list[Draft]) -> set[str]:
+        """The ids among `drafts` already scored."""
+        ...
 
     def add_entry(self, draft: Draft, state: str, cause: Archived) -> None: ...
 
@@ -78,6 +80,11 @@ class Book(Protocol):
     def waiting(self, item_id: str, before_seq: int) -> list[Archived]:
         """The events about the item that came before its registration, in their order."""
         ...
+
+
+def cause_words(a: Archived) -> str:
+    """How an entry names its cause in the workbook: source, type, where it was read, its id."""
+    return f"{a.source} {a.type} {a.topic}:{a.partition}:{a.offset} {a.event_id}"
 
 
 def local_day(at: dt.datetime) -> str:
@@ -292,9 +299,12 @@ def apply(book: Book, event: Archived, at_seq: int = 0) -> list[tuple[Draft, str
     if event.type == "item.registered" and event.source == LEDGER:
         item_id = event.data.get("item", {}).get("id", "")
         new_item = item_id if item_id and book.item(item_id) is None else ""
-    for draft in interpret(book, event):
-        if book.has_entry(draft):
+    drafts = interpret(book, event)
+    seen = book.existing(drafts) if drafts else set()
+    for draft in drafts:
+        if draft.id in seen:
             continue
+        seen.add(draft.id)
         state = domain.PENDING if book.frozen_before(draft.year, seq) else domain.COUNTED
         book.add_entry(draft, state, event)
         changed.append((draft, state))

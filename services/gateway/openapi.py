@@ -63,6 +63,10 @@ from services.gateway.openapi_parts import (
 
 bp = Blueprint("openapi", __name__)
 
+ASSESSMENT_YEAR: dict[str, Any] = {"type": "integer", "examples": [2026]}
+FROZEN_YEAR = ("考核办已确认（冻结）的年度不能登记进去，事项也不能改入或改出该年度：409，errors.assessment_year 说明原因；"
+               "不在 2000 至 2100 之间：422")
+
 SCHEMAS: dict[str, Any] = {
     "Problem": {
         "type": "object",
@@ -86,6 +90,7 @@ SCHEMAS: dict[str, Any] = {
             "extension_reason": S, "extension_signature": S, "remarks": S, "version": {"type": "integer"},
             "created_at": S, "updated_at": S, "legacy_no": S, "follow_up_of": S, "follow_up_of_no": S, "origin_finding_id": S,
             "origin_bulletin_id": S,
+            "assessment_year": {"type": "integer", "description": "考核年度：事项计入考核的年度，默认为立项时间的年度"},
             "light": {"enum": ["green", "yellow", "red", ""], "description": "红黄绿灯；已办结事项为空（无灯）"},
             "light_reason": S, "working_days_left": {"type": "integer"},
         },
@@ -112,6 +117,8 @@ SCHEMAS: dict[str, Any] = {
                                                         "不早于立项时间，且须为工作日：否则 422，errors.due_date 说明原因，"
                                                         "suggestions.due_date 为下一个工作日"},
             "due_date_reason": text(500), "remarks": text(4000),
+            "assessment_year": ASSESSMENT_YEAR | {"anyOf": [{"const": 0}, {"minimum": 2000, "maximum": 2100}],
+                                                  "description": "考核年度；0 或不填为立项时间的年度。" + FROZEN_YEAR},
         },
         # A deadline given by hand needs its reason.
         "if": {"required": ["due_date"], "properties": {"due_date": {"minLength": 1}}},
@@ -128,6 +135,8 @@ SCHEMAS: dict[str, Any] = {
             "due_date": DATE | {"description": "须同时填写 reason，不早于立项时间，且须为工作日（否则 422，"
                                                 "suggestions.due_date 为下一个工作日）"},
             "supervision_status": text(4000), "remarks": text(4000),
+            "assessment_year": ASSESSMENT_YEAR | {"minimum": 2000, "maximum": 2100,
+                                                  "description": "考核年度（可同时填写 reason，记入修改记录）。" + FROZEN_YEAR},
             "expected_version": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
             "reason": text(500, description="修改完成时限时必填"),
         },

@@ -8,10 +8,12 @@ import uuid
 
 import grpc
 import pytest
+from sqlalchemy import delete
 
 from duban.evaluation.v1 import evaluation_pb2 as pb
 from libs.common import topics
 from libs.common.testing import code_of
+from services.evaluation.orm import Entry, ItemRow, Total
 from services.evaluation.rule_sets import default_text
 from services.evaluation.tests.conftest import ASSESS, FGJ, FGJ_SUPERVISOR, JYJ, OFFICE, PERSON, Stack
 
@@ -95,6 +97,22 @@ def test_replay_gives_the_same_entries_and_the_same_export(ev: Stack, scored: di
     assert rebuilt.identical and rebuilt.export_sha256 == first.export_sha256
     again = ev.stub.ReplayYear(pb.ReplayYearRequest(year=2026, actor=ASSESS), timeout=60)
     assert again.identical and again.export_sha256 == first.export_sha256
+
+
+def test_wiped_projections_are_rebuilt_from_the_archive_alone(ev: Stack, scored: dict[str, str]) -> None:
+    before = ev.totals()
+    first = ev.stub.ReplayYear(pb.ReplayYearRequest(year=2026, actor=ASSESS), timeout=60)
+    with ev.app.uow() as tx:  # the projections gone, the archive kept
+        tx.session.execute(delete(Entry))
+        tx.session.execute(delete(Total))
+        tx.session.execute(delete(ItemRow))
+        tx.commit()
+    assert ev.totals() == {} and ev.entries() == []
+    rebuilt = ev.stub.ReplayYear(pb.ReplayYearRequest(year=2026, rebuild=True, actor=ASSESS), timeout=60)
+    assert not rebuilt.identical  # against the wiped projections
+    assert ev.totals() == before
+    after = ev.stub.ReplayYear(pb.ReplayYearRequest(year=2026, actor=ASSESS), timeout=60)
+    assert after.identical and after.export_sha256 == first.export_sha256
 
 
 def test_a_rule_version_shows_its_difference_before_it_is_accepted(ev: Stack, scored: dict[str, str]) -> None:
