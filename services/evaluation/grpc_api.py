@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import grpc
 
+from duban.common.v1 import common_pb2
 from duban.evaluation.v1 import evaluation_pb2 as pb
 from duban.evaluation.v1 import evaluation_pb2_grpc
 from libs.common.actor import Actor
+from libs.common.file_chunks import file_chunks
 from libs.common.idempotency_grpc import write_methods
 from services.evaluation import adjusting, commending, freezing, reading, replaying, rule_setting
 from services.evaluation.context import Evaluation
@@ -75,3 +79,8 @@ class EvaluationServicer(evaluation_pb2_grpc.EvaluationServiceServicer):
     def ReplayYear(self, request: pb.ReplayYearRequest,  # noqa: N802
                    context: grpc.ServicerContext) -> pb.ReplayYearResponse:
         return replaying.replay_year(self.e, request, _who(request))
+
+    def ExportScores(self, request: pb.ExportScoresRequest,  # noqa: N802
+                     context: grpc.ServicerContext) -> Iterator[common_pb2.FileChunk]:
+        name, data = reading.export(self.e, request.year, _who(request), request.unit_id, request.person_id)
+        yield from file_chunks(name, reading.XLSX, data)

@@ -15,6 +15,7 @@ from services.evaluation.context import Evaluation
 from services.evaluation.orm import Adjustment, Clearance, Entry, Total
 
 PAGE = 100
+XLSX = xlsx_export.CONTENT_TYPE
 KINDS = (domain.UNIT, domain.PERSON, domain.LEADER)
 
 

@@ -27,6 +27,8 @@ from libs.common.vocabulary import (
 from services.gateway.accounts import MIN_PASSWORD, NAME_MAX
 from services.gateway.openapi_bulletins import PATHS as BULLETIN_PATHS
 from services.gateway.openapi_bulletins import SCHEMAS as BULLETIN_SCHEMAS
+from services.gateway.openapi_evaluation import PATHS as EVALUATION_PATHS
+from services.gateway.openapi_evaluation import SCHEMAS as EVALUATION_SCHEMAS
 from services.gateway.openapi_inspection import PATHS as INSPECTION_PATHS
 from services.gateway.openapi_inspection import SCHEMAS as INSPECTION_SCHEMAS
 from services.gateway.openapi_messages import PATHS as MESSAGE_PATHS
@@ -407,6 +409,8 @@ AREAS: list[tuple[str, str, tuple[str, ...]]] = [
     ("inspection", "实地督查：方案、督查记录、问题与整改、重大问题报告、平板离线", ("/api/v1/inspection/", "/api/v1/devices")),
     ("bulletins", "督查通报与年度清零报告：起草、修改、报批、批准或退回、印发、下载、备案",
      ("/api/v1/bulletins", "/api/v1/bulletin-jobs", "/api/v1/clearances")),
+    ("evaluation", "考核评分：年度得分合计与得分记录、导出、年度确认（冻结）与调整事项、评分规则版本、重放核对",
+     ("/api/v1/scores/", "/api/v1/assessment-years/", "/api/v1/adjustments/", "/api/v1/scoring-rules/")),
     ("items", "督查事项（立项、修改、台账）", ("/api/v1/items",)),
     ("ledger", "台账导出与导入", ("/api/v1/ledger/",)),
     ("directory", "单位与人员目录", ("/api/v1/units", "/api/v1/people")),
@@ -449,7 +453,7 @@ def spec() -> dict[str, Any]:
                 + [{"name": OTHER_AREA[0], "description": OTHER_AREA[1]}],
         "security": AUTH,
         "components": {
-            "schemas": SCHEMAS | INSPECTION_SCHEMAS | BULLETIN_SCHEMAS | MESSAGE_SCHEMAS,
+            "schemas": SCHEMAS | INSPECTION_SCHEMAS | BULLETIN_SCHEMAS | MESSAGE_SCHEMAS | EVALUATION_SCHEMAS,
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/token 获取"},
                 "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session",
@@ -581,6 +585,7 @@ def spec() -> dict[str, Any]:
             **INSPECTION_PATHS,
             **BULLETIN_PATHS,
             **MESSAGE_PATHS,
+            **EVALUATION_PATHS,
         })),
     }
 
