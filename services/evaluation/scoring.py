@@ -101,6 +101,14 @@ def _party(d: dict[str, Any] | None) -> Party | None:
     return Party(d["id"], d.get("name", ""), d.get("unit_id", ""))
 
 
+def _unit_of(facts: ItemFacts, unit_name: str) -> str:
+    """The responsible person's unit when the ledger's snapshot names it only by name (it keeps no id):
+    the item's unit of that name, else its lead unit - whose staff answer for the person's score."""
+    named = next((u.id for u in facts.units if unit_name and u.name == unit_name), "")
+    lead = next((u.id for u in facts.units if u.role == domain.LEAD), "")
+    return named or lead
+
+
 def _year_of(item: dict[str, Any]) -> int:
     year = int(item.get("assessment_year") or 0)
     registered = item.get("registered_on", "")
@@ -118,6 +126,8 @@ def _keep_item(book: Book, item: dict[str, Any]) -> tuple[ItemFacts, int]:
     facts.units = [Party(u["unit_id"], u.get("unit_name", ""), u["unit_id"], u.get("role", domain.LEAD))
                    for u in item.get("units", []) if u.get("unit_id")]
     facts.person, facts.leader = _party(item.get("responsible_person")), _party(item.get("responsible_leader"))
+    if facts.person is not None and not facts.person.unit_id:
+        facts.person.unit_id = _unit_of(facts, item.get("responsible_person", {}).get("unit_name", ""))
     if not facts.original_due and item.get("due_date"):
         facts.original_due = item["due_date"]
     book.put(facts)

@@ -77,7 +77,8 @@ class Upstream:
         units += [ledger_pb2.ItemUnit(unit_id=u, unit_name=names.get(u, u), role="co") for u in co]
         item = ledger_pb2.Item(
             id=item_id, item_no=no, title=f"事项{no}", category="general", key_tracking=key_tracking, units=units,
-            responsible_person=common_pb2.PersonSnapshot(id=person, name="张伟", unit_id=lead),
+            # as the ledger sends it: the person's unit by name only
+            responsible_person=common_pb2.PersonSnapshot(id=person, name="张伟", unit_name=names.get(lead, lead)),
             responsible_leader=common_pb2.PersonSnapshot(id=leader, name="李明", unit_id="dcs"),
             registered_on=registered_on, due_date=due, assessment_year=year)
         if updated:
