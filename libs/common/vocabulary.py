@@ -129,6 +129,8 @@ ASSESSMENT_YEAR_STATUSES: dict[str, str] = {"open": "考核中", "frozen": "已�
 ADJUSTMENT_STATUSES: dict[str, str] = {"pending": "待决定", "accepted": "已计入", "rejected": "不予计入"}
 RULE_SET_STATUSES: dict[str, str] = {"accepted": "已采用", "proposed": "待采用", "superseded": "已被替代"}
 SCORE_ENTRY_STATES: dict[str, str] = {"counted": "已计入", "pending": "待决定（年度已冻结）", "rejected": "不予计入"}
+# 评先树优: the scores suggest, the assessment office decides (推荐 or 不予推荐, with its reason).
+COMMENDATION_STATUSES: dict[str, str] = {"suggested": "建议", "accepted": "已推荐", "declined": "不予推荐"}
 # What caused a score entry, as the 考核得分 pages name it: the event (by its source and type) and the service.
 SCORE_CAUSES: dict[str, str] = {
     "item.registered": "立项登记", "item.updated": "台账修改", "item.assigned": "督办通知发出",

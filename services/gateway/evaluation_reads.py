@@ -72,6 +72,17 @@ def adjustments(value: int, status: str = "") -> list[evaluation_pb2.Adjustment]
         year=value, status=status, actor=current_actor())).adjustments)
 
 
+def commendation_kind(reader: Reader) -> str:
+    """The ?kind= of the 评先树优 list: one kind of subject, or "" for all."""
+    return _choice(reader, "kind", vocabulary.SCORE_SUBJECT_KINDS)
+
+
+def commendations(value: int, kind: str = "") -> list[evaluation_pb2.CommendationSuggestion]:
+    """The 评先树优 suggestions of the year with their decisions (the assessment office's only)."""
+    return list(evaluation().call("SuggestCommendations", evaluation_pb2.SuggestCommendationsRequest(
+        year=value, kind=kind, actor=current_actor())).suggestions)
+
+
 def rules(value: int, version: int = 0) -> evaluation_pb2.RuleSet:
     reply: evaluation_pb2.RuleSet = evaluation().call(
         "GetRules", evaluation_pb2.GetRulesRequest(year=value, version=version, actor=current_actor()))

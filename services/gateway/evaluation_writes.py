@@ -12,6 +12,7 @@ from typing import Any
 from flask import g
 
 from duban.evaluation.v1 import evaluation_pb2
+from libs.common import vocabulary
 from libs.common.dates import parse_date
 from libs.common.errors import InvalidInput
 from services.gateway.calls import actor, evaluation
@@ -49,6 +50,24 @@ def _decide(_: int, adjustment_id: str, r: Reader) -> evaluation_pb2.DecideAdjus
     return evaluation_pb2.DecideAdjustmentRequest(adjustment_id=adjustment_id, accept=bool(accept), reason=reason)
 
 
+def _commend(year: int, _: str, r: Reader) -> evaluation_pb2.DecideCommendationRequest:
+    kind = r.text("subject_kind", 20)
+    if kind not in vocabulary.SCORE_SUBJECT_KINDS and "subject_kind" not in r.errors:
+        kinds = "、".join(f"{k}（{v}）" for k, v in vocabulary.SCORE_SUBJECT_KINDS.items())
+        r.errors["subject_kind"] = f"应为 {kinds} 之一"
+    subject_id = r.text("subject_id", 40)
+    if not subject_id.strip() and "subject_id" not in r.errors:
+        r.errors["subject_id"] = "请指明评先树优建议中的考核对象"
+    accept = r.flag("accept")
+    if accept is None and "accept" not in r.errors:
+        r.errors["accept"] = "请选择推荐或不予推荐"
+    reason = r.text("reason", 500)
+    if not reason.strip() and "reason" not in r.errors:
+        r.errors["reason"] = "请填写推荐或不予推荐的理由"
+    return evaluation_pb2.DecideCommendationRequest(year=year, subject_kind=kind, subject_id=subject_id,
+                                                    accept=bool(accept), reason=reason)
+
+
 def _propose(year: int, _: str, r: Reader) -> evaluation_pb2.ProposeRulesRequest:
     text = r.text("yaml", YAML_MAX)
     if not text.strip() and "yaml" not in r.errors:
@@ -81,6 +100,8 @@ class Write:
 WRITES: dict[str, Write] = {
     "freeze": Write("evaluation.assess", "FreezeYear", frozenset({"as_of"}), _freeze),
     "decide": Write("evaluation.assess", "DecideAdjustment", frozenset({"accept", "reason"}), _decide),
+    "commend": Write("evaluation.assess", "DecideCommendation",
+                     frozenset({"subject_kind", "subject_id", "accept", "reason"}), _commend),
     "propose": Write("evaluation.assess", "ProposeRules", frozenset({"yaml", "effective_from"}), _propose),
     "accept": Write("evaluation.assess", "AcceptRules", frozenset(), _accept),
     "replay": Write("evaluation.replay", "ReplayYear", frozenset({"rebuild"}), _replay),

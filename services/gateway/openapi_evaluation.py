@@ -1,5 +1,5 @@
 """The OpenAPI description of the assessment (考核评分): /api/v1/scores, /api/v1/assessment-years,
-/api/v1/adjustments and /api/v1/scoring-rules, beside the views it describes (services/gateway/api/scores.py);
+/api/v1/adjustments, /api/v1/scoring-rules and the 评先树优 suggestions, beside the views it describes (services/gateway/api/scores.py);
 services/gateway/openapi.py puts it into the document."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from typing import Any
 from libs.common.vocabulary import (
     ADJUSTMENT_STATUSES,
     ASSESSMENT_YEAR_STATUSES,
+    COMMENDATION_STATUSES,
     RULE_SET_STATUSES,
     SCORE_ENTRY_STATES,
     SCORE_RULES,
@@ -57,7 +58,19 @@ SCHEMAS: dict[str, Any] = {
     "AssessmentYear": {"type": "object", "required": ["year", "status"], "properties": {
         "year": INT, "status": {"enum": list(ASSESSMENT_YEAR_STATUSES)}, "frozen_at": WHEN,
         "frozen_by": S, "as_of": S | {"description": "考核截止日期：冻结时未办结的事项按此日计算超期"},
-        "rules_version": INT, "calendar_version": S, "entries": INT, "adjustments_pending": INT, "events_archived": INT}},
+        "rules_version": INT, "calendar_version": S, "entries": INT, "adjustments_pending": INT, "events_archived": INT,
+        "clearance_document_no": S | {"description": "年度清零通报的文号；空值：尚未发布"},
+        "cleared": BOOL | {"description": "清零通报是否全部清零"},
+        "receipt_no": S | {"description": "考核办备案回执号；空值：尚未备案"},
+        "filed_on": S | {"description": "备案日期（YYYY-MM-DD）；空值：尚未备案"}}},
+    "CommendationSuggestion": {
+        "type": "object", "required": ["year", "subject", "total", "basis", "status"],
+        "description": "评先树优建议：系统按得分提出建议（各类别得分靠前、总分为正、无边改边犯等情形，单位须已清零），"
+                       "是否推荐由考核办决定并写明理由",
+        "properties": {
+            "year": INT, "subject": SUBJECT, "total": NUMBER, "basis": S | {"description": "建议依据（中文）"},
+            "status": {"enum": list(COMMENDATION_STATUSES), "description": "suggested：建议；accepted：已推荐；declined：不予推荐"},
+            "reason": S, "decided_by": S, "decided_at": WHEN}},
     "Adjustment": {"type": "object", "description": "年度冻结后到达的事件所产生的得分：考核办决定计入或不予计入", "properties": {
         "id": S, "entry": ref("ScoreEntry"), "status": {"enum": list(ADJUSTMENT_STATUSES)}, "reason": S,
         "decided_by": S, "decided_at": WHEN}},
@@ -126,6 +139,18 @@ PATHS: dict[str, Any] = {
         [path_id("adjustment_id", "调整事项 id")],
         obj("accept", "reason", accept=BOOL | {"description": "true：计入；false：不予计入"},
             reason=text(2000, filled=True)), ref("Adjustment")),
+    "/api/v1/assessment-years/{year}/commendations": {"get": {
+        "summary": "评先树优建议（考核办）：按得分提出的建议名单及考核办的决定；系统只提建议，是否推荐由人决定",
+        "operationId": "listCommendations",
+        "parameters": [YEAR, q("kind", one_of(["", *SCORE_SUBJECT_KINDS]), "考核对象类别；空值为全部")],
+        "responses": {**ok({"type": "object", "required": ["suggestions"], "properties": {
+            "suggestions": {"type": "array", "items": ref("CommendationSuggestion")}}}), **_problems(403, 422)}}},
+    "/api/v1/assessment-years/{year}/commendations/decision": _write(
+        "决定评先树优建议（考核办）：推荐或不予推荐，须写明理由；可改变决定", "decideCommendation", [YEAR],
+        obj("subject_kind", "subject_id", "accept", "reason", subject_kind=one_of(SCORE_SUBJECT_KINDS),
+            subject_id=text(40, filled=True), accept=BOOL | {"description": "true：推荐；false：不予推荐"},
+            reason=text(500, filled=True)), ref("CommendationSuggestion"),
+        "对象不在该年度的评先树优建议名单中时 404（errors.subject_id）。"),
     "/api/v1/scoring-rules/{year}": {"get": {
         "summary": "年度评分规则：现行版本（或指定版本），YAML 原文与逐条规则", "operationId": "getScoringRules",
         "parameters": [YEAR, q("version", {"type": "integer", "minimum": 0, "maximum": 1_000_000}, "0 或不填：现行版本")],

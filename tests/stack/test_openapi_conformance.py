@@ -90,9 +90,10 @@ SERVER_SIDE: dict[str, set[str]] = {
     "submitBulletin": WRITE, "approveBulletin": WRITE, "returnBulletin": WRITE, "publishBulletin": WRITE,
     "generateClearance": WRITE | {"year", "as_of"}, "recordClearanceReceipt": WRITE | {"filed_on"},
     # The assessment (考核): a page token the service issued; a cut-off day not before the year and a rule set's
-    # YAML that passes its schema with an effective day in the year; an adjustment or a version that exists.
+    # YAML that passes its schema with an effective day in the year; an adjustment, a version or a suggested
+    # subject (评先树优) that exists.
     "listScoreEntries": {"page_token"},
-    "freezeAssessmentYear": WRITE | {"as_of"}, "decideAdjustment": WRITE,
+    "freezeAssessmentYear": WRITE | {"as_of"}, "decideAdjustment": WRITE, "decideCommendation": WRITE,
     "proposeScoringRules": WRITE | {"yaml", "effective_from"}, "acceptScoringRules": WRITE | {"version"},
     "replayAssessmentYear": WRITE,
 }
@@ -100,8 +101,10 @@ SERVER_SIDE: dict[str, set[str]] = {
 # other tests of the session use.
 THROWAWAY = {"unit_id": "zz-schemathesis", "person_id": "zz-schemathesis"}
 # The year the assessment's operations freeze and set rules for: never one the demo's items (and the other
-# tests of the session) are in - a frozen year's items no longer move.
-ASSESSMENT_OPERATIONS = {"freezeAssessmentYear", "proposeScoringRules", "acceptScoringRules", "replayAssessmentYear"}
+# tests of the session) are in - a frozen year's items no longer move, and the demo's 评先树优 suggestions
+# stay undecided.
+ASSESSMENT_OPERATIONS = {"freezeAssessmentYear", "proposeScoringRules", "acceptScoringRules", "replayAssessmentYear",
+                         "decideCommendation"}
 ASSESSMENT_YEAR = "2100"
 
 

@@ -1,7 +1,8 @@
 """The assessment (考核评分) through the API: a year's totals and entries (/api/v1/scores, only the subjects the
 caller may see), its workbook, the year and its freeze (/api/v1/assessment-years), the adjustments after it,
-the rule sets (/api/v1/scoring-rules: in force, versions, proposals with their difference, acceptance) and
-the replay check. Reads for everyone; the writes are the assessment office's (考核办)."""
+the rule sets (/api/v1/scoring-rules: in force, versions, proposals with their difference, acceptance), the
+评先树优 suggestions and their decisions, and the replay check. Reads for everyone (评先树优 the assessment
+office's only); the writes are the assessment office's (考核办)."""
 
 from __future__ import annotations
 
@@ -80,6 +81,24 @@ def list_adjustments(year: str) -> dict[str, Any]:
 def decide_adjustment(adjustment_id: str) -> dict[str, Any]:
     g.audit_target = adjustment_id
     return to_json(evaluation_writes.send("decide", 0, adjustment_id, json_body()))
+
+
+@bp.get("/assessment-years/<year>/commendations")
+@require("evaluation.assess")
+def list_commendations(year: str) -> dict[str, Any]:
+    reader = Reader(request.args)
+    kind = evaluation_reads.commendation_kind(reader)
+    reader.done()
+    return {"suggestions": [to_json(s) for s in evaluation_reads.commendations(year_of(year), kind)]}
+
+
+@bp.post("/assessment-years/<year>/commendations/decision")
+@require("evaluation.assess")
+def decide_commendation(year: str) -> dict[str, Any]:
+    number = year_of(year)
+    decided = evaluation_writes.send("commend", number, "", json_body())
+    g.audit_target = f"{number}/{decided.subject.kind}/{decided.subject.id}"
+    return to_json(decided)
 
 
 @bp.get("/scoring-rules/<year>")

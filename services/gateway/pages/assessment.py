@@ -1,7 +1,8 @@
 """考核 pages: 考核得分 for everyone (the year's totals by 责任单位 / 责任人 / 责任领导, each subject's entries with
 their reason, points, rule and the event behind them, the workbook), and the assessment office's 考核办 page
-(the year's status and its freeze, the adjustments after it, the rule set in force and a new version's
-difference before it is accepted, the replay check). Who sees whose scores is the evaluation service's call."""
+(the year's status, its 清零 report and filing, and its freeze; the adjustments after it; the 评先树优
+suggestions the office decides; the rule set in force and a new version's difference before it is
+accepted; the replay check). Who sees whose scores is the evaluation service's call."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ KINDS = tuple(vocabulary.SCORE_SUBJECT_KINDS)
 ENTRIES_PAGE = 100
 # What the 考核办 page says after an act succeeded (?done=<action>).
 DONE = {"freeze": "年度已确认（冻结）：此后的事件进入调整事项，由考核办决定是否计入", "decide": "调整事项已决定",
-        "accept": "新版评分规则已采用，年度得分已按新版重新计算"}
+        "accept": "新版评分规则已采用，年度得分已按新版重新计算", "commend": "评先树优决定已记录"}
 
 
 @bp.app_template_filter("points")
@@ -107,6 +108,7 @@ def render_office(year: int, errors: dict[str, str] | None = None, failed: str =
     return render_template(
         "assessment/office.html", year=year, status=evaluation_reads.year(year), errors=errors or {}, failed=failed,
         form=form, adjustments=evaluation_reads.adjustments(year), rules=in_force, versions=versions,
+        commendations=evaluation_reads.commendations(year),
         proposed=[v for v in versions if v.status == "proposed"], vocabulary=vocabulary,
         today=current_app.extensions["clock"].today().isoformat(), done=DONE.get(request.args.get("done", ""), ""),
         may_replay=roles.allowed(g.user.roles, "evaluation.replay"), subject_unit=_subject_unit,
@@ -145,6 +147,17 @@ def assessment_decide(adjustment_id: str) -> ResponseReturnValue:
     _, refused = _act("decide", number, adjustment_id)
     g.audit_target = adjustment_id
     return refused or redirect(url_for("pages.assessment_office", year=number, done="decide") + "#h-adjustments")
+
+
+@bp.post("/assessment/<year>/commendations")
+@require("evaluation.assess")
+def assessment_commend(year: str) -> ResponseReturnValue:
+    number = year_of(year)
+    decided, refused = _act("commend", number)
+    if refused:
+        return refused
+    g.audit_target = f"{number}/{decided.subject.kind}/{decided.subject.id}"
+    return redirect(url_for("pages.assessment_office", year=number, done="commend") + "#h-commendations")
 
 
 def _year_field() -> int:

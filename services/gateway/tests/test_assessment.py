@@ -1,7 +1,8 @@
 """The assessment (考核) through the gateway against a real evaluation service: totals and entries over REST
 for the assessment office and for a unit (which sees its own, never another unit's), the workbook, the
-rule set's versions (a proposal's difference before it is accepted), the replay check, the year's freeze
-and the adjustments after it - and the 考核得分 and 考核办 pages in Chinese, with names."""
+rule set's versions (a proposal's difference before it is accepted), the replay check, the 评先树优
+suggestions the office decides with a reason, the year's 清零 report and filing, the year's freeze and the
+adjustments after it - and the 考核得分 and 考核办 pages in Chinese, with names."""
 
 from __future__ import annotations
 
@@ -16,7 +17,11 @@ import pytest
 from openpyxl import load_workbook
 from werkzeug.test import TestResponse
 
-from services.evaluation.tests.conftest import Upstream
+from duban.ledger.v1 import ledger_pb2
+from duban.notification.v1 import events_pb2 as notification_events
+from duban.notification.v1 import notification_pb2
+from libs.common import topics
+from services.evaluation.tests.conftest import Upstream, at, ts
 from services.gateway.tests.conftest import Portal, started_portal
 
 YEAR = 2026
@@ -28,6 +33,7 @@ class Scene:
     up: Upstream
     late: dict[str, Any]  # 发改局 (co unit 教育局), closed three working days late
     open: dict[str, Any]  # 发改局 alone, still open when the year is frozen
+    on_time: dict[str, Any]  # 住建局 alone (孙磊, 赵强), closed before its deadline: the 评先树优 suggestions
 
     def call(self, method: str, path: str, user: str, **kw: Any) -> TestResponse:
         headers = self.portal.headers(user) | kw.pop("headers", {})
@@ -56,10 +62,11 @@ class Scene:
             time.sleep(0.1)
 
 
-def _register(portal: Portal, title: str, co: list[dict[str, str]]) -> dict[str, Any]:
+def _register(portal: Portal, title: str, co: list[dict[str, str]], lead: str = "fgj", person: str = "st-chen",
+              leader: str = "ld-li") -> dict[str, Any]:
     reply = portal.client().post("/api/v1/items", headers=portal.headers("office"), json={
-        "title": title, "source": "leader_assignment", "category": "general", "lead_unit_id": "fgj",
-        "co_units": co, "responsible_leader_id": "ld-li", "responsible_person_id": "st-chen",
+        "title": title, "source": "leader_assignment", "category": "general", "lead_unit_id": lead,
+        "co_units": co, "responsible_leader_id": leader, "responsible_person_id": person,
         "registered_on": "2026-06-01", "due_date": "2026-06-10", "due_date_reason": "区政府常务会议定"})
     assert reply.status_code == 201, reply.get_data(as_text=True)
     item: dict[str, Any] = reply.get_json()
@@ -70,17 +77,22 @@ def _register(portal: Portal, title: str, co: list[dict[str, str]]) -> dict[str,
 def scene(broker, tmp_path_factory) -> Iterator[Scene]:
     with started_portal(broker, tmp_path_factory.mktemp("gateway-assessment"), evaluation=True) as portal:
         up = Upstream(broker.bootstrap)
+        portal.ledger.stub.UpsertPerson(ledger_pb2.UpsertPersonRequest(person=ledger_pb2.Person(
+            id="st-sun", name="孙磊", unit_id="zjj", role="staff", active=True)), timeout=5)
         late = _register(portal, "推进重点项目开工建设", [{"unit_id": "jyj", "duty": "配合"}])
         still_open = _register(portal, "完善学校周边交通设施", [])
-        found = Scene(portal, up, late, still_open)
+        on_time = _register(portal, "老旧小区改造", [], lead="zjj", person="st-sun", leader="ld-zhao")
+        found = Scene(portal, up, late, still_open, on_time)
         found.wait_entries(late["id"], 0)
         # tracking's closure of the first (as its outbox would publish it): 06-10 (Wed) → 06-15 (Mon), 3 days late
         deadline = time.monotonic() + 30
-        while found.ok("GET", f"/assessment-years/{YEAR}")["events_archived"] < 2:
+        while found.ok("GET", f"/assessment-years/{YEAR}")["events_archived"] < 3:
             assert time.monotonic() < deadline, "the evaluation service never heard of the items"
             time.sleep(0.1)
         up.closed(late["id"], "2026-06-15")
+        up.closed(on_time["id"], "2026-06-08")  # two working days early: +2 for the unit, person and leader
         found.wait_entries(late["id"], 4)  # the lead and co unit, the responsible person and leader
+        found.wait_entries(on_time["id"], 3)
         yield found
 
 
@@ -207,6 +219,89 @@ def test_the_office_proposes_and_replays_on_its_page(scene: Scene) -> None:
     assert refused.status_code == 422 and "请填写评分规则" in refused.get_data(as_text=True)
     replayed = office.post(f"/assessment/{YEAR}/replay", data={"csrf_token": office.csrf})  # type: ignore[attr-defined]
     assert replayed.status_code == 200 and "一致" in replayed.get_data(as_text=True)
+
+
+def _suggested(scene: Scene, **query: str) -> dict[tuple[str, str], dict[str, Any]]:
+    got = scene.ok("GET", f"/assessment-years/{YEAR}/commendations", query_string=query)["suggestions"]
+    return {(s["subject"]["kind"], s["subject"]["id"]): s for s in got}
+
+
+def test_the_scores_suggest_commendations_and_the_office_decides_with_a_reason(scene: Scene) -> None:
+    suggested = _suggested(scene)
+    assert set(suggested) == {("unit", "zjj"), ("person", "st-sun"), ("leader", "ld-zhao")}
+    unit = suggested[("unit", "zjj")]
+    assert (unit["subject"]["name"], unit["total"], unit["status"]) == ("区住房和城乡建设局", 2, "suggested")
+    assert unit["basis"] == "总分2分，居责任单位第1位" and unit["reason"] == unit["decided_by"] == ""
+    assert set(_suggested(scene, kind="person")) == {("person", "st-sun")}
+    bad = scene.call("GET", f"/assessment-years/{YEAR}/commendations", "assessment", query_string={"kind": "x"})
+    assert bad.status_code == 422 and set(bad.get_json()["errors"]) == {"kind"}
+    path = f"/assessment-years/{YEAR}/commendations/decision"
+    for reason in (None, "  "):
+        body = {"subject_kind": "unit", "subject_id": "zjj", "accept": True} | ({"reason": reason} if reason else {})
+        missing = scene.call("POST", path, "assessment", json=body)
+        assert missing.status_code == 422 and missing.get_json()["errors"] == {"reason": "请填写推荐或不予推荐的理由"}
+    assert _suggested(scene)[("unit", "zjj")]["status"] == "suggested"
+    unknown = scene.call("POST", path, "assessment", json={"subject_kind": "unit", "subject_id": "fgj",
+                                                           "accept": True, "reason": "得分靠前"})
+    assert unknown.status_code == 404 and "subject_id" in unknown.get_json()["errors"]
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    body = {"subject_kind": "unit", "subject_id": "zjj", "accept": True, "reason": "考核办研究同意推荐"}
+    first = scene.ok("POST", path, json=body, headers=key)
+    again = scene.call("POST", path, "assessment", json=body, headers=key)
+    assert first["status"] == "accepted" and first["reason"] == "考核办研究同意推荐" and first["decided_by"]
+    assert again.status_code == 200 and again.get_json() == first
+    assert _suggested(scene)[("unit", "zjj")] == first
+    for method, target, payload in (("GET", f"/assessment-years/{YEAR}/commendations", None), ("POST", path, body)):
+        refused = scene.call(method, target, "fgj_staff", json=payload)
+        assert refused.status_code == 403 and refused.mimetype == "application/problem+json", target
+
+
+def test_the_office_page_lists_the_suggestions_and_records_a_decision(scene: Scene) -> None:
+    office = scene.portal.login("assessment")
+    html = office.get(f"/assessment?year={YEAR}").get_data(as_text=True)
+    for words in ("评先树优建议", "系统只按得分提出建议", "由考核办研究决定", "区住房和城乡建设局", "孙磊", "赵强",
+                  "总分2分，居责任人第1位", "已推荐", "考核办研究同意推荐", ">建议<", "不予推荐", "改变决定"):
+        assert words in html, words
+    form = {"csrf_token": office.csrf, "subject_kind": "leader", "subject_id": "ld-zhao"}  # type: ignore[attr-defined]
+    refused = office.post(f"/assessment/{YEAR}/commendations", data=form | {"accept": "false", "reason": ""})
+    assert refused.status_code == 422 and "请填写推荐或不予推荐的理由" in refused.get_data(as_text=True)
+    decided = office.post(f"/assessment/{YEAR}/commendations", data=form | {"accept": "false",
+                                                                            "reason": "该领导已获同类表彰"})
+    assert decided.status_code == 302 and decided.headers["Location"].endswith("#h-commendations")
+    html = office.get(f"/assessment?year={YEAR}&done=commend").get_data(as_text=True)
+    assert "评先树优决定已记录" in html and "该领导已获同类表彰" in html
+    assert _suggested(scene)[("leader", "ld-zhao")]["status"] == "declined"
+    unit = scene.portal.login("fgj_staff")
+    assert unit.post(f"/assessment/{YEAR}/commendations", data={  # type: ignore[attr-defined]
+        "csrf_token": unit.csrf, "subject_kind": "unit", "subject_id": "fgj", "accept": "true",  # type: ignore[attr-defined]
+        "reason": "自荐"}).status_code == 403
+
+
+def test_the_office_page_shows_the_years_clearance_report_and_its_filing(scene: Scene) -> None:
+    office = scene.portal.login("assessment")
+    html = office.get(f"/assessment?year={YEAR}").get_data(as_text=True)
+    assert "清零通报文号" in html and "尚未发布" in html and "备案回执号" in html and "尚未备案" in html
+    base = scene.ok("GET", f"/assessment-years/{YEAR}")["events_archived"]
+    units = [notification_pb2.UnitRow(unit_id="zjj", unit_name="区住房和城乡建设局", in_scope=1, closed=1, still_open=0),
+             notification_pb2.UnitRow(unit_id="fgj", unit_name="区发展和改革局", in_scope=2, closed=1, still_open=1)]
+    scene.up.send(topics.NOTIFICATION_EVENTS, "notification", "clearance.published", "c2026",
+                  notification_events.ClearancePublished(bulletin_id="c2026", year=YEAR, document_no="平督通〔2026〕12号",
+                                                         published_at=ts(at("2026-12-10")), cleared=False, units=units),
+                  at("2026-12-10"))
+    scene.up.send(topics.NOTIFICATION_EVENTS, "notification", "clearance.filed", "c2026",
+                  notification_events.ClearanceFiled(bulletin_id="c2026", year=YEAR, receipt=notification_pb2.Receipt(
+                      receipt_no="考备〔2026〕3号", filed_on="2026-12-12")), at("2026-12-12"))
+    deadline = time.monotonic() + 30
+    while (year := scene.ok("GET", f"/assessment-years/{YEAR}"))["events_archived"] < base + 2:
+        assert time.monotonic() < deadline, "the evaluation service never heard of the clearance report"
+        time.sleep(0.1)
+    assert (year["clearance_document_no"], year["cleared"], year["receipt_no"], year["filed_on"]) == (
+        "平督通〔2026〕12号", False, "考备〔2026〕3号", "2026-12-12")
+    html = office.get(f"/assessment?year={YEAR}").get_data(as_text=True)
+    for words in ("平督通〔2026〕12号", "未全部清零", "考备〔2026〕3号", "2026-12-12"):
+        assert words in html, words
+    assert "尚未发布" not in html and "尚未备案" not in html
+    assert _suggested(scene, kind="unit")[("unit", "zjj")]["basis"] == "总分2分，居责任单位第1位；已清零"
 
 
 def test_a_frozen_year_sends_a_late_closure_to_the_adjustments_the_office_decides(scene: Scene) -> None:
