@@ -42,6 +42,12 @@ SUBJECT = {"type": "object", "description": "考核对象：责任单位、责�
 DIFF = {"type": "array", "description": "总分有变化的考核对象：调整前 → 调整后", "items": {"type": "object", "properties": {
     "subject": SUBJECT, "before": NUMBER, "after": NUMBER}}}
 
+# A rule set as ProposeRules takes it (services/evaluation/rules/rules.schema.json). Also what lets a client
+# generator (schemathesis' coverage phase) build a valid body: it finds none for a 100 000-character text.
+RULES_EXAMPLE = ("rules:\n  closed_on_time: {points: 2, subjects: [unit, person, leader]}\n"
+                 "  closed_late: {points: -1, cap: -10, subjects: [unit, person, leader]}\n"
+                 "weights: {key_tracking: 1.5, lead_share: 1.0, co_share: 0.5}\n")
+
 SCHEMAS: dict[str, Any] = {
     "ScoreEntry": {
         "type": "object", "required": ["id", "year", "subject", "rule", "points", "explanation"],
@@ -164,7 +170,8 @@ PATHS: dict[str, Any] = {
         "summary": "提出新版评分规则（考核办）：YAML 按规则模式检查；返回按新规则重新计算后各考核对象的得分变化，采用前不影响得分",
         "operationId": "proposeScoringRules", "parameters": [YEAR, IDEMPOTENCY_KEY],
         "requestBody": json_body(obj("yaml", yaml=text(100_000, filled=True),
-                                     effective_from=DATE_OR_EMPTY | {"description": "自该日起的事实按新版计分；空值为 1 月 1 日"})),
+                                     effective_from=DATE_OR_EMPTY | {"description": "自该日起的事实按新版计分；空值为 1 月 1 日"})
+                                 | {"examples": [{"yaml": RULES_EXAMPLE}]}),
         "responses": {**ok({"type": "object", "properties": {"rules": ref("RuleSet"), "diff": DIFF}},
                            "已提出（Location: /api/v1/scoring-rules/{year}?version=N）", "201"),
                       **ok({"type": "object", "properties": {"rules": ref("RuleSet"), "diff": DIFF}},

@@ -101,6 +101,8 @@ class Reader:
         value = self.source.get(name)
         if value is None and not self.typed:
             return default
+        if self.typed and isinstance(value, float) and value.is_integer():
+            value = int(value)  # JSON has one number type: 2026.0 is the integer 2026 (as JSON Schema says)
         if self.typed and not isinstance(value, int):
             self.errors[name] = "应为整数"
             return default
