@@ -28,7 +28,10 @@ def test_the_api_takes_and_returns_the_assessment_year(portal: Portal) -> None:
     history = client.get(f"/api/v1/items/{item_id}/history", headers=office).get_json()["changes"]
     assert [(c["field"], c["old_value"], c["new_value"], c["reason"]) for c in history[1:]] == [
         ("assessment_year", "2027", "2028", "跨年办理")]
-    for bad, why in ((1999, "考核年度应为2000至2100之间的年份"), ("2029", "应为整数"), (None, "应为整数")):
+    same = client.patch(f"/api/v1/items/{item_id}", headers=office, json={"assessment_year": 2028.0})
+    assert same.status_code == 200 and same.get_json()["assessment_year"] == 2028  # JSON's 2028.0 is the integer
+    for bad, why in ((1999, "考核年度应为2000至2100之间的年份"), ("2029", "应为整数"), (None, "应为整数"),
+                     (2028.5, "应为整数")):
         reply = client.patch(f"/api/v1/items/{item_id}", headers=office, json={"assessment_year": bad})
         assert reply.status_code == 422 and reply.get_json()["errors"] == {"assessment_year": why}, bad
 
