@@ -86,8 +86,6 @@ def test_evaluation_killed_mid_burst_catches_up_to_a_clean_replay(stack: Stack, 
     # SIGKILL once evaluation is scoring the burst: a batch in its transaction is lost with the process.
     wait("the burst being scored", lambda: archived("item.closed") > 0, every=0.02)
     stack.processes["evaluation"].kill()
-    at_kill = archived("item.closed")
-    print(f"evaluation killed with {at_kill} of the first {ITEMS // 2} closures archived")
     sent += [close(item) for item in items[ITEMS // 2:]]  # the rest while it is down
     stack.start_service("evaluation")
     stub = evaluation(stack)
