@@ -2,8 +2,8 @@
 of the demo did. So that its pages show both signs, two items of their own go the whole way to 销号 through
 tracking's API: one within its time (+2 for 区发展和改革局, 陈静 and 李明 by the default rules), one registered
 12 working days ago, so past its 7 (-1 a working day late for 区教育局, 刘洋 and 李明: 5 when loaded on a
-working day, 4 on a weekend). The loader then waits until evaluation has scored
-both closures and says what the year's totals are.
+working day, 4 on a weekend). The loader then waits until evaluation has scored both closures and says what
+the year's totals are.
 
 The other demo items stay open, so their pages keep every state they show. Idempotent: an item already
 registered (same request id) or already closed is left as it is.
