@@ -28,16 +28,19 @@ ASSESS = common_pb2.Actor(user_id="kaohe", name="考核办", role="assessment")
 ITEMS = 200  # closures in the burst: half on their registration day, half ten days after their deadline
 
 
-def evaluation(stack: Stack) -> evaluation_pb2_grpc.EvaluationServiceStub:
-    return evaluation_pb2_grpc.EvaluationServiceStub(stack.channel("evaluation"))
-
-
 def wait(what: str, done: Callable[[], bool], timeout: float = 60.0, every: float = 0.1,
          state: Callable[[], object] = lambda: "") -> None:
     deadline = time.monotonic() + timeout
     while not done():
         assert time.monotonic() < deadline, f"gave up waiting: {what} {state()}"
         time.sleep(every)
+
+
+@pytest.fixture()
+def scores(stack: Stack) -> Iterator[evaluation_pb2_grpc.EvaluationServiceStub]:
+    """Evaluation's API; the channel reconnects to the restarted process (same port)."""
+    with stack.channel("evaluation") as channel:
+        yield evaluation_pb2_grpc.EvaluationServiceStub(channel)
 
 
 @pytest.fixture()
@@ -49,23 +52,24 @@ def evaluation_db(stack: Stack) -> Iterator[Engine]:
 
 
 @pytest.mark.slow
-def test_evaluation_killed_mid_burst_catches_up_to_a_clean_replay(stack: Stack, evaluation_db: Engine) -> None:
+def test_evaluation_killed_mid_burst_catches_up_to_a_clean_replay(
+    stack: Stack, scores: evaluation_pb2_grpc.EvaluationServiceStub, evaluation_db: Engine
+) -> None:
     office = token(stack, "office")
     tag = uuid.uuid4().hex[:6]
-    http = requests.Session()
     items = []
-    for i in range(ITEMS):
-        reply = http.post(f"{stack.url}/api/v1/items", headers={**office, "Idempotency-Key": f"ev-{tag}-{i}"},
-                          timeout=30, json={"title": f"考核{tag}-{i}", "source": "leader_assignment",
-                                            "category": "general", "lead_unit_id": "fgj",
-                                            "responsible_leader_id": "ld-li"})
-        assert reply.status_code == 201, reply.text
-        items.append(reply.json())
+    with requests.Session() as http:
+        for i in range(ITEMS):
+            reply = http.post(f"{stack.url}/api/v1/items", headers={**office, "Idempotency-Key": f"ev-{tag}-{i}"},
+                              timeout=30, json={"title": f"考核{tag}-{i}", "source": "leader_assignment",
+                                                "category": "general", "lead_unit_id": "fgj",
+                                                "responsible_leader_id": "ld-li"})
+            assert reply.status_code == 201, reply.text
+            items.append(reply.json())
     ids = [i["id"] for i in items]
-    engine = evaluation_db
 
     def archived(kind: str) -> int:
-        with engine.connect() as db:
+        with evaluation_db.connect() as db:
             return db.execute(text("SELECT count(*) FROM event_archive WHERE type = :t AND subject = ANY(:ids)"),
                               {"t": kind, "ids": ids}).scalar_one()
 
@@ -88,31 +92,30 @@ def test_evaluation_killed_mid_burst_catches_up_to_a_clean_replay(stack: Stack, 
     stack.processes["evaluation"].kill()
     sent += [close(item) for item in items[ITEMS // 2:]]  # the rest while it is down
     stack.start_service("evaluation")
-    stub = evaluation(stack)
     wait("the burst archived after the restart", lambda: archived("item.closed") == ITEMS, every=0.2)
     # The ledger fills each item's closure from the same events (item.updated): caught up when it is quiet.
     last = [-1]
 
     def quiet() -> bool:
-        now = stub.GetYear(pb.GetYearRequest(year=year, actor=ASSESS), timeout=10).events_archived
+        now = scores.GetYear(pb.GetYearRequest(year=year, actor=ASSESS), timeout=10).events_archived
         settled, last[0] = now == last[0], now
         return settled
 
     wait("evaluation caught up", quiet, every=1.5)
 
-    with engine.connect() as db:  # every event archived once: the burst's ids, and no id twice
+    with evaluation_db.connect() as db:  # every event archived once: the burst's ids, and no id twice
         ours = db.execute(text("SELECT event_id FROM event_archive WHERE event_id = ANY(:ids)"),
                           {"ids": sent}).scalars().all()
         twice = db.execute(text("SELECT event_id FROM event_archive GROUP BY event_id HAVING count(*) > 1")).all()
     assert sorted(ours) == sorted(sent) and twice == []
 
-    replay = stub.ReplayYear(pb.ReplayYearRequest(year=year, actor=ASSESS), timeout=120)
+    replay = scores.ReplayYear(pb.ReplayYearRequest(year=year, actor=ASSESS), timeout=120)
     assert replay.identical, [f"{d.subject.kind}:{d.subject.id} {d.before} -> {d.after}" for d in replay.diff]
 
     entries, page = [], ""
     while True:
-        answer = stub.ListEntries(pb.ListEntriesRequest(year=year, page_size=500, page_token=page, actor=ASSESS),
-                                  timeout=30)
+        answer = scores.ListEntries(pb.ListEntriesRequest(year=year, page_size=500, page_token=page, actor=ASSESS),
+                                    timeout=30)
         entries += answer.entries
         if not (page := answer.next_page_token):
             break
@@ -121,7 +124,7 @@ def test_evaluation_killed_mid_burst_catches_up_to_a_clean_replay(stack: Stack, 
         if e.state == "counted":
             sums[f"{e.subject.kind}:{e.subject.id}"] += e.points
     totals = {f"{t.subject.kind}:{t.subject.id}": t.total
-              for t in stub.ListTotals(pb.ListTotalsRequest(year=year, actor=ASSESS), timeout=30).totals}
+              for t in scores.ListTotals(pb.ListTotalsRequest(year=year, actor=ASSESS), timeout=30).totals}
     assert totals == pytest.approx(dict(sums))
     # Each closure scored once, for the lead unit and the responsible leader, on time or late as sent.
     rules = Counter((e.item_id, e.rule) for e in entries if e.item_id in set(ids))
