@@ -112,7 +112,8 @@ def test_evaluation_killed_mid_burst_catches_up_to_a_clean_replay(
     replay = scores.ReplayYear(pb.ReplayYearRequest(year=year, actor=ASSESS), timeout=120)
     assert replay.identical, [f"{d.subject.kind}:{d.subject.id} {d.before} -> {d.after}" for d in replay.diff]
 
-    entries, page = [], ""
+    entries: list[pb.ScoreEntry] = []
+    page = ""
     while True:
         answer = scores.ListEntries(pb.ListEntriesRequest(year=year, page_size=500, page_token=page, actor=ASSESS),
                                     timeout=30)
