@@ -1,4 +1,4 @@
-"""`make bench [ARGS="--quick" | "--only ledger|gateway|tracking|inspection|field|bulletins|broker"]`: run the benchmarks and print their tables.
+"""`make bench [ARGS="--quick" | "--only ledger|gateway|tracking|inspection|field|bulletins|broker|evaluation"]`: run the benchmarks and print their tables.
 
 The tables are also written to bench/results/latest.txt (git-ignored).
 """
@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bench import (
     broker_bench,
+    evaluation_bench,
     field_bench,
     gateway_bench,
     inspection_bench,
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help="smaller run (10k items / assignments, 1,000 registrations, 5 s loads)"
     )
     parser.add_argument("--only", choices=["ledger", "gateway", "tracking", "inspection", "field", "bulletins", "broker",
-                                           "registrations", "visibility"],
+                                           "evaluation", "registrations", "visibility"],
                         help="run one group only; 'registrations' (A1, A1r, A1b) and 'visibility' (T2, T2b) are the "
                              "parts of ledger and tracking that before/after comparisons repeat")
     parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL (no server at 127.0.0.1:5432)")
@@ -85,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         ("field", lambda: field_bench.run(args.quick, state)),
         ("bulletins", lambda: notification_bench.run(args.quick, state)),
         ("broker", lambda: broker_bench.run(args.quick, state)),
+        ("evaluation", lambda: evaluation_bench.run(args.quick, state)),
         ("registrations", lambda: ledger_bench.bench_registrations(ledger_bench.Config.make(args.quick, databases), state)),
         ("visibility", lambda: tracking_bench.bench_visibility(tracking_bench.Config.make(args.quick, databases), state)),
     ]

@@ -54,7 +54,8 @@ def call_keys(state_dir: Path) -> Path:
     directory = state_dir / "keys"
     if not (directory / "trusted.json").exists():
         call_auth.write_keys(directory, [("operator", True), ("gateway", True), ("ledger", False),
-                                         ("tracking", False), ("notification", False)])
+                                         ("tracking", False), ("notification", False),
+                                         ("evaluation", False)])
     return directory
 
 

@@ -35,7 +35,8 @@ class ServiceRow:
 
 SERVICES: tuple[ServiceRow, ...] = (
     ServiceRow("ledger", "duban.ledger.v1.LedgerService", "duban.ledger.v1.ledger_pb2_grpc:LedgerServiceStub",
-               50051, 9101, topics.LEDGER_EVENTS, (topics.TRACKING_EVENTS, topics.INSPECTION_EVENTS)),
+               50051, 9101, topics.LEDGER_EVENTS,
+               (topics.TRACKING_EVENTS, topics.INSPECTION_EVENTS, topics.EVALUATION_EVENTS)),
     ServiceRow("tracking", "duban.tracking.v1.TrackingService",
                "duban.tracking.v1.tracking_pb2_grpc:TrackingServiceStub",
                50052, 9102, topics.TRACKING_EVENTS, (topics.LEDGER_EVENTS, topics.INSPECTION_EVENTS)),

@@ -47,6 +47,7 @@ FIELD_LABELS: dict[str, str] = {
     "due_date": "完成时限",
     "supervision_status": "督查情况",
     "remarks": "备注",
+    "assessment_year": "考核年度",
     "assigned_on": "交办时间",
     "status": "状态",
     "result": "办理结果",
@@ -126,3 +127,14 @@ SCORE_RULES: dict[str, str] = {
 SCORE_SUBJECT_KINDS: dict[str, str] = {"unit": "责任单位", "person": "责任人", "leader": "责任领导"}
 ASSESSMENT_YEAR_STATUSES: dict[str, str] = {"open": "考核中", "frozen": "已确认（冻结）"}
 ADJUSTMENT_STATUSES: dict[str, str] = {"pending": "待决定", "accepted": "已计入", "rejected": "不予计入"}
+RULE_SET_STATUSES: dict[str, str] = {"accepted": "已采用", "proposed": "待采用", "superseded": "已被替代"}
+SCORE_ENTRY_STATES: dict[str, str] = {"counted": "已计入", "pending": "待决定（年度已冻结）", "rejected": "不予计入"}
+# What caused a score entry, as the 考核得分 pages name it: the event (by its source and type) and the service.
+SCORE_CAUSES: dict[str, str] = {
+    "item.registered": "立项登记", "item.updated": "台账修改", "item.assigned": "督办通知发出",
+    "extension.approved": "转期获批", "extension.rejected": "转期未获批准", "item.closed": "责任领导签字销号",
+    "item.urged": "催办", "rectification.verified": "回头看复查", "finding.recorded": "督查发现问题",
+    "bulletin.published": "通报印发", "year.assessed": "考核办确认年度（考核截止）", "adjustment.decided": "考核办决定调整事项",
+}
+EVENT_SOURCES: dict[str, str] = {"duban/ledger": "督查台账", "duban/tracking": "督办跟踪", "duban/inspection": "实地督查",
+                                 "duban/notification": "督查通报", "duban/evaluation": "考核评分"}

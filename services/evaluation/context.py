@@ -8,7 +8,7 @@ is seen by its own staff and by those who see everyone.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from libs.common import permissions
 from libs.common.actor import Actor
@@ -17,6 +17,7 @@ from libs.common.clock import OFFICE_TZ, Clock
 from libs.common.db import UnitOfWorkFactory
 from libs.common.errors import PermissionDenied
 from services.evaluation import domain
+from services.evaluation.rule_sets import RuleSet
 
 SEES_ALL = permissions.OFFICE_ROLES | {permissions.ASSESSMENT, permissions.LEADER, permissions.PRINCIPAL_LEADER,
                                        permissions.SYSTEM}
@@ -28,6 +29,9 @@ class Evaluation:
     clock: Clock
     calendar: WorkCalendar
     office_name: str = "区委区政府督查室"
+    # The accepted rule versions per year, read once: only AcceptRules changes them (and clears this), and the
+    # service runs as one process (the chart says why).
+    rules_cache: dict[int, list[RuleSet]] = field(default_factory=dict)
 
     def today(self) -> dt.date:
         return self.clock.today()

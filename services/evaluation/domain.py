@@ -22,7 +22,7 @@ COUNTED, PENDING, REJECTED = "counted", "pending", "rejected"
 OPEN, FROZEN = "open", "frozen"
 
 
-@dataclass
+@dataclass(slots=True)
 class Party:
     """A unit or a person an item names, as the ledger's event named them."""
 
@@ -32,7 +32,7 @@ class Party:
     role: str = ""  # units: lead | co
 
 
-@dataclass
+@dataclass(slots=True)
 class ItemFacts:
     """What the assessment knows of an item: kept from the ledger's and tracking's events."""
 
@@ -53,7 +53,7 @@ class ItemFacts:
         return self.approved_due or self.original_due
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Subject:
     kind: str  # unit | person | leader
     id: str
@@ -66,7 +66,7 @@ class Subject:
         return f"{self.kind}:{self.id}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Draft:
     """An entry before it is written: what a fact scores for one subject."""
 
@@ -227,6 +227,29 @@ def item_fact(item: ItemFacts, code: str, rules: RuleSet, basis: str, day: str, 
     return drafts
 
 
+MOVED = "moved:"  # the basis of an entry that reverses one whose item changed its assessment year
+
+
+def standing(drafts: list[Draft]) -> list[Draft]:
+    """The entries of an item that still stand in their year: not reversals, not reversed."""
+    reversed_ids = {d.basis[len(MOVED):] for d in drafts if d.basis.startswith(MOVED)}
+    return [d for d in drafts if not d.basis.startswith(MOVED) and d.id not in reversed_ids]
+
+
+def moved(drafts: list[Draft], item: ItemFacts, old: int, new: int) -> list[Draft]:
+    """The item's assessment year changed (the office may, until the year is frozen): each entry standing
+    in the old year is reversed there and scored in the new one, at the same points, saying why."""
+    out: list[Draft] = []
+    for d in standing(drafts):
+        no = item.item_no or item.item_id
+        out.append(Draft(old, d.subject, d.rule, d.rule_version, -d.points_centi, f"{MOVED}{d.id}", d.day,
+                         f"{no} 考核年度由{old}年改为{new}年，冲销本年度记分（{d.explanation}），{points_text(-d.points_centi)}",
+                         d.item_id, d.item_no))
+        out.append(Draft(new, d.subject, d.rule, d.rule_version, d.points_centi, f"{d.basis}|from:{old}", d.day,
+                         f"{d.explanation}（考核年度由{old}年改为{new}年转入）", d.item_id, d.item_no))
+    return out
+
+
 def rule_label(code: str) -> str:
     return SCORE_RULES.get(code, code)
 
@@ -240,3 +263,38 @@ def effective(versions: list[RuleSet], day: str) -> RuleSet | None:
         if not v.effective_from or v.effective_from <= day:
             chosen = v
     return chosen
+
+
+# -- commendation (评先树优): what the scores suggest; people decide -----------------------------------
+BLEMISHES = frozenset({"relapse", "rectification_failed", "ledger_not_kept"})  # rule out a suggestion
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """A subject's place in its year: its total and the rules its entries were under."""
+
+    subject: Subject
+    total_centi: int
+    rules: frozenset[str]
+
+
+def commendation_candidates(standings: list[Standing], share_percent: int,
+                            clearance: dict[str, str]) -> list[tuple[Standing, str]]:
+    """The best `share_percent` of each kind (at least one), positive totals only, none with a blemish,
+    and - for units, once the year's 清零 report is published - only those it shows cleared. Each with
+    its reason in plain Chinese."""
+    out: list[tuple[Standing, str]] = []
+    for kind in (UNIT, PERSON, LEADER):
+        ranked = sorted((s for s in standings if s.subject.kind == kind),
+                        key=lambda s: (-s.total_centi, s.subject.name, s.subject.id))
+        places = max(1, len(ranked) * share_percent // 100) if ranked else 0
+        for place, s in enumerate(ranked[:places], start=1):
+            if s.total_centi <= 0 or s.rules & BLEMISHES:
+                continue
+            cleared = clearance.get(s.subject.id, "") if kind == UNIT else ""
+            if kind == UNIT and clearance and cleared != "已清零":
+                continue
+            kind_label = {UNIT: "责任单位", PERSON: "责任人", LEADER: "责任领导"}[kind]
+            text = f"总分{as_points(s.total_centi):g}分，居{kind_label}第{place}位" + (f"；{cleared}" if cleared else "")
+            out.append((s, text))
+    return out

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import grpc
 
+from duban.common.v1 import common_pb2
 from duban.evaluation.v1 import evaluation_pb2 as pb
 from duban.evaluation.v1 import evaluation_pb2_grpc
 from libs.common.actor import Actor
+from libs.common.file_chunks import file_chunks
 from libs.common.idempotency_grpc import write_methods
-from services.evaluation import adjusting, freezing, reading, replaying, rule_setting
+from services.evaluation import adjusting, commending, freezing, reading, replaying, rule_setting
 from services.evaluation.context import Evaluation
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["EvaluationService"].full_name
 # FreezeYear answers the frozen year when called again; DecideAdjustment refuses a second decision;
 # ProposeRules makes a new version each time, so a retried call is answered from its key.
-WRITE_METHODS = write_methods(SERVICE_NAME, ("FreezeYear", "DecideAdjustment", "ProposeRules", "AcceptRules"))
+WRITE_METHODS = write_methods(SERVICE_NAME, ("FreezeYear", "DecideAdjustment", "ProposeRules", "AcceptRules",
+                                              "DecideCommendation"))
 
 
 def _who(request: object) -> Actor:
@@ -63,6 +68,19 @@ class EvaluationServicer(evaluation_pb2_grpc.EvaluationServiceServicer):
     def AcceptRules(self, request: pb.AcceptRulesRequest, context: grpc.ServicerContext) -> pb.RuleSet:  # noqa: N802
         return rule_setting.accept(self.e, request, _who(request))
 
+    def SuggestCommendations(self, request: pb.SuggestCommendationsRequest,  # noqa: N802
+                             context: grpc.ServicerContext) -> pb.SuggestCommendationsResponse:
+        return commending.suggest(self.e, request, _who(request))
+
+    def DecideCommendation(self, request: pb.DecideCommendationRequest,  # noqa: N802
+                           context: grpc.ServicerContext) -> pb.CommendationSuggestion:
+        return commending.decide(self.e, request, _who(request))
+
     def ReplayYear(self, request: pb.ReplayYearRequest,  # noqa: N802
                    context: grpc.ServicerContext) -> pb.ReplayYearResponse:
         return replaying.replay_year(self.e, request, _who(request))
+
+    def ExportScores(self, request: pb.ExportScoresRequest,  # noqa: N802
+                     context: grpc.ServicerContext) -> Iterator[common_pb2.FileChunk]:
+        name, data = reading.export(self.e, request.year, _who(request), request.unit_id, request.person_id)
+        yield from file_chunks(name, reading.XLSX, data)

@@ -144,3 +144,16 @@ class Clearance(Base):
     not_closed: Mapped[str] = mapped_column(Text, default="[]")  # [{item_id, item_no, unit_id}]
     receipt_no: Mapped[str] = mapped_column(String(100), default="")
     filed_on: Mapped[str] = mapped_column(String(10), default="")
+
+
+class Commendation(Base):
+    """The decision on a subject the scores suggested for commendation (评先树优)."""
+
+    __tablename__ = "commendations"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10))  # accepted | declined
+    reason: Mapped[str] = mapped_column(String(500))
+    decided_by: Mapped[str] = mapped_column(String(100))
+    decided_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

@@ -15,6 +15,7 @@ from services.evaluation.context import Evaluation
 from services.evaluation.orm import Adjustment, Clearance, Entry, Total
 
 PAGE = 100
+XLSX = xlsx_export.CONTENT_TYPE
 KINDS = (domain.UNIT, domain.PERSON, domain.LEADER)
 
 
@@ -87,7 +88,10 @@ def _scope(actor: Actor):  # type: ignore[no-untyped-def]
 def year_message(e: Evaluation, tx: UnitOfWork, year: int) -> pb.AssessmentYear:
     row = repository.peek_year(tx, year)
     rules = repository.rules_in_force(tx, year, e.today().isoformat())
-    return pb.AssessmentYear(year=year, status=row.status, frozen_at=convert.ts(row.frozen_at),
+    clearance = tx.session.get(Clearance, year)
+    return pb.AssessmentYear(
+        clearance_document_no=clearance.document_no if clearance else "", cleared=bool(clearance and clearance.cleared),
+        receipt_no=clearance.receipt_no if clearance else "", filed_on=clearance.filed_on if clearance else "",year=year, status=row.status, frozen_at=convert.ts(row.frozen_at),
                              frozen_by=row.frozen_by, as_of=row.as_of, rules_version=rules.version,
                              calendar_version=e.calendar.version,
                              entries=repository.entry_count(tx, year, row.generation),

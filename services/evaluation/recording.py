@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from sqlalchemy import insert
 
 from libs.common.cloudevents import CloudEvent, new_event_id
 from libs.common.db import UnitOfWork
@@ -19,19 +20,19 @@ from services.evaluation.scoring import Archived
 
 
 def archive(tx: UnitOfWork, event: CloudEvent) -> Archived:
-    row = ArchivedEvent(event_id=event.id, type=event.type, source=event.source, subject=event.subject[:100],
-                        time=event.time, topic=event.topic, partition=event.partition, offset=event.offset,
-                        data=event.data)
-    tx.session.add(row)
-    tx.session.flush()  # its seq: the order a replay meets it in
+    seq = tx.session.execute(insert(ArchivedEvent).values(  # its seq: the order a replay meets it in
+        event_id=event.id, type=event.type, source=event.source, subject=event.subject[:100], time=event.time,
+        topic=event.topic, partition=event.partition, offset=event.offset, data=event.data,
+    ).returning(ArchivedEvent.seq)).scalar_one()
     metrics.EVENTS_ARCHIVED.labels(event.type).inc()
-    return Archived(row.seq, event.id, event.type, event.source, event.time, event.topic, event.partition,
+    return Archived(seq, event.id, event.type, event.source, event.time, event.topic, event.partition,
                     event.offset, orjson.loads(event.data) if event.data else {})
 
 
 def score(e: Evaluation, tx: UnitOfWork, archived: Archived) -> list[tuple[Draft, str]]:
-    book = LiveBook(tx, e.calendar)
+    book = LiveBook(tx, e.calendar, e.rules_cache)
     changed = scoring.apply(book, archived)
+    book.flush()
     now = e.now()
     for draft, state in changed:
         metrics.ENTRIES.labels(draft.rule, state).inc()

@@ -1,30 +1,36 @@
 """The Book of a replay: facts, entries and freezes in memory, scored from the archive by the same
-interpreter as the live consumer (scoring.apply). Only the entries of the years asked for are kept."""
+interpreter as the live consumer (scoring.apply). Every year's entries are kept while it runs (an item
+moved between years brings its entries along); kept() answers those of the years asked for."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from libs.common.calendar import WorkCalendar
 from services.evaluation import domain, rule_sets
 from services.evaluation.domain import Draft, ItemFacts
 from services.evaluation.rule_sets import RuleSet
-from services.evaluation.scoring import Archived
+from services.evaluation.scoring import Archived, cause_words
 
 
-@dataclass
+@dataclass(slots=True)
 class Kept:
+    """An entry of the replay: the cause only as its archive seq and its words (not its data: a year's
+    hundreds of thousands of entries stay small)."""
+
     draft: Draft
     state: str
-    cause: Archived
+    cause_seq: int
+    cause: str  # replaying.cause_words
 
 
 @dataclass
 class ReplayBook:
     calendar: WorkCalendar
-    versions: dict[int, list[RuleSet]]  # the accepted versions of each year (a year missing: the default)
-    years: frozenset[int]  # whose entries to keep
+    versions: dict[int, list[RuleSet]]  # the versions each year is scored with (given, or loaded on first use)
+    years: frozenset[int]  # whose entries kept() answers
+    load: Callable[[int], list[RuleSet]] = lambda year: [rule_sets.default_for(year)]
     items: dict[str, ItemFacts] = field(default_factory=dict)
     entries: dict[str, Kept] = field(default_factory=dict)
     frozen: dict[int, int] = field(default_factory=dict)  # year -> seq of its year.assessed
@@ -41,15 +47,24 @@ class ReplayBook:
         return [i for i in self.items.values() if i.year == year]
 
     def rules(self, year: int, day: str) -> RuleSet:
-        chosen = domain.effective(self.versions.get(year, []), day)
+        if year not in self.versions:
+            self.versions[year] = self.load(year)
+        chosen = domain.effective(self.versions[year], day)
         return chosen or rule_sets.default_for(year)
 
-    def has_entry(self, draft: Draft) -> bool:
-        return draft.id in self.entries
+    def existing(self, drafts: list[Draft]) -> set[str]:
+        return {d.id for d in drafts if d.id in self.entries}
 
     def add_entry(self, draft: Draft, state: str, cause: Archived) -> None:
-        if draft.year in self.years:
-            self.entries[draft.id] = Kept(draft, state, cause)
+        self.entries[draft.id] = Kept(draft, state, cause.seq, cause_words(cause))
+
+    def kept(self) -> list[Kept]:
+        return [k for k in self.entries.values() if k.draft.year in self.years]
+
+    def entries_of_item(self, year: int, item_id: str) -> list[Draft]:
+        return sorted((k.draft for k in self.entries.values()
+                       if k.draft.year == year and k.draft.item_id == item_id and k.state == domain.COUNTED),
+                      key=lambda d: d.id)
 
     def decide(self, entry_id: str, accept: bool) -> Draft | None:
         kept = self.entries.get(entry_id)
@@ -74,7 +89,7 @@ class ReplayBook:
     def totals(self) -> dict[tuple[int, str, str], list[int]]:
         """(year, kind, id) -> [total, plus, minus, entries] of the counted entries."""
         out: dict[tuple[int, str, str], list[int]] = {}
-        for kept in self.entries.values():
+        for kept in self.kept():
             if kept.state != domain.COUNTED:
                 continue
             d = kept.draft

@@ -5,7 +5,6 @@ generation. What it writes is a projection: the archive is the record."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -16,8 +15,8 @@ from libs.common.errors import InvalidInput
 from services.evaluation import context, domain, events, metrics, repository, scoring, xlsx_export
 from services.evaluation.context import Evaluation
 from services.evaluation.domain import Subject
-from services.evaluation.live_book import entry_row
-from services.evaluation.orm import Adjustment, ArchivedEvent, Entry, Total
+from services.evaluation.live_book import entry_row, facts_to_json
+from services.evaluation.orm import Adjustment, ArchivedEvent, ItemRow, Total
 from services.evaluation.replay_book import ReplayBook
 from services.evaluation.rule_sets import RuleSet
 from services.evaluation.scoring import Archived
@@ -25,14 +24,14 @@ from services.evaluation.xlsx_export import Line
 
 
 def cause_words(a: Archived | ArchivedEvent) -> str:
-    return f"{a.source} {a.type} {a.topic}:{a.partition}:{a.offset} {a.event_id}"
+    return scoring.cause_words(a)  # type: ignore[arg-type]  # the same five fields on either
 
 
 def replay(e: Evaluation, tx: UnitOfWork, year: int, versions: list[RuleSet] | None = None) -> tuple[ReplayBook, int]:
     """The year's entries from the whole archive (facts of earlier years' events included), with the
     year's accepted rule versions or the `versions` given; and how many events were read."""
     book = ReplayBook(e.calendar, {year: versions if versions is not None else repository.accepted(tx, year)},
-                      frozenset({year}))
+                      frozenset({year}), lambda other: repository.accepted(tx, other))
     n = 0
     for archived in repository.archive_in_order(tx):
         scoring.apply(book, archived)
@@ -44,8 +43,8 @@ def replay(e: Evaluation, tx: UnitOfWork, year: int, versions: list[RuleSet] | N
 def replayed_lines(book: ReplayBook, calendar_version: str) -> list[Line]:
     return [Line(k.draft.subject.kind, k.draft.subject.id, k.draft.subject.name, k.draft.subject.unit_id,
                  k.draft.item_no, k.draft.rule, k.draft.rule_version, k.draft.points_centi, k.draft.day,
-                 k.draft.explanation, k.state, cause_words(k.cause), calendar_version, k.draft.id)
-            for k in book.entries.values()]
+                 k.draft.explanation, k.state, k.cause, calendar_version, k.draft.id)
+            for k in book.kept()]
 
 
 def held_lines(tx: UnitOfWork, year: int, generation: int) -> list[Line]:
@@ -82,39 +81,32 @@ def diff(before: list[Line], after: list[Line]) -> list[pb.SubjectDiff]:
 
 
 def write_generation(e: Evaluation, tx: UnitOfWork, year: int, book: ReplayBook) -> int:
-    """The replayed entries and their totals as the year's next generation (the old one kept); pending
-    adjustments follow their entries; each subject whose total moved gets score.changed."""
+    """The replayed entries and their totals as the year's next generation (the old one kept), the items'
+    facts as replayed; pending adjustments follow their entries; each subject whose total moved gets
+    score.changed."""
     row = repository.year(tx, year, lock=True)
     old = row.generation
     new = old + 1
     before = held_lines(tx, year, old)
-    rows: list[object] = [entry_row(k.draft, new, k.state, k.cause.seq, e.calendar.version) for k in book.entries.values()]
+    rows: list[object] = [entry_row(k.draft, new, k.state, k.cause_seq, e.calendar.version) for k in book.kept()]
     insert_new(tx.session, rows)
     for (y, kind, sid), (total, plus, minus, count) in sorted(book.totals().items()):
-        first = next(k.draft.subject for k in book.entries.values()
+        first = next(k.draft.subject for k in book.kept()
                      if k.draft.subject.kind == kind and k.draft.subject.id == sid)
         tx.session.add(Total(year=y, generation=new, subject_kind=kind, subject_id=sid, subject_name=first.name,
                              subject_unit_id=first.unit_id, total_centi=total, plus_centi=plus, minus_centi=minus,
                              entries=count))
+    for item in book.items.values():  # the facts are a projection of the archive too
+        tx.session.merge(ItemRow(item_id=item.item_id, year=item.year, facts=facts_to_json(item)))
     for adj in tx.session.scalars(select(Adjustment).where(Adjustment.year == year, Adjustment.generation == old)):
         adj.generation = new
     row.generation = new
     now = e.now()
-    version = max((k.draft.rule_version for k in book.entries.values()), default=1)
+    version = max((k.draft.rule_version for k in book.kept()), default=1)
     for d in diff(before, replayed_lines(book, e.calendar.version)):
         subject = Subject(d.subject.kind, d.subject.id, d.subject.name, d.subject.unit_id)
         tx.publish(events.score_changed(subject, year, None, round(d.after * 100), version, now))
     return new
-
-
-@dataclass
-class Outcome:
-    events: int
-    entries: int
-    identical: bool
-    diff: list[pb.SubjectDiff]
-    seconds: float
-    export_sha256: str
 
 
 def replay_year(e: Evaluation, request: pb.ReplayYearRequest, actor: Actor) -> pb.ReplayYearResponse:
@@ -137,6 +129,3 @@ def replay_year(e: Evaluation, request: pb.ReplayYearRequest, actor: Actor) -> p
     return pb.ReplayYearResponse(year=request.year, events=n, entries=len(lines), identical=identical, diff=changes,
                                  seconds=seconds, export_sha256=xlsx_export.digest(data))
 
-
-def entries_held(tx: UnitOfWork, year: int) -> list[Entry]:
-    return repository.entries_of(tx, year, repository.peek_year(tx, year).generation)

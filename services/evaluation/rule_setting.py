@@ -65,4 +65,5 @@ def accept(e: Evaluation, request: pb.AcceptRulesRequest, actor: Actor) -> pb.Ru
         book, _ = replaying.replay(e, tx, request.year)
         replaying.write_generation(e, tx, request.year, book)
         tx.commit()
+        e.rules_cache.pop(request.year, None)
         return convert.rules_to_proto(row, repository.as_rule_set(row))

@@ -57,7 +57,13 @@ class Book(Protocol):
 
     def rules(self, year: int, day: str) -> RuleSet: ...
 
-    def has_entry(self, draft: Draft) -> bool: ...
+    def entries_of_item(self, year: int, item_id: str) -> list[Draft]:
+        """The item's counted entries in a year."""
+        ...
+
+    def existing(self, drafts: list[Draft]) -> set[str]:
+        """The ids among `drafts` already scored."""
+        ...
 
     def add_entry(self, draft: Draft, state: str, cause: Archived) -> None: ...
 
@@ -80,6 +86,11 @@ class Book(Protocol):
         ...
 
 
+def cause_words(a: Archived) -> str:
+    """How an entry names its cause in the workbook: source, type, where it was read, its id."""
+    return f"{a.source} {a.type} {a.topic}:{a.partition}:{a.offset} {a.event_id}"
+
+
 def local_day(at: dt.datetime) -> str:
     return at.astimezone(OFFICE_TZ).date().isoformat()
 
@@ -90,23 +101,37 @@ def _party(d: dict[str, Any] | None) -> Party | None:
     return Party(d["id"], d.get("name", ""), d.get("unit_id", ""))
 
 
+def _unit_of(facts: ItemFacts, unit_name: str) -> str:
+    """The responsible person's unit when the ledger's snapshot names it only by name (it keeps no id):
+    the item's unit of that name, else its lead unit - whose staff answer for the person's score."""
+    named = next((u.id for u in facts.units if unit_name and u.name == unit_name), "")
+    lead = next((u.id for u in facts.units if u.role == domain.LEAD), "")
+    return named or lead
+
+
 def _year_of(item: dict[str, Any]) -> int:
     year = int(item.get("assessment_year") or 0)
     registered = item.get("registered_on", "")
     return year or (int(registered[:4]) if registered[:4].isdigit() else 0)
 
 
-def _keep_item(book: Book, item: dict[str, Any]) -> None:
-    facts = book.item(item["id"]) or ItemFacts(item["id"])
+def _keep_item(book: Book, item: dict[str, Any]) -> tuple[ItemFacts, int]:
+    """The item's facts as the ledger now says, and the year it was assessed in before (0: new)."""
+    known = book.item(item["id"])
+    before = known.year if known is not None else 0
+    facts = known or ItemFacts(item["id"])
     facts.item_no, facts.title = item.get("item_no", ""), item.get("title", "")[:200]
     facts.year = _year_of(item) or facts.year
     facts.key_tracking = bool(item.get("key_tracking"))
     facts.units = [Party(u["unit_id"], u.get("unit_name", ""), u["unit_id"], u.get("role", domain.LEAD))
                    for u in item.get("units", []) if u.get("unit_id")]
     facts.person, facts.leader = _party(item.get("responsible_person")), _party(item.get("responsible_leader"))
+    if facts.person is not None and not facts.person.unit_id:
+        facts.person.unit_id = _unit_of(facts, item.get("responsible_person", {}).get("unit_name", ""))
     if not facts.original_due and item.get("due_date"):
         facts.original_due = item["due_date"]
     book.put(facts)
+    return facts, before
 
 
 def _known(book: Book, data: dict[str, Any]) -> ItemFacts | None:
@@ -124,7 +149,11 @@ def _known_or_wait(book: Book, e: Archived) -> ItemFacts | None:
 
 
 def _on_registered(book: Book, e: Archived) -> list[Draft]:
-    _keep_item(book, e.data.get("item", {}))
+    if not e.data.get("item", {}).get("id"):
+        return []
+    facts, before = _keep_item(book, e.data["item"])
+    if before and facts.year != before:
+        return domain.moved(book.entries_of_item(before, facts.item_id), facts, before, facts.year)
     return []
 
 
@@ -292,9 +321,12 @@ def apply(book: Book, event: Archived, at_seq: int = 0) -> list[tuple[Draft, str
     if event.type == "item.registered" and event.source == LEDGER:
         item_id = event.data.get("item", {}).get("id", "")
         new_item = item_id if item_id and book.item(item_id) is None else ""
-    for draft in interpret(book, event):
-        if book.has_entry(draft):
+    drafts = interpret(book, event)
+    seen = book.existing(drafts) if drafts else set()
+    for draft in drafts:
+        if draft.id in seen:
             continue
+        seen.add(draft.id)
         state = domain.PENDING if book.frozen_before(draft.year, seq) else domain.COUNTED
         book.add_entry(draft, state, event)
         changed.append((draft, state))

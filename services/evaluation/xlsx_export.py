@@ -17,6 +17,7 @@ STYLES = (CellStyle(bold=True, size=14, center=True, middle=True), CellStyle(bol
                                                                            wrap=True), CellStyle(border=True, wrap=True))
 TITLE, HEADER, CELL = 2, 3, 4
 STAMP = (2000, 1, 1, 0, 0, 0)
+CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATES = {domain.COUNTED: "已计入", domain.PENDING: "待决定（年度已冻结）", domain.REJECTED: "不予计入"}
 
 

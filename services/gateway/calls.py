@@ -39,6 +39,10 @@ def notification() -> ServiceClient:
     return service("notification")
 
 
+def evaluation() -> ServiceClient:
+    return service("evaluation")
+
+
 def directory() -> tuple[list[ledger_pb2.Unit], list[ledger_pb2.Person]]:
     """The ledger's units and people, for a form's choices (the register form, a plan's team and stops)."""
     units = ledger().call("ListUnits", ledger_pb2.ListUnitsRequest()).units

@@ -27,6 +27,8 @@ from libs.common.vocabulary import (
 from services.gateway.accounts import MIN_PASSWORD, NAME_MAX
 from services.gateway.openapi_bulletins import PATHS as BULLETIN_PATHS
 from services.gateway.openapi_bulletins import SCHEMAS as BULLETIN_SCHEMAS
+from services.gateway.openapi_evaluation import PATHS as EVALUATION_PATHS
+from services.gateway.openapi_evaluation import SCHEMAS as EVALUATION_SCHEMAS
 from services.gateway.openapi_inspection import PATHS as INSPECTION_PATHS
 from services.gateway.openapi_inspection import SCHEMAS as INSPECTION_SCHEMAS
 from services.gateway.openapi_messages import PATHS as MESSAGE_PATHS
@@ -61,6 +63,10 @@ from services.gateway.openapi_parts import (
 
 bp = Blueprint("openapi", __name__)
 
+ASSESSMENT_YEAR: dict[str, Any] = {"type": "integer", "examples": [2026]}
+FROZEN_YEAR = ("考核办已确认（冻结）的年度不能登记进去，事项也不能改入或改出该年度：409，errors.assessment_year 说明原因；"
+               "不在 2000 至 2100 之间：422")
+
 SCHEMAS: dict[str, Any] = {
     "Problem": {
         "type": "object",
@@ -84,6 +90,7 @@ SCHEMAS: dict[str, Any] = {
             "extension_reason": S, "extension_signature": S, "remarks": S, "version": {"type": "integer"},
             "created_at": S, "updated_at": S, "legacy_no": S, "follow_up_of": S, "follow_up_of_no": S, "origin_finding_id": S,
             "origin_bulletin_id": S,
+            "assessment_year": {"type": "integer", "description": "考核年度：事项计入考核的年度，默认为立项时间的年度"},
             "light": {"enum": ["green", "yellow", "red", ""], "description": "红黄绿灯；已办结事项为空（无灯）"},
             "light_reason": S, "working_days_left": {"type": "integer"},
         },
@@ -110,6 +117,8 @@ SCHEMAS: dict[str, Any] = {
                                                         "不早于立项时间，且须为工作日：否则 422，errors.due_date 说明原因，"
                                                         "suggestions.due_date 为下一个工作日"},
             "due_date_reason": text(500), "remarks": text(4000),
+            "assessment_year": ASSESSMENT_YEAR | {"anyOf": [{"const": 0}, {"minimum": 2000, "maximum": 2100}],
+                                                  "description": "考核年度；0 或不填为立项时间的年度。" + FROZEN_YEAR},
         },
         # A deadline given by hand needs its reason.
         "if": {"required": ["due_date"], "properties": {"due_date": {"minLength": 1}}},
@@ -126,6 +135,8 @@ SCHEMAS: dict[str, Any] = {
             "due_date": DATE | {"description": "须同时填写 reason，不早于立项时间，且须为工作日（否则 422，"
                                                 "suggestions.due_date 为下一个工作日）"},
             "supervision_status": text(4000), "remarks": text(4000),
+            "assessment_year": ASSESSMENT_YEAR | {"minimum": 2000, "maximum": 2100,
+                                                  "description": "考核年度（可同时填写 reason，记入修改记录）。" + FROZEN_YEAR},
             "expected_version": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
             "reason": text(500, description="修改完成时限时必填"),
         },
@@ -398,6 +409,8 @@ AREAS: list[tuple[str, str, tuple[str, ...]]] = [
     ("inspection", "实地督查：方案、督查记录、问题与整改、重大问题报告、平板离线", ("/api/v1/inspection/", "/api/v1/devices")),
     ("bulletins", "督查通报与年度清零报告：起草、修改、报批、批准或退回、印发、下载、备案",
      ("/api/v1/bulletins", "/api/v1/bulletin-jobs", "/api/v1/clearances")),
+    ("evaluation", "考核评分：年度得分合计与得分记录、导出、年度确认（冻结）与调整事项、评分规则版本、重放核对",
+     ("/api/v1/scores/", "/api/v1/assessment-years/", "/api/v1/adjustments/", "/api/v1/scoring-rules/")),
     ("items", "督查事项（立项、修改、台账）", ("/api/v1/items",)),
     ("ledger", "台账导出与导入", ("/api/v1/ledger/",)),
     ("directory", "单位与人员目录", ("/api/v1/units", "/api/v1/people")),
@@ -440,7 +453,7 @@ def spec() -> dict[str, Any]:
                 + [{"name": OTHER_AREA[0], "description": OTHER_AREA[1]}],
         "security": AUTH,
         "components": {
-            "schemas": SCHEMAS | INSPECTION_SCHEMAS | BULLETIN_SCHEMAS | MESSAGE_SCHEMAS,
+            "schemas": SCHEMAS | INSPECTION_SCHEMAS | BULLETIN_SCHEMAS | MESSAGE_SCHEMAS | EVALUATION_SCHEMAS,
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/token 获取"},
                 "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session",
@@ -572,6 +585,7 @@ def spec() -> dict[str, Any]:
             **INSPECTION_PATHS,
             **BULLETIN_PATHS,
             **MESSAGE_PATHS,
+            **EVALUATION_PATHS,
         })),
     }
 

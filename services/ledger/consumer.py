@@ -1,11 +1,11 @@
-"""What the ledger hears from tracking and inspection, dispatched to the use cases that apply it
-(following.py)."""
+"""What the ledger hears from tracking, inspection and evaluation, dispatched to the use cases that apply it
+(following.py, freezing.py)."""
 
 from __future__ import annotations
 
 from libs.common import light_raisers, topics
 from libs.common.consumer import Handler, by_topic, dispatcher
-from services.ledger import following
+from services.ledger import following, freezing
 from services.ledger.context import Ledger
 
 # One group for every topic the ledger reads (one group join, not one per topic). Named when it read
@@ -28,4 +28,6 @@ def handler(ledger: Ledger) -> Handler:
         }),
         # Overdue rectifications raise the item's light to red (libs/common/lights.py).
         topics.INSPECTION_EVENTS: dispatcher(ledger, {light_raisers.EVENT_TYPE: following.on_raisers_changed}),
+        # A year the assessment office confirmed: its items' assessment year no longer changes.
+        topics.EVALUATION_EVENTS: dispatcher(ledger, {freezing.YEAR_FROZEN: freezing.on_year_frozen}),
     })

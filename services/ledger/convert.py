@@ -79,6 +79,7 @@ def _item(item: orm.Item) -> ledger_pb2.Item:
         follow_up_of_no=item.follow_up_of_no,
         origin_finding_id=item.origin_finding_id,
         origin_bulletin_id=item.origin_bulletin_id,
+        assessment_year=item.assessment_year,
     )
 
 
@@ -116,7 +117,7 @@ def add_item_row(items: Any, row: Any, units: Sequence[Any], light: Light) -> No
         version=row.version, created_at=_ts_fields(row.created_at), updated_at=_ts_fields(row.updated_at),
         legacy_no=row.legacy_no, follow_up_of=row.follow_up_of, follow_up_of_no=row.follow_up_of_no,
         origin_finding_id=row.origin_finding_id, origin_bulletin_id=row.origin_bulletin_id,
-        light=light.colour, light_reason=light.reason,
+        assessment_year=row.assessment_year, light=light.colour, light_reason=light.reason,
     )
     if light.working_days_left is not None:
         message.working_days_left = light.working_days_left

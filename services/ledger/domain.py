@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import string
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from libs.common import vocabulary
@@ -89,6 +89,7 @@ class Registration:
     remarks: str = ""
     origin_finding_id: str = ""  # made of an inspection finding (督查发现), its id in inspection
     origin_bulletin_id: str = ""  # a problem a published bulletin requires fixed (督查通报要求整改), its id in notification
+    assessment_year: int = 0  # 考核年度; 0: the registration year
     known_units: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -122,6 +123,10 @@ def check_registration(reg: Registration) -> dict[str, str]:
             registered = parse_date(reg.registered_on, "registered_on")
         except InvalidInput as exc:
             errors.update(exc.field_errors)
+    if reg.assessment_year:
+        year_error = assessment_year_error(reg.assessment_year)
+        if year_error:
+            errors["assessment_year"] = year_error
     if reg.due_date:
         try:
             due = parse_date(reg.due_date, "due_date")
@@ -149,6 +154,38 @@ def check_registration_dates(
         if refused is not None:
             errors["due_date"], suggestions["due_date"] = refused[0], refused[1].isoformat()
     return errors, suggestions
+
+
+# --- 考核年度: the year an item is scored in ----------------------------------------------------------
+
+ASSESSMENT_YEARS = range(2000, 2101)
+
+
+def assessment_year_of(given: int, registered_on: dt.date) -> int:
+    """The item's assessment year: the one given, else (0) the year it was registered."""
+    return given or registered_on.year
+
+
+def assessment_year_error(year: int) -> str | None:
+    """Why `year` cannot be an assessment year (None when it can)."""
+    if year not in ASSESSMENT_YEARS:
+        return f"考核年度应为{ASSESSMENT_YEARS.start}至{ASSESSMENT_YEARS.stop - 1}之间的年份"
+    return None
+
+
+def frozen_year_refusal(before: int | None, after: int, frozen: Collection[int]) -> str | None:
+    """Why an item may not be in `after` (None when it may): once the assessment office confirmed a year
+    (the evaluation service froze it), no item enters it or leaves it, so its scores stay as accepted.
+    `before` is the item's year until now, None for an item being registered."""
+    if before == after:
+        return None
+    if before is not None and before in frozen:
+        return f"{before}年度考核已确认（冻结），不能再改动考核年度"
+    if after in frozen:
+        if before is None:
+            return f"{after}年度考核已确认（冻结），不能再登记考核年度为{after}年的事项"
+        return f"{after}年度考核已确认（冻结），不能再改动考核年度"
+    return None
 
 
 # --- 督查情况: the office's record of the item ----------------------------------------------------------

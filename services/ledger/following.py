@@ -21,7 +21,7 @@ from libs.common.clock import OFFICE_TZ
 from libs.common.cloudevents import CloudEvent
 from libs.common.consumer import InvalidMessage
 from libs.common.db import UnitOfWork
-from libs.common.errors import InvalidInput
+from libs.common.errors import FailedPrecondition, InvalidInput
 from services.ledger import domain, metrics
 from services.ledger import events as ledger_events
 from services.ledger.context import Ledger
@@ -180,7 +180,7 @@ def open_follow_up(ledger: Ledger, tx: UnitOfWork, event: CloudEvent, completion
     try:
         with tx.savepoint():
             child = register_in(ledger, tx, reg, TRACKING, request_id=f"follow-up:{event.id}", follow_up_of=parent)
-    except InvalidInput as exc:
+    except (InvalidInput, FailedPrecondition) as exc:  # the latter: its year's assessment is frozen
         tx.session.add(history_row(parent.id, now, TRACKING, "follow_up", "", "",
                                f"续办事项未能自动登记（{'；'.join(exc.field_errors.values())}），请督查室登记"))
         metrics.FOLLOW_UPS.labels("not_registered").inc()

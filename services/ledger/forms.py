@@ -5,7 +5,8 @@
 sample has none: its 承办单位 column names the units). The seed's sample prints "交班时间", an evident
 slip for 交办时间 (assignment date); the export uses 交办时间. Its 督查情况 is what the office typed,
 then the item's record from tracking (urges, status moves, extension decisions).
-`full`: every field of an item, one sheet; the import reads it (and the two seed forms) back.
+`full`: every field of an item, one sheet; the import reads it (and the two seed forms) back. Only it has
+考核年度 (the assessment year): the two seed forms keep the seed's columns.
 """
 
 from __future__ import annotations
@@ -124,13 +125,15 @@ FULL = Form(
         ("督查情况", _supervision),
         ("办理结果", lambda i: i.result),
         ("备注", lambda i: i.remarks),
+        # Last, so the columns before it keep the places earlier exports (and their readers) have.
+        ("考核年度", lambda i: i.assessment_year),
     ),
-    widths=(5, 11, 20, 24, 14, 8, 8, 14, 14, 9, 9, 11, 11, 11, 11, 12, 8, 20, 16, 12),
+    widths=(5, 11, 20, 24, 14, 8, 8, 14, 14, 9, 9, 11, 11, 11, 11, 12, 8, 20, 16, 12, 8),
 )
 
 FORMS = {f.name: f for f in (LEDGER_710, UNIT_LEDGER, FULL)}
 # Columns printed centred (numbers, dates, names and signatures); text columns read from the left.
-CENTRED_HEADERS = frozenset({"序号", "立项编号", "立项时间", "交办时间", "完成时限", "责任领导", "责任人", "督查责任人",
+CENTRED_HEADERS = frozenset({"序号", "立项编号", "立项时间", "考核年度", "交办时间", "完成时限", "责任领导", "责任人", "督查责任人",
                              "销号签字", "转期签字", "事项类别", "重点跟踪", "状态"})
 
 # Header text -> field, for reading any of the forms back (several forms name a field differently).
@@ -156,6 +159,7 @@ IMPORT_HEADERS: dict[str, str] = {
     "完成时限": "due_date",
     "时限理由": "due_date_reason",
     "备注": "remarks",
+    "考核年度": "assessment_year",
 }
 TITLE_FIELDS = {"title"}
 UNIT_LINE_PREFIX = "单位（部门）："

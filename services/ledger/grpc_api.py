@@ -46,6 +46,7 @@ WRITE_METHODS = write_methods(SERVICE_NAME, (
 PATCH_SCALARS: Final = (
     "title", "content", "source", "category", "key_tracking", "responsible_leader_id",
     "responsible_person_id", "supervisor_id", "due_date", "supervision_status", "remarks", "lead_unit_id",
+    "assessment_year",
 )
 
 
@@ -112,6 +113,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
             remarks=request.remarks,
             origin_finding_id=request.origin_finding_id[:36],
             origin_bulletin_id=request.origin_bulletin_id[:36],
+            assessment_year=request.assessment_year,
         )
         item, replayed = registering.register_item(
             self.ledger, reg, Actor.from_proto(request.actor), request.request_id

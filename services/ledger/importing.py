@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, defer
 
 from libs.common import permissions
 from libs.common.actor import Actor
-from libs.common.errors import InvalidInput, NotFound
+from libs.common.errors import FailedPrecondition, InvalidInput, NotFound
 from libs.common.vocabulary import IMPORT_MODES
 from services.ledger import import_queue, metrics, registering, xlsx_import
 from services.ledger.config import ImportLimits
@@ -167,7 +167,7 @@ def _row_problems(ledger: Ledger, session: Session, row: xlsx_import.Row, direct
         return None
     try:
         registering.check_in(ledger, session, reg)
-    except InvalidInput as exc:
+    except (InvalidInput, FailedPrecondition) as exc:  # the latter: a frozen assessment year
         return exc.field_errors
     seen.add(key)
     return {}
@@ -211,7 +211,7 @@ def write_chunk(run: import_queue.JobRun, rows: Sequence[xlsx_import.Row], index
                 try:
                     with tx.savepoint():
                         item = registering.register_in(ledger, tx, reg, actor, import_key=key, legacy_no=legacy_no)
-                except InvalidInput as exc:
+                except (InvalidInput, FailedPrecondition) as exc:
                     problems = exc.field_errors
                 else:
                     created += 1

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
 )
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from libs.common.db import UtcDateTime, orm_metadata
@@ -21,6 +22,11 @@ from libs.common.db import UtcDateTime, orm_metadata
 
 class Base(DeclarativeBase):
     metadata = orm_metadata()
+
+
+def _registration_year(context: DefaultExecutionContext) -> int:
+    registered_on = context.get_current_parameters()["registered_on"]
+    return registered_on.year if isinstance(registered_on, dt.date) else int(str(registered_on)[:4])
 
 
 class Unit(Base):
@@ -109,6 +115,10 @@ class Item(Base):
     origin_finding_id: Mapped[str] = mapped_column(String(36), default="")
     # 督查通报要求整改: made of a problem a published bulletin requires fixed (the bulletin's id in notification).
     origin_bulletin_id: Mapped[str] = mapped_column(String(36), default="")
+    # 考核年度: the year the item is scored in; its registration year unless the office moved it (never
+    # into or out of a year in frozen_years). Registration sets it; a row written without it (a bulk load)
+    # gets its registration year.
+    assessment_year: Mapped[int] = mapped_column(Integer, default=_registration_year)
     import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     request_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -152,6 +162,16 @@ class ItemChange(Base):
     old_value: Mapped[str] = mapped_column(Text, default="")
     new_value: Mapped[str] = mapped_column(Text, default="")
     reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class FrozenYear(Base):
+    """An assessment year the evaluation service froze (its year.frozen): no item moves into or out of it."""
+
+    __tablename__ = "frozen_years"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    as_of: Mapped[str] = mapped_column(String(10), default="")  # the date the year's scores were taken at
+    frozen_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    frozen_by: Mapped[str] = mapped_column(String(100), default="")
 
 
 class LightRaiser(Base):

@@ -17,7 +17,7 @@ from libs.common import permissions
 from libs.common.actor import Actor
 from libs.common.db import UnitOfWork, insert_new
 from libs.common.directory_entries import UnitEntry
-from libs.common.errors import InvalidInput
+from libs.common.errors import FailedPrecondition, InvalidInput
 from services.ledger import domain, events, metrics, repository
 from services.ledger.context import Ledger
 from services.ledger.orm import Item, ItemChange, ItemUnit
@@ -54,11 +54,13 @@ class Checked:
     leader: tuple[str, str, str]
     person: tuple[str, str, str]
     supervisor: tuple[str, str, str]
+    assessment_year: int
 
 
 def check_in(ledger: Ledger, session: Session, reg: domain.Registration) -> Checked:
     """Every check of a registration, reading only (the import's check phase runs it without writing);
-    InvalidInput names each bad field."""
+    InvalidInput names each bad field; FailedPrecondition (field assessment_year) refuses an item into an
+    assessment year already frozen."""
     directory = ledger.directory.get(session)
     named = {reg.lead_unit_id, *(u for u, _ in reg.co_units)}
     units = {u: directory.units[u] for u in named if u in directory.units}
@@ -75,11 +77,15 @@ def check_in(ledger: Ledger, session: Session, reg: domain.Registration) -> Chec
     registered_on = (
         domain.parse_date(reg.registered_on, "registered_on") if reg.registered_on else ledger.clock.today()
     )
+    year = domain.assessment_year_of(reg.assessment_year, registered_on)
+    refused = domain.frozen_year_refusal(None, year, repository.frozen_years(session, year))
+    if refused:
+        raise FailedPrecondition(f"assessment year {year} is frozen", {"assessment_year": refused})
     if reg.due_date:
         due = domain.DueDate(domain.parse_date(reg.due_date, "due_date"), manual_reason=reg.due_date_reason.strip())
     else:
         due = domain.compute_due_date(ledger.calendar, ledger.policy, reg.category, registered_on)
-    return Checked(reg, units, registered_on, due, leader, person, supervisor)
+    return Checked(reg, units, registered_on, due, leader, person, supervisor, year)
 
 
 def register_in(
@@ -126,6 +132,7 @@ def register_in(
         follow_up_of_no=follow_up_of.item_no if follow_up_of else "",
         origin_finding_id=reg.origin_finding_id,
         origin_bulletin_id=reg.origin_bulletin_id,
+        assessment_year=checked.assessment_year,
         import_key=import_key,
         request_id=request_id or None,
         version=1,

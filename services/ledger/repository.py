@@ -17,7 +17,7 @@ from libs.common.db import next_in_sequence
 from libs.common.directory_entries import PersonEntry, UnitEntry
 from libs.common.errors import InvalidInput, NotFound
 from services.ledger import domain
-from services.ledger.orm import DirectoryVersion, Item, ItemSequence, ItemUnit, LightRaiser, Person, Unit
+from services.ledger.orm import DirectoryVersion, FrozenYear, Item, ItemSequence, ItemUnit, LightRaiser, Person, Unit
 
 MAX_PAGE = 500
 DEFAULT_PAGE = 50
@@ -34,6 +34,11 @@ def get_item(session: Session, id_or_no: str) -> Item:
     if item is None:
         raise NotFound(f"item {id_or_no} not found", {"id": "督查事项不存在"})
     return item
+
+
+def frozen_years(session: Session, *years: int) -> set[int]:
+    """Which of `years` the evaluation service froze (freezing.py keeps them)."""
+    return set(session.scalars(select(FrozenYear.year).where(FrozenYear.year.in_(years))))
 
 
 @dataclass(frozen=True)
@@ -197,7 +202,7 @@ ITEM_COLUMNS = (
     Item.assigned_on, Item.due_date, Item.due_date_reason, Item.due_date_provisional, Item.status,
     Item.supervision_status, Item.result, Item.closure_signature, Item.extension_reason,
     Item.extension_signature, Item.remarks, Item.version, Item.created_at, Item.updated_at, Item.legacy_no,
-    Item.follow_up_of, Item.follow_up_of_no, Item.origin_finding_id, Item.origin_bulletin_id,
+    Item.follow_up_of, Item.follow_up_of_no, Item.origin_finding_id, Item.origin_bulletin_id, Item.assessment_year,
 )
 _ITEM_ROWS = select(*ITEM_COLUMNS)  # built once: coercing 35 columns cost more than running the query
 _UNITS_OF = (select(ItemUnit.item_id, ItemUnit.unit_id, ItemUnit.unit_name, ItemUnit.role, ItemUnit.duty)

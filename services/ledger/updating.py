@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from libs.common import permissions
 from libs.common.actor import Actor
 from libs.common.errors import Conflict, FailedPrecondition, InvalidInput
@@ -31,6 +33,7 @@ def _fields(item: Item) -> dict[str, str]:
         "due_date": item.due_date.isoformat(),
         "supervision_status": item.supervision_status,
         "remarks": item.remarks,
+        "assessment_year": str(item.assessment_year),
     }
 
 
@@ -102,6 +105,8 @@ def update_item(
             # The deadline was computed from the category: a new category means a new deadline.
             computed = domain.compute_due_date(ledger.calendar, ledger.policy, item.category, item.registered_on)
             item.due_date, item.due_date_provisional = computed.value, bool(computed.provisional_years)
+        if "assessment_year" in patch:
+            _set_assessment_year(session, item, int(patch["assessment_year"]), errors)
         if errors:
             raise InvalidInput("invalid update: " + ", ".join(sorted(errors)), errors, suggestions)
 
@@ -117,6 +122,21 @@ def update_item(
         tx.publish(events.item_updated(item, changes, now))
         tx.commit()
         return item
+
+
+def _set_assessment_year(session: Session, item: Item, year: int, errors: dict[str, str]) -> None:
+    """考核年度: a year in range, never into or out of a frozen one (FailedPrecondition, at once: no other
+    correction of the request makes it possible)."""
+    invalid = domain.assessment_year_error(year)
+    if invalid:
+        errors["assessment_year"] = invalid
+        return
+    refused = domain.frozen_year_refusal(
+        item.assessment_year, year, repository.frozen_years(session, item.assessment_year, year))
+    if refused:
+        raise FailedPrecondition(f"item {item.item_no}: assessment year {item.assessment_year} -> {year} touches a "
+                                 "frozen year", {"assessment_year": refused})
+    item.assessment_year = year
 
 
 def _set_lead(item: Item, unit: Unit) -> None:

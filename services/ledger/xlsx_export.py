@@ -53,7 +53,7 @@ COLUMNS = [
     Item.id, Item.item_no, Item.title, Item.content, Item.source, Item.category, Item.key_tracking,
     Item.responsible_leader_name, Item.responsible_person_name, Item.supervisor_name, Item.registered_on,
     Item.assigned_on, Item.due_date, Item.due_date_provisional, Item.due_date_reason, Item.status, Item.supervision_status, Item.result,
-    Item.closure_signature, Item.extension_reason, Item.extension_signature, Item.remarks,
+    Item.closure_signature, Item.extension_reason, Item.extension_signature, Item.remarks, Item.assessment_year,
 ]
 FILENAMES = {"ledger_710": "710台账.xlsx", "unit_ledger": "单位督查事项管理台账.xlsx", "full": "督查事项台账.xlsx"}
 

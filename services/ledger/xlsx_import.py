@@ -15,7 +15,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from openpyxl import load_workbook
 from sqlalchemy import or_, select
@@ -271,6 +271,13 @@ def registration(row: Row, directory: Directory) -> tuple[domain.Registration, d
     )
     if not registered_on:
         errors.setdefault("registered_on", "缺少立项时间（或交办时间）")
+    year_text = v.get("assessment_year", "")
+    if year_text:  # the full form's 考核年度 (empty: the registration year)
+        year = re.fullmatch(r"([0-9]{4})年?", year_text)
+        if year:
+            reg = replace(reg, assessment_year=int(year.group(1)))  # its range is checked as any registration's
+        else:
+            errors["assessment_year"] = domain.assessment_year_error(0) or ""
     return reg, errors
 
 

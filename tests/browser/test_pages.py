@@ -239,6 +239,8 @@ A11Y_PAGES = [
     ("/desk", "office"),
     ("/todo", "fgj"),
     ("/queue", "leader"),
+    ("/scores", "fgj"),
+    ("/assessment", "kaohe"),
 ]
 
 

@@ -232,7 +232,8 @@ def test_a_topic_whose_service_is_not_built_yet_is_consumed_and_says_why_it_is_n
     parts = _parts({"DUBAN_TRACKING_ADDR": "127.0.0.1:2", "DUBAN_INSPECTION_ADDR": "127.0.0.1:3"})
     with caplog.at_level(logging.INFO, logger="libs.common.service_app"):
         runner = parts.consume("ledger-tracking-events", list(service("ledger").consumes), lambda tx, event: None)
-    assert runner.topics == [topics.TRACKING_EVENTS, topics.INSPECTION_EVENTS]  # one group, both topics
+    # one group, every topic (evaluation's too: no row yet, so read from the broker only)
+    assert runner.topics == [topics.TRACKING_EVENTS, topics.INSPECTION_EVENTS, topics.EVALUATION_EVENTS]
     assert [(r.source, r.topic) for r in parts.reconcilers] == [("tracking", topics.TRACKING_EVENTS)]
     said = [r.getMessage() for r in caplog.records]
     assert ("ledger: duban.inspection.events.v1 is read from the broker only, not reconciled: its source service "

@@ -70,19 +70,23 @@ class Upstream:
         return event
 
     def registered(self, item_id: str, no: str, due: str, lead: str = "fgj", co: tuple[str, ...] = ("jyj",),
-                   key_tracking: bool = False, registered_on: str = "2026-06-01", year: int = 0) -> None:
+                   key_tracking: bool = False, registered_on: str = "2026-06-01", year: int = 0,
+                   person: str = "p-zhang", leader: str = "ld-li", updated: bool = False) -> None:
         names = {"fgj": "区发改局", "jyj": "区教育局", "zjj": "区住建局"}
         units = [ledger_pb2.ItemUnit(unit_id=lead, unit_name=names.get(lead, lead), role="lead")]
         units += [ledger_pb2.ItemUnit(unit_id=u, unit_name=names.get(u, u), role="co") for u in co]
         item = ledger_pb2.Item(
             id=item_id, item_no=no, title=f"事项{no}", category="general", key_tracking=key_tracking, units=units,
-            responsible_person=common_pb2.PersonSnapshot(id="p-zhang", name="张伟", unit_id=lead),
-            responsible_leader=common_pb2.PersonSnapshot(id="ld-li", name="李明", unit_id="dcs"),
-            registered_on=registered_on, due_date=due)
-        if year and hasattr(item, "assessment_year"):
-            item.assessment_year = year
-        self.send(topics.LEDGER_EVENTS, "ledger", "item.registered", item_id, ledger_events.ItemRegistered(item=item),
-                  at(registered_on, 9))
+            # as the ledger sends it: the person's unit by name only
+            responsible_person=common_pb2.PersonSnapshot(id=person, name="张伟", unit_name=names.get(lead, lead)),
+            responsible_leader=common_pb2.PersonSnapshot(id=leader, name="李明", unit_id="dcs"),
+            registered_on=registered_on, due_date=due, assessment_year=year)
+        if updated:
+            self.send(topics.LEDGER_EVENTS, "ledger", "item.updated", item_id, ledger_events.ItemUpdated(item=item),
+                      at(registered_on, 11))
+        else:
+            self.send(topics.LEDGER_EVENTS, "ledger", "item.registered", item_id,
+                      ledger_events.ItemRegistered(item=item), at(registered_on, 9))
 
     def closed(self, item_id: str, day: str) -> CloudEvent:
         return self.send(topics.TRACKING_EVENTS, "tracking", "item.closed", item_id, tracking_events.ItemClosed(
@@ -93,10 +97,11 @@ class Upstream:
         self.send(topics.TRACKING_EVENTS, "tracking", "item.overdue", item_id, tracking_events.ItemOverdue(
             item_id=item_id, due_date=due, day=day, working_days_late=late, unit_ids=["fgj"]), at(day, 1))
 
-    def extension(self, item_id: str, ext_id: str, old: str, new: str, approved: bool, day: str) -> None:
+    def extension(self, item_id: str, ext_id: str, old: str, new: str, approved: bool, day: str,
+                  unit_id: str = "fgj") -> None:
         status = "approved" if approved else "rejected"
         self.send(topics.TRACKING_EVENTS, "tracking", f"extension.{status}", item_id, tracking_events.ExtensionDecided(
-            item_id=item_id, extension=tracking_pb2.Extension(id=ext_id, unit_id="fgj", reason="需协调资金",
+            item_id=item_id, extension=tracking_pb2.Extension(id=ext_id, unit_id=unit_id, reason="需协调资金",
                                                               old_due_date=old, new_due_date=new, status=status),
             due_date=new if approved else old, original_due_date=old), at(day))
 

@@ -8,10 +8,12 @@ import uuid
 
 import grpc
 import pytest
+from sqlalchemy import delete
 
 from duban.evaluation.v1 import evaluation_pb2 as pb
 from libs.common import topics
 from libs.common.testing import code_of
+from services.evaluation.orm import Entry, ItemRow, Total
 from services.evaluation.rule_sets import default_text
 from services.evaluation.tests.conftest import ASSESS, FGJ, FGJ_SUPERVISOR, JYJ, OFFICE, PERSON, Stack
 
@@ -97,6 +99,22 @@ def test_replay_gives_the_same_entries_and_the_same_export(ev: Stack, scored: di
     assert again.identical and again.export_sha256 == first.export_sha256
 
 
+def test_wiped_projections_are_rebuilt_from_the_archive_alone(ev: Stack, scored: dict[str, str]) -> None:
+    before = ev.totals()
+    first = ev.stub.ReplayYear(pb.ReplayYearRequest(year=2026, actor=ASSESS), timeout=60)
+    with ev.app.uow() as tx:  # the projections gone, the archive kept
+        tx.session.execute(delete(Entry))
+        tx.session.execute(delete(Total))
+        tx.session.execute(delete(ItemRow))
+        tx.commit()
+    assert ev.totals() == {} and ev.entries() == []
+    rebuilt = ev.stub.ReplayYear(pb.ReplayYearRequest(year=2026, rebuild=True, actor=ASSESS), timeout=60)
+    assert not rebuilt.identical  # against the wiped projections
+    assert ev.totals() == before
+    after = ev.stub.ReplayYear(pb.ReplayYearRequest(year=2026, actor=ASSESS), timeout=60)
+    assert after.identical and after.export_sha256 == first.export_sha256
+
+
 def test_a_rule_version_shows_its_difference_before_it_is_accepted(ev: Stack, scored: dict[str, str]) -> None:
     before = ev.totals()
     text = default_text().replace("closed_late:          {points: -1,", "closed_late:          {points: -2,")
@@ -117,6 +135,25 @@ def test_a_rule_version_shows_its_difference_before_it_is_accepted(ev: Stack, sc
     late = {e.subject.id: e for e in ev.entries(item_id=scored["late_unswept"]) if e.subject.kind == "unit"}
     assert late["fgj"].rule_version == proposal.rules.version and late["fgj"].points == -9
     assert ev.stub.ReplayYear(pb.ReplayYearRequest(year=2026, actor=ASSESS), timeout=60).identical
+
+
+def test_an_item_moved_to_another_year_takes_its_entries_along(ev: Stack, scored: dict[str, str]) -> None:
+    before = ev.totals()
+    base = ev.archived()
+    moved = _id()
+    ev.up.registered(moved, "2026-0009", "2026-06-10", co=())
+    ev.up.closed(moved, "2026-06-08")
+    ev.settle(base + 2)
+    assert ev.totals()["unit:fgj"] == before["unit:fgj"] + 2
+    ev.up.registered(moved, "2026-0009", "2026-06-10", co=(), year=2027, updated=True)  # the office's change
+    ev.settle(base + 3)
+    assert ev.totals() == before
+    reversal = next(e for e in ev.entries(item_id=moved) if e.points < 0 and e.subject.kind == "unit")
+    assert reversal.explanation.startswith("2026-0009 考核年度由2026年改为2027年，冲销本年度记分（")
+    in_2027 = ev.stub.ListTotals(pb.ListTotalsRequest(year=2027, actor=ASSESS), timeout=10).totals
+    assert {(t.subject.kind, t.subject.id): t.total for t in in_2027}[("unit", "fgj")] == 2
+    for year in (2026, 2027):
+        assert ev.stub.ReplayYear(pb.ReplayYearRequest(year=year, actor=ASSESS), timeout=60).identical
 
 
 def test_a_frozen_year_sends_late_events_to_adjustments(ev: Stack, scored: dict[str, str]) -> None:

@@ -13,6 +13,7 @@ from services.gateway.api import (  # noqa: E402,F401
     items,
     ledger_io,
     messages,
+    scores,
     todo_api,
     tracking,
     users,

@@ -7,6 +7,7 @@ bp = Blueprint("pages", __name__, template_folder="../templates", static_folder=
 
 from services.gateway.pages import (  # noqa: E402,F401
     admin,
+    assessment,
     bulletins,
     field,
     inspection_escalations,

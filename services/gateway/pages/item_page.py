@@ -30,7 +30,8 @@ from services.gateway.pages import bp
 # What the page says after a tracking form succeeded (?done=<action>).
 DONE = {"notice": "督办通知已发出", "acknowledge": "已签收", "report": "进展情况已报送", "extension": "转期申请已提交",
         "decision": "已签署转期意见", "reply": "办理结果已回复", "completion": "办结报告单已填写，待领导签字",
-        "signature": "已签署办结报告单（如有新的批示，续办事项随后出现在督查台账）", "urge": "已记录催办"}
+        "signature": "已签署办结报告单（如有新的批示，续办事项随后出现在督查台账）", "urge": "已记录催办",
+        "assessment_year": "考核年度已修改"}
 # History rows the ledger wrote before its reasons left out the event id ("…，事件 b5062dc1）").
 _OLD_EVENT_ID = re.compile(r"，事件 [0-9a-f]{8}）")
 

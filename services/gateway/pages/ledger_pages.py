@@ -11,14 +11,15 @@ from flask.typing import ResponseReturnValue
 from duban.ledger.v1 import ledger_pb2
 from libs.common import vocabulary
 from libs.common.clock import OFFICE_TZ
-from libs.common.errors import InvalidInput
-from services.gateway.api.items import list_page, register_request
+from libs.common.errors import DomainError, FailedPrecondition, InvalidInput
+from services.gateway.api.items import assessment_year_patch, list_page, register_request
 from services.gateway.api.ledger_io import export_response
 from services.gateway.auth import require
-from services.gateway.calls import directory
+from services.gateway.calls import actor, directory, visible_item
 from services.gateway.calls import ledger as ledger_service
 from services.gateway.idempotency import FORM_ONLY, write
 from services.gateway.pages import bp
+from services.gateway.problems import status_of
 
 FILTER_KEYS = ("q", "unit_id", "source", "category", "status", "light", "key_tracking", "due_from", "due_to")
 
@@ -47,6 +48,7 @@ def register() -> ResponseReturnValue:
     units, people = directory()
     errors: dict[str, str] = {}
     suggestions: dict[str, str] = {}
+    status = 200
     form = request.form
     if request.method == "POST":
         # The form's own shapes (a checkbox, a multi-select of co units) as the API's fields; then the
@@ -56,14 +58,34 @@ def register() -> ResponseReturnValue:
         fields["co_units"] = [{"unit_id": u, "duty": ""} for u in form.getlist("co_unit_ids") if u]
         try:
             item = write(ledger_service(), "RegisterItem", register_request(fields, ignore=FORM_ONLY)).item
-        except InvalidInput as exc:
-            errors, suggestions = exc.field_errors, exc.suggestions
+        except (InvalidInput, FailedPrecondition) as exc:  # the latter: a frozen assessment year
+            errors, suggestions, status = exc.field_errors, exc.suggestions, status_of(exc)
         else:
             g.audit_target = item.item_no
             return redirect(url_for("pages.item_detail", item_id=item.id, registered=1))
     return render_template("ledger/register.html", units=units, people=people, errors=errors, form=form,
                            suggestions=suggestions, vocabulary=vocabulary,
-                           today=current_app.extensions["clock"].today().isoformat()), (422 if errors else 200)
+                           today=current_app.extensions["clock"].today().isoformat()), status
+
+
+@bp.route("/items/<item_id>/assessment-year", methods=["GET", "POST"])
+@require("items.update")
+def assessment_year(item_id: str) -> ResponseReturnValue:
+    """考核年度: the office moves an item to another assessment year (kept in its history, with the reason)."""
+    item = visible_item(g.user, item_id)
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        try:
+            patch, version, reason = assessment_year_patch(request.form, ignore=FORM_ONLY)
+            item = write(ledger_service(), "UpdateItem", ledger_pb2.UpdateItemRequest(
+                id=item.id, expected_version=version, patch=patch, reason=reason, actor=actor(g.user))).item
+        except DomainError as exc:
+            errors, status = exc.field_errors or {"assessment_year": exc.message}, status_of(exc)
+        else:
+            g.audit_target = item.item_no
+            return redirect(url_for("pages.item_detail", item_id=item.id, done="assessment_year"))
+    return render_template("ledger/assessment_year.html", item=item, errors=errors, form=request.form), status
 
 
 @bp.get("/ledger/import")

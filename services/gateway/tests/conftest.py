@@ -6,8 +6,9 @@ group costs seconds)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -15,6 +16,9 @@ from flask.testing import FlaskClient
 
 from libs.common.clock import ManualClock
 from libs.common.testing import call_keys, running_service
+from services.evaluation.bootstrap import EvaluationApp
+from services.evaluation.bootstrap import bootstrap as evaluation_bootstrap
+from services.evaluation.config import Settings as EvaluationSettings
 from services.gateway import accounts
 from services.gateway.app import create_app
 from services.gateway.config import Settings
@@ -52,6 +56,7 @@ class Portal:
     tracking: TrackingApp | None = None
     inspection: InspectionApp | None = None
     notification: NotificationApp | None = None
+    evaluation: EvaluationApp | None = None
 
     def add_user(self, username: str, role: str, unit_id: str = "", person_id: str = "") -> None:
         """An account beyond USERS (a test module's own roles), with its token in `tokens`."""
@@ -82,13 +87,14 @@ class Portal:
 
 
 def make_portal(ledger: LedgerUnderTest, db_url: str, tracking_port: int = 0, inspection_port: int = 0,
-                notification_port: int = 0) -> Portal:
+                notification_port: int = 0, evaluation_port: int = 0) -> Portal:
     settings = Settings.from_env({
         "DUBAN_DATABASE_URL": db_url, "DUBAN_SECRET_KEY": "test-secret-key-0123456789",
         "DUBAN_LEDGER_ADDR": f"127.0.0.1:{ledger.port}", "DUBAN_SECURE_COOKIES": "false",
         "DUBAN_TRACKING_ADDR": f"127.0.0.1:{tracking_port or 1}",
         "DUBAN_INSPECTION_ADDR": f"127.0.0.1:{inspection_port or 1}",
-        "DUBAN_NOTIFICATION_ADDR": f"127.0.0.1:{notification_port or 1}", **call_keys().env("gateway"),
+        "DUBAN_NOTIFICATION_ADDR": f"127.0.0.1:{notification_port or 1}",
+        "DUBAN_EVALUATION_ADDR": f"127.0.0.1:{evaluation_port or 1}", **call_keys().env("gateway"),
     })
     clock = ManualClock(START)
     app = create_app({"settings": settings, "clock": clock})
@@ -103,9 +109,10 @@ def make_portal(ledger: LedgerUnderTest, db_url: str, tracking_port: int = 0, in
     return Portal(app, ledger, tokens)
 
 
-@pytest.fixture(scope="module")
-def portal(broker, tmp_path_factory) -> Iterator[Portal]:
-    base = tmp_path_factory.mktemp("gateway")
+@contextmanager
+def started_portal(broker, base: Path, evaluation: bool = False) -> Iterator[Portal]:
+    """The portal on real ledger, tracking, inspection and notification servers (and, with `evaluation`,
+    the evaluation service: only the modules that read scores pay for its consumers)."""
     with ExitStack() as stack:
         ledger = stack.enter_context(started_ledger("sqlite", f"sqlite:///{base}/ledger.db", broker))
         tracking = stack.enter_context(running_service(
@@ -120,10 +127,21 @@ def portal(broker, tmp_path_factory) -> Iterator[Portal]:
             notification_bootstrap, NotificationSettings.from_env, broker.bootstrap, f"sqlite:///{base}/notification.db",
             ledger.clock, {"DUBAN_STORAGE_DIR": str(base / "bulletins"), "DUBAN_BULLETIN_JOB_INTERVAL_SECONDS": "0",
                            "DUBAN_LEDGER_ADDR": f"127.0.0.1:{ledger.port}"}))
-        portal = make_portal(ledger, f"sqlite:///{base}/gateway.db", tracking.port, inspection.port, notification.port)
+        scores = stack.enter_context(running_service(
+            evaluation_bootstrap, EvaluationSettings.from_env, broker.bootstrap, f"sqlite:///{base}/evaluation.db",
+            ledger.clock)) if evaluation else None
+        portal = make_portal(ledger, f"sqlite:///{base}/gateway.db", tracking.port, inspection.port, notification.port,
+                             scores.port if scores else 0)
         portal.tracking = tracking.app
         portal.inspection = inspection.app
         portal.notification = notification.app
+        portal.evaluation = scores.app if scores else None
         yield portal
-        for name in ("ledger", "tracking", "inspection", "notification"):
+        for name in ("ledger", "tracking", "inspection", "notification", "evaluation"):
             portal.app.extensions[name].close()
+
+
+@pytest.fixture(scope="module")
+def portal(broker, tmp_path_factory) -> Iterator[Portal]:
+    with started_portal(broker, tmp_path_factory.mktemp("gateway")) as portal:
+        yield portal

@@ -65,3 +65,32 @@ def test_diff_lists_only_changed_fields() -> None:
 
 def test_normalise_whitespace() -> None:
     assert domain.normalise("  推进  老旧\n小区 ") == "推进 老旧 小区"
+
+
+def test_assessment_year_is_the_registration_year_unless_given() -> None:
+    assert domain.assessment_year_of(0, dt.date(2025, 12, 31)) == 2025
+    assert domain.assessment_year_of(2026, dt.date(2025, 12, 31)) == 2026
+    assert "assessment_year" not in domain.check_registration(reg())  # 0: the registration year
+    assert domain.check_registration(reg(assessment_year=1999)) == {"assessment_year": "考核年度应为2000至2100之间的年份"}
+    assert domain.check_registration(reg(assessment_year=2100)) == {}
+
+
+@given(before=st.one_of(st.none(), st.integers(2000, 2100)), after=st.integers(2000, 2100),
+       frozen=st.frozensets(st.integers(2000, 2100), max_size=5))
+def test_no_item_enters_or_leaves_a_frozen_year(before: int | None, after: int, frozen: frozenset[int]) -> None:
+    refusal = domain.frozen_year_refusal(before, after, frozen)
+    moves = before != after
+    touches = after in frozen or (before is not None and before in frozen)
+    assert (refusal is not None) == (moves and touches)
+    if refusal:
+        year = before if before is not None and before in frozen else after
+        assert refusal.startswith(f"{year}年度考核已确认（冻结），不能再")
+
+
+def test_frozen_year_refusals_say_which_year_and_what_is_refused() -> None:
+    frozen = {2025}
+    assert domain.frozen_year_refusal(2025, 2026, frozen) == "2025年度考核已确认（冻结），不能再改动考核年度"
+    assert domain.frozen_year_refusal(2026, 2025, frozen) == "2025年度考核已确认（冻结），不能再改动考核年度"
+    assert domain.frozen_year_refusal(None, 2025, frozen) == "2025年度考核已确认（冻结），不能再登记考核年度为2025年的事项"
+    assert domain.frozen_year_refusal(2025, 2025, frozen) is None
+    assert domain.frozen_year_refusal(None, 2026, frozen) is None
