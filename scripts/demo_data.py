@@ -1,7 +1,8 @@
 """Demo data for the embedded stack: units (some with their heads), people (some with contacts), accounts for
 every role, a few items, their tracking (an office urge among it: 陈静's 消息), an inspection
-(scripts/demo_inspection.py: its major problem and overdue rectification remind 李明, 张建华 and 区教育局) and
-bulletins (scripts/demo_notification.py).
+(scripts/demo_inspection.py: its major problem and overdue rectification remind 李明, 张建华 and 区教育局),
+bulletins (scripts/demo_notification.py) and two items closed, one in time and one late, that evaluation
+scores beside the rest (scripts/demo_evaluation.py).
 
 Idempotent: running it again adds nothing that is already there.
 """
@@ -68,7 +69,7 @@ OFFICE = common_pb2.Actor(user_id="demo", name="演示数据", role="office", un
 def load(ledger_addr: str, gateway_db_url: str, signer: call_auth.Signer, tracking_addr: str = "",
          inspection_addr: str = "",
          clock_controlled: Callable[[], AbstractContextManager[object]] | None = None,
-         notification_addr: str = "") -> list[tuple[str, str, str]]:
+         notification_addr: str = "", evaluation_addr: str = "") -> list[tuple[str, str, str]]:
     """Load everything through the services' APIs, signed by `signer` (the stack's operator: it names
     the office and unit staff who act, and acts as itself for the directory); returns the demo logins
     (username, role label, unit). The inspection's past is recorded with inspection's clock moved back:
@@ -106,6 +107,10 @@ def load(ledger_addr: str, gateway_db_url: str, signer: call_auth.Signer, tracki
         from scripts import demo_notification
 
         demo_notification.load(notification_addr, signer, len(ITEMS))
+    if evaluation_addr and tracking_addr:
+        from scripts import demo_evaluation
+
+        demo_evaluation.load(ledger_addr, tracking_addr, evaluation_addr, signer, load_calendar())
     engine = make_engine(gateway_db_url)
     with Session(engine) as session:
         for username, name, role, unit, person in USERS:

@@ -111,6 +111,16 @@ BAD_VALUES: tuple[BadValues, ...] = (
         ("services.inspection runs up to 2 pods, each keeping its files (finding photos, thumbnails)",),
     ),
     BadValues(
+        "evaluation on two pods",
+        (*REQUIRED_VALUES, "--set", "services.evaluation.replicas=2"),
+        ("services.evaluation runs as one pod (replicas: 1, autoscaling.enabled: false): its consumer scores",),
+    ),
+    BadValues(
+        "evaluation autoscaled",
+        (*REQUIRED_VALUES, "--set", "services.evaluation.autoscaling.enabled=true"),
+        ("services.evaluation runs as one pod",),
+    ),
+    BadValues(
         "inspection without the ledger it calls",
         (*REQUIRED_VALUES, "--set", "services.ledger.enabled=false"),
         ("services.inspection.enabled needs services.ledger.enabled",),
@@ -133,7 +143,8 @@ BAD_VALUES: tuple[BadValues, ...] = (
     BadValues(
         "missing callKeys.keyIdSuffix",
         ("--set", "kafka.bootstrapServers=kafka-0.kafka.kafka.svc:9092"),
-        ("callKeys.keyIdSuffix is required: services.gateway signs its calls with the key id gateway-<keyIdSuffix>",),
+        # The first enabled service in the order helm ranges over them (alphabetical) is named.
+        ("callKeys.keyIdSuffix is required: services.evaluation signs its calls with the key id evaluation-<keyIdSuffix>",),
     ),
     BadValues(
         "callKeys.keyIds for a component that does not exist",

@@ -45,7 +45,8 @@ def run(stack: Stack, demo: bool, stop: threading.Event) -> int:
         if demo:
             logins = demo_data.load(stack.addr("ledger"), stack.processes["gateway"].env["DUBAN_DATABASE_URL"],
                                     stack.signer(), stack.addr("tracking"), stack.addr("inspection"),
-                                    lambda: stack.clock_controlled("inspection"), stack.addr("notification"))
+                                    lambda: stack.clock_controlled("inspection"), stack.addr("notification"),
+                                    stack.addr("evaluation"))
         print(f"\n  duban is running:  {stack.url}\n")
         print(f"  broker  127.0.0.1:{stack.ports['broker']} (log in PostgreSQL)   "
               + "   ".join(f"{name} gRPC  {stack.addr(name)}" for name in stack.services))

@@ -30,5 +30,5 @@ def stack(tmp_path_factory, pg_admin_url: str) -> Iterator[Stack]:
         running.start()
         demo_data.load(running.addr("ledger"), urls["gateway"], running.signer(), running.addr("tracking"),
                        running.addr("inspection"),  # its clock is controlled already (DUBAN_CLOCK_CONTROL)
-                       notification_addr=running.addr("notification"))
+                       notification_addr=running.addr("notification"), evaluation_addr=running.addr("evaluation"))
         yield running

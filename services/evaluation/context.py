@@ -32,6 +32,7 @@ class Evaluation:
     # The accepted rule versions per year, read once: only AcceptRules changes them (and clears this), and the
     # service runs as one process (the chart says why).
     rules_cache: dict[int, list[RuleSet]] = field(default_factory=dict)
+    calendar_kept: str = ""  # the calendar version this process has made sure is in calendar_versions
 
     def today(self) -> dt.date:
         return self.clock.today()

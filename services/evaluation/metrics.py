@@ -11,3 +11,5 @@ REPLAY_SECONDS = Histogram("evaluation_replay_seconds", "Duration of a year's re
                            buckets=(0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300))
 REPLAY_EVENTS = Counter("evaluation_replay_events_total", "Archived events read by replays")
 ADJUSTMENTS_PENDING = Gauge("evaluation_adjustments_pending", "Adjustments of frozen years awaiting a decision")
+UNSCORABLE = Counter("evaluation_events_unscorable_total", "Archived events whose data could not be read for scoring, "
+                     "by type (logged with their id)", ["type"])

@@ -157,3 +157,12 @@ class Commendation(Base):
     reason: Mapped[str] = mapped_column(String(500))
     decided_by: Mapped[str] = mapped_column(String(100))
     decided_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class CalendarVersion(Base):
+    """The working-day tables an entry counted on, kept by the version entries name (old tables stay)."""
+
+    __tablename__ = "calendar_versions"
+    version: Mapped[str] = mapped_column(String(16), primary_key=True)
+    tables: Mapped[str] = mapped_column(Text)
+    first_used_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

@@ -15,7 +15,7 @@ from services.evaluation import clearance, convert, domain, events, metrics, sco
 from services.evaluation.context import Evaluation
 from services.evaluation.domain import Draft
 from services.evaluation.live_book import LiveBook
-from services.evaluation.orm import ArchivedEvent
+from services.evaluation.orm import ArchivedEvent, CalendarVersion
 from services.evaluation.scoring import Archived
 
 
@@ -29,10 +29,21 @@ def archive(tx: UnitOfWork, event: CloudEvent) -> Archived:
                     event.offset, orjson.loads(event.data) if event.data else {})
 
 
+def keep_calendar(e: Evaluation, tx: UnitOfWork) -> None:
+    """The tables entries are counted on, kept under their version the first time they are used."""
+    if e.calendar_kept != e.calendar.version:
+        if tx.session.get(CalendarVersion, e.calendar.version) is None:
+            tx.session.add(CalendarVersion(version=e.calendar.version, tables=e.calendar.tables_text,
+                                           first_used_at=e.now()))
+        e.calendar_kept = e.calendar.version
+
+
 def score(e: Evaluation, tx: UnitOfWork, archived: Archived) -> list[tuple[Draft, str]]:
     book = LiveBook(tx, e.calendar, e.rules_cache)
     changed = scoring.apply(book, archived)
     book.flush()
+    if changed:
+        keep_calendar(e, tx)
     now = e.now()
     for draft, state in changed:
         metrics.ENTRIES.labels(draft.rule, state).inc()

@@ -12,7 +12,7 @@ from duban.evaluation.v1 import evaluation_pb2 as pb
 from libs.common.actor import Actor
 from libs.common.db import UnitOfWork, insert_new
 from libs.common.errors import InvalidInput
-from services.evaluation import context, domain, events, metrics, repository, scoring, xlsx_export
+from services.evaluation import context, domain, events, metrics, recording, repository, scoring, xlsx_export
 from services.evaluation.context import Evaluation
 from services.evaluation.domain import Subject
 from services.evaluation.live_book import entry_row, facts_to_json
@@ -90,6 +90,7 @@ def write_generation(e: Evaluation, tx: UnitOfWork, year: int, book: ReplayBook)
     before = held_lines(tx, year, old)
     rows: list[object] = [entry_row(k.draft, new, k.state, k.cause_seq, e.calendar.version) for k in book.kept()]
     insert_new(tx.session, rows)
+    recording.keep_calendar(e, tx)
     for (y, kind, sid), (total, plus, minus, count) in sorted(book.totals().items()):
         first = next(k.draft.subject for k in book.kept()
                      if k.draft.subject.kind == kind and k.draft.subject.id == sid)

@@ -12,6 +12,7 @@ changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -19,9 +20,11 @@ from typing import Any, Protocol
 from libs.common import topics
 from libs.common.calendar import WorkCalendar
 from libs.common.clock import OFFICE_TZ
-from services.evaluation import domain
+from services.evaluation import domain, metrics
 from services.evaluation.domain import Draft, ItemFacts, Party
 from services.evaluation.rule_sets import RuleSet
+
+logger = logging.getLogger(__name__)
 
 # The service's own acts, archived beside the events it heard (source duban/evaluation), so a replay
 # meets them at the same place: the year assessed (open items scored as of its day), an adjustment decided.
@@ -300,9 +303,19 @@ BY_TYPE: dict[tuple[str, str], Interpretation] = {
 
 
 def interpret(book: Book, event: Archived) -> list[Draft]:
-    """The entries `event` scores (and the facts it leaves in `book`); most events score nothing."""
+    """The entries `event` scores (and the facts it leaves in `book`); most events score nothing. An event
+    whose data cannot be read (a date that is no date, a field of the wrong kind) scores nothing and is
+    logged and counted: it stays archived, and a replay meets the same refusal in the same place."""
     step = BY_TYPE.get((event.source, event.type))
-    return step(book, event) if step else []
+    if step is None:
+        return []
+    try:
+        return step(book, event)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        logger.warning("event %s (%s %s, seq %s) not scored: %s: %s", event.event_id, event.source, event.type,
+                       event.seq, type(exc).__name__, exc)
+        metrics.UNSCORABLE.labels(event.type).inc()
+        return []
 
 
 def apply(book: Book, event: Archived, at_seq: int = 0) -> list[tuple[Draft, str]]:

@@ -115,14 +115,14 @@ def test_chart_values_follow_the_service_table(default_objects: Objects) -> None
 
 
 def test_a_new_service_package_without_chart_values_is_reported(tmp_path: Path, default_objects: Objects) -> None:
-    (tmp_path / "evaluation").mkdir()  # a service still to be built: its chart block is disabled
-    (tmp_path / "evaluation" / "__main__.py").write_text("")
+    (tmp_path / "archive").mkdir()  # a service still to be built: the chart has no block for it
+    (tmp_path / "archive" / "__main__.py").write_text("")
     (tmp_path / "gateway").mkdir()
     (tmp_path / "helpers").mkdir()  # no __main__.py: not a service
     packages = helm_check.service_packages(tmp_path)
-    assert packages == ["evaluation", "gateway"]
+    assert packages == ["archive", "gateway"]
     [problem] = helm_check.missing_deployments(default_objects, packages)
-    assert "services.evaluation.enabled=true" in problem
+    assert "services.archive.enabled=true" in problem
 
 
 def test_services_run_their_subcommands(default_objects: Objects) -> None:
@@ -414,3 +414,19 @@ def test_an_offices_bulletin_templates_reach_notification_only() -> None:
     assert errors == []
     default = container(find(helm_check.render_default(), "Deployment", "duban-notification"))
     assert "bulletin-templates" not in {m["name"] for m in default["volumeMounts"]}  # the image's templates
+
+
+def test_evaluation_runs_as_one_replaced_pod_without_cron_jobs(default_objects: Objects) -> None:
+    """Evaluation scores events in the order it archives them: one pod, replaced (never two at once during
+    an upgrade), its own database key; replay is an admin's command, so no CronJob."""
+    deployment = find(default_objects, "Deployment", "duban-evaluation")
+    assert container(deployment)["args"] == ["evaluation", "serve"]
+    assert deployment["spec"]["replicas"] == 1
+    assert deployment["spec"]["strategy"] == {"type": "Recreate"}
+    assert find(default_objects, "Deployment", "duban-ledger")["spec"]["strategy"]["type"] == "RollingUpdate"
+    env = {e["name"]: e for e in container(deployment)["env"]}
+    assert env["DUBAN_DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {"name": "duban-database", "key": "evaluation"}
+    assert not [o for o in default_objects if o["kind"] == "CronJob" and "evaluation" in o["metadata"]["name"]]
+    assert find(default_objects, "Job", "duban-evaluation-migrate")
+    config = find(default_objects, "ConfigMap", "duban-config")["data"]
+    assert config["DUBAN_EVALUATION_ADDR"] == "duban-evaluation:50051"

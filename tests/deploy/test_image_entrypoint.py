@@ -312,3 +312,18 @@ def test_notification_bulletins_run_as_their_cron_job(broker: Broker, tmp_path: 
     assert again.returncode == 0 and "nothing drafted" in again.stdout, again.stderr
     bad = real_entrypoint("notification", "bulletins", "--kind", "weekly", **env)
     assert bad.returncode == 2 and "--kind must be one of" in bad.stderr
+
+
+@pytest.mark.slow
+def test_evaluation_replay_runs_as_the_admins_command(broker: Broker, tmp_path: Path) -> None:
+    """`evaluation replay --year 2026`, the command the chart's values name (no CronJob runs it): through the
+    image's entrypoint on a migrated database, it compares and says so; without --year it refuses."""
+    env = {"DUBAN_DATABASE_URL": f"sqlite:///{tmp_path}/evaluation.db", "DUBAN_KAFKA_BOOTSTRAP": broker.bootstrap,
+           "DUBAN_STORAGE_DIR": str(tmp_path / "files"), "DUBAN_MIGRATE_ON_START": "false"}
+    migrated = real_entrypoint("evaluation", "migrate", **env)
+    assert migrated.returncode == 0, migrated.stderr
+    replay = real_entrypoint("evaluation", "replay", "--year", "2026", **env)
+    assert replay.returncode == 0, replay.stderr
+    assert replay.stdout.startswith("replay 2026: 0 events, 0 entries, identical, ")
+    missing = real_entrypoint("evaluation", "replay", **env)
+    assert missing.returncode == 2 and "--year is required" in missing.stderr

@@ -85,14 +85,20 @@ class WorkCalendar:
         return tuple(sorted(self._tables))
 
     @functools.cached_property
-    def version(self) -> str:
-        """What counts were made on: sha256 (first 16 hex) of the loaded tables, every day and its name.
-        A count that names it can be checked against the same tables later (a score names it)."""
+    def tables_text(self) -> str:
+        """The loaded tables as one text: each year and its source, then every day off and every make-up
+        working day with its name (what `version` is the digest of; a reader keeps it to count again later)."""
         lines = [f"{t.year}|{t.source}" for t in sorted(self._tables.values(), key=lambda t: t.year)]
         for t in sorted(self._tables.values(), key=lambda t: t.year):
             lines += [f"h{d.isoformat()}{name}" for d, name in sorted(t.holidays.items())]
             lines += [f"w{d.isoformat()}{name}" for d, name in sorted(t.workdays.items())]
-        return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
+        return "\n".join(lines)
+
+    @functools.cached_property
+    def version(self) -> str:
+        """What counts were made on: sha256 (first 16 hex) of tables_text. A count that names it can be
+        checked against the same tables later (a score names it; the evaluation service keeps the text)."""
+        return hashlib.sha256(self.tables_text.encode()).hexdigest()[:16]
 
     def has_year(self, year: int) -> bool:
         return year in self._tables

@@ -5,6 +5,7 @@ the item it is about."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 import uuid
@@ -174,3 +175,21 @@ def test_the_scores_suggest_commendations_and_people_decide(ev: Stack, causes: d
     again = ev.stub.SuggestCommendations(pb.SuggestCommendationsRequest(year=2026, kind="unit", actor=ASSESS),
                                          timeout=10).suggestions
     assert again[0].status == "accepted" and again[0].reason == "考核办研究同意推荐"
+
+
+def test_an_event_whose_data_cannot_be_read_is_archived_not_scored_and_blocks_nothing(
+        ev: Stack, causes: dict[str, str]) -> None:
+    fresh = str(uuid.uuid4())
+    base = ev.archived()
+    ev.up.registered(fresh, "2026-0103", "2026-06-10", lead=causes["lead"], co=(), person=causes["person"],
+                     leader=causes["leader"])
+    bad = ev.up.event("tracking", "item.closed", fresh, tracking_events.ItemClosed(item_id=fresh), at("2026-06-09"))
+    bad = dataclasses.replace(bad, data=json.dumps({"item_id": fresh, "completion": {"signed_at": "not a time"}})
+                              .encode())
+    ev.up.publish(bad, topics.TRACKING_EVENTS, fresh)
+    ev.settle(base + 2)
+    assert ev.entries(item_id=fresh) == []  # archived (counted above), not scored
+    ev.up.closed(fresh, "2026-06-09")  # the next event of the same item is heard and scored
+    ev.settle(base + 3)
+    assert {e.rule for e in ev.entries(item_id=fresh)} == {"closed_on_time"}
+    assert ev.stub.ReplayYear(pb.ReplayYearRequest(year=2026, actor=ASSESS), timeout=60).identical

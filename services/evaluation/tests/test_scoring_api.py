@@ -4,6 +4,7 @@ the same entries and the same export bytes; a rule version shows its difference 
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 import grpc
@@ -13,7 +14,7 @@ from sqlalchemy import delete
 from duban.evaluation.v1 import evaluation_pb2 as pb
 from libs.common import topics
 from libs.common.testing import code_of
-from services.evaluation.orm import Entry, ItemRow, Total
+from services.evaluation.orm import CalendarVersion, Entry, ItemRow, Total
 from services.evaluation.rule_sets import default_text
 from services.evaluation.tests.conftest import ASSESS, FGJ, FGJ_SUPERVISOR, JYJ, OFFICE, PERSON, Stack
 
@@ -58,6 +59,10 @@ def test_a_late_closure_is_scored_per_working_day_with_its_reason(ev: Stack, sco
     assert lead.cause.type == "item.closed" and lead.cause.topic == topics.TRACKING_EVENTS
     assert lead.cause.source == "duban/tracking" and lead.cause.offset >= 0 and lead.cause.event_id
     assert len(lead.calendar_version) == 16 and lead.rule_version == 1
+    with ev.app.uow.read() as tx:  # the tables it counted on are kept under that version
+        kept = tx.session.get(CalendarVersion, lead.calendar_version)
+        assert kept is not None and "h2026-06-19端午节" in kept.tables
+        assert hashlib.sha256(kept.tables.encode()).hexdigest()[:16] == lead.calendar_version
 
 
 def test_the_sweep_does_not_change_a_score_and_a_redelivered_closure_scores_once(

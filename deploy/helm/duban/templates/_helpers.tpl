@@ -371,6 +371,12 @@ root:<fsGroup 10001> (duban.podSecurityContext): readable by the service's user 
 {{- end }}
 {{- end }}
 
+{{/* The services that must run as exactly one pod, and why (a YAML map): their Deployment is replaced
+(Recreate), never rolled, and validateValues refuses more replicas or autoscaling. */}}
+{{- define "duban.onePod" -}}
+evaluation: its consumer scores the events in the order it archives them, the order a replay meets them in; a second pod would score some in another order
+{{- end }}
+
 {{/*
 Rules that span several values; values.schema.json checks each value alone. Fails with a message
 naming the values to change. Included once, from deployment.yaml.
@@ -445,6 +451,12 @@ naming the values to change. Included once, from deployment.yaml.
 {{- if gt (int $pods) 1 }}
 {{- fail (printf "services.%s runs up to %v pods, each keeping its files (%s) on its own emptyDir, where the others cannot read them: set storage.s3.bucket, or storage.type=pvc (ReadWriteMany), or services.%s.replicas=1" $name $pods $files $name) }}
 {{- end }}
+{{- end }}
+{{- end }}
+{{- range $name, $why := include "duban.onePod" . | fromYaml }}
+{{- $svc := get $v.services $name }}
+{{- if and $svc $svc.enabled (or $svc.autoscaling.enabled (gt (int $svc.replicas) 1)) }}
+{{- fail (printf "services.%s runs as one pod (replicas: 1, autoscaling.enabled: false): %s" $name $why) }}
 {{- end }}
 {{- end }}
 {{- if and $v.services.inspection.enabled (not $v.services.ledger.enabled) }}
