@@ -25,7 +25,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None, producer: Producer
     app: EvaluationApp = App.build(ROW, settings, MIGRATIONS, clock, producer)
     app.core = evaluation = Evaluation(uow=app.uow, clock=app.clock, calendar=load_calendar(settings.calendar_dir or None),
                                        office_name=settings.office_name)
-    metrics.ADJUSTMENTS_PENDING.set_function(lambda: repository.all_pending(evaluation.uow))
+    # Counted now and kept by the acts that change it (not read on every scrape: a scrape must not query).
+    metrics.ADJUSTMENTS_PENDING.set(repository.all_pending(evaluation.uow))
     app.serve(evaluation_pb2_grpc.add_EvaluationServiceServicer_to_server, EvaluationServicer(evaluation),
               WRITE_METHODS)
     app.consume(consumer.GROUP, consumer.handler(evaluation))

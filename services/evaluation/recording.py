@@ -11,7 +11,7 @@ from sqlalchemy import insert
 
 from libs.common.cloudevents import CloudEvent, new_event_id
 from libs.common.db import UnitOfWork
-from services.evaluation import clearance, convert, domain, events, metrics, scoring
+from services.evaluation import clearance, convert, domain, events, metrics, repository, scoring
 from services.evaluation.context import Evaluation
 from services.evaluation.domain import Draft
 from services.evaluation.live_book import LiveBook
@@ -44,9 +44,13 @@ def score(e: Evaluation, tx: UnitOfWork, archived: Archived) -> list[tuple[Draft
     book.flush()
     if changed:
         keep_calendar(e, tx)
+    if any(state == domain.PENDING for _, state in changed) or archived.type == scoring.ADJUSTMENT_DECIDED:
+        # counted in this transaction (its own rows included); a scrape only reads the gauge
+        metrics.ADJUSTMENTS_PENDING.set(repository.pending_all(tx))
     now = e.now()
     for draft, state in changed:
         metrics.ENTRIES.labels(draft.rule, state).inc()
+
         if state == domain.COUNTED:
             entry = convert.draft_to_proto(draft, state, archived, e.calendar.version)
             tx.publish(events.score_changed(draft.subject, draft.year, entry, book.total_after[draft.id],

@@ -121,8 +121,12 @@ def entry_count(tx: UnitOfWork, number: int, generation: int) -> int:
         Entry.year == number, Entry.generation == generation)) or 0
 
 
-def all_pending(uow: UnitOfWorkFactory) -> int:
+def pending_all(tx: UnitOfWork) -> int:
     """Adjustments awaiting a decision, every year (the metric)."""
+    return tx.session.scalar(select(func.count()).select_from(Adjustment).where(
+        Adjustment.status == domain.PENDING)) or 0
+
+
+def all_pending(uow: UnitOfWorkFactory) -> int:
     with uow.read() as tx:
-        return tx.session.scalar(select(func.count()).select_from(Adjustment).where(
-            Adjustment.status == domain.PENDING)) or 0
+        return pending_all(tx)

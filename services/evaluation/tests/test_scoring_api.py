@@ -14,6 +14,7 @@ from sqlalchemy import delete
 from duban.evaluation.v1 import evaluation_pb2 as pb
 from libs.common import topics
 from libs.common.testing import code_of
+from services.evaluation import metrics
 from services.evaluation.orm import CalendarVersion, Entry, ItemRow, Total
 from services.evaluation.rule_sets import default_text
 from services.evaluation.tests.conftest import ASSESS, FGJ, FGJ_SUPERVISOR, JYJ, OFFICE, PERSON, Stack
@@ -181,6 +182,7 @@ def test_a_frozen_year_sends_late_events_to_adjustments(ev: Stack, scored: dict[
     pending = ev.stub.ListAdjustments(pb.ListAdjustmentsRequest(year=2026, status="pending", actor=ASSESS),
                                          timeout=10).adjustments
     assert {a.entry.subject.id for a in pending} >= {"fgj", "p-zhang", "ld-li"}
+    assert metrics.ADJUSTMENTS_PENDING._value.get() == len(pending)  # the gauge follows the adjustments
     lead = next(a for a in pending if a.entry.subject.id == "fgj")
     assert lead.entry.rule == "closed_late" and lead.entry.state == "pending"
     assert code_of(lambda: ev.stub.DecideAdjustment(pb.DecideAdjustmentRequest(

@@ -50,7 +50,7 @@ def test_the_api_takes_and_returns_the_assessment_year(portal: Portal) -> None:
 def test_the_register_form_and_the_item_page_set_and_show_the_assessment_year(portal: Portal) -> None:
     browser = portal.login("office")
     form = browser.get("/items/new").get_data(as_text=True)
-    assert "考核年度（留空则为立项时间的年度）" in form and 'name="assessment_year"' in form and 'placeholder="2026"' in form
+    assert "考核年度</label>" in form and "留空则按立项日期所在年度计入考核" in form and 'name="assessment_year"' in form and 'placeholder="2026"' in form
     sent = {"csrf_token": browser.csrf, "source": "other", "category": "general", "lead_unit_id": "fgj"}  # type: ignore[attr-defined]
     plain = browser.post("/items/new", data={**sent, "title": "页面默认考核年度", "assessment_year": ""})
     assert plain.status_code == 302
